@@ -1,0 +1,5 @@
+//! The `tessera` command.
+
+#![forbid(unsafe_code)]
+
+fn main() {}

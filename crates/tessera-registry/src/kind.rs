@@ -1,0 +1,65 @@
+//! Who owns devices, and what kinds of device there are.
+
+use std::fmt;
+
+/// The identity that owns MFA devices: a user, a root account, a tenant's account.
+///
+/// Opaque to the registry: the application chooses the format (a UUID, a database key).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UserId(String);
+
+impl UserId {
+    /// Wraps the application's identifier for a user.
+    #[must_use]
+    pub fn new(id: impl Into<String>) -> Self {
+        Self(id.into())
+    }
+
+    /// The identifier as the application gave it.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for UserId {
+    fn from(s: &str) -> Self {
+        Self::new(s)
+    }
+}
+
+impl From<String> for UserId {
+    fn from(s: String) -> Self {
+        Self(s)
+    }
+}
+
+/// The kind of an MFA device, as AWS IAM distinguishes them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum DeviceKind {
+    /// A TOTP authenticator app on a phone or computer (a "virtual" MFA device).
+    AuthenticatorApp,
+    /// A hardware TOTP token with a serial number; its secret is imported by an administrator.
+    HardwareToken,
+    /// A FIDO2/WebAuthn security key.
+    SecurityKey,
+}
+
+impl DeviceKind {
+    /// A stable lowercase name, for logs and storage.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::AuthenticatorApp => "authenticator_app",
+            Self::HardwareToken => "hardware_token",
+            Self::SecurityKey => "security_key",
+        }
+    }
+}

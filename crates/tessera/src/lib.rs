@@ -1,0 +1,3 @@
+//! Tessera: the account flows (sign-in with a second factor, password change, MFA setup) over the Tessera crates
+
+#![forbid(unsafe_code)]
