@@ -1,7 +1,66 @@
-//! HOTP (RFC 4226) and TOTP (RFC 6238).
+//! HOTP ([RFC 4226]) and TOTP ([RFC 6238]) one-time codes, done carefully.
+//!
+//! - [`Secret`]: generated from a CSPRNG (160 bits by default), imported leniently from
+//!   base32 as authenticator apps write it, zeroized on drop, never printed.
+//! - [`Code`]: what a person typed (`"123 456"`, `"１２３４５６"`), parsed or refused with a
+//!   clear [`Error`].
+//! - [`Totp`] and [`Hotp`]: generation and verification with the HMAC key state prepared
+//!   once; verification is constant time, allocation-free, checks the current step first,
+//!   and refuses every step at or before the last one used ([`VerifyOptions::last_used`]).
+//! - Resynchronisation from two consecutive codes ([`Totp::resync`], [`Hotp::resync`]).
+//! - [`Clock`]: where the time comes from, so every rule can be tested at exact instants.
+//!
+//! This crate keeps no state: verification hands back the matched [`TimeStep`] (and
+//! resync a [`Drift`]), and **the caller must persist it**, or a code can be replayed.
+//! `tessera-registry` does that for a user's devices.
+//!
+//! ```
+//! use tessera_otp::{Code, Secret, Totp, TotpParams, UnixTime, VerifyOptions};
+//!
+//! // Enrolment: issue a secret and show it to the person (as a URI or QR code).
+//! let secret = Secret::generate();
+//! let totp = Totp::new(&secret, TotpParams::DEFAULT);
+//!
+//! // Sign-in: parse what the person typed, verify, store the step.
+//! let now = UnixTime::from_secs(1_700_000_000);
+//! let typed = totp.generate(now)?.expose().to_owned(); // stands in for a person
+//! let code = Code::parse(&typed, TotpParams::DEFAULT.digits())?;
+//! let step = totp.verify(&code, now, VerifyOptions::new())?;
+//!
+//! // The same code again, a moment later: refused, because the step is used.
+//! let later = UnixTime::from_secs(1_700_000_010);
+//! assert!(totp.verify(&code, later, VerifyOptions::new().last_used(Some(step))).is_err());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Crate features
+//! - `serde`: `Serialize`/`Deserialize` for the configuration and value types (never
+//!   for secrets or codes).
+//! - `qr`: render otpauth:// URIs as QR codes (SVG, PNG, terminal).
+//!
+//! [RFC 4226]: https://www.rfc-editor.org/rfc/rfc4226
+//! [RFC 6238]: https://www.rfc-editor.org/rfc/rfc6238
 
 #![forbid(unsafe_code)]
 
+mod algorithm;
+mod base32;
 mod clock;
+mod code;
+mod error;
+mod hotp;
+mod key;
+mod params;
+mod secret;
+mod step;
+mod totp;
 
+pub use algorithm::Algorithm;
 pub use clock::{Clock, ManualClock, SystemClock, UnixTime};
+pub use code::Code;
+pub use error::Error;
+pub use hotp::Hotp;
+pub use params::{HotpParams, MAX_DIGITS, MIN_DIGITS, TotpParams, TotpParamsBuilder};
+pub use secret::Secret;
+pub use step::{Drift, Rejected, Resync, TimeStep, VerifyOptions, Window};
+pub use totp::Totp;

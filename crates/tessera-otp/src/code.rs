@@ -1,0 +1,241 @@
+//! One-time codes: as computed, and as typed by people.
+
+use std::fmt;
+
+use subtle::ConstantTimeEq;
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use crate::Error;
+use crate::params::MAX_DIGITS;
+
+/// A one-time code of 6 to 10 decimal digits, leading zeros kept.
+///
+/// Made by [`Code::parse`] from what a person typed, or by generation. Zeroized on drop;
+/// `Debug` redacts it; comparison is constant time. [`expose`](Code::expose) gives the
+/// digits for display to their owner.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct Code {
+    value: u64,
+    len: u8,
+    text: [u8; MAX_DIGITS as usize],
+}
+
+impl Code {
+    /// Bytes of input looked at before giving up: generous for spaces and full-width
+    /// digits (three bytes each), small enough that hostile input costs nothing.
+    pub const MAX_INPUT_LEN: usize = 64;
+
+    /// Parses a code as a person types it, expecting exactly `digits` digits.
+    ///
+    /// Accepts ASCII, full-width (`０`–`９`) and Arabic-Indic digits; ignores whitespace
+    /// (including non-breaking and ideographic spaces) and hyphens or dashes anywhere, so
+    /// `"123456"`, `"123 456"`, `"123-456"` and `" １２３４５６ "` all read the same.
+    ///
+    /// ```
+    /// use tessera_otp::Code;
+    /// assert_eq!(Code::parse("012 345", 6)?.expose(), "012345");
+    /// assert!(Code::parse("12345", 6).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::CodeTooLong`] past [`MAX_INPUT_LEN`](Self::MAX_INPUT_LEN) bytes,
+    /// [`Error::CodeNotDigits`] for letters or other symbols, [`Error::EmptyCode`], and
+    /// [`Error::CodeLength`] when the digit count differs from `digits`.
+    pub fn parse(input: &str, digits: u8) -> Result<Self, Error> {
+        if input.len() > Self::MAX_INPUT_LEN {
+            return Err(Error::CodeTooLong);
+        }
+        let mut text = [0u8; MAX_DIGITS as usize];
+        let mut found = 0usize;
+        for ch in input.chars() {
+            let Some(d) = digit_value(ch) else {
+                if is_separator(ch) {
+                    continue;
+                }
+                return Err(Error::CodeNotDigits);
+            };
+            if let Some(slot) = text.get_mut(found) {
+                *slot = b'0' + d;
+            }
+            found += 1;
+        }
+        if found == 0 {
+            return Err(Error::EmptyCode);
+        }
+        if found != usize::from(digits) || digits > MAX_DIGITS {
+            text.zeroize();
+            return Err(Error::CodeLength {
+                expected: digits,
+                found,
+            });
+        }
+        let value = text[..found]
+            .iter()
+            .fold(0u64, |acc, &b| acc * 10 + u64::from(b - b'0'));
+        Ok(Self {
+            value,
+            len: digits,
+            text,
+        })
+    }
+
+    /// A code from its numeric value, zero-padded to `len` digits. `len` is at most 10
+    /// and `value < 10^len`, as generation guarantees.
+    pub(crate) fn from_value(value: u64, len: u8) -> Self {
+        let mut text = [b'0'; MAX_DIGITS as usize];
+        let mut v = value;
+        for slot in text[..usize::from(len)].iter_mut().rev() {
+            // v % 10 < 10 always fits a u8.
+            *slot = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        Self { value, len, text }
+    }
+
+    /// The digits, for showing the code to its owner. Never log it.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        // Only ASCII digits are ever stored, so this cannot fail.
+        std::str::from_utf8(&self.text[..usize::from(self.len)]).unwrap_or_default()
+    }
+
+    /// Number of digits.
+    #[must_use]
+    pub const fn len(&self) -> u8 {
+        self.len
+    }
+
+    /// Always false: a code has 6 to 10 digits.
+    #[must_use]
+    pub const fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The code as a number, for constant-time comparison with a computed value.
+    pub(crate) fn value(&self) -> u64 {
+        self.value
+    }
+}
+
+fn digit_value(ch: char) -> Option<u8> {
+    let base = match ch {
+        '0'..='9' => '0',
+        '\u{FF10}'..='\u{FF19}' => '\u{FF10}', // full-width, from CJK input methods
+        '\u{0660}'..='\u{0669}' => '\u{0660}', // Arabic-Indic
+        '\u{06F0}'..='\u{06F9}' => '\u{06F0}', // Extended Arabic-Indic (Persian, Urdu)
+        _ => return None,
+    };
+    u8::try_from(u32::from(ch) - u32::from(base)).ok()
+}
+
+fn is_separator(ch: char) -> bool {
+    ch.is_whitespace() || matches!(ch, '-' | '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FF0D}')
+}
+
+impl fmt::Debug for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Code([REDACTED; {} digits])", self.len)
+    }
+}
+
+impl ConstantTimeEq for Code {
+    fn ct_eq(&self, other: &Self) -> subtle::Choice {
+        self.value.ct_eq(&other.value) & self.len.ct_eq(&other.len)
+    }
+}
+
+impl PartialEq for Code {
+    fn eq(&self, other: &Self) -> bool {
+        self.ct_eq(other).into()
+    }
+}
+
+impl Eq for Code {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn people_type_codes_many_ways() {
+        for input in [
+            "123456",
+            "123 456",
+            "123-456",
+            " 123456\n",
+            "１２３４５６",
+            "１２３　４５６",
+            "\u{661}\u{662}\u{663}\u{664}\u{665}\u{666}",
+            "12\u{a0}34\u{2013}56",
+        ] {
+            assert_eq!(
+                Code::parse(input, 6).unwrap().expose(),
+                "123456",
+                "{input:?}"
+            );
+        }
+        assert_eq!(Code::parse("000001", 6).unwrap().expose(), "000001");
+        assert_eq!(Code::parse("0000000001", 10).unwrap().value(), 1);
+    }
+
+    #[test]
+    fn bad_codes_are_refused_clearly() {
+        assert_eq!(Code::parse("", 6).unwrap_err(), Error::EmptyCode);
+        assert_eq!(Code::parse(" - ", 6).unwrap_err(), Error::EmptyCode);
+        assert_eq!(
+            Code::parse("12345", 6).unwrap_err(),
+            Error::CodeLength {
+                expected: 6,
+                found: 5
+            }
+        );
+        assert_eq!(
+            Code::parse("1234567", 6).unwrap_err(),
+            Error::CodeLength {
+                expected: 6,
+                found: 7
+            }
+        );
+        assert_eq!(Code::parse("12345a", 6).unwrap_err(), Error::CodeNotDigits);
+        assert_eq!(Code::parse("+123456", 6).unwrap_err(), Error::CodeNotDigits);
+        assert_eq!(
+            Code::parse(&"1".repeat(65), 6).unwrap_err(),
+            Error::CodeTooLong
+        );
+        assert_eq!(
+            Code::parse(&"1".repeat(30), 6).unwrap_err(),
+            Error::CodeLength {
+                expected: 6,
+                found: 30
+            }
+        );
+        assert!(Code::parse("12345678901", 11).is_err());
+        // Errors never carry the digits.
+        let err = Code::parse("9876543", 6).unwrap_err().to_string();
+        assert!(!err.contains("987"));
+    }
+
+    #[test]
+    fn debug_is_redacted() {
+        let code = Code::parse("654321", 6).unwrap();
+        assert_eq!(format!("{code:?}"), "Code([REDACTED; 6 digits])");
+    }
+
+    proptest! {
+        #[test]
+        fn parse_never_panics(s in "\\PC{0,80}", digits in 0u8..=12) {
+            let _ = Code::parse(&s, digits);
+        }
+
+        #[test]
+        fn value_round_trips(digits in 6u8..=10, raw in any::<u64>()) {
+            let value = raw % 10u64.pow(u32::from(digits));
+            let code = Code::from_value(value, digits);
+            let parsed = Code::parse(code.expose(), digits).unwrap();
+            prop_assert_eq!(parsed.value(), value);
+            prop_assert!(parsed == code);
+        }
+    }
+}

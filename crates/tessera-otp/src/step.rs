@@ -1,0 +1,195 @@
+//! Time steps, clock drift, verification windows and the opaque rejection.
+
+/// A TOTP time step: `floor((T - T0) / X)` (RFC 6238 §4.2).
+///
+/// Verification returns the step that matched; store it as the device's last used
+/// step so that no code at or before it is accepted again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct TimeStep(u64);
+
+impl TimeStep {
+    /// The step with this number.
+    #[must_use]
+    pub const fn new(step: u64) -> Self {
+        Self(step)
+    }
+
+    /// The step number, the HOTP counter of this step.
+    #[must_use]
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+}
+
+/// How far a device's clock runs ahead (positive) or behind (negative), in steps.
+///
+/// Found by [`Totp::resync`](crate::Totp::resync); stored by the caller and applied by
+/// later verifications through [`VerifyOptions::drift`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Drift(i64);
+
+impl Drift {
+    /// No drift.
+    pub const ZERO: Self = Self(0);
+
+    /// A drift of `steps` (positive: the device runs ahead).
+    #[must_use]
+    pub const fn from_steps(steps: i64) -> Self {
+        Self(steps)
+    }
+
+    /// The drift in steps.
+    #[must_use]
+    pub const fn steps(self) -> i64 {
+        self.0
+    }
+
+    /// `step` moved by this drift, or `None` outside the 64-bit range.
+    pub(crate) fn apply(self, step: u64) -> Option<u64> {
+        step.checked_add_signed(self.0)
+    }
+}
+
+/// How many steps before and after the current one a code may come from.
+///
+/// The default, one step each way, forgives 30 s of clock skew or typing delay
+/// (RFC 6238 §5.2 recommends at most one step back).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Window {
+    pub(crate) past: u32,
+    pub(crate) future: u32,
+}
+
+impl Window {
+    /// The largest number of steps allowed on either side.
+    pub const MAX_STEPS: u32 = 50;
+    /// Only the current step.
+    pub const ZERO: Self = Self { past: 0, future: 0 };
+    /// One step back and one ahead.
+    pub const DEFAULT: Self = Self { past: 1, future: 1 };
+
+    /// A window of `past` steps back and `future` steps ahead.
+    ///
+    /// # Errors
+    /// [`Error::InvalidWindow`](crate::Error::InvalidWindow) past
+    /// [`MAX_STEPS`](Self::MAX_STEPS) on a side.
+    pub const fn new(past: u32, future: u32) -> Result<Self, crate::Error> {
+        if past > Self::MAX_STEPS || future > Self::MAX_STEPS {
+            return Err(crate::Error::InvalidWindow {
+                max: Self::MAX_STEPS,
+            });
+        }
+        Ok(Self { past, future })
+    }
+
+    /// `steps` back and `steps` ahead.
+    ///
+    /// # Errors
+    /// As [`Window::new`].
+    pub const fn symmetric(steps: u32) -> Result<Self, crate::Error> {
+        Self::new(steps, steps)
+    }
+
+    /// Steps back.
+    #[must_use]
+    pub const fn past(self) -> u32 {
+        self.past
+    }
+
+    /// Steps ahead.
+    #[must_use]
+    pub const fn future(self) -> u32 {
+        self.future
+    }
+
+    /// Step offsets in order of preference: 0, -1, +1, -2, +2, …
+    pub(crate) fn offsets(self) -> impl Iterator<Item = i64> {
+        let widest = self.past.max(self.future);
+        (0..=widest).flat_map(move |i| {
+            let i64v = i64::from(i);
+            let back = (i > 0 && i <= self.past).then_some(-i64v);
+            let ahead = (i == 0 || i <= self.future).then_some(i64v);
+            back.into_iter().chain(ahead)
+        })
+    }
+}
+
+impl Default for Window {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// What a TOTP verification needs besides the code and the instant: the window, the
+/// last step this device used (replay protection) and the device's drift.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[must_use]
+pub struct VerifyOptions {
+    pub(crate) window: Window,
+    pub(crate) last_used: Option<TimeStep>,
+    pub(crate) drift: Drift,
+}
+
+impl VerifyOptions {
+    /// Default window (±1), no step used yet, no drift.
+    pub const fn new() -> Self {
+        Self {
+            window: Window::DEFAULT,
+            last_used: None,
+            drift: Drift::ZERO,
+        }
+    }
+
+    /// Sets the window.
+    pub const fn window(mut self, window: Window) -> Self {
+        self.window = window;
+        self
+    }
+
+    /// Sets the last used step: it and every step before it are refused.
+    pub const fn last_used(mut self, step: Option<TimeStep>) -> Self {
+        self.last_used = step;
+        self
+    }
+
+    /// Sets the device's stored drift.
+    pub const fn drift(mut self, drift: Drift) -> Self {
+        self.drift = drift;
+        self
+    }
+}
+
+/// A one-time code did not verify.
+///
+/// Deliberately opaque, like `hmac::digest::MacError`: a wrong code, a reused code and
+/// a code outside the window look the same, so the caller cannot tell an attacker which.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, thiserror::Error)]
+#[error("one-time code rejected")]
+pub struct Rejected;
+
+/// The result of a TOTP resynchronisation: store both on the device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Resync {
+    /// The device's drift, to pass to later verifications.
+    pub drift: Drift,
+    /// The step of the second code, now used.
+    pub last_used: TimeStep,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_come_nearest_first() {
+        let all: Vec<i64> = Window::new(2, 1).unwrap().offsets().collect();
+        assert_eq!(all, [0, -1, 1, -2]);
+        let all: Vec<i64> = Window::new(0, 2).unwrap().offsets().collect();
+        assert_eq!(all, [0, 1, 2]);
+        assert_eq!(Window::ZERO.offsets().collect::<Vec<_>>(), [0]);
+        assert!(Window::symmetric(51).is_err());
+    }
+}
