@@ -1,3 +1,111 @@
-//! Password policy (NIST SP 800-63B defaults, organisation rules, every violation reported) and argon2id hashing
+//! Password policy and argon2id password hashing for Rust services.
+//!
+//! - **Policy** ([`PasswordPolicy`]): NIST SP 800-63B §5.1.1.2 defaults (8 to 128 code
+//!   points after NFKC, never truncated, every printable character allowed, no composition
+//!   rules, a blocklist of common passwords, no username or email in the password) with the
+//!   organisation rules that Keycloak and AWS IAM offer on top (character classes, a regular
+//!   expression, no reuse of the last N passwords) and, behind a feature, a minimum zxcvbn
+//!   score. [`PasswordPolicy::PASSWORD_ONLY`] raises the minimum to 15 for accounts without a
+//!   second factor (NIST SP 800-63B rev. 4).
+//! - **Validation** reports every broken rule as a [`Violation`] with a stable snake_case code,
+//!   its limit and an English message; a password change also checks the confirmation field
+//!   and the history.
+//! - **Hashing** ([`Hasher`]): Argon2id PHC strings at OWASP's parameters (m = 19 MiB, t = 2,
+//!   p = 1), an optional [`Pepper`], constant-time verification of current and legacy Argon2
+//!   hashes, [`Hasher::needs_rehash`], and RustCrypto's `password-hash` traits.
+//!
+//! ```
+//! use tessera_password::{Context, HashParams, Hasher, Password, PasswordPolicy};
+//!
+//! let policy = PasswordPolicy::default();
+//! let context = Context::new().with_username("alice").with_email("alice@example.com");
+//!
+//! let weak = Password::new("alice123");
+//! let err = policy.validate(&weak, &context).unwrap_err();
+//! assert_eq!(err.codes(), ["contains_username", "contains_email"]);
+//! assert_eq!(err.as_slice()[0].message(), "Do not use your username in the password.");
+//!
+//! let good = Password::new("correct horse battery staple");
+//! policy.validate(&good, &context)?;
+//!
+//! let hasher = Hasher::new(HashParams::DEFAULT);
+//! let stored = hasher.hash(&good)?; // "$argon2id$v=19$m=19456,t=2,p=1$…"
+//! assert!(hasher.verify(&good, &stored)?);
+//! assert!(!hasher.needs_rehash(&stored)?);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Normalisation
+//!
+//! Every check and the hash itself work on the NFKC form of the password (see NIST SP
+//! 800-63B §5.1.1.2), so a precomposed "é" and "e" + combining accent are one password.
+//! Length is counted in code points of that form. Blocklist and context comparisons also
+//! lowercase it.
+//!
+//! # The blocklist
+//!
+//! The built-in list ([`BuiltinBlocklist`]) is the 30,000-entry `PASSWORDS` frequency list of
+//! the `zxcvbn` crate 3.1.1 (MIT licence, © 2016 Joshua Holmer), which is Dropbox's zxcvbn list
+//! (MIT licence, © 2012-2016 Dan Wheeler and Dropbox, Inc.), a frequency count of Mark
+//! Burnett's public corpus of ten million breached passwords. It is shipped NFKC-normalised,
+//! lowercased and sorted (241,950 bytes, `data/common-passwords.txt`, with provenance and the
+//! licence text in `data/README.md`) and searched in place by binary search. Besides the list,
+//! a password that is wholly one repeated unit, one sequence or one keyboard-row run is
+//! refused. Applications add their own list or a breached-password service through the
+//! [`Blocklist`] trait and [`PasswordPolicy::validate_with`].
+//!
+//! # Async services
+//!
+//! Nothing here does I/O or blocks on anything but the CPU, but [`Hasher::hash`],
+//! [`Hasher::verify`] and the history check of [`PasswordPolicy::validate_change`] take tens of
+//! milliseconds by design. Call them with `tokio::task::spawn_blocking` (or your runtime's
+//! equivalent, or a dedicated thread pool), never directly on an executor thread:
+//!
+//! ```no_run
+//! # async fn login(hasher: tessera_password::Hasher, password: tessera_password::Password, stored: String)
+//! #     -> Result<bool, Box<dyn std::error::Error + Send + Sync>> {
+//! let ok = tokio::task::spawn_blocking(move || hasher.verify(&password, &stored)).await??;
+//! # Ok(ok) }
+//! ```
+//!
+//! # Crate features
+//!
+//! - `serde`: serialises [`Violation`]s (`{"code", "params", "message"}`) and
+//!   (de)serialises [`PasswordPolicy`] and [`HashParams`] with the same bounds checks, so
+//!   organisations can keep policies in configuration files.
+//! - `zxcvbn`: [`PasswordPolicyBuilder::min_zxcvbn_score`], a minimum strength estimate
+//!   (`too_weak`), as Authelia offers. Off by default: it pulls in the `zxcvbn` crate.
 
 #![forbid(unsafe_code)]
+
+mod blocklist;
+mod context;
+mod error;
+mod hash;
+mod hash_params;
+mod history;
+mod normalize;
+mod password;
+mod policy;
+mod validate;
+mod violation;
+
+pub use blocklist::{Blocklist, BuiltinBlocklist, NoBlocklist};
+pub use context::{Context, MIN_CONTEXT_WORD_LEN};
+pub use error::Error;
+pub use hash::{Hasher, MAX_PASSWORD_BYTES};
+pub use hash_params::{HashParams, Pepper};
+pub use history::PasswordHistory;
+pub use normalize::{normalize, normalized_len};
+pub use password::Password;
+#[cfg(feature = "zxcvbn")]
+pub use policy::MAX_ZXCVBN_SCORE;
+pub use policy::{
+    DEFAULT_MAX_LENGTH, DEFAULT_MIN_LENGTH, MAX_HISTORY, MAX_MAX_LENGTH, MAX_PATTERN_LEN,
+    MAX_SERVICE_WORDS, MIN_MAX_LENGTH, MIN_MIN_LENGTH, PASSWORD_ONLY_MIN_LENGTH, PasswordPolicy,
+    PasswordPolicyBuilder,
+};
+pub use violation::{Violation, Violations};
+
+/// RustCrypto's `password-hash` crate, re-exported for its traits and PHC types.
+pub use password_hash;

@@ -1,0 +1,246 @@
+//! Argon2id password hashing in PHC strings.
+
+use argon2::{Algorithm, Argon2, Version};
+use password_hash::phc::PasswordHash;
+use rand::TryRng;
+use zeroize::Zeroizing;
+
+use crate::normalize::normalize;
+use crate::{Error, HashParams, Password, Pepper};
+
+/// Longest password, in bytes of UTF-8, that is hashed or verified. Anything longer is refused
+/// with [`Error::PasswordTooLong`] before normalisation or hashing, so a megabyte "password"
+/// costs nothing. 4 KiB holds [`crate::MAX_MAX_LENGTH`] code points of any script.
+pub const MAX_PASSWORD_BYTES: usize = 4096;
+
+/// Salt length in bytes (the PHC string format's recommendation).
+const SALT_LEN: usize = 16;
+
+/// Hashes passwords with Argon2id into PHC strings and verifies them.
+///
+/// - New hashes use Argon2id v=19 at [`HashParams`] (OWASP's m = 19 MiB, t = 2, p = 1 by
+///   default), a 16-byte salt from the operating system's RNG, a 32-byte output, and the
+///   [`Pepper`] as Argon2's secret input when one is set.
+/// - The password is NFKC-normalised first, as validation does, so a precomposed and a
+///   decomposed "é" are the same password. Nothing is truncated (unlike bcrypt's 72 bytes);
+///   input over [`MAX_PASSWORD_BYTES`] is refused.
+/// - [`verify`](Hasher::verify) takes the algorithm and costs from the stored string, so hashes
+///   made with argon2i, argon2d, version 16 or lower costs still verify; the comparison is
+///   constant time. Stored costs above [`HashParams::MAX_M_COST`], `MAX_T_COST` or
+///   `MAX_P_COST` are refused rather than allocated.
+/// - [`needs_rehash`](Hasher::needs_rehash) says when to replace a stored hash after a
+///   successful login.
+///
+/// It also implements RustCrypto's [`password_hash::PasswordHasher`] and
+/// [`password_hash::PasswordVerifier`], so it drops into code written for those traits.
+///
+/// Hashing takes tens of milliseconds of CPU and 19 MiB of memory by design. In an async
+/// service, run it off the executor's worker threads, e.g. with
+/// `tokio::task::spawn_blocking(move || hasher.verify(&password, &stored))` (the hasher is
+/// `Clone + Send + Sync`, cheap to clone or share in an `Arc`), and bound how many run at once
+/// (a semaphore sized to the cores) so a burst of logins cannot exhaust memory.
+#[derive(Debug, Clone, Default)]
+pub struct Hasher {
+    params: HashParams,
+    pepper: Option<Pepper>,
+}
+
+impl Hasher {
+    /// A hasher without a pepper.
+    #[must_use]
+    pub fn new(params: HashParams) -> Self {
+        Self { params, pepper: None }
+    }
+
+    /// Adds a pepper, used for new hashes and for stored hashes that carry its key id.
+    #[must_use]
+    pub fn with_pepper(mut self, pepper: Pepper) -> Self {
+        self.pepper = Some(pepper);
+        self
+    }
+
+    /// The costs of new hashes.
+    #[must_use]
+    pub const fn params(&self) -> HashParams {
+        self.params
+    }
+
+    /// Hashes `password` into a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`).
+    ///
+    /// # Errors
+    /// [`Error::PasswordTooLong`], [`Error::Rng`] or [`Error::Hashing`].
+    pub fn hash(&self, password: &Password) -> Result<String, Error> {
+        let input = prepare(password.expose().as_bytes())?;
+        let mut salt = [0u8; SALT_LEN];
+        rand::rngs::SysRng.try_fill_bytes(&mut salt).map_err(|_| Error::Rng)?;
+        Ok(self.hash_prepared(&input, &salt)?.to_string())
+    }
+
+    /// Whether `password` matches the stored PHC string.
+    ///
+    /// `Ok(false)` is the one outcome for a wrong password. A password over
+    /// [`MAX_PASSWORD_BYTES`] is refused with an error without hashing.
+    ///
+    /// # Errors
+    /// [`Error::PasswordTooLong`], [`Error::MalformedHash`], [`Error::UnsupportedAlgorithm`],
+    /// [`Error::HashParamsOutOfRange`], [`Error::UnknownPepper`] or [`Error::Hashing`].
+    pub fn verify(&self, password: &Password, stored: &str) -> Result<bool, Error> {
+        let input = prepare(password.expose().as_bytes())?;
+        let hash = PasswordHash::new(stored).map_err(|_| Error::MalformedHash)?;
+        self.verify_prepared(&input, &hash)
+    }
+
+    /// Whether a stored hash should be replaced (after the next successful [`verify`]): true
+    /// when it is not Argon2id v=19, when any of its memory, passes, lanes or output length is
+    /// below this hasher's, or when it was made without this hasher's pepper (or with another).
+    ///
+    /// [`verify`]: Hasher::verify
+    ///
+    /// # Errors
+    /// [`Error::MalformedHash`], [`Error::UnsupportedAlgorithm`] or
+    /// [`Error::HashParamsOutOfRange`].
+    pub fn needs_rehash(&self, stored: &str) -> Result<bool, Error> {
+        let hash = PasswordHash::new(stored).map_err(|_| Error::MalformedHash)?;
+        let stored = StoredHash::parse(&hash)?;
+        let ours = &self.params;
+        let weaker = stored.algorithm != Algorithm::Argon2id
+            || stored.version != Version::V0x13
+            || stored.params.m_cost() < ours.m_cost()
+            || stored.params.t_cost() < ours.t_cost()
+            || stored.params.p_cost() < ours.p_cost()
+            || stored.output_len < HashParams::OUTPUT_LEN;
+        let pepper_differs = match &self.pepper {
+            Some(p) => stored.params.keyid() != p.id(),
+            None => !stored.params.keyid().is_empty(),
+        };
+        Ok(weaker || pepper_differs)
+    }
+
+    fn argon2(&self, algorithm: Algorithm, version: Version, params: argon2::Params, peppered: bool) -> Result<Argon2<'_>, Error> {
+        match (&self.pepper, peppered) {
+            (Some(p), true) => Argon2::new_with_secret(p.secret(), algorithm, version, params)
+                .map_err(|_| Error::Hashing),
+            (None, true) => Err(Error::UnknownPepper),
+            (_, false) => Ok(Argon2::new(algorithm, version, params)),
+        }
+    }
+
+    fn hash_prepared(&self, input: &[u8], salt: &[u8]) -> Result<PasswordHash, Error> {
+        use password_hash::PasswordHasher as _;
+        let keyid = self.pepper.as_ref().map(Pepper::id);
+        let params = self.params.to_argon2(keyid)?;
+        self.argon2(Algorithm::Argon2id, Version::V0x13, params, keyid.is_some())?
+            .hash_password_with_salt(input, salt)
+            .map_err(|_| Error::Hashing)
+    }
+
+    fn verify_prepared(&self, input: &[u8], hash: &PasswordHash) -> Result<bool, Error> {
+        use password_hash::PasswordVerifier as _;
+        let stored = StoredHash::parse(hash)?;
+        let keyid = stored.params.keyid();
+        let peppered = !keyid.is_empty();
+        if peppered && self.pepper.as_ref().is_none_or(|p| p.id() != keyid) {
+            return Err(Error::UnknownPepper);
+        }
+        let argon2 = self.argon2(stored.algorithm, stored.version, stored.params.clone(), peppered)?;
+        // argon2 recomputes with the stored salt and costs and compares the outputs with
+        // `Output`'s constant-time equality.
+        match argon2.verify_password(input, hash) {
+            Ok(()) => Ok(true),
+            Err(password_hash::Error::PasswordInvalid) => Ok(false),
+            Err(_) => Err(Error::Hashing),
+        }
+    }
+}
+
+/// A stored hash's algorithm and costs, checked against this crate's bounds.
+struct StoredHash {
+    algorithm: Algorithm,
+    version: Version,
+    params: argon2::Params,
+    output_len: usize,
+}
+
+impl StoredHash {
+    fn parse(hash: &PasswordHash) -> Result<Self, Error> {
+        let algorithm = Algorithm::new(hash.algorithm.as_str()).map_err(|_| Error::UnsupportedAlgorithm)?;
+        let version = match hash.version {
+            None => Version::V0x10,
+            Some(v) => Version::try_from(v).map_err(|_| Error::UnsupportedAlgorithm)?,
+        };
+        let (Some(_salt), Some(output)) = (&hash.salt, &hash.hash) else {
+            return Err(Error::MalformedHash);
+        };
+        let params = argon2::Params::try_from(hash).map_err(|_| Error::MalformedHash)?;
+        if params.m_cost() > HashParams::MAX_M_COST
+            || params.t_cost() > HashParams::MAX_T_COST
+            || params.p_cost() > HashParams::MAX_P_COST
+        {
+            return Err(Error::HashParamsOutOfRange);
+        }
+        Ok(Self { algorithm, version, params, output_len: output.len() })
+    }
+}
+
+/// Bounds, then NFKC-normalises, the bytes to hash. Input that is not UTF-8 (only possible
+/// through the `password-hash` traits) is hashed as given.
+fn prepare(input: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+    if input.len() > MAX_PASSWORD_BYTES {
+        return Err(Error::PasswordTooLong { max_bytes: MAX_PASSWORD_BYTES });
+    }
+    let bytes = match core::str::from_utf8(input) {
+        Ok(s) => {
+            let normalized = normalize(s);
+            Zeroizing::new(normalized.as_bytes().to_vec())
+        }
+        Err(_) => Zeroizing::new(input.to_vec()),
+    };
+    // NFKC can expand a string (up to 18 times for some code points): bound the result too.
+    if bytes.len() > MAX_PASSWORD_BYTES {
+        return Err(Error::PasswordTooLong { max_bytes: MAX_PASSWORD_BYTES });
+    }
+    Ok(bytes)
+}
+
+fn to_password_hash_error(e: Error) -> password_hash::Error {
+    match e {
+        Error::PasswordTooLong { .. } => password_hash::Error::PasswordInvalid,
+        Error::MalformedHash => password_hash::Error::EncodingInvalid,
+        Error::UnsupportedAlgorithm => password_hash::Error::Algorithm,
+        Error::HashParamsOutOfRange | Error::InvalidHashParams(_) => password_hash::Error::ParamsInvalid,
+        Error::Rng => password_hash::Error::RngFailure,
+        _ => password_hash::Error::Crypto,
+    }
+}
+
+impl password_hash::PasswordHasher<PasswordHash> for Hasher {
+    /// Hashes with this hasher's costs and pepper, after the same bound and normalisation as
+    /// [`Hasher::hash`].
+    fn hash_password_with_salt(&self, password: &[u8], salt: &[u8]) -> password_hash::Result<PasswordHash> {
+        let input = prepare(password).map_err(to_password_hash_error)?;
+        self.hash_prepared(&input, salt).map_err(to_password_hash_error)
+    }
+}
+
+impl password_hash::PasswordVerifier<PasswordHash> for Hasher {
+    /// As [`Hasher::verify`]; a wrong password is [`password_hash::Error::PasswordInvalid`].
+    fn verify_password(&self, password: &[u8], hash: &PasswordHash) -> password_hash::Result<()> {
+        let input = prepare(password).map_err(to_password_hash_error)?;
+        match self.verify_prepared(&input, hash) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(password_hash::Error::PasswordInvalid),
+            Err(e) => Err(to_password_hash_error(e)),
+        }
+    }
+}
+
+impl password_hash::PasswordVerifier<str> for Hasher {
+    /// Parses the PHC string, then as [`Hasher::verify`].
+    fn verify_password(&self, password: &[u8], hash: &str) -> password_hash::Result<()> {
+        let hash = PasswordHash::new(hash).map_err(|_| password_hash::Error::EncodingInvalid)?;
+        password_hash::PasswordVerifier::<PasswordHash>::verify_password(self, password, &hash)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,53 @@
+//! Unicode normalisation shared by validation and hashing.
+//!
+//! NIST SP 800-63B §5.1.1.2 asks verifiers that accept Unicode to normalise with NFKC or NFKD
+//! before hashing, so that the same password typed on two keyboards (a precomposed "é" or "e"
+//! followed by a combining acute accent; a full-width "Ａ") is the same secret. This crate uses
+//! NFKC everywhere: for counting length, for the blocklist and context checks, and for the bytes
+//! that are hashed.
+
+use unicode_normalization::UnicodeNormalization;
+use zeroize::Zeroizing;
+
+/// The NFKC form of `input`, in a buffer that is wiped on drop.
+#[must_use]
+pub fn normalize(input: &str) -> Zeroizing<String> {
+    // Reserve up front so the secret is not left behind in a reallocated buffer for the
+    // common case where NFKC does not grow the text.
+    let mut out = Zeroizing::new(String::with_capacity(input.len()));
+    out.extend(input.nfkc());
+    out
+}
+
+/// The length of `input` in Unicode code points after NFKC normalisation: the length the
+/// policy's minimum and maximum apply to.
+#[must_use]
+pub fn normalized_len(input: &str) -> usize {
+    input.nfkc().count()
+}
+
+/// NFKC, then lowercase: the form compared against blocklists and context words.
+pub(crate) fn fold(normalized: &str) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(normalized.len()));
+    for c in normalized.chars() {
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn composed_and_decomposed_are_equal() {
+        assert_eq!(*normalize("caf\u{e9}"), *normalize("cafe\u{301}"));
+        assert_eq!(normalized_len("cafe\u{301}"), 4);
+    }
+
+    #[test]
+    fn compatibility_forms_fold() {
+        assert_eq!(*normalize("\u{ff21}\u{fb01}"), "Afi");
+        assert_eq!(*fold("ÄBC"), "äbc");
+    }
+}

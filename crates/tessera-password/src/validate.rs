@@ -1,0 +1,194 @@
+//! Checking a password against a policy, reporting every rule it breaks.
+
+use crate::blocklist::{is_keyboard_run, is_repeated, is_sequential};
+use crate::context::contains_word;
+use crate::normalize::{fold, normalize};
+use crate::{
+    Blocklist, BuiltinBlocklist, Context, Hasher, MAX_PASSWORD_BYTES, NoBlocklist, Password,
+    PasswordHistory, PasswordPolicy, Violation, Violations,
+};
+
+impl PasswordPolicy {
+    /// Checks a new password; `Err` holds **every** rule it breaks, in a stable order.
+    ///
+    /// Length counts code points after NFKC normalisation. Blocklist and context comparisons
+    /// are case-insensitive on the normalised form. A password longer than
+    /// [`MAX_PASSWORD_BYTES`] is reported as `too_long` alone, without further work.
+    ///
+    /// # Errors
+    /// The [`Violations`], never empty.
+    pub fn validate(&self, password: &Password, context: &Context) -> Result<(), Violations> {
+        self.validate_with(password, context, &NoBlocklist)
+    }
+
+    /// As [`validate`](PasswordPolicy::validate), also refusing passwords on `extra` (an
+    /// organisation's own list, or the answer of a breached-password service). `extra` applies
+    /// even when the policy's built-in blocklist is off.
+    ///
+    /// # Errors
+    /// The [`Violations`], never empty.
+    pub fn validate_with(
+        &self,
+        password: &Password,
+        context: &Context,
+        extra: &dyn Blocklist,
+    ) -> Result<(), Violations> {
+        let mut out = Violations::default();
+        self.check(password, context, extra, &mut out);
+        out.into_result()
+    }
+
+    /// Checks a password change: every rule of [`validate`](PasswordPolicy::validate), then
+    /// that `confirmation` equals `new` (`confirmation_mismatch`, compared in constant time
+    /// after NFKC) and, when the policy has a history, that `new` matches none of the last
+    /// [`history`](PasswordPolicy::history) hashes (`reused`).
+    ///
+    /// The history check verifies `new` against each stored hash with `hasher`, so it costs
+    /// one Argon2 computation per remembered password: run it off an async executor (see
+    /// [`Hasher`]). Every entry is checked, without stopping at a match. Stored hashes that
+    /// cannot be verified (for example, made with a retired pepper) count as no match.
+    ///
+    /// # Errors
+    /// The [`Violations`], never empty.
+    pub fn validate_change(
+        &self,
+        new: &Password,
+        confirmation: &Password,
+        context: &Context,
+        history: &PasswordHistory,
+        hasher: &Hasher,
+    ) -> Result<(), Violations> {
+        let mut out = Violations::default();
+        self.check(new, context, &NoBlocklist, &mut out);
+        let fits = new.len_bytes() <= MAX_PASSWORD_BYTES;
+        if !fits || confirmation.len_bytes() > MAX_PASSWORD_BYTES {
+            if !new.ct_eq(confirmation) {
+                out.push(Violation::ConfirmationMismatch);
+            }
+        } else {
+            let a = normalize(new.expose());
+            let b = normalize(confirmation.expose());
+            if !bool::from(subtle::ConstantTimeEq::ct_eq(a.as_bytes(), b.as_bytes())) {
+                out.push(Violation::ConfirmationMismatch);
+            }
+        }
+        if self.history > 0 && fits {
+            let mut reused = false;
+            for stored in history.hashes().iter().take(self.history) {
+                reused |= hasher.verify(new, stored).unwrap_or(false);
+            }
+            if reused {
+                out.push(Violation::Reused { history: self.history });
+            }
+        }
+        out.into_result()
+    }
+
+    fn check(&self, password: &Password, context: &Context, extra: &dyn Blocklist, out: &mut Violations) {
+        if password.len_bytes() > MAX_PASSWORD_BYTES {
+            out.push(Violation::TooLong { max: self.max_length });
+            return;
+        }
+        let normalized = normalize(password.expose());
+        let len = normalized.chars().count();
+        if len < self.min_length {
+            out.push(Violation::TooShort { min: self.min_length });
+        }
+        if len > self.max_length {
+            out.push(Violation::TooLong { max: self.max_length });
+        }
+        if normalized.chars().any(char::is_control) {
+            out.push(Violation::InvalidCharacter);
+        }
+        self.check_classes(&normalized, out);
+        if let Some(pattern) = &self.pattern {
+            if !pattern.is_match(&normalized) {
+                out.push(Violation::PatternMismatch);
+            }
+        }
+
+        let folded = fold(&normalized);
+        if (self.blocklist && BuiltinBlocklist.contains(&folded)) || extra.contains(&folded) {
+            out.push(Violation::Blocklisted);
+        }
+        if self.blocklist {
+            if is_repeated(&folded) {
+                out.push(Violation::Repeated);
+            }
+            if is_sequential(&folded) {
+                out.push(Violation::Sequential);
+            }
+            if is_keyboard_run(&folded) {
+                out.push(Violation::KeyboardRun);
+            }
+        }
+
+        if self.context_words {
+            if context.username().is_some_and(|u| contains_word(&folded, u)) {
+                out.push(Violation::ContainsUsername);
+            }
+            if context.email_local_part().is_some_and(|e| contains_word(&folded, e)) {
+                out.push(Violation::ContainsEmail);
+            }
+            if self.service_words.iter().any(|w| contains_word(&folded, w)) {
+                out.push(Violation::ContainsServiceWord);
+            }
+        }
+
+        #[cfg(feature = "zxcvbn")]
+        self.check_zxcvbn(&normalized, len, context, out);
+    }
+
+    fn check_classes(&self, normalized: &str, out: &mut Violations) {
+        let (mut digits, mut lower, mut upper, mut special) = (0usize, 0usize, 0usize, 0usize);
+        for c in normalized.chars() {
+            if c.is_numeric() {
+                digits += 1;
+            } else if c.is_lowercase() {
+                lower += 1;
+            } else if c.is_uppercase() {
+                upper += 1;
+            } else if !c.is_alphabetic() {
+                special += 1;
+            }
+        }
+        if digits < self.min_digits {
+            out.push(Violation::MissingDigit { min: self.min_digits });
+        }
+        if lower < self.min_lowercase {
+            out.push(Violation::MissingLowercase { min: self.min_lowercase });
+        }
+        if upper < self.min_uppercase {
+            out.push(Violation::MissingUppercase { min: self.min_uppercase });
+        }
+        if special < self.min_special {
+            out.push(Violation::MissingSpecial { min: self.min_special });
+        }
+    }
+
+    /// zxcvbn's matching grows quickly with length; passwords beyond this many code points are
+    /// not scored (at that length the estimate is at its top anyway).
+    #[cfg(feature = "zxcvbn")]
+    const ZXCVBN_MAX_LEN: usize = 256;
+
+    #[cfg(feature = "zxcvbn")]
+    fn check_zxcvbn(&self, normalized: &str, len: usize, context: &Context, out: &mut Violations) {
+        let Some(min) = self.min_zxcvbn_score else { return };
+        if len == 0 || len > Self::ZXCVBN_MAX_LEN {
+            if len == 0 && min > 0 {
+                out.push(Violation::TooWeak { min_score: usize::from(min) });
+            }
+            return;
+        }
+        let mut inputs: Vec<&str> = self.service_words.iter().map(String::as_str).collect();
+        inputs.extend(context.username());
+        inputs.extend(context.email_local_part());
+        let score = u8::from(zxcvbn::zxcvbn(normalized, &inputs).score());
+        if score < min {
+            out.push(Violation::TooWeak { min_score: usize::from(min) });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
