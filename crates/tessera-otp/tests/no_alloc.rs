@@ -1,0 +1,66 @@
+//! Verification allocates nothing on the heap: measured with a counting allocator
+//! (dhat's testing mode) around many verifications, hits and misses, all hashes.
+//!
+//! One test per binary, because the allocator is global to the process.
+
+// Tests: a panic is a failed test, which is what unwrap should do here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use tessera_otp::{
+    Algorithm, Code, Drift, Hotp, HotpParams, Secret, TimeStep, Totp, TotpParams, UnixTime,
+    VerifyOptions, Window,
+};
+
+#[global_allocator]
+static ALLOC: dhat::Alloc = dhat::Alloc;
+
+#[test]
+fn verification_makes_zero_heap_allocations() {
+    let mut prepared = Vec::new();
+    for (alg, len) in [
+        (Algorithm::Sha1, 20),
+        (Algorithm::Sha256, 32),
+        (Algorithm::Sha512, 64),
+    ] {
+        let params = TotpParams::new(alg, 6, 30, 0).unwrap();
+        prepared.push(Totp::new(&Secret::generate_len(len).unwrap(), params));
+    }
+    let hotp = Hotp::new(&Secret::generate(), HotpParams::DEFAULT);
+    let now = UnixTime::from_secs(1_700_000_000);
+    let codes: Vec<(Code, Code)> = prepared
+        .iter()
+        .map(|t| {
+            let hit = t.generate(now).unwrap();
+            let miss_value = (hit.expose().parse::<u32>().unwrap() + 1) % 1_000_000;
+            let miss = Code::parse(&format!("{miss_value:06}"), 6).unwrap();
+            (hit, miss)
+        })
+        .collect();
+    let hotp_code = hotp.generate(3);
+    let options = VerifyOptions::new()
+        .window(Window::symmetric(10).unwrap())
+        .last_used(Some(TimeStep::new(1)))
+        .drift(Drift::from_steps(1));
+
+    let _profiler = dhat::Profiler::builder().testing().build();
+    let before = dhat::HeapStats::get();
+    let mut outcomes = 0u32;
+    for _ in 0..100 {
+        for (totp, (hit, miss)) in prepared.iter().zip(&codes) {
+            outcomes += u32::from(totp.verify(hit, now, VerifyOptions::new()).is_ok());
+            outcomes += u32::from(totp.verify(miss, now, VerifyOptions::new()).is_ok());
+            outcomes += u32::from(totp.verify(miss, now, options).is_ok());
+        }
+        outcomes += u32::from(hotp.verify(&hotp_code, 0, 10).is_ok());
+        let typed = Code::parse(" 123 456 ", 6).unwrap();
+        outcomes += u32::from(
+            prepared[0]
+                .verify(&typed, now, VerifyOptions::new())
+                .is_ok(),
+        );
+    }
+    let after = dhat::HeapStats::get();
+    dhat::assert_eq!(after.total_blocks, before.total_blocks);
+    // Every hit verified (3 × 100 TOTP + 100 HOTP); a random miss may rarely match.
+    assert!(outcomes >= 400);
+}
