@@ -1,3 +1,93 @@
-//! MFA settings, method availability and selection, organisation policy, email/SMS codes, recovery codes, throttling and security notifications
+//! MFA settings, method availability and selection, organisation policy, email/SMS codes,
+//! recovery codes, remembered devices, throttling and security notifications.
+//!
+//! This crate holds the product rules of a second factor around the device registry
+//! (`tessera-registry`): which methods an account can use and why not, which one is
+//! offered first and what replaces it when it goes away, what the organisation allows,
+//! and who is told about every change.
+//!
+//! Everything runs through [`Mfa`], generic over three small traits: an [`MfaStore`]
+//! (versioned, compare-and-set; [`InMemoryStore`] ships), a [`SecurityNotifier`]
+//! ([`RecordingNotifier`], [`EmailNotifier`] ship) and a [`tessera_otp::Clock`].
+//! Device facts come in through [`AccountContext`], so this crate needs no registry
+//! internals.
+//!
+//! # Method strength
+//! [`MfaMethod::ALL`] lists the methods strongest first: security key, hardware token,
+//! authenticator app, recovery code (never preferred), email, SMS. See [`MfaMethod`].
+//!
+//! # Example
+//! ```
+//! use tessera_mfa::{AccountContext, Actor, InMemoryStore, Mfa, MfaMethod, OrgPolicy,
+//!     RecordingNotifier, SecurityEventKind, Unavailable};
+//! use tessera_otp::{ManualClock, UnixTime};
+//! use tessera_registry::{DeviceKind, UserId};
+//!
+//! # tokio_test_block_on(async {
+//! let mfa = Mfa::new(
+//!     InMemoryStore::new(),
+//!     RecordingNotifier::new(),
+//!     ManualClock::new(UnixTime::from_secs(1_700_000_000)),
+//!     OrgPolicy::builder().disallow(MfaMethod::Sms).build()?,
+//! );
+//! let ctx = AccountContext::new(UserId::new("ana"))
+//!     .with_active_devices([DeviceKind::AuthenticatorApp]);
+//!
+//! let table = mfa.availability(&ctx).await?;
+//! assert!(table.is_available(MfaMethod::AuthenticatorApp));
+//! assert_eq!(table.get(MfaMethod::Sms).reason(), Some(Unavailable::DisabledByPolicy));
+//!
+//! let settings = mfa.enable(&ctx, None, Actor::AccountHolder).await?.into_value();
+//! assert_eq!(settings.preferred(), Some(MfaMethod::AuthenticatorApp));
+//! assert_eq!(
+//!     mfa.notifier().kinds(),
+//!     [SecurityEventKind::MfaEnabled { preferred: MfaMethod::AuthenticatorApp }]
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
+//! #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+//! # }
+//! ```
+//!
+//! # Crate features
+//! - `serde`: serialize the stored state ([`AccountState`], [`DestinationState`]) and
+//!   the value types in it, for stores that keep documents.
 
 #![forbid(unsafe_code)]
+
+mod actor;
+mod availability;
+mod context;
+mod email;
+mod error;
+mod method;
+mod notify;
+mod phone;
+mod policy;
+mod recovery;
+mod service;
+mod settings;
+mod settings_ops;
+mod state;
+mod store;
+
+pub use actor::Actor;
+pub use availability::{Availability, AvailabilityTable, MethodStatus, Unavailable};
+pub use context::{AccountContext, EmailAddress, MAX_EMAIL_LEN};
+pub use email::{EmailNotifier, SecurityEmail};
+pub use error::{Error, Result};
+pub use method::MfaMethod;
+pub use notify::{
+    NoNotifier, Notified, NotifyError, RecordingNotifier, SecurityEvent, SecurityEventKind,
+    SecurityNotifier,
+};
+pub use phone::{MAX_PHONE_DIGITS, MAX_PHONE_INPUT_LEN, MIN_PHONE_DIGITS, PhoneNumber};
+pub use policy::{OrgPolicy, OrgPolicyBuilder};
+pub use service::{DEFAULT_STORE_ATTEMPTS, MAX_STORE_ATTEMPTS, MIN_STORE_ATTEMPTS, Mfa};
+pub use settings::MfaSettings;
+pub use settings_ops::SignInPlan;
+pub use state::{AccountState, PhoneLink};
+pub use store::{
+    DestinationKey, DestinationState, InMemoryStore, MfaStore, StoreError, Version, Versioned,
+};

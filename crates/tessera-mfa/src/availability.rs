@@ -1,0 +1,291 @@
+//! Which methods an account can use now, and why not.
+
+use std::fmt;
+
+use crate::{AccountContext, AccountState, MfaMethod, OrgPolicy};
+
+/// Why a method cannot be used, in terms a UI can show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum Unavailable {
+    /// Not set up: no active device of that kind, no email address, no phone number, or
+    /// no recovery codes ever generated.
+    NotConfigured,
+    /// A phone number is linked but not verified yet.
+    PhoneNotVerified,
+    /// The organisation's policy does not allow the method.
+    DisabledByPolicy,
+    /// The account's identity provider handles MFA.
+    ManagedByIdentityProvider,
+    /// Every recovery code has been used.
+    NoCodesLeft,
+}
+
+impl Unavailable {
+    /// A stable lowercase name, for APIs and logs.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::NotConfigured => "not_configured",
+            Self::PhoneNotVerified => "phone_not_verified",
+            Self::DisabledByPolicy => "disabled_by_policy",
+            Self::ManagedByIdentityProvider => "managed_by_identity_provider",
+            Self::NoCodesLeft => "no_codes_left",
+        }
+    }
+}
+
+impl fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::NotConfigured => "not configured",
+            Self::PhoneNotVerified => "phone number not verified",
+            Self::DisabledByPolicy => "disabled by the organisation's policy",
+            Self::ManagedByIdentityProvider => "managed by the identity provider",
+            Self::NoCodesLeft => "no recovery codes left",
+        })
+    }
+}
+
+/// Whether one method can be used now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Availability {
+    /// The method can be used.
+    Available,
+    /// The method cannot be used, and why.
+    Unavailable(Unavailable),
+}
+
+impl Availability {
+    /// Whether the method can be used.
+    #[must_use]
+    pub const fn is_available(self) -> bool {
+        matches!(self, Self::Available)
+    }
+
+    /// Why not, when unavailable.
+    #[must_use]
+    pub const fn reason(self) -> Option<Unavailable> {
+        match self {
+            Self::Available => None,
+            Self::Unavailable(r) => Some(r),
+        }
+    }
+}
+
+/// One row of the availability table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MethodStatus {
+    /// The method.
+    pub method: MfaMethod,
+    /// Whether it can be used, or why not.
+    pub availability: Availability,
+    /// Whether a UI offering it should warn that it is a weak, restricted method (SMS when
+    /// the policy's SMS warning flag is on).
+    pub warn: bool,
+}
+
+/// Every method with its availability, strongest first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AvailabilityTable {
+    rows: Vec<MethodStatus>,
+}
+
+impl AvailabilityTable {
+    /// Decides availability from the account's context, its stored state and the policy.
+    ///
+    /// The reasons are checked in this order, the first that applies wins:
+    /// identity provider, then policy, then the method's own set-up.
+    #[must_use]
+    pub fn compute(ctx: &AccountContext, state: &AccountState, policy: &OrgPolicy) -> Self {
+        let rows = MfaMethod::ALL
+            .into_iter()
+            .map(|method| MethodStatus {
+                method,
+                availability: Self::decide(method, ctx, state, policy),
+                warn: method == MfaMethod::Sms && policy.sms_warning(),
+            })
+            .collect();
+        Self { rows }
+    }
+
+    fn decide(
+        method: MfaMethod,
+        ctx: &AccountContext,
+        state: &AccountState,
+        policy: &OrgPolicy,
+    ) -> Availability {
+        use Availability::{Available, Unavailable as No};
+        if ctx.identity_provider().is_some() {
+            return No(Unavailable::ManagedByIdentityProvider);
+        }
+        if !policy.allows(method) {
+            return No(Unavailable::DisabledByPolicy);
+        }
+        if let Some(kind) = method.device_kind() {
+            return if ctx.has_active_device(kind) {
+                Available
+            } else {
+                No(Unavailable::NotConfigured)
+            };
+        }
+        match method {
+            MfaMethod::Email if ctx.email().is_some() => Available,
+            MfaMethod::Sms => match state.phone() {
+                None => No(Unavailable::NotConfigured),
+                Some(p) if !p.is_verified() => No(Unavailable::PhoneNotVerified),
+                Some(_) => Available,
+            },
+            MfaMethod::RecoveryCode => {
+                if state.recovery.generated_at.is_none() {
+                    No(Unavailable::NotConfigured)
+                } else if state.recovery.remaining() == 0 {
+                    No(Unavailable::NoCodesLeft)
+                } else {
+                    Available
+                }
+            }
+            _ => No(Unavailable::NotConfigured),
+        }
+    }
+
+    /// Every row, strongest method first.
+    #[must_use]
+    pub fn rows(&self) -> &[MethodStatus] {
+        &self.rows
+    }
+
+    /// The availability of `method`.
+    #[must_use]
+    pub fn get(&self, method: MfaMethod) -> Availability {
+        self.rows
+            .iter()
+            .find(|r| r.method == method)
+            .map_or(Availability::Unavailable(Unavailable::NotConfigured), |r| {
+                r.availability
+            })
+    }
+
+    /// Whether `method` is available.
+    #[must_use]
+    pub fn is_available(&self, method: MfaMethod) -> bool {
+        self.get(method).is_available()
+    }
+
+    /// The available methods, strongest first (recovery codes included).
+    pub fn available(&self) -> impl Iterator<Item = MfaMethod> + '_ {
+        self.rows
+            .iter()
+            .filter(|r| r.availability.is_available())
+            .map(|r| r.method)
+    }
+
+    /// The strongest available method that may be preferred (never recovery codes).
+    #[must_use]
+    pub fn strongest_preferable(&self) -> Option<MfaMethod> {
+        self.available().find(|m| m.is_preferable())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::PhoneLink;
+    use crate::{MfaMethod as M, PhoneNumber};
+    use tessera_otp::UnixTime;
+    use tessera_registry::{DeviceKind, UserId};
+
+    fn row(t: &AvailabilityTable) -> Vec<Option<Unavailable>> {
+        M::ALL.iter().map(|m| t.get(*m).reason()).collect()
+    }
+
+    #[test]
+    fn table_case_by_case() {
+        use Unavailable::*;
+        let policy = OrgPolicy::default();
+        let bare = AccountContext::new(UserId::new("u"));
+        let mut state = AccountState::default();
+
+        // Nothing set up: every method is "not configured".
+        let t = AvailabilityTable::compute(&bare, &state, &policy);
+        assert_eq!(row(&t), vec![Some(NotConfigured); 6]);
+        assert_eq!(t.strongest_preferable(), None);
+
+        // Devices: available only with an active device of that kind.
+        let ctx = bare
+            .clone()
+            .with_active_devices([DeviceKind::HardwareToken, DeviceKind::HardwareToken]);
+        let t = AvailabilityTable::compute(&ctx, &state, &policy);
+        assert_eq!(t.get(M::HardwareToken), Availability::Available);
+        assert_eq!(t.get(M::SecurityKey).reason(), Some(NotConfigured));
+        assert_eq!(t.get(M::AuthenticatorApp).reason(), Some(NotConfigured));
+
+        // Email: when the account has an address.
+        let ctx = bare
+            .clone()
+            .with_email(crate::EmailAddress::parse("a@example.com").unwrap());
+        assert!(AvailabilityTable::compute(&ctx, &state, &policy).is_available(M::Email));
+
+        // SMS: linked but unverified, then verified.
+        state.phone = Some(PhoneLink {
+            number: PhoneNumber::parse("+14155552671").unwrap(),
+            verified_at: None,
+        });
+        let t = AvailabilityTable::compute(&bare, &state, &policy);
+        assert_eq!(t.get(M::Sms).reason(), Some(PhoneNotVerified));
+        state.phone = state.phone.take().map(|mut p| {
+            p.verified_at = Some(UnixTime::from_secs(1));
+            p
+        });
+        let t = AvailabilityTable::compute(&bare, &state, &policy);
+        assert!(t.is_available(M::Sms));
+        assert!(t.rows().iter().find(|r| r.method == M::Sms).unwrap().warn);
+
+        // Recovery codes: some left, then none left.
+        state.recovery.generated_at = Some(UnixTime::from_secs(1));
+        state.recovery.unused = vec![[0; 32]];
+        assert!(AvailabilityTable::compute(&bare, &state, &policy).is_available(M::RecoveryCode));
+        state.recovery.unused.clear();
+        let t = AvailabilityTable::compute(&bare, &state, &policy);
+        assert_eq!(t.get(M::RecoveryCode).reason(), Some(NoCodesLeft));
+
+        // Policy: disallowed methods say so, even when configured.
+        let strict = OrgPolicy::builder()
+            .disallow(M::Sms)
+            .disallow(M::Email)
+            .build()
+            .unwrap();
+        let full = bare
+            .clone()
+            .with_email(crate::EmailAddress::parse("a@example.com").unwrap())
+            .with_active_devices([DeviceKind::SecurityKey]);
+        let t = AvailabilityTable::compute(&full, &state, &strict);
+        assert_eq!(t.get(M::Sms).reason(), Some(DisabledByPolicy));
+        assert_eq!(t.get(M::Email).reason(), Some(DisabledByPolicy));
+        assert!(t.is_available(M::SecurityKey));
+
+        // Identity provider: every method, whatever is configured.
+        let idp = full.managed_by("Okta");
+        let t = AvailabilityTable::compute(&idp, &state, &policy);
+        assert_eq!(row(&t), vec![Some(ManagedByIdentityProvider); 6]);
+    }
+
+    #[test]
+    fn strongest_preferable_skips_recovery_codes() {
+        let mut state = AccountState::default();
+        state.recovery.generated_at = Some(UnixTime::from_secs(1));
+        state.recovery.unused = vec![[0; 32]];
+        let ctx = AccountContext::new(UserId::new("u"))
+            .with_email(crate::EmailAddress::parse("a@example.com").unwrap());
+        let t = AvailabilityTable::compute(&ctx, &state, &OrgPolicy::default());
+        assert_eq!(
+            t.available().collect::<Vec<_>>(),
+            [M::RecoveryCode, M::Email]
+        );
+        assert_eq!(t.strongest_preferable(), Some(M::Email));
+    }
+}

@@ -1,0 +1,107 @@
+//! The crate's error type.
+
+use tessera_otp::UnixTime;
+
+use crate::{MfaMethod, Unavailable};
+
+/// Everything that can go wrong in this crate.
+///
+/// Messages are lowercase, say what was wrong, and never contain a code, a token or a
+/// phone number. A failed second factor is always the single opaque
+/// [`Error::VerificationFailed`], whatever the cause (wrong, reused, expired, locked out).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The account's identity provider handles MFA; nothing can be enabled or changed here.
+    #[error(
+        "multi-factor authentication for this account is handled by its identity provider ({provider}); change it there"
+    )]
+    ManagedByIdentityProvider {
+        /// The identity provider's name, as the application gave it.
+        provider: String,
+    },
+    /// Enabling MFA needs a method other than recovery codes.
+    #[error(
+        "multi-factor authentication needs at least one available method other than recovery codes; add a device, verify a phone number or add an email address first"
+    )]
+    NoMethodAvailable,
+    /// The method cannot be used by this account now.
+    #[error("the method {method} is not available for this account: {reason}")]
+    MethodUnavailable {
+        /// The method asked for.
+        method: MfaMethod,
+        /// Why it cannot be used.
+        reason: Unavailable,
+    },
+    /// Recovery codes are a fallback and cannot be the preferred method.
+    #[error("recovery codes cannot be the preferred method; choose a device, email or SMS")]
+    NotPreferable,
+    /// The operation needs MFA to be enabled first.
+    #[error("multi-factor authentication is not enabled for this account")]
+    MfaNotEnabled,
+    /// The organisation requires MFA, so it cannot be disabled.
+    #[error("the organisation requires multi-factor authentication, so it cannot be disabled")]
+    MfaRequired,
+    /// The organisation does not let people remove or replace their own devices.
+    #[error(
+        "the organisation does not allow people to remove or replace their own devices; an administrator must do it"
+    )]
+    SelfServiceRemovalForbidden,
+    /// An administrator action did not name its administrator.
+    #[error("an administrator action must name the administrator")]
+    AnonymousAdministrator,
+    /// A configuration or policy value is outside its bounds.
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(&'static str),
+    /// The state store failed.
+    #[error("the state store failed: {0}")]
+    Store(#[from] crate::StoreError),
+    /// The account's state changed concurrently too many times in a row.
+    #[error("the account was changed concurrently too many times; try again")]
+    Contention,
+    /// The second factor was not accepted.
+    ///
+    /// Deliberately opaque: wrong, reused, expired, unknown challenge and locked out all
+    /// look the same to the caller. The cause goes to events and logs, never to the person.
+    #[error("verification failed")]
+    VerificationFailed,
+    /// The operating system's random number generator failed.
+    #[error("the operating system's random number generator failed")]
+    Randomness,
+    /// An email address was refused.
+    #[error("invalid email address: {0}")]
+    InvalidEmail(&'static str),
+    /// A phone number was refused.
+    #[error("invalid phone number: {0}")]
+    InvalidPhoneNumber(&'static str),
+    /// A code typed by a person was refused before any comparison.
+    #[error("invalid code: {0}")]
+    InvalidCode(&'static str),
+    /// A remember-device token was malformed.
+    #[error("invalid remember-device token")]
+    InvalidToken,
+    /// The account has no phone number linked.
+    #[error("no phone number is linked to this account")]
+    NoPhoneNumber,
+    /// The account has no email address.
+    #[error("this account has no email address")]
+    NoEmailAddress,
+    /// Too many codes were sent to this account or destination recently.
+    #[error("too many codes were sent recently; try again after {retry_after:?}")]
+    SendLimitReached {
+        /// The first instant at which another send would be accepted.
+        retry_after: UnixTime,
+    },
+    /// A code was sent a moment ago; a new one may be requested later.
+    #[error("a code was sent a moment ago; a new one can be requested after {retry_after:?}")]
+    ResendTooSoon {
+        /// The first instant at which another send would be accepted.
+        retry_after: UnixTime,
+    },
+    /// No remembered device has that identifier.
+    #[error("no remembered device has that identifier")]
+    UnknownRememberedDevice,
+}
+
+/// This crate's `Result`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,167 @@
+//! The MFA service: the account operations, over a store, a notifier and a clock.
+
+use tessera_otp::{Clock, UnixTime};
+use tessera_registry::UserId;
+
+use crate::{
+    AccountState, Actor, Error, MfaStore, Notified, NotifyError, OrgPolicy, Result, SecurityEvent,
+    SecurityEventKind, SecurityNotifier, StoreError,
+};
+
+/// Fewest load → change → save rounds before giving up with [`Error::Contention`].
+pub const MIN_STORE_ATTEMPTS: u32 = 1;
+/// Most load → change → save rounds allowed.
+pub const MAX_STORE_ATTEMPTS: u32 = 64;
+/// Default rounds: enough for dozens of concurrent writers to one account.
+pub const DEFAULT_STORE_ATTEMPTS: u32 = 32;
+
+/// The MFA rules for a set of accounts: settings, availability, selection, policy and
+/// notifications, over a compare-and-set [`MfaStore`].
+///
+/// Every operation loads the account's state, applies a pure change, and saves it only
+/// if nobody else saved in between; on a conflict it starts again, at most
+/// [`store_attempts`](Mfa::with_store_attempts) times. Events go to the notifier exactly
+/// once, after the save succeeded.
+#[derive(Debug)]
+pub struct Mfa<S, N, C> {
+    pub(crate) store: S,
+    pub(crate) notifier: N,
+    pub(crate) clock: C,
+    pub(crate) policy: OrgPolicy,
+    pub(crate) store_attempts: u32,
+}
+
+/// What a pure change to an account's state decided.
+pub(crate) struct Outcome<R> {
+    /// Whether the state changed and must be saved.
+    pub(crate) write: bool,
+    pub(crate) value: R,
+    pub(crate) events: Vec<(Actor, SecurityEventKind)>,
+}
+
+impl<R> Outcome<R> {
+    pub(crate) fn unchanged(value: R) -> Self {
+        Self {
+            write: false,
+            value,
+            events: Vec::new(),
+        }
+    }
+
+    pub(crate) fn changed(value: R) -> Self {
+        Self {
+            write: true,
+            value,
+            events: Vec::new(),
+        }
+    }
+
+    pub(crate) fn with_event(mut self, actor: Actor, kind: SecurityEventKind) -> Self {
+        self.events.push((actor, kind));
+        self
+    }
+}
+
+impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
+    /// A service over `store`, telling account holders through `notifier`, with time
+    /// from `clock`, under `policy`.
+    pub fn new(store: S, notifier: N, clock: C, policy: OrgPolicy) -> Self {
+        Self {
+            store,
+            notifier,
+            clock,
+            policy,
+            store_attempts: DEFAULT_STORE_ATTEMPTS,
+        }
+    }
+
+    /// Sets how many load → change → save rounds an operation tries before it fails
+    /// with [`Error::Contention`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] outside [`MIN_STORE_ATTEMPTS`]..=[`MAX_STORE_ATTEMPTS`].
+    pub fn with_store_attempts(mut self, attempts: u32) -> Result<Self> {
+        if !(MIN_STORE_ATTEMPTS..=MAX_STORE_ATTEMPTS).contains(&attempts) {
+            return Err(Error::InvalidConfig("store attempts must be 1 to 64"));
+        }
+        self.store_attempts = attempts;
+        Ok(self)
+    }
+
+    /// The organisation policy in force.
+    pub fn policy(&self) -> &OrgPolicy {
+        &self.policy
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The notifier.
+    pub fn notifier(&self) -> &N {
+        &self.notifier
+    }
+
+    /// The current time, from the service's clock.
+    pub fn now(&self) -> UnixTime {
+        self.clock.now()
+    }
+
+    /// Loads the account's state (read only).
+    ///
+    /// # Errors
+    /// [`Error::Store`] when the store fails.
+    pub async fn account_state(&self, user: &UserId) -> Result<AccountState> {
+        Ok(self.store.load_account(user).await?.value)
+    }
+
+    /// Load → pure change → conditional save, retried on conflict; then the events, once.
+    pub(crate) async fn modify<R, F>(&self, user: &UserId, mut change: F) -> Result<Notified<R>>
+    where
+        F: FnMut(&mut AccountState, UnixTime) -> Result<Outcome<R>> + Send,
+        R: Send,
+    {
+        for _ in 0..self.store_attempts {
+            let loaded = self.store.load_account(user).await?;
+            let mut state = loaded.value;
+            let now = self.clock.now();
+            let outcome = change(&mut state, now)?;
+            if outcome.write {
+                match self.store.save_account(user, loaded.version, &state).await {
+                    Ok(_) => {}
+                    Err(StoreError::Conflict) => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            let notify_error = self.emit(user, now, outcome.events).await;
+            return Ok(Notified {
+                value: outcome.value,
+                notify_error,
+            });
+        }
+        Err(Error::Contention)
+    }
+
+    /// Sends `events` in order; returns the first failure, after trying them all.
+    pub(crate) async fn emit(
+        &self,
+        user: &UserId,
+        at: UnixTime,
+        events: Vec<(Actor, SecurityEventKind)>,
+    ) -> Option<NotifyError> {
+        let mut first_error = None;
+        for (actor, kind) in events {
+            let event = SecurityEvent {
+                account: user.clone(),
+                at,
+                actor,
+                kind,
+            };
+            if let Err(e) = self.notifier.notify(&event).await {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error
+    }
+}

@@ -1,0 +1,359 @@
+//! Enabling, disabling and choosing methods; fallback; device and password events.
+
+use tessera_otp::Clock;
+use tessera_registry::{DeviceKind, UserId};
+
+use crate::service::Outcome;
+use crate::{
+    AccountContext, AccountState, Actor, AvailabilityTable, Error, Mfa, MfaMethod, MfaSettings,
+    MfaStore, Notified, OrgPolicy, Result, SecurityEventKind, SecurityNotifier,
+};
+
+/// What sign-in needs after the password, for one account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignInPlan {
+    /// MFA is off and the organisation does not require it.
+    NoSecondFactor,
+    /// The organisation requires MFA but the account has not enabled it: the application
+    /// must send the person through enrolment.
+    EnrolmentRequired,
+    /// Ask for a second factor.
+    SecondFactor {
+        /// The method to offer first: the preferred method when available, else the
+        /// strongest available; `None` when only recovery codes are left.
+        primary: Option<MfaMethod>,
+        /// Every available method, strongest first (recovery codes included), for a
+        /// "try another way" list.
+        available: Vec<MfaMethod>,
+    },
+}
+
+/// The fallback rule: keep the preferred method while it is available, else take the
+/// strongest available method that may be preferred.
+fn fallback(settings: &MfaSettings, table: &AvailabilityTable) -> Option<MfaMethod> {
+    match settings.preferred {
+        Some(m) if table.is_available(m) => Some(m),
+        _ => table.strongest_preferable(),
+    }
+}
+
+impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
+    /// Every method with "available" or the reason it is not.
+    ///
+    /// # Errors
+    /// [`Error::Store`] when the store fails.
+    pub async fn availability(&self, ctx: &AccountContext) -> Result<AvailabilityTable> {
+        let state = self.account_state(ctx.user()).await?;
+        Ok(AvailabilityTable::compute(ctx, &state, &self.policy))
+    }
+
+    /// The account's MFA settings.
+    ///
+    /// # Errors
+    /// [`Error::Store`] when the store fails.
+    pub async fn settings(&self, user: &UserId) -> Result<MfaSettings> {
+        Ok(self.account_state(user).await?.settings)
+    }
+
+    /// Turns MFA on with `preferred` (or, when `None`, the policy's default method if it
+    /// is available, else the strongest available method). Emits
+    /// [`SecurityEventKind::MfaEnabled`]. Enabling an enabled account with another
+    /// preferred method changes the preferred method instead.
+    ///
+    /// # Errors
+    /// [`Error::ManagedByIdentityProvider`]; [`Error::NoMethodAvailable`] when no method
+    /// other than recovery codes is available; [`Error::MethodUnavailable`] or
+    /// [`Error::NotPreferable`] for a bad `preferred`; store errors.
+    pub async fn enable(
+        &self,
+        ctx: &AccountContext,
+        preferred: Option<MfaMethod>,
+        actor: Actor,
+    ) -> Result<Notified<MfaSettings>> {
+        ctx.ensure_local()?;
+        let policy = &self.policy;
+        self.modify(ctx.user(), |state, _now| {
+            let table = AvailabilityTable::compute(ctx, state, policy);
+            if table.strongest_preferable().is_none() {
+                return Err(Error::NoMethodAvailable);
+            }
+            let chosen = match preferred {
+                Some(m) => check_preferable(&table, m)?,
+                None if state.settings.enabled => {
+                    return Ok(Outcome::unchanged(state.settings));
+                }
+                None => default_choice(policy, &table)?,
+            };
+            if state.settings.enabled {
+                return Ok(set_preferred(state, chosen, actor.clone()));
+            }
+            state.settings = MfaSettings {
+                enabled: true,
+                preferred: Some(chosen),
+            };
+            Ok(Outcome::changed(state.settings).with_event(
+                actor.clone(),
+                SecurityEventKind::MfaEnabled { preferred: chosen },
+            ))
+        })
+        .await
+    }
+
+    /// Turns MFA off, forgetting the preferred method, pending challenges and remembered
+    /// devices. Emits [`SecurityEventKind::MfaDisabled`].
+    ///
+    /// # Errors
+    /// [`Error::ManagedByIdentityProvider`]; [`Error::MfaRequired`] while the policy
+    /// requires MFA for the account; store errors.
+    pub async fn disable(
+        &self,
+        ctx: &AccountContext,
+        actor: Actor,
+    ) -> Result<Notified<MfaSettings>> {
+        ctx.ensure_local()?;
+        if self.policy.requires_mfa(ctx.user()) {
+            return Err(Error::MfaRequired);
+        }
+        self.modify(ctx.user(), |state, _now| {
+            if !state.settings.enabled {
+                return Ok(Outcome::unchanged(state.settings));
+            }
+            state.settings = MfaSettings::default();
+            state.on_mfa_disabled();
+            Ok(Outcome::changed(state.settings)
+                .with_event(actor.clone(), SecurityEventKind::MfaDisabled))
+        })
+        .await
+    }
+
+    /// Chooses the method offered first at sign-in. Emits
+    /// [`SecurityEventKind::PreferredMethodChanged`] when it changes.
+    ///
+    /// # Errors
+    /// [`Error::ManagedByIdentityProvider`]; [`Error::MfaNotEnabled`];
+    /// [`Error::MethodUnavailable`] or [`Error::NotPreferable`]; store errors.
+    pub async fn set_preferred(
+        &self,
+        ctx: &AccountContext,
+        method: MfaMethod,
+        actor: Actor,
+    ) -> Result<Notified<MfaSettings>> {
+        ctx.ensure_local()?;
+        let policy = &self.policy;
+        self.modify(ctx.user(), |state, _now| {
+            if !state.settings.enabled {
+                return Err(Error::MfaNotEnabled);
+            }
+            let table = AvailabilityTable::compute(ctx, state, policy);
+            let chosen = check_preferable(&table, method)?;
+            Ok(set_preferred(state, chosen, actor.clone()))
+        })
+        .await
+    }
+
+    /// Re-checks the preferred method after something it depends on changed (a device
+    /// removed or deactivated, the policy changed): when it is no longer available, the
+    /// strongest available method takes its place and the account holder is told with
+    /// [`SecurityEventKind::PreferredMethodChanged`] (`fallback: true`, actor
+    /// [`Actor::System`]).
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn reconcile(&self, ctx: &AccountContext) -> Result<Notified<MfaSettings>> {
+        let policy = &self.policy;
+        self.modify(ctx.user(), |state, _now| {
+            Ok(reconcile_state(ctx, state, policy))
+        })
+        .await
+    }
+
+    /// Decides whether `actor` may remove or replace one of the account's devices; the
+    /// facade calls it before asking the registry to remove a device.
+    ///
+    /// # Errors
+    /// [`Error::ManagedByIdentityProvider`], [`Error::SelfServiceRemovalForbidden`],
+    /// [`Error::AnonymousAdministrator`].
+    pub fn authorize_device_removal(&self, ctx: &AccountContext, actor: &Actor) -> Result<()> {
+        ctx.ensure_local()?;
+        self.policy.authorize_device_removal(actor)
+    }
+
+    /// Records that a device of `kind` was added (and activated) in the registry: emits
+    /// [`SecurityEventKind::DeviceAdded`], and when MFA is on without a preferred method,
+    /// makes the strongest available method preferred. `ctx` lists the devices *after*
+    /// the addition.
+    ///
+    /// # Errors
+    /// [`Error::ManagedByIdentityProvider`]; store errors.
+    pub async fn device_added(
+        &self,
+        ctx: &AccountContext,
+        kind: DeviceKind,
+        actor: Actor,
+    ) -> Result<Notified<MfaSettings>> {
+        ctx.ensure_local()?;
+        let policy = &self.policy;
+        let method = MfaMethod::from_device_kind(kind);
+        self.modify(ctx.user(), |state, _now| {
+            let mut out = reconcile_state(ctx, state, policy);
+            out.events.insert(
+                0,
+                (actor.clone(), SecurityEventKind::DeviceAdded { method }),
+            );
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Records that a device of `kind` was removed from the registry: emits
+    /// [`SecurityEventKind::DeviceRemoved`] and, when that was the preferred method's
+    /// last device, falls back as [`Mfa::reconcile`] does. `ctx` lists the devices
+    /// *after* the removal.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn device_removed(
+        &self,
+        ctx: &AccountContext,
+        kind: DeviceKind,
+        actor: Actor,
+    ) -> Result<Notified<MfaSettings>> {
+        let policy = &self.policy;
+        let method = MfaMethod::from_device_kind(kind);
+        self.modify(ctx.user(), |state, _now| {
+            let mut out = reconcile_state(ctx, state, policy);
+            out.events.insert(
+                0,
+                (actor.clone(), SecurityEventKind::DeviceRemoved { method }),
+            );
+            Ok(out)
+        })
+        .await
+    }
+
+    /// What sign-in must ask for after the password.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn sign_in_plan(&self, ctx: &AccountContext) -> Result<SignInPlan> {
+        if ctx.identity_provider().is_some() {
+            // The identity provider already did (or skipped) MFA in its own sign-in.
+            return Ok(SignInPlan::NoSecondFactor);
+        }
+        let state = self.account_state(ctx.user()).await?;
+        if !state.settings.enabled {
+            return Ok(if self.policy.requires_mfa(ctx.user()) {
+                SignInPlan::EnrolmentRequired
+            } else {
+                SignInPlan::NoSecondFactor
+            });
+        }
+        let table = AvailabilityTable::compute(ctx, &state, &self.policy);
+        Ok(SignInPlan::SecondFactor {
+            primary: fallback(&state.settings, &table),
+            available: table.available().collect(),
+        })
+    }
+
+    /// Tells the account holder that a code was presented again after it had been used
+    /// (the registry detects TOTP replays; the facade reports them here). Nothing is
+    /// stored.
+    pub async fn report_code_reuse(
+        &self,
+        user: &UserId,
+        method: MfaMethod,
+        actor: Actor,
+    ) -> Option<crate::NotifyError> {
+        let now = self.clock.now();
+        self.emit(
+            user,
+            now,
+            vec![(actor, SecurityEventKind::CodeReuseDetected { method })],
+        )
+        .await
+    }
+}
+
+fn check_preferable(table: &AvailabilityTable, method: MfaMethod) -> Result<MfaMethod> {
+    if !method.is_preferable() {
+        return Err(Error::NotPreferable);
+    }
+    match table.get(method).reason() {
+        None => Ok(method),
+        Some(reason) => Err(Error::MethodUnavailable { method, reason }),
+    }
+}
+
+fn default_choice(policy: &OrgPolicy, table: &AvailabilityTable) -> Result<MfaMethod> {
+    match policy.default_method() {
+        Some(m) if table.is_available(m) => Ok(m),
+        _ => table.strongest_preferable().ok_or(Error::NoMethodAvailable),
+    }
+}
+
+fn set_preferred(
+    state: &mut AccountState,
+    chosen: MfaMethod,
+    actor: Actor,
+) -> Outcome<MfaSettings> {
+    let from = state.settings.preferred;
+    if from == Some(chosen) {
+        return Outcome::unchanged(state.settings);
+    }
+    state.settings.preferred = Some(chosen);
+    Outcome::changed(state.settings).with_event(
+        actor,
+        SecurityEventKind::PreferredMethodChanged {
+            from,
+            to: Some(chosen),
+            fallback: false,
+        },
+    )
+}
+
+/// The pure fallback step shared by every operation that can make the preferred method
+/// unavailable.
+pub(crate) fn reconcile_state(
+    ctx: &AccountContext,
+    state: &mut AccountState,
+    policy: &OrgPolicy,
+) -> Outcome<MfaSettings> {
+    if !state.settings.enabled {
+        return Outcome::unchanged(state.settings);
+    }
+    let table = AvailabilityTable::compute(ctx, state, policy);
+    let from = state.settings.preferred;
+    let to = fallback(&state.settings, &table);
+    if from == to {
+        return Outcome::unchanged(state.settings);
+    }
+    state.settings.preferred = to;
+    Outcome::changed(state.settings).with_event(
+        Actor::System,
+        SecurityEventKind::PreferredMethodChanged {
+            from,
+            to,
+            fallback: from.is_some(),
+        },
+    )
+}
+
+impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
+    /// Records a password change (the facade calls it after storing the new hash): forgets
+    /// every remembered device and emits [`SecurityEventKind::PasswordChanged`].
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn password_changed(&self, user: &UserId, actor: Actor) -> Result<Notified<()>> {
+        self.modify(user, |state, _now| {
+            let write = state.on_password_changed();
+            Ok(Outcome {
+                write,
+                value: (),
+                events: vec![(actor.clone(), SecurityEventKind::PasswordChanged)],
+            })
+        })
+        .await
+    }
+}

@@ -1,0 +1,75 @@
+//! The stored state of one account, and of one delivery destination.
+
+use tessera_otp::UnixTime;
+
+use crate::{MfaSettings, PhoneNumber};
+
+/// A phone number linked to an account, verified or not.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct PhoneLink {
+    pub(crate) number: PhoneNumber,
+    pub(crate) verified_at: Option<UnixTime>,
+}
+
+impl PhoneLink {
+    /// The number.
+    #[must_use]
+    pub fn number(&self) -> &PhoneNumber {
+        &self.number
+    }
+
+    /// Whether an SMS code sent to the number came back; only then is SMS a method.
+    #[must_use]
+    pub fn is_verified(&self) -> bool {
+        self.verified_at.is_some()
+    }
+
+    /// When the number was verified.
+    #[must_use]
+    pub fn verified_at(&self) -> Option<UnixTime> {
+        self.verified_at
+    }
+}
+
+/// Everything this crate keeps about one account, stored as one versioned aggregate.
+///
+/// A store persists it as it is (e.g. as a JSON document with the `serde` feature) and
+/// must keep it whole: the version check on save is what makes single use, send limits
+/// and throttling atomic. It holds no secrets: codes and tokens appear only as keyed
+/// hashes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct AccountState {
+    pub(crate) settings: MfaSettings,
+    pub(crate) phone: Option<PhoneLink>,
+    pub(crate) recovery: crate::recovery::RecoveryState,
+}
+
+impl AccountState {
+    /// The MFA settings.
+    #[must_use]
+    pub fn settings(&self) -> &MfaSettings {
+        &self.settings
+    }
+
+    /// The linked phone number, if any.
+    #[must_use]
+    pub fn phone(&self) -> Option<&PhoneLink> {
+        self.phone.as_ref()
+    }
+
+    /// Forgets what must not outlive MFA: remembered devices and pending challenges.
+    pub(crate) fn on_mfa_disabled(&mut self) {}
+
+    /// Forgets what must not outlive the password; returns whether anything changed.
+    pub(crate) fn on_password_changed(&mut self) -> bool {
+        false
+    }
+
+    /// How many unused recovery codes remain.
+    #[must_use]
+    pub fn recovery_codes_remaining(&self) -> usize {
+        self.recovery.remaining()
+    }
+}

@@ -1,0 +1,260 @@
+//! The versioned, compare-and-set state store and its in-memory implementation.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Mutex, PoisonError};
+
+use tessera_registry::UserId;
+
+use crate::AccountState;
+
+/// The version of a stored aggregate; [`Version::NEW`] for one never saved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Version(u64);
+
+impl Version {
+    /// The version of an aggregate that was never saved.
+    pub const NEW: Self = Self(0);
+
+    /// Wraps a version a store kept.
+    #[must_use]
+    pub const fn new(v: u64) -> Self {
+        Self(v)
+    }
+
+    /// The number, for a store to keep.
+    #[must_use]
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+
+    /// The version after this one.
+    #[must_use]
+    pub const fn next(self) -> Self {
+        Self(self.0.wrapping_add(1))
+    }
+}
+
+/// A value with the version it was loaded at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Versioned<T> {
+    /// The version to pass back to `save`.
+    pub version: Version,
+    /// The value.
+    pub value: T,
+}
+
+/// Why a store refused or failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The aggregate changed since it was loaded; the caller reloads and retries.
+    #[error("the stored version changed since it was loaded")]
+    Conflict,
+    /// The backend failed (connection, serialisation); the message is the backend's.
+    #[error("{0}")]
+    Backend(String),
+}
+
+/// The key of a delivery destination's send counters: `email:<address>` or
+/// `sms:<E.164 number>`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DestinationKey(pub(crate) String);
+
+impl DestinationKey {
+    /// The key as a string, for a store to index by.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Send counters for one destination, shared by every account that sends to it (so one
+/// phone number cannot be pumped through many accounts).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct DestinationState {
+    pub(crate) sends: Vec<tessera_otp::UnixTime>,
+}
+
+/// Where this crate keeps its state: one versioned aggregate per account and one per
+/// delivery destination, saved with compare-and-set.
+///
+/// `load` of an unknown key returns the default value at [`Version::NEW`]. `save` writes
+/// only if the stored version still equals `expected` (absent counts as
+/// [`Version::NEW`]) and returns the new version; otherwise it returns
+/// [`StoreError::Conflict`] and writes nothing. In SQL that is
+/// `UPDATE … SET state = ?, version = version + 1 WHERE key = ? AND version = ?` (or an
+/// `INSERT` that fails on an existing key for `NEW`).
+///
+/// Every operation of [`Mfa`](crate::Mfa) is load → pure change → conditional save,
+/// retried a bounded number of times on conflict.
+pub trait MfaStore: Send + Sync {
+    /// Loads an account's state.
+    fn load_account(
+        &self,
+        user: &UserId,
+    ) -> impl Future<Output = Result<Versioned<AccountState>, StoreError>> + Send;
+
+    /// Saves an account's state if its version is still `expected`.
+    fn save_account(
+        &self,
+        user: &UserId,
+        expected: Version,
+        state: &AccountState,
+    ) -> impl Future<Output = Result<Version, StoreError>> + Send;
+
+    /// Loads a destination's send counters.
+    fn load_destination(
+        &self,
+        key: &DestinationKey,
+    ) -> impl Future<Output = Result<Versioned<DestinationState>, StoreError>> + Send;
+
+    /// Saves a destination's send counters if their version is still `expected`.
+    fn save_destination(
+        &self,
+        key: &DestinationKey,
+        expected: Version,
+        state: &DestinationState,
+    ) -> impl Future<Output = Result<Version, StoreError>> + Send;
+}
+
+/// An in-memory [`MfaStore`], for tests, examples and single-process services.
+#[derive(Debug, Default)]
+pub struct InMemoryStore {
+    accounts: Mutex<HashMap<UserId, Versioned<AccountState>>>,
+    destinations: Mutex<HashMap<DestinationKey, Versioned<DestinationState>>>,
+}
+
+impl InMemoryStore {
+    /// An empty store.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+fn load<K: Eq + std::hash::Hash, V: Clone + Default>(
+    map: &Mutex<HashMap<K, Versioned<V>>>,
+    key: &K,
+) -> Versioned<V> {
+    // A panic while holding the lock cannot leave a half-written entry (entries are
+    // replaced whole), so a poisoned map is still consistent.
+    let map = map.lock().unwrap_or_else(PoisonError::into_inner);
+    map.get(key).cloned().unwrap_or(Versioned {
+        version: Version::NEW,
+        value: V::default(),
+    })
+}
+
+fn save<K: Eq + std::hash::Hash + Clone, V: Clone>(
+    map: &Mutex<HashMap<K, Versioned<V>>>,
+    key: &K,
+    expected: Version,
+    value: &V,
+) -> Result<Version, StoreError> {
+    let mut map = map.lock().unwrap_or_else(PoisonError::into_inner);
+    let current = map.get(key).map_or(Version::NEW, |v| v.version);
+    if current != expected {
+        return Err(StoreError::Conflict);
+    }
+    let version = current.next();
+    map.insert(
+        key.clone(),
+        Versioned {
+            version,
+            value: value.clone(),
+        },
+    );
+    Ok(version)
+}
+
+impl MfaStore for InMemoryStore {
+    async fn load_account(&self, user: &UserId) -> Result<Versioned<AccountState>, StoreError> {
+        Ok(load(&self.accounts, user))
+    }
+
+    async fn save_account(
+        &self,
+        user: &UserId,
+        expected: Version,
+        state: &AccountState,
+    ) -> Result<Version, StoreError> {
+        save(&self.accounts, user, expected, state)
+    }
+
+    async fn load_destination(
+        &self,
+        key: &DestinationKey,
+    ) -> Result<Versioned<DestinationState>, StoreError> {
+        Ok(load(&self.destinations, key))
+    }
+
+    async fn save_destination(
+        &self,
+        key: &DestinationKey,
+        expected: Version,
+        state: &DestinationState,
+    ) -> Result<Version, StoreError> {
+        save(&self.destinations, key, expected, state)
+    }
+}
+
+impl<S: MfaStore + ?Sized> MfaStore for std::sync::Arc<S> {
+    fn load_account(
+        &self,
+        user: &UserId,
+    ) -> impl Future<Output = Result<Versioned<AccountState>, StoreError>> + Send {
+        (**self).load_account(user)
+    }
+
+    fn save_account(
+        &self,
+        user: &UserId,
+        expected: Version,
+        state: &AccountState,
+    ) -> impl Future<Output = Result<Version, StoreError>> + Send {
+        (**self).save_account(user, expected, state)
+    }
+
+    fn load_destination(
+        &self,
+        key: &DestinationKey,
+    ) -> impl Future<Output = Result<Versioned<DestinationState>, StoreError>> + Send {
+        (**self).load_destination(key)
+    }
+
+    fn save_destination(
+        &self,
+        key: &DestinationKey,
+        expected: Version,
+        state: &DestinationState,
+    ) -> impl Future<Output = Result<Version, StoreError>> + Send {
+        (**self).save_destination(key, expected, state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn compare_and_set() {
+        let store = InMemoryStore::new();
+        let u = UserId::new("u");
+        let v = store.load_account(&u).await.unwrap();
+        assert_eq!(v.version, Version::NEW);
+        let v1 = store
+            .save_account(&u, Version::NEW, &v.value)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.save_account(&u, Version::NEW, &v.value).await,
+            Err(StoreError::Conflict)
+        );
+        let v2 = store.save_account(&u, v1, &v.value).await.unwrap();
+        assert!(v2 > v1);
+        assert_eq!(store.load_account(&u).await.unwrap().version, v2);
+    }
+}
