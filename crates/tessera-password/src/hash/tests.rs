@@ -1,1 +1,226 @@
+//! Hasher behaviour with cheap parameters (the production costs are exercised in `tests/`).
+
+use argon2::password_hash::PasswordHasher as _;
+use proptest::prelude::*;
+
 use super::*;
+
+fn cheap() -> Hasher {
+    Hasher::new(HashParams::insecure_for_tests(8, 1, 1))
+}
+
+fn pepper(id: &[u8], byte: u8) -> Pepper {
+    match Pepper::new(id, &[byte; 32]) {
+        Ok(p) => p,
+        Err(e) => panic!("valid pepper: {e}"),
+    }
+}
+
+fn hash(hasher: &Hasher, password: &str) -> String {
+    match hasher.hash(&Password::new(password)) {
+        Ok(h) => h,
+        Err(e) => panic!("hashing must work: {e}"),
+    }
+}
+
+fn verify(hasher: &Hasher, password: &str, stored: &str) -> Result<bool, Error> {
+    hasher.verify(&Password::new(password), stored)
+}
+
+/// A hash made directly with the argon2 crate, as an older deployment would have stored it.
+fn legacy(algorithm: Algorithm, version: Version, m: u32, t: u32, password: &str) -> String {
+    let params = argon2::Params::new(m, t, 1, Some(32));
+    let h = params.map(|p| Argon2::new(algorithm, version, p).hash_password_with_salt(password.as_bytes(), b"legacy-salt-1234"));
+    match h {
+        Ok(Ok(h)) => h.to_string(),
+        _ => panic!("legacy hash must be made"),
+    }
+}
+
+#[test]
+fn round_trip_and_wrong_password() {
+    let h = cheap();
+    let stored = hash(&h, "correct horse battery staple");
+    assert!(stored.starts_with("$argon2id$v=19$m=8,t=1,p=1$"));
+    assert_eq!(verify(&h, "correct horse battery staple", &stored), Ok(true));
+    assert_eq!(verify(&h, "correct horse battery stapler", &stored), Ok(false));
+    assert_eq!(verify(&h, "", &stored), Ok(false));
+    // Fresh salt every time.
+    assert_ne!(stored, hash(&h, "correct horse battery staple"));
+}
+
+#[test]
+fn composed_and_decomposed_e_acute_verify() {
+    let h = cheap();
+    let stored = hash(&h, "caf\u{e9} cr\u{e8}me");
+    assert_eq!(verify(&h, "cafe\u{301} cre\u{300}me", &stored), Ok(true));
+    let stored = hash(&h, "cafe\u{301}");
+    assert_eq!(verify(&h, "caf\u{e9}", &stored), Ok(true));
+    // NFKC: a full-width letter is its ASCII letter.
+    assert_eq!(verify(&h, "ｃａｆｅ\u{301}", &stored), Ok(true));
+}
+
+/// bcrypt silently uses only the first 72 bytes; Argon2 hashes everything.
+#[test]
+fn hundred_chars_do_not_verify_against_their_72_char_prefix() {
+    let h = cheap();
+    let long: String = "0123456789abcdefghijklmnopqrstuvwxyz".chars().cycle().take(100).collect();
+    let prefix: String = long.chars().take(72).collect();
+    let stored_long = hash(&h, &long);
+    assert_eq!(verify(&h, &long, &stored_long), Ok(true));
+    assert_eq!(verify(&h, &prefix, &stored_long), Ok(false));
+    let stored_prefix = hash(&h, &prefix);
+    assert_eq!(verify(&h, &long, &stored_prefix), Ok(false));
+}
+
+#[test]
+fn oversized_input_is_refused_before_hashing() {
+    let h = cheap();
+    let at_bound = "a".repeat(MAX_PASSWORD_BYTES);
+    assert!(h.hash(&Password::new(at_bound)).is_ok());
+    let over = Password::new("a".repeat(MAX_PASSWORD_BYTES + 1));
+    assert_eq!(h.hash(&over), Err(Error::PasswordTooLong { max_bytes: MAX_PASSWORD_BYTES }));
+    let stored = hash(&h, "x");
+    assert_eq!(h.verify(&over, &stored), Err(Error::PasswordTooLong { max_bytes: 4096 }));
+    // NFKC expansion past the bound is caught too: U+FDFA becomes 18 code points (33 bytes).
+    let expands = Password::new("\u{fdfa}".repeat(1000));
+    assert!(expands.len_bytes() < MAX_PASSWORD_BYTES);
+    assert_eq!(h.hash(&expands), Err(Error::PasswordTooLong { max_bytes: 4096 }));
+    assert_eq!(
+        Error::PasswordTooLong { max_bytes: 4096 }.to_string(),
+        "password is longer than 4096 bytes"
+    );
+}
+
+#[test]
+fn malformed_and_unsupported_hashes_are_errors() {
+    let h = cheap();
+    for bad in ["", "$", "$argon2id", "$argon2id$v=19$m=8,t=1,p=1", "argon2id$v=19", "$argon2id$v=19$m=x,t=1,p=1$c2FsdHNhbHQ$AAAA", "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ"] {
+        assert!(verify(&h, "pw", bad).is_err(), "{bad:?}");
+        assert!(h.needs_rehash(bad).is_err(), "{bad:?}");
+    }
+    let bcrypt = "$2b$12$GhvMmNVjRW29ulnudl.LbuAnUtN/LRfe1JsBm1Xu6LE3059z5Tr8m";
+    assert!(verify(&h, "pw", bcrypt).is_err());
+    let scrypt = "$scrypt$ln=4,r=8,p=1$c2FsdHNhbHQ$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    assert_eq!(verify(&h, "pw", scrypt), Err(Error::UnsupportedAlgorithm));
+    let v17 = "$argon2id$v=17$m=8,t=1,p=1$c2FsdHNhbHQ$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    assert_eq!(verify(&h, "pw", v17), Err(Error::UnsupportedAlgorithm));
+}
+
+#[test]
+fn excessive_stored_costs_are_refused_without_allocating() {
+    let h = cheap();
+    let tail = "$c2FsdHNhbHQ$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    for params in ["m=4294967295,t=1,p=1", "m=65536,t=1000000,p=1", "m=65536,t=1,p=255"] {
+        let s = format!("$argon2id$v=19${params}{tail}");
+        assert_eq!(verify(&h, "pw", &s), Err(Error::HashParamsOutOfRange), "{params}");
+        assert_eq!(h.needs_rehash(&s), Err(Error::HashParamsOutOfRange), "{params}");
+    }
+}
+
+#[test]
+fn legacy_hashes_verify_and_need_rehash() {
+    let h = Hasher::new(HashParams::insecure_for_tests(16, 2, 1));
+    for (alg, ver) in [
+        (Algorithm::Argon2i, Version::V0x13),
+        (Algorithm::Argon2d, Version::V0x13),
+        (Algorithm::Argon2id, Version::V0x10),
+        (Algorithm::Argon2i, Version::V0x10),
+    ] {
+        let stored = legacy(alg, ver, 16, 2, "old secret");
+        assert_eq!(verify(&h, "old secret", &stored), Ok(true), "{stored}");
+        assert_eq!(verify(&h, "new secret", &stored), Ok(false), "{stored}");
+        assert_eq!(h.needs_rehash(&stored), Ok(true), "{stored}");
+    }
+    // Lower costs, right algorithm.
+    let low = legacy(Algorithm::Argon2id, Version::V0x13, 8, 1, "old secret");
+    assert_eq!(verify(&h, "old secret", &low), Ok(true));
+    assert_eq!(h.needs_rehash(&low), Ok(true));
+    // Same costs: current.
+    assert_eq!(h.needs_rehash(&hash(&h, "x")), Ok(false));
+    // Higher stored costs are not "below policy".
+    let higher = legacy(Algorithm::Argon2id, Version::V0x13, 32, 3, "x");
+    assert_eq!(h.needs_rehash(&higher), Ok(false));
+}
+
+#[test]
+fn pepper_is_required_identified_and_rotated() {
+    let plain = cheap();
+    let peppered = cheap().with_pepper(pepper(b"k1", 7));
+    let stored = hash(&peppered, "peppered password");
+    assert!(stored.contains("keyid="));
+    assert_eq!(verify(&peppered, "peppered password", &stored), Ok(true));
+    assert_eq!(verify(&peppered, "wrong", &stored), Ok(false));
+    // Without the pepper, or with another key id, the hash cannot be checked at all.
+    assert_eq!(verify(&plain, "peppered password", &stored), Err(Error::UnknownPepper));
+    let rotated = cheap().with_pepper(pepper(b"k2", 9));
+    assert_eq!(verify(&rotated, "peppered password", &stored), Err(Error::UnknownPepper));
+    assert_eq!(rotated.needs_rehash(&stored), Ok(true));
+    // Same id but a different secret: the password simply does not verify.
+    let impostor = cheap().with_pepper(pepper(b"k1", 8));
+    assert_eq!(verify(&impostor, "peppered password", &stored), Ok(false));
+    // Hashes made before a pepper was introduced still verify, and need a rehash.
+    let before = hash(&plain, "legacy plain");
+    assert_eq!(verify(&peppered, "legacy plain", &before), Ok(true));
+    assert_eq!(peppered.needs_rehash(&before), Ok(true));
+    assert_eq!(peppered.needs_rehash(&stored), Ok(false));
+    assert_eq!(plain.needs_rehash(&stored), Ok(true));
+}
+
+#[test]
+fn password_hash_traits_interoperate() {
+    use password_hash::{PasswordHasher, PasswordVerifier};
+    let h = cheap();
+    let made = h.hash_password_with_salt("caf\u{e9} noir".as_bytes(), b"0123456789abcdef");
+    let Ok(made) = made else { panic!("trait hashing must work") };
+    let phc = made.to_string();
+    assert_eq!(verify(&h, "cafe\u{301} noir", &phc), Ok(true));
+    assert!(PasswordVerifier::<str>::verify_password(&h, "caf\u{e9} noir".as_bytes(), &phc).is_ok());
+    assert_eq!(
+        PasswordVerifier::<PasswordHash>::verify_password(&h, b"nope", &made),
+        Err(password_hash::Error::PasswordInvalid)
+    );
+    assert_eq!(
+        PasswordVerifier::<str>::verify_password(&h, b"x", "garbage"),
+        Err(password_hash::Error::EncodingInvalid)
+    );
+    // A trait object works as a drop-in verifier.
+    let dyn_verifier: &dyn PasswordVerifier<str> = &h;
+    assert!(dyn_verifier.verify_password("cafe\u{301} noir".as_bytes(), &phc).is_ok());
+    // Interoperates with the argon2 crate's own verifier for unpeppered hashes.
+    assert!(Argon2::default().verify_password("caf\u{e9} noir".as_bytes(), &made).is_ok());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn hash_verify_round_trip(pw in "\\PC{0,64}", other in "\\PC{0,64}") {
+        let h = cheap();
+        let stored = hash(&h, &pw);
+        prop_assert_eq!(verify(&h, &pw, &stored), Ok(true));
+        let same = normalize(&pw) == normalize(&other);
+        prop_assert_eq!(verify(&h, &other, &stored), Ok(same));
+    }
+
+    #[test]
+    fn needs_rehash_after_any_cost_increase(m in 8u32..32, t in 1u32..4, dm in 0u32..16, dt in 0u32..3) {
+        let old = Hasher::new(HashParams::insecure_for_tests(m, t, 1));
+        let stored = hash(&old, "pw");
+        prop_assert_eq!(old.needs_rehash(&stored), Ok(false));
+        let new = Hasher::new(HashParams::insecure_for_tests(m + dm, t + dt, 1));
+        prop_assert_eq!(new.needs_rehash(&stored), Ok(dm > 0 || dt > 0));
+        // The old hash still verifies under the new policy.
+        prop_assert_eq!(verify(&new, "pw", &stored), Ok(true));
+    }
+
+    #[test]
+    fn arbitrary_stored_strings_never_panic(s in any::<String>(), tail in "[$a-zA-Z0-9=,+/]{0,80}") {
+        let h = cheap();
+        let _ = verify(&h, "pw", &s);
+        let _ = h.needs_rehash(&s);
+        let phc = format!("$argon2id$v=19${tail}");
+        let _ = verify(&h, "pw", &phc);
+        let _ = h.needs_rehash(&phc);
+    }
+}

@@ -1,1 +1,220 @@
+//! NIST SP 800-63B §5.1.1.2 rules one by one, organisation rules, context words, unicode.
+
+use proptest::prelude::*;
+
 use super::*;
+use crate::{Error, HashParams, PasswordPolicyBuilder, normalized_len};
+
+fn codes(policy: &PasswordPolicy, password: &str, context: &Context) -> Vec<&'static str> {
+    match policy.validate(&Password::new(password), context) {
+        Ok(()) => Vec::new(),
+        Err(v) => v.codes(),
+    }
+}
+
+fn default_codes(password: &str) -> Vec<&'static str> {
+    codes(&PasswordPolicy::DEFAULT, password, &Context::new())
+}
+
+fn build(f: impl FnOnce(&mut PasswordPolicyBuilder) -> &mut PasswordPolicyBuilder) -> PasswordPolicy {
+    let mut b = PasswordPolicy::builder();
+    f(&mut b);
+    match b.build() {
+        Ok(p) => p,
+        Err(e) => panic!("test policy must build: {e}"),
+    }
+}
+
+// NIST: at least 8 characters.
+#[test]
+fn minimum_length_is_eight_code_points() {
+    assert_eq!(default_codes("Tr0ub4d"), ["too_short"]);
+    assert!(default_codes("Tr0ub4d!").is_empty());
+    let err = PasswordPolicy::DEFAULT.validate(&Password::new("x7#k"), &Context::new());
+    assert_eq!(err.map_err(|v| v.as_slice()[0].params()), Err(vec![("min", 8)]));
+}
+
+// NIST: allow at least 64; default maximum 128, configurable, never truncated.
+#[test]
+fn maximum_length_is_enforced_not_truncated() {
+    let at_max = "ab".repeat(64);
+    assert!(!default_codes(&at_max).contains(&"too_long"));
+    let over = format!("{at_max}c");
+    assert_eq!(default_codes(&over), ["too_long"]);
+    let wide = build(|b| b.max_length(1024));
+    assert!(codes(&wide, &"zq".repeat(300), &Context::new()).iter().all(|c| *c != "too_long"));
+    // Over the hashing bound: reported as too long without further work.
+    let huge = "x".repeat(MAX_PASSWORD_BYTES + 1);
+    assert_eq!(default_codes(&huge), ["too_long"]);
+}
+
+// NIST: length in code points after normalisation; every printable character and spaces.
+#[test]
+fn unicode_counts_code_points_after_nfkc() {
+    // Eight code points once "e" + combining acute is composed; nine bytes-worth of chars before.
+    assert!(default_codes("cafe\u{301} rêvé").is_empty());
+    assert_eq!(normalized_len("cafe\u{301}"), 4);
+    // Seven emoji are seven code points (28 bytes): too short.
+    assert_eq!(default_codes("🐴🔋📎🦄🌈🍕🚀"), ["too_short"]);
+    assert!(default_codes("🐴🔋📎🦄🌈🍕🚀🎸").is_empty());
+    assert!(default_codes("пароль надёжный").is_empty());
+    assert!(default_codes("密码很长很安全的句子").is_empty());
+    assert!(default_codes("        spaces ok  ").is_empty());
+}
+
+#[test]
+fn control_characters_are_refused() {
+    assert_eq!(default_codes("tab\there please"), ["invalid_character"]);
+}
+
+// NIST: no composition rules by default.
+#[test]
+fn no_composition_rules_by_default() {
+    assert!(default_codes("all lowercase words here").is_empty());
+    assert!(default_codes("9081726354").is_empty());
+}
+
+// Organisation rules, as Keycloak and AWS IAM offer them.
+#[test]
+fn character_classes_report_each_missing_class() {
+    let p = build(|b| b.min_digits(2).min_lowercase(1).min_uppercase(1).min_special(1));
+    assert_eq!(
+        codes(&p, "NOLOWERCASEHERE", &Context::new()),
+        ["missing_digit", "missing_lowercase", "missing_special"]
+    );
+    assert!(codes(&p, "Zebra crossing 42", &Context::new()).is_empty());
+    let err = p.validate(&Password::new("zebracrossing"), &Context::new()).err();
+    let first = err.as_ref().map(|v| v.as_slice()[0].clone());
+    assert_eq!(first, Some(Violation::MissingDigit { min: 2 }));
+    assert_eq!(first.map(|v| v.message()), Some("Include at least 2 digits.".to_owned()));
+}
+
+#[test]
+fn regular_expression_rule() {
+    let p = build(|b| b.pattern("^[^0-9]"));
+    assert_eq!(codes(&p, "1 leading digit", &Context::new()), ["pattern_mismatch"]);
+    assert!(codes(&p, "no leading digit 1", &Context::new()).is_empty());
+    assert_eq!(PasswordPolicy::builder().pattern("(unclosed").build().err(), Some(Error::InvalidPattern));
+}
+
+// NIST: compare against lists of commonly used, expected or compromised values.
+#[test]
+fn blocklist_is_case_insensitive_after_nfkc() {
+    assert_eq!(default_codes("password"), ["blocklisted"]);
+    assert_eq!(default_codes("PassWord1"), ["blocklisted"]);
+    assert_eq!(default_codes("ＰＡＳＳＷＯＲＤ"), ["blocklisted"], "full-width folds to ASCII");
+    assert_eq!(default_codes("iloveyou"), ["blocklisted"]);
+    assert!(default_codes("iloveyou but not like that").is_empty());
+    let off = build(|b| b.blocklist(false));
+    assert!(codes(&off, "password", &Context::new()).is_empty());
+}
+
+// NIST: repetitive or sequential characters.
+#[test]
+fn repeats_sequences_and_keyboard_runs() {
+    assert!(default_codes("aaaaaaaa").contains(&"repeated"));
+    assert!(default_codes("abcabcabc").contains(&"repeated"));
+    assert!(default_codes("12345678").contains(&"sequential"));
+    assert!(default_codes("abcdefgh").contains(&"sequential"));
+    assert!(default_codes("qwertyui").contains(&"keyboard_run"));
+    assert_eq!(default_codes("ZYXWVUTSRQ"), ["sequential"]);
+    assert_eq!(default_codes("kjhgfdsa"), ["keyboard_run"]);
+    assert_eq!(default_codes("xyzxyzxyzxyz"), ["repeated"]);
+}
+
+// NIST: context-specific words (username, service name).
+#[test]
+fn context_words() {
+    let ctx = Context::new().with_username("Marguerite").with_email("m.duras+news@example.org");
+    let p = build(|b| b.service_word("Tessera").service_word("acme"));
+    assert_eq!(codes(&p, "marguerite", &ctx), ["contains_username"]);
+    assert_eq!(codes(&p, "I am MARGUERITE!", &ctx), ["contains_username"]);
+    assert_eq!(codes(&p, "my duras novel", &ctx), ["contains_email"]);
+    assert_eq!(codes(&p, "tessera rocks hard", &ctx), ["contains_service_word"]);
+    assert_eq!(codes(&p, "ACME anvils fall", &ctx), ["contains_service_word"]);
+    // "m" and "news" parts: "m" is under four characters and ignored; "news" counts.
+    assert_eq!(codes(&p, "good news everyone", &ctx), ["contains_email"]);
+    // Short usernames are ignored.
+    let short = Context::new().with_username("bob");
+    assert!(codes(&p, "bobsled champion", &short).is_empty());
+    let off = build(|b| b.context_words(false).service_word("tessera"));
+    assert!(codes(&off, "tessera rocks hard", &ctx).is_empty());
+}
+
+#[test]
+fn every_violation_is_reported() {
+    let p = build(|b| b.min_length(12).min_digits(1).min_uppercase(1).service_word("admin"));
+    let ctx = Context::new().with_username("admin");
+    assert_eq!(
+        codes(&p, "admin", &ctx),
+        ["too_short", "missing_digit", "missing_uppercase", "blocklisted", "contains_username", "contains_service_word"]
+    );
+}
+
+#[test]
+fn password_only_preset_needs_fifteen() {
+    let p = PasswordPolicy::password_only();
+    assert_eq!(codes(&p, "fourteen chars", &Context::new()), ["too_short"]);
+    assert!(codes(&p, "fifteen chars!!", &Context::new()).is_empty());
+}
+
+#[test]
+fn extra_blocklist() {
+    let mine: std::collections::BTreeSet<String> = ["winter in paris".to_owned()].into();
+    let off = build(|b| b.blocklist(false));
+    let r = off.validate_with(&Password::new("Winter in Paris"), &Context::new(), &mine);
+    assert_eq!(r.map_err(|v| v.codes()), Err(vec!["blocklisted"]));
+}
+
+#[test]
+fn change_checks_confirmation_and_history() {
+    let hasher = Hasher::new(HashParams::insecure_for_tests(8, 1, 1));
+    let p = build(|b| b.history(2));
+    let old = Password::new("an old favourite phrase");
+    let older = Password::new("an even older phrase");
+    let oldest = Password::new("the oldest phrase of all");
+    let mut history = PasswordHistory::new();
+    for pw in [&oldest, &older, &old] {
+        let h = hasher.hash(pw).unwrap_or_default();
+        assert!(history.push(h, 3).is_ok());
+    }
+    let ctx = Context::new();
+    let check = |new: &Password, confirm: &Password| {
+        p.validate_change(new, confirm, &ctx, &history, &hasher).map_err(|v| v.codes())
+    };
+    assert_eq!(check(&old, &old), Err(vec!["reused"]));
+    assert_eq!(check(&older, &older), Err(vec!["reused"]));
+    // Only the last two count.
+    assert_eq!(check(&oldest, &oldest), Ok(()));
+    let fresh = Password::new("a brand new phrase");
+    assert_eq!(check(&fresh, &Password::new("a brand new phrasE")), Err(vec!["confirmation_mismatch"]));
+    assert_eq!(check(&fresh, &fresh), Ok(()));
+    // The confirmation is compared after NFKC: composed and decomposed "é" match.
+    assert_eq!(check(&Password::new("caf\u{e9} au lait"), &Password::new("cafe\u{301} au lait")), Ok(()));
+    // Everything at once.
+    let short = Password::new("old");
+    assert_eq!(check(&short, &fresh), Err(vec!["too_short", "confirmation_mismatch"]));
+}
+
+proptest! {
+    #[test]
+    fn validation_never_panics(s in any::<String>(), user in any::<String>(), mail in any::<String>()) {
+        let ctx = Context::new().with_username(user).with_email(mail);
+        let r = PasswordPolicy::DEFAULT.validate(&Password::new(s.clone()), &ctx);
+        if let Err(v) = r {
+            prop_assert!(!v.is_empty());
+            for violation in &v {
+                prop_assert!(!violation.message().is_empty());
+            }
+        }
+        let strict = build(|b| b.min_digits(1).min_special(1).pattern("^.{3,}$").service_word("tessera"));
+        let _ = strict.validate(&Password::new(s), &ctx);
+    }
+
+    #[test]
+    fn length_rule_matches_code_point_count(s in "\\PC{0,40}") {
+        let n = normalized_len(&s);
+        let codes = default_codes(&s);
+        prop_assert_eq!(codes.contains(&"too_short"), n < 8);
+    }
+}
