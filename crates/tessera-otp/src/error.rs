@@ -72,4 +72,47 @@ pub enum Error {
     /// Two codes given for resynchronisation are not from consecutive steps in range.
     #[error("codes do not match two consecutive steps within the search range")]
     ResyncFailed,
+    /// The URI is longer than [`KeyUri::MAX_LEN`](crate::KeyUri::MAX_LEN) bytes (or the
+    /// export URI longer than its own bound).
+    #[error("uri is too long: at most {max} bytes")]
+    UriTooLong {
+        /// The largest allowed length in bytes.
+        max: usize,
+    },
+    /// The text is not an `otpauth://` URI (wrong scheme, or `//` missing).
+    #[error("not an otpauth:// uri")]
+    NotOtpauthUri,
+    /// The OTP type is neither `totp` nor `hotp`.
+    #[error("otp type must be totp or hotp")]
+    UnknownOtpType,
+    /// The URI is not shaped `otpauth://TYPE/LABEL?PARAMETERS`.
+    #[error("malformed otpauth uri: {0}")]
+    MalformedUri(&'static str),
+    /// A `%` is not followed by two hex digits, or the decoded text is not UTF-8.
+    #[error("malformed percent-encoding in uri")]
+    InvalidPercentEncoding,
+    /// A required URI parameter (`secret`, or `counter` for HOTP) is missing or empty.
+    #[error("missing required parameter: {0}")]
+    MissingParameter(&'static str),
+    /// A URI parameter appears more than once (names outside the format read `unknown`).
+    #[error("parameter appears more than once: {0}")]
+    DuplicateParameter(&'static str),
+    /// A URI parameter's value is not what the format allows (digits, period, counter).
+    #[error("invalid value for parameter: {0}")]
+    InvalidParameter(&'static str),
+    /// The issuer in the label and the `issuer` parameter differ.
+    #[error("issuer in the label differs from the issuer parameter")]
+    IssuerMismatch,
+    /// The issuer or account name cannot be carried in a key URI as given.
+    #[error("invalid label: {0}")]
+    InvalidLabel(&'static str),
+    /// A key URI has no way to carry a T0 other than 0.
+    #[error("key uris cannot carry a t0 other than 0")]
+    UnsupportedT0,
+    /// An authenticator export (`otpauth-migration://`) is malformed or unsupported.
+    #[error("invalid authenticator export: {0}")]
+    InvalidMigration(&'static str),
+    /// The text does not fit in a QR code, or the image could not be written.
+    #[error("qr code rendering failed: {0}")]
+    QrCode(&'static str),
 }

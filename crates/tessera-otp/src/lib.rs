@@ -54,6 +54,7 @@ mod params;
 mod secret;
 mod step;
 mod totp;
+mod uri;
 
 pub use algorithm::Algorithm;
 pub use clock::{Clock, ManualClock, SystemClock, UnixTime};
@@ -64,3 +65,4 @@ pub use params::{HotpParams, MAX_DIGITS, MIN_DIGITS, TotpParams, TotpParamsBuild
 pub use secret::Secret;
 pub use step::{Drift, Rejected, Resync, TimeStep, VerifyOptions, Window};
 pub use totp::Totp;
+pub use uri::{KeyUri, OtpKind};
