@@ -1,8 +1,87 @@
-//! A user's MFA devices (at most eight): enrolment, activation, verification, resync and
-//! removal, over a pluggable compare-and-set store.
+//! A user's MFA devices, at most eight of any mix, over a pluggable compare-and-set
+//! store: the model is AWS IAM's MFA devices.
+//!
+//! - Kinds ([`DeviceKind`]): authenticator apps (virtual TOTP, each with its own fresh
+//!   secret), hardware TOTP tokens (serial number, secret imported by an administrator)
+//!   and FIDO security keys (checked through an [`AssertionVerifier`] the application
+//!   implements, e.g. with webauthn-rs).
+//! - Lifecycle ([`DeviceRegistry`]): begin an enrolment ([`Enrolment`]: secret and
+//!   otpauth:// URI), activate it with one or two consecutive codes
+//!   ([`ActivationPolicy`]) before it expires, verify sign-in codes against all active
+//!   devices ([`Verified`] says which matched), resync, rename, remove, list, and
+//!   [`MfaStatus`] in one call.
+//! - Storage ([`DeviceStore`]): the user's devices are one versioned aggregate
+//!   ([`UserDevices`]); every operation is load → pure change → save-if-unchanged,
+//!   retried a bounded number of times. That makes the device cap and the
+//!   at-most-once use of every code hold under concurrent requests.
+//!   [`InMemoryDeviceStore`] ships here.
+//!
+//! ```
+//! use tessera_otp::{Clock, ManualClock, Totp, UnixTime};
+//! use tessera_registry::{DeviceRegistry, InMemoryDeviceStore, RegistryConfig, UserId};
+//! # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+//! #     use std::task::{Context, Poll, Waker};
+//! #     let mut f = std::pin::pin!(f);
+//! #     loop {
+//! #         if let Poll::Ready(v) = f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+//! #             return v;
+//! #         }
+//! #     }
+//! # }
+//! # block_on(async {
+//! let clock = ManualClock::new(UnixTime::from_secs(1_700_000_000));
+//! let registry = DeviceRegistry::new(InMemoryDeviceStore::new(), clock.clone(), RegistryConfig::DEFAULT);
+//! let ana = UserId::new("ana");
+//!
+//! let enrolment = registry.begin_enrolment(&ana, "Phone", "ana@example.com").await?;
+//! // The person scans enrolment.uri() and types two consecutive codes (AWS's rule).
+//! let app = Totp::new(enrolment.secret(), Default::default());
+//! let step = app.time_step(clock.now())?;
+//! let first = app.generate_at_step(tessera_otp::TimeStep::new(step.get() - 1));
+//! let second = app.generate_at_step(step);
+//! registry.activate(&ana, enrolment.device_id(), &[first.expose(), second.expose()]).await?;
+//!
+//! let status = registry.mfa_status(&ana).await?;
+//! assert!(status.is_enabled());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })
+//! # .map_err(|e| e.to_string())?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Crate features
+//! - `testing`: [`testing::run_conformance`](crate::testing), the test suite every
+//!   [`DeviceStore`] implementation should pass.
 
 #![forbid(unsafe_code)]
 
+mod change;
+mod config;
+mod device;
+mod enrolment;
+mod error;
+mod fido;
+mod id;
 mod kind;
+mod memory;
+mod outcome;
+mod registry;
+mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 
+pub use change::HardwareToken;
+pub use config::{ActivationPolicy, RegistryConfig, RegistryConfigBuilder};
+pub use device::{
+    Credential, Device, DeviceInfo, DeviceState, DeviceStatus, SecurityKey, TotpCredential,
+    UserDevices,
+};
+pub use enrolment::Enrolment;
+pub use error::{Error, StoreError};
+pub use fido::AssertionVerifier;
+pub use id::{DeviceId, DeviceName};
 pub use kind::{DeviceKind, UserId};
+pub use memory::InMemoryDeviceStore;
+pub use outcome::{AssertionVerified, MfaStatus, Verified};
+pub use registry::{DeviceRegistry, MAX_ACCOUNT_LABEL_LEN};
+pub use store::DeviceStore;

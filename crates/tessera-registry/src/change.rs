@@ -1,0 +1,434 @@
+//! The pure changes to a user's devices: every registry operation is one of these
+//! between a load and a conditional save. No I/O, no clock, no async: each takes the
+//! instant and the configuration, and either changes the devices or returns an error
+//! (after which the registry saves nothing).
+
+use tessera_otp::{
+    Code, Drift, Rejected, Secret, TimeStep, Totp, TotpParams, UnixTime, VerifyOptions,
+};
+
+use crate::fido::counter_acceptable;
+use crate::{
+    ActivationPolicy, AssertionVerified, Credential, Device, DeviceId, DeviceInfo, DeviceKind,
+    DeviceName, DeviceState, DeviceStatus, Error, MfaStatus, RegistryConfig, SecurityKey,
+    TotpCredential, Verified,
+};
+
+/// Most characters in a hardware token's serial number.
+pub(crate) const MAX_SERIAL_LEN: usize = 64;
+
+fn find_mut(devices: &mut [Device], id: DeviceId) -> Result<&mut Device, Error> {
+    devices
+        .iter_mut()
+        .find(|d| d.id == id)
+        .ok_or(Error::DeviceNotFound)
+}
+
+/// Drops pending devices whose enrolment expired, freeing their slots.
+fn prune_expired(devices: &mut Vec<Device>, now: UnixTime) {
+    devices.retain(|d| d.status(now) != DeviceStatus::Expired);
+}
+
+/// Checks room and name for a new device (after pruning expired enrolments).
+fn admit(
+    devices: &mut Vec<Device>,
+    name: &DeviceName,
+    now: UnixTime,
+    config: &RegistryConfig,
+) -> Result<DeviceId, Error> {
+    prune_expired(devices, now);
+    if devices.len() >= config.max_devices() {
+        return Err(Error::TooManyDevices {
+            max: config.max_devices(),
+        });
+    }
+    check_name(devices, name, None)?;
+    // 128 random bits never collide in practice; the loop makes "never" exact per user.
+    loop {
+        let id = DeviceId::random();
+        if devices.iter().all(|d| d.id != id) {
+            return Ok(id);
+        }
+    }
+}
+
+fn check_name(
+    devices: &[Device],
+    name: &DeviceName,
+    except: Option<DeviceId>,
+) -> Result<(), Error> {
+    if devices
+        .iter()
+        .any(|d| Some(d.id) != except && d.name.collides(name))
+    {
+        return Err(Error::DuplicateName);
+    }
+    Ok(())
+}
+
+fn parse_codes(codes: &[&str], digits: u8) -> Result<Vec<Code>, Error> {
+    codes
+        .iter()
+        .map(|c| Code::parse(c, digits).map_err(Error::from))
+        .collect()
+}
+
+/// Checks activation codes for `cred` under the policy; returns the step to store as
+/// used and the drift found.
+fn check_activation(
+    cred: &TotpCredential,
+    codes: &[&str],
+    now: UnixTime,
+    config: &RegistryConfig,
+) -> Result<(TimeStep, Drift), Error> {
+    let policy = config.activation();
+    if codes.len() != policy.codes() {
+        return Err(Error::ActivationCodes {
+            expected: policy.codes(),
+            found: codes.len(),
+        });
+    }
+    let codes = parse_codes(codes, cred.params.digits())?;
+    let totp = Totp::new(&cred.secret, cred.params);
+    match (policy, codes.as_slice()) {
+        (ActivationPolicy::OneCode, [code]) => {
+            let options = VerifyOptions::new()
+                .window(config.window())
+                .last_used(cred.last_used_step);
+            let step = totp
+                .verify(code, now, options)
+                .map_err(|Rejected| Error::Rejected)?;
+            Ok((step, Drift::ZERO))
+        }
+        (ActivationPolicy::TwoConsecutiveCodes, [first, second]) => {
+            // Two consecutive codes are strong evidence (about 1 in 10^12 by chance), so
+            // the search may span the resync range and records the device's drift.
+            let found = totp
+                .resync(
+                    first,
+                    second,
+                    now,
+                    config.resync_range(),
+                    cred.last_used_step,
+                )
+                .map_err(|e| match e {
+                    tessera_otp::Error::ResyncFailed => Error::Rejected,
+                    other => Error::Otp(other),
+                })?;
+            Ok((found.last_used, found.drift))
+        }
+        _ => Err(Error::ActivationCodes {
+            expected: policy.codes(),
+            found: codes.len(),
+        }),
+    }
+}
+
+/// Adds a pending authenticator app with a fresh secret.
+pub(crate) fn enrol_app(
+    devices: &mut Vec<Device>,
+    name: DeviceName,
+    secret: Secret,
+    now: UnixTime,
+    config: &RegistryConfig,
+) -> Result<DeviceId, Error> {
+    let id = admit(devices, &name, now, config)?;
+    devices.push(Device {
+        id,
+        name,
+        kind: DeviceKind::AuthenticatorApp,
+        state: DeviceState::Pending {
+            expires_at: now.saturating_add(config.pending_ttl()),
+        },
+        created_at: now,
+        activated_at: None,
+        last_used_at: None,
+        credential: Credential::Totp(TotpCredential {
+            secret,
+            params: config.totp_params(),
+            serial: None,
+            last_used_step: None,
+            drift: Drift::ZERO,
+        }),
+    });
+    Ok(id)
+}
+
+/// Activates a pending TOTP device with codes from it; the step used counts as used.
+pub(crate) fn activate(
+    devices: &mut [Device],
+    id: DeviceId,
+    codes: &[&str],
+    now: UnixTime,
+    config: &RegistryConfig,
+) -> Result<DeviceInfo, Error> {
+    let device = find_mut(devices, id)?;
+    match device.status(now) {
+        DeviceStatus::Active => return Err(Error::AlreadyActive),
+        DeviceStatus::Expired => return Err(Error::EnrolmentExpired),
+        DeviceStatus::Pending { .. } => {}
+    }
+    let kind = device.kind;
+    let Credential::Totp(cred) = &mut device.credential else {
+        return Err(Error::WrongKind { kind });
+    };
+    let (step, drift) = check_activation(cred, codes, now, config)?;
+    cred.last_used_step = Some(step);
+    cred.drift = drift;
+    device.state = DeviceState::Active;
+    device.activated_at = Some(now);
+    Ok(device.info(now))
+}
+
+/// A hardware TOTP token as an administrator imports it.
+#[derive(Clone, Debug)]
+pub struct HardwareToken {
+    name: DeviceName,
+    serial: String,
+    secret: Secret,
+    params: TotpParams,
+}
+
+impl HardwareToken {
+    /// A token's name, serial number (trimmed, 1 to 64 printable ASCII characters),
+    /// imported secret and parameters (hardware tokens often use 8 digits or 60 s).
+    ///
+    /// # Errors
+    /// [`Error::InvalidName`], or [`Error::InvalidDevice`] for a bad serial number.
+    pub fn new(
+        name: &str,
+        serial: &str,
+        secret: Secret,
+        params: TotpParams,
+    ) -> Result<Self, Error> {
+        let serial = serial.trim();
+        if serial.is_empty()
+            || serial.len() > MAX_SERIAL_LEN
+            || !serial.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
+        {
+            return Err(Error::InvalidDevice(
+                "serial number must be 1 to 64 printable ascii characters",
+            ));
+        }
+        Ok(Self {
+            name: DeviceName::new(name)?,
+            serial: serial.to_owned(),
+            secret,
+            params,
+        })
+    }
+}
+
+/// Adds a hardware token, active at once after its codes verify (AWS's
+/// `EnableMFADevice`): a token is in the holder's hands, so there is no pending stage.
+pub(crate) fn add_hardware_token(
+    devices: &mut Vec<Device>,
+    token: &HardwareToken,
+    codes: &[&str],
+    now: UnixTime,
+    config: &RegistryConfig,
+) -> Result<DeviceId, Error> {
+    let id = admit(devices, &token.name, now, config)?;
+    let duplicate = devices.iter().any(|d| {
+        d.totp()
+            .is_some_and(|t| t.serial.as_deref() == Some(&token.serial) || t.secret == token.secret)
+    });
+    if duplicate {
+        return Err(Error::DuplicateDevice);
+    }
+    let mut cred = TotpCredential {
+        secret: token.secret.clone(),
+        params: token.params,
+        serial: Some(token.serial.clone()),
+        last_used_step: None,
+        drift: Drift::ZERO,
+    };
+    let (step, drift) = check_activation(&cred, codes, now, config)?;
+    cred.last_used_step = Some(step);
+    cred.drift = drift;
+    devices.push(Device {
+        id,
+        name: token.name.clone(),
+        kind: DeviceKind::HardwareToken,
+        state: DeviceState::Active,
+        created_at: now,
+        activated_at: Some(now),
+        last_used_at: None,
+        credential: Credential::Totp(cred),
+    });
+    Ok(id)
+}
+
+/// Adds a security key, active at once: the application's WebAuthn registration
+/// ceremony has already proven possession.
+pub(crate) fn register_security_key(
+    devices: &mut Vec<Device>,
+    name: DeviceName,
+    key: &SecurityKey,
+    now: UnixTime,
+    config: &RegistryConfig,
+) -> Result<DeviceId, Error> {
+    let id = admit(devices, &name, now, config)?;
+    if devices.iter().any(|d| {
+        d.security_key()
+            .is_some_and(|k| k.credential_id == key.credential_id)
+    }) {
+        return Err(Error::DuplicateDevice);
+    }
+    devices.push(Device {
+        id,
+        name,
+        kind: DeviceKind::SecurityKey,
+        state: DeviceState::Active,
+        created_at: now,
+        activated_at: Some(now),
+        last_used_at: None,
+        credential: Credential::SecurityKey(key.clone()),
+    });
+    Ok(id)
+}
+
+/// Verifies a sign-in code against every active TOTP device and marks the step used
+/// on the device that matched.
+///
+/// Every active TOTP device is computed, whether or not an earlier one matched, so the
+/// time taken does not tell which device (or whether a later one) matched. Pending
+/// devices never verify. Any failure is [`Error::Rejected`].
+pub(crate) fn verify_code(
+    devices: &mut [Device],
+    input: &str,
+    now: UnixTime,
+    config: &RegistryConfig,
+) -> Result<Verified, Error> {
+    let mut matched: Option<(usize, TimeStep)> = None;
+    for (index, device) in devices.iter().enumerate() {
+        if !device.is_active() {
+            continue;
+        }
+        let Some(cred) = device.totp() else {
+            continue;
+        };
+        let options = VerifyOptions::new()
+            .window(config.window())
+            .last_used(cred.last_used_step)
+            .drift(cred.drift);
+        let step = Code::parse(input, cred.params.digits())
+            .ok()
+            .and_then(|code| {
+                Totp::new(&cred.secret, cred.params)
+                    .verify(&code, now, options)
+                    .ok()
+            });
+        if let (Some(step), None) = (step, matched) {
+            matched = Some((index, step));
+        }
+    }
+    let (index, step) = matched.ok_or(Error::Rejected)?;
+    let device = devices.get_mut(index).ok_or(Error::Rejected)?;
+    if let Credential::Totp(cred) = &mut device.credential {
+        cred.last_used_step = Some(step);
+    }
+    device.last_used_at = Some(now);
+    Ok(Verified {
+        device_id: device.id,
+        kind: device.kind,
+        step,
+    })
+}
+
+/// Verifies a security-key assertion with the application's check, enforcing and
+/// storing the signature counter.
+pub(crate) fn verify_assertion(
+    devices: &mut [Device],
+    credential_id: &[u8],
+    check: impl FnOnce(&SecurityKey) -> Result<u32, Rejected>,
+    now: UnixTime,
+) -> Result<AssertionVerified, Error> {
+    let device = devices
+        .iter_mut()
+        .find(|d| {
+            d.is_active()
+                && d.security_key()
+                    .is_some_and(|k| k.credential_id == credential_id)
+        })
+        .ok_or(Error::Rejected)?;
+    let Credential::SecurityKey(key) = &mut device.credential else {
+        return Err(Error::Rejected);
+    };
+    let count = check(key).map_err(|Rejected| Error::Rejected)?;
+    if !counter_acceptable(key.sign_count, count) {
+        return Err(Error::Rejected);
+    }
+    key.sign_count = count;
+    device.last_used_at = Some(now);
+    Ok(AssertionVerified {
+        device_id: device.id,
+        sign_count: count,
+    })
+}
+
+/// Resynchronises an active TOTP device from two consecutive codes.
+pub(crate) fn resync(
+    devices: &mut [Device],
+    id: DeviceId,
+    first: &str,
+    second: &str,
+    now: UnixTime,
+    config: &RegistryConfig,
+) -> Result<Drift, Error> {
+    let device = find_mut(devices, id)?;
+    if !device.is_active() {
+        return Err(Error::NotActive);
+    }
+    let kind = device.kind;
+    let Credential::Totp(cred) = &mut device.credential else {
+        return Err(Error::WrongKind { kind });
+    };
+    let codes = parse_codes(&[first, second], cred.params.digits())?;
+    let [a, b] = codes.as_slice() else {
+        return Err(Error::ResyncFailed);
+    };
+    let found = Totp::new(&cred.secret, cred.params)
+        .resync(a, b, now, config.resync_range(), cred.last_used_step)
+        .map_err(|e| match e {
+            tessera_otp::Error::ResyncFailed => Error::ResyncFailed,
+            other => Error::Otp(other),
+        })?;
+    cred.drift = found.drift;
+    cred.last_used_step = Some(found.last_used);
+    Ok(found.drift)
+}
+
+/// Renames a device; names stay unique per user.
+pub(crate) fn rename(devices: &mut [Device], id: DeviceId, name: DeviceName) -> Result<(), Error> {
+    check_name(devices, &name, Some(id))?;
+    find_mut(devices, id)?.name = name;
+    Ok(())
+}
+
+/// Removes a device (deactivation): it verifies nothing from now on and its slot is free.
+pub(crate) fn remove(
+    devices: &mut Vec<Device>,
+    id: DeviceId,
+    now: UnixTime,
+) -> Result<DeviceInfo, Error> {
+    let index = devices
+        .iter()
+        .position(|d| d.id == id)
+        .ok_or(Error::DeviceNotFound)?;
+    Ok(devices.remove(index).info(now))
+}
+
+/// Whether MFA is on, and with which kinds of active device.
+pub(crate) fn mfa_status(devices: &[Device]) -> MfaStatus {
+    MfaStatus::new(
+        devices
+            .iter()
+            .filter(|d| d.is_active())
+            .map(|d| d.kind)
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests;

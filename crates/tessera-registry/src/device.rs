@@ -1,0 +1,353 @@
+//! A device as the registry keeps it, and a user's devices as one versioned aggregate.
+
+use tessera_otp::{Drift, Secret, TimeStep, TotpParams, UnixTime};
+
+use crate::{DeviceId, DeviceKind, DeviceName};
+
+/// Whether a device may be used to sign in, as stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeviceState {
+    /// Enrolled but not yet activated with codes; never verifies a sign-in.
+    Pending {
+        /// From this instant on the enrolment can no longer be activated.
+        expires_at: UnixTime,
+    },
+    /// Activated: verifies sign-ins.
+    Active,
+}
+
+/// A device's state as seen at a given instant, for listing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeviceStatus {
+    /// Waiting for activation until `expires_at`.
+    Pending {
+        /// The instant the enrolment expires.
+        expires_at: UnixTime,
+    },
+    /// A pending device whose enrolment window has passed; it still occupies a slot
+    /// until the next device is added, which removes it.
+    Expired,
+    /// In use for sign-in.
+    Active,
+}
+
+/// What a TOTP device (authenticator app or hardware token) verifies with.
+///
+/// `Debug` never shows the secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TotpCredential {
+    pub(crate) secret: Secret,
+    pub(crate) params: TotpParams,
+    pub(crate) serial: Option<String>,
+    pub(crate) last_used_step: Option<TimeStep>,
+    pub(crate) drift: Drift,
+}
+
+impl TotpCredential {
+    /// Builds the credential as a store kept it.
+    #[must_use]
+    pub fn from_parts(
+        secret: Secret,
+        params: TotpParams,
+        serial: Option<String>,
+        last_used_step: Option<TimeStep>,
+        drift: Drift,
+    ) -> Self {
+        Self {
+            secret,
+            params,
+            serial,
+            last_used_step,
+            drift,
+        }
+    }
+
+    /// The shared secret. This is the key itself: only a store persisting it should
+    /// call this, and it must keep it encrypted at rest.
+    #[must_use]
+    pub fn expose_secret(&self) -> &Secret {
+        &self.secret
+    }
+
+    /// The TOTP parameters (hash, digits, period, T0).
+    #[must_use]
+    pub const fn params(&self) -> TotpParams {
+        self.params
+    }
+
+    /// A hardware token's serial number.
+    #[must_use]
+    pub fn serial(&self) -> Option<&str> {
+        self.serial.as_deref()
+    }
+
+    /// The last time step accepted (sign-in, activation or resync): it and every step
+    /// before it are refused from now on.
+    #[must_use]
+    pub const fn last_used_step(&self) -> Option<TimeStep> {
+        self.last_used_step
+    }
+
+    /// How far the device's clock runs ahead or behind, from the last resync or
+    /// two-code activation.
+    #[must_use]
+    pub const fn drift(&self) -> Drift {
+        self.drift
+    }
+}
+
+/// A FIDO2/WebAuthn security key: what the registry keeps of its registration.
+///
+/// The registry does not check signatures itself: see
+/// [`AssertionVerifier`](crate::AssertionVerifier).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecurityKey {
+    pub(crate) credential_id: Vec<u8>,
+    pub(crate) public_key: Vec<u8>,
+    pub(crate) sign_count: u32,
+    pub(crate) aaguid: [u8; 16],
+}
+
+impl SecurityKey {
+    /// Most bytes in a credential id (WebAuthn Level 2, §4 "Credential ID").
+    pub const MAX_CREDENTIAL_ID_LEN: usize = 1023;
+    /// Most bytes of a public key kept (a COSE key; RSA-4096 fits well within).
+    pub const MAX_PUBLIC_KEY_LEN: usize = 2048;
+
+    /// A registration as the application's WebAuthn library produced it.
+    ///
+    /// # Errors
+    /// [`Error::InvalidDevice`](crate::Error::InvalidDevice) for an empty or oversized
+    /// credential id or public key.
+    pub fn new(
+        credential_id: &[u8],
+        public_key: &[u8],
+        sign_count: u32,
+        aaguid: [u8; 16],
+    ) -> Result<Self, crate::Error> {
+        if credential_id.is_empty() || credential_id.len() > Self::MAX_CREDENTIAL_ID_LEN {
+            return Err(crate::Error::InvalidDevice(
+                "credential id must be 1 to 1023 bytes",
+            ));
+        }
+        if public_key.is_empty() || public_key.len() > Self::MAX_PUBLIC_KEY_LEN {
+            return Err(crate::Error::InvalidDevice(
+                "public key must be 1 to 2048 bytes",
+            ));
+        }
+        Ok(Self {
+            credential_id: credential_id.to_vec(),
+            public_key: public_key.to_vec(),
+            sign_count,
+            aaguid,
+        })
+    }
+
+    /// The credential id the authenticator returns with every assertion.
+    #[must_use]
+    pub fn credential_id(&self) -> &[u8] {
+        &self.credential_id
+    }
+
+    /// The credential's public key (COSE encoded, as the WebAuthn library gave it).
+    #[must_use]
+    pub fn public_key(&self) -> &[u8] {
+        &self.public_key
+    }
+
+    /// The last signature counter accepted.
+    #[must_use]
+    pub const fn sign_count(&self) -> u32 {
+        self.sign_count
+    }
+
+    /// The authenticator model's AAGUID.
+    #[must_use]
+    pub const fn aaguid(&self) -> [u8; 16] {
+        self.aaguid
+    }
+}
+
+/// What a device verifies with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Credential {
+    /// A TOTP secret and its state (authenticator app, hardware token).
+    Totp(TotpCredential),
+    /// A FIDO security key.
+    SecurityKey(SecurityKey),
+}
+
+/// One MFA device of a user.
+///
+/// `Debug` never shows a secret. Devices are made by the registry's operations; stores
+/// rebuild them with [`Device::from_parts`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Device {
+    pub(crate) id: DeviceId,
+    pub(crate) name: DeviceName,
+    pub(crate) kind: DeviceKind,
+    pub(crate) state: DeviceState,
+    pub(crate) created_at: UnixTime,
+    pub(crate) activated_at: Option<UnixTime>,
+    pub(crate) last_used_at: Option<UnixTime>,
+    pub(crate) credential: Credential,
+}
+
+impl Device {
+    /// Rebuilds a device as a store kept it, field by field.
+    #[allow(clippy::too_many_arguments)] // One argument per stored field, for stores.
+    #[must_use]
+    pub fn from_parts(
+        id: DeviceId,
+        name: DeviceName,
+        kind: DeviceKind,
+        state: DeviceState,
+        created_at: UnixTime,
+        activated_at: Option<UnixTime>,
+        last_used_at: Option<UnixTime>,
+        credential: Credential,
+    ) -> Self {
+        Self {
+            id,
+            name,
+            kind,
+            state,
+            created_at,
+            activated_at,
+            last_used_at,
+            credential,
+        }
+    }
+
+    /// The device's id.
+    #[must_use]
+    pub const fn id(&self) -> DeviceId {
+        self.id
+    }
+
+    /// The name its owner gave it.
+    #[must_use]
+    pub const fn name(&self) -> &DeviceName {
+        &self.name
+    }
+
+    /// Its kind.
+    #[must_use]
+    pub const fn kind(&self) -> DeviceKind {
+        self.kind
+    }
+
+    /// Its stored state.
+    #[must_use]
+    pub const fn state(&self) -> DeviceState {
+        self.state
+    }
+
+    /// Its state at instant `now`: a pending device is expired from `expires_at` on.
+    #[must_use]
+    pub fn status(&self, now: UnixTime) -> DeviceStatus {
+        match self.state {
+            DeviceState::Active => DeviceStatus::Active,
+            DeviceState::Pending { expires_at } if now >= expires_at => DeviceStatus::Expired,
+            DeviceState::Pending { expires_at } => DeviceStatus::Pending { expires_at },
+        }
+    }
+
+    /// Whether it verifies sign-ins.
+    #[must_use]
+    pub const fn is_active(&self) -> bool {
+        matches!(self.state, DeviceState::Active)
+    }
+
+    /// When it was enrolled.
+    #[must_use]
+    pub const fn created_at(&self) -> UnixTime {
+        self.created_at
+    }
+
+    /// When it was activated.
+    #[must_use]
+    pub const fn activated_at(&self) -> Option<UnixTime> {
+        self.activated_at
+    }
+
+    /// When it last verified a sign-in.
+    #[must_use]
+    pub const fn last_used_at(&self) -> Option<UnixTime> {
+        self.last_used_at
+    }
+
+    /// What it verifies with.
+    #[must_use]
+    pub const fn credential(&self) -> &Credential {
+        &self.credential
+    }
+
+    /// Its TOTP credential, for an authenticator app or hardware token.
+    #[must_use]
+    pub const fn totp(&self) -> Option<&TotpCredential> {
+        match &self.credential {
+            Credential::Totp(t) => Some(t),
+            Credential::SecurityKey(_) => None,
+        }
+    }
+
+    /// Its security-key registration.
+    #[must_use]
+    pub const fn security_key(&self) -> Option<&SecurityKey> {
+        match &self.credential {
+            Credential::SecurityKey(k) => Some(k),
+            Credential::Totp(_) => None,
+        }
+    }
+
+    /// What may be shown about the device at `now` (no secret, no key material).
+    #[must_use]
+    pub fn info(&self, now: UnixTime) -> DeviceInfo {
+        DeviceInfo {
+            id: self.id,
+            name: self.name.clone(),
+            kind: self.kind,
+            status: self.status(now),
+            created_at: self.created_at,
+            activated_at: self.activated_at,
+            last_used_at: self.last_used_at,
+            serial: self.totp().and_then(|t| t.serial.clone()),
+        }
+    }
+}
+
+/// A device as listed to its owner or an administrator: no secret, no key material.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeviceInfo {
+    /// The device's id.
+    pub id: DeviceId,
+    /// Its name.
+    pub name: DeviceName,
+    /// Its kind.
+    pub kind: DeviceKind,
+    /// Its state at the instant of listing.
+    pub status: DeviceStatus,
+    /// When it was enrolled.
+    pub created_at: UnixTime,
+    /// When it was activated.
+    pub activated_at: Option<UnixTime>,
+    /// When it last verified a sign-in.
+    pub last_used_at: Option<UnixTime>,
+    /// A hardware token's serial number.
+    pub serial: Option<String>,
+}
+
+/// All of a user's devices with the version they were stored at: the unit a
+/// [`DeviceStore`](crate::DeviceStore) loads and saves.
+#[derive(Clone, Debug, Default)]
+pub struct UserDevices {
+    /// The stored version; 0 when the user has never had devices stored.
+    pub version: u64,
+    /// The devices, in order of enrolment.
+    pub devices: Vec<Device>,
+}

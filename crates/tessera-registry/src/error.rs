@@ -1,0 +1,111 @@
+//! The errors of the registry and of its stores.
+
+use crate::DeviceKind;
+
+/// Why a registry operation failed.
+///
+/// Messages say what was wrong with the request and never repeat a secret or a code.
+/// On the sign-in path every failure of a code is the one opaque [`Error::Rejected`]:
+/// a wrong, reused or expired code and a code of another user's device look the same.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A one-time code or security-key assertion did not verify.
+    #[error("verification failed")]
+    Rejected,
+    /// The user already has the most devices the configuration allows.
+    #[error("a user may have at most {max} mfa devices")]
+    TooManyDevices {
+        /// The configured limit.
+        max: usize,
+    },
+    /// No device with this id belongs to the user.
+    #[error("no such mfa device")]
+    DeviceNotFound,
+    /// The device is pending and its enrolment window has passed; enrol again.
+    #[error("the enrolment of this mfa device has expired")]
+    EnrolmentExpired,
+    /// The device is already active (activation is one-time).
+    #[error("the mfa device is already active")]
+    AlreadyActive,
+    /// The device is pending: activate it first.
+    #[error("the mfa device is not active")]
+    NotActive,
+    /// The operation needs another kind of device (resync on a security key, say).
+    #[error("operation not supported for a device of kind {kind}")]
+    WrongKind {
+        /// The device's kind.
+        kind: DeviceKind,
+    },
+    /// The activation policy asks for a different number of codes.
+    #[error("activation needs {expected} code(s), got {found}")]
+    ActivationCodes {
+        /// Codes the policy asks for.
+        expected: usize,
+        /// Codes given.
+        found: usize,
+    },
+    /// A device name is empty or too long after trimming, or holds control characters.
+    #[error(
+        "device name must be {min} to {max} characters after trimming, without control characters"
+    )]
+    InvalidName {
+        /// Fewest characters.
+        min: usize,
+        /// Most characters.
+        max: usize,
+    },
+    /// Another device of the user has this name (compared without regard to case).
+    #[error("the user already has a device with this name")]
+    DuplicateName,
+    /// Another security key of the user has this credential id, or a token this serial.
+    #[error("the user already has this device")]
+    DuplicateDevice,
+    /// A serial number or security-key field is empty or too long.
+    #[error("invalid device data: {0}")]
+    InvalidDevice(&'static str),
+    /// The two codes do not match consecutive steps within the search range.
+    #[error("codes do not match two consecutive steps within the search range")]
+    ResyncFailed,
+    /// A configuration value is out of bounds.
+    #[error("invalid registry configuration: {0}")]
+    InvalidConfig(&'static str),
+    /// The user's devices kept changing concurrently: every retry met a newer version.
+    #[error("mfa devices were changed concurrently too often; try again")]
+    Conflict,
+    /// A TOTP parameter or secret was refused.
+    #[error(transparent)]
+    Otp(#[from] tessera_otp::Error),
+    /// The store failed; nothing was changed by this operation.
+    #[error("device store failed")]
+    Store(#[source] StoreError),
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict => Self::Conflict,
+            other => Self::Store(other),
+        }
+    }
+}
+
+/// Why a [`DeviceStore`](crate::DeviceStore) refused or failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The stored version differs from the expected one: someone saved in between.
+    /// The registry reloads and retries.
+    #[error("the stored version changed since it was loaded")]
+    Conflict,
+    /// The backend failed (connection, serialisation, timeout).
+    #[error("device store backend failed")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    /// Wraps a backend's error.
+    pub fn backend(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Backend(e.into())
+    }
+}

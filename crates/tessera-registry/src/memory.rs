@@ -1,0 +1,61 @@
+//! The in-memory device store, for tests, examples and single-process applications.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
+use crate::{Device, DeviceStore, StoreError, UserDevices, UserId};
+
+/// A [`DeviceStore`] in a mutex-guarded map: one process, nothing survives a restart.
+///
+/// Compare-and-set is exact (the check and the write happen under one lock), so it
+/// keeps every guarantee the trait asks for except durability.
+#[derive(Debug, Default)]
+pub struct InMemoryDeviceStore {
+    users: Mutex<HashMap<UserId, (u64, Vec<Device>)>>,
+}
+
+impl InMemoryDeviceStore {
+    /// An empty store.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut HashMap<UserId, (u64, Vec<Device>)>) -> T) -> T {
+        // A panic while holding the lock cannot leave a half-written entry (each write
+        // is one insert), so a poisoned map is still consistent.
+        let mut guard = self.users.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&mut guard)
+    }
+}
+
+impl DeviceStore for InMemoryDeviceStore {
+    async fn load(&self, user: &UserId) -> Result<UserDevices, StoreError> {
+        Ok(self.with(|users| {
+            users
+                .get(user)
+                .map(|(version, devices)| UserDevices {
+                    version: *version,
+                    devices: devices.clone(),
+                })
+                .unwrap_or_default()
+        }))
+    }
+
+    async fn save(
+        &self,
+        user: &UserId,
+        expected_version: u64,
+        devices: &[Device],
+    ) -> Result<u64, StoreError> {
+        self.with(|users| {
+            let stored = users.get(user).map_or(0, |(v, _)| *v);
+            if stored != expected_version {
+                return Err(StoreError::Conflict);
+            }
+            let next = stored.checked_add(1).ok_or(StoreError::Conflict)?;
+            users.insert(user.clone(), (next, devices.to_vec()));
+            Ok(next)
+        })
+    }
+}

@@ -1,0 +1,311 @@
+//! The registry: every operation is load → pure change → conditional save, retried.
+
+use tessera_otp::{Clock, Drift, Secret, UnixTime};
+
+use crate::enrolment::key_uri;
+use crate::{
+    AssertionVerified, AssertionVerifier, Device, DeviceId, DeviceInfo, DeviceName, DeviceStore,
+    Enrolment, Error, HardwareToken, MfaStatus, RegistryConfig, SecurityKey, UserId, Verified,
+    change,
+};
+
+/// Most characters in the account label shown by authenticator apps.
+pub const MAX_ACCOUNT_LABEL_LEN: usize = 256;
+
+/// A user's MFA devices over a [`DeviceStore`], with time from a [`Clock`].
+///
+/// The registry keeps no state of its own: every operation loads the user's devices,
+/// applies one change in memory and saves it only if nobody saved in between,
+/// reloading and trying again up to [`RegistryConfig::max_attempts`] times. A failed
+/// operation saves nothing, so the stored devices are exactly as before.
+///
+/// ```
+/// use tessera_otp::{Clock, ManualClock, Totp, UnixTime};
+/// use tessera_registry::{
+///     ActivationPolicy, DeviceRegistry, InMemoryDeviceStore, RegistryConfig, UserId,
+/// };
+/// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     use std::task::{Context, Poll, Waker};
+/// #     let mut f = std::pin::pin!(f);
+/// #     loop {
+/// #         if let Poll::Ready(v) = f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+/// #             return v;
+/// #         }
+/// #     }
+/// # }
+/// # block_on(async {
+/// let clock = ManualClock::new(UnixTime::from_secs(1_700_000_000));
+/// let config = RegistryConfig::builder().activation(ActivationPolicy::OneCode).build()?;
+/// let registry = DeviceRegistry::new(InMemoryDeviceStore::new(), clock.clone(), config);
+/// let ana = UserId::new("ana");
+///
+/// // Enrol: show `enrolment.uri()` as a QR code; the app computes codes.
+/// let enrolment = registry.begin_enrolment(&ana, "Phone", "ana@example.com").await?;
+/// let app = Totp::new(enrolment.secret(), Default::default());
+/// let code = app.generate(clock.now())?;
+/// registry.activate(&ana, enrolment.device_id(), &[code.expose()]).await?;
+/// assert!(registry.mfa_status(&ana).await?.is_enabled());
+///
+/// // Sign in 30 s later with the next code; the same code twice is refused.
+/// clock.advance(std::time::Duration::from_secs(30));
+/// let code = app.generate(clock.now())?;
+/// let verified = registry.verify(&ana, code.expose()).await?;
+/// assert_eq!(verified.device_id, enrolment.device_id());
+/// assert!(registry.verify(&ana, code.expose()).await.is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })
+/// # .map_err(|e| e.to_string())?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct DeviceRegistry<S, C> {
+    store: S,
+    clock: C,
+    config: RegistryConfig,
+}
+
+impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
+    /// A registry over `store`, reading the time from `clock`.
+    pub const fn new(store: S, clock: C, config: RegistryConfig) -> Self {
+        Self {
+            store,
+            clock,
+            config,
+        }
+    }
+
+    /// The store.
+    pub const fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The configuration.
+    pub const fn config(&self) -> &RegistryConfig {
+        &self.config
+    }
+
+    /// Load → change → conditional save, retried on conflict.
+    async fn update<T, F>(&self, user: &UserId, mut change: F) -> Result<T, Error>
+    where
+        F: FnMut(&mut Vec<Device>, UnixTime) -> Result<T, Error> + Send,
+        T: Send,
+    {
+        for _ in 0..self.config.max_attempts() {
+            let loaded = self.store.load(user).await?;
+            let mut devices = loaded.devices;
+            let out = change(&mut devices, self.clock.now())?;
+            match self.store.save(user, loaded.version, &devices).await {
+                Ok(_) => return Ok(out),
+                Err(crate::StoreError::Conflict) => continue,
+                Err(e) => return Err(Error::Store(e)),
+            }
+        }
+        Err(Error::Conflict)
+    }
+
+    /// Begins enrolling an authenticator app: a pending device with a fresh secret.
+    ///
+    /// `name` is the device's name (unique per user); `account` is the label the app
+    /// shows next to the issuer (an email address, a user name).
+    ///
+    /// # Errors
+    /// [`Error::InvalidName`], [`Error::DuplicateName`], [`Error::TooManyDevices`]
+    /// (pending devices count), [`Error::InvalidDevice`] for an empty or overlong
+    /// account label, [`Error::Conflict`], [`Error::Store`].
+    pub async fn begin_enrolment(
+        &self,
+        user: &UserId,
+        name: &str,
+        account: &str,
+    ) -> Result<Enrolment, Error> {
+        let name = DeviceName::new(name)?;
+        let account = account.trim();
+        let account_len = account.chars().count();
+        if account_len == 0
+            || account_len > MAX_ACCOUNT_LABEL_LEN
+            || account.chars().any(char::is_control)
+        {
+            return Err(Error::InvalidDevice(
+                "account label must be 1 to 256 characters without control characters",
+            ));
+        }
+        let params = self.config.totp_params();
+        // Every enrolment gets its own secret, sized for its hash (RFC 6238 Appendix B).
+        let secret = Secret::generate_len(params.algorithm().recommended_secret_len())?;
+        let (device_id, expires_at) = self
+            .update(user, |devices, now| {
+                let id =
+                    change::enrol_app(devices, name.clone(), secret.clone(), now, &self.config)?;
+                Ok((id, now.saturating_add(self.config.pending_ttl())))
+            })
+            .await?;
+        let uri = key_uri(account, self.config.issuer(), &secret, params);
+        Ok(Enrolment {
+            device_id,
+            secret,
+            uri,
+            expires_at,
+        })
+    }
+
+    /// Activates a pending authenticator app with codes from it: two consecutive codes
+    /// or one, as [`RegistryConfig::activation`] says. The step used counts as used.
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] when the codes do not verify; [`Error::ActivationCodes`],
+    /// [`Error::Otp`] for a malformed code, [`Error::DeviceNotFound`],
+    /// [`Error::EnrolmentExpired`], [`Error::AlreadyActive`], [`Error::Conflict`],
+    /// [`Error::Store`].
+    pub async fn activate(
+        &self,
+        user: &UserId,
+        device: DeviceId,
+        codes: &[&str],
+    ) -> Result<DeviceInfo, Error> {
+        self.update(user, |devices, now| {
+            change::activate(devices, device, codes, now, &self.config)
+        })
+        .await
+    }
+
+    /// Adds a hardware TOTP token an administrator imported; it is active at once if
+    /// its codes verify under the activation policy.
+    ///
+    /// # Errors
+    /// [`Error::Rejected`], [`Error::ActivationCodes`], [`Error::DuplicateName`],
+    /// [`Error::DuplicateDevice`] (serial or secret already registered for the user),
+    /// [`Error::TooManyDevices`], [`Error::Conflict`], [`Error::Store`].
+    pub async fn add_hardware_token(
+        &self,
+        user: &UserId,
+        token: &HardwareToken,
+        codes: &[&str],
+    ) -> Result<DeviceId, Error> {
+        self.update(user, |devices, now| {
+            change::add_hardware_token(devices, token, codes, now, &self.config)
+        })
+        .await
+    }
+
+    /// Registers a security key after the application's WebAuthn registration
+    /// ceremony; it is active at once.
+    ///
+    /// # Errors
+    /// [`Error::InvalidName`], [`Error::DuplicateName`], [`Error::DuplicateDevice`]
+    /// (credential id already registered), [`Error::TooManyDevices`],
+    /// [`Error::Conflict`], [`Error::Store`].
+    pub async fn register_security_key(
+        &self,
+        user: &UserId,
+        name: &str,
+        key: &SecurityKey,
+    ) -> Result<DeviceId, Error> {
+        let name = DeviceName::new(name)?;
+        self.update(user, |devices, now| {
+            change::register_security_key(devices, name.clone(), key, now, &self.config)
+        })
+        .await
+    }
+
+    /// Verifies a sign-in code (as typed) against every active TOTP device of the
+    /// user, and stores the matched device's step and time of use.
+    ///
+    /// Each accepted step is stored by the conditional save, so when the same code
+    /// arrives twice, also concurrently, exactly one request succeeds.
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] for every kind of failure of the code (wrong, malformed,
+    /// reused, out of window, no active device); [`Error::Conflict`], [`Error::Store`].
+    pub async fn verify(&self, user: &UserId, code: &str) -> Result<Verified, Error> {
+        self.update(user, |devices, now| {
+            change::verify_code(devices, code, now, &self.config)
+        })
+        .await
+    }
+
+    /// Verifies a security-key assertion with the application's `verifier`, and
+    /// stores the key's new signature counter, which must grow (WebAuthn §6.1.1).
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] for an unknown credential, a bad assertion or a counter that
+    /// did not grow; [`Error::Conflict`], [`Error::Store`].
+    pub async fn verify_assertion<V: AssertionVerifier>(
+        &self,
+        user: &UserId,
+        verifier: &V,
+        assertion: &V::Assertion,
+    ) -> Result<AssertionVerified, Error> {
+        let credential_id = verifier.credential_id(assertion);
+        self.update(user, |devices, now| {
+            change::verify_assertion(
+                devices,
+                credential_id,
+                |key| verifier.verify(key, assertion),
+                now,
+            )
+        })
+        .await
+    }
+
+    /// Resynchronises an active TOTP device from two consecutive codes, searching
+    /// [`RegistryConfig::resync_range`] steps either way; stores and returns the drift.
+    ///
+    /// # Errors
+    /// [`Error::ResyncFailed`], [`Error::Otp`] for a malformed code,
+    /// [`Error::DeviceNotFound`], [`Error::NotActive`], [`Error::WrongKind`],
+    /// [`Error::Conflict`], [`Error::Store`].
+    pub async fn resync(
+        &self,
+        user: &UserId,
+        device: DeviceId,
+        first: &str,
+        second: &str,
+    ) -> Result<Drift, Error> {
+        self.update(user, |devices, now| {
+            change::resync(devices, device, first, second, now, &self.config)
+        })
+        .await
+    }
+
+    /// Renames a device (trimmed, 1–64 characters, unique per user ignoring case).
+    ///
+    /// # Errors
+    /// [`Error::InvalidName`], [`Error::DuplicateName`], [`Error::DeviceNotFound`],
+    /// [`Error::Conflict`], [`Error::Store`].
+    pub async fn rename(&self, user: &UserId, device: DeviceId, name: &str) -> Result<(), Error> {
+        let name = DeviceName::new(name)?;
+        self.update(user, |devices, _| {
+            change::rename(devices, device, name.clone())
+        })
+        .await
+    }
+
+    /// Removes (deactivates) a device: it verifies nothing from now on, and its slot is
+    /// free. Returns what it was, for the security notification.
+    ///
+    /// # Errors
+    /// [`Error::DeviceNotFound`], [`Error::Conflict`], [`Error::Store`].
+    pub async fn remove(&self, user: &UserId, device: DeviceId) -> Result<DeviceInfo, Error> {
+        self.update(user, |devices, now| change::remove(devices, device, now))
+            .await
+    }
+
+    /// The user's devices with their status now, in order of enrolment.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    pub async fn list(&self, user: &UserId) -> Result<Vec<DeviceInfo>, Error> {
+        let loaded = self.store.load(user).await?;
+        let now = self.clock.now();
+        Ok(loaded.devices.iter().map(|d| d.info(now)).collect())
+    }
+
+    /// Whether MFA is on for the user, and with which kinds of active device.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    pub async fn mfa_status(&self, user: &UserId) -> Result<MfaStatus, Error> {
+        let loaded = self.store.load(user).await?;
+        Ok(change::mfa_status(&loaded.devices))
+    }
+}

@@ -1,0 +1,116 @@
+//! Where a user's devices live: the compare-and-set store trait.
+
+use std::future::Future;
+
+use crate::{Device, StoreError, UserDevices, UserId};
+
+/// Storage for each user's devices as one versioned aggregate.
+///
+/// The registry reads a user's devices with [`load`](Self::load), computes the change in
+/// memory, and writes it back with [`save`](Self::save) only if nobody saved in between.
+/// That one compare-and-set is what makes the eight-device cap and the at-most-once use
+/// of a code hold under concurrent requests, on any number of servers.
+///
+/// # What an implementation must guarantee
+///
+/// 1. **Atomic compare-and-set on one record.** `save(user, expected, devices)` writes
+///    `devices` and returns the new version if and only if the stored version is
+///    `expected` at the instant of writing; otherwise it writes nothing and returns
+///    [`StoreError::Conflict`]. Check and write are one atomic step: two concurrent
+///    saves with the same `expected` must never both succeed.
+/// 2. **Versions only move forward.** A successful save stores a version greater than
+///    `expected` (normally `expected + 1`) and returns it. Version 0 means "never
+///    saved": a save with `expected == 0` creates the record and must fail with
+///    `Conflict` when one already exists (a unique key on the user id).
+/// 3. **Durable before `Ok`.** When `save` returns `Ok`, the write is committed; a
+///    later `load` (from any process) sees it. An error other than `Conflict` must mean
+///    either "nothing was written" or be indistinguishable to the registry from it; the
+///    registry reports it and does not retry.
+/// 4. **Load returns the last successful save.** `load` returns exactly the devices and
+///    version of the last successful `save` for that user (read-your-writes, no stale
+///    replica reads), or an empty aggregate with version 0 when there is none.
+/// 5. **Users are separate.** Nothing saved for one user is ever returned for another.
+/// 6. **Secrets at rest.** The devices hold TOTP secrets
+///    ([`TotpCredential::expose_secret`](crate::TotpCredential::expose_secret)): store
+///    them encrypted, and never log them.
+///
+/// `testing::run_conformance` (feature `testing`) checks 1, 2, 4 and 5 against an
+/// implementation.
+///
+/// # Sketches
+///
+/// SQL, one row per user with the devices serialized into `data`:
+///
+/// ```sql
+/// CREATE TABLE user_devices (
+///     user_id TEXT PRIMARY KEY,      -- the unique key that makes version 0 safe
+///     version BIGINT NOT NULL,
+///     data    BYTEA  NOT NULL        -- encrypted: it holds TOTP secrets
+/// );
+/// -- load
+/// SELECT version, data FROM user_devices WHERE user_id = ?;   -- no row: version 0
+/// -- save, expected > 0: Conflict unless exactly one row changed
+/// UPDATE user_devices SET data = ?, version = version + 1
+///  WHERE user_id = ? AND version = ?;
+/// -- save, expected = 0: Conflict on a unique-key violation
+/// INSERT INTO user_devices (user_id, version, data) VALUES (?, 1, ?);
+/// ```
+///
+/// Redis: `WATCH key`, `GET key`, compare the version, then `MULTI` / `SET key value` /
+/// `EXEC`; a nil reply from `EXEC` is a `Conflict`. (Or one Lua script that compares
+/// and sets.) Use a primary, not a replica, for both calls.
+///
+/// DynamoDB: `PutItem` with `ConditionExpression: version = :expected` (and
+/// `attribute_not_exists(user_id)` for version 0), with strongly consistent reads for
+/// `load`; `ConditionalCheckFailedException` is a `Conflict`.
+///
+/// The futures are `Send` so that the registry's futures are too; implementations may
+/// use `async fn`.
+pub trait DeviceStore: Send + Sync {
+    /// The user's devices and their version; an empty aggregate at version 0 for a
+    /// user never saved.
+    fn load(&self, user: &UserId) -> impl Future<Output = Result<UserDevices, StoreError>> + Send;
+
+    /// Stores `devices` as the user's devices if the stored version is still
+    /// `expected_version`, and returns the new version.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when the stored version differs (nothing written);
+    /// [`StoreError::Backend`] when the backend failed (nothing written).
+    fn save(
+        &self,
+        user: &UserId,
+        expected_version: u64,
+        devices: &[Device],
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+}
+
+impl<S: DeviceStore + ?Sized> DeviceStore for &S {
+    fn load(&self, user: &UserId) -> impl Future<Output = Result<UserDevices, StoreError>> + Send {
+        (**self).load(user)
+    }
+
+    fn save(
+        &self,
+        user: &UserId,
+        expected_version: u64,
+        devices: &[Device],
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        (**self).save(user, expected_version, devices)
+    }
+}
+
+impl<S: DeviceStore + ?Sized> DeviceStore for std::sync::Arc<S> {
+    fn load(&self, user: &UserId) -> impl Future<Output = Result<UserDevices, StoreError>> + Send {
+        (**self).load(user)
+    }
+
+    fn save(
+        &self,
+        user: &UserId,
+        expected_version: u64,
+        devices: &[Device],
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        (**self).save(user, expected_version, devices)
+    }
+}

@@ -1,0 +1,421 @@
+//! A conformance suite for [`DeviceStore`] implementations (feature `testing`).
+//!
+//! Run it from the store's own tests, against a real backend:
+//!
+//! ```
+//! # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+//! #     use std::task::{Context, Poll, Waker};
+//! #     let mut f = std::pin::pin!(f);
+//! #     loop {
+//! #         if let Poll::Ready(v) = f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+//! #             return v;
+//! #         }
+//! #     }
+//! # }
+//! use tessera_registry::{InMemoryDeviceStore, testing::run_conformance};
+//! // In a test: #[tokio::test] async fn conformance() { run_conformance(&MyStore::connect().await).await }
+//! block_on(run_conformance(&InMemoryDeviceStore::new()));
+//! ```
+
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
+use std::task::Poll;
+use std::time::Duration;
+
+use tessera_otp::{
+    Algorithm, Clock, Drift, ManualClock, Secret, TimeStep, Totp, TotpParams, UnixTime,
+};
+
+use crate::{
+    ActivationPolicy, Credential, Device, DeviceId, DeviceKind, DeviceName, DeviceRegistry,
+    DeviceState, DeviceStore, Error, RegistryConfig, SecurityKey, StoreError, TotpCredential,
+    UserId,
+};
+
+/// Runs every check against `store` and panics with a description of the first
+/// guarantee of [`DeviceStore`] it breaks.
+///
+/// The suite uses fresh random user ids (`tessera-conformance-<hex>`), so it can run
+/// against a shared database; it leaves those users' records behind. Concurrency is
+/// exercised by polling many store futures at once on the caller's runtime, so a
+/// store that awaits real I/O is raced for real.
+///
+/// Checks: an unknown user loads as version 0 and empty; a save returns a greater
+/// version and a load returns exactly what was saved (every field, secrets
+/// included); a save with a stale or wrong version, or with version 0 for an existing
+/// user, is a [`StoreError::Conflict`] and writes nothing; saving no devices keeps the
+/// version moving forward; users are separate; of two concurrent saves with the same
+/// version exactly one wins; through a [`DeviceRegistry`], sixteen concurrent
+/// enrolments leave exactly eight devices and thirty-two concurrent submissions of one
+/// code are accepted exactly once.
+///
+/// # Panics
+/// On the first broken guarantee: that is its purpose.
+pub async fn run_conformance<S: DeviceStore>(store: &S) {
+    compare_and_set(store).await;
+    round_trip(store).await;
+    isolation(store).await;
+    concurrent_saves(store).await;
+    registry_races(store).await;
+}
+
+fn fresh_user() -> UserId {
+    UserId::new(format!("tessera-conformance-{}", DeviceId::random()))
+}
+
+fn app(name: &str, at: u64) -> Device {
+    Device::from_parts(
+        DeviceId::random(),
+        name_of(name),
+        DeviceKind::AuthenticatorApp,
+        DeviceState::Pending {
+            expires_at: UnixTime::from_secs(at + 600),
+        },
+        UnixTime::from_secs(at),
+        None,
+        None,
+        Credential::Totp(TotpCredential::from_parts(
+            Secret::generate(),
+            TotpParams::DEFAULT,
+            None,
+            None,
+            Drift::ZERO,
+        )),
+    )
+}
+
+fn name_of(name: &str) -> DeviceName {
+    match DeviceName::new(name) {
+        Ok(n) => n,
+        Err(e) => panic!("conformance fixture name {name:?} refused: {e}"),
+    }
+}
+
+async fn load<S: DeviceStore>(store: &S, user: &UserId) -> crate::UserDevices {
+    match store.load(user).await {
+        Ok(d) => d,
+        Err(e) => panic!("load failed: {e}"),
+    }
+}
+
+async fn save<S: DeviceStore>(store: &S, user: &UserId, version: u64, devices: &[Device]) -> u64 {
+    match store.save(user, version, devices).await {
+        Ok(v) => v,
+        Err(e) => panic!("save at version {version} failed: {e}"),
+    }
+}
+
+async fn expect_conflict<S: DeviceStore>(
+    store: &S,
+    user: &UserId,
+    version: u64,
+    devices: &[Device],
+    why: &str,
+) {
+    match store.save(user, version, devices).await {
+        Err(StoreError::Conflict) => {}
+        Ok(v) => panic!(
+            "{why}: save at version {version} succeeded (new version {v}), expected Conflict"
+        ),
+        Err(e) => panic!("{why}: save at version {version} failed with {e}, expected Conflict"),
+    }
+}
+
+async fn compare_and_set<S: DeviceStore>(store: &S) {
+    let user = fresh_user();
+    let empty = load(store, &user).await;
+    assert_eq!(empty.version, 0, "an unknown user must load at version 0");
+    assert!(
+        empty.devices.is_empty(),
+        "an unknown user must load with no devices"
+    );
+
+    let a = app("A", 1_000);
+    let v1 = save(store, &user, 0, std::slice::from_ref(&a)).await;
+    assert!(
+        v1 > 0,
+        "a save must return a version greater than the expected one"
+    );
+    let loaded = load(store, &user).await;
+    assert_eq!(
+        loaded.version, v1,
+        "load must return the version save returned"
+    );
+    assert_eq!(
+        loaded.devices,
+        std::slice::from_ref(&a),
+        "load must return what was saved"
+    );
+
+    let b = app("B", 2_000);
+    expect_conflict(
+        store,
+        &user,
+        0,
+        std::slice::from_ref(&b),
+        "version 0 for an existing user",
+    )
+    .await;
+    expect_conflict(
+        store,
+        &user,
+        v1 + 1,
+        std::slice::from_ref(&b),
+        "a version never stored",
+    )
+    .await;
+    let still = load(store, &user).await;
+    assert_eq!(
+        (still.version, still.devices),
+        (v1, vec![a.clone()]),
+        "a refused save must write nothing"
+    );
+
+    let v2 = save(store, &user, v1, &[a.clone(), b.clone()]).await;
+    assert!(v2 > v1, "versions must move forward");
+    expect_conflict(
+        store,
+        &user,
+        v1,
+        std::slice::from_ref(&a),
+        "a stale version",
+    )
+    .await;
+    let loaded = load(store, &user).await;
+    assert_eq!(
+        (loaded.version, loaded.devices),
+        (v2, vec![a, b]),
+        "devices are kept in order"
+    );
+
+    let v3 = save(store, &user, v2, &[]).await;
+    assert!(
+        v3 > v2,
+        "saving no devices must still move the version forward"
+    );
+    let loaded = load(store, &user).await;
+    assert_eq!(
+        loaded.version, v3,
+        "an emptied user keeps its version (never back to 0)"
+    );
+    assert!(
+        loaded.devices.is_empty(),
+        "an emptied user loads with no devices"
+    );
+    expect_conflict(
+        store,
+        &user,
+        0,
+        &[],
+        "version 0 after the user's devices were removed",
+    )
+    .await;
+}
+
+async fn round_trip<S: DeviceStore>(store: &S) {
+    let user = fresh_user();
+    let params = TotpParams::new(Algorithm::Sha512, 8, 60, 7).unwrap_or(TotpParams::DEFAULT);
+    let token = Device::from_parts(
+        DeviceId::from_u128(u128::MAX),
+        name_of("Jeton matériel «n°1» 🔑"),
+        DeviceKind::HardwareToken,
+        DeviceState::Active,
+        UnixTime::from_secs(1),
+        Some(UnixTime::from_secs(2)),
+        Some(UnixTime::from_secs(u64::MAX)),
+        Credential::Totp(TotpCredential::from_parts(
+            Secret::generate_from(&mut rand::rng(), 64),
+            params,
+            Some("GALT-0001 x".to_owned()),
+            Some(TimeStep::new(u64::MAX - 1)),
+            Drift::from_steps(-3),
+        )),
+    );
+    let key = match SecurityKey::new(&[0xff; 1023], &[0; 77], u32::MAX, [9; 16]) {
+        Ok(k) => k,
+        Err(e) => panic!("conformance fixture key refused: {e}"),
+    };
+    let fido = Device::from_parts(
+        DeviceId::from_u128(0),
+        name_of("Key"),
+        DeviceKind::SecurityKey,
+        DeviceState::Active,
+        UnixTime::EPOCH,
+        Some(UnixTime::EPOCH),
+        None,
+        Credential::SecurityKey(key),
+    );
+    let devices = vec![token, fido, app("Pending app", 5)];
+    let v = save(store, &user, 0, &devices).await;
+    let loaded = load(store, &user).await;
+    assert_eq!(loaded.version, v);
+    assert_eq!(
+        loaded.devices, devices,
+        "every field, secrets included, must round-trip exactly"
+    );
+}
+
+async fn isolation<S: DeviceStore>(store: &S) {
+    let (ana, bo) = (fresh_user(), fresh_user());
+    let a = app("Phone", 10);
+    let b = app("Phone", 20);
+    let va = save(store, &ana, 0, std::slice::from_ref(&a)).await;
+    assert_eq!(
+        load(store, &bo).await.version,
+        0,
+        "one user's save must not show for another"
+    );
+    let vb = save(store, &bo, 0, std::slice::from_ref(&b)).await;
+    let la = load(store, &ana).await;
+    let lb = load(store, &bo).await;
+    assert_eq!(
+        (la.version, la.devices),
+        (va, vec![a]),
+        "users must be separate"
+    );
+    assert_eq!(
+        (lb.version, lb.devices),
+        (vb, vec![b]),
+        "users must be separate"
+    );
+}
+
+/// Polls every future until all are done, on whichever runtime awaits this.
+async fn join_all<'a, T>(futures: Vec<Pin<Box<dyn Future<Output = T> + Send + 'a>>>) -> Vec<T> {
+    let mut futures = futures;
+    let mut results: Vec<Option<T>> = futures.iter().map(|_| None).collect();
+    poll_fn(|cx| {
+        let mut pending = false;
+        for (future, slot) in futures.iter_mut().zip(results.iter_mut()) {
+            if slot.is_none() {
+                match future.as_mut().poll(cx) {
+                    Poll::Ready(v) => *slot = Some(v),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    })
+    .await;
+    results.into_iter().flatten().collect()
+}
+
+async fn concurrent_saves<S: DeviceStore>(store: &S) {
+    let user = fresh_user();
+    let base = save(store, &user, 0, &[app("Base", 1)]).await;
+    let (x, y) = (vec![app("X", 2)], vec![app("Y", 3)]);
+    let results = join_all(vec![
+        Box::pin(store.save(&user, base, &x)),
+        Box::pin(store.save(&user, base, &y)),
+    ])
+    .await;
+    let won: Vec<u64> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok().copied())
+        .collect();
+    let conflicts = results
+        .iter()
+        .filter(|r| matches!(r, Err(StoreError::Conflict)))
+        .count();
+    assert_eq!(
+        (won.len(), conflicts),
+        (1, 1),
+        "of two saves at one version exactly one must win"
+    );
+    let loaded = load(store, &user).await;
+    assert_eq!(
+        Some(&loaded.version),
+        won.first(),
+        "the winner's version is stored"
+    );
+    assert!(
+        loaded.devices == x || loaded.devices == y,
+        "the winner's devices are stored"
+    );
+}
+
+async fn registry_races<S: DeviceStore>(store: &S) {
+    let start = UnixTime::from_secs(1_700_000_000);
+    let clock = ManualClock::new(start);
+    let config = RegistryConfig::builder()
+        .activation(ActivationPolicy::OneCode)
+        // Each conflict means another enrolment saved, and at most eight can: with
+        // more attempts than that, every enrolment ends in success or a full user.
+        .max_attempts(20)
+        .build()
+        .unwrap_or(RegistryConfig::DEFAULT);
+    let registry = DeviceRegistry::new(store, clock.clone(), config);
+
+    let user = fresh_user();
+    let names: Vec<String> = (0..16).map(|i| format!("Device {i}")).collect();
+    let results = join_all(
+        names
+            .iter()
+            .map(|n| -> Pin<Box<dyn Future<Output = _> + Send + '_>> {
+                Box::pin(registry.begin_enrolment(&user, n, "conformance"))
+            })
+            .collect(),
+    )
+    .await;
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    let full = results
+        .iter()
+        .filter(|r| matches!(r, Err(Error::TooManyDevices { .. })))
+        .count();
+    assert_eq!(
+        (ok, full),
+        (8, 8),
+        "16 concurrent enrolments: exactly 8 succeed, 8 find the user full"
+    );
+    assert_eq!(
+        load(store, &user).await.devices.len(),
+        8,
+        "never more than eight devices"
+    );
+
+    // One active device, and one code submitted 32 times at once: accepted once.
+    let user = fresh_user();
+    let enrolment = match registry
+        .begin_enrolment(&user, "Phone", "conformance")
+        .await
+    {
+        Ok(e) => e,
+        Err(e) => panic!("enrolment failed: {e}"),
+    };
+    let app = Totp::new(enrolment.secret(), TotpParams::DEFAULT);
+    let code_at = |at: UnixTime| match app.generate(at) {
+        Ok(c) => c,
+        Err(e) => panic!("code generation failed: {e}"),
+    };
+    let first = code_at(clock.now());
+    if let Err(e) = registry
+        .activate(&user, enrolment.device_id(), &[first.expose()])
+        .await
+    {
+        panic!("activation failed: {e}");
+    }
+    clock.advance(Duration::from_secs(30));
+    let code = code_at(clock.now());
+    let results = join_all(
+        (0..32)
+            .map(|_| -> Pin<Box<dyn Future<Output = _> + Send + '_>> {
+                Box::pin(registry.verify(&user, code.expose()))
+            })
+            .collect(),
+    )
+    .await;
+    let accepted = results.iter().filter(|r| r.is_ok()).count();
+    let rejected = results
+        .iter()
+        .filter(|r| matches!(r, Err(Error::Rejected)))
+        .count();
+    assert_eq!(
+        (accepted, rejected),
+        (1, 31),
+        "one code sent 32 times at once is accepted exactly once"
+    );
+}
