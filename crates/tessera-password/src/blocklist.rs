@@ -132,7 +132,7 @@ pub(crate) fn is_repeated(folded: &str) -> bool {
         return false;
     }
     (1..=4.min(n / 2)).any(|unit| {
-        n % unit == 0 && chars.chunks(unit).all(|c| chars.get(..unit) == Some(c))
+        n.is_multiple_of(unit) && chars.chunks(unit).all(|c| chars.get(..unit) == Some(c))
     })
 }
 
@@ -152,7 +152,11 @@ pub(crate) fn is_sequential(folded: &str) -> bool {
             _ => None,
         }
     };
-    let Some(first) = chars.first().zip(chars.get(1)).and_then(|(&a, &b)| step(a, b)) else {
+    let Some(first) = chars
+        .first()
+        .zip(chars.get(1))
+        .and_then(|(&a, &b)| step(a, b))
+    else {
         return false;
     };
     chars.windows(2).all(|w| match w {
@@ -195,17 +199,29 @@ mod tests {
         let lines: Vec<&str> = BUILTIN.lines().collect();
         assert!(lines.len() >= 10_000);
         assert!(lines.windows(2).all(|w| w[0].as_bytes() < w[1].as_bytes()));
-        assert!(lines.iter().all(|l| !l.is_empty() && *l == l.to_lowercase()));
+        assert!(
+            lines
+                .iter()
+                .all(|l| !l.is_empty() && *l == l.to_lowercase())
+        );
         // Every entry is found, including the first and the last.
         assert!(lines.iter().all(|l| BuiltinBlocklist.contains(l)));
     }
 
     #[test]
     fn builtin_list_lookups() {
-        for common in ["password", "123456", "qwerty", "iloveyou", "letmein", "trustno1"] {
+        for common in [
+            "password", "123456", "qwerty", "iloveyou", "letmein", "trustno1",
+        ] {
             assert!(BuiltinBlocklist.contains(common), "{common}");
         }
-        for absent in ["", "\n", "password\npassword", "correct horse battery staple", "~~~~~~~~~~~~~~~~~~~~~~~~~~"] {
+        for absent in [
+            "",
+            "\n",
+            "password\npassword",
+            "correct horse battery staple",
+            "~~~~~~~~~~~~~~~~~~~~~~~~~~",
+        ] {
             assert!(!BuiltinBlocklist.contains(absent), "{absent:?}");
         }
         assert_eq!(BuiltinBlocklist.len(), 30_000);
@@ -214,8 +230,19 @@ mod tests {
     #[test]
     fn sorted_search_edges() {
         let data = b"b\nd\nf";
-        for (needle, found) in [("a", false), ("b", true), ("c", false), ("d", true), ("f", true), ("g", false)] {
-            assert_eq!(sorted_lines_contain(data, needle.as_bytes()), found, "{needle}");
+        for (needle, found) in [
+            ("a", false),
+            ("b", true),
+            ("c", false),
+            ("d", true),
+            ("f", true),
+            ("g", false),
+        ] {
+            assert_eq!(
+                sorted_lines_contain(data, needle.as_bytes()),
+                found,
+                "{needle}"
+            );
         }
         assert!(!sorted_lines_contain(b"", b"a"));
     }
@@ -228,13 +255,22 @@ mod tests {
         for r in ["abcdeabcd", "password", "aaaaaaab", "a"] {
             assert!(!is_repeated(r), "{r}");
         }
-        for s in ["12345678", "abcdefgh", "87654321", "zyxwvuts", "7890123", "3210987"] {
+        for s in [
+            "12345678", "abcdefgh", "87654321", "zyxwvuts", "7890123", "3210987",
+        ] {
             assert!(is_sequential(s), "{s}");
         }
         for s in ["12345679", "abcdefgz", "13579", "ab"] {
             assert!(!is_sequential(s), "{s}");
         }
-        for k in ["qwertyui", "asdfghjkl", "zxcvbnm", "iuytrewq", "azertyui", "1234567890-="] {
+        for k in [
+            "qwertyui",
+            "asdfghjkl",
+            "zxcvbnm",
+            "iuytrewq",
+            "azertyui",
+            "1234567890-=",
+        ] {
             assert!(is_keyboard_run(k), "{k}");
         }
         for k in ["qwerasdf", "qaz", "correct horse"] {

@@ -49,7 +49,10 @@ impl Hasher {
     /// A hasher without a pepper.
     #[must_use]
     pub fn new(params: HashParams) -> Self {
-        Self { params, pepper: None }
+        Self {
+            params,
+            pepper: None,
+        }
     }
 
     /// Adds a pepper, used for new hashes and for stored hashes that carry its key id.
@@ -72,7 +75,9 @@ impl Hasher {
     pub fn hash(&self, password: &Password) -> Result<String, Error> {
         let input = prepare(password.expose().as_bytes())?;
         let mut salt = [0u8; SALT_LEN];
-        rand::rngs::SysRng.try_fill_bytes(&mut salt).map_err(|_| Error::Rng)?;
+        rand::rngs::SysRng
+            .try_fill_bytes(&mut salt)
+            .map_err(|_| Error::Rng)?;
         Ok(self.hash_prepared(&input, &salt)?.to_string())
     }
 
@@ -80,6 +85,10 @@ impl Hasher {
     ///
     /// `Ok(false)` is the one outcome for a wrong password. A password over
     /// [`MAX_PASSWORD_BYTES`] is refused with an error without hashing.
+    ///
+    /// The password is NFKC-normalised before hashing. A hash imported from a system that
+    /// hashed the bytes as typed, without normalising, verifies only when those bytes were
+    /// already in NFKC form (all ASCII passwords, and most others typed on common keyboards).
     ///
     /// # Errors
     /// [`Error::PasswordTooLong`], [`Error::MalformedHash`], [`Error::UnsupportedAlgorithm`],
@@ -116,7 +125,13 @@ impl Hasher {
         Ok(weaker || pepper_differs)
     }
 
-    fn argon2(&self, algorithm: Algorithm, version: Version, params: argon2::Params, peppered: bool) -> Result<Argon2<'_>, Error> {
+    fn argon2(
+        &self,
+        algorithm: Algorithm,
+        version: Version,
+        params: argon2::Params,
+        peppered: bool,
+    ) -> Result<Argon2<'_>, Error> {
         match (&self.pepper, peppered) {
             (Some(p), true) => Argon2::new_with_secret(p.secret(), algorithm, version, params)
                 .map_err(|_| Error::Hashing),
@@ -142,7 +157,12 @@ impl Hasher {
         if peppered && self.pepper.as_ref().is_none_or(|p| p.id() != keyid) {
             return Err(Error::UnknownPepper);
         }
-        let argon2 = self.argon2(stored.algorithm, stored.version, stored.params.clone(), peppered)?;
+        let argon2 = self.argon2(
+            stored.algorithm,
+            stored.version,
+            stored.params.clone(),
+            peppered,
+        )?;
         // argon2 recomputes with the stored salt and costs and compares the outputs with
         // `Output`'s constant-time equality.
         match argon2.verify_password(input, hash) {
@@ -163,7 +183,8 @@ struct StoredHash {
 
 impl StoredHash {
     fn parse(hash: &PasswordHash) -> Result<Self, Error> {
-        let algorithm = Algorithm::new(hash.algorithm.as_str()).map_err(|_| Error::UnsupportedAlgorithm)?;
+        let algorithm =
+            Algorithm::new(hash.algorithm.as_str()).map_err(|_| Error::UnsupportedAlgorithm)?;
         let version = match hash.version {
             None => Version::V0x10,
             Some(v) => Version::try_from(v).map_err(|_| Error::UnsupportedAlgorithm)?,
@@ -178,7 +199,12 @@ impl StoredHash {
         {
             return Err(Error::HashParamsOutOfRange);
         }
-        Ok(Self { algorithm, version, params, output_len: output.len() })
+        Ok(Self {
+            algorithm,
+            version,
+            params,
+            output_len: output.len(),
+        })
     }
 }
 
@@ -186,7 +212,9 @@ impl StoredHash {
 /// through the `password-hash` traits) is hashed as given.
 fn prepare(input: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
     if input.len() > MAX_PASSWORD_BYTES {
-        return Err(Error::PasswordTooLong { max_bytes: MAX_PASSWORD_BYTES });
+        return Err(Error::PasswordTooLong {
+            max_bytes: MAX_PASSWORD_BYTES,
+        });
     }
     let bytes = match core::str::from_utf8(input) {
         Ok(s) => {
@@ -197,7 +225,9 @@ fn prepare(input: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
     };
     // NFKC can expand a string (up to 18 times for some code points): bound the result too.
     if bytes.len() > MAX_PASSWORD_BYTES {
-        return Err(Error::PasswordTooLong { max_bytes: MAX_PASSWORD_BYTES });
+        return Err(Error::PasswordTooLong {
+            max_bytes: MAX_PASSWORD_BYTES,
+        });
     }
     Ok(bytes)
 }
@@ -207,7 +237,9 @@ fn to_password_hash_error(e: Error) -> password_hash::Error {
         Error::PasswordTooLong { .. } => password_hash::Error::PasswordInvalid,
         Error::MalformedHash => password_hash::Error::EncodingInvalid,
         Error::UnsupportedAlgorithm => password_hash::Error::Algorithm,
-        Error::HashParamsOutOfRange | Error::InvalidHashParams(_) => password_hash::Error::ParamsInvalid,
+        Error::HashParamsOutOfRange | Error::InvalidHashParams(_) => {
+            password_hash::Error::ParamsInvalid
+        }
         Error::Rng => password_hash::Error::RngFailure,
         _ => password_hash::Error::Crypto,
     }
@@ -216,9 +248,14 @@ fn to_password_hash_error(e: Error) -> password_hash::Error {
 impl password_hash::PasswordHasher<PasswordHash> for Hasher {
     /// Hashes with this hasher's costs and pepper, after the same bound and normalisation as
     /// [`Hasher::hash`].
-    fn hash_password_with_salt(&self, password: &[u8], salt: &[u8]) -> password_hash::Result<PasswordHash> {
+    fn hash_password_with_salt(
+        &self,
+        password: &[u8],
+        salt: &[u8],
+    ) -> password_hash::Result<PasswordHash> {
         let input = prepare(password).map_err(to_password_hash_error)?;
-        self.hash_prepared(&input, salt).map_err(to_password_hash_error)
+        self.hash_prepared(&input, salt)
+            .map_err(to_password_hash_error)
     }
 }
 

@@ -17,15 +17,18 @@ use crate::Error;
 /// with its `parallel` feature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(try_from = "RawHashParams", into = "RawHashParams"))]
+#[cfg_attr(
+    feature = "serde",
+    serde(try_from = "RawHashParams", into = "RawHashParams")
+)]
 pub struct HashParams {
     m_cost: u32,
     t_cost: u32,
     p_cost: u32,
 }
 
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[derive(Clone, Copy)]
+#[cfg(feature = "serde")]
+#[derive(Clone, Copy, serde::Serialize, serde::Deserialize)]
 struct RawHashParams {
     m_cost: u32,
     t_cost: u32,
@@ -43,7 +46,11 @@ impl TryFrom<RawHashParams> for HashParams {
 #[cfg(feature = "serde")]
 impl From<HashParams> for RawHashParams {
     fn from(p: HashParams) -> Self {
-        Self { m_cost: p.m_cost, t_cost: p.t_cost, p_cost: p.p_cost }
+        Self {
+            m_cost: p.m_cost,
+            t_cost: p.t_cost,
+            p_cost: p.p_cost,
+        }
     }
 }
 
@@ -87,7 +94,9 @@ impl HashParams {
     /// [`HashParams::MIN_WORK`].
     pub fn new(m_cost: u32, t_cost: u32, p_cost: u32) -> Result<Self, Error> {
         if !(Self::MIN_M_COST..=Self::MAX_M_COST).contains(&m_cost) {
-            return Err(Error::InvalidHashParams("m_cost must be between 7168 and 1048576 KiB"));
+            return Err(Error::InvalidHashParams(
+                "m_cost must be between 7168 and 1048576 KiB",
+            ));
         }
         if !(Self::MIN_T_COST..=Self::MAX_T_COST).contains(&t_cost) {
             return Err(Error::InvalidHashParams("t_cost must be between 1 and 64"));
@@ -96,7 +105,9 @@ impl HashParams {
             return Err(Error::InvalidHashParams("p_cost must be between 1 and 16"));
         }
         if u64::from(m_cost) * u64::from(t_cost) < Self::MIN_WORK {
-            return Err(Error::InvalidHashParams("m_cost times t_cost is below OWASP's minimum"));
+            return Err(Error::InvalidHashParams(
+                "m_cost times t_cost is below OWASP's minimum",
+            ));
         }
         Self::checked(m_cost, t_cost, p_cost)
     }
@@ -104,15 +115,25 @@ impl HashParams {
     /// Cheap parameters for this crate's own tests only: never compiled into a release.
     #[cfg(test)]
     pub(crate) fn insecure_for_tests(m_cost: u32, t_cost: u32, p_cost: u32) -> Self {
-        Self { m_cost, t_cost, p_cost }
+        Self {
+            m_cost,
+            t_cost,
+            p_cost,
+        }
     }
 
     fn checked(m_cost: u32, t_cost: u32, p_cost: u32) -> Result<Self, Error> {
         // argon2 needs at least 8 KiB a lane.
         if m_cost < 8 * p_cost {
-            return Err(Error::InvalidHashParams("m_cost must be at least 8 KiB a lane"));
+            return Err(Error::InvalidHashParams(
+                "m_cost must be at least 8 KiB a lane",
+            ));
         }
-        Ok(Self { m_cost, t_cost, p_cost })
+        Ok(Self {
+            m_cost,
+            t_cost,
+            p_cost,
+        })
     }
 
     /// Memory cost in KiB.
@@ -142,7 +163,8 @@ impl HashParams {
         if let Some(id) = keyid {
             b.keyid(argon2::KeyId::new(id).map_err(|_| Error::InvalidPepper("key id too long"))?);
         }
-        b.build().map_err(|_| Error::InvalidHashParams("rejected by argon2"))
+        b.build()
+            .map_err(|_| Error::InvalidHashParams("rejected by argon2"))
     }
 }
 
@@ -183,7 +205,10 @@ impl Pepper {
         if !(Self::MIN_LEN..=Self::MAX_LEN).contains(&secret.len()) {
             return Err(Error::InvalidPepper("pepper must be 16 to 128 bytes"));
         }
-        Ok(Self { id: id.to_vec(), secret: secret.to_vec() })
+        Ok(Self {
+            id: id.to_vec(),
+            secret: secret.to_vec(),
+        })
     }
 
     /// The key id written into hashes.

@@ -91,7 +91,8 @@ impl<'de> serde::Deserialize<'de> for PasswordHistory {
 mod tests {
     use super::*;
 
-    const H: &str = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    const H: &str =
+        "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
     #[test]
     fn keeps_newest_first_and_bounded() {
@@ -103,6 +104,9 @@ mod tests {
         assert!(h.push(H, 3).is_ok());
         assert_eq!(h.len(), 3);
         assert_eq!(h.push("not a hash", 3), Err(Error::MalformedHash));
-        assert_eq!(PasswordHistory::from_hashes(["$$$"]), Err(Error::MalformedHash));
+        assert_eq!(
+            PasswordHistory::from_hashes(["$$$"]),
+            Err(Error::MalformedHash)
+        );
     }
 }

@@ -22,8 +22,8 @@
 //!
 //! let weak = Password::new("alice123");
 //! let err = policy.validate(&weak, &context).unwrap_err();
-//! assert_eq!(err.codes(), ["contains_username", "contains_email"]);
-//! assert_eq!(err.as_slice()[0].message(), "Do not use your username in the password.");
+//! assert_eq!(err.codes(), ["blocklisted", "contains_username", "contains_email"]);
+//! assert_eq!(err.as_slice()[1].message(), "Do not use your username in the password.");
 //!
 //! let good = Password::new("correct horse battery staple");
 //! policy.validate(&good, &context)?;

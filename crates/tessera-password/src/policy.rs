@@ -325,14 +325,29 @@ impl PasswordPolicyBuilder {
     /// [`Error::InvalidPolicy`] naming the setting out of bounds, or [`Error::InvalidPattern`].
     pub fn build(&self) -> Result<PasswordPolicy, Error> {
         if !(MIN_MAX_LENGTH..=MAX_MAX_LENGTH).contains(&self.max_length) {
-            return Err(Error::InvalidPolicy("max_length must be between 64 and 1024"));
+            return Err(Error::InvalidPolicy(
+                "max_length must be between 64 and 1024",
+            ));
         }
         if !(MIN_MIN_LENGTH..=self.max_length).contains(&self.min_length) {
-            return Err(Error::InvalidPolicy("min_length must be between 8 and max_length"));
+            return Err(Error::InvalidPolicy(
+                "min_length must be between 8 and max_length",
+            ));
         }
-        let classes = [self.min_digits, self.min_lowercase, self.min_uppercase, self.min_special];
-        if classes.iter().try_fold(0usize, |acc, n| acc.checked_add(*n)).is_none_or(|sum| sum > self.max_length) {
-            return Err(Error::InvalidPolicy("character class minimums must add up to at most max_length"));
+        let classes = [
+            self.min_digits,
+            self.min_lowercase,
+            self.min_uppercase,
+            self.min_special,
+        ];
+        if classes
+            .iter()
+            .try_fold(0usize, |acc, n| acc.checked_add(*n))
+            .is_none_or(|sum| sum > self.max_length)
+        {
+            return Err(Error::InvalidPolicy(
+                "character class minimums must add up to at most max_length",
+            ));
         }
         if self.history > MAX_HISTORY {
             return Err(Error::InvalidPolicy("history must be at most 24"));
@@ -341,11 +356,15 @@ impl PasswordPolicyBuilder {
             return Err(Error::InvalidPolicy("at most 64 service words"));
         }
         if self.service_words.iter().any(|w| w.len() > MAX_MAX_LENGTH) {
-            return Err(Error::InvalidPolicy("service words must be at most 1024 bytes"));
+            return Err(Error::InvalidPolicy(
+                "service words must be at most 1024 bytes",
+            ));
         }
         #[cfg(feature = "zxcvbn")]
         if self.min_zxcvbn_score.is_some_and(|s| s > MAX_ZXCVBN_SCORE) {
-            return Err(Error::InvalidPolicy("min_zxcvbn_score must be between 0 and 4"));
+            return Err(Error::InvalidPolicy(
+                "min_zxcvbn_score must be between 0 and 4",
+            ));
         }
         let pattern = match &self.pattern {
             None => None,
@@ -414,7 +433,10 @@ mod tests {
         let p = PasswordPolicy::default();
         assert_eq!((p.min_length(), p.max_length()), (8, 128));
         assert!(p.blocklist() && p.context_words());
-        assert_eq!(p.min_digits() + p.min_lowercase() + p.min_uppercase() + p.min_special(), 0);
+        assert_eq!(
+            p.min_digits() + p.min_lowercase() + p.min_uppercase() + p.min_special(),
+            0
+        );
         assert_eq!(p.history(), 0);
         assert_eq!(PasswordPolicy::password_only().min_length(), 15);
         assert!(PasswordPolicyBuilder::new().build().is_ok());
@@ -429,7 +451,13 @@ mod tests {
         assert!(PasswordPolicy::builder().min_length(129).build().is_err());
         assert!(PasswordPolicy::builder().history(25).build().is_err());
         assert!(PasswordPolicy::builder().history(24).build().is_ok());
-        assert!(PasswordPolicy::builder().min_digits(usize::MAX).min_special(2).build().is_err());
+        assert!(
+            PasswordPolicy::builder()
+                .min_digits(usize::MAX)
+                .min_special(2)
+                .build()
+                .is_err()
+        );
         assert_eq!(
             PasswordPolicy::builder().pattern("(").build().err(),
             Some(Error::InvalidPattern)
@@ -439,7 +467,11 @@ mod tests {
     #[cfg(feature = "serde")]
     #[test]
     fn serde_round_trip_validates() {
-        let policy = PasswordPolicy::builder().min_length(12).pattern("^[^x]*$").build().unwrap_or_default();
+        let policy = PasswordPolicy::builder()
+            .min_length(12)
+            .pattern("^[^x]*$")
+            .build()
+            .unwrap_or_default();
         let json = serde_json::to_string(&policy).unwrap_or_default();
         let back: PasswordPolicy = serde_json::from_str(&json).unwrap_or_default();
         assert_eq!(back.min_length(), 12);

@@ -78,33 +78,49 @@ impl PasswordPolicy {
                 reused |= hasher.verify(new, stored).unwrap_or(false);
             }
             if reused {
-                out.push(Violation::Reused { history: self.history });
+                out.push(Violation::Reused {
+                    history: self.history,
+                });
             }
         }
         out.into_result()
     }
 
-    fn check(&self, password: &Password, context: &Context, extra: &dyn Blocklist, out: &mut Violations) {
+    fn check(
+        &self,
+        password: &Password,
+        context: &Context,
+        extra: &dyn Blocklist,
+        out: &mut Violations,
+    ) {
         if password.len_bytes() > MAX_PASSWORD_BYTES {
-            out.push(Violation::TooLong { max: self.max_length });
+            out.push(Violation::TooLong {
+                max: self.max_length,
+            });
             return;
         }
         let normalized = normalize(password.expose());
         let len = normalized.chars().count();
         if len < self.min_length {
-            out.push(Violation::TooShort { min: self.min_length });
+            out.push(Violation::TooShort {
+                min: self.min_length,
+            });
         }
         if len > self.max_length {
-            out.push(Violation::TooLong { max: self.max_length });
+            out.push(Violation::TooLong {
+                max: self.max_length,
+            });
         }
         if normalized.chars().any(char::is_control) {
             out.push(Violation::InvalidCharacter);
         }
         self.check_classes(&normalized, out);
-        if let Some(pattern) = &self.pattern {
-            if !pattern.is_match(&normalized) {
-                out.push(Violation::PatternMismatch);
-            }
+        if self
+            .pattern
+            .as_ref()
+            .is_some_and(|p| !p.is_match(&normalized))
+        {
+            out.push(Violation::PatternMismatch);
         }
 
         let folded = fold(&normalized);
@@ -124,10 +140,16 @@ impl PasswordPolicy {
         }
 
         if self.context_words {
-            if context.username().is_some_and(|u| contains_word(&folded, u)) {
+            if context
+                .username()
+                .is_some_and(|u| contains_word(&folded, u))
+            {
                 out.push(Violation::ContainsUsername);
             }
-            if context.email_local_part().is_some_and(|e| contains_word(&folded, e)) {
+            if context
+                .email_local_part()
+                .is_some_and(|e| contains_word(&folded, e))
+            {
                 out.push(Violation::ContainsEmail);
             }
             if self.service_words.iter().any(|w| contains_word(&folded, w)) {
@@ -153,16 +175,24 @@ impl PasswordPolicy {
             }
         }
         if digits < self.min_digits {
-            out.push(Violation::MissingDigit { min: self.min_digits });
+            out.push(Violation::MissingDigit {
+                min: self.min_digits,
+            });
         }
         if lower < self.min_lowercase {
-            out.push(Violation::MissingLowercase { min: self.min_lowercase });
+            out.push(Violation::MissingLowercase {
+                min: self.min_lowercase,
+            });
         }
         if upper < self.min_uppercase {
-            out.push(Violation::MissingUppercase { min: self.min_uppercase });
+            out.push(Violation::MissingUppercase {
+                min: self.min_uppercase,
+            });
         }
         if special < self.min_special {
-            out.push(Violation::MissingSpecial { min: self.min_special });
+            out.push(Violation::MissingSpecial {
+                min: self.min_special,
+            });
         }
     }
 
@@ -173,10 +203,14 @@ impl PasswordPolicy {
 
     #[cfg(feature = "zxcvbn")]
     fn check_zxcvbn(&self, normalized: &str, len: usize, context: &Context, out: &mut Violations) {
-        let Some(min) = self.min_zxcvbn_score else { return };
+        let Some(min) = self.min_zxcvbn_score else {
+            return;
+        };
         if len == 0 || len > Self::ZXCVBN_MAX_LEN {
             if len == 0 && min > 0 {
-                out.push(Violation::TooWeak { min_score: usize::from(min) });
+                out.push(Violation::TooWeak {
+                    min_score: usize::from(min),
+                });
             }
             return;
         }
@@ -185,7 +219,9 @@ impl PasswordPolicy {
         inputs.extend(context.email_local_part());
         let score = u8::from(zxcvbn::zxcvbn(normalized, &inputs).score());
         if score < min {
-            out.push(Violation::TooWeak { min_score: usize::from(min) });
+            out.push(Violation::TooWeak {
+                min_score: usize::from(min),
+            });
         }
     }
 }

@@ -122,38 +122,58 @@ impl Violation {
         match *self {
             Self::TooShort { min } => format!("Use at least {min} characters."),
             Self::TooLong { max } => format!("Use at most {max} characters."),
-            Self::InvalidCharacter => "Remove control characters such as tabs or line breaks.".into(),
-            Self::MissingDigit { min } => format!("Include at least {min} {}.", plural(min, "digit")),
+            Self::InvalidCharacter => {
+                "Remove control characters such as tabs or line breaks.".into()
+            }
+            Self::MissingDigit { min } => {
+                format!("Include at least {min} {}.", plural(min, "digit"))
+            }
             Self::MissingLowercase { min } => {
-                format!("Include at least {min} lowercase {}.", plural(min, "letter"))
+                format!(
+                    "Include at least {min} lowercase {}.",
+                    plural(min, "letter")
+                )
             }
             Self::MissingUppercase { min } => {
-                format!("Include at least {min} uppercase {}.", plural(min, "letter"))
+                format!(
+                    "Include at least {min} uppercase {}.",
+                    plural(min, "letter")
+                )
             }
             Self::MissingSpecial { min } => format!(
                 "Include at least {min} special {} (not a letter or digit).",
                 plural(min, "character")
             ),
             Self::PatternMismatch => "The password does not meet your organisation's rules.".into(),
-            Self::Blocklisted => "This password is too common. Choose one that is harder to guess.".into(),
+            Self::Blocklisted => {
+                "This password is too common. Choose one that is harder to guess.".into()
+            }
             Self::Repeated => "Avoid repeating the same characters.".into(),
             Self::Sequential => "Avoid sequences such as 12345678 or abcdefgh.".into(),
             Self::KeyboardRun => "Avoid rows of keys such as qwertyui.".into(),
             Self::ContainsUsername => "Do not use your username in the password.".into(),
             Self::ContainsEmail => "Do not use your email address in the password.".into(),
-            Self::ContainsServiceWord => "Do not use the name of this service in the password.".into(),
+            Self::ContainsServiceWord => {
+                "Do not use the name of this service in the password.".into()
+            }
             Self::Reused { history } => format!(
                 "Choose a password you have not used for your last {history} {}.",
                 plural(history, "password")
             ),
             Self::ConfirmationMismatch => "The passwords do not match.".into(),
-            Self::TooWeak { .. } => "This password is too easy to guess. Add more words or characters.".into(),
+            Self::TooWeak { .. } => {
+                "This password is too easy to guess. Add more words or characters.".into()
+            }
         }
     }
 }
 
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 { word.to_owned() } else { format!("{word}s") }
+    if n == 1 {
+        word.to_owned()
+    } else {
+        format!("{word}s")
+    }
 }
 
 impl fmt::Display for Violation {
@@ -299,7 +319,11 @@ mod tests {
             Violation::TooWeak { min_score: 3 },
         ];
         let mut codes: Vec<_> = all.iter().map(Violation::code).collect();
-        assert!(codes.iter().all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_')));
+        assert!(
+            codes
+                .iter()
+                .all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'))
+        );
         codes.sort_unstable();
         codes.dedup();
         assert_eq!(codes.len(), all.len());
@@ -309,8 +333,14 @@ mod tests {
     #[test]
     fn params_carry_the_limit() {
         assert_eq!(Violation::TooShort { min: 15 }.params(), vec![("min", 15)]);
-        assert_eq!(Violation::TooShort { min: 15 }.message(), "Use at least 15 characters.");
-        assert_eq!(Violation::MissingDigit { min: 1 }.message(), "Include at least 1 digit.");
+        assert_eq!(
+            Violation::TooShort { min: 15 }.message(),
+            "Use at least 15 characters."
+        );
+        assert_eq!(
+            Violation::MissingDigit { min: 1 }.message(),
+            "Include at least 1 digit."
+        );
         assert!(Violation::Blocklisted.params().is_empty());
     }
 

@@ -30,7 +30,10 @@ fn verify(hasher: &Hasher, password: &str, stored: &str) -> Result<bool, Error> 
 /// A hash made directly with the argon2 crate, as an older deployment would have stored it.
 fn legacy(algorithm: Algorithm, version: Version, m: u32, t: u32, password: &str) -> String {
     let params = argon2::Params::new(m, t, 1, Some(32));
-    let h = params.map(|p| Argon2::new(algorithm, version, p).hash_password_with_salt(password.as_bytes(), b"legacy-salt-1234"));
+    let h = params.map(|p| {
+        Argon2::new(algorithm, version, p)
+            .hash_password_with_salt(password.as_bytes(), b"legacy-salt-1234")
+    });
     match h {
         Ok(Ok(h)) => h.to_string(),
         _ => panic!("legacy hash must be made"),
@@ -42,8 +45,14 @@ fn round_trip_and_wrong_password() {
     let h = cheap();
     let stored = hash(&h, "correct horse battery staple");
     assert!(stored.starts_with("$argon2id$v=19$m=8,t=1,p=1$"));
-    assert_eq!(verify(&h, "correct horse battery staple", &stored), Ok(true));
-    assert_eq!(verify(&h, "correct horse battery stapler", &stored), Ok(false));
+    assert_eq!(
+        verify(&h, "correct horse battery staple", &stored),
+        Ok(true)
+    );
+    assert_eq!(
+        verify(&h, "correct horse battery stapler", &stored),
+        Ok(false)
+    );
     assert_eq!(verify(&h, "", &stored), Ok(false));
     // Fresh salt every time.
     assert_ne!(stored, hash(&h, "correct horse battery staple"));
@@ -64,7 +73,11 @@ fn composed_and_decomposed_e_acute_verify() {
 #[test]
 fn hundred_chars_do_not_verify_against_their_72_char_prefix() {
     let h = cheap();
-    let long: String = "0123456789abcdefghijklmnopqrstuvwxyz".chars().cycle().take(100).collect();
+    let long: String = "0123456789abcdefghijklmnopqrstuvwxyz"
+        .chars()
+        .cycle()
+        .take(100)
+        .collect();
     let prefix: String = long.chars().take(72).collect();
     let stored_long = hash(&h, &long);
     assert_eq!(verify(&h, &long, &stored_long), Ok(true));
@@ -79,13 +92,24 @@ fn oversized_input_is_refused_before_hashing() {
     let at_bound = "a".repeat(MAX_PASSWORD_BYTES);
     assert!(h.hash(&Password::new(at_bound)).is_ok());
     let over = Password::new("a".repeat(MAX_PASSWORD_BYTES + 1));
-    assert_eq!(h.hash(&over), Err(Error::PasswordTooLong { max_bytes: MAX_PASSWORD_BYTES }));
+    assert_eq!(
+        h.hash(&over),
+        Err(Error::PasswordTooLong {
+            max_bytes: MAX_PASSWORD_BYTES
+        })
+    );
     let stored = hash(&h, "x");
-    assert_eq!(h.verify(&over, &stored), Err(Error::PasswordTooLong { max_bytes: 4096 }));
+    assert_eq!(
+        h.verify(&over, &stored),
+        Err(Error::PasswordTooLong { max_bytes: 4096 })
+    );
     // NFKC expansion past the bound is caught too: U+FDFA becomes 18 code points (33 bytes).
     let expands = Password::new("\u{fdfa}".repeat(1000));
     assert!(expands.len_bytes() < MAX_PASSWORD_BYTES);
-    assert_eq!(h.hash(&expands), Err(Error::PasswordTooLong { max_bytes: 4096 }));
+    assert_eq!(
+        h.hash(&expands),
+        Err(Error::PasswordTooLong { max_bytes: 4096 })
+    );
     assert_eq!(
         Error::PasswordTooLong { max_bytes: 4096 }.to_string(),
         "password is longer than 4096 bytes"
@@ -95,7 +119,15 @@ fn oversized_input_is_refused_before_hashing() {
 #[test]
 fn malformed_and_unsupported_hashes_are_errors() {
     let h = cheap();
-    for bad in ["", "$", "$argon2id", "$argon2id$v=19$m=8,t=1,p=1", "argon2id$v=19", "$argon2id$v=19$m=x,t=1,p=1$c2FsdHNhbHQ$AAAA", "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ"] {
+    for bad in [
+        "",
+        "$",
+        "$argon2id",
+        "$argon2id$v=19$m=8,t=1,p=1",
+        "argon2id$v=19",
+        "$argon2id$v=19$m=x,t=1,p=1$c2FsdHNhbHQ$AAAA",
+        "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ",
+    ] {
         assert!(verify(&h, "pw", bad).is_err(), "{bad:?}");
         assert!(h.needs_rehash(bad).is_err(), "{bad:?}");
     }
@@ -111,10 +143,22 @@ fn malformed_and_unsupported_hashes_are_errors() {
 fn excessive_stored_costs_are_refused_without_allocating() {
     let h = cheap();
     let tail = "$c2FsdHNhbHQ$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-    for params in ["m=4294967295,t=1,p=1", "m=65536,t=1000000,p=1", "m=65536,t=1,p=255"] {
+    for params in [
+        "m=4294967295,t=1,p=1",
+        "m=65536,t=1000000,p=1",
+        "m=65536,t=1,p=255",
+    ] {
         let s = format!("$argon2id$v=19${params}{tail}");
-        assert_eq!(verify(&h, "pw", &s), Err(Error::HashParamsOutOfRange), "{params}");
-        assert_eq!(h.needs_rehash(&s), Err(Error::HashParamsOutOfRange), "{params}");
+        assert_eq!(
+            verify(&h, "pw", &s),
+            Err(Error::HashParamsOutOfRange),
+            "{params}"
+        );
+        assert_eq!(
+            h.needs_rehash(&s),
+            Err(Error::HashParamsOutOfRange),
+            "{params}"
+        );
     }
 }
 
@@ -152,9 +196,15 @@ fn pepper_is_required_identified_and_rotated() {
     assert_eq!(verify(&peppered, "peppered password", &stored), Ok(true));
     assert_eq!(verify(&peppered, "wrong", &stored), Ok(false));
     // Without the pepper, or with another key id, the hash cannot be checked at all.
-    assert_eq!(verify(&plain, "peppered password", &stored), Err(Error::UnknownPepper));
+    assert_eq!(
+        verify(&plain, "peppered password", &stored),
+        Err(Error::UnknownPepper)
+    );
     let rotated = cheap().with_pepper(pepper(b"k2", 9));
-    assert_eq!(verify(&rotated, "peppered password", &stored), Err(Error::UnknownPepper));
+    assert_eq!(
+        verify(&rotated, "peppered password", &stored),
+        Err(Error::UnknownPepper)
+    );
     assert_eq!(rotated.needs_rehash(&stored), Ok(true));
     // Same id but a different secret: the password simply does not verify.
     let impostor = cheap().with_pepper(pepper(b"k1", 8));
@@ -172,10 +222,14 @@ fn password_hash_traits_interoperate() {
     use password_hash::{PasswordHasher, PasswordVerifier};
     let h = cheap();
     let made = h.hash_password_with_salt("caf\u{e9} noir".as_bytes(), b"0123456789abcdef");
-    let Ok(made) = made else { panic!("trait hashing must work") };
+    let Ok(made) = made else {
+        panic!("trait hashing must work")
+    };
     let phc = made.to_string();
     assert_eq!(verify(&h, "cafe\u{301} noir", &phc), Ok(true));
-    assert!(PasswordVerifier::<str>::verify_password(&h, "caf\u{e9} noir".as_bytes(), &phc).is_ok());
+    assert!(
+        PasswordVerifier::<str>::verify_password(&h, "caf\u{e9} noir".as_bytes(), &phc).is_ok()
+    );
     assert_eq!(
         PasswordVerifier::<PasswordHash>::verify_password(&h, b"nope", &made),
         Err(password_hash::Error::PasswordInvalid)
@@ -186,9 +240,17 @@ fn password_hash_traits_interoperate() {
     );
     // A trait object works as a drop-in verifier.
     let dyn_verifier: &dyn PasswordVerifier<str> = &h;
-    assert!(dyn_verifier.verify_password("cafe\u{301} noir".as_bytes(), &phc).is_ok());
+    assert!(
+        dyn_verifier
+            .verify_password("cafe\u{301} noir".as_bytes(), &phc)
+            .is_ok()
+    );
     // Interoperates with the argon2 crate's own verifier for unpeppered hashes.
-    assert!(Argon2::default().verify_password("caf\u{e9} noir".as_bytes(), &made).is_ok());
+    assert!(
+        Argon2::default()
+            .verify_password("caf\u{e9} noir".as_bytes(), &made)
+            .is_ok()
+    );
 }
 
 proptest! {

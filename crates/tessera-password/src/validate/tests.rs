@@ -16,7 +16,9 @@ fn default_codes(password: &str) -> Vec<&'static str> {
     codes(&PasswordPolicy::DEFAULT, password, &Context::new())
 }
 
-fn build(f: impl FnOnce(&mut PasswordPolicyBuilder) -> &mut PasswordPolicyBuilder) -> PasswordPolicy {
+fn build(
+    f: impl FnOnce(&mut PasswordPolicyBuilder) -> &mut PasswordPolicyBuilder,
+) -> PasswordPolicy {
     let mut b = PasswordPolicy::builder();
     f(&mut b);
     match b.build() {
@@ -31,7 +33,10 @@ fn minimum_length_is_eight_code_points() {
     assert_eq!(default_codes("Tr0ub4d"), ["too_short"]);
     assert!(default_codes("Tr0ub4d!").is_empty());
     let err = PasswordPolicy::DEFAULT.validate(&Password::new("x7#k"), &Context::new());
-    assert_eq!(err.map_err(|v| v.as_slice()[0].params()), Err(vec![("min", 8)]));
+    assert_eq!(
+        err.map_err(|v| v.as_slice()[0].params()),
+        Err(vec![("min", 8)])
+    );
 }
 
 // NIST: allow at least 64; default maximum 128, configurable, never truncated.
@@ -42,7 +47,11 @@ fn maximum_length_is_enforced_not_truncated() {
     let over = format!("{at_max}c");
     assert_eq!(default_codes(&over), ["too_long"]);
     let wide = build(|b| b.max_length(1024));
-    assert!(codes(&wide, &"zq".repeat(300), &Context::new()).iter().all(|c| *c != "too_long"));
+    assert!(
+        codes(&wide, &"zq".repeat(300), &Context::new())
+            .iter()
+            .all(|c| *c != "too_long")
+    );
     // Over the hashing bound: reported as too long without further work.
     let huge = "x".repeat(MAX_PASSWORD_BYTES + 1);
     assert_eq!(default_codes(&huge), ["too_long"]);
@@ -77,24 +86,40 @@ fn no_composition_rules_by_default() {
 // Organisation rules, as Keycloak and AWS IAM offer them.
 #[test]
 fn character_classes_report_each_missing_class() {
-    let p = build(|b| b.min_digits(2).min_lowercase(1).min_uppercase(1).min_special(1));
+    let p = build(|b| {
+        b.min_digits(2)
+            .min_lowercase(1)
+            .min_uppercase(1)
+            .min_special(1)
+    });
     assert_eq!(
         codes(&p, "NOLOWERCASEHERE", &Context::new()),
         ["missing_digit", "missing_lowercase", "missing_special"]
     );
     assert!(codes(&p, "Zebra crossing 42", &Context::new()).is_empty());
-    let err = p.validate(&Password::new("zebracrossing"), &Context::new()).err();
+    let err = p
+        .validate(&Password::new("zebracrossing"), &Context::new())
+        .err();
     let first = err.as_ref().map(|v| v.as_slice()[0].clone());
     assert_eq!(first, Some(Violation::MissingDigit { min: 2 }));
-    assert_eq!(first.map(|v| v.message()), Some("Include at least 2 digits.".to_owned()));
+    assert_eq!(
+        first.map(|v| v.message()),
+        Some("Include at least 2 digits.".to_owned())
+    );
 }
 
 #[test]
 fn regular_expression_rule() {
     let p = build(|b| b.pattern("^[^0-9]"));
-    assert_eq!(codes(&p, "1 leading digit", &Context::new()), ["pattern_mismatch"]);
+    assert_eq!(
+        codes(&p, "1 leading digit", &Context::new()),
+        ["pattern_mismatch"]
+    );
     assert!(codes(&p, "no leading digit 1", &Context::new()).is_empty());
-    assert_eq!(PasswordPolicy::builder().pattern("(unclosed").build().err(), Some(Error::InvalidPattern));
+    assert_eq!(
+        PasswordPolicy::builder().pattern("(unclosed").build().err(),
+        Some(Error::InvalidPattern)
+    );
 }
 
 // NIST: compare against lists of commonly used, expected or compromised values.
@@ -102,7 +127,11 @@ fn regular_expression_rule() {
 fn blocklist_is_case_insensitive_after_nfkc() {
     assert_eq!(default_codes("password"), ["blocklisted"]);
     assert_eq!(default_codes("PassWord1"), ["blocklisted"]);
-    assert_eq!(default_codes("ＰＡＳＳＷＯＲＤ"), ["blocklisted"], "full-width folds to ASCII");
+    assert_eq!(
+        default_codes("ＰＡＳＳＷＯＲＤ"),
+        ["blocklisted"],
+        "full-width folds to ASCII"
+    );
     assert_eq!(default_codes("iloveyou"), ["blocklisted"]);
     assert!(default_codes("iloveyou but not like that").is_empty());
     let off = build(|b| b.blocklist(false));
@@ -125,13 +154,21 @@ fn repeats_sequences_and_keyboard_runs() {
 // NIST: context-specific words (username, service name).
 #[test]
 fn context_words() {
-    let ctx = Context::new().with_username("Marguerite").with_email("m.duras+news@example.org");
+    let ctx = Context::new()
+        .with_username("Marguerite")
+        .with_email("m.duras+news@example.org");
     let p = build(|b| b.service_word("Tessera").service_word("acme"));
     assert_eq!(codes(&p, "marguerite", &ctx), ["contains_username"]);
     assert_eq!(codes(&p, "I am MARGUERITE!", &ctx), ["contains_username"]);
     assert_eq!(codes(&p, "my duras novel", &ctx), ["contains_email"]);
-    assert_eq!(codes(&p, "tessera rocks hard", &ctx), ["contains_service_word"]);
-    assert_eq!(codes(&p, "ACME anvils fall", &ctx), ["contains_service_word"]);
+    assert_eq!(
+        codes(&p, "tessera rocks hard", &ctx),
+        ["contains_service_word"]
+    );
+    assert_eq!(
+        codes(&p, "ACME anvils fall", &ctx),
+        ["contains_service_word"]
+    );
     // "m" and "news" parts: "m" is under four characters and ignored; "news" counts.
     assert_eq!(codes(&p, "good news everyone", &ctx), ["contains_email"]);
     // Short usernames are ignored.
@@ -143,11 +180,23 @@ fn context_words() {
 
 #[test]
 fn every_violation_is_reported() {
-    let p = build(|b| b.min_length(12).min_digits(1).min_uppercase(1).service_word("admin"));
+    let p = build(|b| {
+        b.min_length(12)
+            .min_digits(1)
+            .min_uppercase(1)
+            .service_word("admin")
+    });
     let ctx = Context::new().with_username("admin");
     assert_eq!(
         codes(&p, "admin", &ctx),
-        ["too_short", "missing_digit", "missing_uppercase", "blocklisted", "contains_username", "contains_service_word"]
+        [
+            "too_short",
+            "missing_digit",
+            "missing_uppercase",
+            "blocklisted",
+            "contains_username",
+            "contains_service_word"
+        ]
     );
 }
 
@@ -180,20 +229,33 @@ fn change_checks_confirmation_and_history() {
     }
     let ctx = Context::new();
     let check = |new: &Password, confirm: &Password| {
-        p.validate_change(new, confirm, &ctx, &history, &hasher).map_err(|v| v.codes())
+        p.validate_change(new, confirm, &ctx, &history, &hasher)
+            .map_err(|v| v.codes())
     };
     assert_eq!(check(&old, &old), Err(vec!["reused"]));
     assert_eq!(check(&older, &older), Err(vec!["reused"]));
     // Only the last two count.
     assert_eq!(check(&oldest, &oldest), Ok(()));
     let fresh = Password::new("a brand new phrase");
-    assert_eq!(check(&fresh, &Password::new("a brand new phrasE")), Err(vec!["confirmation_mismatch"]));
+    assert_eq!(
+        check(&fresh, &Password::new("a brand new phrasE")),
+        Err(vec!["confirmation_mismatch"])
+    );
     assert_eq!(check(&fresh, &fresh), Ok(()));
     // The confirmation is compared after NFKC: composed and decomposed "é" match.
-    assert_eq!(check(&Password::new("caf\u{e9} au lait"), &Password::new("cafe\u{301} au lait")), Ok(()));
+    assert_eq!(
+        check(
+            &Password::new("caf\u{e9} au lait"),
+            &Password::new("cafe\u{301} au lait")
+        ),
+        Ok(())
+    );
     // Everything at once.
     let short = Password::new("old");
-    assert_eq!(check(&short, &fresh), Err(vec!["too_short", "confirmation_mismatch"]));
+    assert_eq!(
+        check(&short, &fresh),
+        Err(vec!["too_short", "confirmation_mismatch"])
+    );
 }
 
 proptest! {
@@ -217,4 +279,31 @@ proptest! {
         let codes = default_codes(&s);
         prop_assert_eq!(codes.contains(&"too_short"), n < 8);
     }
+}
+
+#[cfg(feature = "zxcvbn")]
+#[test]
+fn zxcvbn_minimum_score() {
+    let p = build(|b| b.min_zxcvbn_score(3));
+    assert_eq!(codes(&p, "Summer2024!", &Context::new()), ["too_weak"]);
+    assert!(codes(&p, "correct horse battery staple", &Context::new()).is_empty());
+    // Account details count as guessable input for zxcvbn too.
+    let ctx = Context::new().with_username("wilhelmina");
+    assert_eq!(
+        codes(&p, "wilhelmina", &ctx),
+        ["contains_username", "too_weak"]
+    );
+    let err = p
+        .validate(&Password::new("Summer2024!"), &Context::new())
+        .err();
+    assert_eq!(
+        err.map(|v| v.as_slice()[0].params()),
+        Some(vec![("min_score", 3)])
+    );
+    assert!(
+        PasswordPolicy::builder()
+            .min_zxcvbn_score(5)
+            .build()
+            .is_err()
+    );
 }
