@@ -10,6 +10,12 @@
 //! - Resynchronisation from two consecutive codes ([`Totp::resync`], [`Hotp::resync`]).
 //! - [`Clock`]: where the time comes from, so every rule can be tested at exact instants.
 //!
+//! - [`KeyUri`]: otpauth:// Key URIs as Google Authenticator defined them, parsed as
+//!   leniently as the best apps read them (weak secrets reported, never silently
+//!   accepted as issued) and written in one strict canonical form;
+//!   [`parse_migration_uri`] reads Google Authenticator's `otpauth-migration://` export;
+//!   with the `qr` feature, [`QrCode`] draws a URI as SVG, PNG or terminal text.
+//!
 //! This crate keeps no state: verification hands back the matched [`TimeStep`] (and
 //! resync a [`Drift`]), and **the caller must persist it**, or a code can be replayed.
 //! `tessera-registry` does that for a user's devices.
@@ -50,7 +56,10 @@ mod code;
 mod error;
 mod hotp;
 mod key;
+mod migration;
 mod params;
+#[cfg(feature = "qr")]
+mod qr;
 mod secret;
 mod step;
 mod totp;
@@ -61,7 +70,10 @@ pub use clock::{Clock, ManualClock, SystemClock, UnixTime};
 pub use code::Code;
 pub use error::Error;
 pub use hotp::Hotp;
+pub use migration::{MigrationPayload, parse_migration_uri};
 pub use params::{HotpParams, MAX_DIGITS, MIN_DIGITS, TotpParams, TotpParamsBuilder};
+#[cfg(feature = "qr")]
+pub use qr::QrCode;
 pub use secret::Secret;
 pub use step::{Drift, Rejected, Resync, TimeStep, VerifyOptions, Window};
 pub use totp::Totp;

@@ -13,6 +13,9 @@ mod tests;
 
 use std::fmt;
 
+pub(crate) use encoding::decode as decode_component;
+pub(crate) use parse::split_label;
+
 use crate::{Algorithm, Error, HotpParams, Secret, TotpParams};
 
 /// Whether a key is time-based or counter-based, with what that kind needs.
