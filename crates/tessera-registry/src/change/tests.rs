@@ -1,1 +1,639 @@
+//! The pure changes, tested without a store, a runtime or a clock.
+
 use super::*;
+
+const T0: u64 = 1_700_000_010; // 10 s into a 30 s step
+const ACCOUNT_STEP: u64 = T0 / 30;
+
+fn at(secs: u64) -> UnixTime {
+    UnixTime::from_secs(secs)
+}
+
+fn config(policy: ActivationPolicy) -> RegistryConfig {
+    RegistryConfig::builder()
+        .activation(policy)
+        .build()
+        .unwrap()
+}
+
+fn code(secret: &Secret, params: TotpParams, step: u64) -> String {
+    Totp::new(secret, params)
+        .generate_at_step(TimeStep::new(step))
+        .expose()
+        .to_owned()
+}
+
+fn secret_of(devices: &[Device], id: DeviceId) -> Secret {
+    devices
+        .iter()
+        .find(|d| d.id == id)
+        .and_then(Device::totp)
+        .unwrap()
+        .secret
+        .clone()
+}
+
+/// Enrols and activates an app with one code at T0's step; returns id and secret.
+fn active_app(devices: &mut Vec<Device>, name: &str, now: UnixTime) -> (DeviceId, Secret) {
+    let c = config(ActivationPolicy::OneCode);
+    let id = enrol_app(
+        devices,
+        DeviceName::new(name).unwrap(),
+        Secret::generate(),
+        now,
+        &c,
+    )
+    .unwrap();
+    let secret = secret_of(devices, id);
+    let step = now.as_secs() / 30;
+    activate(
+        devices,
+        id,
+        &[&code(&secret, TotpParams::DEFAULT, step)],
+        now,
+        &c,
+    )
+    .unwrap();
+    (id, secret)
+}
+
+fn key(id: u8) -> SecurityKey {
+    SecurityKey::new(&[id; 16], &[1; 65], 0, [id; 16]).unwrap()
+}
+
+#[test]
+fn eight_mixed_devices_then_the_ninth_is_refused_and_nothing_changes() {
+    let c = config(ActivationPolicy::TwoConsecutiveCodes);
+    let now = at(T0);
+    let mut devices = Vec::new();
+    for i in 0..3 {
+        let name = DeviceName::new(&format!("App {i}")).unwrap();
+        enrol_app(&mut devices, name, Secret::generate(), now, &c).unwrap();
+    }
+    for i in 0..3u8 {
+        let secret = Secret::generate();
+        let params = TotpParams::builder().digits(8).period(60).build().unwrap();
+        let step = T0 / 60;
+        let token = HardwareToken::new(
+            &format!("Token {i}"),
+            &format!("SN-{i}"),
+            secret.clone(),
+            params,
+        )
+        .unwrap();
+        let codes = [code(&secret, params, step - 1), code(&secret, params, step)];
+        add_hardware_token(&mut devices, &token, &[&codes[0], &codes[1]], now, &c).unwrap();
+    }
+    for i in 0..2u8 {
+        register_security_key(
+            &mut devices,
+            DeviceName::new(&format!("Key {i}")).unwrap(),
+            &key(i),
+            now,
+            &c,
+        )
+        .unwrap();
+    }
+    assert_eq!(devices.len(), 8);
+    let before = devices.clone();
+
+    let ninth = enrol_app(
+        &mut devices,
+        DeviceName::new("Ninth").unwrap(),
+        Secret::generate(),
+        now,
+        &c,
+    );
+    assert!(
+        matches!(ninth, Err(Error::TooManyDevices { max: 8 })),
+        "{ninth:?}"
+    );
+    let tenth = register_security_key(
+        &mut devices,
+        DeviceName::new("Ninth").unwrap(),
+        &key(9),
+        now,
+        &c,
+    );
+    assert!(matches!(tenth, Err(Error::TooManyDevices { max: 8 })));
+    assert_eq!(devices, before, "a refused enrolment changes nothing");
+
+    let kinds = mfa_status(&devices);
+    assert_eq!(
+        kinds.active_kinds(),
+        [DeviceKind::HardwareToken, DeviceKind::SecurityKey],
+        "pending apps do not count as MFA"
+    );
+    assert_eq!(kinds.active_devices(), 5);
+}
+
+#[test]
+fn a_lower_configured_cap_is_enforced() {
+    let c = RegistryConfig::builder().max_devices(2).build().unwrap();
+    let mut devices = Vec::new();
+    for name in ["a", "b"] {
+        enrol_app(
+            &mut devices,
+            DeviceName::new(name).unwrap(),
+            Secret::generate(),
+            at(T0),
+            &c,
+        )
+        .unwrap();
+    }
+    let third = enrol_app(
+        &mut devices,
+        DeviceName::new("c").unwrap(),
+        Secret::generate(),
+        at(T0),
+        &c,
+    );
+    assert!(matches!(third, Err(Error::TooManyDevices { max: 2 })));
+}
+
+#[test]
+fn pending_devices_expire_at_the_exact_instant_and_never_verify() {
+    let c = config(ActivationPolicy::OneCode);
+    let start = at(T0);
+    let mut devices = Vec::new();
+    let id = enrol_app(
+        &mut devices,
+        DeviceName::new("Phone").unwrap(),
+        Secret::generate(),
+        start,
+        &c,
+    )
+    .unwrap();
+    let secret = secret_of(&devices, id);
+    let expires = at(T0 + 600);
+    assert_eq!(
+        devices[0].status(at(T0 + 599)),
+        DeviceStatus::Pending {
+            expires_at: expires
+        }
+    );
+    assert_eq!(devices[0].status(expires), DeviceStatus::Expired);
+
+    // A pending device's correct code does not sign in.
+    let now_code = code(&secret, TotpParams::DEFAULT, ACCOUNT_STEP);
+    assert!(matches!(
+        verify_code(&mut devices, &now_code, start, &c),
+        Err(Error::Rejected)
+    ));
+
+    // At the instant of expiry, activation is refused, with the right code.
+    let late = code(&secret, TotpParams::DEFAULT, (T0 + 600) / 30);
+    let mut expired = devices.clone();
+    assert!(matches!(
+        activate(&mut expired, id, &[&late], expires, &c),
+        Err(Error::EnrolmentExpired)
+    ));
+    // One second earlier it succeeds.
+    let just_in_time = code(&secret, TotpParams::DEFAULT, (T0 + 599) / 30);
+    activate(&mut devices, id, &[&just_in_time], at(T0 + 599), &c).unwrap();
+    assert!(devices[0].is_active());
+    assert_eq!(devices[0].activated_at(), Some(at(T0 + 599)));
+}
+
+#[test]
+fn expired_enrolments_free_their_slot_when_a_device_is_added() {
+    let c = RegistryConfig::builder().max_devices(1).build().unwrap();
+    let mut devices = Vec::new();
+    enrol_app(
+        &mut devices,
+        DeviceName::new("Old").unwrap(),
+        Secret::generate(),
+        at(T0),
+        &c,
+    )
+    .unwrap();
+    let full = enrol_app(
+        &mut devices,
+        DeviceName::new("New").unwrap(),
+        Secret::generate(),
+        at(T0 + 599),
+        &c,
+    );
+    assert!(matches!(full, Err(Error::TooManyDevices { .. })));
+    enrol_app(
+        &mut devices,
+        DeviceName::new("New").unwrap(),
+        Secret::generate(),
+        at(T0 + 600),
+        &c,
+    )
+    .unwrap();
+    assert_eq!(devices.len(), 1);
+    assert_eq!(devices[0].name().as_str(), "New");
+}
+
+#[test]
+fn two_consecutive_codes_activate_and_record_drift_and_the_step() {
+    let c = config(ActivationPolicy::TwoConsecutiveCodes);
+    let now = at(T0);
+    let mut devices = Vec::new();
+    let id = enrol_app(
+        &mut devices,
+        DeviceName::new("Phone").unwrap(),
+        Secret::generate(),
+        now,
+        &c,
+    )
+    .unwrap();
+    let secret = secret_of(&devices, id);
+    let p = TotpParams::DEFAULT;
+
+    // One code is not enough under this policy.
+    let one = code(&secret, p, ACCOUNT_STEP);
+    assert!(matches!(
+        activate(&mut devices, id, &[&one], now, &c),
+        Err(Error::ActivationCodes {
+            expected: 2,
+            found: 1
+        })
+    ));
+    // Not consecutive: refused opaquely.
+    let (a, b) = (
+        code(&secret, p, ACCOUNT_STEP - 2),
+        code(&secret, p, ACCOUNT_STEP),
+    );
+    assert!(matches!(
+        activate(&mut devices, id, &[&a, &b], now, &c),
+        Err(Error::Rejected)
+    ));
+    // Malformed: a clear error.
+    assert!(matches!(
+        activate(&mut devices, id, &["12ab56", &b], now, &c),
+        Err(Error::Otp(_))
+    ));
+    assert!(!devices[0].is_active());
+
+    // The phone runs two steps ahead: consecutive codes there activate and set the drift.
+    let (a, b) = (
+        code(&secret, p, ACCOUNT_STEP + 1),
+        code(&secret, p, ACCOUNT_STEP + 2),
+    );
+    activate(&mut devices, id, &[&a, &b], now, &c).unwrap();
+    let t = devices[0].totp().unwrap();
+    assert_eq!(t.drift(), Drift::from_steps(2));
+    assert_eq!(t.last_used_step(), Some(TimeStep::new(ACCOUNT_STEP + 2)));
+    assert!(matches!(
+        activate(&mut devices, id, &[&a, &b], now, &c),
+        Err(Error::AlreadyActive)
+    ));
+
+    // The activation step counts as used: its code does not sign in.
+    assert!(matches!(
+        verify_code(&mut devices, &b, now, &c),
+        Err(Error::Rejected)
+    ));
+    // The phone's next code does, thanks to the stored drift.
+    let next = code(&secret, p, ACCOUNT_STEP + 3);
+    let v = verify_code(&mut devices, &next, at(T0 + 30), &c).unwrap();
+    assert_eq!((v.device_id, v.step), (id, TimeStep::new(ACCOUNT_STEP + 3)));
+}
+
+#[test]
+fn one_code_activation_uses_the_window_and_marks_the_step_used() {
+    let c = config(ActivationPolicy::OneCode);
+    let now = at(T0);
+    let mut devices = Vec::new();
+    let id = enrol_app(
+        &mut devices,
+        DeviceName::new("Phone").unwrap(),
+        Secret::generate(),
+        now,
+        &c,
+    )
+    .unwrap();
+    let secret = secret_of(&devices, id);
+    let p = TotpParams::DEFAULT;
+    let far = code(&secret, p, ACCOUNT_STEP + 2);
+    assert!(matches!(
+        activate(&mut devices, id, &[&far], now, &c),
+        Err(Error::Rejected)
+    ));
+    assert!(matches!(
+        activate(&mut devices, id, &["123456", "123456"], now, &c),
+        Err(Error::ActivationCodes {
+            expected: 1,
+            found: 2
+        })
+    ));
+    let current = code(&secret, p, ACCOUNT_STEP);
+    activate(&mut devices, id, &[&current], now, &c).unwrap();
+    assert_eq!(
+        devices[0].totp().unwrap().last_used_step(),
+        Some(TimeStep::new(ACCOUNT_STEP))
+    );
+    assert!(matches!(
+        verify_code(&mut devices, &current, now, &c),
+        Err(Error::Rejected)
+    ));
+}
+
+#[test]
+fn verify_finds_the_matching_device_among_many_and_refuses_reuse() {
+    let c = config(ActivationPolicy::OneCode);
+    let now = at(T0);
+    let mut devices = Vec::new();
+    let apps: Vec<_> = (0..4)
+        .map(|i| active_app(&mut devices, &format!("App {i}"), now))
+        .collect();
+    register_security_key(
+        &mut devices,
+        DeviceName::new("Key").unwrap(),
+        &key(1),
+        now,
+        &c,
+    )
+    .unwrap();
+    let later = at(T0 + 30);
+    let (last_id, last_secret) = &apps[3];
+    let typed = code(last_secret, TotpParams::DEFAULT, ACCOUNT_STEP + 1);
+    let spaced = format!("{} {}", &typed[..3], &typed[3..]);
+    let v = verify_code(&mut devices, &spaced, later, &c).unwrap();
+    assert_eq!(
+        (v.device_id, v.kind),
+        (*last_id, DeviceKind::AuthenticatorApp)
+    );
+    assert_eq!(devices[3].last_used_at(), Some(later));
+    assert_eq!(devices[0].last_used_at(), None);
+    assert!(matches!(
+        verify_code(&mut devices, &typed, later, &c),
+        Err(Error::Rejected)
+    ));
+    // Garbage is the same opaque failure.
+    for junk in ["", "abc", "1234567890123", "12345"] {
+        assert!(matches!(
+            verify_code(&mut devices, junk, later, &c),
+            Err(Error::Rejected)
+        ));
+    }
+    // Another device's code for the same step still works: steps are per device.
+    let other = code(&apps[0].1, TotpParams::DEFAULT, ACCOUNT_STEP + 1);
+    assert_eq!(
+        verify_code(&mut devices, &other, later, &c)
+            .unwrap()
+            .device_id,
+        apps[0].0
+    );
+}
+
+#[test]
+fn removed_devices_never_verify_and_free_their_slot() {
+    let c = config(ActivationPolicy::OneCode);
+    let now = at(T0);
+    let mut devices = Vec::new();
+    let (id, secret) = active_app(&mut devices, "Phone", now);
+    let info = remove(&mut devices, id, now).unwrap();
+    assert_eq!((info.id, info.kind), (id, DeviceKind::AuthenticatorApp));
+    let next = code(&secret, TotpParams::DEFAULT, ACCOUNT_STEP + 1);
+    assert!(matches!(
+        verify_code(&mut devices, &next, at(T0 + 30), &c),
+        Err(Error::Rejected)
+    ));
+    assert!(matches!(
+        remove(&mut devices, id, now),
+        Err(Error::DeviceNotFound)
+    ));
+    assert!(!mfa_status(&devices).is_enabled());
+}
+
+#[test]
+fn resync_stores_drift_from_two_consecutive_codes() {
+    let c = config(ActivationPolicy::OneCode);
+    let now = at(T0);
+    let mut devices = Vec::new();
+    let (id, secret) = active_app(&mut devices, "Phone", now);
+    let p = TotpParams::DEFAULT;
+    // An hour later the phone's clock is five steps behind: its codes are refused.
+    let later = at(T0 + 3600);
+    let step = (T0 + 3600) / 30;
+    let behind = code(&secret, p, step - 5);
+    assert!(matches!(
+        verify_code(&mut devices, &behind, later, &c),
+        Err(Error::Rejected)
+    ));
+    let (a, b) = (code(&secret, p, step - 6), code(&secret, p, step - 5));
+    assert_eq!(
+        resync(&mut devices, id, &a, &b, later, &c).unwrap(),
+        Drift::from_steps(-5)
+    );
+    let t = devices[0].totp().unwrap();
+    assert_eq!(
+        (t.drift(), t.last_used_step()),
+        (Drift::from_steps(-5), Some(TimeStep::new(step - 5)))
+    );
+    // The resync codes are used; the phone's next code verifies.
+    assert!(matches!(
+        verify_code(&mut devices, &b, later, &c),
+        Err(Error::Rejected)
+    ));
+    let next = code(&secret, p, step - 4);
+    assert_eq!(
+        verify_code(&mut devices, &next, at(T0 + 3630), &c)
+            .unwrap()
+            .device_id,
+        id
+    );
+    // Out of range (more than 10 steps): refused; nothing stored.
+    let before = devices.clone();
+    let (a, b) = (code(&secret, p, step + 40), code(&secret, p, step + 41));
+    assert!(matches!(
+        resync(&mut devices, id, &a, &b, later, &c),
+        Err(Error::ResyncFailed)
+    ));
+    assert_eq!(devices, before);
+    // Not for security keys or pending devices.
+    let k = register_security_key(
+        &mut devices,
+        DeviceName::new("Key").unwrap(),
+        &key(1),
+        now,
+        &c,
+    )
+    .unwrap();
+    assert!(matches!(
+        resync(&mut devices, k, &a, &b, later, &c),
+        Err(Error::WrongKind { .. })
+    ));
+    let pending = enrol_app(
+        &mut devices,
+        DeviceName::new("New").unwrap(),
+        Secret::generate(),
+        later,
+        &c,
+    )
+    .unwrap();
+    assert!(matches!(
+        resync(&mut devices, pending, &a, &b, later, &c),
+        Err(Error::NotActive)
+    ));
+}
+
+#[test]
+fn names_are_unique_per_user_ignoring_case() {
+    let c = config(ActivationPolicy::OneCode);
+    let now = at(T0);
+    let mut devices = Vec::new();
+    let a = enrol_app(
+        &mut devices,
+        DeviceName::new("Phone").unwrap(),
+        Secret::generate(),
+        now,
+        &c,
+    )
+    .unwrap();
+    let b = enrol_app(
+        &mut devices,
+        DeviceName::new("Tablet").unwrap(),
+        Secret::generate(),
+        now,
+        &c,
+    )
+    .unwrap();
+    let dup = enrol_app(
+        &mut devices,
+        DeviceName::new(" phone ").unwrap(),
+        Secret::generate(),
+        now,
+        &c,
+    );
+    assert!(matches!(dup, Err(Error::DuplicateName)));
+    assert!(matches!(
+        rename(&mut devices, b, DeviceName::new("PHONE").unwrap()),
+        Err(Error::DuplicateName)
+    ));
+    rename(&mut devices, a, DeviceName::new("phone").unwrap()).unwrap(); // its own name, recased
+    rename(&mut devices, b, DeviceName::new("Work tablet").unwrap()).unwrap();
+    assert_eq!(devices[1].name().as_str(), "Work tablet");
+    assert!(matches!(
+        rename(
+            &mut devices,
+            DeviceId::random(),
+            DeviceName::new("x").unwrap()
+        ),
+        Err(Error::DeviceNotFound)
+    ));
+}
+
+#[test]
+fn every_app_gets_its_own_secret_and_id() {
+    let c = config(ActivationPolicy::OneCode);
+    let mut devices = Vec::new();
+    for i in 0..8 {
+        enrol_app(
+            &mut devices,
+            DeviceName::new(&i.to_string()).unwrap(),
+            Secret::generate(),
+            at(T0),
+            &c,
+        )
+        .unwrap();
+    }
+    for (i, a) in devices.iter().enumerate() {
+        for b in &devices[i + 1..] {
+            assert_ne!(a.id(), b.id());
+            assert_ne!(
+                a.totp().unwrap().expose_secret(),
+                b.totp().unwrap().expose_secret()
+            );
+        }
+    }
+}
+
+#[test]
+fn hardware_tokens_are_unique_by_serial_and_secret() {
+    let c = config(ActivationPolicy::OneCode);
+    let now = at(T0);
+    let p = TotpParams::builder()
+        .algorithm(tessera_otp::Algorithm::Sha256)
+        .digits(8)
+        .build()
+        .unwrap();
+    let secret = Secret::generate();
+    let mut devices = Vec::new();
+    let token = HardwareToken::new("Token", " GALT1 ", secret.clone(), p).unwrap();
+    let good = code(&secret, p, ACCOUNT_STEP);
+    assert!(matches!(
+        add_hardware_token(&mut devices, &token, &["00000000"], now, &c),
+        Err(Error::Rejected)
+    ));
+    assert!(devices.is_empty(), "a token whose code fails is not added");
+    let id = add_hardware_token(&mut devices, &token, &[&good], now, &c).unwrap();
+    assert_eq!(devices[0].info(now).serial.as_deref(), Some("GALT1"));
+    assert_eq!(devices[0].kind(), DeviceKind::HardwareToken);
+    let same_serial = HardwareToken::new("Other", "GALT1", Secret::generate(), p).unwrap();
+    assert!(matches!(
+        add_hardware_token(&mut devices, &same_serial, &[&good], now, &c),
+        Err(Error::DuplicateDevice)
+    ));
+    let same_secret = HardwareToken::new("Other", "GALT2", secret.clone(), p).unwrap();
+    assert!(matches!(
+        add_hardware_token(&mut devices, &same_secret, &[&good], now, &c),
+        Err(Error::DuplicateDevice)
+    ));
+    let next = code(&secret, p, ACCOUNT_STEP + 1);
+    let v = verify_code(&mut devices, &next, at(T0 + 30), &c).unwrap();
+    assert_eq!((v.device_id, v.kind), (id, DeviceKind::HardwareToken));
+    assert!(HardwareToken::new("T", "", Secret::generate(), p).is_err());
+    assert!(HardwareToken::new("T", &"x".repeat(65), Secret::generate(), p).is_err());
+    assert!(HardwareToken::new("T", "sn\u{7}", Secret::generate(), p).is_err());
+}
+
+#[test]
+fn security_key_counters_must_grow() {
+    let c = config(ActivationPolicy::OneCode);
+    let now = at(T0);
+    let mut devices = Vec::new();
+    let mut k = key(7);
+    k.sign_count = 10;
+    let id =
+        register_security_key(&mut devices, DeviceName::new("Key").unwrap(), &k, now, &c).unwrap();
+    assert!(matches!(
+        register_security_key(&mut devices, DeviceName::new("Again").unwrap(), &k, now, &c),
+        Err(Error::DuplicateDevice)
+    ));
+    let cred = [7u8; 16];
+    let ok = verify_assertion(&mut devices, &cred, |_| Ok(11), now).unwrap();
+    assert_eq!((ok.device_id, ok.sign_count), (id, 11));
+    assert_eq!(devices[0].last_used_at(), Some(now));
+    for replayed in [11, 3, 0] {
+        assert!(matches!(
+            verify_assertion(&mut devices, &cred, |_| Ok(replayed), now),
+            Err(Error::Rejected)
+        ));
+    }
+    assert!(matches!(
+        verify_assertion(&mut devices, &cred, |_| Err(Rejected), now),
+        Err(Error::Rejected)
+    ));
+    assert!(matches!(
+        verify_assertion(&mut devices, &[8; 16], |_| Ok(99), now),
+        Err(Error::Rejected)
+    ));
+    assert_eq!(devices[0].security_key().unwrap().sign_count(), 11);
+    assert!(SecurityKey::new(&[], &[1], 0, [0; 16]).is_err());
+    assert!(SecurityKey::new(&[1; 1024], &[1], 0, [0; 16]).is_err());
+    assert!(SecurityKey::new(&[1], &[], 0, [0; 16]).is_err());
+}
+
+#[test]
+fn debug_never_shows_secrets() {
+    let c = config(ActivationPolicy::OneCode);
+    let mut devices = Vec::new();
+    let secret = Secret::from_base32("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").unwrap();
+    enrol_app(
+        &mut devices,
+        DeviceName::new("Phone").unwrap(),
+        secret,
+        at(T0),
+        &c,
+    )
+    .unwrap();
+    let shown = format!("{devices:?}");
+    assert!(!shown.contains("JBSW"), "{shown}");
+    assert!(!shown.contains("72, 101"), "{shown}"); // the bytes "He…" in decimal
+    assert!(shown.contains("REDACTED"));
+}

@@ -1,0 +1,109 @@
+//! Fixtures shared by the integration tests.
+#![allow(dead_code)] // Each test file uses a different part of the fixtures.
+
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+use tessera_otp::{Clock, ManualClock, Secret, TimeStep, Totp, TotpParams, UnixTime};
+use tessera_registry::{
+    ActivationPolicy, Device, DeviceId, DeviceRegistry, DeviceStore, InMemoryDeviceStore,
+    RegistryConfig, StoreError, UserDevices, UserId,
+};
+
+/// 10 s into a 30 s step.
+pub(crate) const START: u64 = 1_700_000_010;
+
+/// A store wrapper that can fail saves, inject conflicts, widen race windows by
+/// yielding, and counts what happened.
+#[derive(Default)]
+pub(crate) struct FaultyStore {
+    pub(crate) inner: InMemoryDeviceStore,
+    pub(crate) fail_saves: AtomicBool,
+    pub(crate) inject_conflicts: AtomicU32,
+    pub(crate) yield_before_save: AtomicBool,
+    pub(crate) saves_ok: AtomicU32,
+    pub(crate) conflicts: AtomicU32,
+}
+
+impl DeviceStore for FaultyStore {
+    async fn load(&self, user: &UserId) -> Result<UserDevices, StoreError> {
+        self.inner.load(user).await
+    }
+
+    async fn save(
+        &self,
+        user: &UserId,
+        expected: u64,
+        devices: &[Device],
+    ) -> Result<u64, StoreError> {
+        if self.yield_before_save.load(Ordering::SeqCst) {
+            tokio::task::yield_now().await;
+        }
+        if self.fail_saves.load(Ordering::SeqCst) {
+            return Err(StoreError::backend("disk on fire"));
+        }
+        let injected = self
+            .inject_conflicts
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        let result = if injected {
+            Err(StoreError::Conflict)
+        } else {
+            self.inner.save(user, expected, devices).await
+        };
+        match &result {
+            Ok(_) => self.saves_ok.fetch_add(1, Ordering::SeqCst),
+            Err(StoreError::Conflict) => self.conflicts.fetch_add(1, Ordering::SeqCst),
+            Err(_) => 0,
+        };
+        result
+    }
+}
+
+pub(crate) fn one_code_config() -> RegistryConfig {
+    RegistryConfig::builder()
+        .activation(ActivationPolicy::OneCode)
+        .build()
+        .unwrap()
+}
+
+pub(crate) fn registry<S: DeviceStore>(
+    store: S,
+    config: RegistryConfig,
+) -> (DeviceRegistry<S, ManualClock>, ManualClock) {
+    let clock = ManualClock::new(UnixTime::from_secs(START));
+    (DeviceRegistry::new(store, clock.clone(), config), clock)
+}
+
+pub(crate) fn code_at(secret: &Secret, at: UnixTime) -> String {
+    Totp::new(secret, TotpParams::DEFAULT)
+        .generate(at)
+        .unwrap()
+        .expose()
+        .to_owned()
+}
+
+pub(crate) fn code_at_step(secret: &Secret, step: u64) -> String {
+    Totp::new(secret, TotpParams::DEFAULT)
+        .generate_at_step(TimeStep::new(step))
+        .expose()
+        .to_owned()
+}
+
+/// Enrols and activates (one-code policy) an authenticator app; returns id and secret.
+pub(crate) async fn active_app<S: DeviceStore>(
+    registry: &DeviceRegistry<S, ManualClock>,
+    clock: &ManualClock,
+    user: &UserId,
+    name: &str,
+) -> (DeviceId, Secret) {
+    let e = registry
+        .begin_enrolment(user, name, "test@example.com")
+        .await
+        .unwrap();
+    let code = code_at(e.secret(), clock.now());
+    registry
+        .activate(user, e.device_id(), &[&code])
+        .await
+        .unwrap();
+    (e.device_id(), e.secret().clone())
+}

@@ -1,0 +1,118 @@
+//! The device cap and replay prevention under real races (tokio multi-thread runtime).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test helpers unwrap: a panic is a failure.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use common::{FaultyStore, active_app, code_at, one_code_config, registry};
+use tessera_otp::Clock;
+use tessera_registry::{DeviceStore, Error, RegistryConfig, UserId};
+
+async fn enrol_16_at_once(
+    store: FaultyStore,
+    max_attempts: u32,
+) -> (usize, usize, usize, usize, u32) {
+    let config = RegistryConfig::builder()
+        .max_attempts(max_attempts)
+        .build()
+        .unwrap();
+    let (registry, _clock) = registry(store, config);
+    let registry = Arc::new(registry);
+    let user = UserId::new("ana");
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let registry = Arc::clone(&registry);
+            let user = user.clone();
+            tokio::spawn(async move {
+                registry
+                    .begin_enrolment(&user, &format!("Phone {i}"), "ana@example.com")
+                    .await
+            })
+        })
+        .collect();
+    let (mut ok, mut full, mut conflict) = (0, 0, 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(Error::TooManyDevices { max: 8 }) => full += 1,
+            Err(Error::Conflict) => conflict += 1,
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
+    let stored = registry.store().load(&user).await.unwrap().devices.len();
+    let conflicts = registry.store().conflicts.load(Ordering::SeqCst);
+    (ok, full, conflict, stored, conflicts)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sixteen_concurrent_enrolments_never_leave_more_than_eight() {
+    for round in 0..20 {
+        // Enough attempts that each enrolment ends in success or a full user: every
+        // conflict means another enrolment saved, and at most eight can.
+        let store = FaultyStore::default();
+        store
+            .yield_before_save
+            .store(round % 2 == 0, Ordering::SeqCst);
+        let (ok, full, conflict, stored, conflicts) = enrol_16_at_once(store, 20).await;
+        assert_eq!((ok, full, conflict, stored), (8, 8, 0, 8), "round {round}");
+        eprintln!("round {round}: 8 enrolled, 8 refused, {conflicts} conflicts retried");
+
+        // With the default five attempts some may give up with Conflict, never more than eight stored.
+        let store = FaultyStore::default();
+        store.yield_before_save.store(true, Ordering::SeqCst);
+        let (ok, full, conflict, stored, _) = enrol_16_at_once(store, 5).await;
+        assert_eq!(ok + full + conflict, 16);
+        assert!(
+            ok <= 8 && stored == ok,
+            "round {round}: ok {ok}, stored {stored}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_same_code_sent_by_32_tasks_is_accepted_exactly_once() {
+    for round in 0..20 {
+        let store = FaultyStore::default();
+        store
+            .yield_before_save
+            .store(round % 2 == 0, Ordering::SeqCst);
+        let (registry, clock) = registry(store, one_code_config());
+        let registry = Arc::new(registry);
+        let user = UserId::new("ana");
+        // Several devices, the code from the last one.
+        for i in 0..3 {
+            active_app(&registry, &clock, &user, &format!("Other {i}")).await;
+        }
+        let (id, secret) = active_app(&registry, &clock, &user, "Phone").await;
+        clock.advance(Duration::from_secs(30));
+        let code = code_at(&secret, clock.now());
+        let conflicts_before = registry.store().conflicts.load(Ordering::SeqCst);
+        let tasks: Vec<_> = (0..32)
+            .map(|_| {
+                let registry = Arc::clone(&registry);
+                let user = user.clone();
+                let code = code.clone();
+                tokio::spawn(async move { registry.verify(&user, &code).await })
+            })
+            .collect();
+        let (mut accepted, mut rejected) = (0, 0);
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(v) => {
+                    assert_eq!(v.device_id, id);
+                    accepted += 1;
+                }
+                Err(Error::Rejected) => rejected += 1,
+                Err(e) => panic!("unexpected error: {e}"),
+            }
+        }
+        let conflicts = registry.store().conflicts.load(Ordering::SeqCst) - conflicts_before;
+        eprintln!(
+            "round {round}: accepted {accepted}, rejected {rejected}, {conflicts} conflicts retried"
+        );
+        assert_eq!((accepted, rejected), (1, 31), "round {round}");
+    }
+}
