@@ -98,6 +98,18 @@ pub enum Error {
         /// The first instant at which another send would be accepted.
         retry_after: UnixTime,
     },
+    /// The delivery provider failed; the challenge was invalidated.
+    #[error("the code could not be delivered: {0}")]
+    Delivery(#[from] crate::DeliveryError),
+    /// Only email and SMS send codes.
+    #[error("the method {method} does not send codes; only email and sms do")]
+    NotSentByCode {
+        /// The method asked for.
+        method: MfaMethod,
+    },
+    /// Phone verification codes go by SMS only.
+    #[error("a phone number is verified with an sms code")]
+    PhoneVerificationBySmsOnly,
     /// No remembered device has that identifier.
     #[error("no remembered device has that identifier")]
     UnknownRememberedDevice,

@@ -19,7 +19,7 @@
 //! # Example
 //! ```
 //! use tessera_mfa::{AccountContext, Actor, InMemoryStore, Mfa, MfaMethod, OrgPolicy,
-//!     RecordingNotifier, SecurityEventKind, Unavailable};
+//!     RecordingNotifier, SecurityEventKind, ServerKey, Unavailable};
 //! use tessera_otp::{ManualClock, UnixTime};
 //! use tessera_registry::{DeviceKind, UserId};
 //!
@@ -29,6 +29,7 @@
 //!     RecordingNotifier::new(),
 //!     ManualClock::new(UnixTime::from_secs(1_700_000_000)),
 //!     OrgPolicy::builder().disallow(MfaMethod::Sms).build()?,
+//!     ServerKey::generate()?, // in a service: from a secrets manager, shared by instances
 //! );
 //! let ctx = AccountContext::new(UserId::new("ana"))
 //!     .with_active_devices([DeviceKind::AuthenticatorApp]);
@@ -58,25 +59,47 @@
 
 mod actor;
 mod availability;
+mod challenge;
+mod code;
+mod codes_ops;
 mod context;
+mod delivery;
 mod email;
 mod error;
+mod limits;
 mod method;
 mod notify;
 mod phone;
 mod policy;
 mod recovery;
+mod recovery_ops;
+mod remembered;
+mod remembered_ops;
+mod secret;
 mod service;
 mod settings;
 mod settings_ops;
 mod state;
 mod store;
+mod throttle;
+mod throttle_ops;
 
 pub use actor::Actor;
 pub use availability::{Availability, AvailabilityTable, MethodStatus, Unavailable};
+pub use challenge::{
+    ChallengeConfig, ChallengeId, ChallengeTicket, MAX_CHALLENGE_ATTEMPTS, MAX_CHALLENGE_TTL,
+    MAX_PENDING_CHALLENGES, MIN_CHALLENGE_ATTEMPTS, MIN_CHALLENGE_TTL, Purpose, Verified,
+};
+pub use code::{MAX_CODE_DIGITS, MAX_CODE_INPUT_LEN, MIN_CODE_DIGITS, OneTimeCode};
 pub use context::{AccountContext, EmailAddress, MAX_EMAIL_LEN};
+pub use delivery::{
+    CodeDelivery, CodeMessage, ConsoleDelivery, DeliveryError, Destination, InMemoryDelivery,
+};
 pub use email::{EmailNotifier, SecurityEmail};
 pub use error::{Error, Result};
+pub use limits::{
+    MAX_RESEND_INTERVAL, MAX_SEND_WINDOW, MAX_SENDS_PER_WINDOW, MIN_SEND_WINDOW, SendLimits,
+};
 pub use method::MfaMethod;
 pub use notify::{
     NoNotifier, Notified, NotifyError, RecordingNotifier, SecurityEvent, SecurityEventKind,
@@ -84,6 +107,15 @@ pub use notify::{
 };
 pub use phone::{MAX_PHONE_DIGITS, MAX_PHONE_INPUT_LEN, MIN_PHONE_DIGITS, PhoneNumber};
 pub use policy::{OrgPolicy, OrgPolicyBuilder};
+pub use recovery::{
+    DEFAULT_RECOVERY_CODES, MAX_RECOVERY_CODES, MAX_RECOVERY_INPUT_LEN, MIN_RECOVERY_CODES,
+    RECOVERY_ALPHABET, RECOVERY_CODE_LEN, RECOVERY_GROUP_LEN, RecoveryCode, RecoveryCodeSet,
+};
+pub use remembered::{
+    DEFAULT_REMEMBER_TTL, MAX_DEVICE_LABEL_CHARS, MAX_REMEMBER_TTL, MAX_REMEMBERED_DEVICES,
+    MIN_REMEMBER_TTL, RememberToken, RememberedDevice, RememberedDeviceId,
+};
+pub use secret::{MAX_SERVER_KEY_LEN, MIN_SERVER_KEY_LEN, ServerKey};
 pub use service::{DEFAULT_STORE_ATTEMPTS, MAX_STORE_ATTEMPTS, MIN_STORE_ATTEMPTS, Mfa};
 pub use settings::MfaSettings;
 pub use settings_ops::SignInPlan;
@@ -91,3 +123,4 @@ pub use state::{AccountState, PhoneLink};
 pub use store::{
     DestinationKey, DestinationState, InMemoryStore, MfaStore, StoreError, Version, Versioned,
 };
+pub use throttle::{MAX_DELAY, MAX_HARD_LIMIT, MAX_LOCKOUT, ThrottleConfig, ThrottleState};

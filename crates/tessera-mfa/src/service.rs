@@ -1,7 +1,11 @@
 //! The MFA service: the account operations, over a store, a notifier and a clock.
 
+use std::time::Duration;
+
 use tessera_otp::{Clock, UnixTime};
 use tessera_registry::UserId;
+
+use crate::{ChallengeConfig, SendLimits, ServerKey, ThrottleConfig};
 
 use crate::{
     AccountState, Actor, Error, MfaStore, Notified, NotifyError, OrgPolicy, Result, SecurityEvent,
@@ -29,6 +33,12 @@ pub struct Mfa<S, N, C> {
     pub(crate) clock: C,
     pub(crate) policy: OrgPolicy,
     pub(crate) store_attempts: u32,
+    pub(crate) key: ServerKey,
+    pub(crate) challenge: ChallengeConfig,
+    pub(crate) limits: SendLimits,
+    pub(crate) throttle: ThrottleConfig,
+    pub(crate) recovery_codes: usize,
+    pub(crate) remember_ttl: Duration,
 }
 
 /// What a pure change to an account's state decided.
@@ -64,15 +74,70 @@ impl<R> Outcome<R> {
 
 impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     /// A service over `store`, telling account holders through `notifier`, with time
-    /// from `clock`, under `policy`.
-    pub fn new(store: S, notifier: N, clock: C, policy: OrgPolicy) -> Self {
+    /// from `clock`, under `policy`, hashing codes and tokens with `key`; every other
+    /// setting at its default (see the `with_*` methods).
+    pub fn new(store: S, notifier: N, clock: C, policy: OrgPolicy, key: ServerKey) -> Self {
         Self {
             store,
             notifier,
             clock,
             policy,
             store_attempts: DEFAULT_STORE_ATTEMPTS,
+            key,
+            challenge: ChallengeConfig::DEFAULT,
+            limits: SendLimits::DEFAULT,
+            throttle: ThrottleConfig::DEFAULT,
+            recovery_codes: crate::DEFAULT_RECOVERY_CODES,
+            remember_ttl: crate::DEFAULT_REMEMBER_TTL,
         }
+    }
+
+    /// Sets code length, lifetime and attempts of email/SMS challenges.
+    pub fn with_challenge_config(mut self, config: ChallengeConfig) -> Self {
+        self.challenge = config;
+        self
+    }
+
+    /// Sets the send limits.
+    pub fn with_send_limits(mut self, limits: SendLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Sets throttling and lockout.
+    pub fn with_throttle(mut self, throttle: ThrottleConfig) -> Self {
+        self.throttle = throttle;
+        self
+    }
+
+    /// Sets how many recovery codes a set has.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] outside
+    /// [`MIN_RECOVERY_CODES`](crate::MIN_RECOVERY_CODES)..=[`MAX_RECOVERY_CODES`](crate::MAX_RECOVERY_CODES).
+    pub fn with_recovery_code_count(mut self, count: usize) -> Result<Self> {
+        if !(crate::MIN_RECOVERY_CODES..=crate::MAX_RECOVERY_CODES).contains(&count) {
+            return Err(Error::InvalidConfig(
+                "a recovery code set must have 1 to 32 codes",
+            ));
+        }
+        self.recovery_codes = count;
+        Ok(self)
+    }
+
+    /// Sets how long a remembered device skips the second factor (whole seconds).
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] outside
+    /// [`MIN_REMEMBER_TTL`](crate::MIN_REMEMBER_TTL)..=[`MAX_REMEMBER_TTL`](crate::MAX_REMEMBER_TTL).
+    pub fn with_remember_ttl(mut self, ttl: Duration) -> Result<Self> {
+        if ttl < crate::MIN_REMEMBER_TTL || ttl > crate::MAX_REMEMBER_TTL {
+            return Err(Error::InvalidConfig(
+                "a remembered device must last 1 hour to 365 days",
+            ));
+        }
+        self.remember_ttl = ttl;
+        Ok(self)
     }
 
     /// Sets how many load → change → save rounds an operation tries before it fails

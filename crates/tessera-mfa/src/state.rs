@@ -44,6 +44,11 @@ pub struct AccountState {
     pub(crate) settings: MfaSettings,
     pub(crate) phone: Option<PhoneLink>,
     pub(crate) recovery: crate::recovery::RecoveryState,
+    pub(crate) challenges: Vec<crate::challenge::StoredChallenge>,
+    /// When codes were sent for this account (pruned to the send window).
+    pub(crate) sends: Vec<UnixTime>,
+    pub(crate) throttle: crate::ThrottleState,
+    pub(crate) remembered: Vec<crate::RememberedDevice>,
 }
 
 impl AccountState {
@@ -60,11 +65,29 @@ impl AccountState {
     }
 
     /// Forgets what must not outlive MFA: remembered devices and pending challenges.
-    pub(crate) fn on_mfa_disabled(&mut self) {}
+    pub(crate) fn on_mfa_disabled(&mut self) {
+        self.remembered.clear();
+        self.challenges
+            .retain(|c| c.purpose == crate::Purpose::PhoneVerification);
+    }
 
     /// Forgets what must not outlive the password; returns whether anything changed.
     pub(crate) fn on_password_changed(&mut self) -> bool {
-        false
+        let had = !self.remembered.is_empty();
+        self.remembered.clear();
+        had
+    }
+
+    /// The throttle counters.
+    #[must_use]
+    pub fn throttle(&self) -> &crate::ThrottleState {
+        &self.throttle
+    }
+
+    /// The remembered devices, expired ones included until the next change prunes them.
+    #[must_use]
+    pub fn remembered_devices(&self) -> &[crate::RememberedDevice] {
+        &self.remembered
     }
 
     /// How many unused recovery codes remain.

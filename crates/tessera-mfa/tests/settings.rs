@@ -9,7 +9,7 @@ mod common;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use common::{ConflictingStore, T0, TestMfa, clock};
+use common::{ConflictingStore, T0, TestMfa, clock, key};
 use tessera_mfa::{
     AccountContext, Actor, Availability, EmailAddress, Error, InMemoryStore, Mfa, MfaMethod as M,
     MfaStore, OrgPolicy, RecordingNotifier, SecurityEventKind as K, SignInPlan, Unavailable,
@@ -20,7 +20,7 @@ use tessera_registry::{DeviceKind, UserId};
 fn service(policy: OrgPolicy) -> (TestMfa, Arc<RecordingNotifier>) {
     let n = Arc::new(RecordingNotifier::new());
     (
-        Mfa::new(InMemoryStore::new(), n.clone(), clock(), policy),
+        Mfa::new(InMemoryStore::new(), n.clone(), clock(), policy, key()),
         n,
     )
 }
@@ -450,6 +450,7 @@ async fn notifications_are_sent_exactly_once_across_conflict_retries() {
         n.clone(),
         clock(),
         OrgPolicy::default(),
+        key(),
     );
     let c = ctx(&[DeviceKind::AuthenticatorApp, DeviceKind::SecurityKey]);
     let s = mfa.enable(&c, None, Actor::AccountHolder).await.unwrap();
@@ -498,6 +499,7 @@ async fn no_notification_when_the_store_keeps_conflicting() {
         n.clone(),
         clock(),
         OrgPolicy::default(),
+        key(),
     )
     .with_store_attempts(5)
     .unwrap();
@@ -517,7 +519,8 @@ async fn no_notification_when_the_store_keeps_conflicting() {
             InMemoryStore::new(),
             n.clone(),
             clock(),
-            OrgPolicy::default()
+            OrgPolicy::default(),
+            key(),
         )
         .with_store_attempts(0)
         .is_err()

@@ -75,6 +75,10 @@ impl MfaStore for ConflictingStore {
 
 pub type TestMfa<S = InMemoryStore> = Mfa<S, Arc<RecordingNotifier>, ManualClock>;
 
+pub fn key() -> tessera_mfa::ServerKey {
+    tessera_mfa::ServerKey::from_bytes(&[0x42; 32]).unwrap()
+}
+
 pub fn clock() -> ManualClock {
     ManualClock::new(UnixTime::from_secs(T0))
 }

@@ -1,0 +1,381 @@
+//! Phone numbers, and email/SMS code challenges: send, then verify once.
+
+use tessera_otp::{Clock, UnixTime};
+use tessera_registry::UserId;
+
+use crate::challenge::{MAX_PENDING_CHALLENGES, StoredChallenge};
+use crate::secret::{Tag, tags_equal};
+use crate::service::Outcome;
+use crate::settings_ops::reconcile_state;
+use crate::{
+    AccountContext, AccountState, Actor, AvailabilityTable, ChallengeId, ChallengeTicket,
+    CodeDelivery, CodeMessage, Destination, Error, Mfa, MfaMethod, MfaStore, Notified, OneTimeCode,
+    PhoneLink, PhoneNumber, Purpose, Result, SecurityEventKind, SecurityNotifier, StoreError,
+    Unavailable, Verified,
+};
+
+const OTP_DOMAIN: &str = "tessera-mfa/otp/v1";
+
+impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
+    /// Links `number` to the account, unverified. Linking a different number un-verifies
+    /// SMS (telling the account holder with [`SecurityEventKind::PhoneUnlinked`] when the
+    /// old one was verified, and falling back from SMS if it was preferred); linking the
+    /// same number again changes nothing. Verify it with [`Mfa::send_code`] for
+    /// [`Purpose::PhoneVerification`], then [`Mfa::verify_code`].
+    ///
+    /// # Errors
+    /// [`Error::ManagedByIdentityProvider`]; [`Error::MethodUnavailable`] when the policy
+    /// disallows SMS; store errors.
+    pub async fn link_phone(
+        &self,
+        ctx: &AccountContext,
+        number: PhoneNumber,
+        actor: Actor,
+    ) -> Result<Notified<PhoneLink>> {
+        ctx.ensure_local()?;
+        if !self.policy.allows(MfaMethod::Sms) {
+            return Err(Error::MethodUnavailable {
+                method: MfaMethod::Sms,
+                reason: Unavailable::DisabledByPolicy,
+            });
+        }
+        let policy = &self.policy;
+        self.modify(ctx.user(), |state, _now| {
+            let link = PhoneLink {
+                number: number.clone(),
+                verified_at: None,
+            };
+            if let Some(old) = &state.phone
+                && old.number == number
+            {
+                return Ok(Outcome::unchanged(old.clone()));
+            }
+            let out = drop_phone(ctx, state, policy, actor.clone());
+            state.phone = Some(link.clone());
+            Ok(Outcome {
+                write: true,
+                value: link,
+                events: out.events,
+            })
+        })
+        .await
+    }
+
+    /// Removes the phone number. SMS stops being available; the account holder is told
+    /// when it was verified, and a preferred SMS method falls back.
+    ///
+    /// # Errors
+    /// [`Error::ManagedByIdentityProvider`]; store errors.
+    pub async fn unlink_phone(&self, ctx: &AccountContext, actor: Actor) -> Result<Notified<()>> {
+        ctx.ensure_local()?;
+        let policy = &self.policy;
+        self.modify(ctx.user(), |state, _now| {
+            if state.phone.is_none() {
+                return Ok(Outcome::unchanged(()));
+            }
+            let out = drop_phone(ctx, state, policy, actor.clone());
+            Ok(Outcome {
+                write: true,
+                value: (),
+                events: out.events,
+            })
+        })
+        .await
+    }
+
+    /// Sends a one-time code by email or SMS and returns the challenge to complete.
+    ///
+    /// For [`Purpose::SignIn`] and [`Purpose::StepUp`] the method must be available to
+    /// the account (see [`Mfa::availability`]); for [`Purpose::PhoneVerification`] it must
+    /// be SMS and go to the linked number, verified or not. Send limits apply per account
+    /// and per destination. The challenge is stored before the message is sent; if the
+    /// delivery fails, the challenge is withdrawn and the error returned (the send still
+    /// counts against the limits, so a failing provider cannot be used to pump).
+    ///
+    /// # Errors
+    /// [`Error::ManagedByIdentityProvider`], [`Error::NotSentByCode`],
+    /// [`Error::PhoneVerificationBySmsOnly`], [`Error::MethodUnavailable`],
+    /// [`Error::NoPhoneNumber`], [`Error::SendLimitReached`], [`Error::ResendTooSoon`],
+    /// [`Error::Delivery`], [`Error::Randomness`], store errors.
+    pub async fn send_code<D: CodeDelivery>(
+        &self,
+        ctx: &AccountContext,
+        method: MfaMethod,
+        purpose: Purpose,
+        delivery: &D,
+    ) -> Result<ChallengeTicket> {
+        ctx.ensure_local()?;
+        let user = ctx.user();
+        // 1. Read-only checks first, so a refused send reserves nothing.
+        let state = self.account_state(user).await?;
+        let destination = self.destination(ctx, &state, method, purpose)?;
+        let mut sends = state.sends.clone();
+        self.limits
+            .check(&mut sends, self.clock.now(), self.limits.per_account())?;
+
+        // 2. Reserve the destination's budget (shared by every account sending to it).
+        self.reserve_destination(&destination).await?;
+
+        // 3. Store the challenge (re-checking the account's budget atomically).
+        let id = ChallengeId::generate()?;
+        let code = OneTimeCode::generate(self.challenge.digits())?;
+        let tag = self.code_tag(user, &id, &code)?;
+        let key = destination.key();
+        let (cfg, limits) = (self.challenge, self.limits);
+        let expires_at = self
+            .modify(user, |state, now| {
+                if self.destination(ctx, state, method, purpose)? != destination {
+                    return Err(Error::Contention);
+                }
+                limits.check(&mut state.sends, now, limits.per_account())?;
+                state.sends.push(now);
+                state.challenges.retain(|c| c.expires_at > now);
+                if state.challenges.len() >= MAX_PENDING_CHALLENGES {
+                    state.challenges.remove(0);
+                }
+                let expires_at = now.saturating_add(cfg.ttl());
+                state.challenges.push(StoredChallenge {
+                    id,
+                    method,
+                    destination: key.as_str().to_owned(),
+                    purpose,
+                    tag,
+                    expires_at,
+                    attempts_left: cfg.max_attempts(),
+                });
+                Ok(Outcome::changed(expires_at))
+            })
+            .await?
+            .value;
+
+        // 4. Deliver; on failure the challenge must not stay usable.
+        let message = CodeMessage {
+            destination: destination.clone(),
+            purpose,
+            code,
+            expires_at,
+        };
+        if let Err(e) = delivery.deliver(&message).await {
+            // Best effort: if withdrawing fails too, nobody has the code anyway.
+            let _ = self
+                .modify(user, |state, _now| {
+                    let before = state.challenges.len();
+                    state.challenges.retain(|c| c.id != id);
+                    Ok(Outcome {
+                        write: state.challenges.len() != before,
+                        value: (),
+                        events: Vec::new(),
+                    })
+                })
+                .await;
+            return Err(Error::Delivery(e));
+        }
+        Ok(ChallengeTicket {
+            id,
+            method,
+            purpose,
+            destination_hint: destination.masked(),
+            expires_at,
+        })
+    }
+
+    /// Completes a challenge with the code the person typed.
+    ///
+    /// Succeeds at most once per challenge, also under concurrent calls (the conditional
+    /// save decides). Wrong codes use up the challenge's attempts; an expired, used,
+    /// unknown or exhausted challenge, a wrong code and a throttled or locked account all
+    /// give the same [`Error::VerificationFailed`]. Failures count towards throttling; a
+    /// success resets it. A successful [`Purpose::PhoneVerification`] marks the number
+    /// verified and emits [`SecurityEventKind::PhoneLinked`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidCode`] when the input is not 6 to 10 digits (nothing is counted);
+    /// [`Error::VerificationFailed`]; store errors.
+    pub async fn verify_code(
+        &self,
+        user: &UserId,
+        challenge: &ChallengeId,
+        typed: &str,
+    ) -> Result<Notified<Verified>> {
+        let code = OneTimeCode::parse(typed)?;
+        let tag = self.code_tag(user, challenge, &code)?;
+        let throttle = self.throttle;
+        let n = self
+            .modify(user, |state, now| {
+                let (admitted, refreshed) = state.throttle.admit(now);
+                if !admitted {
+                    return Ok(Outcome {
+                        write: refreshed,
+                        value: Err(Error::VerificationFailed),
+                        events: Vec::new(),
+                    });
+                }
+                match check_challenge(state, challenge, &tag, now) {
+                    Some(verified) => {
+                        state.throttle.succeed();
+                        let mut out = Outcome::changed(Ok(verified));
+                        if verified.purpose == Purpose::PhoneVerification {
+                            if let Some(p) = state.phone.as_mut() {
+                                p.verified_at = Some(now);
+                            }
+                            out = out
+                                .with_event(Actor::AccountHolder, SecurityEventKind::PhoneLinked);
+                        }
+                        Ok(out)
+                    }
+                    None => Ok(record_failure(state, now, &throttle)),
+                }
+            })
+            .await?;
+        // A failure's lockout event has been sent; its notify error, if any, is dropped
+        // here because the caller only ever sees the opaque failure.
+        let value = n.value?;
+        Ok(Notified {
+            value,
+            notify_error: n.notify_error,
+        })
+    }
+
+    fn code_tag(&self, user: &UserId, id: &ChallengeId, code: &OneTimeCode) -> Result<Tag> {
+        self.key.tag(
+            OTP_DOMAIN,
+            &[
+                user.as_str().as_bytes(),
+                id.as_bytes(),
+                code.expose().as_bytes(),
+            ],
+        )
+    }
+
+    fn destination(
+        &self,
+        ctx: &AccountContext,
+        state: &AccountState,
+        method: MfaMethod,
+        purpose: Purpose,
+    ) -> Result<Destination> {
+        if !matches!(method, MfaMethod::Email | MfaMethod::Sms) {
+            return Err(Error::NotSentByCode { method });
+        }
+        if purpose == Purpose::PhoneVerification {
+            if method != MfaMethod::Sms {
+                return Err(Error::PhoneVerificationBySmsOnly);
+            }
+            if !self.policy.allows(MfaMethod::Sms) {
+                return Err(Error::MethodUnavailable {
+                    method,
+                    reason: Unavailable::DisabledByPolicy,
+                });
+            }
+            return state
+                .phone
+                .as_ref()
+                .map(|p| Destination::Sms(p.number.clone()))
+                .ok_or(Error::NoPhoneNumber);
+        }
+        let table = AvailabilityTable::compute(ctx, state, &self.policy);
+        if let Some(reason) = table.get(method).reason() {
+            return Err(Error::MethodUnavailable { method, reason });
+        }
+        match method {
+            MfaMethod::Email => ctx
+                .email()
+                .map(|e| Destination::Email(e.clone()))
+                .ok_or(Error::NoEmailAddress),
+            _ => state
+                .phone
+                .as_ref()
+                .map(|p| Destination::Sms(p.number.clone()))
+                .ok_or(Error::NoPhoneNumber),
+        }
+    }
+
+    async fn reserve_destination(&self, destination: &Destination) -> Result<()> {
+        let key = destination.key();
+        for _ in 0..self.store_attempts {
+            let loaded = self.store.load_destination(&key).await?;
+            let mut state = loaded.value;
+            let now = self.clock.now();
+            self.limits
+                .check(&mut state.sends, now, self.limits.per_destination())?;
+            state.sends.push(now);
+            match self
+                .store
+                .save_destination(&key, loaded.version, &state)
+                .await
+            {
+                Ok(_) => return Ok(()),
+                Err(StoreError::Conflict) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(Error::Contention)
+    }
+}
+
+/// Removes the phone link and SMS challenges; the events and the fallback that follow.
+fn drop_phone(
+    ctx: &AccountContext,
+    state: &mut AccountState,
+    policy: &crate::OrgPolicy,
+    actor: Actor,
+) -> Outcome<crate::MfaSettings> {
+    let was_verified = state.phone.take().is_some_and(|p| p.is_verified());
+    state.challenges.retain(|c| c.method != MfaMethod::Sms);
+    let mut out = reconcile_state(ctx, state, policy);
+    if was_verified {
+        out.events
+            .insert(0, (actor, SecurityEventKind::PhoneUnlinked));
+    }
+    out
+}
+
+/// Checks `tag` against the challenge `id`: consumes it on success, spends an attempt
+/// (or removes it when expired or exhausted) on failure.
+fn check_challenge(
+    state: &mut AccountState,
+    id: &ChallengeId,
+    tag: &Tag,
+    now: UnixTime,
+) -> Option<Verified> {
+    let idx = state.challenges.iter().position(|c| &c.id == id)?;
+    let c = state.challenges.get_mut(idx)?;
+    // Valid while now < expires_at: at the expiry instant the code is dead.
+    if now >= c.expires_at || c.attempts_left == 0 {
+        state.challenges.remove(idx);
+        return None;
+    }
+    if tags_equal(&c.tag, tag) {
+        let verified = Verified {
+            method: c.method,
+            purpose: c.purpose,
+        };
+        let destination_still_linked = match c.purpose {
+            Purpose::PhoneVerification => state
+                .phone
+                .as_ref()
+                .is_some_and(|p| format!("sms:{}", p.number.as_str()) == c.destination),
+            _ => true,
+        };
+        state.challenges.remove(idx);
+        return destination_still_linked.then_some(verified);
+    }
+    c.attempts_left -= 1;
+    if c.attempts_left == 0 {
+        state.challenges.remove(idx);
+    }
+    None
+}
+
+/// Counts a failed second factor; emits the lockout when this failure locks.
+pub(crate) fn record_failure<T>(
+    state: &mut AccountState,
+    now: UnixTime,
+    throttle: &crate::ThrottleConfig,
+) -> Outcome<Result<T>> {
+    let mut out = Outcome::changed(Err(Error::VerificationFailed));
+    if let Some(until) = state.throttle.fail(now, throttle) {
+        out = out.with_event(Actor::System, SecurityEventKind::LockedOut { until });
+    }
+    out
+}

@@ -1,0 +1,131 @@
+//! Generating and using recovery codes.
+
+use tessera_otp::Clock;
+use tessera_registry::UserId;
+
+use crate::codes_ops::record_failure;
+use crate::recovery::RecoveryState;
+use crate::secret::find_tag;
+use crate::service::Outcome;
+use crate::{
+    AccountContext, Actor, Error, Mfa, MfaMethod, MfaStore, Notified, RecoveryCode,
+    RecoveryCodeSet, Result, SecurityEventKind, SecurityNotifier, Unavailable,
+};
+
+impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
+    /// Generates a new set of recovery codes (default 10) to show once, voiding the old
+    /// set. Only keyed hashes are stored. Emits
+    /// [`SecurityEventKind::RecoveryCodesRegenerated`].
+    ///
+    /// # Errors
+    /// [`Error::ManagedByIdentityProvider`]; [`Error::MethodUnavailable`] when the policy
+    /// disallows recovery codes; [`Error::Randomness`]; store errors.
+    pub async fn regenerate_recovery_codes(
+        &self,
+        ctx: &AccountContext,
+        actor: Actor,
+    ) -> Result<Notified<RecoveryCodeSet>> {
+        ctx.ensure_local()?;
+        if !self.policy.allows(MfaMethod::RecoveryCode) {
+            return Err(Error::MethodUnavailable {
+                method: MfaMethod::RecoveryCode,
+                reason: Unavailable::DisabledByPolicy,
+            });
+        }
+        let user = ctx.user();
+        let codes = (0..self.recovery_codes)
+            .map(|_| RecoveryCode::generate())
+            .collect::<Result<Vec<_>>>()?;
+        let tags = codes
+            .iter()
+            .map(|c| c.tag(&self.key, user.as_str()))
+            .collect::<Result<Vec<_>>>()?;
+        let count = codes.len();
+        let n = self
+            .modify(user, |state, now| {
+                state.recovery = RecoveryState {
+                    unused: tags.clone(),
+                    generated_at: Some(now),
+                };
+                Ok(Outcome::changed(()).with_event(
+                    actor.clone(),
+                    SecurityEventKind::RecoveryCodesRegenerated { count },
+                ))
+            })
+            .await?;
+        Ok(Notified {
+            value: RecoveryCodeSet { codes },
+            notify_error: n.notify_error,
+        })
+    }
+
+    /// Signs in with a recovery code: on success the code is used up, throttling resets,
+    /// and [`SecurityEventKind::RecoveryCodeUsed`] tells the account holder how many
+    /// remain (the returned value). The typed code is compared, in constant time, with
+    /// every unused code.
+    ///
+    /// # Errors
+    /// [`Error::InvalidCode`] when the input cannot be a recovery code (nothing counted);
+    /// [`Error::MethodUnavailable`] for identity-provider accounts or when the policy
+    /// disallows recovery codes; the opaque [`Error::VerificationFailed`] for a wrong or
+    /// used code or a throttled account; store errors.
+    pub async fn use_recovery_code(
+        &self,
+        ctx: &AccountContext,
+        typed: &str,
+    ) -> Result<Notified<usize>> {
+        let method = MfaMethod::RecoveryCode;
+        if ctx.identity_provider().is_some() {
+            return Err(Error::MethodUnavailable {
+                method,
+                reason: Unavailable::ManagedByIdentityProvider,
+            });
+        }
+        if !self.policy.allows(method) {
+            return Err(Error::MethodUnavailable {
+                method,
+                reason: Unavailable::DisabledByPolicy,
+            });
+        }
+        let code = RecoveryCode::parse(typed)?;
+        let user = ctx.user();
+        let tag = code.tag(&self.key, user.as_str())?;
+        let throttle = self.throttle;
+        let n = self
+            .modify(user, |state, now| {
+                let (admitted, refreshed) = state.throttle.admit(now);
+                if !admitted {
+                    return Ok(Outcome {
+                        write: refreshed,
+                        value: Err(Error::VerificationFailed),
+                        events: Vec::new(),
+                    });
+                }
+                match find_tag(&state.recovery.unused, &tag) {
+                    Some(i) => {
+                        state.recovery.unused.remove(i);
+                        state.throttle.succeed();
+                        let remaining = state.recovery.remaining();
+                        Ok(Outcome::changed(Ok(remaining)).with_event(
+                            Actor::AccountHolder,
+                            SecurityEventKind::RecoveryCodeUsed { remaining },
+                        ))
+                    }
+                    None => Ok(record_failure(state, now, &throttle)),
+                }
+            })
+            .await?;
+        Ok(Notified {
+            value: n.value?,
+            notify_error: n.notify_error,
+        })
+    }
+
+    /// How many unused recovery codes the account has, so a UI can warn when few remain.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn recovery_codes_remaining(&self, user: &UserId) -> Result<usize> {
+        Ok(self.account_state(user).await?.recovery.remaining())
+    }
+}

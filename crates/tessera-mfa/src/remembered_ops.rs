@@ -1,0 +1,130 @@
+//! Remembering a device after a successful second factor, and revoking it.
+
+use tessera_otp::Clock;
+use tessera_registry::UserId;
+
+use crate::remembered::{MAX_REMEMBERED_DEVICES, clean_label};
+use crate::secret::find_tag;
+use crate::service::Outcome;
+use crate::{
+    Actor, Error, Mfa, MfaStore, Notified, RememberToken, RememberedDevice, RememberedDeviceId,
+    Result, SecurityEventKind, SecurityNotifier,
+};
+
+impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
+    /// Remembers the device the person just signed in from. Call it **only** right after
+    /// a successful second factor for `user`; hand the token to the device (e.g. a
+    /// secure, http-only cookie) and forget it: only its keyed hash is stored. It expires
+    /// after the configured lifetime (default 30 days).
+    ///
+    /// # Errors
+    /// [`Error::MfaNotEnabled`]; [`Error::Randomness`]; store errors.
+    pub async fn remember_device(
+        &self,
+        user: &UserId,
+        label: &str,
+    ) -> Result<(RememberToken, RememberedDevice)> {
+        let token = RememberToken::generate()?;
+        let id = RememberedDeviceId::generate()?;
+        let tag = token.tag(&self.key, user.as_str())?;
+        let label = clean_label(label);
+        let ttl = self.remember_ttl;
+        let device = self
+            .modify(user, |state, now| {
+                if !state.settings.enabled {
+                    return Err(Error::MfaNotEnabled);
+                }
+                state.remembered.retain(|d| d.expires_at > now);
+                if state.remembered.len() >= MAX_REMEMBERED_DEVICES {
+                    state.remembered.remove(0);
+                }
+                let device = RememberedDevice {
+                    id,
+                    tag,
+                    label: label.clone(),
+                    created_at: now,
+                    expires_at: now.saturating_add(ttl),
+                };
+                state.remembered.push(device.clone());
+                Ok(Outcome::changed(device))
+            })
+            .await?
+            .into_value();
+        Ok((token, device))
+    }
+
+    /// Whether `token` lets `user` skip the second factor now: it must be one of *this*
+    /// account's remembered devices, unexpired, and MFA must still be on. Comparison is
+    /// constant time against every remembered device.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn is_remembered(&self, user: &UserId, token: &RememberToken) -> Result<bool> {
+        let tag = token.tag(&self.key, user.as_str())?;
+        let state = self.account_state(user).await?;
+        let now = self.clock.now();
+        if !state.settings.enabled {
+            return Ok(false);
+        }
+        Ok(find_tag(state.remembered.iter().map(|d| &d.tag), &tag)
+            .and_then(|i| state.remembered.get(i))
+            .is_some_and(|d| now < d.expires_at))
+    }
+
+    /// The account's remembered devices that have not expired.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn remembered_devices(&self, user: &UserId) -> Result<Vec<RememberedDevice>> {
+        let now = self.clock.now();
+        let mut all = self.account_state(user).await?.remembered;
+        all.retain(|d| d.expires_at > now);
+        Ok(all)
+    }
+
+    /// Forgets one remembered device.
+    ///
+    /// # Errors
+    /// [`Error::UnknownRememberedDevice`]; store errors.
+    pub async fn revoke_remembered_device(
+        &self,
+        user: &UserId,
+        id: RememberedDeviceId,
+    ) -> Result<()> {
+        self.modify(user, |state, _now| {
+            let before = state.remembered.len();
+            state.remembered.retain(|d| d.id != id);
+            if state.remembered.len() == before {
+                return Err(Error::UnknownRememberedDevice);
+            }
+            Ok(Outcome::changed(()))
+        })
+        .await?
+        .into_value();
+        Ok(())
+    }
+
+    /// Forgets every remembered device ("sign out everywhere"; a password change and
+    /// disabling MFA do it too). Emits
+    /// [`SecurityEventKind::RememberedDevicesRevoked`] when there were any. Returns how
+    /// many were forgotten.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn revoke_all_remembered_devices(
+        &self,
+        user: &UserId,
+        actor: Actor,
+    ) -> Result<Notified<usize>> {
+        self.modify(user, |state, _now| {
+            let n = state.remembered.len();
+            if n == 0 {
+                return Ok(Outcome::unchanged(0));
+            }
+            state.remembered.clear();
+            Ok(Outcome::changed(n)
+                .with_event(actor.clone(), SecurityEventKind::RememberedDevicesRevoked))
+        })
+        .await
+    }
+}
