@@ -194,7 +194,7 @@ impl RegistryConfigBuilder {
         self
     }
 
-    /// TOTP parameters for new authenticator-app enrolments.
+    /// TOTP parameters for new authenticator-app enrolments (T0 must be 0: apps assume it).
     pub fn totp_params(mut self, params: TotpParams) -> Self {
         self.0.totp_params = params;
         self
@@ -221,6 +221,11 @@ impl RegistryConfigBuilder {
         }
         if !(1..=RegistryConfig::MAX_ATTEMPTS).contains(&c.max_attempts) {
             return Err(Error::InvalidConfig("max_attempts must be from 1 to 100"));
+        }
+        if c.totp_params.t0() != 0 {
+            return Err(Error::InvalidConfig(
+                "totp_params must have t0 = 0: otpauth:// URIs cannot carry another",
+            ));
         }
         if let Some(issuer) = &c.issuer {
             let len = issuer.chars().count();
@@ -267,5 +272,7 @@ mod tests {
         assert!(RegistryConfig::builder().issuer("a:b").build().is_err());
         assert!(RegistryConfig::builder().issuer("").build().is_err());
         assert!(RegistryConfig::builder().issuer("Acme").build().is_ok());
+        let t0 = TotpParams::builder().t0(5).build().unwrap();
+        assert!(RegistryConfig::builder().totp_params(t0).build().is_err());
     }
 }

@@ -52,6 +52,8 @@
 //! # Crate features
 //! - `testing`: [`testing::run_conformance`](crate::testing), the test suite every
 //!   [`DeviceStore`] implementation should pass.
+//! - `qr`: `Enrolment::qr`, the enrolment's otpauth:// URI as a QR code (SVG, PNG,
+//!   terminal).
 
 #![forbid(unsafe_code)]
 

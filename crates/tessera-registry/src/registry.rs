@@ -1,8 +1,8 @@
 //! The registry: every operation is load → pure change → conditional save, retried.
 
-use tessera_otp::{Clock, Drift, Secret, UnixTime};
+use tessera_otp::{Clock, Drift, KeyUri, Secret, UnixTime};
+use zeroize::Zeroizing;
 
-use crate::enrolment::key_uri;
 use crate::{
     AssertionVerified, AssertionVerifier, Device, DeviceId, DeviceInfo, DeviceName, DeviceStore,
     Enrolment, Error, HardwareToken, MfaStatus, RegistryConfig, SecurityKey, UserId, Verified,
@@ -111,7 +111,8 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// # Errors
     /// [`Error::InvalidName`], [`Error::DuplicateName`], [`Error::TooManyDevices`]
     /// (pending devices count), [`Error::InvalidDevice`] for an empty or overlong
-    /// account label, [`Error::Conflict`], [`Error::Store`].
+    /// account label, [`Error::Otp`] for a label the otpauth:// URI cannot carry (a
+    /// `:`, a leading space), [`Error::Conflict`], [`Error::Store`].
     pub async fn begin_enrolment(
         &self,
         user: &UserId,
@@ -132,6 +133,9 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
         let params = self.config.totp_params();
         // Every enrolment gets its own secret, sized for its hash (RFC 6238 Appendix B).
         let secret = Secret::generate_len(params.algorithm().recommended_secret_len())?;
+        // Built before anything is stored, so a label the URI cannot carry stores nothing.
+        let key = KeyUri::totp(account, self.config.issuer(), secret.clone(), params)?;
+        let uri = Zeroizing::new(key.to_uri());
         let (device_id, expires_at) = self
             .update(user, |devices, now| {
                 let id =
@@ -139,10 +143,9 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
                 Ok((id, now.saturating_add(self.config.pending_ttl())))
             })
             .await?;
-        let uri = key_uri(account, self.config.issuer(), &secret, params);
         Ok(Enrolment {
             device_id,
-            secret,
+            key,
             uri,
             expires_at,
         })

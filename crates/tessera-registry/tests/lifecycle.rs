@@ -302,3 +302,45 @@ async fn conflicts_are_retried_a_bounded_number_of_times() {
     assert_eq!((after.version, after.devices), (mid.version, mid.devices));
     assert_eq!(registry.store().conflicts.load(Ordering::SeqCst), 5);
 }
+
+#[tokio::test]
+async fn enrolment_hands_back_secret_uri_and_qr() {
+    let config = RegistryConfig::builder().issuer("Acme Co").build().unwrap();
+    let (registry, _clock) = registry(InMemoryDeviceStore::new(), config);
+    let ana = UserId::new("ana");
+    let e = registry
+        .begin_enrolment(&ana, "Phone", "ana@example.com")
+        .await
+        .unwrap();
+    let parsed = tessera_otp::KeyUri::parse(e.uri()).unwrap();
+    assert_eq!(parsed.secret(), e.secret());
+    assert_eq!(
+        (parsed.issuer(), parsed.account()),
+        (Some("Acme Co"), "ana@example.com")
+    );
+    assert_eq!(e.key_uri(), &parsed);
+    assert_eq!(e.secret().len(), 20);
+    #[cfg(feature = "qr")]
+    assert!(e.qr().unwrap().to_svg().starts_with("<svg"));
+    let other = registry
+        .begin_enrolment(&ana, "Tablet", "ana@example.com")
+        .await
+        .unwrap();
+    assert_ne!(
+        other.secret(),
+        e.secret(),
+        "every enrolment has its own secret"
+    );
+
+    // A label the URI cannot carry is refused before anything is stored.
+    let before = registry.list(&ana).await.unwrap();
+    assert!(matches!(
+        registry.begin_enrolment(&ana, "Laptop", "ana:admin").await,
+        Err(Error::Otp(_))
+    ));
+    assert!(matches!(
+        registry.begin_enrolment(&ana, "Laptop", "   ").await,
+        Err(Error::InvalidDevice(_))
+    ));
+    assert_eq!(registry.list(&ana).await.unwrap(), before);
+}
