@@ -78,6 +78,11 @@ impl BuiltinBlocklist {
         BUILTIN.is_empty()
     }
 
+    /// The entries, sorted by bytes (NFKC, lowercase).
+    pub fn entries(&self) -> impl Iterator<Item = &'static str> {
+        BUILTIN.lines()
+    }
+
     /// The size of the compiled-in data in bytes.
     #[must_use]
     pub const fn size_bytes(&self) -> usize {

@@ -69,8 +69,17 @@ impl Context {
 /// Whether `folded_password` contains `word` or one of its parts of at least
 /// [`MIN_CONTEXT_WORD_LEN`] code points.
 pub(crate) fn contains_word(folded_password: &str, word: &str) -> bool {
-    let folded_word = fold(&normalize(word));
-    let whole = folded_word.trim();
+    contains_folded_word(folded_password, &fold_word(word))
+}
+
+/// The form a context word is compared in: NFKC, lowercase, trimmed.
+pub(crate) fn fold_word(word: &str) -> String {
+    fold(&normalize(word)).trim().to_owned()
+}
+
+/// As [`contains_word`], with the word already passed through [`fold_word`].
+pub(crate) fn contains_folded_word(folded_password: &str, folded_word: &str) -> bool {
+    let whole = folded_word;
     let parts = whole.split(['.', '_', '-', '+', ' ']);
     core::iter::once(whole)
         .chain(parts)

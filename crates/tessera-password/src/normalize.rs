@@ -12,6 +12,10 @@ use zeroize::Zeroizing;
 /// The NFKC form of `input`, in a buffer that is wiped on drop.
 #[must_use]
 pub fn normalize(input: &str) -> Zeroizing<String> {
+    // ASCII is its own NFKC form: skip the decomposition machinery for the common case.
+    if input.is_ascii() {
+        return Zeroizing::new(input.to_owned());
+    }
     // Reserve up front so the secret is not left behind in a reallocated buffer for the
     // common case where NFKC does not grow the text.
     let mut out = Zeroizing::new(String::with_capacity(input.len()));
@@ -23,11 +27,17 @@ pub fn normalize(input: &str) -> Zeroizing<String> {
 /// policy's minimum and maximum apply to.
 #[must_use]
 pub fn normalized_len(input: &str) -> usize {
+    if input.is_ascii() {
+        return input.len();
+    }
     input.nfkc().count()
 }
 
 /// NFKC, then lowercase: the form compared against blocklists and context words.
 pub(crate) fn fold(normalized: &str) -> Zeroizing<String> {
+    if normalized.is_ascii() {
+        return Zeroizing::new(normalized.to_ascii_lowercase());
+    }
     let mut out = Zeroizing::new(String::with_capacity(normalized.len()));
     for c in normalized.chars() {
         out.extend(c.to_lowercase());
@@ -43,6 +53,17 @@ mod tests {
     fn composed_and_decomposed_are_equal() {
         assert_eq!(*normalize("caf\u{e9}"), *normalize("cafe\u{301}"));
         assert_eq!(normalized_len("cafe\u{301}"), 4);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_paths_agree_with_nfkc(s in "[\\x00-\\x7f]{0,40}|\\PC{0,20}") {
+            let slow: String = s.nfkc().collect();
+            proptest::prop_assert_eq!(&*normalize(&s), &slow);
+            proptest::prop_assert_eq!(normalized_len(&s), slow.chars().count());
+            let lower: String = slow.chars().flat_map(char::to_lowercase).collect();
+            proptest::prop_assert_eq!(&*fold(&slow), &lower);
+        }
     }
 
     #[test]

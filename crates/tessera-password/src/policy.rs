@@ -3,6 +3,7 @@
 use regex::Regex;
 
 use crate::Error;
+use crate::context::fold_word;
 
 /// Lowest minimum length a policy accepts: NIST SP 800-63B §5.1.1.2 requires at least 8.
 pub const MIN_MIN_LENGTH: usize = 8;
@@ -67,6 +68,8 @@ pub struct PasswordPolicy {
     pub(crate) blocklist: bool,
     pub(crate) context_words: bool,
     pub(crate) service_words: Vec<String>,
+    /// `service_words` NFKC-normalised, lowercased and trimmed once, at build time.
+    pub(crate) service_words_folded: Vec<String>,
     pub(crate) history: usize,
     #[cfg(feature = "zxcvbn")]
     pub(crate) min_zxcvbn_score: Option<u8>,
@@ -86,6 +89,7 @@ impl PasswordPolicy {
         blocklist: true,
         context_words: true,
         service_words: Vec::new(),
+        service_words_folded: Vec::new(),
         history: 0,
         #[cfg(feature = "zxcvbn")]
         min_zxcvbn_score: None,
@@ -106,6 +110,7 @@ impl PasswordPolicy {
         blocklist: true,
         context_words: true,
         service_words: Vec::new(),
+        service_words_folded: Vec::new(),
         history: 0,
         #[cfg(feature = "zxcvbn")]
         min_zxcvbn_score: None,
@@ -390,6 +395,7 @@ impl PasswordPolicyBuilder {
             blocklist: self.blocklist,
             context_words: self.context_words,
             service_words: self.service_words.clone(),
+            service_words_folded: self.service_words.iter().map(|w| fold_word(w)).collect(),
             history: self.history,
             #[cfg(feature = "zxcvbn")]
             min_zxcvbn_score: self.min_zxcvbn_score,

@@ -1,7 +1,7 @@
 //! Checking a password against a policy, reporting every rule it breaks.
 
 use crate::blocklist::{is_keyboard_run, is_repeated, is_sequential};
-use crate::context::contains_word;
+use crate::context::{contains_folded_word, contains_word};
 use crate::normalize::{fold, normalize};
 use crate::{
     Blocklist, BuiltinBlocklist, Context, Hasher, MAX_PASSWORD_BYTES, NoBlocklist, Password,
@@ -152,7 +152,11 @@ impl PasswordPolicy {
             {
                 out.push(Violation::ContainsEmail);
             }
-            if self.service_words.iter().any(|w| contains_word(&folded, w)) {
+            if self
+                .service_words_folded
+                .iter()
+                .any(|w| contains_folded_word(&folded, w))
+            {
                 out.push(Violation::ContainsServiceWord);
             }
         }
