@@ -61,7 +61,12 @@ impl Blocklist for NoBlocklist {
 
 const BUILTIN: &str = include_str!("../data/common-passwords.txt");
 
-/// The built-in list of 30,000 common passwords (see the module docs for source and licence).
+/// The built-in list of 30,000 common passwords.
+///
+/// Source: the `PASSWORDS` frequency list of the `zxcvbn` crate 3.1.1 (MIT, © 2016 Joshua
+/// Holmer), i.e. Dropbox's zxcvbn list (MIT, © 2012-2016 Dan Wheeler and Dropbox, Inc.), a
+/// frequency count of Mark Burnett's ten-million-password breach corpus. Entries are stored
+/// NFKC-normalised and lowercased, sorted, 241,950 bytes, searched in place by binary search.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BuiltinBlocklist;
 

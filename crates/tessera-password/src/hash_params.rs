@@ -247,6 +247,18 @@ mod tests {
         assert_eq!(HashParams::default(), HashParams::DEFAULT);
     }
 
+    #[cfg(feature = "serde")]
+    #[test]
+    fn serde_checks_bounds() {
+        let json = serde_json::to_string(&HashParams::DEFAULT).unwrap_or_default();
+        assert_eq!(json, r#"{"m_cost":19456,"t_cost":2,"p_cost":1}"#);
+        let back: Result<HashParams, _> = serde_json::from_str(&json);
+        assert_eq!(back.ok(), Some(HashParams::DEFAULT));
+        let weak: Result<HashParams, _> =
+            serde_json::from_str(r#"{"m_cost":8,"t_cost":1,"p_cost":1}"#);
+        assert!(weak.is_err());
+    }
+
     #[test]
     fn pepper_bounds_and_redaction() {
         assert!(Pepper::new(b"", &[0; 32]).is_err());

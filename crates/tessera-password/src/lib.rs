@@ -49,7 +49,10 @@
 //! (MIT licence, © 2012-2016 Dan Wheeler and Dropbox, Inc.), a frequency count of Mark
 //! Burnett's public corpus of ten million breached passwords. It is shipped NFKC-normalised,
 //! lowercased and sorted (241,950 bytes, `data/common-passwords.txt`, with provenance and the
-//! licence text in `data/README.md`) and searched in place by binary search. Besides the list,
+//! licence text in `data/README.md`) and searched in place by binary search: no start-up
+//! work, no heap, about 0.25 µs a lookup (criterion, `password_blocklist/builtin`) against
+//! about 0.03 µs for a `HashSet` of the same entries that would cost ~1 MiB of heap and a build
+//! at start-up; a whole default validation takes about 2 µs. Besides the list,
 //! a password that is wholly one repeated unit, one sequence or one keyboard-row run is
 //! refused. Applications add their own list or a breached-password service through the
 //! [`Blocklist`] trait and [`PasswordPolicy::validate_with`].

@@ -43,6 +43,9 @@ impl PasswordPolicy {
     /// after NFKC) and, when the policy has a history, that `new` matches none of the last
     /// [`history`](PasswordPolicy::history) hashes (`reused`).
     ///
+    /// `history` holds the current password's hash first (see [`PasswordHistory::push`]), so
+    /// "changing" to the current password counts as reuse.
+    ///
     /// The history check verifies `new` against each stored hash with `hasher`, so it costs
     /// one Argon2 computation per remembered password: run it off an async executor (see
     /// [`Hasher`]). Every entry is checked, without stopping at a match. Stored hashes that

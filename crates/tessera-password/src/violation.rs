@@ -351,5 +351,13 @@ mod tests {
         assert_eq!(json["code"], "too_short");
         assert_eq!(json["params"]["min"], 8);
         assert_eq!(json["message"], "Use at least 8 characters.");
+        let mut all = Violations::default();
+        all.push(Violation::Blocklisted);
+        all.push(Violation::Reused { history: 5 });
+        let json = serde_json::to_string(&all).unwrap_or_default();
+        assert_eq!(
+            json,
+            r#"[{"code":"blocklisted","params":{},"message":"This password is too common. Choose one that is harder to guess."},{"code":"reused","params":{"history":5},"message":"Choose a password you have not used for your last 5 passwords."}]"#
+        );
     }
 }
