@@ -307,3 +307,14 @@ fn zxcvbn_minimum_score() {
             .is_err()
     );
 }
+
+#[cfg(feature = "zxcvbn")]
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn zxcvbn_rule_never_panics(s in "\\PC{0,80}", user in "\\PC{0,12}") {
+        let p = build(|b| b.min_zxcvbn_score(2).service_word("tessera"));
+        let _ = p.validate(&Password::new(s), &Context::new().with_username(user));
+    }
+}
