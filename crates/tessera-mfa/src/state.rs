@@ -78,6 +78,12 @@ impl AccountState {
         had
     }
 
+    /// How many email/SMS challenges are stored (pending, possibly expired).
+    #[must_use]
+    pub fn pending_challenges(&self) -> usize {
+        self.challenges.len()
+    }
+
     /// The throttle counters.
     #[must_use]
     pub fn throttle(&self) -> &crate::ThrottleState {
