@@ -1,0 +1,146 @@
+//! The command line, as clap reads it. Names, flags and JSON keys are a contract.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// One-time codes, secrets, otpauth:// URIs and QR codes, for people and scripts.
+///
+/// Stdout carries only the result; warnings go to stderr. Exit status 2 means the input
+/// was wrong (the one-line error on stderr says how, never repeating a secret).
+#[derive(Debug, Parser)]
+#[command(name = "tessera", version, about, long_about = None)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Print the TOTP code at a time (default now), or the HOTP code at a counter.
+    Code(CodeArgs),
+    /// Verify a TOTP code: exit 0 and print the matched step, exit 1 and print `rejected`.
+    Verify(VerifyArgs),
+    /// Print a new random base32 secret.
+    Secret(SecretArgs),
+    /// Parse, build or import otpauth:// URIs.
+    #[command(subcommand)]
+    Uri(UriCommand),
+    /// Draw an otpauth:// URI as a QR code: in the terminal, or to an SVG or PNG file.
+    Qr(QrArgs),
+}
+
+/// The secret and parameters shared by `code` and `verify`.
+#[derive(Debug, Args)]
+pub(crate) struct OtpArgs {
+    /// The shared secret in base32 (`-` reads it from the first line of stdin).
+    #[arg(long, value_name = "B32", allow_hyphen_values = true)]
+    pub(crate) secret: String,
+    /// SHA1, SHA256 or SHA512.
+    #[arg(long, value_name = "ALG", default_value = "SHA1")]
+    pub(crate) algorithm: String,
+    /// Digits in a code, 6 to 10.
+    #[arg(long, value_name = "N", default_value_t = 6)]
+    pub(crate) digits: u32,
+    /// TOTP period in seconds.
+    #[arg(long, value_name = "S", default_value_t = 30)]
+    pub(crate) period: u64,
+    /// TOTP start time T0, Unix seconds.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub(crate) t0: u64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CodeArgs {
+    #[command(flatten)]
+    pub(crate) otp: OtpArgs,
+    /// The instant, Unix seconds (default: now).
+    #[arg(long, value_name = "UNIX", conflicts_with = "counter")]
+    pub(crate) time: Option<u64>,
+    /// Print the HOTP code at this counter instead of a TOTP code.
+    #[arg(long, value_name = "N")]
+    pub(crate) counter: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    #[command(flatten)]
+    pub(crate) otp: OtpArgs,
+    /// The code as typed (spaces and hyphens are ignored).
+    #[arg(long, value_name = "CODE", allow_hyphen_values = true)]
+    pub(crate) code: String,
+    /// The instant, Unix seconds (default: now).
+    #[arg(long, value_name = "UNIX")]
+    pub(crate) time: Option<u64>,
+    /// Steps accepted before and after the current one.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub(crate) window: u32,
+    /// The last step this device used: it and every earlier step are refused.
+    #[arg(long, value_name = "N")]
+    pub(crate) last_step: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SecretArgs {
+    /// Bytes of randomness, 16 to 256.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub(crate) bytes: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum UriCommand {
+    /// Print a URI's fields as one JSON object.
+    Parse {
+        /// The otpauth:// URI.
+        uri: String,
+    },
+    /// Print the canonical otpauth:// URI of a key.
+    Build(BuildArgs),
+    /// Print each account of a Google Authenticator export as one JSON object per line.
+    Import {
+        /// The otpauth-migration://offline?data=… URI.
+        uri: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BuildArgs {
+    /// The account name, often an email address.
+    #[arg(long, value_name = "A", allow_hyphen_values = true)]
+    pub(crate) account: String,
+    /// The provider or service.
+    #[arg(long, value_name = "I", allow_hyphen_values = true)]
+    pub(crate) issuer: Option<String>,
+    /// The shared secret in base32 (`-` reads it from the first line of stdin).
+    #[arg(long, value_name = "B32", allow_hyphen_values = true)]
+    pub(crate) secret: String,
+    /// SHA1, SHA256 or SHA512.
+    #[arg(long, value_name = "ALG", default_value = "SHA1")]
+    pub(crate) algorithm: String,
+    /// Digits in a code, 6 to 10.
+    #[arg(long, value_name = "N", default_value_t = 6)]
+    pub(crate) digits: u32,
+    /// TOTP period in seconds.
+    #[arg(
+        long,
+        value_name = "S",
+        default_value_t = 30,
+        conflicts_with = "counter"
+    )]
+    pub(crate) period: u64,
+    /// Build an HOTP URI starting at this counter.
+    #[arg(long, value_name = "N")]
+    pub(crate) counter: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct QrArgs {
+    /// The otpauth:// URI, encoded exactly as given.
+    pub(crate) uri: String,
+    /// Write an SVG file instead of drawing in the terminal.
+    #[arg(long, value_name = "FILE", conflicts_with = "png")]
+    pub(crate) svg: Option<PathBuf>,
+    /// Write a PNG file instead of drawing in the terminal.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) png: Option<PathBuf>,
+}
