@@ -6,6 +6,8 @@ use crate::{DeviceId, DeviceKind, DeviceName};
 
 /// Whether a device may be used to sign in, as stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum DeviceState {
     /// Enrolled but not yet activated with codes; never verifies a sign-in.
@@ -35,10 +37,17 @@ pub enum DeviceStatus {
 
 /// What a TOTP device (authenticator app or hardware token) verifies with.
 ///
-/// `Debug` never shows the secret.
+/// `Debug` never shows the secret; equality compares secrets in constant time.
+///
+/// **With the `serde` feature this type serializes its secret, in base32**, so that
+/// document stores can persist it: the serialized form is as sensitive as the secret.
+/// Encrypt it at rest and never log it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct TotpCredential {
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_impl::secret_base32"))]
     pub(crate) secret: Secret,
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_impl::totp_params"))]
     pub(crate) params: TotpParams,
     pub(crate) serial: Option<String>,
     pub(crate) last_used_step: Option<TimeStep>,
@@ -103,6 +112,7 @@ impl TotpCredential {
 /// The registry does not check signatures itself: see
 /// [`AssertionVerifier`](crate::AssertionVerifier).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SecurityKey {
     pub(crate) credential_id: Vec<u8>,
     pub(crate) public_key: Vec<u8>,
@@ -172,6 +182,8 @@ impl SecurityKey {
 
 /// What a device verifies with.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum Credential {
     /// A TOTP secret and its state (authenticator app, hardware token).
@@ -185,6 +197,7 @@ pub enum Credential {
 /// `Debug` never shows a secret. Devices are made by the registry's operations; stores
 /// rebuild them with [`Device::from_parts`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Device {
     pub(crate) id: DeviceId,
     pub(crate) name: DeviceName,
@@ -345,6 +358,7 @@ pub struct DeviceInfo {
 /// All of a user's devices with the version they were stored at: the unit a
 /// [`DeviceStore`](crate::DeviceStore) loads and saves.
 #[derive(Clone, Debug, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct UserDevices {
     /// The stored version; 0 when the user has never had devices stored.
     pub version: u64,

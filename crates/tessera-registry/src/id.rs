@@ -9,6 +9,11 @@ use crate::Error;
 /// Drawn from the operating system's CSPRNG, so ids are never reused, not even after
 /// a device is removed, and reveal nothing about the user or the order of enrolment.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(into = "String", try_from = "String")
+)]
 pub struct DeviceId(u128);
 
 impl DeviceId {
@@ -66,7 +71,12 @@ impl std::str::FromStr for DeviceId {
 /// A device's name as its owner chose it: trimmed, 1 to 64 characters, no control
 /// characters. Unique per user, compared without regard to case.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct DeviceName(String);
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(into = "String", try_from = "String")
+)]
+pub struct DeviceName(pub(crate) String);
 
 impl DeviceName {
     /// Fewest characters (after trimming).

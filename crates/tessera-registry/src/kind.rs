@@ -42,6 +42,8 @@ impl From<String> for UserId {
 
 /// The kind of an MFA device, as AWS IAM distinguishes them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum DeviceKind {
     /// A TOTP authenticator app on a phone or computer (a "virtual" MFA device).
