@@ -637,3 +637,43 @@ fn debug_never_shows_secrets() {
     assert!(!shown.contains("72, 101"), "{shown}"); // the bytes "He…" in decimal
     assert!(shown.contains("REDACTED"));
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any input is the one opaque failure or a match; it never panics, and a
+        /// failure changes nothing.
+        #[test]
+        fn verify_never_panics_and_fails_without_change(input in "\\PC{0,80}") {
+            let c = config(ActivationPolicy::OneCode);
+            let mut devices = Vec::new();
+            active_app(&mut devices, "Phone", at(T0));
+            let before = devices.clone();
+            match verify_code(&mut devices, &input, at(T0 + 30), &c) {
+                Ok(v) => prop_assert_eq!(v.kind, DeviceKind::AuthenticatorApp),
+                Err(e) => {
+                    prop_assert!(matches!(e, Error::Rejected));
+                    prop_assert_eq!(devices, before);
+                }
+            }
+        }
+
+        /// Whatever codes are offered, activation either succeeds or leaves the
+        /// device pending, and never panics.
+        #[test]
+        fn activation_never_panics(a in "[0-9 -]{0,12}", b in "\\PC{0,12}", two in any::<bool>()) {
+            let policy = if two { ActivationPolicy::TwoConsecutiveCodes } else { ActivationPolicy::OneCode };
+            let c = config(policy);
+            let mut devices = Vec::new();
+            let id = enrol_app(&mut devices, DeviceName::new("P").unwrap(), Secret::generate(), at(T0), &c).unwrap();
+            let codes: Vec<&str> = if two { vec![&a, &b] } else { vec![&a] };
+            if activate(&mut devices, id, &codes, at(T0), &c).is_err() {
+                prop_assert!(!devices[0].is_active());
+            }
+        }
+    }
+}
