@@ -76,7 +76,7 @@
 //! - `serde`: serialises [`Violation`]s (`{"code", "params", "message"}`) and
 //!   (de)serialises [`PasswordPolicy`] and [`HashParams`] with the same bounds checks, so
 //!   organisations can keep policies in configuration files.
-//! - `zxcvbn`: [`PasswordPolicyBuilder::min_zxcvbn_score`], a minimum strength estimate
+//! - `zxcvbn`: `PasswordPolicyBuilder::min_zxcvbn_score`, a minimum strength estimate
 //!   (`too_weak`), as Authelia offers. Off by default: it pulls in the `zxcvbn` crate.
 
 #![forbid(unsafe_code)]
