@@ -344,3 +344,36 @@ async fn enrolment_hands_back_secret_uri_and_qr() {
     ));
     assert_eq!(registry.list(&ana).await.unwrap(), before);
 }
+
+/// Every operation's future is `Send`, so services can spawn them on any runtime.
+#[test]
+fn every_future_is_send() {
+    fn send<T: Send>(_: T) {}
+    let (registry, _clock) = registry(InMemoryDeviceStore::new(), one_code_config());
+    let user = UserId::new("ana");
+    let id = tessera_registry::DeviceId::random();
+    let key = SecurityKey::new(b"c", b"k", 0, [0; 16]).unwrap();
+    let token = tessera_registry::HardwareToken::new(
+        "T",
+        "SN",
+        tessera_otp::Secret::generate(),
+        tessera_otp::TotpParams::DEFAULT,
+    )
+    .unwrap();
+    let assertion = FakeAssertion {
+        credential_id: vec![1],
+        counter: 1,
+        signature_ok: true,
+    };
+    send(registry.begin_enrolment(&user, "n", "a"));
+    send(registry.activate(&user, id, &["123456"]));
+    send(registry.add_hardware_token(&user, &token, &["123456"]));
+    send(registry.register_security_key(&user, "k", &key));
+    send(registry.verify(&user, "123456"));
+    send(registry.verify_assertion(&user, &FakeVerifier, &assertion));
+    send(registry.resync(&user, id, "1", "2"));
+    send(registry.rename(&user, id, "x"));
+    send(registry.remove(&user, id));
+    send(registry.list(&user));
+    send(registry.mfa_status(&user));
+}
