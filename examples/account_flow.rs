@@ -1,0 +1,3 @@
+//! Placeholder: the account_flow example is being written.
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! Placeholder: the custom_delivery example is being written.
+
+fn main() {}

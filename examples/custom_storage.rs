@@ -1,0 +1,3 @@
+//! Placeholder: the custom_storage example is being written.
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! Placeholder: the policy_from_config example is being written.
+
+fn main() {}
