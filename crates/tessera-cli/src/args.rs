@@ -28,6 +28,10 @@ pub(crate) enum Command {
     Uri(UriCommand),
     /// Draw an otpauth:// URI as a QR code: in the terminal, or to an SVG or PNG file.
     Qr(QrArgs),
+    /// Check a password against the policy, hash it, or verify it against a hash; the
+    /// password is read from stdin (one line, its line ending removed).
+    #[command(subcommand)]
+    Password(PasswordCommand),
 }
 
 /// The secret and parameters shared by `code` and `verify`.
@@ -143,4 +147,38 @@ pub(crate) struct QrArgs {
     /// Write a PNG file instead of drawing in the terminal.
     #[arg(long, value_name = "FILE")]
     pub(crate) png: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PasswordCommand {
+    /// Check the password against the policy (NIST SP 800-63B defaults): print
+    /// `{"ok": bool, "violations": [...]}`, exit 0 when ok and 1 otherwise.
+    Check(CheckArgs),
+    /// Print the password's argon2id PHC string (the policy is not applied).
+    Hash,
+    /// Exit 0 when the password matches the PHC string, 1 when it does not.
+    Verify(VerifyHashArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// Minimum length in code points (default 8).
+    #[arg(long, value_name = "N")]
+    pub(crate) min_length: Option<usize>,
+    /// Maximum length in code points (default 128).
+    #[arg(long, value_name = "N")]
+    pub(crate) max_length: Option<usize>,
+    /// The account's username, which the password must not contain.
+    #[arg(long, value_name = "U", allow_hyphen_values = true)]
+    pub(crate) username: Option<String>,
+    /// The account's email address, which the password must not contain.
+    #[arg(long, value_name = "E", allow_hyphen_values = true)]
+    pub(crate) email: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyHashArgs {
+    /// The stored PHC string (`$argon2id$v=19$...`).
+    #[arg(long, value_name = "PHC", allow_hyphen_values = true)]
+    pub(crate) hash: String,
 }

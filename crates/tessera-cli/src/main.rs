@@ -1,14 +1,16 @@
-//! The `tessera` command: one-time codes, verification, secrets, otpauth:// URIs and QR
-//! codes, in the manner of oathtool.
+//! The `tessera` command: one-time codes, verification, secrets, otpauth:// URIs, QR
+//! codes (in the manner of oathtool), and password checks and hashes.
 //!
-//! Exit status: 0 success; 1 a well-formed code that did not verify; 2 bad input of any
-//! kind, with a one-line error on stderr that never repeats a secret.
+//! Exit status: 0 success; 1 a well-formed code that did not verify, a password that
+//! breaks the policy or does not match its hash; 2 bad input of any kind, with a
+//! one-line error on stderr that never repeats a secret or a password.
 
 #![forbid(unsafe_code)]
 
 mod args;
 mod otp;
 mod output;
+mod password;
 mod qr;
 mod uri;
 
@@ -17,7 +19,7 @@ use std::process::ExitCode;
 use clap::Parser as _;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 
-use args::{Cli, Command, UriCommand};
+use args::{Cli, Command, PasswordCommand, UriCommand};
 
 /// Why a command did not succeed.
 #[derive(Debug)]
@@ -26,6 +28,8 @@ pub(crate) enum Failure {
     Input(String),
     /// A well-formed code did not verify: exit 1.
     Rejected,
+    /// A negative answer already printed (or needing no output): exit with this status.
+    Silent(u8),
 }
 
 impl From<tessera_otp::Error> for Failure {
@@ -48,6 +52,9 @@ fn main() -> ExitCode {
         Command::Uri(UriCommand::Build(a)) => uri::build(&a),
         Command::Uri(UriCommand::Import { uri }) => uri::import(&uri),
         Command::Qr(a) => qr::qr(&a),
+        Command::Password(PasswordCommand::Check(a)) => password::check(&a),
+        Command::Password(PasswordCommand::Hash) => password::hash(),
+        Command::Password(PasswordCommand::Verify(a)) => password::verify(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -55,6 +62,7 @@ fn main() -> ExitCode {
             output::line("rejected");
             ExitCode::from(1)
         }
+        Err(Failure::Silent(status)) => ExitCode::from(status),
         Err(Failure::Input(message)) => {
             output::error(&message);
             ExitCode::from(2)
