@@ -87,13 +87,19 @@ pub enum Error {
     #[error("this account has no email address")]
     NoEmailAddress,
     /// Too many codes were sent to this account or destination recently.
-    #[error("too many codes were sent recently; try again after {retry_after:?}")]
+    #[error(
+        "too many codes were sent recently; try again after unix time {}",
+        .retry_after.as_secs()
+    )]
     SendLimitReached {
         /// The first instant at which another send would be accepted.
         retry_after: UnixTime,
     },
     /// A code was sent a moment ago; a new one may be requested later.
-    #[error("a code was sent a moment ago; a new one can be requested after {retry_after:?}")]
+    #[error(
+        "a code was sent a moment ago; a new one can be requested after unix time {}",
+        .retry_after.as_secs()
+    )]
     ResendTooSoon {
         /// The first instant at which another send would be accepted.
         retry_after: UnixTime,

@@ -12,6 +12,53 @@
 //! Device facts come in through [`AccountContext`], so this crate needs no registry
 //! internals.
 //!
+//! # What it covers
+//! - **Settings and selection**: [`Mfa::enable`], [`Mfa::disable`],
+//!   [`Mfa::set_preferred`], [`Mfa::availability`] (every method with
+//!   [`Availability::Available`] or an [`Unavailable`] reason), [`Mfa::sign_in_plan`],
+//!   and the fallback when the preferred method goes ([`Mfa::device_removed`],
+//!   [`Mfa::reconcile`]).
+//! - **Organisation policy** ([`OrgPolicy`]): allowed methods, required MFA (for all or
+//!   per account), self-service removal ([`Mfa::authorize_device_removal`], which the
+//!   facade calls before the registry's `remove`), the default method, the SMS warning.
+//! - **Email and SMS codes**: [`Mfa::send_code`] through a [`CodeDelivery`]
+//!   ([`ConsoleDelivery`], [`InMemoryDelivery`] ship), [`Mfa::verify_code`]; phone
+//!   numbers ([`Mfa::link_phone`], verified with an SMS code).
+//! - **Recovery codes** ([`Mfa::regenerate_recovery_codes`], [`Mfa::use_recovery_code`]),
+//!   **remembered devices** ([`Mfa::remember_device`], [`Mfa::is_remembered`],
+//!   [`Mfa::revoke_all_remembered_devices`]) and **throttling**
+//!   ([`Mfa::second_factor_permitted`], [`Mfa::second_factor_failed`],
+//!   [`Mfa::second_factor_succeeded`] around the registry's TOTP check; built into the
+//!   code and recovery-code checks).
+//! - **Notifications**: every change emits one [`SecurityEvent`] after it is stored;
+//!   a failing notifier comes back in [`Notified::notify_error`], the change stays.
+//!
+//! # What the application must keep
+//! - The [`ServerKey`], outside the state store, the same for every instance. Codes,
+//!   recovery codes and remember tokens are stored only as HMAC-SHA-256 tags under it.
+//! - The [`AccountState`] and [`DestinationState`] aggregates, whole, with their
+//!   versions (see [`MfaStore`]).
+//!
+//! # Defaults
+//! | setting | default | bounds |
+//! | --- | --- | --- |
+//! | email/SMS code | 6 digits, 5 minutes, 5 attempts | 6–10 digits, 1–10 minutes, 1–10 attempts |
+//! | send limits | 5 per account and 5 per destination in 15 minutes, 30 s apart | 1–100 per 1 min–1 day window |
+//! | recovery codes | 10 codes of 24 symbols (≈117.8 bits) | 1–32 codes |
+//! | remembered device | 30 days | 1 hour–365 days, at most 20 per account |
+//! | throttling | 5 free failures, then 30 s doubling to 15 min; lockout 1 hour at 20 | hard limit ≤ 100 |
+//! | store retries | 32 rounds | 1–64 |
+//!
+//! # Recovery code storage (NIST SP 800-63B §5.1.2)
+//! §5.1.2.2 accepts look-up secrets of at least 112 bits stored under an approved
+//! one-way function; only shorter ones need a salted password hash. Each
+//! [`RecoveryCode`] is 24 symbols drawn uniformly from a 30-symbol alphabet
+//! (24 × log2 30 ≈ 117.8 bits) and is stored as HMAC-SHA-256 under the server key, bound
+//! to the account. Without the key, a copy of the store admits no offline guessing; with
+//! it, 2^117 guesses remain out of reach. A password hash (argon2id at OWASP parameters,
+//! about 20 ms and 19 MiB per candidate, times every unused code per attempt) would add
+//! a denial-of-service surface and no security, so the fast keyed hash is the choice.
+//!
 //! # Method strength
 //! [`MfaMethod::ALL`] lists the methods strongest first: security key, hardware token,
 //! authenticator app, recovery code (never preferred), email, SMS. See [`MfaMethod`].

@@ -563,3 +563,68 @@ async fn password_change_and_code_reuse_are_reported() {
         ]
     );
 }
+
+#[test]
+fn futures_are_send() {
+    fn send<T: Send>(_: T) {}
+    let (mfa, _) = service(OrgPolicy::default());
+    let c = ctx(&[]);
+    let u = UserId::new("ana");
+    let out = tessera_mfa::InMemoryDelivery::new();
+    let id = tessera_mfa::ChallengeId::parse("00112233445566778899aabbccddeeff").unwrap();
+    // Only built, never polled: this is a compile-time check.
+    send(mfa.availability(&c));
+    send(mfa.enable(&c, None, Actor::AccountHolder));
+    send(mfa.disable(&c, Actor::AccountHolder));
+    send(mfa.set_preferred(&c, M::Email, Actor::AccountHolder));
+    send(mfa.reconcile(&c));
+    send(mfa.device_added(&c, DeviceKind::SecurityKey, Actor::AccountHolder));
+    send(mfa.device_removed(&c, DeviceKind::SecurityKey, Actor::AccountHolder));
+    send(mfa.sign_in_plan(&c));
+    send(mfa.password_changed(&u, Actor::AccountHolder));
+    send(mfa.send_code(&c, M::Email, tessera_mfa::Purpose::SignIn, &out));
+    send(mfa.verify_code(&u, &id, "123456"));
+    send(mfa.use_recovery_code(&c, "x"));
+    send(mfa.regenerate_recovery_codes(&c, Actor::AccountHolder));
+    send(mfa.remember_device(&u, "x"));
+    send(mfa.revoke_all_remembered_devices(&u, Actor::AccountHolder));
+    send(mfa.second_factor_permitted(&u));
+    send(mfa.second_factor_failed(&u));
+}
+
+#[cfg(feature = "serde")]
+#[tokio::test]
+async fn stored_state_round_trips_through_serde() {
+    let (mfa, _) = service(OrgPolicy::default());
+    let c = ctx(&[DeviceKind::AuthenticatorApp]);
+    let _ = mfa.enable(&c, None, Actor::AccountHolder).await.unwrap();
+    let _ = mfa
+        .link_phone(
+            &c,
+            tessera_mfa::PhoneNumber::parse("+14155552671").unwrap(),
+            Actor::AccountHolder,
+        )
+        .await
+        .unwrap();
+    let set = mfa
+        .regenerate_recovery_codes(&c, Actor::AccountHolder)
+        .await
+        .unwrap()
+        .into_value();
+    let out = tessera_mfa::InMemoryDelivery::new();
+    mfa.send_code(&c, M::Email, tessera_mfa::Purpose::SignIn, &out)
+        .await
+        .unwrap();
+    let state = mfa.account_state(c.user()).await.unwrap();
+    let json = serde_json::to_string(&state).unwrap();
+    // Only keyed hashes are stored: no recovery code appears in the document.
+    for code in set.codes() {
+        let raw = code.formatted().replace('-', "");
+        assert!(!json.contains(&raw));
+    }
+    let back: tessera_mfa::AccountState = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, state);
+    // Deserialisation validates like the parsers.
+    let bad = json.replace("+14155552671", "+0123");
+    assert!(serde_json::from_str::<tessera_mfa::AccountState>(&bad).is_err());
+}
