@@ -465,7 +465,7 @@ fn qr_terminal_svg_and_png() {
 fn help_and_version() {
     let r = run(&["--help"]);
     assert_eq!(r.status, 0);
-    for cmd in ["code", "verify", "secret", "uri", "qr"] {
+    for cmd in ["code", "verify", "secret", "uri", "qr", "password"] {
         assert!(r.stdout.contains(cmd), "{cmd}");
     }
     assert_eq!(run(&["--version"]).status, 0);
