@@ -184,10 +184,22 @@ impl AvailabilityTable {
             .map(|r| r.method)
     }
 
-    /// The strongest available method that may be preferred (never recovery codes).
+    /// The strongest available method that may be chosen *implicitly* as the preferred
+    /// one: never recovery codes, and never a method offered with a warning (SMS while
+    /// the policy's SMS warning flag is on; the account holder may still choose it
+    /// explicitly).
     #[must_use]
     pub fn strongest_preferable(&self) -> Option<MfaMethod> {
-        self.available().find(|m| m.is_preferable())
+        self.rows
+            .iter()
+            .find(|r| r.availability.is_available() && r.method.is_preferable() && !r.warn)
+            .map(|r| r.method)
+    }
+
+    /// Whether any available method may be preferred (explicitly, SMS included).
+    #[must_use]
+    pub fn any_preferable(&self) -> bool {
+        self.available().any(MfaMethod::is_preferable)
     }
 }
 

@@ -114,6 +114,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
             .check(&mut sends, self.clock.now(), self.limits.per_account())?;
 
         // 2. Reserve the destination's budget (shared by every account sending to it).
+        //    If step 3 then fails, the reservation stays: over-counting is the safe side.
         self.reserve_destination(&destination).await?;
 
         // 3. Store the challenge (re-checking the account's budget atomically).
@@ -351,10 +352,9 @@ fn check_challenge(
             purpose: c.purpose,
         };
         let destination_still_linked = match c.purpose {
-            Purpose::PhoneVerification => state
-                .phone
-                .as_ref()
-                .is_some_and(|p| format!("sms:{}", p.number.as_str()) == c.destination),
+            Purpose::PhoneVerification => state.phone.as_ref().is_some_and(|p| {
+                Destination::Sms(p.number.clone()).key().as_str() == c.destination
+            }),
             _ => true,
         };
         state.challenges.remove(idx);

@@ -33,6 +33,12 @@ pub enum Error {
         /// Why it cannot be used.
         reason: Unavailable,
     },
+    /// SMS is the only method left and is offered with a warning: it is never chosen
+    /// implicitly.
+    #[error(
+        "sms is the only available method and is never chosen by default; choose it explicitly after showing its warning, or add a stronger method"
+    )]
+    SmsNeedsExplicitChoice,
     /// Recovery codes are a fallback and cannot be the preferred method.
     #[error("recovery codes cannot be the preferred method; choose a device, email or SMS")]
     NotPreferable,

@@ -57,14 +57,16 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     }
 
     /// Turns MFA on with `preferred` (or, when `None`, the policy's default method if it
-    /// is available, else the strongest available method). Emits
+    /// is available, else the strongest available method, never SMS while the policy's
+    /// SMS warning flag is on). Emits
     /// [`SecurityEventKind::MfaEnabled`]. Enabling an enabled account with another
     /// preferred method changes the preferred method instead.
     ///
     /// # Errors
     /// [`Error::ManagedByIdentityProvider`]; [`Error::NoMethodAvailable`] when no method
     /// other than recovery codes is available; [`Error::MethodUnavailable`] or
-    /// [`Error::NotPreferable`] for a bad `preferred`; store errors.
+    /// [`Error::NotPreferable`] for a bad `preferred`; [`Error::SmsNeedsExplicitChoice`]
+    /// when `preferred` is `None` and only SMS is left; store errors.
     pub async fn enable(
         &self,
         ctx: &AccountContext,
@@ -75,7 +77,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         let policy = &self.policy;
         self.modify(ctx.user(), |state, _now| {
             let table = AvailabilityTable::compute(ctx, state, policy);
-            if table.strongest_preferable().is_none() {
+            if !table.any_preferable() {
                 return Err(Error::NoMethodAvailable);
             }
             let chosen = match preferred {
@@ -288,7 +290,9 @@ fn check_preferable(table: &AvailabilityTable, method: MfaMethod) -> Result<MfaM
 fn default_choice(policy: &OrgPolicy, table: &AvailabilityTable) -> Result<MfaMethod> {
     match policy.default_method() {
         Some(m) if table.is_available(m) => Ok(m),
-        _ => table.strongest_preferable().ok_or(Error::NoMethodAvailable),
+        _ => table
+            .strongest_preferable()
+            .ok_or(Error::SmsNeedsExplicitChoice),
     }
 }
 

@@ -178,6 +178,82 @@ async fn email_only_account_gets_email_and_sms_is_never_implicit() {
     assert_eq!(s.value.preferred(), Some(M::Email));
 }
 
+/// Verifies a phone number for the account with a real SMS challenge.
+async fn verified_phone(mfa: &TestMfa, c: &AccountContext) {
+    let out = tessera_mfa::InMemoryDelivery::new();
+    let number = tessera_mfa::PhoneNumber::parse("+14155552671").unwrap();
+    let _ = mfa
+        .link_phone(c, number, Actor::AccountHolder)
+        .await
+        .unwrap();
+    let t = mfa
+        .send_code(c, M::Sms, tessera_mfa::Purpose::PhoneVerification, &out)
+        .await
+        .unwrap();
+    let code = out.last_code().unwrap();
+    let _ = mfa
+        .verify_code(c.user(), &t.id, code.expose())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn sms_is_offered_with_a_warning_but_never_the_default() {
+    let (mfa, n) = service(OrgPolicy::builder().disallow(M::Email).build().unwrap());
+    let c = ctx(&[]);
+    verified_phone(&mfa, &c).await;
+    let t = mfa.availability(&c).await.unwrap();
+    let sms = t.rows().iter().find(|r| r.method == M::Sms).unwrap();
+    assert_eq!(
+        (sms.availability, sms.warn),
+        (Availability::Available, true)
+    );
+    // Not chosen implicitly...
+    let e = mfa
+        .enable(&c, None, Actor::AccountHolder)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::SmsNeedsExplicitChoice), "{e:?}");
+    assert!(e.to_string().contains("choose it explicitly"));
+    // ... but may be chosen explicitly.
+    n.clear();
+    let s = mfa
+        .enable(&c, Some(M::Sms), Actor::AccountHolder)
+        .await
+        .unwrap();
+    assert_eq!(s.value.preferred(), Some(M::Sms));
+    assert_eq!(n.kinds(), [K::MfaEnabled { preferred: M::Sms }]);
+
+    // A fallback never lands on SMS while the flag is on: no preferred method, told.
+    let (mfa, n) = service(OrgPolicy::builder().disallow(M::Email).build().unwrap());
+    let app = ctx(&[DeviceKind::AuthenticatorApp]);
+    verified_phone(&mfa, &app).await;
+    let _ = mfa.enable(&app, None, Actor::AccountHolder).await.unwrap();
+    n.clear();
+    let s = mfa.reconcile(&ctx(&[])).await.unwrap();
+    assert_eq!(s.value.preferred(), None);
+    assert_eq!(n.kinds().len(), 1);
+    assert_eq!(
+        mfa.sign_in_plan(&ctx(&[])).await.unwrap(),
+        SignInPlan::SecondFactor {
+            primary: None,
+            available: vec![M::Sms]
+        }
+    );
+
+    // With the warning flag off, SMS is an ordinary last resort.
+    let (mfa, _) = service(
+        OrgPolicy::builder()
+            .disallow(M::Email)
+            .sms_warning(false)
+            .build()
+            .unwrap(),
+    );
+    verified_phone(&mfa, &c).await;
+    let s = mfa.enable(&c, None, Actor::AccountHolder).await.unwrap();
+    assert_eq!(s.value.preferred(), Some(M::Sms));
+}
+
 #[tokio::test]
 async fn preferred_method_must_be_available_and_not_recovery_codes() {
     let (mfa, n) = service(OrgPolicy::builder().disallow(M::Email).build().unwrap());
