@@ -1,6 +1,6 @@
 //! Percent-encoding for otpauth:// URIs (RFC 3986 §2.1), decoded exactly once.
 
-use zeroize::Zeroizing;
+use zeroize::{Zeroize as _, Zeroizing};
 
 use crate::Error;
 
@@ -66,9 +66,13 @@ pub(crate) fn decode(text: &str, plus_is_space: bool) -> Result<Zeroizing<String
             }
         }
     }
-    match std::str::from_utf8(&out) {
-        Ok(s) => Ok(Zeroizing::new(s.to_owned())),
-        Err(_) => Err(Error::InvalidPercentEncoding),
+    // Move the bytes into the String rather than copying them: one buffer to wipe.
+    match String::from_utf8(std::mem::take(&mut *out)) {
+        Ok(s) => Ok(Zeroizing::new(s)),
+        Err(e) => {
+            e.into_bytes().zeroize();
+            Err(Error::InvalidPercentEncoding)
+        }
     }
 }
 
