@@ -189,6 +189,45 @@ impl ThrottleState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever the sequence of attempts, no more than `hard_limit` failures are
+        /// checked between a success and a lockout, a lockout always follows the
+        /// `hard_limit`-th failure, and nothing is admitted before `retry_after`.
+        #[test]
+        fn never_more_than_the_hard_limit(
+            steps in proptest::collection::vec((0u64..2000, any::<bool>()), 0..300)
+        ) {
+            let cfg = ThrottleConfig::DEFAULT;
+            let mut st = ThrottleState::default();
+            let mut now = UnixTime::from_secs(1_000_000);
+            let mut checked_failures = 0u32;
+            for (advance, ok) in steps {
+                now = now.saturating_add(Duration::from_secs(advance));
+                let was_locked = st.locked_until.is_some_and(|u| now >= u);
+                let before = st;
+                let (admitted, _) = st.admit(now);
+                if was_locked {
+                    checked_failures = 0;
+                }
+                if !admitted {
+                    prop_assert!(before.retry_after.is_some_and(|t| now < t)
+                        || before.locked_until.is_some_and(|t| now < t));
+                    continue;
+                }
+                if ok {
+                    st.succeed();
+                    checked_failures = 0;
+                } else {
+                    checked_failures += 1;
+                    let locked = st.fail(now, &cfg);
+                    prop_assert!(checked_failures <= cfg.hard_limit);
+                    prop_assert_eq!(locked.is_some(), checked_failures == cfg.hard_limit);
+                }
+            }
+        }
+    }
 
     #[test]
     fn delays_grow_and_cap() {

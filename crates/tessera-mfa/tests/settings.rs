@@ -704,3 +704,37 @@ async fn stored_state_round_trips_through_serde() {
     let bad = json.replace("+14155552671", "+0123");
     assert!(serde_json::from_str::<tessera_mfa::AccountState>(&bad).is_err());
 }
+
+/// A notifier that looks into the store when told, to prove the change is already there.
+struct StoreWitness {
+    store: Arc<InMemoryStore>,
+    seen_enabled: std::sync::Mutex<Vec<bool>>,
+}
+
+impl tessera_mfa::SecurityNotifier for StoreWitness {
+    async fn notify(
+        &self,
+        event: &tessera_mfa::SecurityEvent,
+    ) -> Result<(), tessera_mfa::NotifyError> {
+        let state = self.store.load_account(&event.account).await.unwrap();
+        self.seen_enabled
+            .lock()
+            .unwrap()
+            .push(state.value.settings().enabled());
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_change_is_stored_before_the_notifier_hears_of_it() {
+    let store = Arc::new(InMemoryStore::new());
+    let witness = Arc::new(StoreWitness {
+        store: store.clone(),
+        seen_enabled: Default::default(),
+    });
+    let mfa = Mfa::new(store, witness.clone(), clock(), OrgPolicy::default(), key());
+    let c = ctx(&[DeviceKind::AuthenticatorApp]);
+    let _ = mfa.enable(&c, None, Actor::AccountHolder).await.unwrap();
+    let _ = mfa.disable(&c, Actor::AccountHolder).await.unwrap();
+    assert_eq!(*witness.seen_enabled.lock().unwrap(), [true, false]);
+}
