@@ -209,11 +209,15 @@ impl KeyUri {
     ///   apps that split the label at the first colon read the account correctly.
     /// - Parameters in this order: `secret` (uppercase base32, no padding), `issuer`,
     ///   `algorithm` (uppercase), `digits`, `period`, `counter`, `image`.
-    /// - `algorithm=SHA1`, `digits=6` and `period=30` are left out: the Key URI Format
-    ///   defines them as the defaults, and Google Authenticator, pyotp, otpauth (JS),
-    ///   FreeOTP and Aegis all read them so; pyotp and Google's own examples leave them
-    ///   out as well, and some older apps misread URIs that carry parameters they do not
-    ///   expect. Any other value is always written. `counter` is always written for HOTP.
+    /// - `algorithm=SHA1`, `digits=6` and `period=30` are left out. Every reader assumes
+    ///   them when absent: the Key URI Format defines them as the defaults, as did Google
+    ///   Authenticator's own client README, and pyotp (`build_uri`) and Google's examples
+    ///   leave them out too, so writing them gains nothing and lengthens the QR code.
+    ///   Any other value is always written, the algorithm in uppercase: Google and
+    ///   Microsoft Authenticator have been seen to read a lowercase `sha256` as SHA-1
+    ///   (privacyIDEA community, "TOTP strange behavior with sha256 and Google
+    ///   Authenticator"). Some apps ignore these parameters altogether, so the defaults
+    ///   remain the compatible choice for issuing. `counter` is always written for HOTP.
     ///
     /// The returned string contains the secret: show it only to its owner.
     #[must_use]
