@@ -44,7 +44,10 @@ fn verification_makes_zero_heap_allocations() {
 
     // The profiler writes a report when dropped: keep it in cargo's scratch folder.
     let report = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-alloc-dhat.json");
-    let _profiler = dhat::Profiler::builder().testing().file_name(report).build();
+    let _profiler = dhat::Profiler::builder()
+        .testing()
+        .file_name(report)
+        .build();
     let before = dhat::HeapStats::get();
     let mut outcomes = 0u32;
     for _ in 0..100 {
