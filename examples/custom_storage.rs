@@ -1,3 +1,537 @@
-//! Placeholder: the custom_storage example is being written.
+//! Custom storage: the registry's `DeviceStore` and the MFA crate's `MfaStore`
+//! implemented on plain files, one JSON document per user, with an honest
+//! compare-and-set.
+//!
+//! It shows the one guarantee every store gives (save only if the stored version is
+//! still the one that was loaded, otherwise `Conflict`), then runs the registry's
+//! conformance suite against the file store, then an enrol → activate → verify →
+//! replay-refused flow and an MFA setting on top of it.
+//!
+//! Run with `cargo run -p tessera-examples --example custom_storage`.
+//!
+//! Everything is written under a fresh folder in the system's temp directory and removed
+//! at exit. The device documents hold TOTP secrets: a real store encrypts them at rest.
 
-fn main() {}
+use std::error::Error;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tessera_mfa::{
+    AccountContext, AccountState, Actor, DestinationKey, DestinationState, Mfa, MfaMethod,
+    MfaStore, NoNotifier, OrgPolicy, ServerKey, Version, Versioned,
+};
+use tessera_otp::{Clock, ManualClock, TimeStep, Totp, TotpParams, UnixTime};
+use tessera_registry::{
+    Device, DeviceRegistry, DeviceStore, RegistryConfig, StoreError, UserDevices, UserId,
+};
+
+type BoxError = Box<dyn Error + Send + Sync>;
+
+// ─── The store ──────────────────────────────────────────────────────────────────────
+
+/// Keeps every aggregate as one JSON file in a folder:
+/// `devices-<user>.json` holds `{"version": n, "devices": [...]}` (the registry's
+/// `UserDevices` through its `serde` feature), `account-<user>.json` and
+/// `destination-<key>.json` hold `{"version": n, "state": {...}}`.
+///
+/// A save is read the stored version → compare → write, under one lock so that no other
+/// save of this process slips in between, and the write is a temp file renamed over the
+/// document so that a reader, or a crash, never sees half a document.
+///
+/// The lock is process-wide. Several processes on one folder would need an OS file lock
+/// around the same three steps (`File::lock`, Rust 1.89), and a shared folder (NFS) is
+/// not safe even then: that is the point at which a database takes over (see
+/// [`save_if_unchanged`] for the same contract in SQL).
+#[derive(Clone, Debug)]
+struct FileStore {
+    dir: Arc<Path>,
+    // One lock for the whole folder keeps the example short; a lock per document would
+    // let different users save in parallel.
+    lock: Arc<Mutex<()>>,
+}
+
+impl FileStore {
+    fn open(dir: &Path) -> Self {
+        Self {
+            dir: dir.into(),
+            lock: Arc::default(),
+        }
+    }
+
+    /// The document's file: keys are the application's strings (user ids, `sms:+44…`),
+    /// so they are hex-encoded into a name that is safe on any file system.
+    fn path(&self, kind: &str, key: &str) -> PathBuf {
+        let hex: String = key.bytes().map(|b| format!("{b:02x}")).collect();
+        self.dir.join(format!("{kind}-{hex}.json"))
+    }
+}
+
+/// What a read or a conditional write can come to; converted into each crate's
+/// `StoreError` at the trait boundary.
+#[derive(Debug)]
+enum FileError {
+    Conflict,
+    Backend(BoxError),
+}
+
+impl From<io::Error> for FileError {
+    fn from(e: io::Error) -> Self {
+        Self::Backend(e.into())
+    }
+}
+
+impl From<serde_json::Error> for FileError {
+    fn from(e: serde_json::Error) -> Self {
+        Self::Backend(e.into())
+    }
+}
+
+impl From<FileError> for StoreError {
+    fn from(e: FileError) -> Self {
+        match e {
+            FileError::Conflict => Self::Conflict,
+            FileError::Backend(e) => Self::backend(e),
+        }
+    }
+}
+
+impl From<FileError> for tessera_mfa::StoreError {
+    fn from(e: FileError) -> Self {
+        match e {
+            FileError::Conflict => Self::Conflict,
+            // The I/O or JSON error's text, never the document's content.
+            FileError::Backend(e) => Self::Backend(e.to_string()),
+        }
+    }
+}
+
+/// Reads a document, or `None` when it was never saved.
+fn read<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, FileError> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(serde_json::from_slice(&bytes)?)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Any document's version alone (serde skips the other fields).
+#[derive(Deserialize)]
+struct StoredVersion {
+    version: u64,
+}
+
+/// The compare-and-set: writes `document(new_version)` to `path` if and only if the
+/// stored version (0 when there is no file) is still `expected`, and returns the new
+/// version; otherwise writes nothing and returns `Conflict`.
+///
+/// In SQL the database does the three steps in one statement, and the lock is its row
+/// lock:
+///
+/// ```sql
+/// UPDATE user_devices SET data = ?, version = version + 1
+///  WHERE user_id = ? AND version = ?;      -- 0 rows affected: Conflict
+/// INSERT INTO user_devices (user_id, version, data)
+///  VALUES (?, 1, ?);                       -- expected 0; a duplicate key: Conflict
+/// ```
+fn save_if_unchanged(
+    lock: &Mutex<()>,
+    path: &Path,
+    expected: u64,
+    document: impl FnOnce(u64) -> serde_json::Result<Vec<u8>>,
+) -> Result<u64, FileError> {
+    // A panic under the lock cannot leave half a document (the rename is atomic), so a
+    // poisoned lock still guards a consistent folder.
+    let _guard = lock.lock().unwrap_or_else(PoisonError::into_inner);
+    let stored = read::<StoredVersion>(path)?.map_or(0, |d| d.version);
+    if stored != expected {
+        return Err(FileError::Conflict);
+    }
+    let next = stored.checked_add(1).ok_or(FileError::Conflict)?;
+    let bytes = document(next)?;
+
+    // Under the lock only one save writes at a time, so one temp name per document is
+    // enough; a crash leaves at most a stale temp file, never a torn document.
+    let tmp = path.with_extension("json.tmp");
+    let mut file = fs::File::create(&tmp)?;
+    file.write_all(&bytes)?;
+    file.sync_all()?; // durable before `Ok`, as the trait asks
+    drop(file);
+    fs::rename(&tmp, path)?; // atomic replacement, on Unix and on Windows
+    // Make the rename itself durable. Should this fail, the new document may already be
+    // visible: reporting an error is still the safe side (the caller's operation fails,
+    // at worst a code counts as used).
+    #[cfg(unix)]
+    if let Some(dir) = path.parent() {
+        fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(next)
+}
+
+/// Runs blocking file work on tokio's blocking threads, away from the async executor,
+/// as any blocking call in an async store should. (The crates' traits do not care which
+/// runtime: another application would use its own runtime's equivalent.)
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, FileError> + Send + 'static,
+) -> Result<T, FileError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| FileError::Backend(e.into()))?
+}
+
+impl DeviceStore for FileStore {
+    async fn load(&self, user: &UserId) -> Result<UserDevices, StoreError> {
+        let path = self.path("devices", user.as_str());
+        // No lock: a rename replaces the file whole, so a read sees the previous document
+        // or the new one, and always the last one saved (read-your-writes).
+        let stored = blocking(move || read::<UserDevices>(&path)).await?;
+        Ok(stored.unwrap_or_default())
+    }
+
+    async fn save(
+        &self,
+        user: &UserId,
+        expected_version: u64,
+        devices: &[Device],
+    ) -> Result<u64, StoreError> {
+        let (path, lock) = (self.path("devices", user.as_str()), Arc::clone(&self.lock));
+        let devices = devices.to_vec();
+        let version = blocking(move || {
+            save_if_unchanged(&lock, &path, expected_version, |version| {
+                serde_json::to_vec_pretty(&UserDevices { version, devices })
+            })
+        })
+        .await?;
+        Ok(version)
+    }
+}
+
+/// The MFA crate's documents: its state with the version beside it.
+#[derive(Serialize, Deserialize)]
+struct StateDocument<T> {
+    version: u64,
+    state: T,
+}
+
+impl FileStore {
+    async fn load_state<T>(&self, path: PathBuf) -> Result<Versioned<T>, FileError>
+    where
+        T: DeserializeOwned + Default + Send + 'static,
+    {
+        let stored = blocking(move || read::<StateDocument<T>>(&path)).await?;
+        Ok(match stored {
+            Some(d) => Versioned {
+                version: Version::new(d.version),
+                value: d.state,
+            },
+            None => Versioned {
+                version: Version::NEW,
+                value: T::default(),
+            },
+        })
+    }
+
+    async fn save_state<T>(
+        &self,
+        path: PathBuf,
+        expected: Version,
+        state: &T,
+    ) -> Result<Version, FileError>
+    where
+        T: Serialize + Clone + Send + 'static,
+    {
+        let (lock, state) = (Arc::clone(&self.lock), state.clone());
+        let version = blocking(move || {
+            save_if_unchanged(&lock, &path, expected.get(), |version| {
+                serde_json::to_vec_pretty(&StateDocument { version, state })
+            })
+        })
+        .await?;
+        Ok(Version::new(version))
+    }
+}
+
+impl MfaStore for FileStore {
+    async fn load_account(
+        &self,
+        user: &UserId,
+    ) -> Result<Versioned<AccountState>, tessera_mfa::StoreError> {
+        Ok(self.load_state(self.path("account", user.as_str())).await?)
+    }
+
+    async fn save_account(
+        &self,
+        user: &UserId,
+        expected: Version,
+        state: &AccountState,
+    ) -> Result<Version, tessera_mfa::StoreError> {
+        let path = self.path("account", user.as_str());
+        Ok(self.save_state(path, expected, state).await?)
+    }
+
+    async fn load_destination(
+        &self,
+        key: &DestinationKey,
+    ) -> Result<Versioned<DestinationState>, tessera_mfa::StoreError> {
+        Ok(self
+            .load_state(self.path("destination", key.as_str()))
+            .await?)
+    }
+
+    async fn save_destination(
+        &self,
+        key: &DestinationKey,
+        expected: Version,
+        state: &DestinationState,
+    ) -> Result<Version, tessera_mfa::StoreError> {
+        let path = self.path("destination", key.as_str());
+        Ok(self.save_state(path, expected, state).await?)
+    }
+}
+
+// ─── The example ────────────────────────────────────────────────────────────────────
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => {
+            println!("\nEvery expectation held.");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("custom_storage failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Prints an expectation that held, or stops the example with it.
+fn check(held: bool, what: &str) -> Result<(), BoxError> {
+    if held {
+        println!("  ✓ {what}");
+        Ok(())
+    } else {
+        Err(format!("expected: {what}").into())
+    }
+}
+
+async fn run() -> Result<(), BoxError> {
+    let dir = TempDir::new("tessera-custom-storage")?;
+    let store = Arc::new(FileStore::open(dir.path()));
+    println!("== A file store in {}", dir.path().display());
+
+    compare_and_set(&store).await?;
+
+    println!("\n== The registry's conformance suite, against the file store");
+    // It panics on the first guarantee a store breaks; a panic ends the example with a
+    // non-zero status (and the temp folder is still removed while unwinding).
+    tessera_registry::testing::run_conformance(&*store).await;
+    println!(
+        "  ✓ passed: compare-and-set, exact round trip, separate users, racing saves,\n    \
+         16 racing enrolments leave 8 devices, one code sent 32 times at once is accepted once"
+    );
+
+    sign_in_flow(&store, dir.path()).await
+}
+
+/// Two requests that loaded the same version race to save: the store lets one win.
+async fn compare_and_set(store: &FileStore) -> Result<(), BoxError> {
+    println!("\n== Compare-and-set, by hand");
+    let bo = UserId::new("bo@example.com");
+    let fresh = store.load(&bo).await?;
+    check(
+        fresh.version == 0 && fresh.devices.is_empty(),
+        "a user never saved loads at version 0 with no devices",
+    )?;
+    let v1 = store.save(&bo, 0, &[]).await?;
+    check(
+        v1 == 1,
+        "the first save (expecting version 0) creates version 1",
+    )?;
+
+    // Two requests (two servers, say) load the same aggregate, change it, and save.
+    let seen_by_a = store.load(&bo).await?;
+    let seen_by_b = store.load(&bo).await?;
+    println!(
+        "  requests A and B load bo's devices: A sees version {}, B sees version {}",
+        seen_by_a.version, seen_by_b.version
+    );
+    let a = store.save(&bo, seen_by_a.version, &[]).await;
+    let b = store.save(&bo, seen_by_b.version, &[]).await;
+    println!("  A saves: {}", outcome(&a));
+    println!("  B saves: {}", outcome(&b));
+    check(
+        matches!(a, Ok(2)) && matches!(b, Err(StoreError::Conflict)),
+        "the first save wins, the second is a Conflict (the registry reloads and retries it)",
+    )?;
+    check(
+        store.load(&bo).await?.version == 2,
+        "the document on disk is the winner's, version 2",
+    )?;
+    check(
+        matches!(store.save(&bo, 0, &[]).await, Err(StoreError::Conflict)),
+        "expecting version 0 for an existing user is a Conflict too (no silent overwrite)",
+    )
+}
+
+fn outcome(result: &Result<u64, StoreError>) -> String {
+    match result {
+        Ok(v) => format!("stored, now version {v}"),
+        Err(e) => format!("refused, {e}"),
+    }
+}
+
+/// The registry and the MFA service on the file store.
+async fn sign_in_flow(store: &Arc<FileStore>, dir: &Path) -> Result<(), BoxError> {
+    println!("\n== Enrol, activate, verify, replay: on the file store");
+    let clock = ManualClock::new(UnixTime::from_secs(1_700_000_000));
+    let registry = DeviceRegistry::new(Arc::clone(store), clock.clone(), RegistryConfig::DEFAULT);
+    let ana = UserId::new("ana");
+
+    let enrolment = registry
+        .begin_enrolment(&ana, "Phone", "ana@example.com")
+        .await?;
+    println!(
+        "  enrolment of device {} begun (its otpauth:// URI goes to the app; not printed: it holds the secret)",
+        enrolment.device_id()
+    );
+    // A simulated authenticator app, with the enrolment's secret.
+    let app = Totp::new(enrolment.secret(), TotpParams::DEFAULT);
+    let step = app.time_step(clock.now())?;
+    let previous = app.generate_at_step(TimeStep::new(step.get().saturating_sub(1)));
+    let current = app.generate_at_step(step);
+    registry
+        .activate(
+            &ana,
+            enrolment.device_id(),
+            &[previous.expose(), current.expose()],
+        )
+        .await?;
+    let status = registry.mfa_status(&ana).await?;
+    check(
+        status.active_devices() == 1,
+        "activated with two consecutive codes",
+    )?;
+
+    let path = store.path("devices", ana.as_str());
+    let raw = fs::read_to_string(&path)?;
+    check(
+        raw.contains(enrolment.secret().to_base32().as_str()),
+        "the device document holds the secret in base32 (so: encrypt it at rest, never log it)",
+    )?;
+    let mut shown: Value = serde_json::from_str(&raw)?;
+    redact(&mut shown);
+    println!(
+        "  {} (secret redacted here):",
+        path.strip_prefix(dir).unwrap_or(&path).display()
+    );
+    for line in serde_json::to_string_pretty(&shown)?.lines() {
+        println!("    {line}");
+    }
+
+    clock.advance(Duration::from_secs(30));
+    let code = app.generate(clock.now())?;
+    let verified = registry.verify(&ana, code.expose()).await?;
+    println!(
+        "  sign-in code verified at time step {} by device {}",
+        verified.step.get(),
+        verified.device_id
+    );
+    check(
+        verified.device_id == enrolment.device_id(),
+        "the new device matched",
+    )?;
+    let replay = registry.verify(&ana, code.expose()).await;
+    if let Err(e) = &replay {
+        println!("  the same code again: {e}");
+    }
+    check(
+        matches!(replay, Err(tessera_registry::Error::Rejected)),
+        "a replayed code is refused (its step is stored as used, by the conditional save)",
+    )?;
+
+    println!("\n== MFA settings on the same store");
+    let mfa = Mfa::new(
+        Arc::clone(store),
+        NoNotifier,
+        clock.clone(),
+        OrgPolicy::default(),
+        ServerKey::generate()?,
+    );
+    let ctx =
+        AccountContext::new(ana.clone()).with_active_devices(status.active_kinds().iter().copied());
+    let settings = mfa
+        .enable(&ctx, None, Actor::AccountHolder)
+        .await?
+        .into_value();
+    println!(
+        "  MFA enabled, preferred method: {}",
+        settings
+            .preferred()
+            .map_or("none".to_owned(), |m| m.to_string())
+    );
+    check(
+        settings.preferred() == Some(MfaMethod::AuthenticatorApp),
+        "the authenticator app is the preferred method",
+    )?;
+    // A second store over the same folder, as after a restart, reads what was saved.
+    let reopened = FileStore::open(dir).load_account(&ana).await?;
+    check(
+        reopened.version == Version::new(1) && reopened.value.settings().enabled(),
+        "after a restart the account document (version 1) still says MFA is on",
+    )?;
+    let files = fs::read_dir(dir)?.count();
+    println!("  {files} documents in the folder (the conformance suite's users included)");
+    Ok(())
+}
+
+/// Replaces every `"secret"` value in a document, for display.
+fn redact(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if key == "secret" {
+                    *v = Value::from("<redacted>");
+                } else {
+                    redact(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+/// A fresh folder under the system's temp directory, removed when dropped: at the end,
+/// after a failed check, and while unwinding from a panic.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(prefix: &str) -> io::Result<Self> {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let path = std::env::temp_dir().join(format!("{prefix}-{}-{nanos}", std::process::id()));
+        // `create_dir`, not `create_dir_all`: it fails when the path exists, so the
+        // example never adopts, and later deletes, a folder it did not make.
+        fs::create_dir(&path)?;
+        Ok(Self(path))
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        // Nothing useful to do if removal fails at exit; the folder is in the temp dir.
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
