@@ -1,5 +1,6 @@
 //! QR codes read back by an independent decoder: `zbarimg` (Debian package zbar-tools)
-//! decodes the PNG and must return the exact URI.
+//! decodes the PNG, and the terminal and SVG drawings turned back into pixels, and must
+//! return the exact URI each time.
 //!
 //! Peer rule: without `zbarimg`, the test fails when `CI` is set and is skipped otherwise.
 #![cfg(feature = "qr")]
@@ -10,9 +11,10 @@ use std::process::Command;
 
 use tessera_otp::{Algorithm, HotpParams, KeyUri, OtpKind, QrCode, Secret};
 
-fn zbarimg(png: &[u8], name: &str) -> Option<String> {
-    let path = std::env::temp_dir().join(format!("tessera-qr-{}-{name}.png", std::process::id()));
-    std::fs::write(&path, png).unwrap();
+/// Decodes an image file's bytes (`name` carries the extension zbarimg goes by).
+fn zbarimg(image: &[u8], name: &str) -> Option<String> {
+    let path = std::env::temp_dir().join(format!("tessera-qr-{}-{name}", std::process::id()));
+    std::fs::write(&path, image).unwrap();
     let result = Command::new("zbarimg")
         .args(["--raw", "-q"])
         .arg(&path)
@@ -63,4 +65,65 @@ fn zbarimg_reads_back_the_exact_uri() {
         };
         assert_eq!(&decoded, uri);
     }
+}
+
+/// A binary PGM of a grid of modules (`true` = light), 8 pixels per module.
+fn pgm(rows: &[Vec<bool>]) -> Vec<u8> {
+    const SCALE: usize = 8;
+    let (h, w) = (rows.len(), rows[0].len());
+    let mut out = format!("P5\n{} {}\n255\n", w * SCALE, h * SCALE).into_bytes();
+    for row in rows {
+        let line: Vec<u8> = row
+            .iter()
+            .flat_map(|&light| [if light { 255 } else { 0 }; SCALE])
+            .collect();
+        for _ in 0..SCALE {
+            out.extend_from_slice(&line);
+        }
+    }
+    out
+}
+
+const URI: &str = "otpauth://totp/ACME%20Co:john.doe%40email.com?secret=HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ&issuer=ACME%20Co&algorithm=SHA256&digits=8&period=60";
+
+#[test]
+fn zbarimg_reads_the_terminal_drawing() {
+    // Each character is two modules: light on top (█ ▀) and light below (█ ▄).
+    let text = QrCode::new(URI).unwrap().to_terminal();
+    let mut rows = Vec::new();
+    for line in text.lines() {
+        rows.push(line.chars().map(|c| matches!(c, '█' | '▀')).collect());
+        rows.push(line.chars().map(|c| matches!(c, '█' | '▄')).collect());
+    }
+    let Some(decoded) = zbarimg(&pgm(&rows), "terminal.pgm") else {
+        return;
+    };
+    assert_eq!(decoded, URI);
+}
+
+#[test]
+fn zbarimg_reads_the_svg_drawing() {
+    // The SVG is a white square with one unit-square subpath "M{x},{y}h1v1h-1z" per dark
+    // module; rasterise it by reading those back.
+    let qr = QrCode::new(URI).unwrap();
+    let svg = qr.to_svg();
+    let full = qr.width() + 2 * QrCode::QUIET_ZONE;
+    assert!(svg.contains(&format!("viewBox=\"0 0 {full} {full}\"")));
+    let path = svg
+        .split(" d=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let mut rows = vec![vec![true; full]; full];
+    for square in path.split('M').filter(|s| !s.is_empty()) {
+        let coords = square.strip_suffix("h1v1h-1z").unwrap();
+        let (x, y) = coords.split_once(',').unwrap();
+        rows[y.parse::<usize>().unwrap()][x.parse::<usize>().unwrap()] = false;
+    }
+    let Some(decoded) = zbarimg(&pgm(&rows), "svg.pgm") else {
+        return;
+    };
+    assert_eq!(decoded, URI);
 }
