@@ -9,12 +9,12 @@
 //!   and refuses every step at or before the last one used ([`VerifyOptions::last_used`]).
 //! - Resynchronisation from two consecutive codes ([`Totp::resync`], [`Hotp::resync`]).
 //! - [`Clock`]: where the time comes from, so every rule can be tested at exact instants.
-//!
-//! - [`KeyUri`]: otpauth:// Key URIs as Google Authenticator defined them, parsed as
-//!   leniently as the best apps read them (weak secrets reported, never silently
-//!   accepted as issued) and written in one strict canonical form;
-//!   [`parse_migration_uri`] reads Google Authenticator's `otpauth-migration://` export;
-//!   with the `qr` feature, [`QrCode`] draws a URI as SVG, PNG or terminal text.
+//! - [`KeyUri`]: otpauth:// Key URIs, how a secret reaches an authenticator app.
+//!   [`KeyUri::parse`] is as lenient as the best apps (and reports weak secrets);
+//!   [`KeyUri::totp`] and [`KeyUri::hotp`] are strict, and [`KeyUri::to_uri`] writes one
+//!   canonical form that every app reads the same. [`parse_migration_uri`] imports
+//!   Google Authenticator's `otpauth-migration://` export; with the `qr` feature,
+//!   `QrCode` draws a URI as SVG, PNG or Unicode text for a terminal.
 //!
 //! This crate keeps no state: verification hands back the matched [`TimeStep`] (and
 //! resync a [`Drift`]), and **the caller must persist it**, or a code can be replayed.
