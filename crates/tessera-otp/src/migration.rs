@@ -117,7 +117,7 @@ impl MigrationPayload {
                 Field::Varint(3, v) => payload.batch_size = int32(v)?,
                 Field::Varint(4, v) => payload.batch_index = int32(v)?,
                 Field::Varint(5, v) => payload.batch_id = int32(v)?,
-                Field::Bytes(2..=5, _) | Field::Varint(1, _) => {
+                Field::Bytes(2..=5, _) | Field::Varint(1, _) | Field::Fixed(1..=5) => {
                     return Err(Error::InvalidMigration("a field has the wrong wire type"));
                 }
                 _ => {} // Unknown fields are skipped, as protobuf readers do.
@@ -236,7 +236,7 @@ fn decode_account(message: &[u8]) -> Result<KeyUri, Error> {
             Field::Varint(5, v) => once(&mut raw.digits, v)?,
             Field::Varint(6, v) => once(&mut raw.kind, v)?,
             Field::Varint(7, v) => once(&mut raw.counter, v)?,
-            Field::Bytes(4..=7, _) | Field::Varint(1..=3, _) => {
+            Field::Bytes(4..=7, _) | Field::Varint(1..=3, _) | Field::Fixed(1..=7) => {
                 return Err(Error::InvalidMigration("a field has the wrong wire type"));
             }
             _ => {}

@@ -287,6 +287,28 @@ fn refuses_malformed_payloads_clearly() {
 }
 
 #[test]
+fn known_fields_with_fixed_width_wire_types_are_refused() {
+    let wrong = Error::InvalidMigration("a field has the wrong wire type");
+    // Payload field 2 (version) as fixed32.
+    assert_eq!(
+        parse_migration_uri(&uri_of(&Pb(vec![0x15, 1, 2, 3, 4]))),
+        Err(wrong.clone())
+    );
+    // Account field 7 (counter) as fixed64.
+    let mut acct = account("a", "", 1, 1, 1).0;
+    acct.extend_from_slice(&[0x39, 0, 0, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(
+        parse_migration_uri(&uri_of(&Pb::default().bytes(1, &acct))),
+        Err(wrong)
+    );
+    // Unknown fields of any wire type are skipped, as protobuf readers do.
+    let mut acct = account("a", "", 1, 1, 2).0;
+    acct.extend_from_slice(&[0x45, 0, 0, 0, 0, 0x48, 1]); // field 8 fixed32, field 9 varint
+    let payload = Pb::default().bytes(1, &acct).bytes(6, b"x").varint(7, 1);
+    assert_eq!(parse_migration_uri(&uri_of(&payload)).unwrap().len(), 1);
+}
+
+#[test]
 fn errors_never_show_the_secret() {
     let payload = Pb::default().bytes(1, &account("a", "", 4, 1, 2).0);
     let err = parse_migration_uri(&uri_of(&payload))
