@@ -1,0 +1,343 @@
+//! The flows type: the stores, delivery, notifier, sessions and clock, put together.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use tessera_mfa::{
+    AccountContext, CodeDelivery, InMemoryStore, Mfa, MfaStore, NotifyError, OrgPolicy,
+    SecurityNotifier, ServerKey, Versioned,
+};
+use tessera_otp::{Clock, UnixTime};
+use tessera_password::{Context, Hasher, Password, PasswordPolicy};
+use tessera_registry::{DeviceRegistry, DeviceStore, InMemoryDeviceStore, RegistryConfig, UserId};
+
+use crate::{
+    Account, AccountStore, Error, InMemoryAccountStore, InMemorySessionRevoker, Inline, Offload,
+    Result, SessionRevoker,
+};
+
+/// How recent a second factor must be for the MFA-protected operations of the flows
+/// (disabling MFA, removing a device, new recovery codes) by default.
+pub const DEFAULT_STEP_UP_MAX_AGE: Duration = Duration::from_secs(10 * 60);
+/// Shortest step-up age accepted.
+pub const MIN_STEP_UP_MAX_AGE: Duration = Duration::from_secs(60);
+/// Longest step-up age accepted.
+pub const MAX_STEP_UP_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
+/// How long a second-factor challenge (sign-in or step-up) may be completed: ten
+/// minutes, the longest an emailed code lives (DESIGN.md, invariant 6).
+pub const SECOND_FACTOR_TTL: Duration = Duration::from_secs(10 * 60);
+/// How old a second factor may be when a device is remembered right after it.
+pub const REMEMBER_WITHIN: Duration = Duration::from_secs(5 * 60);
+/// How many times a password change reloads the account after a concurrent save.
+pub(crate) const SAVE_ATTEMPTS: u32 = 5;
+
+/// The account flows over every pluggable part.
+///
+/// | parameter | trait | in memory |
+/// | --- | --- | --- |
+/// | `A` | [`AccountStore`] | [`InMemoryAccountStore`] |
+/// | `D` | [`DeviceStore`] | [`InMemoryDeviceStore`] |
+/// | `M` | [`MfaStore`] | [`InMemoryStore`] |
+/// | `N` | [`SecurityNotifier`] | [`RecordingNotifier`](tessera_mfa::RecordingNotifier), [`EmailNotifier`](tessera_mfa::EmailNotifier) |
+/// | `Q` | [`CodeDelivery`] | [`InMemoryDelivery`](tessera_mfa::InMemoryDelivery), [`ConsoleDelivery`](tessera_mfa::ConsoleDelivery) |
+/// | `R` | [`SessionRevoker`] | [`InMemorySessionRevoker`] |
+/// | `C` | [`Clock`] | [`ManualClock`](tessera_otp::ManualClock), [`SystemClock`](tessera_otp::SystemClock) |
+/// | `H` | [`Offload`] | [`Inline`] |
+///
+/// Build it from parts with [`Accounts::new`], or all in memory with
+/// [`Accounts::in_memory`]. Every flow is an `async fn` whose future is `Send`; the
+/// type keeps no state besides its parts, so one value serves every request.
+#[derive(Debug)]
+pub struct Accounts<A, D, M, N, Q, R, C, H = Inline> {
+    pub(crate) accounts: A,
+    pub(crate) registry: DeviceRegistry<D, C>,
+    pub(crate) mfa: Mfa<M, N, C>,
+    pub(crate) delivery: Q,
+    pub(crate) sessions: R,
+    pub(crate) offload: H,
+    pub(crate) policy: PasswordPolicy,
+    pub(crate) hasher: Hasher,
+    pub(crate) step_up_max_age: Duration,
+    /// A hash to verify against when the username is unknown, so that both cases cost
+    /// the same; made on first use with the configured parameters.
+    pub(crate) dummy_hash: OnceLock<String>,
+}
+
+/// [`Accounts`] on the in-memory stores and session revoker.
+pub type InMemoryAccounts<N, Q, C> = Accounts<
+    InMemoryAccountStore,
+    InMemoryDeviceStore,
+    InMemoryStore,
+    N,
+    Q,
+    InMemorySessionRevoker,
+    C,
+>;
+
+impl<N, Q, C> InMemoryAccounts<N, Q, C>
+where
+    N: SecurityNotifier,
+    Q: CodeDelivery,
+    C: Clock + Clone,
+{
+    /// Everything in memory, with the default organisation policy, registry
+    /// configuration (issuer "Tessera"), password policy and hashing, and a fresh random
+    /// server key: for tests, examples and single-process applications.
+    ///
+    /// # Errors
+    /// [`Error::Mfa`] when the operating system's generator fails.
+    pub fn in_memory(clock: C, notifier: N, delivery: Q) -> Result<Self> {
+        let config = RegistryConfig::builder()
+            .issuer("Tessera")
+            .build()
+            .map_err(Error::Registry)?;
+        Self::in_memory_with(clock, notifier, delivery, OrgPolicy::default(), config)
+    }
+
+    /// As [`in_memory`](Self::in_memory), under `policy` and `config`.
+    ///
+    /// # Errors
+    /// [`Error::Mfa`] when the operating system's generator fails.
+    pub fn in_memory_with(
+        clock: C,
+        notifier: N,
+        delivery: Q,
+        policy: OrgPolicy,
+        config: RegistryConfig,
+    ) -> Result<Self> {
+        let registry = DeviceRegistry::new(InMemoryDeviceStore::new(), clock.clone(), config);
+        let mfa = Mfa::new(
+            InMemoryStore::new(),
+            notifier,
+            clock,
+            policy,
+            ServerKey::generate()?,
+        );
+        Ok(Self::new(
+            InMemoryAccountStore::new(),
+            registry,
+            mfa,
+            delivery,
+            InMemorySessionRevoker::new(),
+        ))
+    }
+}
+
+impl<A, D, M, N, Q, R, C> Accounts<A, D, M, N, Q, R, C, Inline>
+where
+    A: AccountStore,
+    D: DeviceStore,
+    M: MfaStore,
+    N: SecurityNotifier,
+    Q: CodeDelivery,
+    R: SessionRevoker,
+    C: Clock,
+{
+    /// The flows over these parts, with the default password policy
+    /// ([`PasswordPolicy::DEFAULT`]), Argon2id at OWASP's parameters, and password work
+    /// run [`Inline`]. The registry and the MFA service should read the same clock.
+    pub fn new(
+        accounts: A,
+        registry: DeviceRegistry<D, C>,
+        mfa: Mfa<M, N, C>,
+        delivery: Q,
+        sessions: R,
+    ) -> Self {
+        Self {
+            accounts,
+            registry,
+            mfa,
+            delivery,
+            sessions,
+            offload: Inline,
+            policy: PasswordPolicy::DEFAULT,
+            hasher: Hasher::default(),
+            step_up_max_age: DEFAULT_STEP_UP_MAX_AGE,
+            dummy_hash: OnceLock::new(),
+        }
+    }
+}
+
+impl<A, D, M, N, Q, R, C, H> Accounts<A, D, M, N, Q, R, C, H>
+where
+    A: AccountStore,
+    D: DeviceStore,
+    M: MfaStore,
+    N: SecurityNotifier,
+    Q: CodeDelivery,
+    R: SessionRevoker,
+    C: Clock,
+    H: Offload,
+{
+    /// Runs password hashing through `offload` (e.g. tokio's `spawn_blocking`).
+    pub fn with_offload<H2: Offload>(self, offload: H2) -> Accounts<A, D, M, N, Q, R, C, H2> {
+        Accounts {
+            accounts: self.accounts,
+            registry: self.registry,
+            mfa: self.mfa,
+            delivery: self.delivery,
+            sessions: self.sessions,
+            offload,
+            policy: self.policy,
+            hasher: self.hasher,
+            step_up_max_age: self.step_up_max_age,
+            dummy_hash: self.dummy_hash,
+        }
+    }
+
+    /// Sets the password policy for new and changed passwords.
+    #[must_use]
+    pub fn with_password_policy(mut self, policy: PasswordPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Sets the hasher (parameters, pepper) for new hashes.
+    #[must_use]
+    pub fn with_hasher(mut self, hasher: Hasher) -> Self {
+        self.hasher = hasher;
+        self.dummy_hash = OnceLock::new();
+        self
+    }
+
+    /// Sets how recent a second factor must be for the MFA-protected operations of the
+    /// flows.
+    ///
+    /// # Errors
+    /// [`Error::Mfa`] with `InvalidConfig` outside
+    /// [`MIN_STEP_UP_MAX_AGE`]..=[`MAX_STEP_UP_MAX_AGE`].
+    pub fn with_step_up_max_age(mut self, max_age: Duration) -> Result<Self> {
+        if !(MIN_STEP_UP_MAX_AGE..=MAX_STEP_UP_MAX_AGE).contains(&max_age) {
+            return Err(Error::Mfa(tessera_mfa::Error::InvalidConfig(
+                "the step-up age must be 1 minute to 1 day",
+            )));
+        }
+        self.step_up_max_age = max_age;
+        Ok(self)
+    }
+
+    /// The account store.
+    pub fn account_store(&self) -> &A {
+        &self.accounts
+    }
+
+    /// The device registry.
+    pub fn registry(&self) -> &DeviceRegistry<D, C> {
+        &self.registry
+    }
+
+    /// The MFA service (settings, policy, notifier).
+    pub fn mfa(&self) -> &Mfa<M, N, C> {
+        &self.mfa
+    }
+
+    /// The code delivery.
+    pub fn delivery(&self) -> &Q {
+        &self.delivery
+    }
+
+    /// The session revoker.
+    pub fn sessions(&self) -> &R {
+        &self.sessions
+    }
+
+    /// The password policy.
+    pub fn password_policy(&self) -> &PasswordPolicy {
+        &self.policy
+    }
+
+    /// How recent a second factor must be for the flows' MFA-protected operations.
+    pub fn step_up_max_age(&self) -> Duration {
+        self.step_up_max_age
+    }
+
+    /// The current time, from the MFA service's clock.
+    pub fn now(&self) -> UnixTime {
+        self.mfa.now()
+    }
+
+    /// The account with this id.
+    ///
+    /// # Errors
+    /// [`Error::AccountNotFound`]; [`Error::Store`].
+    pub async fn account(&self, id: &UserId) -> Result<Account> {
+        Ok(self.load(id).await?.value)
+    }
+
+    pub(crate) async fn load(&self, id: &UserId) -> Result<Versioned<Account>> {
+        self.accounts.load(id).await?.ok_or(Error::AccountNotFound)
+    }
+
+    /// The facts the MFA rules need: email, identity provider, active device kinds.
+    pub(crate) async fn context(&self, account: &Account) -> Result<AccountContext> {
+        let status = self.registry.mfa_status(&account.id).await?;
+        let mut ctx = AccountContext::new(account.id.clone())
+            .with_email(account.email.clone())
+            .with_active_devices(status.active_kinds().iter().copied());
+        if let Some(p) = &account.identity_provider {
+            ctx = ctx.managed_by(p.clone());
+        }
+        Ok(ctx)
+    }
+
+    pub(crate) fn password_context(account: &Account) -> Context {
+        Context::new()
+            .with_username(account.username.clone())
+            .with_email(account.email.as_str())
+    }
+
+    pub(crate) async fn hash_password(&self, password: &Password) -> Result<String> {
+        let hasher = self.hasher.clone();
+        let password = password.clone();
+        self.offload
+            .run(move || hasher.hash(&password))
+            .await
+            .map_err(|_| Error::Offload)?
+            .map_err(Error::Password)
+    }
+
+    /// Whether `password` matches `stored`; with no stored hash, the same work against
+    /// a dummy hash, and `false`.
+    pub(crate) async fn verify_password(
+        &self,
+        password: &Password,
+        stored: Option<&str>,
+    ) -> Result<bool> {
+        let (stored, real) = match stored {
+            Some(s) => (s.to_owned(), true),
+            None => (self.dummy_hash().await?, false),
+        };
+        let hasher = self.hasher.clone();
+        let password = password.clone();
+        let matched = self
+            .offload
+            .run(move || hasher.verify(&password, &stored))
+            .await
+            .map_err(|_| Error::Offload)?;
+        Ok(real && matched?)
+    }
+
+    async fn dummy_hash(&self) -> Result<String> {
+        if let Some(h) = self.dummy_hash.get() {
+            return Ok(h.clone());
+        }
+        let hash = self
+            .hash_password(&Password::new("tessera: no such account"))
+            .await?;
+        Ok(self.dummy_hash.get_or_init(|| hash).clone())
+    }
+
+    /// Fails unless `assurance` has a second factor within the step-up age, when the
+    /// account has MFA enabled.
+    pub(crate) async fn require_step_up(&self, assurance: &crate::Assurance) -> Result<()> {
+        if self.mfa.settings(&assurance.account).await?.enabled() {
+            assurance.require_second_factor(self.step_up_max_age, self.now())?;
+        }
+        Ok(())
+    }
+}
+
+/// The first of two notification errors.
+pub(crate) fn first(a: Option<NotifyError>, b: Option<NotifyError>) -> Option<NotifyError> {
+    a.or(b)
+}

@@ -1,0 +1,149 @@
+//! What a sign-in proved: the assurance record, and the step-up check.
+
+use std::time::Duration;
+
+use tessera_mfa::MfaMethod;
+use tessera_otp::UnixTime;
+use tessera_registry::{DeviceId, UserId};
+
+use crate::{Error, Result};
+
+/// One way the person proved who they are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Factor {
+    /// The account's password.
+    Password,
+    /// A second factor, by this method.
+    SecondFactor(MfaMethod),
+    /// A remembered device let the sign-in skip the second factor. It does not count as
+    /// a second factor for [`Assurance::require_second_factor`].
+    RememberedDevice,
+}
+
+/// What an authentication proved: the account, the factors used, the second-factor
+/// method and device that matched, and when.
+///
+/// Only the flows create it (there is no public constructor); keep it in the server-side
+/// session. Before a sensitive operation, ask
+/// [`require_second_factor`](Self::require_second_factor) for a recent second factor
+/// (AWS's "MFA-protected API access"), and send the person through
+/// [`Accounts::begin_step_up`](crate::Accounts::begin_step_up) when it fails.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Assurance {
+    pub(crate) account: UserId,
+    pub(crate) factors: Vec<Factor>,
+    pub(crate) method: Option<MfaMethod>,
+    pub(crate) device: Option<DeviceId>,
+    pub(crate) authenticated_at: UnixTime,
+    pub(crate) second_factor_at: Option<UnixTime>,
+}
+
+impl Assurance {
+    pub(crate) fn password_only(account: UserId, at: UnixTime) -> Self {
+        Self {
+            account,
+            factors: vec![Factor::Password],
+            method: None,
+            device: None,
+            authenticated_at: at,
+            second_factor_at: None,
+        }
+    }
+
+    pub(crate) fn remembered(account: UserId, at: UnixTime) -> Self {
+        Self {
+            factors: vec![Factor::Password, Factor::RememberedDevice],
+            ..Self::password_only(account, at)
+        }
+    }
+
+    /// The account.
+    #[must_use]
+    pub fn account(&self) -> &UserId {
+        &self.account
+    }
+
+    /// The factors used, in the order they were checked.
+    #[must_use]
+    pub fn factors(&self) -> &[Factor] {
+        &self.factors
+    }
+
+    /// The second-factor method that succeeded, if any.
+    #[must_use]
+    pub fn method(&self) -> Option<MfaMethod> {
+        self.method
+    }
+
+    /// The registry device whose code or signature matched (authenticator apps,
+    /// hardware tokens, security keys).
+    #[must_use]
+    pub fn device(&self) -> Option<DeviceId> {
+        self.device
+    }
+
+    /// When the sign-in's first factor (the password) was checked.
+    #[must_use]
+    pub fn authenticated_at(&self) -> UnixTime {
+        self.authenticated_at
+    }
+
+    /// When the latest second factor was verified (sign-in or step-up).
+    #[must_use]
+    pub fn second_factor_at(&self) -> Option<UnixTime> {
+        self.second_factor_at
+    }
+
+    /// Whether a second factor was verified (a remembered device does not count).
+    #[must_use]
+    pub fn has_second_factor(&self) -> bool {
+        self.second_factor_at.is_some()
+    }
+
+    /// Succeeds when a second factor was verified no longer than `max_age` before `now`.
+    ///
+    /// The check before an MFA-protected operation. A second factor stamped after `now`
+    /// (a clock that moved back) counts as fresh.
+    ///
+    /// # Errors
+    /// [`Error::StepUpRequired`] when there is no second factor or it is too old.
+    pub fn require_second_factor(&self, max_age: Duration, now: UnixTime) -> Result<()> {
+        match self.second_factor_at {
+            Some(at) if now.saturating_duration_since(at) <= max_age => Ok(()),
+            _ => Err(Error::StepUpRequired),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_up_age() {
+        let t = UnixTime::from_secs(1_000);
+        let mut a = Assurance::password_only(UserId::new("u"), t);
+        let five = Duration::from_secs(300);
+        assert!(matches!(
+            a.require_second_factor(five, t),
+            Err(Error::StepUpRequired)
+        ));
+        a.second_factor_at = Some(t);
+        assert!(
+            a.require_second_factor(five, t.saturating_add(five))
+                .is_ok()
+        );
+        assert!(
+            a.require_second_factor(five, t.saturating_add(Duration::from_secs(301)))
+                .is_err()
+        );
+        assert!(
+            a.require_second_factor(five, UnixTime::from_secs(10))
+                .is_ok()
+        );
+        let r = Assurance::remembered(UserId::new("u"), t);
+        assert!(r.require_second_factor(five, t).is_err());
+        assert_eq!(r.factors(), [Factor::Password, Factor::RememberedDevice]);
+    }
+}

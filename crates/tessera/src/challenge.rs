@@ -1,0 +1,86 @@
+//! A second factor in progress, for a sign-in or a step-up.
+
+use tessera_mfa::{ChallengeTicket, MfaMethod, Purpose};
+use tessera_otp::UnixTime;
+use tessera_registry::UserId;
+
+use crate::{Assurance, Factor};
+
+/// What [`Accounts::sign_in`](crate::Accounts::sign_in) decided after the password.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum SignIn {
+    /// Signed in: MFA is off, or a remembered device skipped the second factor.
+    Complete(Assurance),
+    /// The password was right; now a second factor. Start it with
+    /// [`Accounts::start_second_factor`](crate::Accounts::start_second_factor).
+    SecondFactor(SecondFactorChallenge),
+    /// The password was right, but the organisation requires MFA and the account has
+    /// none: let the person only set up a second factor.
+    EnrolmentRequired(Assurance),
+}
+
+/// A second factor in progress: which methods are offered, which one was started, and
+/// the email/SMS challenge when a code was sent.
+///
+/// The library keeps no state of its own: **the application keeps this value** between
+/// the request that started the second factor and the one that completes it, in its
+/// server-side session (never in a client-writable cookie: it says the password was
+/// right). It expires ten minutes after it was created.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecondFactorChallenge {
+    pub(crate) account: UserId,
+    pub(crate) purpose: Purpose,
+    pub(crate) prior: Vec<Factor>,
+    pub(crate) authenticated_at: UnixTime,
+    pub(crate) primary: Option<MfaMethod>,
+    pub(crate) available: Vec<MfaMethod>,
+    pub(crate) method: Option<MfaMethod>,
+    pub(crate) ticket: Option<ChallengeTicket>,
+    pub(crate) expires_at: UnixTime,
+}
+
+impl SecondFactorChallenge {
+    /// The account being authenticated.
+    #[must_use]
+    pub fn account(&self) -> &UserId {
+        &self.account
+    }
+
+    /// Sign-in or step-up.
+    #[must_use]
+    pub fn purpose(&self) -> Purpose {
+        self.purpose
+    }
+
+    /// The method to offer first: the preferred one when available, else the strongest;
+    /// `None` when only recovery codes are left.
+    #[must_use]
+    pub fn primary(&self) -> Option<MfaMethod> {
+        self.primary
+    }
+
+    /// Every method the person may pick instead ("try another way"), strongest first.
+    #[must_use]
+    pub fn available(&self) -> &[MfaMethod] {
+        &self.available
+    }
+
+    /// The method started, if any.
+    #[must_use]
+    pub fn method(&self) -> Option<MfaMethod> {
+        self.method
+    }
+
+    /// The email/SMS challenge, when a code was sent.
+    #[must_use]
+    pub fn ticket(&self) -> Option<&ChallengeTicket> {
+        self.ticket.as_ref()
+    }
+
+    /// From this instant on the challenge can no longer be completed.
+    #[must_use]
+    pub fn expires_at(&self) -> UnixTime {
+        self.expires_at
+    }
+}

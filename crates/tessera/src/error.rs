@@ -1,0 +1,112 @@
+//! The crate's one error type.
+
+use tessera_password::Violations;
+
+use crate::{AccountStoreError, SessionError};
+
+/// Why an account flow failed.
+///
+/// Messages are lowercase, say what was wrong, and never contain a password, a code, a
+/// token or a hash.
+///
+/// Every failure to *authenticate* (a wrong password, an unknown username, a wrong,
+/// reused or expired code, a throttled or locked account, an expired sign-in) is the
+/// one opaque [`Error::VerificationFailed`]: the person cannot learn which step failed.
+/// The cause goes to the [`SecurityNotifier`](tessera_mfa::SecurityNotifier) (lockout,
+/// code reuse), never into the error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Authentication failed; deliberately opaque (see the type's documentation).
+    #[error("verification failed")]
+    VerificationFailed,
+    /// The new password breaks the policy; every broken rule is listed, in order.
+    #[error("the password does not meet the policy: {0}")]
+    PasswordRejected(Violations),
+    /// The username is not acceptable.
+    #[error("invalid username: {0}")]
+    InvalidUsername(&'static str),
+    /// Another account already has this username.
+    #[error("the username is already taken")]
+    UsernameTaken,
+    /// No account has this id.
+    #[error("no such account")]
+    AccountNotFound,
+    /// The account signs in through an identity provider; it has no password here.
+    #[error("this account signs in through its identity provider ({provider})")]
+    ManagedByIdentityProvider {
+        /// The identity provider's name.
+        provider: String,
+    },
+    /// The operation needs a second factor verified more recently (step-up).
+    #[error("this operation needs a recent second factor; verify one and try again")]
+    StepUpRequired,
+    /// The method is not offered for this second-factor challenge.
+    #[error("the method {0} is not offered for this challenge")]
+    MethodNotOffered(tessera_mfa::MfaMethod),
+    /// A second-factor challenge needs a method chosen (or a code sent) first.
+    #[error("choose a second-factor method first")]
+    NoMethodChosen,
+    /// The account was changed concurrently too often; nothing was changed.
+    #[error("the account was changed concurrently; try again")]
+    Conflict,
+    /// The account store failed.
+    #[error("account store failed")]
+    Store(#[source] AccountStoreError),
+    /// Revoking the account's sessions failed (the password change itself is stored).
+    #[error("signing out the account's sessions failed")]
+    Sessions(#[source] SessionError),
+    /// Hashing or verifying a password failed (not a wrong password: that is
+    /// [`Error::VerificationFailed`]).
+    #[error("password hashing failed")]
+    Password(#[source] tessera_password::Error),
+    /// A device registry operation failed.
+    #[error(transparent)]
+    Registry(tessera_registry::Error),
+    /// An MFA rule refused, or its store failed.
+    #[error(transparent)]
+    Mfa(tessera_mfa::Error),
+    /// The operating system's random number generator failed.
+    #[error("the operating system's random number generator failed")]
+    Randomness,
+    /// The application's [`Offload`](crate::Offload) could not run the password work.
+    #[error("the password work could not be run")]
+    Offload,
+}
+
+impl From<tessera_mfa::Error> for Error {
+    fn from(e: tessera_mfa::Error) -> Self {
+        match e {
+            tessera_mfa::Error::VerificationFailed => Self::VerificationFailed,
+            other => Self::Mfa(other),
+        }
+    }
+}
+
+impl From<tessera_registry::Error> for Error {
+    fn from(e: tessera_registry::Error) -> Self {
+        match e {
+            tessera_registry::Error::Rejected => Self::VerificationFailed,
+            other => Self::Registry(other),
+        }
+    }
+}
+
+impl From<tessera_password::Error> for Error {
+    fn from(e: tessera_password::Error) -> Self {
+        Self::Password(e)
+    }
+}
+
+impl From<AccountStoreError> for Error {
+    fn from(e: AccountStoreError) -> Self {
+        match e {
+            AccountStoreError::Conflict => Self::Conflict,
+            AccountStoreError::Duplicate => Self::UsernameTaken,
+            other => Self::Store(other),
+        }
+    }
+}
+
+/// This crate's `Result`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

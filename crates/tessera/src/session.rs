@@ -1,0 +1,103 @@
+//! "Sign out everywhere": revoking an account's sessions in the application.
+
+use std::future::Future;
+use std::sync::{Mutex, PoisonError};
+
+use tessera_otp::UnixTime;
+use tessera_registry::UserId;
+
+/// Revoking sessions failed; the message is the backend's (never a session token).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SessionError(pub String);
+
+/// Ends every session of an account: the application's side of "sign out everywhere"
+/// (a password change with that option, or an administrator's force logout).
+///
+/// Sessions belong to the application (cookies, tokens, a session table); the flows only
+/// ask for them to end. Remembered devices, which this library keeps, are revoked by the
+/// flows themselves.
+pub trait SessionRevoker: Send + Sync {
+    /// Ends every session of `account`; returns how many ended, when the backend knows.
+    fn revoke_all(
+        &self,
+        account: &UserId,
+    ) -> impl Future<Output = Result<usize, SessionError>> + Send;
+}
+
+impl<R: SessionRevoker + ?Sized> SessionRevoker for std::sync::Arc<R> {
+    fn revoke_all(
+        &self,
+        account: &UserId,
+    ) -> impl Future<Output = Result<usize, SessionError>> + Send {
+        (**self).revoke_all(account)
+    }
+}
+
+/// One revocation, as [`InMemorySessionRevoker`] recorded it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Revocation {
+    /// The account whose sessions ended.
+    pub account: UserId,
+    /// How many sessions ended.
+    pub sessions: usize,
+}
+
+/// Sessions in memory: open them with [`open`](Self::open), and every revocation is
+/// recorded, for tests, examples and single-process services.
+#[derive(Debug, Default)]
+pub struct InMemorySessionRevoker {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    open: Vec<(UserId, UnixTime)>,
+    revocations: Vec<Revocation>,
+}
+
+impl InMemorySessionRevoker {
+    /// No sessions, no revocations.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> T {
+        // Each change is a single push or retain: a poisoned lock guards consistent data.
+        let mut guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&mut guard)
+    }
+
+    /// Records a session opened for `account` at `at` (a sign-in).
+    pub fn open(&self, account: &UserId, at: UnixTime) {
+        self.with(|i| i.open.push((account.clone(), at)));
+    }
+
+    /// How many sessions `account` has open.
+    #[must_use]
+    pub fn open_sessions(&self, account: &UserId) -> usize {
+        self.with(|i| i.open.iter().filter(|(a, _)| a == account).count())
+    }
+
+    /// Every revocation so far, oldest first.
+    #[must_use]
+    pub fn revocations(&self) -> Vec<Revocation> {
+        self.with(|i| i.revocations.clone())
+    }
+}
+
+impl SessionRevoker for InMemorySessionRevoker {
+    async fn revoke_all(&self, account: &UserId) -> Result<usize, SessionError> {
+        Ok(self.with(|i| {
+            let before = i.open.len();
+            i.open.retain(|(a, _)| a != account);
+            let sessions = before - i.open.len();
+            i.revocations.push(Revocation {
+                account: account.clone(),
+                sessions,
+            });
+            sessions
+        }))
+    }
+}

@@ -1,0 +1,214 @@
+//! Where accounts live: the compare-and-set store trait and its in-memory implementation.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Mutex, PoisonError};
+
+use tessera_mfa::{Version, Versioned};
+use tessera_registry::UserId;
+
+use crate::Account;
+
+/// Why an [`AccountStore`] refused or failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AccountStoreError {
+    /// The stored version differs from the expected one: someone saved in between.
+    #[error("the stored version changed since it was loaded")]
+    Conflict,
+    /// `create` met an existing account with the same id or username.
+    #[error("an account with this id or username already exists")]
+    Duplicate,
+    /// The backend failed (connection, serialisation, timeout).
+    #[error("account store backend failed")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl AccountStoreError {
+    /// Wraps a backend's error.
+    pub fn backend(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Backend(e.into())
+    }
+}
+
+/// Storage for accounts, one versioned record each, in the style of the device and MFA
+/// stores: load, change in memory, save only if the version is unchanged.
+///
+/// # What an implementation must guarantee
+/// 1. **Unique id and username.** [`create`](Self::create) inserts a record at
+///    version 1, or fails with [`AccountStoreError::Duplicate`] (writing nothing) when
+///    an account has that id or that username. Usernames arrive in canonical form
+///    (trimmed, lowercase: see [`canonical_username`](crate::canonical_username)), so a
+///    plain unique key suffices. Check and insert are one atomic step.
+/// 2. **Atomic compare-and-set.** [`save`](Self::save) writes the account and returns
+///    the new (greater) version if and only if the stored version still equals
+///    `expected`; otherwise it writes nothing and returns
+///    [`AccountStoreError::Conflict`]. The flows never change an account's id or
+///    username in `save`.
+/// 3. **Read your writes**, durable before `Ok`, accounts kept apart: as the
+///    `DeviceStore` documentation of `tessera-registry` spells out.
+/// 4. **Hashes at rest.** The record holds the password hash and history: protect them
+///    as password hashes, and never log them.
+///
+/// In SQL: a table with `id` primary key, `username` unique, `version`, and the fields
+/// of [`AccountParts`](crate::AccountParts); `save` is
+/// `UPDATE accounts SET …, version = version + 1 WHERE id = ? AND version = ?`.
+pub trait AccountStore: Send + Sync {
+    /// The account with this id, and its version; `None` when there is none.
+    fn load(
+        &self,
+        id: &UserId,
+    ) -> impl Future<Output = Result<Option<Versioned<Account>>, AccountStoreError>> + Send;
+
+    /// The account with this (canonical) username, and its version.
+    fn find_by_username(
+        &self,
+        username: &str,
+    ) -> impl Future<Output = Result<Option<Versioned<Account>>, AccountStoreError>> + Send;
+
+    /// Inserts a new account at version 1.
+    ///
+    /// # Errors
+    /// [`AccountStoreError::Duplicate`] when the id or username exists (nothing written);
+    /// [`AccountStoreError::Backend`].
+    fn create(
+        &self,
+        account: &Account,
+    ) -> impl Future<Output = Result<Version, AccountStoreError>> + Send;
+
+    /// Stores `account` if its stored version is still `expected`; returns the new one.
+    ///
+    /// # Errors
+    /// [`AccountStoreError::Conflict`] when the version differs or the account does not
+    /// exist (nothing written); [`AccountStoreError::Backend`].
+    fn save(
+        &self,
+        account: &Account,
+        expected: Version,
+    ) -> impl Future<Output = Result<Version, AccountStoreError>> + Send;
+}
+
+impl<S: AccountStore + ?Sized> AccountStore for std::sync::Arc<S> {
+    fn load(
+        &self,
+        id: &UserId,
+    ) -> impl Future<Output = Result<Option<Versioned<Account>>, AccountStoreError>> + Send {
+        (**self).load(id)
+    }
+
+    fn find_by_username(
+        &self,
+        username: &str,
+    ) -> impl Future<Output = Result<Option<Versioned<Account>>, AccountStoreError>> + Send {
+        (**self).find_by_username(username)
+    }
+
+    fn create(
+        &self,
+        account: &Account,
+    ) -> impl Future<Output = Result<Version, AccountStoreError>> + Send {
+        (**self).create(account)
+    }
+
+    fn save(
+        &self,
+        account: &Account,
+        expected: Version,
+    ) -> impl Future<Output = Result<Version, AccountStoreError>> + Send {
+        (**self).save(account, expected)
+    }
+}
+
+/// An [`AccountStore`] in a mutex-guarded map: one process, nothing survives a restart.
+#[derive(Debug, Default)]
+pub struct InMemoryAccountStore {
+    inner: Mutex<Tables>,
+}
+
+#[derive(Debug, Default)]
+struct Tables {
+    accounts: HashMap<UserId, Versioned<Account>>,
+    usernames: HashMap<String, UserId>,
+}
+
+impl InMemoryAccountStore {
+    /// An empty store.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many accounts are stored.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.with(|t| t.accounts.len())
+    }
+
+    /// Whether no account is stored.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Tables) -> T) -> T {
+        // Each write replaces whole entries, so a poisoned lock still guards a
+        // consistent map.
+        let mut guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&mut guard)
+    }
+}
+
+impl AccountStore for InMemoryAccountStore {
+    async fn load(&self, id: &UserId) -> Result<Option<Versioned<Account>>, AccountStoreError> {
+        Ok(self.with(|t| t.accounts.get(id).cloned()))
+    }
+
+    async fn find_by_username(
+        &self,
+        username: &str,
+    ) -> Result<Option<Versioned<Account>>, AccountStoreError> {
+        Ok(self.with(|t| {
+            t.usernames
+                .get(username)
+                .and_then(|id| t.accounts.get(id))
+                .cloned()
+        }))
+    }
+
+    async fn create(&self, account: &Account) -> Result<Version, AccountStoreError> {
+        self.with(|t| {
+            if t.accounts.contains_key(&account.id) || t.usernames.contains_key(&account.username) {
+                return Err(AccountStoreError::Duplicate);
+            }
+            let version = Version::NEW.next();
+            t.usernames
+                .insert(account.username.clone(), account.id.clone());
+            t.accounts.insert(
+                account.id.clone(),
+                Versioned {
+                    version,
+                    value: account.clone(),
+                },
+            );
+            Ok(version)
+        })
+    }
+
+    async fn save(
+        &self,
+        account: &Account,
+        expected: Version,
+    ) -> Result<Version, AccountStoreError> {
+        self.with(|t| {
+            let Some(stored) = t.accounts.get_mut(&account.id) else {
+                return Err(AccountStoreError::Conflict);
+            };
+            if stored.version != expected || stored.value.username != account.username {
+                return Err(AccountStoreError::Conflict);
+            }
+            stored.version = expected.next();
+            stored.value = account.clone();
+            Ok(stored.version)
+        })
+    }
+}
