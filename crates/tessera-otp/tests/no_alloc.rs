@@ -48,24 +48,31 @@ fn verification_makes_zero_heap_allocations() {
         .testing()
         .file_name(report)
         .build();
-    let before = dhat::HeapStats::get();
+    // The counter is process-wide, and the test harness's own thread may allocate now
+    // and then (a "running for over 60 seconds" note on a loaded machine). Verification
+    // that allocated would do so on every one of its 1,100 calls per round, so the
+    // quietest of five rounds must show exactly zero.
+    let mut fewest = u64::MAX;
     let mut outcomes = 0u32;
-    for _ in 0..100 {
-        for (totp, (hit, miss)) in prepared.iter().zip(&codes) {
-            outcomes += u32::from(totp.verify(hit, now, VerifyOptions::new()).is_ok());
-            outcomes += u32::from(totp.verify(miss, now, VerifyOptions::new()).is_ok());
-            outcomes += u32::from(totp.verify(miss, now, options).is_ok());
+    for _round in 0..5 {
+        let before = dhat::HeapStats::get().total_blocks;
+        for _ in 0..100 {
+            for (totp, (hit, miss)) in prepared.iter().zip(&codes) {
+                outcomes += u32::from(totp.verify(hit, now, VerifyOptions::new()).is_ok());
+                outcomes += u32::from(totp.verify(miss, now, VerifyOptions::new()).is_ok());
+                outcomes += u32::from(totp.verify(miss, now, options).is_ok());
+            }
+            outcomes += u32::from(hotp.verify(&hotp_code, 0, 10).is_ok());
+            let typed = Code::parse(" 123 456 ", 6).unwrap();
+            outcomes += u32::from(
+                prepared[0]
+                    .verify(&typed, now, VerifyOptions::new())
+                    .is_ok(),
+            );
         }
-        outcomes += u32::from(hotp.verify(&hotp_code, 0, 10).is_ok());
-        let typed = Code::parse(" 123 456 ", 6).unwrap();
-        outcomes += u32::from(
-            prepared[0]
-                .verify(&typed, now, VerifyOptions::new())
-                .is_ok(),
-        );
+        fewest = fewest.min(dhat::HeapStats::get().total_blocks - before);
     }
-    let after = dhat::HeapStats::get();
-    dhat::assert_eq!(after.total_blocks, before.total_blocks);
-    // Every hit verified (3 × 100 TOTP + 100 HOTP); a random miss may rarely match.
-    assert!(outcomes >= 400);
+    assert_eq!(fewest, 0, "verification allocated on the heap");
+    // Every hit verified (5 rounds of 3 × 100 TOTP + 100 HOTP); a miss may rarely match.
+    assert!(outcomes >= 2000);
 }
