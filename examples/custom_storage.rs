@@ -163,7 +163,7 @@ fn save_if_unchanged(
     file.write_all(&bytes)?;
     file.sync_all()?; // durable before `Ok`, as the trait asks
     drop(file);
-    fs::rename(&tmp, path)?; // atomic replacement, on Unix and on Windows
+    fs::rename(&tmp, path)?; // replaces the document in one step (atomic on POSIX)
     // Make the rename itself durable. Should this fail, the new document may already be
     // visible: reporting an error is still the safe side (the caller's operation fails,
     // at worst a code counts as used).
