@@ -1,3 +1,606 @@
-//! Placeholder: the account_flow example is being written.
+//! The main example: one account's whole life through the `tessera` facade, every step
+//! checked.
+//!
+//! Run it with `cargo run -p tessera-examples --example account_flow`. It uses the
+//! in-memory stores, a manual clock that the narrative moves forward (so the run is
+//! deterministic and fast), an "outbox" that prints each email code as a console
+//! delivery would and lets the example read it back, and an "inbox" that prints each
+//! security notification the account holder would receive. It exits 0 only if every
+//! step behaved as expected.
 
-fn main() {}
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tessera::mfa::{
+    CodeMessage, DeliveryError, Destination, NotifyError, SecurityEmail, SecurityEvent,
+};
+use tessera::otp::{KeyUri, QrCode, TimeStep, Totp};
+use tessera::{
+    Accounts, Assurance, Clock, CodeDelivery, Error, Factor, InMemoryAccounts, InMemoryDelivery,
+    ManualClock, MfaMethod, Password, PasswordPolicy, RecordingNotifier, SecurityEventKind,
+    SecurityNotifier, SignIn, UnixTime,
+};
+
+type Failure = Box<dyn std::error::Error>;
+type Outcome<T = ()> = Result<T, Failure>;
+
+/// How many expectations were checked.
+static CHECKS: AtomicUsize = AtomicUsize::new(0);
+
+/// Checks one expectation: the example fails (exit code 1) with `what` unless `cond`.
+fn expect(cond: bool, what: &str) -> Outcome {
+    CHECKS.fetch_add(1, Ordering::Relaxed);
+    if cond {
+        println!("  ✓ {what}");
+        Ok(())
+    } else {
+        Err(format!("expectation failed: {what}").into())
+    }
+}
+
+fn heading(title: &str) {
+    println!("\n== {title} ==");
+}
+
+/// The email and SMS provider of this example: prints each message as a console
+/// delivery would, and keeps it so the example can "read the email".
+struct Outbox {
+    sent: InMemoryDelivery,
+    clock: ManualClock,
+}
+
+impl CodeDelivery for Outbox {
+    async fn deliver(&self, message: &CodeMessage) -> Result<(), DeliveryError> {
+        let to = match &message.destination {
+            Destination::Email(e) => format!("email to {}", e.masked()),
+            Destination::Sms(p) => format!("sms to {}", p.masked()),
+            _ => "message".to_owned(),
+        };
+        println!("  [{to}] {}", message.text(self.clock.now()));
+        self.sent.deliver(message).await
+    }
+}
+
+impl Outbox {
+    fn last_code(&self) -> Outcome<String> {
+        let code = self.sent.last_code().ok_or("no code was delivered")?;
+        Ok(code.expose().to_owned())
+    }
+}
+
+/// The account holder's mailbox for security notifications: prints each one as the
+/// email they would get (subject and first line) and records the events.
+#[derive(Default)]
+struct Inbox {
+    recorded: RecordingNotifier,
+}
+
+impl SecurityNotifier for Inbox {
+    async fn notify(&self, event: &SecurityEvent) -> Result<(), NotifyError> {
+        let email = SecurityEmail::render(event);
+        let what = email.body.lines().nth(2).unwrap_or_default();
+        println!("  [notification] {}: {what}", email.subject);
+        self.recorded.notify(event).await
+    }
+}
+
+impl Inbox {
+    /// Whether an event of this kind arrived since the last call, then forgets them.
+    fn received(&self, kind: &SecurityEventKind) -> bool {
+        let seen = self.recorded.kinds().contains(kind);
+        self.recorded.clear();
+        seen
+    }
+}
+
+/// A simulated authenticator app: it scanned the QR code, and runs its own clock
+/// `skew` behind (or ahead of) the server's.
+struct AuthenticatorApp {
+    totp: Totp,
+    skew: i64,
+}
+
+impl AuthenticatorApp {
+    fn scan(uri: &str) -> Outcome<Self> {
+        let key = KeyUri::parse(uri)?;
+        let params = key.totp_params().ok_or("not a TOTP key")?;
+        Ok(Self {
+            totp: Totp::new(key.secret(), params),
+            skew: 0,
+        })
+    }
+
+    fn step(&self, now: UnixTime) -> Outcome<u64> {
+        let at = now.as_secs().saturating_add_signed(self.skew);
+        Ok(self.totp.time_step(UnixTime::from_secs(at))?.get())
+    }
+
+    /// The code on the app's screen now.
+    fn code(&self, now: UnixTime) -> Outcome<String> {
+        let step = self.step(now)?;
+        Ok(self
+            .totp
+            .generate_at_step(TimeStep::new(step))
+            .expose()
+            .to_owned())
+    }
+
+    /// The previous code and the current one, as two-code activation asks.
+    fn two_codes(&self, now: UnixTime) -> Outcome<[String; 2]> {
+        let step = self.step(now)?;
+        let previous = step.checked_sub(1).ok_or("clock before the epoch")?;
+        Ok([
+            self.totp
+                .generate_at_step(TimeStep::new(previous))
+                .expose()
+                .to_owned(),
+            self.totp
+                .generate_at_step(TimeStep::new(step))
+                .expose()
+                .to_owned(),
+        ])
+    }
+}
+
+type Flows = InMemoryAccounts<Inbox, Outbox, ManualClock>;
+
+const START: u64 = 1_767_225_600; // 2026-01-01T00:00:00Z
+const PASSWORD: &str = "correct horse battery staple";
+const NEW_PASSWORD: &str = "violet tractor lemonade sunrise";
+
+fn main() -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("could not start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run()) {
+        Ok(()) => {
+            println!(
+                "\nAll {} checks passed: every step behaved as expected.",
+                CHECKS.load(Ordering::Relaxed)
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("\nFAILED: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Outcome {
+    let clock = ManualClock::new(UnixTime::from_secs(START));
+    let outbox = Outbox {
+        sent: InMemoryDelivery::new(),
+        clock: clock.clone(),
+    };
+    // The organisation remembers the last three passwords (NIST's defaults otherwise).
+    let policy = PasswordPolicy::builder().history(3).build()?;
+    let flows: Flows =
+        Accounts::in_memory(clock.clone(), Inbox::default(), outbox)?.with_password_policy(policy);
+    let inbox = flows.mfa().notifier();
+
+    heading("1. Create an account");
+    let weak = Password::new("analima");
+    println!("  Ana tries the password \"analima\"");
+    let violations = match flows
+        .create_account("analima", "ana.lima@example.com", &weak)
+        .await
+    {
+        Err(Error::PasswordRejected(v)) => v,
+        other => return Err(format!("expected a rejected password, got {other:?}").into()),
+    };
+    for v in &violations {
+        println!("    - {}: {}", v.code(), v.message());
+    }
+    expect(
+        violations.codes() == ["too_short", "contains_username", "contains_email"],
+        "the weak password is rejected with every violation (too short, username, email)",
+    )?;
+    let account = flows
+        .create_account("analima", "ana.lima@example.com", &Password::new(PASSWORD))
+        .await?;
+    println!(
+        "  Ana chooses a passphrase; account {} created",
+        account.id()
+    );
+    expect(
+        account
+            .password_hash()
+            .is_some_and(|h| h.starts_with("$argon2id$")),
+        "the password is stored as an Argon2id PHC hash",
+    )?;
+    let taken = flows
+        .create_account("AnaLima", "someone@example.com", &Password::new(PASSWORD))
+        .await;
+    expect(
+        matches!(taken, Err(Error::UsernameTaken)),
+        "the same username in other letter case is taken",
+    )?;
+
+    heading("2. Sign in with the password (no MFA yet)");
+    let signed_in = sign_in_complete(&flows, PASSWORD).await?;
+    expect(
+        signed_in.factors() == [Factor::Password],
+        "signed in with one factor: the password",
+    )?;
+    flows.sessions().open(account.id(), clock.now());
+    flows.sessions().open(account.id(), clock.now());
+    println!("  Ana is signed in on her laptop and her phone (2 sessions)");
+    let wrong = flows
+        .sign_in("analima", &Password::new("not my password"), None)
+        .await;
+    let unknown = flows
+        .sign_in("nobody", &Password::new(PASSWORD), None)
+        .await;
+    expect(
+        matches!(wrong, Err(Error::VerificationFailed))
+            && matches!(unknown, Err(Error::VerificationFailed)),
+        "a wrong password and an unknown username fail the same way",
+    )?;
+
+    heading("3. Change the password (confirmation, history, sign out everywhere)");
+    let current = Password::new(PASSWORD);
+    let new = Password::new(NEW_PASSWORD);
+    let typo = Password::new("violet tractor lemonade sunrse");
+    let mismatch = flows
+        .change_password(&signed_in, &current, &new, &typo, true)
+        .await;
+    expect(
+        matches!(&mismatch, Err(Error::PasswordRejected(v)) if v.codes() == ["confirmation_mismatch"]),
+        "a confirmation that differs is refused (confirmation_mismatch)",
+    )?;
+    let reuse = flows
+        .change_password(&signed_in, &current, &current, &current, true)
+        .await;
+    expect(
+        matches!(&reuse, Err(Error::PasswordRejected(v)) if v.codes() == ["reused"]),
+        "the current password cannot be chosen again (reused)",
+    )?;
+    let change = flows
+        .change_password(&signed_in, &current, &new, &new, true)
+        .await?
+        .into_value();
+    println!(
+        "  password changed; sign out everywhere ended {} sessions",
+        change.sessions_revoked
+    );
+    expect(
+        change.sessions_revoked == 2 && flows.sessions().open_sessions(account.id()) == 0,
+        "every session of the account was revoked",
+    )?;
+    expect(
+        inbox.received(&SecurityEventKind::PasswordChanged),
+        "Ana got the \"account information changed\" notification",
+    )?;
+    let old = flows.sign_in("analima", &current, None).await;
+    expect(
+        matches!(old, Err(Error::VerificationFailed)),
+        "the old password no longer signs in",
+    )?;
+    let session = sign_in_complete(&flows, NEW_PASSWORD).await?;
+
+    heading("4. Set up an authenticator app");
+    let enrolment = flows.begin_authenticator_setup(&session, "Phone").await?;
+    println!("  Scan this QR code with an authenticator app:");
+    for line in QrCode::new(enrolment.uri())?.to_terminal().lines() {
+        println!("    {line}");
+    }
+    let key = enrolment.key_uri();
+    println!(
+        "  (issuer {:?}, account {:?}; the secret is shown once, never logged)",
+        key.issuer().unwrap_or_default(),
+        key.account()
+    );
+    let phone = AuthenticatorApp::scan(enrolment.uri())?;
+    let [first, second] = phone.two_codes(clock.now())?;
+    println!("  the app shows two consecutive codes; Ana types both");
+    let added = flows
+        .confirm_authenticator(&session, enrolment.device_id(), &[&first, &second], false)
+        .await?
+        .into_value();
+    expect(
+        added.device.kind == tessera::DeviceKind::AuthenticatorApp,
+        "the authenticator app is active",
+    )?;
+    expect(
+        inbox.received(&SecurityEventKind::DeviceAdded {
+            method: MfaMethod::AuthenticatorApp,
+        }),
+        "Ana was told a device was added",
+    )?;
+
+    heading("5. Enable MFA");
+    let enabled = flows.enable_mfa(&session, None).await?.into_value();
+    expect(
+        enabled.settings.enabled()
+            && enabled.settings.preferred() == Some(MfaMethod::AuthenticatorApp),
+        "MFA is on, with the authenticator app preferred",
+    )?;
+    expect(
+        inbox.received(&SecurityEventKind::MfaEnabled {
+            preferred: MfaMethod::AuthenticatorApp,
+        }),
+        "Ana got the \"multi-factor authentication was turned on\" notification",
+    )?;
+    let recovery = enabled
+        .recovery_codes
+        .ok_or("no recovery codes were generated")?;
+    println!(
+        "  {} recovery codes to keep somewhere safe, e.g. {}",
+        recovery.codes().len(),
+        recovery
+            .codes()
+            .first()
+            .ok_or("empty set")?
+            .formatted()
+            .as_str()
+    );
+
+    heading("6. Sign in with the authenticator app (TOTP)");
+    clock.advance(Duration::from_secs(30));
+    let mut challenge = sign_in_challenge(&flows, NEW_PASSWORD).await?;
+    expect(
+        challenge.primary() == Some(MfaMethod::AuthenticatorApp),
+        "the password is right; the app's code is asked for first",
+    )?;
+    println!(
+        "  other ways offered: {:?}",
+        challenge
+            .available()
+            .iter()
+            .map(|m| m.as_str())
+            .collect::<Vec<_>>()
+    );
+    flows.start_second_factor(&mut challenge, None).await?;
+    let code = phone.code(clock.now())?;
+    let assurance = flows.complete_second_factor(&challenge, &code).await?;
+    print_assurance(&assurance);
+    expect(
+        assurance.method() == Some(MfaMethod::AuthenticatorApp)
+            && assurance.device() == Some(enrolment.device_id()),
+        "signed in with two factors; the phone's code matched",
+    )?;
+
+    heading("7. A replayed code is refused");
+    clock.advance(Duration::from_secs(5));
+    let mut challenge = sign_in_challenge(&flows, NEW_PASSWORD).await?;
+    flows.start_second_factor(&mut challenge, None).await?;
+    println!("  someone types the code that was just used, within its 30 seconds");
+    let replay = flows.complete_second_factor(&challenge, &code).await;
+    expect(
+        matches!(replay, Err(Error::VerificationFailed)),
+        "the replayed code is refused with the same opaque failure as a wrong one",
+    )?;
+    expect(
+        inbox.received(&SecurityEventKind::CodeReuseDetected {
+            method: MfaMethod::AuthenticatorApp,
+        }),
+        "Ana was warned that a code was used again",
+    )?;
+
+    heading("8. Fall back to an email code");
+    println!("  Ana picks \"email me a code\" instead");
+    let ticket = flows
+        .start_second_factor(&mut challenge, Some(MfaMethod::Email))
+        .await?
+        .ok_or("no email challenge")?;
+    println!("  code sent to {}", ticket.destination_hint);
+    let emailed = flows.delivery().last_code()?;
+    let assurance = flows.complete_second_factor(&challenge, &emailed).await?;
+    print_assurance(&assurance);
+    expect(
+        assurance.method() == Some(MfaMethod::Email),
+        "signed in with the emailed code",
+    )?;
+    let again = flows.complete_second_factor(&challenge, &emailed).await;
+    expect(
+        matches!(again, Err(Error::VerificationFailed)),
+        "the emailed code works only once",
+    )?;
+
+    heading("9. Register devices up to eight; the ninth is refused");
+    let mut apps = Vec::new();
+    for n in 2..=8 {
+        let enrolment = flows
+            .begin_authenticator_setup(&assurance, &format!("Tablet {n}"))
+            .await?;
+        let app = AuthenticatorApp::scan(enrolment.uri())?;
+        let [a, b] = app.two_codes(clock.now())?;
+        flows
+            .confirm_authenticator(&assurance, enrolment.device_id(), &[&a, &b], false)
+            .await?
+            .into_value();
+        apps.push((enrolment.device_id(), app));
+    }
+    let devices = flows.devices(&assurance).await?;
+    println!(
+        "  Ana's devices: {}",
+        devices
+            .iter()
+            .map(|d| d.name.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    expect(devices.len() == 8, "eight devices are registered")?;
+    let ninth = flows
+        .begin_authenticator_setup(&assurance, "Tablet 9")
+        .await;
+    if let Err(e) = &ninth {
+        println!("  the ninth: {e}");
+    }
+    expect(
+        matches!(
+            ninth,
+            Err(Error::Registry(tessera::registry::Error::TooManyDevices {
+                max: 8
+            }))
+        ),
+        "the ninth device is refused with a clear error",
+    )?;
+    expect(
+        flows.devices(&assurance).await?.len() == 8,
+        "nothing was lost: still eight devices",
+    )?;
+    inbox.recorded.clear();
+
+    heading("10. Resync a drifted device");
+    let (drifted_id, mut drifted) = apps.pop().ok_or("no device to drift")?;
+    // Weeks pass (ten minutes of this narrative); the tablet's clock now runs four
+    // minutes slow.
+    clock.advance(Duration::from_secs(10 * 60));
+    drifted.skew = -4 * 60;
+    let mut challenge = sign_in_challenge(&flows, NEW_PASSWORD).await?;
+    flows.start_second_factor(&mut challenge, None).await?;
+    let late = flows
+        .complete_second_factor(&challenge, &drifted.code(clock.now())?)
+        .await;
+    expect(
+        matches!(late, Err(Error::VerificationFailed)),
+        "a code from a clock four minutes slow is outside the window",
+    )?;
+    let [a, b] = drifted.two_codes(clock.now())?;
+    let drift = flows.resync_device(&assurance, drifted_id, &a, &b).await?;
+    println!(
+        "  resynchronised from two consecutive codes: drift {} steps",
+        drift.steps()
+    );
+    expect(
+        drift.steps() == -8,
+        "the drift is 8 steps (4 minutes) behind",
+    )?;
+    clock.advance(Duration::from_secs(30));
+    let after = flows
+        .complete_second_factor(&challenge, &drifted.code(clock.now())?)
+        .await?;
+    expect(
+        after.device() == Some(drifted_id),
+        "the drifted device signs in again after resync",
+    )?;
+
+    heading("11. Lose a device and recover with a recovery code");
+    println!("  Ana's phone is lost; she signs in with a recovery code");
+    clock.advance(Duration::from_secs(60));
+    let mut challenge = sign_in_challenge(&flows, NEW_PASSWORD).await?;
+    flows
+        .start_second_factor(&mut challenge, Some(MfaMethod::RecoveryCode))
+        .await?;
+    let typed = recovery.codes().first().ok_or("empty set")?.formatted();
+    let recovered = flows.complete_second_factor(&challenge, &typed).await?;
+    print_assurance(&recovered);
+    expect(
+        recovered.method() == Some(MfaMethod::RecoveryCode),
+        "signed in with a recovery code",
+    )?;
+    expect(
+        inbox.received(&SecurityEventKind::RecoveryCodeUsed { remaining: 9 }),
+        "Ana was told a recovery code was used (9 remain)",
+    )?;
+    let removed = flows
+        .remove_device(&recovered, enrolment.device_id())
+        .await?
+        .into_value();
+    println!("  removed the lost device \"{}\"", removed.name);
+    expect(
+        inbox.received(&SecurityEventKind::DeviceRemoved {
+            method: MfaMethod::AuthenticatorApp,
+        }),
+        "Ana was told the device was removed",
+    )?;
+    let replacement = flows
+        .begin_authenticator_setup(&recovered, "New phone")
+        .await?;
+    let new_phone = AuthenticatorApp::scan(replacement.uri())?;
+    let [a, b] = new_phone.two_codes(clock.now())?;
+    flows
+        .confirm_authenticator(&recovered, replacement.device_id(), &[&a, &b], false)
+        .await?
+        .into_value();
+    expect(
+        flows.devices(&recovered).await?.len() == 8,
+        "the new phone took the freed slot",
+    )?;
+    let reused = {
+        clock.advance(Duration::from_secs(30));
+        let mut challenge = sign_in_challenge(&flows, NEW_PASSWORD).await?;
+        flows
+            .start_second_factor(&mut challenge, Some(MfaMethod::RecoveryCode))
+            .await?;
+        flows.complete_second_factor(&challenge, &typed).await
+    };
+    expect(
+        matches!(reused, Err(Error::VerificationFailed)),
+        "a recovery code works only once",
+    )?;
+
+    heading("12. Disable MFA (an MFA-protected operation)");
+    clock.advance(Duration::from_secs(15 * 60));
+    let stale = flows.disable_mfa(&recovered).await;
+    expect(
+        matches!(stale, Err(Error::StepUpRequired)),
+        "fifteen minutes later the second factor is too old: step-up required",
+    )?;
+    let mut step_up = flows.begin_step_up(&recovered).await?;
+    flows.start_second_factor(&mut step_up, None).await?;
+    let fresh = flows
+        .complete_second_factor(&step_up, &new_phone.code(clock.now())?)
+        .await?;
+    expect(
+        fresh
+            .require_second_factor(flows.step_up_max_age(), clock.now())
+            .is_ok(),
+        "a step-up with the new phone gives a fresh second factor",
+    )?;
+    let settings = flows.disable_mfa(&fresh).await?.into_value();
+    expect(!settings.enabled(), "MFA is off")?;
+    expect(
+        inbox.received(&SecurityEventKind::MfaDisabled),
+        "Ana got the \"multi-factor authentication was turned off\" notification",
+    )?;
+    let last = sign_in_complete(&flows, NEW_PASSWORD).await?;
+    expect(
+        last.factors() == [Factor::Password],
+        "sign-in asks for the password only again",
+    )?;
+    Ok(())
+}
+
+/// Signs Ana in where no second factor is expected.
+async fn sign_in_complete(flows: &Flows, password: &str) -> Outcome<Assurance> {
+    match flows
+        .sign_in("analima", &Password::new(password), None)
+        .await?
+    {
+        SignIn::Complete(a) => Ok(a),
+        other => Err(format!("expected a complete sign-in, got {other:?}").into()),
+    }
+}
+
+/// Signs Ana in where a second factor is expected.
+async fn sign_in_challenge(
+    flows: &Flows,
+    password: &str,
+) -> Outcome<tessera::SecondFactorChallenge> {
+    match flows
+        .sign_in("analima", &Password::new(password), None)
+        .await?
+    {
+        SignIn::SecondFactor(c) => Ok(c),
+        other => Err(format!("expected a second factor, got {other:?}").into()),
+    }
+}
+
+fn print_assurance(a: &Assurance) {
+    println!(
+        "  assurance: factors {:?}, method {}, device {}, at {}",
+        a.factors(),
+        a.method().map_or("none", |m| m.as_str()),
+        a.device()
+            .map_or_else(|| "none".to_owned(), |d| d.to_string()),
+        a.second_factor_at().map_or(0, UnixTime::as_secs)
+    );
+}
