@@ -39,9 +39,9 @@ pub use tessera_registry as registry;
 
 pub use tessera_mfa::{
     Actor, ChallengeTicket, CodeDelivery, CodeMessage, ConsoleDelivery, DeliveryError,
-    EmailNotifier, InMemoryDelivery, InMemoryStore, MfaMethod, MfaSettings, MfaStore, Notified,
-    OrgPolicy, RecordingNotifier, RecoveryCodeSet, RememberToken, SecurityEvent, SecurityEventKind,
-    SecurityNotifier, ServerKey, Version, Versioned,
+    EmailNotifier, InMemoryDelivery, InMemoryStore, Mfa, MfaMethod, MfaSettings, MfaStore,
+    Notified, OrgPolicy, RecordingNotifier, RecoveryCodeSet, RememberToken, SecurityEvent,
+    SecurityEventKind, SecurityNotifier, ServerKey, Version, Versioned,
 };
 pub use tessera_otp::{Clock, ManualClock, SystemClock, UnixTime};
 pub use tessera_password::{HashParams, Hasher, Password, PasswordPolicy, Violation, Violations};

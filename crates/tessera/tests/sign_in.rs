@@ -1,0 +1,490 @@
+//! Sign-in end to end: the password, then each second factor, with opaque, throttled
+//! failures.
+
+// Helpers outside #[test] functions panic on purpose too: a panic is a failing test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::{App, EMAIL, PASSWORD, World};
+use tessera::mfa::{Purpose, ThrottleConfig};
+use tessera::{Error, Factor, MfaMethod, OrgPolicy, Password, SecurityEventKind as K, SignIn};
+
+/// Ana with an authenticator app and MFA on; returns the app and her recovery codes.
+async fn ana_with_mfa(w: &World) -> (App, Vec<String>) {
+    let ana = w.ana().await;
+    let enrolment = w
+        .flows
+        .begin_authenticator_setup(&ana, "Phone")
+        .await
+        .unwrap();
+    let app = App::scan(enrolment.uri(), enrolment.device_id());
+    let [a, b] = app.two_codes(w.now());
+    let added = w
+        .flows
+        .confirm_authenticator(&ana, app.id, &[&a, &b], true)
+        .await
+        .unwrap()
+        .into_value();
+    assert!(added.settings.enabled());
+    let codes = added
+        .recovery_codes
+        .unwrap()
+        .codes()
+        .iter()
+        .map(|c| c.formatted().as_str().to_owned())
+        .collect();
+    // The activation used the current step: sign-ins start at the next one.
+    w.advance(30);
+    w.events.clear();
+    (app, codes)
+}
+
+#[tokio::test]
+async fn password_only_sign_in_gives_a_one_factor_assurance() {
+    let w = World::new();
+    let ana = w.ana().await;
+    assert_eq!(ana.factors(), [Factor::Password]);
+    assert_eq!(ana.method(), None);
+    assert_eq!(ana.authenticated_at(), w.now());
+    assert!(!ana.has_second_factor());
+    // Usernames are case-insensitive and trimmed.
+    assert!(matches!(
+        w.sign_in("  ANA ", PASSWORD).await.unwrap(),
+        SignIn::Complete(_)
+    ));
+}
+
+#[tokio::test]
+async fn every_failure_is_the_same_opaque_error() {
+    let w = World::new();
+    let (app, _) = ana_with_mfa(&w).await;
+    w.flows
+        .create_federated_account("fed", "fed@example.com", "Okta")
+        .await
+        .unwrap();
+
+    let mut failures = vec![
+        w.sign_in("ana", "wrong password").await.unwrap_err(),
+        w.sign_in("nobody", PASSWORD).await.unwrap_err(),
+        w.sign_in("x", PASSWORD).await.unwrap_err(),
+        w.sign_in("fed", PASSWORD).await.unwrap_err(),
+    ];
+    let mut c = w.challenge("ana").await;
+    w.flows.start_second_factor(&mut c, None).await.unwrap();
+    let good = app.code(w.now());
+    let wrong = if good == "000000" { "111111" } else { "000000" };
+    failures.push(w.flows.complete_second_factor(&c, wrong).await.unwrap_err());
+    failures.push(
+        w.flows
+            .complete_second_factor(&c, "not a code")
+            .await
+            .unwrap_err(),
+    );
+    w.flows.complete_second_factor(&c, &good).await.unwrap();
+    failures.push(w.flows.complete_second_factor(&c, &good).await.unwrap_err());
+    for e in &failures {
+        assert!(matches!(e, Error::VerificationFailed), "{e:?}");
+        assert_eq!(e.to_string(), "verification failed");
+    }
+}
+
+#[tokio::test]
+async fn totp_sign_in_records_method_device_and_time() {
+    let w = World::new();
+    let (app, _) = ana_with_mfa(&w).await;
+    let mut c = w.challenge("ana").await;
+    assert_eq!(c.purpose(), Purpose::SignIn);
+    assert_eq!(c.primary(), Some(MfaMethod::AuthenticatorApp));
+    assert_eq!(
+        c.available(),
+        [
+            MfaMethod::AuthenticatorApp,
+            MfaMethod::RecoveryCode,
+            MfaMethod::Email
+        ]
+    );
+    let before = w.now();
+    assert!(
+        w.flows
+            .start_second_factor(&mut c, None)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    w.advance(3);
+    let a = w
+        .flows
+        .complete_second_factor(&c, &app.code(w.now()))
+        .await
+        .unwrap();
+    assert_eq!(
+        a.factors(),
+        [
+            Factor::Password,
+            Factor::SecondFactor(MfaMethod::AuthenticatorApp)
+        ]
+    );
+    assert_eq!(a.method(), Some(MfaMethod::AuthenticatorApp));
+    assert_eq!(a.device(), Some(app.id));
+    assert_eq!(a.authenticated_at(), before);
+    assert_eq!(a.second_factor_at(), Some(w.now()));
+    assert_eq!(a.account(), c.account());
+}
+
+#[tokio::test]
+async fn a_replayed_code_is_refused_and_reported() {
+    let w = World::new();
+    let (app, _) = ana_with_mfa(&w).await;
+    let code = app.code(w.now());
+    let mut c = w.challenge("ana").await;
+    w.flows.start_second_factor(&mut c, None).await.unwrap();
+    w.flows.complete_second_factor(&c, &code).await.unwrap();
+    assert!(w.events.kinds().is_empty());
+
+    w.advance(10);
+    let mut c = w.challenge("ana").await;
+    w.flows.start_second_factor(&mut c, None).await.unwrap();
+    let e = w.flows.complete_second_factor(&c, &code).await.unwrap_err();
+    assert!(matches!(e, Error::VerificationFailed));
+    assert_eq!(
+        w.events.kinds(),
+        [K::CodeReuseDetected {
+            method: MfaMethod::AuthenticatorApp
+        }]
+    );
+    // A merely wrong code is not reported as reuse.
+    w.events.clear();
+    let wrong = if code == "123456" { "654321" } else { "123456" };
+    let _ = w.flows.complete_second_factor(&c, wrong).await.unwrap_err();
+    assert!(w.events.kinds().is_empty());
+    assert_eq!(
+        w.flows
+            .mfa()
+            .throttle_state(c.account())
+            .await
+            .unwrap()
+            .failures(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn fallback_to_an_email_code() {
+    let w = World::new();
+    let _ = ana_with_mfa(&w).await;
+    let mut c = w.challenge("ana").await;
+    let ticket = w
+        .flows
+        .start_second_factor(&mut c, Some(MfaMethod::Email))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ticket.method, MfaMethod::Email);
+    assert_eq!(ticket.destination_hint, "a***@example.com");
+    assert_eq!(c.ticket(), Some(&ticket));
+    let code = w.last_code();
+    let a = w.flows.complete_second_factor(&c, &code).await.unwrap();
+    assert_eq!(a.method(), Some(MfaMethod::Email));
+    assert_eq!(a.device(), None);
+    // Used once.
+    assert!(matches!(
+        w.flows.complete_second_factor(&c, &code).await,
+        Err(Error::VerificationFailed)
+    ));
+    // A method the challenge does not offer is refused with a clear error.
+    let mut c = w.challenge("ana").await;
+    assert!(matches!(
+        w.flows
+            .start_second_factor(&mut c, Some(MfaMethod::Sms))
+            .await,
+        Err(Error::MethodNotOffered(MfaMethod::Sms))
+    ));
+    // Completing before starting.
+    assert!(matches!(
+        w.flows.complete_second_factor(&c, "123456").await,
+        Err(Error::NoMethodChosen)
+    ));
+}
+
+#[tokio::test]
+async fn sms_after_linking_and_verifying_a_phone() {
+    let w = World::new();
+    let (_, _) = ana_with_mfa(&w).await;
+    let ana = match w.challenge("ana").await {
+        mut c => {
+            w.flows
+                .start_second_factor(&mut c, Some(MfaMethod::Email))
+                .await
+                .unwrap();
+            w.flows
+                .complete_second_factor(&c, &w.last_code())
+                .await
+                .unwrap()
+        }
+    };
+    w.advance(30); // one code per 30 seconds per account
+    let ticket = w.flows.link_phone(&ana, "+1 (415) 555-2671").await.unwrap();
+    assert_eq!(ticket.purpose, Purpose::PhoneVerification);
+    assert!(matches!(
+        w.flows.verify_phone(&ana, &ticket, "000000").await,
+        Err(Error::VerificationFailed)
+    ));
+    let _ = w
+        .flows
+        .verify_phone(&ana, &ticket, &w.last_code())
+        .await
+        .unwrap();
+    assert!(w.events.kinds().contains(&K::PhoneLinked));
+    let table = w.flows.availability(&ana).await.unwrap();
+    assert!(table.is_available(MfaMethod::Sms));
+    let s = w
+        .flows
+        .set_preferred_method(&ana, MfaMethod::Sms)
+        .await
+        .unwrap()
+        .into_value();
+    assert_eq!(s.preferred(), Some(MfaMethod::Sms));
+
+    w.advance(60);
+    let mut c = w.challenge("ana").await;
+    assert_eq!(c.primary(), Some(MfaMethod::Sms));
+    let ticket = w
+        .flows
+        .start_second_factor(&mut c, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ticket.destination_hint, "+*********71");
+    let a = w
+        .flows
+        .complete_second_factor(&c, &w.last_code())
+        .await
+        .unwrap();
+    assert_eq!(a.method(), Some(MfaMethod::Sms));
+}
+
+#[tokio::test]
+async fn recovery_code_sign_in_uses_the_code_up() {
+    let w = World::new();
+    let (_, codes) = ana_with_mfa(&w).await;
+    let mut c = w.challenge("ana").await;
+    w.flows
+        .start_second_factor(&mut c, Some(MfaMethod::RecoveryCode))
+        .await
+        .unwrap();
+    let typed = codes[3].to_lowercase().replace('-', " ");
+    let a = w.flows.complete_second_factor(&c, &typed).await.unwrap();
+    assert_eq!(a.method(), Some(MfaMethod::RecoveryCode));
+    assert_eq!(w.events.kinds(), [K::RecoveryCodeUsed { remaining: 9 }]);
+    assert!(matches!(
+        w.flows.complete_second_factor(&c, &codes[3]).await,
+        Err(Error::VerificationFailed)
+    ));
+}
+
+#[tokio::test]
+async fn a_remembered_device_skips_the_second_factor_for_its_account_only() {
+    let w = World::new();
+    let (app, _) = ana_with_mfa(&w).await;
+    w.flows
+        .create_account("bob_smith", "bob@example.com", &Password::new(PASSWORD))
+        .await
+        .unwrap();
+    let bob = match w.sign_in("bob_smith", PASSWORD).await.unwrap() {
+        SignIn::Complete(a) => a,
+        other => panic!("{other:?}"),
+    };
+    let _bob_app = w.add_app(&bob, "Bob's phone", true).await;
+
+    let mut c = w.challenge("ana").await;
+    w.flows.start_second_factor(&mut c, None).await.unwrap();
+    let a = w
+        .flows
+        .complete_second_factor(&c, &app.code(w.now()))
+        .await
+        .unwrap();
+    let token = w
+        .flows
+        .remember_device(&a, "Firefox on a laptop")
+        .await
+        .unwrap();
+    assert!(!format!("{token:?}").contains(token.encode().as_str()));
+
+    let again = w
+        .flows
+        .sign_in("ana", &Password::new(PASSWORD), Some(&token))
+        .await
+        .unwrap();
+    let SignIn::Complete(r) = again else {
+        panic!("expected the remembered device to skip the second factor")
+    };
+    assert_eq!(r.factors(), [Factor::Password, Factor::RememberedDevice]);
+    assert!(!r.has_second_factor());
+    // Bob's sign-in with Ana's token still asks Bob for a second factor.
+    let bob_again = w
+        .flows
+        .sign_in("bob_smith", &Password::new(PASSWORD), Some(&token))
+        .await
+        .unwrap();
+    assert!(matches!(bob_again, SignIn::SecondFactor(_)));
+    // The token never replaces the password.
+    assert!(matches!(
+        w.flows
+            .sign_in("ana", &Password::new("wrong"), Some(&token))
+            .await,
+        Err(Error::VerificationFailed)
+    ));
+    // Remembering needs a fresh second factor.
+    w.advance(10 * 60);
+    assert!(matches!(
+        w.flows.remember_device(&a, "later").await,
+        Err(Error::StepUpRequired)
+    ));
+}
+
+#[tokio::test]
+async fn failures_throttle_and_then_lock_through_sign_in() {
+    // Two free failures, then one second between attempts, locked at the fourth.
+    let throttle = ThrottleConfig::new(
+        2,
+        4,
+        Duration::from_secs(1),
+        Duration::from_secs(1),
+        Duration::from_secs(60),
+    )
+    .unwrap();
+    let w = World::with(OrgPolicy::default(), throttle);
+    let (app, _) = ana_with_mfa(&w).await;
+
+    // A wrong password and three wrong codes: the fourth failure locks.
+    assert!(w.sign_in("ana", "wrong password").await.is_err()); // failure 1
+    let mut c = w.challenge("ana").await;
+    w.flows.start_second_factor(&mut c, None).await.unwrap();
+    let wrong = |now| {
+        let good = app.code(now);
+        if good == "000000" { "111111" } else { "000000" }
+    };
+    assert!(
+        w.flows
+            .complete_second_factor(&c, wrong(w.now()))
+            .await
+            .is_err()
+    ); // failure 2
+    // The second failure set a one-second wait: even the right code is refused now,
+    // and attempts in the wait are not counted.
+    let refused = w
+        .flows
+        .complete_second_factor(&c, &app.code(w.now()))
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, Error::VerificationFailed));
+    assert_eq!(
+        w.flows
+            .mfa()
+            .throttle_state(c.account())
+            .await
+            .unwrap()
+            .failures(),
+        2
+    );
+    w.advance(1);
+    assert!(
+        w.flows
+            .complete_second_factor(&c, wrong(w.now()))
+            .await
+            .is_err()
+    ); // failure 3
+    w.advance(1);
+    assert!(
+        w.flows
+            .complete_second_factor(&c, wrong(w.now()))
+            .await
+            .is_err()
+    ); // failure 4
+    let locked_until = w.now().saturating_add(Duration::from_secs(60));
+    assert!(w.events.kinds().contains(&K::LockedOut {
+        until: locked_until
+    }));
+
+    // Locked: the right password, and then the right code, fail the same way.
+    w.advance(30);
+    assert!(matches!(
+        w.sign_in("ana", PASSWORD).await,
+        Err(Error::VerificationFailed)
+    ));
+    assert!(matches!(
+        w.flows.complete_second_factor(&c, &app.code(w.now())).await,
+        Err(Error::VerificationFailed)
+    ));
+
+    // After the lockout, sign-in works and resets the count.
+    w.advance(31);
+    let mut c = w.challenge("ana").await;
+    w.flows.start_second_factor(&mut c, None).await.unwrap();
+    w.flows
+        .complete_second_factor(&c, &app.code(w.now()))
+        .await
+        .unwrap();
+    let state = w.flows.mfa().throttle_state(c.account()).await.unwrap();
+    assert_eq!(state.failures(), 0);
+}
+
+#[tokio::test]
+async fn a_known_password_does_not_reset_second_factor_failures() {
+    let w = World::new();
+    let (app, _) = ana_with_mfa(&w).await;
+    let good = app.code(w.now());
+    let wrong = if good == "000000" { "111111" } else { "000000" };
+    for _ in 0..3 {
+        let mut c = w.challenge("ana").await;
+        w.flows.start_second_factor(&mut c, None).await.unwrap();
+        assert!(w.flows.complete_second_factor(&c, wrong).await.is_err());
+    }
+    let c = w.challenge("ana").await;
+    let state = w.flows.mfa().throttle_state(c.account()).await.unwrap();
+    assert_eq!(
+        state.failures(),
+        3,
+        "the password alone must not reset the count"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_challenge_cannot_be_completed() {
+    let w = World::new();
+    let (app, _) = ana_with_mfa(&w).await;
+    let mut c = w.challenge("ana").await;
+    w.flows.start_second_factor(&mut c, None).await.unwrap();
+    w.advance(tessera::SECOND_FACTOR_TTL.as_secs());
+    assert!(c.expires_at() <= w.now());
+    assert!(matches!(
+        w.flows.complete_second_factor(&c, &app.code(w.now())).await,
+        Err(Error::VerificationFailed)
+    ));
+    assert!(matches!(
+        w.flows.start_second_factor(&mut c, None).await,
+        Err(Error::VerificationFailed)
+    ));
+}
+
+#[tokio::test]
+async fn organisation_requiring_mfa_sends_new_accounts_to_enrolment() {
+    let policy = OrgPolicy::builder().require_mfa(true).build().unwrap();
+    let w = World::with(policy, ThrottleConfig::DEFAULT);
+    w.flows
+        .create_account("ana", EMAIL, &Password::new(PASSWORD))
+        .await
+        .unwrap();
+    let SignIn::EnrolmentRequired(a) = w.sign_in("ana", PASSWORD).await.unwrap() else {
+        panic!("expected enrolment to be required")
+    };
+    let _app = w.add_app(&a, "Phone", true).await;
+    w.advance(30);
+    assert!(matches!(
+        w.sign_in("ana", PASSWORD).await.unwrap(),
+        SignIn::SecondFactor(_)
+    ));
+}
