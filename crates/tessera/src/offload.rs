@@ -43,6 +43,16 @@ pub trait Offload: Send + Sync {
         F: FnOnce() -> T + Send + 'static;
 }
 
+impl<O: Offload + ?Sized> Offload for std::sync::Arc<O> {
+    fn run<T, F>(&self, work: F) -> impl Future<Output = Result<T, OffloadError>> + Send
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        (**self).run(work)
+    }
+}
+
 /// Runs password work on the calling task: simple, and right wherever blocking the
 /// current thread for ~30 ms is acceptable.
 #[derive(Clone, Copy, Debug, Default)]

@@ -213,18 +213,16 @@ async fn fallback_to_an_email_code() {
 async fn sms_after_linking_and_verifying_a_phone() {
     let w = World::new();
     let (_, _) = ana_with_mfa(&w).await;
-    let ana = match w.challenge("ana").await {
-        mut c => {
-            w.flows
-                .start_second_factor(&mut c, Some(MfaMethod::Email))
-                .await
-                .unwrap();
-            w.flows
-                .complete_second_factor(&c, &w.last_code())
-                .await
-                .unwrap()
-        }
-    };
+    let mut c = w.challenge("ana").await;
+    w.flows
+        .start_second_factor(&mut c, Some(MfaMethod::Email))
+        .await
+        .unwrap();
+    let ana = w
+        .flows
+        .complete_second_factor(&c, &w.last_code())
+        .await
+        .unwrap();
     w.advance(30); // one code per 30 seconds per account
     let ticket = w.flows.link_phone(&ana, "+1 (415) 555-2671").await.unwrap();
     assert_eq!(ticket.purpose, Purpose::PhoneVerification);

@@ -1,0 +1,257 @@
+//! Creating accounts and changing passwords end to end.
+
+// Helpers outside #[test] functions panic on purpose too: a panic is a failing test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{EMAIL, PASSWORD, World};
+use tessera::mfa::ThrottleConfig;
+use tessera::{
+    AccountStore, Error, MfaMethod, OrgPolicy, Password, PasswordPolicy, SecurityEventKind as K,
+    SessionRevoker, SignIn,
+};
+
+const NEW: &str = "violet tractor lemonade sunrise";
+
+#[tokio::test]
+async fn create_account_reports_every_violation_and_stores_a_phc_hash() {
+    let w = World::new();
+    let err = w
+        .flows
+        .create_account("analima", "ana.lima@example.com", &Password::new("analima"))
+        .await
+        .unwrap_err();
+    let Error::PasswordRejected(v) = err else {
+        panic!("expected violations")
+    };
+    assert_eq!(
+        v.codes(),
+        ["too_short", "contains_username", "contains_email"]
+    );
+    assert!(w.flows.account_store().is_empty(), "nothing stored");
+
+    let account = w
+        .flows
+        .create_account(
+            "  AnaLima ",
+            "ana.lima@Example.COM",
+            &Password::new(PASSWORD),
+        )
+        .await
+        .unwrap();
+    assert_eq!(account.username(), "analima");
+    assert_eq!(account.email().as_str(), "ana.lima@example.com");
+    assert!(
+        account
+            .password_hash()
+            .unwrap()
+            .starts_with("$argon2id$v=19$")
+    );
+    assert!(!account.is_federated());
+    assert_eq!(account.created_at(), w.now());
+    let shown = format!("{account:?}");
+    assert!(
+        !shown.contains("argon2") && !shown.contains("ana.lima"),
+        "{shown}"
+    );
+    assert_eq!(w.flows.account(account.id()).await.unwrap(), account);
+
+    assert!(matches!(
+        w.flows
+            .create_account("ANALIMA", "other@example.com", &Password::new(PASSWORD))
+            .await,
+        Err(Error::UsernameTaken)
+    ));
+    assert!(matches!(
+        w.flows
+            .create_account("a b", EMAIL, &Password::new(PASSWORD))
+            .await,
+        Err(Error::InvalidUsername(_))
+    ));
+    assert!(matches!(
+        w.flows
+            .create_account("someone", "no-at-sign", &Password::new(PASSWORD))
+            .await,
+        Err(Error::Mfa(tessera::mfa::Error::InvalidEmail(_)))
+    ));
+}
+
+#[tokio::test]
+async fn the_store_is_compare_and_set() {
+    let w = World::new();
+    let ana = w.ana().await;
+    let store = w.flows.account_store();
+    let loaded = store.load(ana.account()).await.unwrap().unwrap();
+    let v2 = store.save(&loaded.value, loaded.version).await.unwrap();
+    assert!(v2 > loaded.version);
+    assert!(matches!(
+        store.save(&loaded.value, loaded.version).await,
+        Err(tessera::AccountStoreError::Conflict)
+    ));
+    assert!(matches!(
+        store.create(&loaded.value).await,
+        Err(tessera::AccountStoreError::Duplicate)
+    ));
+    let by_name = store.find_by_username("ana").await.unwrap().unwrap();
+    assert_eq!(by_name.version, v2);
+    // What a store persists rebuilds the same account.
+    let parts = loaded.value.to_parts();
+    assert_eq!(tessera::Account::from_parts(parts).unwrap(), loaded.value);
+}
+
+#[tokio::test]
+async fn change_password_with_sign_out_everywhere() {
+    let w = World::new();
+    let ana = w.ana().await;
+    let _app = w.add_app(&ana, "Phone", true).await;
+    w.advance(30);
+    // A remembered device and two sessions, which sign-out everywhere must end.
+    let mut c = w.challenge("ana").await;
+    w.flows
+        .start_second_factor(&mut c, Some(MfaMethod::Email))
+        .await
+        .unwrap();
+    let a = w
+        .flows
+        .complete_second_factor(&c, &w.last_code())
+        .await
+        .unwrap();
+    let token = w.flows.remember_device(&a, "laptop").await.unwrap();
+    w.flows.sessions().open(a.account(), w.now());
+    w.flows.sessions().open(a.account(), w.now());
+    w.events.clear();
+
+    let (cur, new) = (Password::new(PASSWORD), Password::new(NEW));
+    let change = w
+        .flows
+        .change_password(&a, &cur, &new, &new, true)
+        .await
+        .unwrap();
+    assert!(change.notify_error.is_none());
+    assert_eq!(change.value.sessions_revoked, 2);
+    assert_eq!(change.value.remembered_devices_revoked, 1);
+    assert_eq!(w.flows.sessions().open_sessions(a.account()), 0);
+    assert_eq!(w.flows.sessions().revocations().len(), 1);
+    assert_eq!(
+        w.events.kinds(),
+        [K::RememberedDevicesRevoked, K::PasswordChanged]
+    );
+    let stored = w.flows.account(a.account()).await.unwrap();
+    assert_eq!(stored.password_changed_at(), Some(w.now()));
+
+    // The old password fails, the new one works, the remembered device no longer skips.
+    assert!(matches!(
+        w.sign_in("ana", PASSWORD).await,
+        Err(Error::VerificationFailed)
+    ));
+    let again = w.flows.sign_in("ana", &new, Some(&token)).await.unwrap();
+    assert!(matches!(again, SignIn::SecondFactor(_)));
+}
+
+#[tokio::test]
+async fn change_password_without_sign_out_keeps_sessions() {
+    let w = World::new();
+    let ana = w.ana().await;
+    w.flows.sessions().open(ana.account(), w.now());
+    let (cur, new) = (Password::new(PASSWORD), Password::new(NEW));
+    let change = w
+        .flows
+        .change_password(&ana, &cur, &new, &new, false)
+        .await
+        .unwrap()
+        .into_value();
+    assert_eq!(change.sessions_revoked, 0);
+    assert_eq!(w.flows.sessions().open_sessions(ana.account()), 1);
+    assert!(w.flows.sessions().revocations().is_empty());
+    assert_eq!(w.events.kinds(), [K::PasswordChanged]);
+}
+
+#[tokio::test]
+async fn change_password_refusals() {
+    let w = World::new();
+    let ana = w.ana().await;
+    let (cur, new) = (Password::new(PASSWORD), Password::new(NEW));
+    // The current password is required, and a wrong one is the opaque failure.
+    assert!(matches!(
+        w.flows
+            .change_password(&ana, &Password::new("guess"), &new, &new, false)
+            .await,
+        Err(Error::VerificationFailed)
+    ));
+    // Policy and confirmation problems are listed together.
+    let short = Password::new("ana");
+    let err = w
+        .flows
+        .change_password(&ana, &cur, &short, &new, false)
+        .await
+        .unwrap_err();
+    let Error::PasswordRejected(v) = err else {
+        panic!("expected violations")
+    };
+    assert_eq!(v.codes(), ["too_short", "confirmation_mismatch"]);
+    assert!(w.events.kinds().is_empty(), "nothing changed, nobody told");
+    assert_eq!(
+        w.flows
+            .account(ana.account())
+            .await
+            .unwrap()
+            .password_changed_at(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn history_refuses_recent_passwords() {
+    let w = World::new();
+    let policy = PasswordPolicy::builder().history(2).build().unwrap();
+    let w = World {
+        flows: w.flows.with_password_policy(policy),
+        ..w
+    };
+    let ana = w.ana().await;
+    let (p1, p2) = (Password::new(PASSWORD), Password::new(NEW));
+    let err = w
+        .flows
+        .change_password(&ana, &p1, &p1, &p1, false)
+        .await
+        .unwrap_err();
+    assert!(matches!(&err, Error::PasswordRejected(v) if v.codes() == ["reused"]));
+    let _ = w
+        .flows
+        .change_password(&ana, &p1, &p2, &p2, false)
+        .await
+        .unwrap();
+    let err = w
+        .flows
+        .change_password(&ana, &p2, &p1, &p1, false)
+        .await
+        .unwrap_err();
+    assert!(matches!(&err, Error::PasswordRejected(v) if v.codes() == ["reused"]));
+    assert_eq!(
+        w.flows
+            .account(ana.account())
+            .await
+            .unwrap()
+            .password_history()
+            .len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn identity_provider_accounts_have_no_password_here() {
+    let w = World::with(OrgPolicy::default(), ThrottleConfig::DEFAULT);
+    let fed = w
+        .flows
+        .create_federated_account("fed_user", "fed@example.com", "Okta")
+        .await
+        .unwrap();
+    assert!(fed.is_federated());
+    assert_eq!(fed.password_hash(), None);
+    assert!(matches!(
+        w.sign_in("fed_user", "").await,
+        Err(Error::VerificationFailed)
+    ));
+    assert_eq!(w.flows.sessions().revoke_all(fed.id()).await.unwrap(), 0);
+}
