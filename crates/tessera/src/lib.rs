@@ -1,4 +1,211 @@
-//! Tessera: the account flows (sign-in with a second factor, password change, MFA setup) over the Tessera crates
+//! Tessera: authentication for Rust services, as one library: accounts with passwords,
+//! sign-in with a second factor, MFA devices and methods, under one name.
+//!
+//! This crate is the facade. It re-exports the four crates it composes, as modules
+//! ([`otp`], [`password`], [`registry`], [`mfa`]) and the most used types flat, and it
+//! adds what they leave to an application: accounts ([`AccountStore`]), sessions
+//! ([`SessionRevoker`]), and the **account flows** ([`Accounts`]) that combine them:
+//!
+//! | flow | methods |
+//! | --- | --- |
+//! | create an account | [`create_account`](Accounts::create_account), [`create_federated_account`](Accounts::create_federated_account) |
+//! | sign in | [`sign_in`](Accounts::sign_in) → [`start_second_factor`](Accounts::start_second_factor) → [`complete_second_factor`](Accounts::complete_second_factor) → [`Assurance`] |
+//! | change the password | [`change_password`](Accounts::change_password) (confirmation, history, sign out everywhere) |
+//! | authenticator app | [`begin_authenticator_setup`](Accounts::begin_authenticator_setup), [`confirm_authenticator`](Accounts::confirm_authenticator) |
+//! | phone number | [`link_phone`](Accounts::link_phone), [`verify_phone`](Accounts::verify_phone) |
+//! | MFA settings | [`enable_mfa`](Accounts::enable_mfa), [`disable_mfa`](Accounts::disable_mfa), [`set_preferred_method`](Accounts::set_preferred_method) |
+//! | lost device | recovery-code sign-in, [`remove_device`](Accounts::remove_device), [`admin_remove_device`](Accounts::admin_remove_device) |
+//! | MFA-protected operations | [`Assurance::require_second_factor`], [`begin_step_up`](Accounts::begin_step_up) |
+//!
+//! # Embedding it
+//!
+//! Everything in memory, codes printed to the console:
+//!
+//! ```
+//! use tessera::{Accounts, ConsoleDelivery, Password, RecordingNotifier, SignIn, SystemClock};
+//! # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+//!
+//! let accounts = Accounts::in_memory(SystemClock, RecordingNotifier::new(), ConsoleDelivery)?;
+//!
+//! // Sign up: the password policy reports every problem at once.
+//! let weak = Password::new("password");
+//! let refused = accounts.create_account("ana", "ana@example.com", &weak).await;
+//! assert!(matches!(refused, Err(tessera::Error::PasswordRejected(_))));
+//! let password = Password::new("correct horse battery staple");
+//! accounts.create_account("ana", "ana@example.com", &password).await?;
+//!
+//! // Sign in: one opaque error for every failure; a second factor when MFA is on.
+//! match accounts.sign_in("ana", &password, None).await? {
+//!     SignIn::Complete(assurance) => println!("signed in with {:?}", assurance.factors()),
+//!     SignIn::SecondFactor(challenge) => println!("ask for {:?}", challenge.primary()),
+//!     SignIn::EnrolmentRequired(_) => println!("set up a second factor first"),
+//!     _ => unreachable!("a sign-in step this version does not know"),
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # A second factor, step by step
+//!
+//! Set up an authenticator app (show its otpauth:// URI as a QR code), turn MFA on, and
+//! sign in with a code. The [`ManualClock`] makes every instant exact; a service passes
+//! [`SystemClock`].
+//!
+//! ```
+//! use std::time::Duration;
+//! use tessera::otp::{Clock, KeyUri, TimeStep, Totp};
+//! use tessera::{Accounts, InMemoryDelivery, ManualClock, MfaMethod, Password,
+//!     RecordingNotifier, SecurityEventKind, SignIn, UnixTime};
+//! # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+//!
+//! let clock = ManualClock::new(UnixTime::from_secs(1_767_225_600));
+//! let accounts = Accounts::in_memory(clock.clone(), RecordingNotifier::new(), InMemoryDelivery::new())?;
+//! let password = Password::new("correct horse battery staple");
+//! accounts.create_account("ana", "ana@example.com", &password).await?;
+//! let SignIn::Complete(session) = accounts.sign_in("ana", &password, None).await? else {
+//!     return Err("no MFA yet: the password is enough".into());
+//! };
+//!
+//! // Set up: the app scans the URI; activation takes two consecutive codes.
+//! let enrolment = accounts.begin_authenticator_setup(&session, "Phone").await?;
+//! let key = KeyUri::parse(enrolment.uri())?;
+//! let app = Totp::new(key.secret(), key.totp_params().ok_or("not totp")?);
+//! let step = app.time_step(clock.now())?.get();
+//! let first = app.generate_at_step(TimeStep::new(step - 1));
+//! let second = app.generate_at_step(TimeStep::new(step));
+//! let added = accounts
+//!     .confirm_authenticator(&session, enrolment.device_id(), &[first.expose(), second.expose()], true)
+//!     .await?
+//!     .into_value();
+//! assert!(added.settings.enabled());
+//! let recovery_codes = added.recovery_codes.ok_or("first time: codes to show once")?;
+//! assert_eq!(recovery_codes.codes().len(), 10);
+//! assert!(accounts.mfa().notifier().kinds().contains(
+//!     &SecurityEventKind::MfaEnabled { preferred: MfaMethod::AuthenticatorApp }));
+//!
+//! // Sign in: the password, then the app's code (the preferred method).
+//! clock.advance(Duration::from_secs(30));
+//! let SignIn::SecondFactor(mut challenge) = accounts.sign_in("ana", &password, None).await? else {
+//!     return Err("MFA is on: a second factor is asked for".into());
+//! };
+//! accounts.start_second_factor(&mut challenge, None).await?;
+//! let code = app.generate(clock.now())?;
+//! let assurance = accounts.complete_second_factor(&challenge, code.expose()).await?;
+//! assert_eq!(assurance.method(), Some(MfaMethod::AuthenticatorApp));
+//! assert_eq!(assurance.device(), Some(enrolment.device_id()));
+//!
+//! // The same code again is refused, exactly like a wrong one.
+//! let SignIn::SecondFactor(mut again) = accounts.sign_in("ana", &password, None).await? else {
+//!     return Err("a second factor again".into());
+//! };
+//! accounts.start_second_factor(&mut again, None).await?;
+//! let replay = accounts.complete_second_factor(&again, code.expose()).await;
+//! assert!(matches!(replay, Err(tessera::Error::VerificationFailed)));
+//!
+//! // Before a sensitive operation: a second factor no older than five minutes.
+//! assurance.require_second_factor(Duration::from_secs(300), clock.now())?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The person may pick another available method instead
+//! ([`SecondFactorChallenge::available`]): `start_second_factor(&mut challenge,
+//! Some(MfaMethod::Email))` sends an email code, `Some(MfaMethod::RecoveryCode)` accepts
+//! one of the recovery codes (the lost-device path).
+//!
+//! # Plugging in storage, delivery and notifications
+//!
+//! [`Accounts`] is generic over small traits, each with an in-memory implementation:
+//!
+//! | part | trait | what to implement |
+//! | --- | --- | --- |
+//! | accounts | [`AccountStore`] | load / find by username / create / save-if-version-unchanged |
+//! | MFA devices | [`DeviceStore`] | load / save-if-version-unchanged of a user's devices |
+//! | MFA state | [`MfaStore`] | the same, for settings, challenges, throttling; and per destination |
+//! | email and SMS | [`CodeDelivery`] | send one message carrying a code |
+//! | security notices | [`SecurityNotifier`] | tell the account holder what changed |
+//! | sessions | [`SessionRevoker`] | end every session of an account |
+//! | time | [`Clock`] | the current instant ([`SystemClock`]) |
+//! | password work | [`Offload`] | where Argon2 runs ([`Inline`], or `spawn_blocking`) |
+//!
+//! The stores all use one shape: a record per account with a version, and a save that
+//! writes only if the version is unchanged (SQL `UPDATE … WHERE version = ?`, Redis
+//! `WATCH`, DynamoDB conditions). That compare-and-set is what keeps a one-time code
+//! single-use and the eight-device cap exact under concurrent requests. Build the flows
+//! from your parts with [`Accounts::new`]:
+//!
+//! ```
+//! use tessera::mfa::{CodeMessage, DeliveryError, Destination};
+//! use tessera::{Accounts, CodeDelivery, DeviceRegistry, InMemoryAccountStore,
+//!     InMemoryDeviceStore, InMemorySessionRevoker, InMemoryStore, Mfa, OrgPolicy,
+//!     RecordingNotifier, RegistryConfig, ServerKey, SystemClock};
+//!
+//! /// Your provider: an HTTP call to the mail or SMS gateway goes here.
+//! struct Gateway;
+//!
+//! impl CodeDelivery for Gateway {
+//!     async fn deliver(&self, message: &CodeMessage) -> Result<(), DeliveryError> {
+//!         let _text = message.text(tessera::Clock::now(&SystemClock));
+//!         match &message.destination {
+//!             Destination::Email(_to) => Ok(()), // send the email
+//!             Destination::Sms(_to) => Ok(()),   // send the SMS
+//!             _ => Err(DeliveryError("unsupported destination".into())),
+//!         }
+//!     }
+//! }
+//!
+//! let registry = DeviceRegistry::new(
+//!     InMemoryDeviceStore::new(), // your DeviceStore
+//!     SystemClock,
+//!     RegistryConfig::builder().issuer("Example Inc").build()?,
+//! );
+//! let mfa = Mfa::new(
+//!     InMemoryStore::new(),    // your MfaStore
+//!     RecordingNotifier::new(), // your SecurityNotifier (mail, push, queue)
+//!     SystemClock,
+//!     OrgPolicy::builder().self_service_removal(false).build()?,
+//!     ServerKey::generate()?,  // in a service: from a secrets manager, shared by instances
+//! );
+//! let accounts = Accounts::new(
+//!     InMemoryAccountStore::new(), // your AccountStore
+//!     registry,
+//!     mfa,
+//!     Gateway,
+//!     InMemorySessionRevoker::new(), // your SessionRevoker
+//! );
+//! # let _ = accounts;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # What the application keeps
+//! - The stores' records, whole, with their versions; the [`ServerKey`] outside them.
+//! - Between the requests of a sign-in, the [`SecondFactorChallenge`]; after it, the
+//!   [`Assurance`]: both server-side, in the session. The library keeps no state of
+//!   its own.
+//! - The remember-device token ([`Accounts::remember_device`]) goes to the device, in a
+//!   secure, http-only cookie.
+//!
+//! # Password hashing in async services
+//! Argon2id at OWASP's parameters takes tens of milliseconds of CPU per hash by design.
+//! This crate depends on no async runtime, so the flows hand hashing to an [`Offload`]:
+//! [`Inline`] (the default) runs it on the calling task, fine for tests, tools and
+//! blocking-tolerant contexts; a service on tokio passes a three-line `spawn_blocking`
+//! implementation with [`Accounts::with_offload`] (see [`Offload`]).
+//!
+//! # Security properties
+//! - One opaque failure ([`Error::VerificationFailed`]) for every failed authentication,
+//!   after the same password work for known and unknown usernames; failures are
+//!   throttled and locked out per account (the password counts too), and a replayed
+//!   authenticator code is reported to the account holder.
+//! - Every change that matters sends a security notification after it is stored.
+//! - Disabling MFA, removing a device and new recovery codes need a second factor no
+//!   older than [`DEFAULT_STEP_UP_MAX_AGE`].
+//!
+//! # Crate features
+//! - `qr`: `Enrolment::qr` draws the enrolment URI as a QR code (SVG, PNG, terminal);
+//!   enables `tessera-otp/qr` and `tessera-registry/qr`.
 
 #![forbid(unsafe_code)]
 
