@@ -45,7 +45,8 @@ pub fn canonical_username(input: &str) -> Result<String> {
 /// Built by the flows ([`Accounts::create_account`](crate::Accounts::create_account)) or,
 /// for a store reading what it saved, by [`Account::from_parts`]. `Debug` shows neither
 /// the hash nor the history, and masks the email address.
-#[derive(Clone, PartialEq, Eq)]
+// No `PartialEq`: it would compare password hashes in variable time.
+#[derive(Clone)]
 pub struct Account {
     pub(crate) id: UserId,
     pub(crate) username: String,

@@ -140,7 +140,8 @@ where
 
         let (policy, hasher) = (self.policy.clone(), self.hasher.clone());
         let (new_pw, confirm) = (new.clone(), confirmation.clone());
-        let (context, history) = (Self::password_context(&account), account.history.clone());
+        let context = Self::password_context(&account);
+        let history = history_with_current(&account);
         self.offload
             .run(move || policy.validate_change(&new_pw, &confirm, &context, &history, &hasher))
             .await
@@ -201,5 +202,19 @@ where
             }
         }
         Err(Error::Conflict)
+    }
+}
+
+/// The history to check a new password against, with the current hash first even when
+/// the policy kept no history when it was set (so "changing" to the current password is
+/// refused as soon as the policy has a history).
+fn history_with_current(account: &Account) -> PasswordHistory {
+    let stored = account.history.hashes();
+    match account.password_hash.as_deref() {
+        Some(current) if stored.first().map(String::as_str) != Some(current) => {
+            let all = std::iter::once(current).chain(stored.iter().map(String::as_str));
+            PasswordHistory::from_hashes(all).unwrap_or_else(|_| account.history.clone())
+        }
+        _ => account.history.clone(),
     }
 }

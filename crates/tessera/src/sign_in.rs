@@ -153,19 +153,22 @@ where
         if !challenge.available.contains(&method) {
             return Err(Error::MethodNotOffered(method));
         }
-        challenge.method = Some(method);
-        challenge.ticket = None;
-        if matches!(method, MfaMethod::Email | MfaMethod::Sms) {
+        let ticket = if matches!(method, MfaMethod::Email | MfaMethod::Sms) {
             let account = self.load(&challenge.account).await?.value;
             let ctx = self.context(&account).await?;
-            let ticket = self
-                .mfa
-                .send_code(&ctx, method, challenge.purpose, &self.delivery)
-                .await?;
-            challenge.ticket = Some(ticket.clone());
-            return Ok(Some(ticket));
-        }
-        Ok(None)
+            Some(
+                self.mfa
+                    .send_code(&ctx, method, challenge.purpose, &self.delivery)
+                    .await?,
+            )
+        } else {
+            None
+        };
+        // Only a successful start changes the challenge: a refused send leaves the
+        // previous method (and its code) usable.
+        challenge.method = Some(method);
+        challenge.ticket.clone_from(&ticket);
+        Ok(ticket)
     }
 
     /// Completes the second factor with what the person typed: a code from an

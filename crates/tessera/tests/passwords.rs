@@ -55,7 +55,10 @@ async fn create_account_reports_every_violation_and_stores_a_phc_hash() {
         !shown.contains("argon2") && !shown.contains("ana.lima"),
         "{shown}"
     );
-    assert_eq!(w.flows.account(account.id()).await.unwrap(), account);
+    assert_eq!(
+        w.flows.account(account.id()).await.unwrap().id(),
+        account.id()
+    );
 
     assert!(matches!(
         w.flows
@@ -97,7 +100,12 @@ async fn the_store_is_compare_and_set() {
     assert_eq!(by_name.version, v2);
     // What a store persists rebuilds the same account.
     let parts = loaded.value.to_parts();
-    assert_eq!(tessera::Account::from_parts(parts).unwrap(), loaded.value);
+    let rebuilt = tessera::Account::from_parts(parts).unwrap();
+    assert_eq!(rebuilt.id(), loaded.value.id());
+    assert_eq!(rebuilt.password_hash(), loaded.value.password_hash());
+    let mut bad = loaded.value.to_parts();
+    bad.username = "Not Canonical".into();
+    assert!(tessera::Account::from_parts(bad).is_err());
 }
 
 #[tokio::test]
@@ -254,4 +262,30 @@ async fn identity_provider_accounts_have_no_password_here() {
         Err(Error::VerificationFailed)
     ));
     assert_eq!(w.flows.sessions().revoke_all(fed.id()).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_history_turned_on_later_still_refuses_the_current_password() {
+    let w = World::new();
+    let ana = w.ana().await;
+    assert!(
+        w.flows
+            .account(ana.account())
+            .await
+            .unwrap()
+            .password_history()
+            .is_empty()
+    );
+    let policy = PasswordPolicy::builder().history(5).build().unwrap();
+    let w = World {
+        flows: w.flows.with_password_policy(policy),
+        ..w
+    };
+    let cur = Password::new(PASSWORD);
+    let err = w
+        .flows
+        .change_password(&ana, &cur, &cur, &cur, false)
+        .await
+        .unwrap_err();
+    assert!(matches!(&err, Error::PasswordRejected(v) if v.codes() == ["reused"]));
 }
