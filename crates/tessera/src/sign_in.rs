@@ -54,7 +54,12 @@ where
             return Err(Error::VerificationFailed);
         };
         let user = account.id.clone();
-        self.mfa.second_factor_permitted(&user).await?;
+        if let Err(e) = self.mfa.second_factor_permitted(&user).await {
+            // Throttled: the same work as a real check all the same, so that a quick
+            // answer does not tell that the username exists.
+            let _ = self.verify_password(password, None).await;
+            return Err(e.into());
+        }
         if !self
             .verify_password(password, account.password_hash.as_deref())
             .await?

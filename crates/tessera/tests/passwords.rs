@@ -289,3 +289,26 @@ async fn a_history_turned_on_later_still_refuses_the_current_password() {
         .unwrap_err();
     assert!(matches!(&err, Error::PasswordRejected(v) if v.codes() == ["reused"]));
 }
+
+#[tokio::test]
+async fn sign_in_upgrades_a_hash_made_with_weaker_parameters() {
+    let w = World::new();
+    let ana = w.ana().await;
+    let before = w.flows.account(ana.account()).await.unwrap();
+    assert!(before.password_hash().unwrap().contains("m=19456,t=2,p=1"));
+    let stronger = tessera::Hasher::new(tessera::HashParams::new(19 * 1024, 3, 1).unwrap());
+    let w = World {
+        flows: w.flows.with_hasher(stronger),
+        ..w
+    };
+    assert!(matches!(
+        w.sign_in("ana", PASSWORD).await.unwrap(),
+        SignIn::Complete(_)
+    ));
+    let after = w.flows.account(ana.account()).await.unwrap();
+    assert!(after.password_hash().unwrap().contains("m=19456,t=3,p=1"));
+    assert!(matches!(
+        w.sign_in("ana", PASSWORD).await.unwrap(),
+        SignIn::Complete(_)
+    ));
+}
