@@ -23,7 +23,9 @@ pub const MAX_USERNAME_LEN: usize = 64;
 /// address is not a username: it would put the address into the authenticator label
 /// and the password context twice).
 pub fn canonical_username(input: &str) -> Result<String> {
-    let name = input.trim();
+    // Lowercase first: lowercasing can lengthen a name ('İ' becomes two code points),
+    // and the stored form is what must fit.
+    let name = input.trim().to_lowercase();
     let len = name.chars().count();
     if !(MIN_USERNAME_LEN..=MAX_USERNAME_LEN).contains(&len) {
         return Err(Error::InvalidUsername("it must have 3 to 64 characters"));
@@ -36,7 +38,7 @@ pub fn canonical_username(input: &str) -> Result<String> {
     if name.contains('@') {
         return Err(Error::InvalidUsername("it may not contain @"));
     }
-    Ok(name.to_lowercase())
+    Ok(name)
 }
 
 /// One account: its id, username, email address, password hash and history, and
@@ -246,6 +248,8 @@ mod tests {
     #[test]
     fn usernames() {
         assert_eq!(canonical_username("  Ana_B ").unwrap(), "ana_b");
+        let turkish = "\u{130}".repeat(40); // 40 code points, 80 once lowercased
+        assert!(canonical_username(&turkish).is_err());
         for bad in [
             "ab",
             "a b c",
@@ -254,6 +258,15 @@ mod tests {
             &"x".repeat(65),
         ] {
             assert!(canonical_username(bad).is_err(), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn username_parse_never_panics_and_is_idempotent(s in "\\PC{0,80}") {
+            if let Ok(name) = canonical_username(&s) {
+                proptest::prop_assert_eq!(canonical_username(&name).unwrap(), name);
+            }
         }
     }
 
