@@ -11,10 +11,15 @@ fuzz_target!(|data: &[u8]| {
         Ok(text) if text.trim_start().starts_with("otpauth-migration:") => {
             parse_migration_uri(text).unwrap_or_default()
         }
-        _ => MigrationPayload::decode(data).map(MigrationPayload::into_accounts).unwrap_or_default(),
+        _ => MigrationPayload::decode(data)
+            .map(MigrationPayload::into_accounts)
+            .unwrap_or_default(),
     };
     for account in accounts {
         let uri = account.to_uri();
-        assert!(KeyUri::parse(&uri).is_ok_and(|again| again == account), "account did not round-trip");
+        assert!(
+            KeyUri::parse(&uri).is_ok_and(|again| again == account),
+            "account did not round-trip"
+        );
     }
 });

@@ -5,9 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tessera_password::{
-    Context, HashParams, Hasher, Password, PasswordHistory, PasswordPolicy,
-};
+use tessera_password::{Context, HashParams, Hasher, Password, PasswordHistory, PasswordPolicy};
 
 fuzz_target!(|input: &str| {
     let mut parts = input.splitn(4, '\n');
