@@ -9,9 +9,9 @@ use tessera_otp::{
 
 use crate::fido::counter_acceptable;
 use crate::{
-    ActivationPolicy, AssertionVerified, Credential, Device, DeviceId, DeviceInfo, DeviceKind,
-    DeviceName, DeviceState, DeviceStatus, Error, MfaStatus, RegistryConfig, SecurityKey,
-    TotpCredential, Verified,
+    ActivationPolicy, AssertionVerified, CodeReuse, Credential, Device, DeviceId, DeviceInfo,
+    DeviceKind, DeviceName, DeviceState, DeviceStatus, Error, MfaStatus, RegistryConfig, Rejection,
+    SecurityKey, TotpCredential, Verified,
 };
 
 /// Most characters in a hardware token's serial number.
@@ -288,19 +288,35 @@ pub(crate) fn register_security_key(
     Ok(id)
 }
 
+/// Whether [`verify_code`] also looks for a replayed code on the failure path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ReuseCheck {
+    /// Verification only.
+    Skip,
+    /// Also note which active device, if any, produced the code for a used step.
+    Report,
+}
+
 /// Verifies a sign-in code against every active TOTP device and marks the step used
 /// on the device that matched.
 ///
 /// Every active TOTP device is computed, whether or not an earlier one matched, so the
 /// time taken does not tell which device (or whether a later one) matched. Pending
-/// devices never verify. Any failure is [`Error::Rejected`].
+/// devices never verify. Any failure is [`Error::Rejected`] inside the [`Rejection`].
+///
+/// With [`ReuseCheck::Report`], the same loop also checks the code against each
+/// active device without the "last used" rule, for every device whether or not one
+/// matched (no exit across devices), and a refusal says which device had produced the
+/// code for a step at or before its last used one. That is for notifications only.
 pub(crate) fn verify_code(
     devices: &mut [Device],
     input: &str,
     now: UnixTime,
     config: &RegistryConfig,
-) -> Result<Verified, Error> {
+    check: ReuseCheck,
+) -> Result<Verified, Rejection> {
     let mut matched: Option<(usize, TimeStep)> = None;
+    let mut reused: Option<CodeReuse> = None;
     for (index, device) in devices.iter().enumerate() {
         if !device.is_active() {
             continue;
@@ -308,23 +324,39 @@ pub(crate) fn verify_code(
         let Some(cred) = device.totp() else {
             continue;
         };
+        let Ok(code) = Code::parse(input, cred.params.digits()) else {
+            continue;
+        };
+        let totp = Totp::new(&cred.secret, cred.params);
         let options = VerifyOptions::new()
             .window(config.window())
-            .last_used(cred.last_used_step)
             .drift(cred.drift);
-        let step = Code::parse(input, cred.params.digits())
-            .ok()
-            .and_then(|code| {
-                Totp::new(&cred.secret, cred.params)
-                    .verify(&code, now, options)
-                    .ok()
-            });
+        let step = totp
+            .verify(&code, now, options.last_used(cred.last_used_step))
+            .ok();
         if let (Some(step), None) = (step, matched) {
             matched = Some((index, step));
         }
+        if check == ReuseCheck::Report {
+            // Comparisons inside `verify` are constant time; a step found here that the
+            // "last used" rule refuses is a replay of this device's code.
+            let any = totp.verify(&code, now, options).ok();
+            let replay = match (any, cred.last_used_step) {
+                (Some(step), Some(last)) => step <= last,
+                _ => false,
+            };
+            if replay && reused.is_none() {
+                reused = Some(CodeReuse {
+                    device_id: device.id,
+                    kind: device.kind,
+                });
+            }
+        }
     }
-    let (index, step) = matched.ok_or(Error::Rejected)?;
-    let device = devices.get_mut(index).ok_or(Error::Rejected)?;
+    let Some((index, step)) = matched else {
+        return Err(Rejection::rejected(reused));
+    };
+    let device = devices.get_mut(index).ok_or(Rejection::rejected(None))?;
     if let Credential::Totp(cred) = &mut device.credential {
         cred.last_used_step = Some(step);
     }

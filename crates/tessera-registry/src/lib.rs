@@ -8,8 +8,9 @@
 //! - Lifecycle ([`DeviceRegistry`]): begin an enrolment ([`Enrolment`]: secret and
 //!   otpauth:// URI), activate it with one or two consecutive codes
 //!   ([`ActivationPolicy`]) before it expires, verify sign-in codes against all active
-//!   devices ([`Verified`] says which matched), resync, rename, remove, list, and
-//!   [`MfaStatus`] in one call.
+//!   devices ([`Verified`] says which matched; a refusal can also say, for the
+//!   account holder's notification, that the code was a replay: [`Rejection`]),
+//!   resync, rename, remove, list, and [`MfaStatus`] in one call.
 //! - Storage ([`DeviceStore`]): the user's devices are one versioned aggregate
 //!   ([`UserDevices`]); every operation is load → pure change → save-if-unchanged,
 //!   retried a bounded number of times. That makes the device cap and the
@@ -73,6 +74,7 @@ mod kind;
 mod memory;
 mod outcome;
 mod registry;
+mod rejection;
 #[cfg(feature = "serde")]
 mod serde_impl;
 mod store;
@@ -93,4 +95,5 @@ pub use kind::{DeviceKind, UserId};
 pub use memory::InMemoryDeviceStore;
 pub use outcome::{AssertionVerified, MfaStatus, Verified};
 pub use registry::{DeviceRegistry, MAX_ACCOUNT_LABEL_LEN};
+pub use rejection::{CodeReuse, Rejection};
 pub use store::DeviceStore;

@@ -3,10 +3,11 @@
 use tessera_otp::{Clock, Drift, KeyUri, Secret, UnixTime};
 use zeroize::Zeroizing;
 
+use crate::change::ReuseCheck;
 use crate::{
     AssertionVerified, AssertionVerifier, Device, DeviceId, DeviceInfo, DeviceName, DeviceStore,
-    Enrolment, Error, HardwareToken, MfaStatus, RegistryConfig, SecurityKey, UserId, Verified,
-    change,
+    Enrolment, Error, HardwareToken, MfaStatus, RegistryConfig, Rejection, SecurityKey, UserId,
+    Verified, change,
 };
 
 /// Most characters in the account label shown by authenticator apps.
@@ -85,22 +86,33 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     }
 
     /// Load → change → conditional save, retried on conflict.
-    async fn update<T, F>(&self, user: &UserId, mut change: F) -> Result<T, Error>
+    async fn update<T, F>(&self, user: &UserId, change: F) -> Result<T, Error>
     where
         F: FnMut(&mut Vec<Device>, UnixTime) -> Result<T, Error> + Send,
         T: Send,
     {
+        self.update_or::<T, Error, F>(user, change).await
+    }
+
+    /// [`update`](Self::update) for a change whose failure carries more than an
+    /// [`Error`] (a [`Rejection`]); a failed change saves nothing.
+    async fn update_or<T, E, F>(&self, user: &UserId, mut change: F) -> Result<T, E>
+    where
+        F: FnMut(&mut Vec<Device>, UnixTime) -> Result<T, E> + Send,
+        T: Send,
+        E: From<Error> + Send,
+    {
         for _ in 0..self.config.max_attempts() {
-            let loaded = self.store.load(user).await?;
+            let loaded = self.store.load(user).await.map_err(Error::from)?;
             let mut devices = loaded.devices;
             let out = change(&mut devices, self.clock.now())?;
             match self.store.save(user, loaded.version, &devices).await {
                 Ok(_) => return Ok(out),
                 Err(crate::StoreError::Conflict) => continue,
-                Err(e) => return Err(Error::Store(e)),
+                Err(e) => return Err(Error::Store(e).into()),
             }
         }
-        Err(Error::Conflict)
+        Err(Error::Conflict.into())
     }
 
     /// Begins enrolling an authenticator app: a pending device with a fresh secret.
@@ -221,7 +233,69 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// reused, out of window, no active device); [`Error::Conflict`], [`Error::Store`].
     pub async fn verify(&self, user: &UserId, code: &str) -> Result<Verified, Error> {
         self.update(user, |devices, now| {
-            change::verify_code(devices, code, now, &self.config)
+            change::verify_code(devices, code, now, &self.config, ReuseCheck::Skip)
+                .map_err(Rejection::into_error)
+        })
+        .await
+    }
+
+    /// [`verify`](Self::verify), and on failure also whether the code was a replay:
+    /// one that an active device of the user had produced for a time step already
+    /// used ([`Rejection::reuse`]), so that the application can warn the account
+    /// holder (the code was observed, or phished) and log it.
+    ///
+    /// The answer to the person signing in must stay the one opaque failure:
+    /// [`Rejection`] displays as, and converts into, the same [`Error`] that
+    /// [`verify`](Self::verify) returns. The replay check runs in the same loop over
+    /// every active device, matched or not, with the same constant-time comparisons,
+    /// and costs a second computation of each device's codes.
+    ///
+    /// ```
+    /// use tessera_otp::{Clock, ManualClock, Totp, UnixTime};
+    /// use tessera_registry::{
+    ///     ActivationPolicy, DeviceRegistry, Error, InMemoryDeviceStore, RegistryConfig, UserId,
+    /// };
+    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     use std::task::{Context, Poll, Waker};
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     loop {
+    /// #         if let Poll::Ready(v) = f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+    /// #             return v;
+    /// #         }
+    /// #     }
+    /// # }
+    /// # block_on(async {
+    /// let clock = ManualClock::new(UnixTime::from_secs(1_700_000_000));
+    /// let config = RegistryConfig::builder().activation(ActivationPolicy::OneCode).build()?;
+    /// let registry = DeviceRegistry::new(InMemoryDeviceStore::new(), clock.clone(), config);
+    /// let ana = UserId::new("ana");
+    /// let enrolment = registry.begin_enrolment(&ana, "Phone", "ana@example.com").await?;
+    /// let app = Totp::new(enrolment.secret(), Default::default());
+    /// let code = app.generate(clock.now())?;
+    /// registry.activate(&ana, enrolment.device_id(), &[code.expose()]).await?;
+    ///
+    /// // The activation code again: refused as any wrong code is, and seen as a replay.
+    /// let refused = registry.verify_reporting_reuse(&ana, code.expose()).await.unwrap_err();
+    /// assert!(matches!(refused.error(), Error::Rejected));
+    /// assert_eq!(refused.to_string(), Error::Rejected.to_string());
+    /// assert_eq!(refused.reuse().map(|r| r.device_id), Some(enrolment.device_id()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })
+    /// # .map_err(|e| e.to_string())?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// A [`Rejection`] whose error is [`Error::Rejected`] for every kind of failure of
+    /// the code, with [`Rejection::reuse`] set for a replay; or [`Error::Conflict`],
+    /// [`Error::Store`] inside it.
+    pub async fn verify_reporting_reuse(
+        &self,
+        user: &UserId,
+        code: &str,
+    ) -> Result<Verified, Rejection> {
+        self.update_or(user, |devices, now| {
+            change::verify_code(devices, code, now, &self.config, ReuseCheck::Report)
         })
         .await
     }

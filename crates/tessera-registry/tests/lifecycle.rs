@@ -370,6 +370,7 @@ fn every_future_is_send() {
     send(registry.add_hardware_token(&user, &token, &["123456"]));
     send(registry.register_security_key(&user, "k", &key));
     send(registry.verify(&user, "123456"));
+    send(registry.verify_reporting_reuse(&user, "123456"));
     send(registry.verify_assertion(&user, &FakeVerifier, &assertion));
     send(registry.resync(&user, id, "1", "2"));
     send(registry.rename(&user, id, "x"));

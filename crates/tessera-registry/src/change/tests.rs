@@ -57,6 +57,16 @@ fn active_app(devices: &mut Vec<Device>, name: &str, now: UnixTime) -> (DeviceId
     (id, secret)
 }
 
+/// The plain verification, as `DeviceRegistry::verify` runs it.
+fn verify_code(
+    devices: &mut [Device],
+    input: &str,
+    now: UnixTime,
+    config: &RegistryConfig,
+) -> Result<Verified, Error> {
+    super::verify_code(devices, input, now, config, ReuseCheck::Skip).map_err(Rejection::into_error)
+}
+
 fn key(id: u8) -> SecurityKey {
     SecurityKey::new(&[id; 16], &[1; 65], 0, [id; 16]).unwrap()
 }
@@ -378,6 +388,113 @@ fn verify_finds_the_matching_device_among_many_and_refuses_reuse() {
             .device_id,
         apps[0].0
     );
+}
+
+fn reuse_of(devices: &mut [Device], input: &str, now: UnixTime) -> Option<CodeReuse> {
+    let c = config(ActivationPolicy::OneCode);
+    let refused = super::verify_code(devices, input, now, &c, ReuseCheck::Report).unwrap_err();
+    assert!(matches!(refused.error(), Error::Rejected), "{refused:?}");
+    assert_eq!(refused.to_string(), Error::Rejected.to_string());
+    refused.reuse()
+}
+
+#[test]
+fn a_replayed_code_is_reported_as_reuse_and_a_wrong_one_is_not() {
+    let c = config(ActivationPolicy::OneCode);
+    let now = at(T0);
+    let mut devices = Vec::new();
+    let apps: Vec<_> = (0..3)
+        .map(|i| active_app(&mut devices, &format!("App {i}"), now))
+        .collect();
+    // A hardware token (8 digits, 60 s) activated with two codes.
+    let token_secret = Secret::generate();
+    let token_params = TotpParams::builder().digits(8).period(60).build().unwrap();
+    let token = HardwareToken::new("Token", "SN-1", token_secret.clone(), token_params).unwrap();
+    let token_codes = [
+        code(&token_secret, token_params, T0 / 60 - 1),
+        code(&token_secret, token_params, T0 / 60),
+    ];
+    let two = config(ActivationPolicy::TwoConsecutiveCodes);
+    let token_id = add_hardware_token(
+        &mut devices,
+        &token,
+        &[&token_codes[0], &token_codes[1]],
+        now,
+        &two,
+    )
+    .unwrap();
+    // A pending app: its codes are neither accepted nor a replay.
+    let pending = enrol_app(
+        &mut devices,
+        DeviceName::new("Pending").unwrap(),
+        Secret::generate(),
+        now,
+        &c,
+    )
+    .unwrap();
+    let pending_code = code(
+        &secret_of(&devices, pending),
+        TotpParams::DEFAULT,
+        ACCOUNT_STEP,
+    );
+
+    // The third app signs in 30 s later; the same code again is a replay of that app.
+    let later = at(T0 + 30);
+    let (third_id, third_secret) = &apps[2];
+    let typed = code(third_secret, TotpParams::DEFAULT, ACCOUNT_STEP + 1);
+    let v = super::verify_code(&mut devices, &typed, later, &c, ReuseCheck::Report).unwrap();
+    assert_eq!(v.device_id, *third_id);
+    let before = devices.clone();
+    let reuse = reuse_of(&mut devices, &typed, later).unwrap();
+    assert_eq!(
+        (reuse.device_id, reuse.kind),
+        (*third_id, DeviceKind::AuthenticatorApp)
+    );
+    // The activation codes of the first app and of the token, still in the window.
+    assert_eq!(
+        reuse_of(
+            &mut devices,
+            &code(&apps[0].1, TotpParams::DEFAULT, ACCOUNT_STEP),
+            later
+        )
+        .map(|r| r.device_id),
+        Some(apps[0].0)
+    );
+    let reuse = reuse_of(&mut devices, &token_codes[1], later).unwrap();
+    assert_eq!(
+        (reuse.device_id, reuse.kind),
+        (token_id, DeviceKind::HardwareToken)
+    );
+    // Wrong, malformed, pending-device and out-of-window codes are not replays.
+    // A six-digit code no app produces anywhere near now (chosen, not left to chance).
+    let near: Vec<String> = apps
+        .iter()
+        .chain([&(pending, secret_of(&devices, pending))])
+        .flat_map(|(_, s)| {
+            (ACCOUNT_STEP - 3..=ACCOUNT_STEP + 4).map(|step| code(s, TotpParams::DEFAULT, step))
+        })
+        .collect();
+    let wrong = (0..1_000_000u32)
+        .map(|n| format!("{n:06}"))
+        .find(|c| !near.contains(c))
+        .unwrap();
+    for input in ["", "abc", "12345", wrong.as_str(), pending_code.as_str()] {
+        assert_eq!(reuse_of(&mut devices, input, later), None, "{input:?}");
+    }
+    let long_ago = code(third_secret, TotpParams::DEFAULT, ACCOUNT_STEP - 5);
+    assert_eq!(reuse_of(&mut devices, &long_ago, later), None);
+    assert_eq!(devices, before, "a refusal changes nothing");
+
+    // Without the check, a replay is refused with nothing more said.
+    let refused =
+        super::verify_code(&mut devices, &typed, later, &c, ReuseCheck::Skip).unwrap_err();
+    assert_eq!(refused.reuse(), None);
+    assert!(refused.is_rejected());
+
+    // The first app's next code still verifies: reuse is per device and per step.
+    let next = code(&apps[0].1, TotpParams::DEFAULT, ACCOUNT_STEP + 1);
+    let v = super::verify_code(&mut devices, &next, later, &c, ReuseCheck::Report).unwrap();
+    assert_eq!(v.device_id, apps[0].0);
 }
 
 #[test]
