@@ -3,7 +3,7 @@
 use tessera_mfa::{
     Actor, CodeDelivery, MfaMethod, MfaStore, Purpose, RememberToken, SecurityNotifier, SignInPlan,
 };
-use tessera_otp::{Clock, Code, Totp, VerifyOptions};
+use tessera_otp::Clock;
 use tessera_password::Password;
 use tessera_registry::{AssertionVerifier, DeviceStore, UserId, Verified};
 
@@ -303,16 +303,20 @@ where
     }
 
     /// A TOTP code against the account's devices, inside the account's throttle.
+    ///
+    /// A refusal is the one [`Error::VerificationFailed`] whatever the reason; when the
+    /// registry saw a replay of a device's used code, the account holder is told too.
     pub(crate) async fn verify_totp(&self, user: &UserId, typed: &str) -> Result<Verified> {
         self.mfa.second_factor_permitted(user).await?;
-        match self.registry.verify(user, typed).await {
+        match self.registry.verify_reporting_reuse(user, typed).await {
             Ok(v) => {
                 self.mfa.second_factor_succeeded(user).await?;
                 Ok(v)
             }
-            Err(tessera_registry::Error::Rejected) => {
-                if let Some(method) = self.replayed(user, typed).await {
+            Err(refused) if refused.is_rejected() => {
+                if let Some(reuse) = refused.reuse() {
                     // The person sees the same failure; the account holder is told.
+                    let method = MfaMethod::from_device_kind(reuse.kind);
                     let _ = self
                         .mfa
                         .report_code_reuse(user, method, Actor::AccountHolder)
@@ -321,36 +325,8 @@ where
                 let _ = self.mfa.second_factor_failed(user).await?;
                 Err(Error::VerificationFailed)
             }
-            Err(e) => Err(e.into()),
+            Err(e) => Err(e.into_error().into()),
         }
-    }
-
-    /// After a rejection: whether `typed` is a code of one of the user's devices for a
-    /// step already used (a replay), and of which method.
-    ///
-    /// The registry's rejection is deliberately opaque, so this looks again with the
-    /// same window and drift but without the "last used" rule. It runs only on the
-    /// failure path and returns nothing secret.
-    async fn replayed(&self, user: &UserId, typed: &str) -> Option<MfaMethod> {
-        let devices = self.registry.store().load(user).await.ok()?.devices;
-        let now = self.now();
-        let window = self.registry.config().window();
-        let mut found = None;
-        for device in devices.iter().filter(|d| d.is_active()) {
-            let Some(cred) = device.totp() else { continue };
-            let Some(last) = cred.last_used_step() else {
-                continue;
-            };
-            let Ok(code) = Code::parse(typed, cred.params().digits()) else {
-                continue;
-            };
-            let options = VerifyOptions::new().window(window).drift(cred.drift());
-            let step = Totp::new(cred.expose_secret(), cred.params()).verify(&code, now, options);
-            if step.is_ok_and(|s| s <= last) && found.is_none() {
-                found = Some(MfaMethod::from_device_kind(device.kind()));
-            }
-        }
-        found
     }
 
     /// After a good password: replaces a hash made with weaker parameters. Best effort:

@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use common::{App, EMAIL, PASSWORD, World};
 use tessera::mfa::{Purpose, ThrottleConfig};
-use tessera::{Error, Factor, MfaMethod, OrgPolicy, Password, SecurityEventKind as K, SignIn};
+use tessera::{
+    Error, Factor, MfaMethod, OrgPolicy, Password, SecurityEventKind as K, SignIn, UnixTime,
+};
 
 /// Ana with an authenticator app and MFA on; returns the app and her recovery codes.
 async fn ana_with_mfa(w: &World) -> (App, Vec<String>) {
@@ -169,6 +171,45 @@ async fn a_replayed_code_is_refused_and_reported() {
             .failures(),
         2
     );
+}
+
+#[tokio::test]
+async fn an_activation_code_replayed_at_sign_in_is_reported_and_looks_like_a_wrong_one() {
+    let w = World::new();
+    let (app, _) = ana_with_mfa(&w).await;
+    // The second of the two activation codes, 30 s ago: still in the window, but used.
+    let activation = app.code(UnixTime::from_secs(w.now().as_secs() - 30));
+    let good = app.code(w.now());
+    let next = app.code(UnixTime::from_secs(w.now().as_secs() + 30));
+    // Not a code of any step in the window, chosen rather than left to chance.
+    let wrong = ["000000", "111111", "222222", "333333"]
+        .into_iter()
+        .find(|c| ![&good, &activation, &next].contains(&&c.to_string()))
+        .unwrap();
+    let mut c = w.challenge("ana").await;
+    w.flows.start_second_factor(&mut c, None).await.unwrap();
+
+    let replayed = w
+        .flows
+        .complete_second_factor(&c, &activation)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        w.events.kinds(),
+        [K::CodeReuseDetected {
+            method: MfaMethod::AuthenticatorApp
+        }]
+    );
+    w.events.clear();
+    let refused = w.flows.complete_second_factor(&c, wrong).await.unwrap_err();
+    assert!(w.events.kinds().is_empty(), "a wrong code is not a replay");
+    for e in [&replayed, &refused] {
+        assert!(matches!(e, Error::VerificationFailed), "{e:?}");
+    }
+    assert_eq!(replayed.to_string(), refused.to_string());
+    assert_eq!(format!("{replayed:?}"), format!("{refused:?}"));
+    // The current code still signs in afterwards.
+    w.flows.complete_second_factor(&c, &good).await.unwrap();
 }
 
 #[tokio::test]
