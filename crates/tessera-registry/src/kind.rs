@@ -5,7 +5,13 @@ use std::fmt;
 /// The identity that owns MFA devices: a user, a root account, a tenant's account.
 ///
 /// Opaque to the registry: the application chooses the format (a UUID, a database key).
+/// With the `serde` feature it serializes as the bare string.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(transparent)
+)]
 pub struct UserId(String);
 
 impl UserId {

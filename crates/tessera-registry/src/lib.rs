@@ -54,10 +54,11 @@
 //! - `testing`: [`testing::run_conformance`](crate::testing), the test suite every
 //!   [`DeviceStore`] implementation should pass.
 //! - `serde`: `Serialize`/`Deserialize` for the stored aggregate ([`UserDevices`],
-//!   [`Device`] and their parts) and [`DeviceKind`], for stores that keep a user's
-//!   devices as one document. **The serialized form holds every TOTP secret in
-//!   base32**: it is as sensitive as the secrets; encrypt it at rest and never log it.
-//!   Deserialization validates every field as the constructors do.
+//!   [`Device`] and their parts), [`DeviceKind`] and [`UserId`] (as its bare string),
+//!   for stores that keep a user's devices as one document. **The serialized
+//!   aggregate holds every TOTP secret in base32**: it is as sensitive as the secrets;
+//!   encrypt it at rest and never log it. Deserialization validates every field as
+//!   the constructors do.
 //! - `qr`: `Enrolment::qr`, the enrolment's otpauth:// URI as a QR code (SVG, PNG,
 //!   terminal).
 

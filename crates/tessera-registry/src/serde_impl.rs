@@ -146,6 +146,17 @@ mod tests {
         assert_eq!(back.devices, original.devices);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn user_ids_are_bare_strings_and_round_trip(id in "\\PC{0,40}") {
+            let user = crate::UserId::new(id.clone());
+            let json = serde_json::to_string(&user).unwrap();
+            proptest::prop_assert_eq!(&json, &serde_json::to_string(&id).unwrap());
+            let back: crate::UserId = serde_json::from_str(&json).unwrap();
+            proptest::prop_assert_eq!(back, user);
+        }
+    }
+
     #[test]
     fn invalid_documents_are_refused() {
         let json = serde_json::to_string(&aggregate()).unwrap();
