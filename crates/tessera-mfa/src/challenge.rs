@@ -181,7 +181,11 @@ pub(crate) struct StoredChallenge {
 
 /// What the caller gets back when a code was sent: enough to ask for the code and to
 /// complete the challenge, nothing secret.
+///
+/// With the `serde` feature it serializes, so that an application can keep it in its
+/// session between the request that sent the code and the one that completes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ChallengeTicket {
     /// The challenge to complete with [`Mfa::verify_code`](crate::Mfa::verify_code).
     pub id: ChallengeId,
@@ -197,6 +201,7 @@ pub struct ChallengeTicket {
 
 /// A completed challenge.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Verified {
     /// The method the code came by.
     pub method: MfaMethod,
@@ -232,6 +237,31 @@ mod tests {
             let id = ChallengeId(b);
             prop_assert_eq!(ChallengeId::parse(&id.to_string()).unwrap(), id);
             prop_assert_eq!(ChallengeId::parse(&id.to_string().to_uppercase()).unwrap(), id);
+        }
+
+        #[cfg(feature = "serde")]
+        #[test]
+        fn tickets_and_verified_round_trip_through_json(
+            b in proptest::array::uniform16(any::<u8>()),
+            hint in "\\PC{0,40}",
+            expires in any::<u64>(),
+            sms in any::<bool>(),
+            step_up in any::<bool>(),
+        ) {
+            let method = if sms { MfaMethod::Sms } else { MfaMethod::Email };
+            let purpose = if step_up { Purpose::StepUp } else { Purpose::SignIn };
+            let ticket = ChallengeTicket {
+                id: ChallengeId(b),
+                method,
+                purpose,
+                destination_hint: hint,
+                expires_at: UnixTime::from_secs(expires),
+            };
+            let json = serde_json::to_string(&ticket).unwrap();
+            prop_assert_eq!(serde_json::from_str::<ChallengeTicket>(&json).unwrap(), ticket);
+            let verified = Verified { method, purpose };
+            let json = serde_json::to_string(&verified).unwrap();
+            prop_assert_eq!(serde_json::from_str::<Verified>(&json).unwrap(), verified);
         }
     }
 }

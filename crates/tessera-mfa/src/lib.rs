@@ -100,7 +100,9 @@
 //!
 //! # Crate features
 //! - `serde`: serialize the stored state ([`AccountState`], [`DestinationState`]) and
-//!   the value types in it, for stores that keep documents.
+//!   the value types in it, for stores that keep documents; and the values a caller
+//!   keeps between requests ([`ChallengeTicket`], [`Verified`]), which hold nothing
+//!   secret.
 
 #![forbid(unsafe_code)]
 
