@@ -10,6 +10,8 @@ use crate::{Error, Result};
 
 /// One way the person proved who they are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum Factor {
     /// The account's password.
@@ -29,7 +31,14 @@ pub enum Factor {
 /// [`require_second_factor`](Self::require_second_factor) for a recent second factor
 /// (AWS's "MFA-protected API access"), and send the person through
 /// [`Accounts::begin_step_up`](crate::Accounts::begin_step_up) when it fails.
+///
+/// With the `serde` feature it serializes (it holds no secret: ids, methods, instants).
+/// Whoever can write the serialized form can claim any factor for any account, and
+/// deserializing trusts it: keep it where only the server writes (a server-side
+/// session store, or a cookie the server encrypts and authenticates), never in a
+/// plain or merely encoded client-side cookie.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Assurance {
     pub(crate) account: UserId,
     pub(crate) factors: Vec<Factor>,
@@ -145,5 +154,31 @@ mod tests {
         let r = Assurance::remembered(UserId::new("u"), t);
         assert!(r.require_second_factor(five, t).is_err());
         assert_eq!(r.factors(), [Factor::Password, Factor::RememberedDevice]);
+    }
+
+    #[cfg(feature = "serde")]
+    proptest::proptest! {
+        #[test]
+        fn assurances_round_trip_through_json(
+            account in "\\PC{0,40}",
+            at in proptest::prelude::any::<u64>(),
+            second in proptest::option::of(proptest::prelude::any::<u64>()),
+            device in proptest::option::of(proptest::prelude::any::<u128>()),
+            remembered in proptest::prelude::any::<bool>(),
+        ) {
+            let mut a = if remembered {
+                Assurance::remembered(UserId::new(account), UnixTime::from_secs(at))
+            } else {
+                Assurance::password_only(UserId::new(account), UnixTime::from_secs(at))
+            };
+            if let Some(s) = second {
+                a.factors.push(Factor::SecondFactor(MfaMethod::HardwareToken));
+                a.method = Some(MfaMethod::HardwareToken);
+                a.second_factor_at = Some(UnixTime::from_secs(s));
+            }
+            a.device = device.map(DeviceId::from_u128);
+            let json = serde_json::to_string(&a).unwrap();
+            proptest::prop_assert_eq!(serde_json::from_str::<Assurance>(&json).unwrap(), a);
+        }
     }
 }

@@ -27,7 +27,13 @@ pub enum SignIn {
 /// the request that started the second factor and the one that completes it, in its
 /// server-side session (never in a client-writable cookie: it says the password was
 /// right). It expires ten minutes after it was created.
+///
+/// With the `serde` feature it serializes for that session: it holds no secret (the
+/// email/SMS code is only in the message sent, the stored challenge keeps a keyed hash
+/// of it), but like an [`Assurance`] it is trusted as read, so only the server may
+/// write it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SecondFactorChallenge {
     pub(crate) account: UserId,
     pub(crate) purpose: Purpose,

@@ -206,6 +206,10 @@
 //! # Crate features
 //! - `qr`: `Enrolment::qr` draws the enrolment URI as a QR code (SVG, PNG, terminal);
 //!   enables `tessera-otp/qr` and `tessera-registry/qr`.
+//! - `serde`: `Serialize`/`Deserialize` for [`Assurance`], [`Factor`] and
+//!   [`SecondFactorChallenge`], so that an application can keep them in its session
+//!   between requests; enables the `serde` features of the crates below. Neither holds
+//!   a secret, but both are trusted as read: keep them where only the server writes.
 
 #![forbid(unsafe_code)]
 

@@ -1,0 +1,95 @@
+//! The `serde` feature: a second factor in progress and the resulting assurance kept in
+//! a session between requests (serialized, read back, used), with nothing secret in it.
+#![cfg(feature = "serde")]
+// Helpers outside #[test] functions panic on purpose too: a panic is a failing test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::World;
+use tessera::mfa::Purpose;
+use tessera::{Assurance, Factor, MfaMethod, SecondFactorChallenge};
+
+/// What a session store does: to JSON and back.
+fn through_session<T: serde::Serialize + serde::de::DeserializeOwned>(value: &T) -> (T, String) {
+    let json = serde_json::to_string(value).unwrap();
+    (serde_json::from_str(&json).unwrap(), json)
+}
+
+#[tokio::test]
+async fn a_challenge_and_its_assurance_survive_the_session_round_trip() {
+    let w = World::new();
+    let ana = w.ana().await;
+    let app = w.add_app(&ana, "Phone", true).await;
+    w.advance(30);
+
+    // Request 1: the password, then an email code is sent.
+    let mut challenge = w.challenge("ana").await;
+    let ticket = w
+        .flows
+        .start_second_factor(&mut challenge, Some(MfaMethod::Email))
+        .await
+        .unwrap()
+        .unwrap();
+    let code = w.last_code();
+    let (stored, json) = through_session(&challenge);
+    assert_eq!(stored, challenge);
+    assert_eq!(stored.ticket(), Some(&ticket));
+    assert!(
+        !json.contains(&code),
+        "the code is never in the session: {json}"
+    );
+    assert!(json.contains(r#""purpose":"sign_in""#), "{json}");
+
+    // Request 2: the code, against the challenge read back from the session.
+    w.advance(20);
+    let assurance = w
+        .flows
+        .complete_second_factor(&stored, &code)
+        .await
+        .unwrap();
+    let (kept, json) = through_session(&assurance);
+    assert_eq!(kept, assurance);
+    assert_eq!(
+        kept.factors(),
+        [Factor::Password, Factor::SecondFactor(MfaMethod::Email)]
+    );
+    assert!(json.contains(r#""account":"#), "{json}");
+    assert!(
+        kept.require_second_factor(Duration::from_secs(300), w.now())
+            .is_ok()
+    );
+
+    // A step-up begun from the assurance read back works the same way, with the app.
+    let mut step_up = w.flows.begin_step_up(&kept).await.unwrap();
+    assert_eq!(step_up.purpose(), Purpose::StepUp);
+    w.flows
+        .start_second_factor(&mut step_up, Some(MfaMethod::AuthenticatorApp))
+        .await
+        .unwrap();
+    let (step_up, _) = through_session::<SecondFactorChallenge>(&step_up);
+    w.advance(30);
+    let fresh: Assurance = w
+        .flows
+        .complete_second_factor(&step_up, &app.code(w.now()))
+        .await
+        .unwrap();
+    assert_eq!(fresh.device(), Some(app.id));
+    assert_eq!(through_session(&fresh).0, fresh);
+}
+
+#[test]
+fn factors_have_stable_names() {
+    let json = serde_json::to_string(&[
+        Factor::Password,
+        Factor::SecondFactor(MfaMethod::AuthenticatorApp),
+        Factor::RememberedDevice,
+    ])
+    .unwrap();
+    assert_eq!(
+        json,
+        r#"["password",{"second_factor":"authenticator_app"},"remembered_device"]"#
+    );
+}
