@@ -55,7 +55,10 @@ impl SecurityEmail {
             ),
             K::DeviceRemoved { method } => (
                 "Account information changed",
-                format!("A {} was removed from your account.", method.display_name()),
+                format!(
+                    "Your {} was removed from your account.",
+                    method.display_name()
+                ),
             ),
             K::PhoneLinked => (
                 "Account information changed",
@@ -72,7 +75,7 @@ impl SecurityEmail {
             K::RecoveryCodesRegenerated { count } => (
                 "New recovery codes",
                 format!(
-                    "A new set of {count} recovery codes was created. Your old codes no longer work."
+                    "A new set of {count} recovery codes was created. Any older codes no longer work."
                 ),
             ),
             K::RecoveryCodeUsed { remaining } => (
@@ -89,7 +92,7 @@ impl SecurityEmail {
             K::LockedOut { until } => (
                 "Security alert",
                 format!(
-                    "Too many wrong sign-in codes were entered. The second step of sign-in is locked until {} (Unix time).",
+                    "Too many failed sign-in attempts. Sign-in is locked until {} (Unix time).",
                     until.as_secs()
                 ),
             ),
@@ -189,8 +192,61 @@ mod tests {
         let sent = n.sent();
         assert_eq!(sent.len(), 1);
         assert_eq!(sent[0].subject, "Account information changed");
-        assert!(sent[0].body.contains("A security key was removed"));
+        assert!(
+            sent[0]
+                .body
+                .contains("Your security key was removed from your account.")
+        );
         assert!(sent[0].body.contains("administrator (ops-7)"));
         assert!(sent[0].body.contains("1700000000"));
+    }
+
+    fn body(kind: SecurityEventKind) -> String {
+        SecurityEmail::render(&SecurityEvent {
+            account: UserId::new("u1"),
+            at: UnixTime::from_secs(1_700_000_000),
+            actor: Actor::System,
+            kind,
+        })
+        .body
+    }
+
+    #[test]
+    fn every_removed_device_reads_correctly() {
+        for (method, line) in [
+            (
+                MfaMethod::AuthenticatorApp,
+                "Your authenticator app was removed from your account.",
+            ),
+            (
+                MfaMethod::HardwareToken,
+                "Your hardware token was removed from your account.",
+            ),
+        ] {
+            let text = body(SecurityEventKind::DeviceRemoved { method });
+            assert!(text.contains(line), "{text}");
+            assert!(!text.contains(" A authenticator"), "{text}");
+        }
+    }
+
+    #[test]
+    fn lockout_and_new_recovery_codes_say_what_happened() {
+        // The lockout counts every failed attempt (passwords too, in the facade).
+        let text = body(SecurityEventKind::LockedOut {
+            until: UnixTime::from_secs(1_700_000_900),
+        });
+        assert!(
+            text.contains(
+                "Too many failed sign-in attempts. Sign-in is locked until 1700000900 (Unix time)."
+            ),
+            "{text}"
+        );
+        let text = body(SecurityEventKind::RecoveryCodesRegenerated { count: 10 });
+        assert!(
+            text.contains(
+                "A new set of 10 recovery codes was created. Any older codes no longer work."
+            ),
+            "{text}"
+        );
     }
 }

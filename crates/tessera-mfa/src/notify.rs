@@ -60,7 +60,8 @@ pub enum SecurityEventKind {
         /// The method the code belongs to.
         method: MfaMethod,
     },
-    /// Too many second-factor failures: the second factor is locked until `until`.
+    /// Too many failed attempts (second factors, and passwords where the application
+    /// counts them, as the `tessera` facade does): sign-in is locked until `until`.
     LockedOut {
         /// When attempts are accepted again.
         until: UnixTime,
