@@ -6,7 +6,7 @@ use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::Error;
-use crate::params::MAX_DIGITS;
+use crate::params::{MAX_DIGITS, MIN_DIGITS};
 
 /// A one-time code of 6 to 10 decimal digits, leading zeros kept.
 ///
@@ -39,10 +39,13 @@ impl Code {
     /// ```
     ///
     /// # Errors
-    /// [`Error::CodeTooLong`] past [`MAX_INPUT_LEN`](Self::MAX_INPUT_LEN) bytes,
+    /// [`Error::InvalidDigits`] unless `digits` is from 6 to 10; [`Error::CodeTooLong`] past [`MAX_INPUT_LEN`](Self::MAX_INPUT_LEN) bytes,
     /// [`Error::CodeNotDigits`] for letters or other symbols, [`Error::EmptyCode`], and
     /// [`Error::CodeLength`] when the digit count differs from `digits`.
     pub fn parse(input: &str, digits: u8) -> Result<Self, Error> {
+        if !(MIN_DIGITS..=MAX_DIGITS).contains(&digits) {
+            return Err(Error::InvalidDigits(u32::from(digits)));
+        }
         if input.len() > Self::MAX_INPUT_LEN {
             return Err(Error::CodeTooLong);
         }
@@ -63,7 +66,7 @@ impl Code {
         if found == 0 {
             return Err(Error::EmptyCode);
         }
-        if found != usize::from(digits) || digits > MAX_DIGITS {
+        if found != usize::from(digits) {
             text.zeroize();
             return Err(Error::CodeLength {
                 expected: digits,
@@ -212,6 +215,14 @@ mod tests {
             }
         );
         assert!(Code::parse("12345678901", 11).is_err());
+        // Found by the code_parse fuzz target: a digit count below 6 was accepted when
+        // the input had exactly that many digits.
+        assert_eq!(Code::parse("1234", 4).unwrap_err(), Error::InvalidDigits(4));
+        assert_eq!(Code::parse("", 0).unwrap_err(), Error::InvalidDigits(0));
+        assert_eq!(
+            Code::parse("12345678901", 11).unwrap_err(),
+            Error::InvalidDigits(11)
+        );
         // Errors never carry the digits.
         let err = Code::parse("9876543", 6).unwrap_err().to_string();
         assert!(!err.contains("987"));
@@ -226,7 +237,17 @@ mod tests {
     proptest! {
         #[test]
         fn parse_never_panics(s in "\\PC{0,80}", digits in 0u8..=12) {
-            let _ = Code::parse(&s, digits);
+            if let Ok(code) = Code::parse(&s, digits) {
+                prop_assert!((MIN_DIGITS..=MAX_DIGITS).contains(&digits));
+                prop_assert_eq!(code.expose().len(), usize::from(digits));
+            }
+        }
+
+        #[test]
+        fn only_six_to_ten_digits_are_codes(n in 0usize..=12, d in 0u8..=9) {
+            let digits = u8::try_from(n).unwrap();
+            let text = char::from(b'0' + d).to_string().repeat(n);
+            prop_assert_eq!(Code::parse(&text, digits).is_ok(), (6..=10).contains(&n));
         }
 
         #[test]
