@@ -46,6 +46,20 @@ impl Code {
         if !(MIN_DIGITS..=MAX_DIGITS).contains(&digits) {
             return Err(Error::InvalidDigits(u32::from(digits)));
         }
+        // The common case, exactly the digits and nothing else, skips the char decoding.
+        let bytes = input.as_bytes();
+        if bytes.len() == usize::from(digits) && bytes.iter().all(u8::is_ascii_digit) {
+            let mut text = [0u8; MAX_DIGITS as usize];
+            text[..bytes.len()].copy_from_slice(bytes);
+            let value = bytes
+                .iter()
+                .fold(0u64, |acc, &b| acc * 10 + u64::from(b - b'0'));
+            return Ok(Self {
+                value,
+                len: digits,
+                text,
+            });
+        }
         if input.len() > Self::MAX_INPUT_LEN {
             return Err(Error::CodeTooLong);
         }

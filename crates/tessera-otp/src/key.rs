@@ -8,8 +8,9 @@ use crate::{Algorithm, Secret};
 
 /// HMAC with the inner and outer pads already absorbed (RFC 2104 §2, steps 1–3 and
 /// the outer equivalent). Cloning it costs a memcpy; computing a code then costs two
-/// compressions for SHA-1/SHA-256 instead of four, and no allocation. The `zeroize`
-/// feature of `hmac` wipes the states on drop.
+/// compressions for SHA-1/SHA-256 instead of four, and no allocation. The states are
+/// as good as the key: the `zeroize` features of `hmac` (its block buffer) and of `sha1`
+/// and `sha2` (the chaining states) wipe them on drop.
 #[derive(Clone)]
 pub(crate) enum HmacKey {
     Sha1(Hmac<Sha1>),
