@@ -12,11 +12,12 @@
 //! It prints the text messages as the pretend phone would show them, codes included:
 //! a real service never prints or logs them.
 
-use std::error::Error;
 use std::fmt;
 use std::process::ExitCode;
+
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
+use tessera_examples::{BoxError, check};
 
 use tessera_mfa::{
     AccountContext, Actor, CodeDelivery, CodeMessage, DeliveryError, Destination, InMemoryStore,
@@ -24,8 +25,6 @@ use tessera_mfa::{
 };
 use tessera_otp::{Clock, ManualClock, UnixTime};
 use tessera_registry::UserId;
-
-type BoxError = Box<dyn Error + Send + Sync>;
 
 // ─── The providers ──────────────────────────────────────────────────────────────────
 
@@ -134,26 +133,7 @@ fn code_on_phone(body: &str) -> Option<&str> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run().await {
-        Ok(()) => {
-            println!("\nEvery expectation held.");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("custom_delivery failed: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// Prints an expectation that held, or stops the example with it.
-fn check(held: bool, what: &str) -> Result<(), BoxError> {
-    if held {
-        println!("  ✓ {what}");
-        Ok(())
-    } else {
-        Err(format!("expected: {what}").into())
-    }
+    tessera_examples::finish("custom_delivery", run().await)
 }
 
 async fn run() -> Result<(), BoxError> {

@@ -12,13 +12,14 @@
 //! Everything is written under a fresh folder in the system's temp directory and removed
 //! at exit. The device documents hold TOTP secrets: a real store encrypts them at rest.
 
-use std::error::Error;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tessera_examples::{BoxError, check};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -31,8 +32,6 @@ use tessera_otp::{Clock, ManualClock, TimeStep, Totp, TotpParams, UnixTime};
 use tessera_registry::{
     Device, DeviceRegistry, DeviceStore, RegistryConfig, StoreError, UserDevices, UserId,
 };
-
-type BoxError = Box<dyn Error + Send + Sync>;
 
 // ─── The store ──────────────────────────────────────────────────────────────────────
 
@@ -299,26 +298,7 @@ impl MfaStore for FileStore {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run().await {
-        Ok(()) => {
-            println!("\nEvery expectation held.");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("custom_storage failed: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// Prints an expectation that held, or stops the example with it.
-fn check(held: bool, what: &str) -> Result<(), BoxError> {
-    if held {
-        println!("  ✓ {what}");
-        Ok(())
-    } else {
-        Err(format!("expected: {what}").into())
-    }
+    tessera_examples::finish("custom_storage", run().await)
 }
 
 async fn run() -> Result<(), BoxError> {

@@ -9,38 +9,18 @@
 //!
 //! Run with `cargo run -p tessera-examples --example policy_from_config`.
 
-use std::error::Error;
 use std::fs;
 use std::process::ExitCode;
 
-use tessera_password::{Context, Password, PasswordPolicy};
+use tessera_examples::{BoxError, check};
 
-type BoxError = Box<dyn Error + Send + Sync>;
+use tessera_password::{Context, Password, PasswordPolicy};
 
 /// The organisation's policy file, found from any working directory.
 const POLICY_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/password-policy.toml");
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(()) => {
-            println!("\nEvery expectation held.");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("policy_from_config failed: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// Prints an expectation that held, or stops the example with it.
-fn check(held: bool, what: &str) -> Result<(), BoxError> {
-    if held {
-        println!("  ✓ {what}");
-        Ok(())
-    } else {
-        Err(format!("expected: {what}").into())
-    }
+    tessera_examples::finish("policy_from_config", run())
 }
 
 fn run() -> Result<(), BoxError> {
