@@ -3,8 +3,9 @@
 use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
 use sha2::{Sha256, Sha512};
+use subtle::{Choice, ConstantTimeEq};
 
-use crate::{Algorithm, Secret};
+use crate::{Algorithm, Code, Secret};
 
 /// HMAC with the inner and outer pads already absorbed (RFC 2104 §2, steps 1–3 and
 /// the outer equivalent). Cloning it costs a memcpy; computing a code then costs two
@@ -45,6 +46,11 @@ impl HmacKey {
             Self::Sha512(m) => truncate(&run(m, &msg)),
         };
         u64::from(truncated) % 10u64.pow(u32::from(digits))
+    }
+
+    /// Whether `code` is the `digits`-digit code at `counter`, compared in constant time.
+    pub(crate) fn matches(&self, code: &Code, counter: u64, digits: u8) -> Choice {
+        self.code_value(counter, digits).ct_eq(&code.value()) & digits.ct_eq(&code.len())
     }
 }
 

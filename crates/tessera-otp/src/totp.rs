@@ -1,7 +1,5 @@
 //! TOTP: RFC 6238 time-based codes, replay-safe verification and resynchronisation.
 
-use subtle::ConstantTimeEq;
-
 use crate::key::HmacKey;
 use crate::{Code, Error, Rejected, Resync, Secret, TimeStep, TotpParams, UnixTime, VerifyOptions};
 
@@ -94,14 +92,12 @@ impl Totp {
         let now = self.time_step(at).map_err(|_| Rejected)?;
         let current = options.drift.apply(now.get()).ok_or(Rejected)?;
         let digits = self.params.digits();
-        let length_ok = digits.ct_eq(&code.len());
         for offset in options.window.offsets() {
             let Some(step) = current.checked_add_signed(offset) else {
                 continue;
             };
-            let expected = self.key.code_value(step, digits);
             let fresh = options.last_used.is_none_or(|used| step > used.get());
-            let hit = expected.ct_eq(&code.value()) & length_ok;
+            let hit = self.key.matches(code, step, digits);
             if bool::from(hit) && fresh {
                 return Ok(TimeStep::new(step));
             }
@@ -128,7 +124,7 @@ impl Totp {
         last_used: Option<TimeStep>,
     ) -> Result<Resync, Error> {
         let now = self.time_step(at)?.get();
-        let hotp = self.params.hotp();
+        let digits = self.params.digits();
         let window = crate::Window {
             past: range.min(Self::MAX_RESYNC_RANGE),
             future: range.min(Self::MAX_RESYNC_RANGE),
@@ -144,8 +140,8 @@ impl Totp {
             if last_used.is_some_and(|used| step <= used.get()) {
                 continue;
             }
-            let both = self.key_matches(first, step, hotp.digits())
-                & self.key_matches(second, next, hotp.digits());
+            let both =
+                self.key.matches(first, step, digits) & self.key.matches(second, next, digits);
             if bool::from(both) {
                 return Ok(Resync {
                     drift: crate::Drift::from_steps(offset),
@@ -154,10 +150,6 @@ impl Totp {
             }
         }
         Err(Error::ResyncFailed)
-    }
-
-    fn key_matches(&self, code: &Code, step: u64, digits: u8) -> subtle::Choice {
-        self.key.code_value(step, digits).ct_eq(&code.value()) & digits.ct_eq(&code.len())
     }
 }
 
