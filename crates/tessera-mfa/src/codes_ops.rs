@@ -203,13 +203,8 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         let throttle = self.throttle;
         let n = self
             .modify(user, |state, now| {
-                let (admitted, refreshed) = state.throttle.admit(now);
-                if !admitted {
-                    return Ok(Outcome {
-                        write: refreshed,
-                        value: Err(Error::VerificationFailed),
-                        events: Vec::new(),
-                    });
+                if let Some(refused) = Outcome::throttle_refusal(state, now) {
+                    return Ok(refused);
                 }
                 match check_challenge(state, challenge, &tag, now) {
                     Some(verified) => {

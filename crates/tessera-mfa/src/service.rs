@@ -72,6 +72,19 @@ impl<R> Outcome<R> {
     }
 }
 
+impl<T> Outcome<Result<T>> {
+    /// Asks the account's throttle to admit an attempt at `now`. A refusal is the
+    /// opaque failure, with the throttle's refreshed state saved when it changed.
+    pub(crate) fn throttle_refusal(state: &mut AccountState, now: UnixTime) -> Option<Self> {
+        let (admitted, refreshed) = state.throttle.admit(now);
+        (!admitted).then(|| Self {
+            write: refreshed,
+            value: Err(Error::VerificationFailed),
+            events: Vec::new(),
+        })
+    }
+}
+
 impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     /// A service over `store`, telling account holders through `notifier`, with time
     /// from `clock`, under `policy`, hashing codes and tokens with `key`; every other
