@@ -337,7 +337,9 @@ pub(crate) fn verify_code(
         if let (Some(step), None) = (step, matched) {
             matched = Some((index, step));
         }
-        if check == ReuseCheck::Report {
+        // Only a device the code did not verify for can show a replay; a success is
+        // never reported as reuse, so the second pass is skipped for it.
+        if check == ReuseCheck::Report && step.is_none() {
             // Comparisons inside `verify` are constant time; a step found here that the
             // "last used" rule refuses is a replay of this device's code.
             let any = totp.verify(&code, now, options).ok();
