@@ -14,31 +14,95 @@ pub const MIN_USERNAME_LEN: usize = 3;
 /// Most characters in a username.
 pub const MAX_USERNAME_LEN: usize = 64;
 
-/// Checks a username and returns its stored form: trimmed and lowercased, so that
-/// `Ana` and `ana` are one account and a store needs only a plain unique key.
+/// Checks a username and returns its stored form, under a username profile in the spirit
+/// of RFC 8265's `UsernameCaseMapped` (PRECIS): NFKC, then lowercase, then the rules below,
+/// so that `Ana`, `ANA` and full-width `Ａｎａ` are one account and a store needs only a
+/// plain unique key.
+///
+/// Refused, because each lets one name pass for another next to `admin`:
+/// - invisible and format characters (U+200B zero width space, U+00AD soft hyphen, bidi
+///   controls, variation selectors, …): only letters, digits and `.` `_` `-` are allowed;
+/// - names that mix Latin, Cyrillic and Greek letters (`аdmin` with a Cyrillic `а`),
+///   Unicode TR39's "single script" restriction for identifiers;
+/// - Cyrillic or Greek names made only of letters that look Latin (`асе`), TR39's
+///   whole-script confusables, from a small table of the look-alikes of `confusables.txt`.
 ///
 /// # Errors
 /// [`Error::InvalidUsername`] for fewer than [`MIN_USERNAME_LEN`] or more than
-/// [`MAX_USERNAME_LEN`] characters, whitespace, control characters, or `@` (an email
+/// [`MAX_USERNAME_LEN`] characters, any character outside the profile, `@` (an email
 /// address is not a username: it would put the address into the authenticator label
-/// and the password context twice).
+/// and the password context twice), or a look-alike name.
 pub fn canonical_username(input: &str) -> Result<String> {
-    // Lowercase first: lowercasing can lengthen a name ('İ' becomes two code points),
-    // and the stored form is what must fit.
-    let name = input.trim().to_lowercase();
+    use unicode_normalization::UnicodeNormalization;
+    // NFKC folds compatibility forms (full-width letters, ligatures) onto their plain
+    // letters; lowercasing after it can lengthen a name ('İ' becomes two code points),
+    // and NFKC once more keeps the result stable. The stored form is what must fit.
+    let name: String = input.trim().nfkc().collect::<String>().to_lowercase();
+    let name: String = name.nfkc().collect();
     let len = name.chars().count();
     if !(MIN_USERNAME_LEN..=MAX_USERNAME_LEN).contains(&len) {
         return Err(Error::InvalidUsername("it must have 3 to 64 characters"));
     }
-    if name.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Error::InvalidUsername(
-            "it may not contain spaces or control characters",
-        ));
-    }
     if name.contains('@') {
         return Err(Error::InvalidUsername("it may not contain @"));
     }
+    if name
+        .chars()
+        .any(|c| !(c.is_alphanumeric() || matches!(c, '.' | '_' | '-')))
+    {
+        return Err(Error::InvalidUsername(
+            "it may contain only letters, digits, '.', '_' and '-'",
+        ));
+    }
+    if looks_like_another_script(&name) {
+        return Err(Error::InvalidUsername(
+            "it mixes scripts or imitates Latin letters",
+        ));
+    }
     Ok(name)
+}
+
+/// The letters' script, for the three scripts whose letters look alike.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Script {
+    Latin,
+    Greek,
+    Cyrillic,
+}
+
+fn script(c: char) -> Option<Script> {
+    match u32::from(c) {
+        0x41..=0x5a | 0x61..=0x7a | 0xc0..=0x24f | 0x1e00..=0x1eff => Some(Script::Latin),
+        0x370..=0x3ff | 0x1f00..=0x1fff => Some(Script::Greek),
+        0x400..=0x52f | 0x1c80..=0x1c8f | 0x2de0..=0x2dff | 0xa640..=0xa69f => {
+            Some(Script::Cyrillic)
+        }
+        _ => None,
+    }
+}
+
+/// Lowercase Cyrillic and Greek letters that render like a Latin letter (from Unicode's
+/// `confusables.txt`, the entries whose target is one ASCII letter).
+const LATIN_LOOKALIKES: &str = "аеорсухіјѕһԁԛԝӏәɡαοριυνκτχϲϳεηϰ";
+
+/// Whether a name mixes Latin, Greek and Cyrillic letters, or is Greek or Cyrillic made
+/// only of Latin look-alikes.
+fn looks_like_another_script(name: &str) -> bool {
+    let mut seen: Option<Script> = None;
+    for s in name.chars().filter_map(script) {
+        match seen {
+            None => seen = Some(s),
+            Some(first) if first != s => return true,
+            Some(_) => {}
+        }
+    }
+    match seen {
+        Some(Script::Greek | Script::Cyrillic) => name
+            .chars()
+            .filter(|c| script(*c).is_some())
+            .all(|c| LATIN_LOOKALIKES.contains(c)),
+        _ => false,
+    }
 }
 
 /// One account: its id, username, email address, password hash and history, and
@@ -58,6 +122,8 @@ pub struct Account {
     pub(crate) identity_provider: Option<String>,
     pub(crate) created_at: UnixTime,
     pub(crate) password_changed_at: Option<UnixTime>,
+    pub(crate) stamp: SecurityStamp,
+    pub(crate) password_long_enough_alone: bool,
 }
 
 /// What a store persisted, to rebuild an [`Account`] with [`Account::from_parts`].
@@ -81,6 +147,12 @@ pub struct AccountParts {
     pub created_at: UnixTime,
     /// When the password last changed.
     pub password_changed_at: Option<UnixTime>,
+    /// The security stamp (see [`SecurityStamp`]).
+    pub stamp: SecurityStamp,
+    /// Whether the current password is long enough to be the only factor (NIST SP
+    /// 800-63B-4: 15 characters by default), recorded when it was set: turning MFA off
+    /// with a shorter one needs a new password.
+    pub password_long_enough_alone: bool,
 }
 
 impl AccountParts {
@@ -96,6 +168,8 @@ impl AccountParts {
             identity_provider: None,
             created_at,
             password_changed_at: None,
+            stamp: SecurityStamp::INITIAL,
+            password_long_enough_alone: false,
         }
     }
 }
@@ -123,6 +197,8 @@ impl Account {
             identity_provider: parts.identity_provider,
             created_at: parts.created_at,
             password_changed_at: parts.password_changed_at,
+            stamp: parts.stamp,
+            password_long_enough_alone: parts.password_long_enough_alone,
         })
     }
 
@@ -139,6 +215,8 @@ impl Account {
             identity_provider: self.identity_provider.clone(),
             created_at: self.created_at,
             password_changed_at: self.password_changed_at,
+            stamp: self.stamp,
+            password_long_enough_alone: self.password_long_enough_alone,
         }
     }
 
@@ -195,6 +273,54 @@ impl Account {
     pub fn password_changed_at(&self) -> Option<UnixTime> {
         self.password_changed_at
     }
+
+    /// The security stamp: every [`Assurance`](crate::Assurance) made under an older one
+    /// is no longer valid.
+    #[must_use]
+    pub fn security_stamp(&self) -> SecurityStamp {
+        self.stamp
+    }
+
+    /// Whether the current password is long enough to be the account's only factor.
+    #[must_use]
+    pub fn password_long_enough_alone(&self) -> bool {
+        self.password_long_enough_alone
+    }
+}
+
+/// A number that changes whenever an account's sessions must end: a password change or
+/// reset, "sign out everywhere", MFA turned off, a factor removed.
+///
+/// Every [`Assurance`](crate::Assurance) carries the stamp it was made under, and
+/// [`Accounts::check_session`](crate::Accounts::check_session) compares it with the
+/// account's: so revocation works with any session store, with no index from accounts
+/// to sessions (ASP.NET Identity's security stamp is the model). It is not a secret.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(transparent))]
+pub struct SecurityStamp(u64);
+
+impl SecurityStamp {
+    /// The stamp of a new account.
+    pub const INITIAL: Self = Self(0);
+
+    /// Wraps a stamp a store kept.
+    #[must_use]
+    pub const fn new(value: u64) -> Self {
+        Self(value)
+    }
+
+    /// The number, for a store to keep.
+    #[must_use]
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+
+    /// The next stamp.
+    #[must_use]
+    pub(crate) const fn next(self) -> Self {
+        Self(self.0.wrapping_add(1))
+    }
 }
 
 impl fmt::Debug for Account {
@@ -211,6 +337,7 @@ impl fmt::Debug for Account {
             .field("identity_provider", &self.identity_provider)
             .field("created_at", &self.created_at)
             .field("password_changed_at", &self.password_changed_at)
+            .field("stamp", &self.stamp)
             .finish()
     }
 }
@@ -258,6 +385,39 @@ mod tests {
             &"x".repeat(65),
         ] {
             assert!(canonical_username(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// Issue "Security hardening" item 17: names that pass for `admin` are refused or
+    /// fold onto it (and then collide with the real one as a taken username).
+    #[test]
+    fn look_alike_usernames() {
+        // Full-width letters and compatibility forms fold onto the plain name.
+        assert_eq!(canonical_username("ａｄｍｉｎ").unwrap(), "admin");
+        assert_eq!(canonical_username("ADMIN").unwrap(), "admin");
+        for bad in [
+            "\u{430}dmin",       // Cyrillic а + Latin dmin: mixed scripts
+            "adm\u{456}n",       // Cyrillic і
+            "adm\u{3b9}n",       // Greek ι
+            "ad\u{200b}min",     // zero width space
+            "ad\u{ad}min",       // soft hyphen
+            "admin\u{feff}",     // byte order mark
+            "ad\u{202e}nim",     // right-to-left override
+            "ad\u{fe0f}min",     // variation selector
+            "\u{430}\u{441}\u{435}", // "асе", Cyrillic letters that all look Latin
+            "ad min",
+            "admin!",
+        ] {
+            assert!(canonical_username(bad).is_err(), "{bad:?} accepted");
+        }
+        // Real names in one script stay welcome.
+        for good in ["иван", "δημήτρης", "josé", "zoë-o'", "山田太郎", "ana.lima_2"] {
+            let ok = canonical_username(good);
+            if good.contains('\'') {
+                assert!(ok.is_err());
+            } else {
+                assert!(ok.is_ok(), "{good:?} refused: {ok:?}");
+            }
         }
     }
 

@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use tessera_mfa::{
-    AccountContext, CodeDelivery, InMemoryStore, Mfa, MfaStore, NotifyError, OrgPolicy,
+    AccountContext, Authority, MfaMethod, CodeDelivery, InMemoryStore, Mfa, MfaStore, NotifyError, OrgPolicy,
     SecurityNotifier, ServerKey, Versioned,
 };
 use tessera_otp::{Clock, UnixTime};
@@ -28,6 +28,11 @@ pub const MAX_STEP_UP_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
 pub const SECOND_FACTOR_TTL: Duration = Duration::from_secs(10 * 60);
 /// How old a second factor may be when a device is remembered right after it.
 pub const REMEMBER_WITHIN: Duration = Duration::from_secs(5 * 60);
+/// How recent the password must be to bind a factor or change MFA settings while MFA is
+/// off: NIST SP 800-63B-4 §6.1.2.1 (binding an additional authenticator needs
+/// authentication at the account's current level, and a password confirmed within
+/// the last 20 minutes is what this crate accepts as such a session).
+pub const BINDING_PASSWORD_MAX_AGE: Duration = Duration::from_secs(20 * 60);
 /// How many times a password change reloads the account after a concurrent save.
 pub(crate) const SAVE_ATTEMPTS: u32 = 5;
 
@@ -61,6 +66,8 @@ pub struct Accounts<A, D, M, N, Q, R, C, H = Inline> {
     /// A hash to verify against when the username is unknown, so that both cases cost
     /// the same; made on first use with the configured parameters.
     pub(crate) dummy_hash: OnceLock<String>,
+    /// Keys the throttle buckets of unknown usernames (random per process).
+    pub(crate) unknown_buckets: std::hash::RandomState,
 }
 
 /// [`Accounts`] on the in-memory stores and session revoker.
@@ -154,6 +161,7 @@ where
             hasher: Hasher::default(),
             step_up_max_age: DEFAULT_STEP_UP_MAX_AGE,
             dummy_hash: OnceLock::new(),
+            unknown_buckets: std::hash::RandomState::new(),
         }
     }
 }
@@ -182,6 +190,7 @@ where
             hasher: self.hasher,
             step_up_max_age: self.step_up_max_age,
             dummy_hash: self.dummy_hash,
+            unknown_buckets: self.unknown_buckets,
         }
     }
 
@@ -327,13 +336,78 @@ where
         Ok(self.dummy_hash.get_or_init(|| hash).clone())
     }
 
-    /// Fails unless `assurance` has a second factor within the step-up age, when the
-    /// account has MFA enabled.
-    pub(crate) async fn require_step_up(&self, assurance: &crate::Assurance) -> Result<()> {
+    /// Whether a kept [`Assurance`] is still valid: the account exists and its security
+    /// stamp has not moved on since the assurance was made (no password change, "sign
+    /// out everywhere", MFA turned off or factor removed since). Call it on every
+    /// request that trusts a session; it needs no index from accounts to sessions, so
+    /// revocation works with any session store.
+    ///
+    /// # Errors
+    /// [`Error::SessionRevoked`]; [`Error::AccountNotFound`]; store errors.
+    pub async fn check_session(&self, assurance: &crate::Assurance) -> Result<()> {
+        self.authorize(assurance).await.map(|_| ())
+    }
+
+    /// The account an assurance speaks for, if the assurance is still valid.
+    pub(crate) async fn authorize(&self, assurance: &crate::Assurance) -> Result<Account> {
+        let account = self.load(&assurance.account).await?.value;
+        if account.stamp != assurance.stamp {
+            return Err(Error::SessionRevoked);
+        }
+        Ok(account)
+    }
+
+    /// The strongest factor the account has besides recovery codes (a fallback, not a
+    /// factor the holder chose), as the authority that may outrank it.
+    pub(crate) async fn strongest_factor(&self, account: &Account) -> Result<Option<Authority>> {
+        let ctx = self.context(account).await?;
+        let table = self.mfa.availability(&ctx).await?;
+        Ok(table
+            .available()
+            .filter(|m| *m != MfaMethod::RecoveryCode)
+            .map(MfaMethod::authority)
+            .max())
+    }
+
+    /// Fails unless `assurance` (still valid) has a second factor within the step-up age
+    /// by a method of at least `needed`, when the account has MFA enabled. A weaker
+    /// factor never authorises an operation on a stronger one.
+    pub(crate) async fn require_step_up(
+        &self,
+        assurance: &crate::Assurance,
+        needed: Option<Authority>,
+    ) -> Result<Account> {
+        let account = self.authorize(assurance).await?;
         if self.mfa.settings(&assurance.account).await?.enabled() {
             assurance.require_second_factor(self.step_up_max_age, self.now())?;
+            if let Some(needed) = needed {
+                let used = assurance.method.map(MfaMethod::authority);
+                if !used.is_some_and(|a| a.can_authorise(needed)) {
+                    return Err(Error::StepUpTooWeak { needed });
+                }
+            }
         }
-        Ok(())
+        Ok(account)
+    }
+
+    /// The fresh authentication binding a factor or changing MFA settings needs (NIST SP
+    /// 800-63B-4 §6.1.2.1): with MFA on, a second factor within the step-up age, at
+    /// least as strong as the account's strongest factor up to AAL2 (so a recovery code
+    /// can bind a new app after a lost security key, and an email code cannot bind
+    /// anything to an account that has an app); with MFA off, the password within
+    /// [`BINDING_PASSWORD_MAX_AGE`].
+    pub(crate) async fn require_binding(&self, assurance: &crate::Assurance) -> Result<Account> {
+        let account = self.authorize(assurance).await?;
+        if self.mfa.settings(&assurance.account).await?.enabled() {
+            let needed = self
+                .strongest_factor(&account)
+                .await?
+                .map(|a| a.min(Authority::Aal2));
+            self.require_step_up(assurance, needed).await
+        } else {
+            assurance.require_password_within(BINDING_PASSWORD_MAX_AGE, self.now())?;
+            Ok(account)
+        }
     }
 }
 

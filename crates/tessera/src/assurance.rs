@@ -6,7 +6,7 @@ use tessera_mfa::MfaMethod;
 use tessera_otp::UnixTime;
 use tessera_registry::{DeviceId, UserId};
 
-use crate::{Error, Result};
+use crate::{Error, Result, SecurityStamp};
 
 /// One way the person proved who they are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -46,10 +46,12 @@ pub struct Assurance {
     pub(crate) device: Option<DeviceId>,
     pub(crate) authenticated_at: UnixTime,
     pub(crate) second_factor_at: Option<UnixTime>,
+    /// The account's security stamp when this was made.
+    pub(crate) stamp: SecurityStamp,
 }
 
 impl Assurance {
-    pub(crate) fn password_only(account: UserId, at: UnixTime) -> Self {
+    pub(crate) fn password_only(account: UserId, at: UnixTime, stamp: SecurityStamp) -> Self {
         Self {
             account,
             factors: vec![Factor::Password],
@@ -57,13 +59,14 @@ impl Assurance {
             device: None,
             authenticated_at: at,
             second_factor_at: None,
+            stamp,
         }
     }
 
-    pub(crate) fn remembered(account: UserId, at: UnixTime) -> Self {
+    pub(crate) fn remembered(account: UserId, at: UnixTime, stamp: SecurityStamp) -> Self {
         Self {
             factors: vec![Factor::Password, Factor::RememberedDevice],
-            ..Self::password_only(account, at)
+            ..Self::password_only(account, at, stamp)
         }
     }
 
@@ -104,6 +107,13 @@ impl Assurance {
         self.second_factor_at
     }
 
+    /// The account's security stamp when this assurance was made; it stops being valid
+    /// when the account's stamp moves on ([`Accounts::check_session`](crate::Accounts::check_session)).
+    #[must_use]
+    pub fn security_stamp(&self) -> SecurityStamp {
+        self.stamp
+    }
+
     /// Whether a second factor was verified (a remembered device does not count).
     #[must_use]
     pub fn has_second_factor(&self) -> bool {
@@ -123,6 +133,19 @@ impl Assurance {
             _ => Err(Error::StepUpRequired),
         }
     }
+
+    /// Succeeds when the password was checked no longer than `max_age` before `now`.
+    ///
+    /// # Errors
+    /// [`Error::ReauthenticationRequired`] when it is older, or no password was checked.
+    pub fn require_password_within(&self, max_age: Duration, now: UnixTime) -> Result<()> {
+        let fresh = now.saturating_duration_since(self.authenticated_at) <= max_age;
+        if fresh && self.factors.contains(&Factor::Password) {
+            Ok(())
+        } else {
+            Err(Error::ReauthenticationRequired)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -132,7 +155,7 @@ mod tests {
     #[test]
     fn step_up_age() {
         let t = UnixTime::from_secs(1_000);
-        let mut a = Assurance::password_only(UserId::new("u"), t);
+        let mut a = Assurance::password_only(UserId::new("u"), t, SecurityStamp::INITIAL);
         let five = Duration::from_secs(300);
         assert!(matches!(
             a.require_second_factor(five, t),
@@ -151,7 +174,7 @@ mod tests {
             a.require_second_factor(five, UnixTime::from_secs(10))
                 .is_ok()
         );
-        let r = Assurance::remembered(UserId::new("u"), t);
+        let r = Assurance::remembered(UserId::new("u"), t, SecurityStamp::INITIAL);
         assert!(r.require_second_factor(five, t).is_err());
         assert_eq!(r.factors(), [Factor::Password, Factor::RememberedDevice]);
     }
@@ -167,9 +190,9 @@ mod tests {
             remembered in proptest::prelude::any::<bool>(),
         ) {
             let mut a = if remembered {
-                Assurance::remembered(UserId::new(account), UnixTime::from_secs(at))
+                Assurance::remembered(UserId::new(account), UnixTime::from_secs(at), SecurityStamp::new(at))
             } else {
-                Assurance::password_only(UserId::new(account), UnixTime::from_secs(at))
+                Assurance::password_only(UserId::new(account), UnixTime::from_secs(at), SecurityStamp::new(at))
             };
             if let Some(s) = second {
                 a.factors.push(Factor::SecondFactor(MfaMethod::HardwareToken));

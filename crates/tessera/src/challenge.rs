@@ -44,6 +44,9 @@ pub struct SecondFactorChallenge {
     pub(crate) method: Option<MfaMethod>,
     pub(crate) ticket: Option<ChallengeTicket>,
     pub(crate) expires_at: UnixTime,
+    /// The account's security stamp when the challenge began: completing it after the
+    /// stamp moved on (password changed, signed out everywhere) fails.
+    pub(crate) stamp: crate::SecurityStamp,
 }
 
 impl SecondFactorChallenge {

@@ -41,6 +41,31 @@ pub enum Error {
     /// The operation needs a second factor verified more recently (step-up).
     #[error("this operation needs a recent second factor; verify one and try again")]
     StepUpRequired,
+    /// The recent second factor is weaker than a factor the operation touches: a
+    /// weaker factor never removes or outranks a stronger one (an email code cannot
+    /// remove an authenticator app or turn MFA off while one is active). Step up with a
+    /// method of at least `needed`.
+    #[error("this operation needs a second factor at least as strong as {needed:?}; step up with a stronger method")]
+    StepUpTooWeak {
+        /// The weakest method class that may authorise it.
+        needed: tessera_mfa::Authority,
+    },
+    /// The operation needs the password confirmed more recently (20 minutes, NIST SP
+    /// 800-63B-4 §6.1.2.1, while MFA is off): confirm it and try again.
+    #[error("this operation needs the password confirmed within the last 20 minutes")]
+    ReauthenticationRequired,
+    /// The session's assurance was made under an older security stamp: the password
+    /// changed, the account signed out everywhere, MFA was turned off or a factor was
+    /// removed. Sign in again.
+    #[error("this session has ended; sign in again")]
+    SessionRevoked,
+    /// Turning MFA off needs a new password: the current one is shorter than the minimum
+    /// for a password that is the only factor.
+    #[error("choose a new password of at least {min_length} characters before turning MFA off")]
+    PasswordChangeRequired {
+        /// The minimum length for a password that is the only factor.
+        min_length: usize,
+    },
     /// The method is not offered for this second-factor challenge.
     #[error("the method {0} is not offered for this challenge")]
     MethodNotOffered(tessera_mfa::MfaMethod),

@@ -215,6 +215,7 @@
 
 mod account;
 mod accounts;
+pub mod audit;
 mod assurance;
 mod challenge;
 mod error;
@@ -224,18 +225,23 @@ mod password_flows;
 mod session;
 mod sign_in;
 mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod threat_model;
 
-pub use account::{Account, AccountParts, MAX_USERNAME_LEN, MIN_USERNAME_LEN, canonical_username};
+pub use account::{
+    Account, AccountParts, MAX_USERNAME_LEN, MIN_USERNAME_LEN, SecurityStamp, canonical_username,
+};
 pub use accounts::{
-    Accounts, DEFAULT_STEP_UP_MAX_AGE, InMemoryAccounts, MAX_STEP_UP_MAX_AGE, MIN_STEP_UP_MAX_AGE,
+    Accounts, BINDING_PASSWORD_MAX_AGE, DEFAULT_STEP_UP_MAX_AGE, InMemoryAccounts, MAX_STEP_UP_MAX_AGE, MIN_STEP_UP_MAX_AGE,
     REMEMBER_WITHIN, SECOND_FACTOR_TTL,
 };
 pub use assurance::{Assurance, Factor};
 pub use challenge::{SecondFactorChallenge, SignIn};
 pub use error::{Error, Result};
-pub use mfa_flows::{AuthenticatorAdded, MfaEnabled};
+pub use mfa_flows::{AuthenticatorAdded, MfaEnabled, Renewed};
 pub use offload::{Inline, Offload, OffloadError};
-pub use password_flows::PasswordChange;
+pub use password_flows::{PasswordChange, SignedOutEverywhere};
 pub use session::{InMemorySessionRevoker, Revocation, SessionError, SessionRevoker};
 pub use store::{AccountStore, AccountStoreError, InMemoryAccountStore};
 

@@ -6,10 +6,24 @@ use tessera_mfa::{
     Notified, PhoneNumber, Purpose, RecoveryCodeSet, SecurityNotifier,
 };
 use tessera_otp::{Clock, Drift};
+use tessera_password::{Password, PasswordUse};
 use tessera_registry::{DeviceId, DeviceInfo, DeviceStore, Enrolment, UserId};
 
 use crate::accounts::first;
+use crate::audit;
 use crate::{AccountStore, Accounts, Assurance, Error, Offload, Result, SessionRevoker};
+
+/// A change that ended the account's other sessions (its security stamp moved on),
+/// with the assurance this session continues with.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Renewed<T> {
+    /// What the change returned.
+    pub value: T,
+    /// This session's assurance under the new security stamp: keep it in place of the
+    /// old one.
+    pub assurance: Assurance,
+}
 
 /// MFA turned on: the settings, and the recovery codes to show once when this was the
 /// first time the account got any.
@@ -50,7 +64,14 @@ where
     /// manual entry) once, then [`confirm_authenticator`](Self::confirm_authenticator).
     /// The app shows the account's email address next to the issuer.
     ///
+    /// Binding a factor needs fresh authentication: with MFA on, a second factor within
+    /// the step-up age, as strong as the account's strongest (up to an app's); with MFA
+    /// off, the password within the last 20 minutes
+    /// ([`confirm_password`](Self::confirm_password)).
+    ///
     /// # Errors
+    /// [`Error::StepUpRequired`], [`Error::StepUpTooWeak`],
+    /// [`Error::ReauthenticationRequired`], [`Error::SessionRevoked`];
     /// [`Error::ManagedByIdentityProvider`]; [`Error::Registry`] with `TooManyDevices`
     /// (eight, pending ones included), `DuplicateName`, `InvalidName`; store errors.
     pub async fn begin_authenticator_setup(
@@ -58,7 +79,7 @@ where
         assurance: &Assurance,
         device_name: &str,
     ) -> Result<Enrolment> {
-        let account = self.load(&assurance.account).await?.value;
+        let account = self.require_binding(assurance).await?;
         if let Some(provider) = &account.identity_provider {
             return Err(Error::ManagedByIdentityProvider {
                 provider: provider.clone(),
@@ -74,10 +95,13 @@ where
     /// default), tells the account holder a device was added, and turns MFA on with it
     /// when `enable_mfa` (generating recovery codes the first time).
     ///
+    /// Needs the same fresh authentication as
+    /// [`begin_authenticator_setup`](Self::begin_authenticator_setup).
+    ///
     /// # Errors
-    /// [`Error::VerificationFailed`] when the codes do not verify; [`Error::Registry`]
-    /// (`EnrolmentExpired`, `ActivationCodes`, `DeviceNotFound`, …); [`Error::Mfa`];
-    /// store errors.
+    /// The binding errors; [`Error::VerificationFailed`] when the codes do not verify;
+    /// [`Error::Registry`] (`EnrolmentExpired`, `ActivationCodes`, `DeviceNotFound`,
+    /// `AppIgnoresAlgorithm`, …); [`Error::Mfa`]; store errors.
     pub async fn confirm_authenticator(
         &self,
         assurance: &Assurance,
@@ -85,8 +109,9 @@ where
         codes: &[&str],
         enable_mfa: bool,
     ) -> Result<Notified<AuthenticatorAdded>> {
-        let account = self.load(&assurance.account).await?.value;
+        let account = self.require_binding(assurance).await?;
         let info = self.registry.activate(&account.id, device, codes).await?;
+        audit::succeeded("factor_bound", &account.id);
         let ctx = self.context(&account).await?;
         let added = self
             .mfa
@@ -114,12 +139,15 @@ where
     /// Links a phone number (unverified) and sends it an SMS code; complete with
     /// [`verify_phone`](Self::verify_phone).
     ///
+    /// Binding a factor: needs the same fresh authentication as
+    /// [`begin_authenticator_setup`](Self::begin_authenticator_setup).
+    ///
     /// # Errors
-    /// [`Error::Mfa`] with `InvalidPhoneNumber`, `MethodUnavailable` (SMS disallowed),
-    /// send limits or delivery failures; store errors.
+    /// The binding errors; [`Error::Mfa`] with `InvalidPhoneNumber`, `MethodUnavailable`
+    /// (SMS disallowed), send limits or delivery failures; store errors.
     pub async fn link_phone(&self, assurance: &Assurance, number: &str) -> Result<ChallengeTicket> {
         let number = PhoneNumber::parse(number)?;
-        let account = self.load(&assurance.account).await?.value;
+        let account = self.require_binding(assurance).await?;
         let ctx = self.context(&account).await?;
         let _ = self
             .mfa
@@ -138,8 +166,13 @@ where
 
     /// Verifies the linked phone number with the SMS code; SMS becomes available.
     ///
+    /// Binding a factor: needs the same fresh authentication as
+    /// [`begin_authenticator_setup`](Self::begin_authenticator_setup). A right code
+    /// does not reset the failure count (only a completed sign-in or step-up does).
+    ///
     /// # Errors
-    /// [`Error::VerificationFailed`] (throttled as any second factor); store errors.
+    /// The binding errors; [`Error::VerificationFailed`] (throttled as any second
+    /// factor); store errors.
     pub async fn verify_phone(
         &self,
         assurance: &Assurance,
@@ -149,6 +182,7 @@ where
         if ticket.purpose != Purpose::PhoneVerification {
             return Err(Error::VerificationFailed);
         }
+        self.require_binding(assurance).await?;
         let n = self
             .mfa
             .verify_code(&assurance.account, &ticket.id, typed)
@@ -164,77 +198,114 @@ where
     /// # Errors
     /// Store errors.
     pub async fn availability(&self, assurance: &Assurance) -> Result<AvailabilityTable> {
-        let account = self.load(&assurance.account).await?.value;
+        let account = self.authorize(assurance).await?;
         let ctx = self.context(&account).await?;
         Ok(self.mfa.availability(&ctx).await?)
     }
 
-    /// Turns MFA on, with `preferred` or the policy's choice; the first time, a set of
-    /// recovery codes is generated to show once (when the policy allows them).
+    /// Turns MFA on, with `preferred` or the policy's choice, and issues a fresh set of
+    /// recovery codes to show once (when the policy allows them), voiding every older
+    /// code: codes minted before MFA was on never survive it.
+    ///
+    /// Needs the fresh authentication of binding a factor
+    /// ([`begin_authenticator_setup`](Self::begin_authenticator_setup)).
     ///
     /// # Errors
-    /// [`Error::Mfa`] (`NoMethodAvailable`, `MethodUnavailable`, `NotPreferable`,
-    /// `SmsNeedsExplicitChoice`, `ManagedByIdentityProvider`); store errors.
+    /// The binding errors; [`Error::Mfa`] (`NoMethodAvailable`, `MethodUnavailable`,
+    /// `NotPreferable`, `SmsNeedsExplicitChoice`, `ManagedByIdentityProvider`); store
+    /// errors.
     pub async fn enable_mfa(
         &self,
         assurance: &Assurance,
         preferred: Option<MfaMethod>,
     ) -> Result<Notified<MfaEnabled>> {
-        let account = self.load(&assurance.account).await?.value;
+        let account = self.require_binding(assurance).await?;
         let ctx = self.context(&account).await?;
         let enabled = self
             .mfa
             .enable(&ctx, preferred, Actor::AccountHolder)
             .await?;
-        let mut notify_error = enabled.notify_error;
-        let mut recovery_codes = None;
-        let never_generated = self
-            .mfa
-            .availability(&ctx)
-            .await?
-            .get(MfaMethod::RecoveryCode)
-            .reason()
-            == Some(tessera_mfa::Unavailable::NotConfigured);
-        if never_generated {
-            let set = self
-                .mfa
-                .regenerate_recovery_codes(&ctx, Actor::AccountHolder)
-                .await?;
-            notify_error = first(notify_error, set.notify_error);
-            recovery_codes = Some(set.value);
-        }
+        audit::succeeded("mfa_enabled", &account.id);
+        let notify_error = enabled.notify_error;
+        let enabled = enabled.value;
         Ok(Notified {
             value: MfaEnabled {
-                settings: enabled.value,
-                recovery_codes,
+                settings: enabled.settings,
+                recovery_codes: enabled.recovery_codes,
             },
             notify_error,
         })
     }
 
-    /// Turns MFA off (an MFA-protected operation: needs a recent second factor).
+    /// Turns MFA off: an MFA-protected operation that needs a recent second factor at
+    /// least as strong as the account's strongest (an email code cannot turn MFA off
+    /// while an authenticator app is active). Every session ends (the security stamp
+    /// moves on first); this one continues with the returned assurance.
+    ///
+    /// The password then becomes the only factor: when it is shorter than the policy's
+    /// minimum for that (15 characters by default, NIST SP 800-63B-4), pass a
+    /// `new_password` (and its confirmation), checked and stored first.
     ///
     /// # Errors
-    /// [`Error::StepUpRequired`]; [`Error::Mfa`] (`MfaRequired` by the organisation,
-    /// `ManagedByIdentityProvider`); store errors.
-    pub async fn disable_mfa(&self, assurance: &Assurance) -> Result<Notified<MfaSettings>> {
-        self.require_step_up(assurance).await?;
-        let account = self.load(&assurance.account).await?.value;
+    /// [`Error::StepUpRequired`], [`Error::StepUpTooWeak`], [`Error::SessionRevoked`];
+    /// [`Error::PasswordChangeRequired`] when the password is too short and no new one
+    /// was given; [`Error::PasswordRejected`]; [`Error::Mfa`] (`MfaRequired` by the
+    /// organisation, `ManagedByIdentityProvider`); store errors.
+    pub async fn disable_mfa(
+        &self,
+        assurance: &Assurance,
+        new_password: Option<(&Password, &Password)>,
+    ) -> Result<Notified<Renewed<MfaSettings>>> {
+        let account = self.authorize(assurance).await?;
+        let needed = self.strongest_factor(&account).await?;
+        let account = self.require_step_up(assurance, needed).await?;
         let ctx = self.context(&account).await?;
-        Ok(self.mfa.disable(&ctx, Actor::AccountHolder).await?)
+        if self.mfa.policy().requires_mfa(&account.id) {
+            return Err(tessera_mfa::Error::MfaRequired.into());
+        }
+        let mut notify_error = None;
+        let mut seen = account;
+        if !seen.password_long_enough_alone && !seen.is_federated() {
+            let Some((new, confirmation)) = new_password else {
+                return Err(Error::PasswordChangeRequired {
+                    min_length: self.policy.min_length_for(PasswordUse::OnlyFactor),
+                });
+            };
+            let hash = self
+                .checked_new_hash(&seen, PasswordUse::OnlyFactor, new, confirmation)
+                .await?;
+            self.store_new_hash(&seen, hash, true).await?;
+            audit::succeeded("password_changed", &seen.id);
+            notify_error = self.tell_password_changed(&seen.id).await;
+            seen = self.load(&seen.id).await?.value;
+        }
+        let stamp = self.bump_stamp(&seen.id).await?;
+        let n = self.mfa.disable(&ctx, Actor::AccountHolder).await?;
+        audit::succeeded("mfa_disabled", &seen.id);
+        Ok(Notified {
+            value: Renewed {
+                value: n.value,
+                assurance: Assurance {
+                    stamp,
+                    ..assurance.clone()
+                },
+            },
+            notify_error: first(notify_error, n.notify_error),
+        })
     }
 
-    /// Chooses the method offered first at sign-in.
+    /// Chooses the method offered first at sign-in. Changing it is a change of MFA
+    /// settings: it needs the fresh authentication of binding a factor.
     ///
     /// # Errors
-    /// [`Error::Mfa`] (`MfaNotEnabled`, `MethodUnavailable`, `NotPreferable`); store
-    /// errors.
+    /// The binding errors; [`Error::Mfa`] (`MfaNotEnabled`, `MethodUnavailable`,
+    /// `NotPreferable`); store errors.
     pub async fn set_preferred_method(
         &self,
         assurance: &Assurance,
         method: MfaMethod,
     ) -> Result<Notified<MfaSettings>> {
-        let account = self.load(&assurance.account).await?.value;
+        let account = self.require_binding(assurance).await?;
         let ctx = self.context(&account).await?;
         Ok(self
             .mfa
@@ -242,17 +313,17 @@ where
             .await?)
     }
 
-    /// A new set of recovery codes to show once, voiding the old set (an MFA-protected
-    /// operation when MFA is on).
+    /// A new set of recovery codes to show once, voiding the old set: needs MFA on and
+    /// the fresh authentication of binding a factor.
     ///
     /// # Errors
-    /// [`Error::StepUpRequired`]; [`Error::Mfa`]; store errors.
+    /// The binding errors; [`Error::Mfa`] (`MfaNotEnabled` while MFA is off); store
+    /// errors.
     pub async fn regenerate_recovery_codes(
         &self,
         assurance: &Assurance,
     ) -> Result<Notified<RecoveryCodeSet>> {
-        self.require_step_up(assurance).await?;
-        let account = self.load(&assurance.account).await?.value;
+        let account = self.require_binding(assurance).await?;
         let ctx = self.context(&account).await?;
         Ok(self
             .mfa
@@ -260,11 +331,29 @@ where
             .await?)
     }
 
+    /// An administrator lifts a lockout (temporary, or the permanent one at the hard
+    /// limit of consecutive failures): the counters reset, the account holder is told,
+    /// and the audit events name the administrator.
+    ///
+    /// # Errors
+    /// [`Error::Mfa`] with `AnonymousAdministrator` for an empty `admin_id`;
+    /// [`Error::AccountNotFound`]; store errors.
+    pub async fn admin_unlock(&self, admin_id: &str, account: &UserId) -> Result<Notified<()>> {
+        let account = self.load(account).await?.value;
+        let n = self
+            .mfa
+            .unlock(&account.id, Actor::administrator(admin_id))
+            .await?;
+        audit::administrator("unlocked", &account.id, admin_id);
+        Ok(n)
+    }
+
     /// The account's devices with their status, in order of enrolment.
     ///
     /// # Errors
     /// Store errors.
     pub async fn devices(&self, assurance: &Assurance) -> Result<Vec<DeviceInfo>> {
+        self.authorize(assurance).await?;
         Ok(self.registry.list(&assurance.account).await?)
     }
 
@@ -280,6 +369,7 @@ where
         first_code: &str,
         second_code: &str,
     ) -> Result<Drift> {
+        self.authorize(assurance).await?;
         Ok(self
             .registry
             .resync(&assurance.account, device, first_code, second_code)
@@ -287,31 +377,54 @@ where
     }
 
     /// Removes one of the signed-in account's devices (a lost phone): allowed when the
-    /// organisation permits self-service removal, and MFA-protected (a recovery-code
-    /// sign-in is a recent second factor). The preferred method falls back when it was
-    /// this device's, and the account holder is told.
+    /// organisation permits self-service removal, and MFA-protected by a recent second
+    /// factor at least as strong as the device (a recovery-code sign-in may remove an
+    /// app; an email code may not). The preferred method falls back when it was this
+    /// device's, the account holder is told, and every other session ends (the security
+    /// stamp moves on first); this one continues with the returned assurance.
     ///
     /// # Errors
     /// [`Error::Mfa`] with `SelfServiceRemovalForbidden` (an administrator must use
-    /// [`admin_remove_device`](Self::admin_remove_device)); [`Error::StepUpRequired`];
-    /// [`Error::Registry`] with `DeviceNotFound`; store errors.
+    /// [`admin_remove_device`](Self::admin_remove_device)); [`Error::StepUpRequired`],
+    /// [`Error::StepUpTooWeak`], [`Error::SessionRevoked`]; [`Error::Registry`] with
+    /// `DeviceNotFound`; store errors.
     pub async fn remove_device(
         &self,
         assurance: &Assurance,
         device: DeviceId,
-    ) -> Result<Notified<DeviceInfo>> {
-        self.remove(
-            &assurance.account,
-            device,
-            Actor::AccountHolder,
-            Some(assurance),
-        )
-        .await
+    ) -> Result<Notified<Renewed<DeviceInfo>>> {
+        let account = self.authorize(assurance).await?;
+        let ctx = self.context(&account).await?;
+        self.mfa
+            .authorize_device_removal(&ctx, &Actor::AccountHolder)?;
+        let target = self
+            .registry
+            .list(&account.id)
+            .await?
+            .into_iter()
+            .find(|d| d.id == device)
+            .ok_or(Error::Registry(tessera_registry::Error::DeviceNotFound))?;
+        let needed = MfaMethod::from_device_kind(target.kind).authority();
+        self.require_step_up(assurance, Some(needed)).await?;
+        let (removed, stamp, notify_error) = self
+            .remove(&account.id, device, Actor::AccountHolder)
+            .await?;
+        Ok(Notified {
+            value: Renewed {
+                value: removed,
+                assurance: Assurance {
+                    stamp,
+                    ..assurance.clone()
+                },
+            },
+            notify_error,
+        })
     }
 
     /// An administrator removes a device of `account` (for organisations that forbid
     /// self-service removal, or a person locked out of every method). The
-    /// administrator is named in the security event.
+    /// administrator is named in the security event and the audit events; the
+    /// account's sessions end.
     ///
     /// # Errors
     /// [`Error::Mfa`] with `AnonymousAdministrator` for an empty `admin_id`;
@@ -322,29 +435,33 @@ where
         account: &UserId,
         device: DeviceId,
     ) -> Result<Notified<DeviceInfo>> {
-        self.remove(account, device, Actor::administrator(admin_id), None)
-            .await
+        let loaded = self.load(account).await?.value;
+        let ctx = self.context(&loaded).await?;
+        let actor = Actor::administrator(admin_id);
+        self.mfa.authorize_device_removal(&ctx, &actor)?;
+        let (removed, _stamp, notify_error) = self.remove(account, device, actor).await?;
+        audit::administrator("factor_removed", account, admin_id);
+        Ok(Notified {
+            value: removed,
+            notify_error,
+        })
     }
 
+    /// Removes a device after the caller authorised it: the stamp first (every session
+    /// ends even if the removal then fails, the safe side), then the device, then the
+    /// MFA rules' reaction (fallback, notification).
     async fn remove(
         &self,
         user: &UserId,
         device: DeviceId,
         actor: Actor,
-        assurance: Option<&Assurance>,
-    ) -> Result<Notified<DeviceInfo>> {
+    ) -> Result<(DeviceInfo, crate::SecurityStamp, Option<tessera_mfa::NotifyError>)> {
+        let stamp = self.bump_stamp(user).await?;
+        let removed = self.registry.remove(user, device).await?;
+        audit::succeeded("factor_removed", user);
         let account = self.load(user).await?.value;
         let ctx = self.context(&account).await?;
-        self.mfa.authorize_device_removal(&ctx, &actor)?;
-        if let Some(assurance) = assurance {
-            self.require_step_up(assurance).await?;
-        }
-        let removed = self.registry.remove(user, device).await?;
-        let ctx = self.context(&account).await?;
         let n = self.mfa.device_removed(&ctx, removed.kind, actor).await?;
-        Ok(Notified {
-            value: removed,
-            notify_error: n.notify_error,
-        })
+        Ok((removed, stamp, n.notify_error))
     }
 }

@@ -1,28 +1,48 @@
 //! Creating accounts and changing passwords.
 
 use tessera_mfa::{
-    Actor, CodeDelivery, EmailAddress, MfaStore, Notified, SecurityNotifier, Versioned,
+    Actor, CodeDelivery, EmailAddress, MfaStore, Notified, NotifyError, SecurityNotifier,
+    Versioned,
 };
 use tessera_otp::Clock;
-use tessera_password::{Password, PasswordHistory};
-use tessera_registry::DeviceStore;
+use tessera_password::{Password, PasswordHistory, PasswordUse};
+use tessera_registry::{DeviceStore, UserId};
 
 use crate::account::new_account_id;
-use crate::accounts::{SAVE_ATTEMPTS, first};
+use crate::accounts::SAVE_ATTEMPTS;
+use crate::audit::{self, Reason};
 use crate::{
-    Account, AccountStore, Accounts, Assurance, Error, Offload, Result, SessionRevoker,
-    canonical_username,
+    Account, AccountStore, Accounts, Assurance, Error, Offload, Result, SecurityStamp,
+    SessionRevoker, canonical_username,
 };
 
 /// What a password change did besides storing the new hash.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PasswordChange {
-    /// Sessions ended by "sign out everywhere" (0 without it).
-    pub sessions_revoked: usize,
+    /// The session's assurance under the account's new security stamp: every other
+    /// session ended with the change; keep this one in place of the old.
+    pub assurance: Assurance,
     /// Remembered devices forgotten (a password change always forgets them).
     pub remembered_devices_revoked: usize,
 }
+
+/// What "sign out everywhere" did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SignedOutEverywhere {
+    /// The session's assurance under the account's new security stamp.
+    pub assurance: Assurance,
+    /// Remembered devices forgotten.
+    pub remembered_devices_revoked: usize,
+    /// Sessions the [`SessionRevoker`] deleted (they had ended with the stamp already);
+    /// `None` when it failed.
+    pub sessions_deleted: Option<usize>,
+}
+
+/// How many times a consequence of a stored change (a notification, forgetting
+/// remembered devices) is retried before the caller is told it did not happen.
+const CONSEQUENCE_ATTEMPTS: u32 = 3;
 
 impl<A, D, M, N, Q, R, C, H> Accounts<A, D, M, N, Q, R, C, H>
 where
@@ -50,9 +70,19 @@ where
     ) -> Result<Account> {
         let mut account = self.new_account(username, email, None)?;
         let context = Self::password_context(&account);
+        // A new account has no second factor yet, unless the organisation requires one.
+        let use_ = if self.mfa.policy().requires_mfa(&account.id) {
+            PasswordUse::WithSecondFactor
+        } else {
+            PasswordUse::OnlyFactor
+        };
         self.policy
+            .for_use(use_)
             .validate(password, &context)
             .map_err(Error::PasswordRejected)?;
+        account.password_long_enough_alone = self
+            .policy
+            .meets_min_length(password, PasswordUse::OnlyFactor);
         // Cheap check first, so a taken name costs no hash; `create` decides for real.
         if self
             .accounts
@@ -95,97 +125,236 @@ where
             identity_provider: idp,
             created_at: self.now(),
             password_changed_at: None,
+            stamp: crate::SecurityStamp::INITIAL,
+            password_long_enough_alone: false,
         })
     }
 
     /// Changes the password of the signed-in account, as a Credentials page does:
     ///
-    /// 1. the current password must be right (counted by the account's failure
-    ///    throttle; a wrong one is [`Error::VerificationFailed`]);
-    /// 2. the new one must pass the policy, match its confirmation and, when the policy
-    ///    keeps a history, differ from the recent ones ([`Error::PasswordRejected`] lists
-    ///    every problem);
-    /// 3. the new hash is stored (with the history);
-    /// 4. remembered devices are forgotten, and with `sign_out_everywhere` every session
-    ///    of the account ends through the [`SessionRevoker`];
-    /// 5. the account holder gets the "account information changed" notification.
+    /// 1. the current password must be right (counted in the account's failure
+    ///    throttle before it is checked; a wrong one is [`Error::VerificationFailed`]);
+    /// 2. the new one must pass the policy (15 characters while the password is the
+    ///    only factor, 8 beside MFA, by default), match its confirmation, differ from
+    ///    the current one and, when the policy keeps a history, from the recent ones
+    ///    ([`Error::PasswordRejected`] lists every problem);
+    /// 3. remembered devices are forgotten (first: if that fails, nothing else
+    ///    happens, and forgetting them was the safe side);
+    /// 4. the new hash is stored together with a new security stamp, in one
+    ///    conditional save: every other session and every sign-in still in flight with
+    ///    the old password ends at that instant ([`check_session`](Self::check_session));
+    /// 5. the account holder is told ("password changed"), retried; a notification that
+    ///    still fails comes back in [`Notified::notify_error`] with the change made.
+    ///
+    /// Returns the session's new assurance: keep it in place of the old one.
     ///
     /// # Errors
-    /// As above; [`Error::ManagedByIdentityProvider`]; [`Error::Conflict`] when the
-    /// password changed concurrently; [`Error::Sessions`] when revoking sessions failed
-    /// (the new password is stored by then); store errors.
+    /// As above; [`Error::SessionRevoked`]; [`Error::ManagedByIdentityProvider`];
+    /// [`Error::Conflict`] when the password changed concurrently; store errors (the
+    /// password is then unchanged).
     pub async fn change_password(
         &self,
         assurance: &Assurance,
         current: &Password,
         new: &Password,
         confirmation: &Password,
-        sign_out_everywhere: bool,
     ) -> Result<Notified<PasswordChange>> {
+        let account = self.authorize(assurance).await?;
         let user = &assurance.account;
-        let Versioned { value: account, .. } = self.load(user).await?;
         if let Some(provider) = &account.identity_provider {
             return Err(Error::ManagedByIdentityProvider {
                 provider: provider.clone(),
             });
         }
-        self.mfa.second_factor_permitted(user).await?;
-        if !self
-            .verify_password(current, account.password_hash.as_deref())
-            .await?
-        {
-            let _ = self.mfa.second_factor_failed(user).await?;
-            return Err(Error::VerificationFailed);
-        }
+        self.confirm_current_password(&account, current).await?;
 
-        let (policy, hasher) = (self.policy.clone(), self.hasher.clone());
+        let use_ = if self.mfa.settings(user).await?.enabled() {
+            PasswordUse::WithSecondFactor
+        } else {
+            PasswordUse::OnlyFactor
+        };
+        let hash = self.checked_new_hash(&account, use_, new, confirmation).await?;
+        let remembered_devices_revoked = self.forget_remembered_devices(user).await?;
+        let long_enough = self.policy.meets_min_length(new, PasswordUse::OnlyFactor);
+        let stamp = self.store_new_hash(&account, hash, long_enough).await?;
+        audit::succeeded("password_changed", user);
+        let notify_error = self.tell_password_changed(user).await;
+        Ok(Notified {
+            value: PasswordChange {
+                assurance: Assurance {
+                    stamp,
+                    ..assurance.clone()
+                },
+                remembered_devices_revoked,
+            },
+            notify_error,
+        })
+    }
+
+    /// Ends every session of the account, this one included, and forgets its
+    /// remembered devices ("Force Logout"): the security stamp moves on, so every kept
+    /// [`Assurance`] stops passing [`check_session`](Self::check_session), whatever the
+    /// session store; the [`SessionRevoker`] is then asked to delete them too (best
+    /// effort). Returns the assurance this session continues with.
+    ///
+    /// # Errors
+    /// [`Error::SessionRevoked`]; store errors (nothing changed when the stamp could not
+    /// be saved).
+    pub async fn sign_out_everywhere(
+        &self,
+        assurance: &Assurance,
+    ) -> Result<Notified<SignedOutEverywhere>> {
+        self.authorize(assurance).await?;
+        let user = &assurance.account;
+        let stamp = self.bump_stamp(user).await?;
+        audit::succeeded("signed_out_everywhere", user);
+        let mut notify_error = None;
+        let remembered = match self
+            .mfa
+            .revoke_all_remembered_devices(user, Actor::AccountHolder)
+            .await
+        {
+            Ok(n) => {
+                notify_error = n.notify_error;
+                n.value
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let sessions_deleted = self.sessions.revoke_all(user).await.ok();
+        Ok(Notified {
+            value: SignedOutEverywhere {
+                assurance: Assurance {
+                    stamp,
+                    ..assurance.clone()
+                },
+                remembered_devices_revoked: remembered,
+                sessions_deleted,
+            },
+            notify_error,
+        })
+    }
+
+    /// Confirms the password of a signed-in person again (before binding a factor while
+    /// MFA is off, which needs a password at most 20 minutes old): returns the
+    /// assurance with a fresh password time. Counted in the throttle like a sign-in.
+    ///
+    /// # Errors
+    /// [`Error::VerificationFailed`]; [`Error::SessionRevoked`];
+    /// [`Error::ManagedByIdentityProvider`].
+    pub async fn confirm_password(
+        &self,
+        assurance: &Assurance,
+        password: &Password,
+    ) -> Result<Assurance> {
+        let account = self.authorize(assurance).await?;
+        if let Some(provider) = &account.identity_provider {
+            return Err(Error::ManagedByIdentityProvider {
+                provider: provider.clone(),
+            });
+        }
+        self.confirm_current_password(&account, password).await?;
+        let mut renewed = assurance.clone();
+        renewed.authenticated_at = self.now();
+        if !renewed.factors.contains(&crate::Factor::Password) {
+            renewed.factors.insert(0, crate::Factor::Password);
+        }
+        Ok(renewed)
+    }
+
+    /// Checks the account's current password inside the throttle: the attempt is
+    /// counted first, and a right password takes its count back (it is not a completed
+    /// sign-in, so nothing resets).
+    pub(crate) async fn confirm_current_password(
+        &self,
+        account: &Account,
+        password: &Password,
+    ) -> Result<()> {
+        let user = &account.id;
+        let attempt = self.counted_attempt(user).await?;
+        match self
+            .password_matches(password, account.password_hash.as_deref())
+            .await
+        {
+            Ok(true) => {
+                let _ = self.mfa.attempt_passed(attempt).await;
+                Ok(())
+            }
+            Ok(false) => {
+                audit::failed("password_check_failed", Some(user), Reason::WrongPassword);
+                Err(Error::VerificationFailed)
+            }
+            Err(reason) => {
+                audit::failed("password_check_failed", Some(user), reason);
+                Err(Error::VerificationFailed)
+            }
+        }
+    }
+
+    /// Validates a new password for `use_` (against the current one and the history)
+    /// and hashes it.
+    pub(crate) async fn checked_new_hash(
+        &self,
+        account: &Account,
+        use_: PasswordUse,
+        new: &Password,
+        confirmation: &Password,
+    ) -> Result<String> {
+        let (policy, hasher) = (self.policy.for_use(use_), self.hasher.clone());
         let (new_pw, confirm) = (new.clone(), confirmation.clone());
-        let context = Self::password_context(&account);
-        let history = history_with_current(&account);
+        let context = Self::password_context(account);
+        let history = history_with_current(account);
         self.offload
             .run(move || policy.validate_change(&new_pw, &confirm, &context, &history, &hasher))
             .await
             .map_err(|_| Error::Offload)?
             .map_err(Error::PasswordRejected)?;
-        let hash = self.hash_password(new).await?;
-        self.store_new_hash(&account, hash).await?;
-
-        let mut change = PasswordChange {
-            sessions_revoked: 0,
-            remembered_devices_revoked: 0,
-        };
-        let mut notify_error = None;
-        if sign_out_everywhere {
-            let n = self
-                .mfa
-                .revoke_all_remembered_devices(user, Actor::AccountHolder)
-                .await?;
-            change.remembered_devices_revoked = n.value;
-            notify_error = n.notify_error;
-        } else {
-            change.remembered_devices_revoked = self.mfa.remembered_devices(user).await?.len();
-        }
-        let n = self
-            .mfa
-            .password_changed(user, Actor::AccountHolder)
-            .await?;
-        notify_error = first(notify_error, n.notify_error);
-        if sign_out_everywhere {
-            change.sessions_revoked = self
-                .sessions
-                .revoke_all(user)
-                .await
-                .map_err(Error::Sessions)?;
-        }
-        Ok(Notified {
-            value: change,
-            notify_error,
-        })
+        self.hash_password(new).await
     }
 
-    /// Stores `hash` as the current password if the password did not change since
-    /// `seen` was loaded; other concurrent changes are merged by reloading.
-    async fn store_new_hash(&self, seen: &Account, hash: String) -> Result<()> {
+    /// Forgets every remembered device, retried; fails only when every try failed.
+    async fn forget_remembered_devices(&self, user: &UserId) -> Result<usize> {
+        let mut last = None;
+        for _ in 0..CONSEQUENCE_ATTEMPTS {
+            match self
+                .mfa
+                .revoke_all_remembered_devices(user, Actor::AccountHolder)
+                .await
+            {
+                Ok(n) => return Ok(n.value),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.map_or(Error::Conflict, Error::from))
+    }
+
+    /// Tells the account holder the password changed, retried; the error of the last
+    /// try when none went through.
+    pub(crate) async fn tell_password_changed(&self, user: &UserId) -> Option<NotifyError> {
+        let mut last = None;
+        for _ in 0..CONSEQUENCE_ATTEMPTS {
+            match self.mfa.password_changed(user, Actor::AccountHolder).await {
+                Ok(n) => match n.notify_error {
+                    None => return None,
+                    Some(e) => last = Some(e),
+                },
+                Err(e) => last = Some(NotifyError(format!("the notification was not sent: {e}"))),
+            }
+        }
+        if let Some(e) = &last {
+            audit::notify_failed(user, e);
+        }
+        last
+    }
+
+    /// Stores `hash` as the current password with a new security stamp, if the password
+    /// did not change since `seen` was loaded; other concurrent changes are merged by
+    /// reloading. Returns the new stamp.
+    pub(crate) async fn store_new_hash(
+        &self,
+        seen: &Account,
+        hash: String,
+        long_enough_alone: bool,
+    ) -> Result<SecurityStamp> {
         for _ in 0..SAVE_ATTEMPTS {
             let Versioned { version, value } = self.load(&seen.id).await?;
             if value.password_hash != seen.password_hash {
@@ -195,8 +364,26 @@ where
             account.history.push(hash.clone(), self.policy.history())?;
             account.password_hash = Some(hash.clone());
             account.password_changed_at = Some(self.now());
+            account.password_long_enough_alone = long_enough_alone;
+            account.stamp = account.stamp.next();
             match self.accounts.save(&account, version).await {
-                Ok(_) => return Ok(()),
+                Ok(_) => return Ok(account.stamp),
+                Err(crate::AccountStoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(Error::Conflict)
+    }
+
+    /// Moves the account's security stamp on, ending every session made under the old
+    /// one. Returns the new stamp.
+    pub(crate) async fn bump_stamp(&self, user: &UserId) -> Result<SecurityStamp> {
+        for _ in 0..SAVE_ATTEMPTS {
+            let Versioned { version, value } = self.load(user).await?;
+            let mut account = value;
+            account.stamp = account.stamp.next();
+            match self.accounts.save(&account, version).await {
+                Ok(_) => return Ok(account.stamp),
                 Err(crate::AccountStoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
             }
@@ -205,9 +392,8 @@ where
     }
 }
 
-/// The history to check a new password against, with the current hash first even when
-/// the policy kept no history when it was set (so "changing" to the current password is
-/// refused as soon as the policy has a history).
+/// The history to check a new password against, always with the current hash first, so
+/// that "changing" to the current password is refused whatever history the policy keeps.
 fn history_with_current(account: &Account) -> PasswordHistory {
     let stored = account.history.hashes();
     match account.password_hash.as_deref() {

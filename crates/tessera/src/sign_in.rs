@@ -1,16 +1,18 @@
 //! Sign-in (password, then a second factor) and step-up.
 
 use tessera_mfa::{
-    Actor, CodeDelivery, MfaMethod, MfaStore, Purpose, RememberToken, SecurityNotifier, SignInPlan,
+    Actor, Attempt, CodeDelivery, MfaMethod, MfaStore, Purpose, RememberToken, SecurityNotifier,
+    SignInPlan,
 };
 use tessera_otp::Clock;
 use tessera_password::Password;
 use tessera_registry::{AssertionVerifier, DeviceStore, UserId, Verified};
 
 use crate::accounts::{REMEMBER_WITHIN, SECOND_FACTOR_TTL};
+use crate::audit::{self, Reason};
 use crate::{
-    AccountStore, Accounts, Assurance, Error, Factor, Offload, Result, SecondFactorChallenge,
-    SessionRevoker, SignIn, canonical_username,
+    Account, AccountStore, Accounts, Assurance, Error, Factor, Offload, Result,
+    SecondFactorChallenge, SessionRevoker, SignIn, canonical_username,
 };
 
 impl<A, D, M, N, Q, R, C, H> Accounts<A, D, M, N, Q, R, C, H>
@@ -29,65 +31,132 @@ where
     /// A `remembered` token (from a cookie set by [`remember_device`](Self::remember_device))
     /// skips the second factor when it belongs to *this* account and is still valid.
     ///
-    /// An unknown username, an identity-provider account, a wrong password and a
-    /// throttled or locked account all give the one [`Error::VerificationFailed`], after
-    /// the same password work. Password failures count towards the account's failure
-    /// throttle (the MFA service's, shared with the second factors: NIST SP 800-63B
-    /// §5.2.2 limits failed attempts per account); only a completed sign-in resets it,
-    /// so a known password does not buy more second-factor guesses.
+    /// Every failure is the one [`Error::VerificationFailed`], counted as a failed
+    /// attempt, after the same password work and the same store round trips: an unknown
+    /// username, an identity-provider account, a wrong password, a password that cannot
+    /// be checked (over 4 KiB, a hash naming a retired pepper), a throttled or locked
+    /// account, contention or a failing store. The reason goes to the audit events
+    /// ([`audit`](crate::audit)).
+    ///
+    /// The attempt is counted in the account's throttle (the MFA service's, shared with
+    /// the second factors: NIST SP 800-63B §5.2.2 limits failed attempts per account)
+    /// **before** the password is checked, so a burst of any size is checked at most as
+    /// often as the throttle admits; a right password takes its count back, and only a
+    /// completed sign-in resets it, so a known password does not buy more
+    /// second-factor guesses. Unknown usernames are throttled too, in one of 4,096
+    /// shared buckets, so the throttle does not tell them apart either.
     ///
     /// # Errors
-    /// [`Error::VerificationFailed`]; store errors.
+    /// [`Error::VerificationFailed`] only.
     pub async fn sign_in(
         &self,
         username: &str,
         password: &Password,
         remembered: Option<&RememberToken>,
     ) -> Result<SignIn> {
-        let found = match canonical_username(username) {
-            Ok(name) => self.accounts.find_by_username(&name).await?,
+        let name = canonical_username(username);
+        let found = match &name {
+            Ok(name) => self.accounts.find_by_username(name).await.ok().flatten(),
             Err(_) => None,
         };
-        let Some(account) = found.map(|v| v.value).filter(|a| !a.is_federated()) else {
-            // The same work as a real check, so timing does not tell whether it exists.
-            let _ = self.verify_password(password, None).await;
+        let account = found.map(|v| v.value);
+        let federated = account.as_ref().is_some_and(Account::is_federated);
+        let (user, known) = match &account {
+            Some(a) if !federated => (a.id.clone(), true),
+            _ => (
+                self.unknown_bucket(name.as_deref().unwrap_or(username.trim())),
+                false,
+            ),
+        };
+        let attempt = match self.mfa.begin_attempt(&user).await {
+            Ok(n) => {
+                if let Some(e) = &n.notify_error {
+                    audit::notify_failed(&user, e);
+                }
+                Some(n.into_value())
+            }
+            Err(e) => {
+                audit::failed("sign_in_failed", known.then_some(&user), Reason::of_refusal(&e));
+                None
+            }
+        };
+        // The password work happens on every path, so timing tells nothing.
+        let stored = account
+            .as_ref()
+            .filter(|_| known && attempt.is_some())
+            .and_then(|a| a.password_hash.as_deref());
+        let matched = self.password_matches(password, stored).await;
+        let (Some(attempt), Some(account)) = (attempt, account.filter(|_| known)) else {
+            if !known {
+                let reason = if federated {
+                    Reason::IdentityProviderAccount
+                } else {
+                    Reason::UnknownAccount
+                };
+                audit::failed("sign_in_failed", None, reason);
+            }
             return Err(Error::VerificationFailed);
         };
-        let user = account.id.clone();
-        if let Err(e) = self.mfa.second_factor_permitted(&user).await {
-            // Throttled: the same work as a real check all the same, so that a quick
-            // answer does not tell that the username exists.
-            let _ = self.verify_password(password, None).await;
-            return Err(e.into());
+        match matched {
+            Ok(true) => {}
+            Ok(false) => {
+                audit::failed("sign_in_failed", Some(&user), Reason::WrongPassword);
+                return Err(Error::VerificationFailed);
+            }
+            Err(reason) => {
+                audit::failed("sign_in_failed", Some(&user), reason);
+                return Err(Error::VerificationFailed);
+            }
         }
-        if !self
-            .verify_password(password, account.password_hash.as_deref())
-            .await?
-        {
-            let _ = self.mfa.second_factor_failed(&user).await?;
+        // The password was checked against what was loaded before the (slow) password
+        // work; a password change or "sign out everywhere" since then wins.
+        let Ok(current) = self.load(&user).await else {
+            audit::failed("sign_in_failed", Some(&user), Reason::StoreFailure);
+            return Err(Error::VerificationFailed);
+        };
+        let current = current.value;
+        if current.stamp != account.stamp || current.password_hash != account.password_hash {
+            audit::failed("sign_in_failed", Some(&user), Reason::StaleAccount);
             return Err(Error::VerificationFailed);
         }
-        self.rehash_if_needed(&account, password).await;
+        self.rehash_if_needed(&current, password).await;
         let now = self.now();
-        let ctx = self.context(&account).await?;
-        match self.mfa.sign_in_plan(&ctx).await? {
+        let stamp = current.stamp;
+        let plan = match self.context(&current).await {
+            Ok(ctx) => self.mfa.sign_in_plan(&ctx).await.map_err(Error::from),
+            Err(e) => Err(e),
+        };
+        let plan = match plan {
+            Ok(p) => p,
+            Err(_) => {
+                audit::failed("sign_in_failed", Some(&user), Reason::StoreFailure);
+                return Err(Error::VerificationFailed);
+            }
+        };
+        match plan {
             SignInPlan::NoSecondFactor => {
-                self.mfa.second_factor_succeeded(&user).await?;
-                Ok(SignIn::Complete(Assurance::password_only(user, now)))
+                self.complete_attempt(attempt).await;
+                audit::succeeded("signed_in", &user);
+                Ok(SignIn::Complete(Assurance::password_only(user, now, stamp)))
             }
             SignInPlan::EnrolmentRequired => {
-                self.mfa.second_factor_succeeded(&user).await?;
+                self.complete_attempt(attempt).await;
+                audit::succeeded("signed_in_enrolment_required", &user);
                 Ok(SignIn::EnrolmentRequired(Assurance::password_only(
-                    user, now,
+                    user, now, stamp,
                 )))
             }
             SignInPlan::SecondFactor { primary, available } => {
                 if let Some(token) = remembered
-                    && self.mfa.is_remembered(&user, token).await?
+                    && self.mfa.is_remembered(&user, token).await.unwrap_or(false)
                 {
-                    self.mfa.second_factor_succeeded(&user).await?;
-                    return Ok(SignIn::Complete(Assurance::remembered(user, now)));
+                    self.complete_attempt(attempt).await;
+                    audit::succeeded("signed_in_remembered_device", &user);
+                    return Ok(SignIn::Complete(Assurance::remembered(user, now, stamp)));
                 }
+                // The password was right: its provisional failure is taken back, but
+                // nothing resets until the second factor completes the sign-in.
+                let _ = self.mfa.attempt_passed(attempt).await;
                 Ok(SignIn::SecondFactor(SecondFactorChallenge {
                     account: user,
                     purpose: Purpose::SignIn,
@@ -98,6 +167,7 @@ where
                     method: None,
                     ticket: None,
                     expires_at: now.saturating_add(SECOND_FACTOR_TTL),
+                    stamp,
                 }))
             }
             // A plan this version does not know: fail closed.
@@ -105,15 +175,45 @@ where
         }
     }
 
+    /// Checks a password against `stored` (or, without one, a dummy hash, for the same
+    /// work); every reason it cannot be checked is a refusal with its audit reason.
+    pub(crate) async fn password_matches(
+        &self,
+        password: &Password,
+        stored: Option<&str>,
+    ) -> std::result::Result<bool, Reason> {
+        match self.verify_password(password, stored).await {
+            Ok(matched) => Ok(matched),
+            Err(_) => Err(Reason::PasswordNotCheckable),
+        }
+    }
+
+    /// Resets the throttle after a completed sign-in or step-up. A failure to reset
+    /// leaves failures counted, the safe side; it is not the person's failure.
+    async fn complete_attempt(&self, attempt: Attempt) {
+        let user = attempt.user().clone();
+        if self.mfa.attempt_completed(attempt).await.is_err() {
+            audit::failed("throttle_reset_failed", Some(&user), Reason::StoreFailure);
+        }
+    }
+
+    /// The shared throttle bucket of a username no account has.
+    fn unknown_bucket(&self, username: &str) -> UserId {
+        use std::hash::BuildHasher;
+        let bucket = self.unknown_buckets.hash_one(username) % 4096;
+        UserId::new(format!("tessera:unknown:{bucket:03x}"))
+    }
+
     /// Begins a step-up: a fresh second factor for a signed-in person before a
     /// sensitive operation. Complete it as a sign-in's second factor; the result is the
     /// same assurance with a new second-factor time.
     ///
     /// # Errors
+    /// [`Error::SessionRevoked`] for an assurance made under an older security stamp;
     /// [`Error::Mfa`] with `MfaNotEnabled` when the account has no second factor to ask
     /// for; [`Error::AccountNotFound`]; store errors.
     pub async fn begin_step_up(&self, assurance: &Assurance) -> Result<SecondFactorChallenge> {
-        let account = self.load(&assurance.account).await?.value;
+        let account = self.authorize(assurance).await?;
         let ctx = self.context(&account).await?;
         let now = self.now();
         match self.mfa.sign_in_plan(&ctx).await? {
@@ -132,6 +232,7 @@ where
                 method: None,
                 ticket: None,
                 expires_at: now.saturating_add(SECOND_FACTOR_TTL),
+                stamp: account.stamp,
             }),
             _ => Err(Error::Mfa(tessera_mfa::Error::MfaNotEnabled)),
         }
@@ -140,12 +241,13 @@ where
     /// Starts the second factor with `method`, or with the challenge's primary method
     /// when `None`. For email and SMS this sends a code (again, when called again,
     /// within the send limits) and returns its ticket; for the other methods there is
-    /// nothing to send.
+    /// nothing to send. No code is sent while the account is locked.
     ///
     /// # Errors
     /// [`Error::NoMethodChosen`] when `method` is `None` and only recovery codes are
     /// left; [`Error::MethodNotOffered`]; [`Error::VerificationFailed`] for an expired
-    /// challenge; [`Error::Mfa`] for send limits and delivery failures.
+    /// challenge or a locked account; [`Error::Mfa`] for send limits and delivery
+    /// failures.
     pub async fn start_second_factor(
         &self,
         challenge: &mut SecondFactorChallenge,
@@ -180,23 +282,28 @@ where
     /// authenticator app or hardware token, an email or SMS code, or a recovery code,
     /// as the started method says.
     ///
-    /// Every failure is the one [`Error::VerificationFailed`], throttled per account; a
+    /// Every failure is the one [`Error::VerificationFailed`], counted in the account's
+    /// throttle before anything is checked; the reason goes to the audit events. A
     /// replayed authenticator code is also reported to the account holder
-    /// ([`Mfa::report_code_reuse`](tessera_mfa::Mfa::report_code_reuse)).
+    /// ([`Mfa::report_code_reuse`](tessera_mfa::Mfa::report_code_reuse)), without
+    /// waiting for the notification (put a slow notifier behind
+    /// [`OutboxNotifier`](tessera_mfa::OutboxNotifier)). Only this completion resets
+    /// the throttle.
     ///
     /// # Errors
     /// [`Error::VerificationFailed`]; [`Error::NoMethodChosen`] before
-    /// [`start_second_factor`](Self::start_second_factor); store errors.
+    /// [`start_second_factor`](Self::start_second_factor).
     pub async fn complete_second_factor(
         &self,
         challenge: &SecondFactorChallenge,
         typed: &str,
     ) -> Result<Assurance> {
         let method = challenge.method.ok_or(Error::NoMethodChosen)?;
+        let user = &challenge.account;
         if self.now() >= challenge.expires_at {
+            audit::failed("second_factor_failed", Some(user), Reason::Expired);
             return Err(Error::VerificationFailed);
         }
-        let user = &challenge.account;
         let (method, device) = match method {
             MfaMethod::AuthenticatorApp | MfaMethod::HardwareToken => {
                 let v = self.verify_totp(user, typed).await?;
@@ -208,34 +315,47 @@ where
                     .mfa
                     .verify_code(user, &ticket.id, typed)
                     .await
-                    .map_err(opaque)?
+                    .map_err(|e| refused(user, &e))?
                     .into_value();
                 if verified.purpose != challenge.purpose || verified.method != method {
+                    audit::failed("second_factor_failed", Some(user), Reason::WrongSecondFactor);
                     return Err(Error::VerificationFailed);
                 }
                 (method, None)
             }
             MfaMethod::RecoveryCode => {
-                let account = self.load(user).await?.value;
-                let ctx = self.context(&account).await?;
+                let account = self.load(user).await.map_err(|_| {
+                    audit::failed("second_factor_failed", Some(user), Reason::StoreFailure);
+                    Error::VerificationFailed
+                })?;
+                let ctx = self.context(&account.value).await.map_err(|_| {
+                    audit::failed("second_factor_failed", Some(user), Reason::StoreFailure);
+                    Error::VerificationFailed
+                })?;
                 let _remaining = self
                     .mfa
                     .use_recovery_code(&ctx, typed)
                     .await
-                    .map_err(opaque)?;
+                    .map_err(|e| refused(user, &e))?;
                 (method, None)
             }
             // Security keys answer with an assertion, not a typed code.
             other => return Err(Error::MethodNotOffered(other)),
         };
-        Ok(self.finish(challenge, method, device))
+        if !matches!(method, MfaMethod::AuthenticatorApp | MfaMethod::HardwareToken)
+            && self.mfa.authentication_completed(user).await.is_err()
+        {
+            audit::failed("throttle_reset_failed", Some(user), Reason::StoreFailure);
+        }
+        self.finish(challenge, method, device).await
     }
 
     /// Completes the second factor with a security-key assertion, checked by the
-    /// application's WebAuthn `verifier` (see `tessera_registry::AssertionVerifier`).
+    /// application's WebAuthn `verifier` (see `tessera_registry::AssertionVerifier`),
+    /// counted in the throttle before it is checked.
     ///
     /// # Errors
-    /// [`Error::VerificationFailed`]; [`Error::MethodNotOffered`]; store errors.
+    /// [`Error::VerificationFailed`]; [`Error::MethodNotOffered`].
     pub async fn complete_with_security_key<V: AssertionVerifier>(
         &self,
         challenge: &SecondFactorChallenge,
@@ -245,25 +365,31 @@ where
         if !challenge.available.contains(&MfaMethod::SecurityKey) {
             return Err(Error::MethodNotOffered(MfaMethod::SecurityKey));
         }
+        let user = &challenge.account;
         if self.now() >= challenge.expires_at {
+            audit::failed("second_factor_failed", Some(user), Reason::Expired);
             return Err(Error::VerificationFailed);
         }
-        let user = &challenge.account;
-        self.mfa.second_factor_permitted(user).await?;
+        let attempt = self.counted_attempt(user).await?;
         match self
             .registry
-            .verify_assertion(user, verifier, assertion)
+            .verify_assertion_unthrottled(user, verifier, assertion)
             .await
         {
             Ok(v) => {
-                self.mfa.second_factor_succeeded(user).await?;
-                Ok(self.finish(challenge, MfaMethod::SecurityKey, Some(v.device_id)))
+                self.complete_attempt(attempt).await;
+                self.finish(challenge, MfaMethod::SecurityKey, Some(v.device_id))
+                    .await
             }
-            Err(tessera_registry::Error::Rejected) => {
-                let _ = self.mfa.second_factor_failed(user).await?;
+            Err(e) => {
+                let reason = if matches!(e, tessera_registry::Error::Rejected) {
+                    Reason::WrongSecondFactor
+                } else {
+                    Reason::StoreFailure
+                };
+                audit::failed("second_factor_failed", Some(user), reason);
                 Err(Error::VerificationFailed)
             }
-            Err(e) => Err(e.into()),
         }
     }
 
@@ -272,60 +398,109 @@ where
     /// this account only. Hand the token to the device (a secure, http-only cookie).
     ///
     /// # Errors
-    /// [`Error::StepUpRequired`] unless the assurance's second factor is at most five
-    /// minutes old; [`Error::Mfa`] when MFA is off; store errors.
+    /// [`Error::SessionRevoked`]; [`Error::StepUpRequired`] unless the assurance's second
+    /// factor is at most five minutes old; [`Error::Mfa`] when MFA is off; store errors.
     pub async fn remember_device(
         &self,
         assurance: &Assurance,
         label: &str,
     ) -> Result<RememberToken> {
+        self.authorize(assurance).await?;
         assurance.require_second_factor(REMEMBER_WITHIN, self.now())?;
         let (token, _device) = self.mfa.remember_device(&assurance.account, label).await?;
         Ok(token)
     }
 
-    fn finish(
+    /// The assurance a completed challenge gives, if the account's security stamp did
+    /// not move on while the challenge was open.
+    async fn finish(
         &self,
         challenge: &SecondFactorChallenge,
         method: MfaMethod,
         device: Option<tessera_registry::DeviceId>,
-    ) -> Assurance {
+    ) -> Result<Assurance> {
+        let user = &challenge.account;
+        let stamp = match self.load(user).await {
+            Ok(v) => v.value.stamp,
+            Err(_) => {
+                audit::failed("second_factor_failed", Some(user), Reason::StoreFailure);
+                return Err(Error::VerificationFailed);
+            }
+        };
+        if stamp != challenge.stamp {
+            audit::failed("second_factor_failed", Some(user), Reason::StaleAccount);
+            return Err(Error::VerificationFailed);
+        }
         let mut factors = challenge.prior.clone();
         factors.push(Factor::SecondFactor(method));
-        Assurance {
-            account: challenge.account.clone(),
+        let event = match challenge.purpose {
+            Purpose::StepUp => "stepped_up",
+            _ => "signed_in",
+        };
+        audit::succeeded(event, user);
+        Ok(Assurance {
+            account: user.clone(),
             factors,
             method: Some(method),
             device,
             authenticated_at: challenge.authenticated_at,
             second_factor_at: Some(self.now()),
+            stamp,
+        })
+    }
+
+    /// Counts an attempt in the account's throttle before anything is checked; every
+    /// refusal is the opaque failure, its reason audited.
+    pub(crate) async fn counted_attempt(&self, user: &UserId) -> Result<Attempt> {
+        match self.mfa.begin_attempt(user).await {
+            Ok(n) => {
+                if let Some(e) = &n.notify_error {
+                    audit::notify_failed(user, e);
+                }
+                Ok(n.into_value())
+            }
+            Err(e) => {
+                audit::failed("second_factor_failed", Some(user), Reason::of_refusal(&e));
+                Err(Error::VerificationFailed)
+            }
         }
     }
 
-    /// A TOTP code against the account's devices, inside the account's throttle.
+    /// A TOTP code against the account's devices, counted in the account's throttle
+    /// before the registry checks it.
     ///
     /// A refusal is the one [`Error::VerificationFailed`] whatever the reason; when the
     /// registry saw a replay of a device's used code, the account holder is told too.
     pub(crate) async fn verify_totp(&self, user: &UserId, typed: &str) -> Result<Verified> {
-        self.mfa.second_factor_permitted(user).await?;
-        match self.registry.verify_reporting_reuse(user, typed).await {
+        let attempt = self.counted_attempt(user).await?;
+        match self
+            .registry
+            .verify_unthrottled_reporting_reuse(user, typed)
+            .await
+        {
             Ok(v) => {
-                self.mfa.second_factor_succeeded(user).await?;
+                self.complete_attempt(attempt).await;
                 Ok(v)
             }
             Err(refused) if refused.is_rejected() => {
                 if let Some(reuse) = refused.reuse() {
                     // The person sees the same failure; the account holder is told.
                     let method = MfaMethod::from_device_kind(reuse.kind);
-                    let _ = self
+                    if let Some(e) = self
                         .mfa
                         .report_code_reuse(user, method, Actor::AccountHolder)
-                        .await;
+                        .await
+                    {
+                        audit::notify_failed(user, &e);
+                    }
                 }
-                let _ = self.mfa.second_factor_failed(user).await?;
+                audit::failed("second_factor_failed", Some(user), Reason::WrongSecondFactor);
                 Err(Error::VerificationFailed)
             }
-            Err(e) => Err(e.into_error().into()),
+            Err(_) => {
+                audit::failed("second_factor_failed", Some(user), Reason::StoreFailure);
+                Err(Error::VerificationFailed)
+            }
         }
     }
 
@@ -361,12 +536,15 @@ where
     }
 }
 
-/// Maps every refusal of a typed code to the one opaque failure.
-fn opaque(e: tessera_mfa::Error) -> Error {
-    match e {
+/// Maps every refusal of a typed code to the one opaque failure, its reason audited.
+fn refused(user: &UserId, e: &tessera_mfa::Error) -> Error {
+    let reason = match e {
         tessera_mfa::Error::VerificationFailed
         | tessera_mfa::Error::InvalidCode(_)
-        | tessera_mfa::Error::MethodUnavailable { .. } => Error::VerificationFailed,
-        other => Error::Mfa(other),
-    }
+        | tessera_mfa::Error::MethodUnavailable { .. } => Reason::WrongSecondFactor,
+        tessera_mfa::Error::Contention => Reason::Contention,
+        _ => Reason::StoreFailure,
+    };
+    audit::failed("second_factor_failed", Some(user), reason);
+    Error::VerificationFailed
 }

@@ -1,0 +1,192 @@
+//! Tools to attack your own deployment in tests (feature `testing`): an account store
+//! that adds latency and fails on command, and a capture of the audit events.
+//!
+//! The device and MFA stores have their twins in `tessera_registry::testing` and
+//! `tessera_mfa::testing`, sharing one [`Faults`] vocabulary, so a test can slow down
+//! or break any store, or all of them, and count what reached them:
+//!
+//! ```
+//! use std::time::Duration;
+//! use tessera::testing::{ChaosAccountStore, Faults};
+//! use tessera::InMemoryAccountStore;
+//!
+//! let faults = Faults::new();
+//! faults.set_latency(Duration::from_micros(200), Duration::from_millis(2));
+//! let accounts = ChaosAccountStore::new(InMemoryAccountStore::new(), faults.clone());
+//! # let _ = accounts;
+//! faults.fail_saves(true); // every save fails from now on, nothing is written
+//! ```
+
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use tessera_mfa::Version;
+use tessera_registry::UserId;
+pub use tessera_registry::testing::{Faults, sleep};
+
+use crate::{Account, AccountStore, AccountStoreError, Versioned};
+
+/// An [`AccountStore`] that waits the [`Faults`]' latency before each call and fails
+/// when told to, without touching the store it wraps.
+#[derive(Debug)]
+pub struct ChaosAccountStore<S> {
+    inner: S,
+    faults: Arc<Faults>,
+}
+
+impl<S> ChaosAccountStore<S> {
+    /// Wraps `inner`, steered by `faults`.
+    pub fn new(inner: S, faults: Arc<Faults>) -> Self {
+        Self { inner, faults }
+    }
+
+    /// The wrapped store.
+    pub fn inner(&self) -> &S {
+        &self.inner
+    }
+}
+
+fn injected() -> AccountStoreError {
+    AccountStoreError::backend("injected fault")
+}
+
+impl<S: AccountStore> AccountStore for ChaosAccountStore<S> {
+    async fn load(&self, id: &UserId) -> Result<Option<Versioned<Account>>, AccountStoreError> {
+        self.faults.before_load().await.map_err(|()| injected())?;
+        self.inner.load(id).await
+    }
+
+    async fn find_by_username(
+        &self,
+        username: &str,
+    ) -> Result<Option<Versioned<Account>>, AccountStoreError> {
+        self.faults.before_load().await.map_err(|()| injected())?;
+        self.inner.find_by_username(username).await
+    }
+
+    async fn create(&self, account: &Account) -> Result<Version, AccountStoreError> {
+        self.faults.before_save().await.map_err(|()| injected())?;
+        self.inner.create(account).await
+    }
+
+    async fn save(&self, account: &Account, expected: Version) -> Result<Version, AccountStoreError> {
+        self.faults.before_save().await.map_err(|()| injected())?;
+        self.inner.save(account, expected).await
+    }
+}
+
+/// One audit event as [`AuditLog`] captured it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEvent {
+    /// The `event` field.
+    pub event: String,
+    /// The `account` field, when the event named one.
+    pub account: Option<String>,
+    /// The `reason` field, for failures.
+    pub reason: Option<String>,
+    /// The `actor` field, for administrator actions.
+    pub actor: Option<String>,
+}
+
+/// Captures every audit event of the process (target [`crate::audit::AUDIT_TARGET`]),
+/// for tests that assert what the event stream saw. Install it once per test binary
+/// with [`AuditLog::install`]; it is the process's global `tracing` subscriber, so it
+/// records events from every runtime worker thread.
+#[derive(Debug, Default)]
+pub struct AuditLog {
+    events: Mutex<Vec<AuditEvent>>,
+}
+
+static LOG: OnceLock<&'static AuditLog> = OnceLock::new();
+
+impl AuditLog {
+    /// Installs the capture as the global subscriber (once; later calls return the same
+    /// log). Returns `None` when another global subscriber was installed first.
+    pub fn install() -> Option<&'static Self> {
+        let mut installed_now = false;
+        let log = *LOG.get_or_init(|| {
+            installed_now = true;
+            Box::leak(Box::default())
+        });
+        if installed_now {
+            tracing::subscriber::set_global_default(Capture(log)).ok()?;
+        }
+        Some(log)
+    }
+
+    /// Every event captured so far.
+    pub fn events(&self) -> Vec<AuditEvent> {
+        self.events
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The events that named `account`.
+    pub fn for_account(&self, account: &UserId) -> Vec<AuditEvent> {
+        self.events()
+            .into_iter()
+            .filter(|e| e.account.as_deref() == Some(account.as_str()))
+            .collect()
+    }
+
+    /// How many events named `account` with this `event` and `reason`.
+    pub fn count(&self, account: &UserId, event: &str, reason: Option<&str>) -> usize {
+        self.for_account(account)
+            .iter()
+            .filter(|e| e.event == event && e.reason.as_deref() == reason)
+            .count()
+    }
+}
+
+struct Capture(&'static AuditLog);
+
+#[derive(Default)]
+struct Fields(AuditEvent);
+
+impl tracing::field::Visit for Fields {
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        let slot = match field.name() {
+            "event" => return self.0.event = value.to_owned(),
+            "account" => &mut self.0.account,
+            "reason" => &mut self.0.reason,
+            "actor" => &mut self.0.actor,
+            _ => return,
+        };
+        *slot = Some(value.to_owned());
+    }
+
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        // `Option<&str>` fields arrive here when set; strings arrive through record_str.
+        if field.name() == "account" {
+            self.0.account = Some(format!("{value:?}").trim_matches('"').to_owned());
+        }
+    }
+}
+
+impl tracing::Subscriber for Capture {
+    fn enabled(&self, metadata: &tracing::Metadata<'_>) -> bool {
+        metadata.target() == crate::audit::AUDIT_TARGET
+    }
+
+    fn new_span(&self, _span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+
+    fn record(&self, _span: &tracing::span::Id, _values: &tracing::span::Record<'_>) {}
+
+    fn record_follows_from(&self, _span: &tracing::span::Id, _follows: &tracing::span::Id) {}
+
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        self.0
+            .events
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(fields.0);
+    }
+
+    fn enter(&self, _span: &tracing::span::Id) {}
+
+    fn exit(&self, _span: &tracing::span::Id) {}
+}
