@@ -93,8 +93,10 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     /// counts against the limits, so a failing provider cannot be used to pump).
     ///
     /// # Errors
-    /// [`Error::ManagedByIdentityProvider`], [`Error::NotSentByCode`],
-    /// [`Error::PhoneVerificationBySmsOnly`], [`Error::MethodUnavailable`],
+    /// [`Error::VerificationFailed`] (opaque) while the account is locked, before any
+    /// send budget is reserved; [`Error::ManagedByIdentityProvider`],
+    /// [`Error::NotSentByCode`], [`Error::PhoneVerificationBySmsOnly`],
+    /// [`Error::MethodUnavailable`],
     /// [`Error::NoPhoneNumber`], [`Error::SendLimitReached`], [`Error::ResendTooSoon`],
     /// [`Error::Delivery`], [`Error::Randomness`], store errors.
     pub async fn send_code<D: CodeDelivery>(
@@ -106,8 +108,13 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     ) -> Result<ChallengeTicket> {
         ctx.ensure_local()?;
         let user = ctx.user();
-        // 1. Read-only checks first, so a refused send reserves nothing.
+        // 1. Read-only checks first, so a refused send reserves nothing. A locked
+        //    account gets no code (it could not be checked anyway) and learns nothing
+        //    more than from a wrong code.
         let state = self.account_state(user).await?;
+        if state.throttle.is_locked(self.clock.now()) {
+            return Err(Error::VerificationFailed);
+        }
         let destination = self.destination(ctx, &state, method, purpose)?;
         let mut sends = state.sends.clone();
         self.limits
@@ -127,6 +134,9 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
             .modify(user, |state, now| {
                 if self.destination(ctx, state, method, purpose)? != destination {
                     return Err(Error::Contention);
+                }
+                if state.throttle.is_locked(now) {
+                    return Err(Error::VerificationFailed);
                 }
                 limits.check(&mut state.sends, now, limits.per_account())?;
                 state.sends.push(now);
@@ -185,8 +195,11 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     /// Succeeds at most once per challenge, also under concurrent calls (the conditional
     /// save decides). Wrong codes use up the challenge's attempts; an expired, used,
     /// unknown or exhausted challenge, a wrong code and a throttled or locked account all
-    /// give the same [`Error::VerificationFailed`]. Failures count towards throttling; a
-    /// success resets it. A successful [`Purpose::PhoneVerification`] marks the number
+    /// give the same [`Error::VerificationFailed`]. The throttle admits the attempt, the
+    /// code is checked and a failure counted in one conditional save, so a burst gets no
+    /// more checks than the throttle admits. A success consumes the challenge but does
+    /// **not** reset the throttle: call [`Mfa::authentication_completed`] once the
+    /// sign-in or step-up is complete (never after a phone verification). A successful [`Purpose::PhoneVerification`] marks the number
     /// verified and emits [`SecurityEventKind::PhoneLinked`].
     ///
     /// # Errors
@@ -208,7 +221,9 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
                 }
                 match check_challenge(state, challenge, &tag, now) {
                     Some(verified) => {
-                        state.throttle.succeed();
+                        // No reset here: only a completed sign-in or step-up resets
+                        // the count (`Mfa::authentication_completed`), never a phone
+                        // verification or a code on its own.
                         let mut out = Outcome::changed(Ok(verified));
                         if verified.purpose == Purpose::PhoneVerification {
                             if let Some(p) = state.phone.as_mut() {
@@ -362,15 +377,24 @@ fn check_challenge(
     None
 }
 
-/// Counts a failed second factor; emits the lockout when this failure locks.
+/// Counts a failed attempt; emits the lock event when this failure starts a lock.
 pub(crate) fn record_failure<T>(
     state: &mut AccountState,
     now: UnixTime,
     throttle: &crate::ThrottleConfig,
 ) -> Outcome<Result<T>> {
     let mut out = Outcome::changed(Err(Error::VerificationFailed));
-    if let Some(until) = state.throttle.fail(now, throttle) {
-        out = out.with_event(Actor::System, SecurityEventKind::LockedOut { until });
+    if let Some(lock) = state.throttle.fail(now, throttle) {
+        out.events.push(lock_event(lock));
     }
     out
+}
+
+/// The event that tells the account holder about a lock that just started.
+pub(crate) fn lock_event(lock: crate::throttle::Lock) -> (Actor, SecurityEventKind) {
+    let kind = match lock {
+        crate::throttle::Lock::Temporary(until) => SecurityEventKind::LockedOut { until },
+        crate::throttle::Lock::Permanent => SecurityEventKind::LockedPermanently,
+    };
+    (Actor::System, kind)
 }

@@ -96,6 +96,16 @@ impl SecurityEmail {
                     until.as_secs()
                 ),
             ),
+            K::LockedPermanently => (
+                "Security alert",
+                "Too many failed sign-in attempts. Sign-in is locked until an administrator unlocks your account."
+                    .to_owned(),
+            ),
+            K::Unlocked { .. } => (
+                "Account information changed",
+                "Your account was unlocked and its failed sign-in attempts were cleared."
+                    .to_owned(),
+            ),
             K::RememberedDevicesRevoked => (
                 "Account information changed",
                 "Every device that skipped the second sign-in step must now ask for it again."

@@ -26,10 +26,7 @@
 //!   numbers ([`Mfa::link_phone`], verified with an SMS code).
 //! - **Recovery codes** ([`Mfa::regenerate_recovery_codes`], [`Mfa::use_recovery_code`]),
 //!   **remembered devices** ([`Mfa::remember_device`], [`Mfa::is_remembered`],
-//!   [`Mfa::revoke_all_remembered_devices`]) and **throttling**
-//!   ([`Mfa::second_factor_permitted`], [`Mfa::second_factor_failed`],
-//!   [`Mfa::second_factor_succeeded`] around the registry's TOTP check; built into the
-//!   code and recovery-code checks).
+//!   [`Mfa::revoke_all_remembered_devices`]) and **throttling** (see below).
 //! - **Notifications**: every change emits one [`SecurityEvent`] after it is stored;
 //!   a failing notifier comes back in [`Notified::notify_error`], the change stays.
 //!
@@ -46,8 +43,25 @@
 //! | send limits | 5 per account and 5 per destination in 15 minutes, 30 s apart | 1–100 per 1 min–1 day window |
 //! | recovery codes | 10 codes of 24 symbols (≈117.8 bits) | 1–32 codes |
 //! | remembered device | 30 days | 1 hour–365 days, at most 20 per account |
-//! | throttling | 5 free failures, then 30 s doubling to 15 min; lockout 1 hour at 20 | hard limit ≤ 100 |
+//! | throttling | 5 free failures, then 30 s doubling to 15 min; 1-hour lockout at 20 failures and again at each one after; locked until an administrator unlocks at 100 | hard limit ≤ 100 |
 //! | store retries | 32 rounds | 1–64 |
+//!
+//! # Throttling: every attempt is counted before it is checked
+//! Failed attempts are counted per account across every factor, in the account's
+//! aggregate. [`Mfa::begin_attempt`] admits an attempt *and* counts it as a failure in
+//! one conditional save, and hands out an [`Attempt`]; only then may the caller check a
+//! password, a TOTP code or a security key. The caller reports a right factor with
+//! [`Mfa::attempt_passed`] (takes the provisional failure back) or
+//! [`Mfa::attempt_completed`] (the sign-in or step-up is complete: the count resets);
+//! dropping the attempt leaves the failure counted. Contention or a failing store
+//! refuses *without* a check. Email, SMS and recovery codes are admitted, checked and
+//! counted in one conditional save by [`Mfa::verify_code`] and
+//! [`Mfa::use_recovery_code`]; their success does not reset the count either: the
+//! application calls [`Mfa::authentication_completed`] when the sign-in or step-up is
+//! complete. So a burst of any size gets at most the configured number of checks (5 by
+//! default) before the first delay, and NIST SP 800-63B §5.2.2's cap of 100 consecutive
+//! failures holds across lockouts: at [`ThrottleConfig::hard_limit`] the account stays
+//! locked until a named administrator calls [`Mfa::unlock`]. See [`ThrottleConfig`].
 //!
 //! # Recovery code storage (NIST SP 800-63B §5.1.2)
 //! §5.1.2.2 accepts look-up secrets of at least 112 bits stored under an approved
@@ -133,6 +147,9 @@ mod store;
 mod throttle;
 mod throttle_ops;
 
+#[cfg(feature = "testing")]
+pub mod testing;
+
 pub use actor::Actor;
 pub use availability::{Availability, AvailabilityTable, MethodStatus, Unavailable};
 pub use challenge::{
@@ -172,4 +189,7 @@ pub use state::{AccountState, PhoneLink};
 pub use store::{
     DestinationKey, DestinationState, InMemoryStore, MfaStore, StoreError, Version, Versioned,
 };
-pub use throttle::{MAX_DELAY, MAX_HARD_LIMIT, MAX_LOCKOUT, ThrottleConfig, ThrottleState};
+pub use throttle::{
+    MAX_DELAY, MAX_HARD_LIMIT, MAX_LOCKOUT, MIN_LOCKOUT, ThrottleConfig, ThrottleState,
+};
+pub use throttle_ops::Attempt;

@@ -62,9 +62,18 @@ pub enum SecurityEventKind {
     },
     /// Too many failed attempts (second factors, and passwords where the application
     /// counts them, as the `tessera` facade does): sign-in is locked until `until`.
+    /// Sent once per transition into a lock, however many attempts race.
     LockedOut {
         /// When attempts are accepted again.
         until: UnixTime,
+    },
+    /// The hard limit of consecutive failures was reached (NIST SP 800-63B §5.2.2):
+    /// sign-in is locked until an administrator unlocks the account. Sent once.
+    LockedPermanently,
+    /// A named administrator cleared the account's lockout and failure count.
+    Unlocked {
+        /// The administrator's identifier.
+        by: String,
     },
     /// Every remembered device was forgotten (sign out everywhere, password change).
     RememberedDevicesRevoked,

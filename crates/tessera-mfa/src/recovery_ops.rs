@@ -59,8 +59,9 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         })
     }
 
-    /// Signs in with a recovery code: on success the code is used up, throttling resets,
-    /// and [`SecurityEventKind::RecoveryCodeUsed`] tells the account holder how many
+    /// Signs in with a recovery code: on success the code is used up (the throttle is
+    /// not reset: call [`Mfa::authentication_completed`] once the sign-in or step-up is
+    /// complete), and [`SecurityEventKind::RecoveryCodeUsed`] tells the account holder how many
     /// remain (the returned value). The typed code is compared, in constant time, with
     /// every unused code.
     ///
@@ -98,8 +99,9 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
                 }
                 match find_tag(&state.recovery.unused, &tag) {
                     Some(i) => {
+                        // No throttle reset: the facade calls
+                        // `Mfa::authentication_completed` once the sign-in completes.
                         state.recovery.unused.remove(i);
-                        state.throttle.succeed();
                         let remaining = state.recovery.remaining();
                         Ok(Outcome::changed(Ok(remaining)).with_event(
                             Actor::AccountHolder,

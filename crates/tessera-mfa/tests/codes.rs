@@ -142,6 +142,8 @@ async fn attempts_are_capped_per_challenge() {
         ));
     }
     let _ = mfa.verify_code(&u, &t.id, code.expose()).await.unwrap();
+    // The sign-in completes (a code alone no longer resets the throttle).
+    mfa.authentication_completed(&u).await.unwrap();
 
     // Five wrong codes kill the challenge: the right code no longer works, even once
     // the throttle delay after five failures has passed.

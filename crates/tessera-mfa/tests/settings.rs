@@ -664,8 +664,9 @@ fn futures_are_send() {
     send(mfa.regenerate_recovery_codes(&c, Actor::AccountHolder));
     send(mfa.remember_device(&u, "x"));
     send(mfa.revoke_all_remembered_devices(&u, Actor::AccountHolder));
-    send(mfa.second_factor_permitted(&u));
-    send(mfa.second_factor_failed(&u));
+    send(mfa.begin_attempt(&u));
+    send(mfa.authentication_completed(&u));
+    send(mfa.unlock(&u, Actor::administrator("ops")));
 }
 
 #[cfg(feature = "serde")]
