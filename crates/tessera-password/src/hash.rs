@@ -28,6 +28,16 @@ const SALT_LEN: usize = 16;
 ///   made with argon2i, argon2d, version 16 or lower costs still verify; the comparison is
 ///   constant time. Stored costs above [`HashParams::MAX_M_COST`], `MAX_T_COST` or
 ///   `MAX_P_COST` are refused rather than allocated.
+/// - A stored string without `v=` is Argon2 version 0x10 (16), as the PHC string format and the
+///   reference implementation define it (argon2-cffi, node-argon2 and the reference `argon2`
+///   command wrote such strings before 1.3); it verifies, and `needs_rehash` says yes.
+/// - A stored string must state each of `m`, `t` and `p`: one that leaves a cost out is
+///   [`Error::MalformedHash`], never completed with defaults.
+/// - Stored outputs of 10 to 64 bytes verify (shorter than [`HashParams::OUTPUT_LEN`] means
+///   `needs_rehash`). RFC 9106 allows tags of 4 bytes, but the PHC string format and the
+///   `password-hash` crate set 10 bytes (80 bits) as the floor, and a tag that short would let
+///   an attacker find a colliding password offline far faster than the password itself:
+///   such strings are [`Error::MalformedHash`].
 /// - [`needs_rehash`](Hasher::needs_rehash) says when to replace a stored hash after a
 ///   successful login.
 ///
@@ -150,26 +160,33 @@ impl Hasher {
     }
 
     fn verify_prepared(&self, input: &[u8], hash: &PasswordHash) -> Result<bool, Error> {
-        use password_hash::PasswordVerifier as _;
         let stored = StoredHash::parse(hash)?;
         let keyid = stored.params.keyid();
         let peppered = !keyid.is_empty();
         if peppered && self.pepper.as_ref().is_none_or(|p| p.id() != keyid) {
             return Err(Error::UnknownPepper);
         }
+        let (Some(salt), Some(expected)) = (&hash.salt, &hash.hash) else {
+            return Err(Error::MalformedHash);
+        };
         let argon2 = self.argon2(
             stored.algorithm,
             stored.version,
             stored.params.clone(),
             peppered,
         )?;
-        // argon2 recomputes with the stored salt and costs and compares the outputs with
-        // `Output`'s constant-time equality.
-        match argon2.verify_password(input, hash) {
-            Ok(()) => Ok(true),
-            Err(password_hash::Error::PasswordInvalid) => Ok(false),
-            Err(_) => Err(Error::Hashing),
-        }
+        // Recompute with the stored version ourselves: the `password-hash` trait's verifier
+        // reads a missing `v=` as the current 0x13, but such strings are version 0x10 (the
+        // reference implementation, argon2-cffi and node-argon2 wrote them), so the right
+        // password would be answered "mismatch".
+        let mut computed = Zeroizing::new(vec![0u8; expected.len()]);
+        argon2
+            .hash_password_into(input, salt.as_ref(), &mut computed)
+            .map_err(|_| Error::Hashing)?;
+        Ok(bool::from(subtle::ConstantTimeEq::ct_eq(
+            computed.as_slice(),
+            expected.as_bytes(),
+        )))
     }
 }
 
@@ -192,6 +209,19 @@ impl StoredHash {
         let (Some(_salt), Some(output)) = (&hash.salt, &hash.hash) else {
             return Err(Error::MalformedHash);
         };
+        // argon2 fills a missing cost with its own default; a stored hash that does not say
+        // what it cost is damaged or forged, so m, t and p must each appear exactly once.
+        for name in ["m", "t", "p"] {
+            if hash
+                .params
+                .iter()
+                .filter(|(k, _)| k.as_str() == name)
+                .count()
+                != 1
+            {
+                return Err(Error::MalformedHash);
+            }
+        }
         let params = argon2::Params::try_from(hash).map_err(|_| Error::MalformedHash)?;
         if params.m_cost() > HashParams::MAX_M_COST
             || params.t_cost() > HashParams::MAX_T_COST

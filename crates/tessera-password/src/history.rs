@@ -11,7 +11,10 @@ use crate::{Error, MAX_HISTORY};
 /// [`crate::PasswordPolicy::validate_change`], and after a successful change **must persist**
 /// the history returned by [`PasswordHistory::push`]-ing the new hash, or the rule cannot work.
 /// Storing the hashes is safe in the same way as storing the current one.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// `Debug` prints only how many entries there are: a PHC string is enough to run an offline
+/// guessing attack, so it must not reach logs.
+#[derive(Clone, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct PasswordHistory {
     hashes: Vec<String>,
@@ -75,6 +78,14 @@ impl PasswordHistory {
     }
 }
 
+impl core::fmt::Debug for PasswordHistory {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PasswordHistory")
+            .field("len", &self.hashes.len())
+            .finish_non_exhaustive()
+    }
+}
+
 #[cfg(feature = "serde")]
 impl<'de> serde::Deserialize<'de> for PasswordHistory {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -108,5 +119,26 @@ mod tests {
             PasswordHistory::from_hashes(["$$$"]),
             Err(Error::MalformedHash)
         );
+    }
+
+    #[test]
+    fn debug_prints_only_the_count() {
+        let h = PasswordHistory::from_hashes([H, H]).unwrap_or_default();
+        let shown = format!("{h:?}");
+        assert_eq!(shown, "PasswordHistory { len: 2, .. }");
+        assert!(!shown.contains("argon2") && !shown.contains("AAAA"));
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn deserialise_refuses_malformed_entries() {
+        let ok = format!(r#"{{"hashes":["{H}"]}}"#);
+        assert_eq!(
+            serde_json::from_str::<PasswordHistory>(&ok)
+                .map(|h| h.len())
+                .ok(),
+            Some(1)
+        );
+        assert!(serde_json::from_str::<PasswordHistory>(r#"{"hashes":["nope"]}"#).is_err());
     }
 }

@@ -1,15 +1,15 @@
 //! Password policy and argon2id password hashing for Rust services.
 //!
-//! - **Policy** ([`PasswordPolicy`]): NIST SP 800-63B §5.1.1.2 defaults (8 to 128 code
-//!   points after NFKC, never truncated, every printable character allowed, no composition
-//!   rules, a blocklist of common passwords, no username or email in the password) with the
-//!   organisation rules that Keycloak and AWS IAM offer on top (character classes, a regular
-//!   expression, no reuse of the last N passwords) and, behind a feature, a minimum zxcvbn
-//!   score. [`PasswordPolicy::PASSWORD_ONLY`] raises the minimum to 15 for accounts without a
-//!   second factor (NIST SP 800-63B rev. 4).
+//! - **Policy** ([`PasswordPolicy`]): NIST SP 800-63B-4 §3.1.1.2 defaults (at least 15 code
+//!   points when the password is the only factor, 8 with a second factor, see [`PasswordUse`];
+//!   at most 128 after NFKC, never truncated, every printable character allowed, no
+//!   composition rules, a blocklist of common passwords that sees through look-alike letters,
+//!   padding and decorations, no username or email in the password) with the organisation
+//!   rules that Keycloak and AWS IAM offer on top (character classes, a regular expression, no
+//!   reuse of the last N passwords) and, behind a feature, a minimum zxcvbn score.
 //! - **Validation** reports every broken rule as a [`Violation`] with a stable snake_case code,
 //!   its limit and an English message; a password change also checks the confirmation field
-//!   and the history.
+//!   and the history, and always refuses the current password.
 //! - **Hashing** ([`Hasher`]): Argon2id PHC strings at OWASP's parameters (m = 19 MiB, t = 2,
 //!   p = 1), an optional [`Pepper`], constant-time verification of current and legacy Argon2
 //!   hashes, [`Hasher::needs_rehash`], and RustCrypto's `password-hash` traits.
@@ -22,8 +22,11 @@
 //!
 //! let weak = Password::new("alice123");
 //! let err = policy.validate(&weak, &context).unwrap_err();
-//! assert_eq!(err.codes(), ["blocklisted", "contains_username", "contains_email"]);
-//! assert_eq!(err.as_slice()[1].message(), "Do not use your username in the password.");
+//! assert_eq!(
+//!     err.codes(),
+//!     ["too_short", "blocklisted", "contains_username", "contains_email"]
+//! );
+//! assert_eq!(err.as_slice()[2].message(), "Do not use your username in the password.");
 //!
 //! let good = Password::new("correct horse battery staple");
 //! policy.validate(&good, &context)?;
@@ -89,6 +92,7 @@ mod hash_params;
 mod history;
 mod normalize;
 mod password;
+mod password_use;
 mod policy;
 mod validate;
 mod violation;
@@ -101,12 +105,13 @@ pub use hash_params::{HashParams, Pepper};
 pub use history::PasswordHistory;
 pub use normalize::{normalize, normalized_len};
 pub use password::Password;
+pub use password_use::PasswordUse;
 #[cfg(feature = "zxcvbn")]
 pub use policy::MAX_ZXCVBN_SCORE;
 pub use policy::{
-    DEFAULT_MAX_LENGTH, DEFAULT_MIN_LENGTH, MAX_HISTORY, MAX_MAX_LENGTH, MAX_PATTERN_LEN,
-    MAX_SERVICE_WORDS, MIN_MAX_LENGTH, MIN_MIN_LENGTH, PASSWORD_ONLY_MIN_LENGTH, PasswordPolicy,
-    PasswordPolicyBuilder,
+    DEFAULT_MAX_LENGTH, DEFAULT_MIN_LENGTH, DEFAULT_MIN_LENGTH_WITH_SECOND_FACTOR, MAX_HISTORY,
+    MAX_MAX_LENGTH, MAX_PATTERN_LEN, MAX_SERVICE_WORDS, MIN_MAX_LENGTH, MIN_MIN_LENGTH,
+    PASSWORD_ONLY_MIN_LENGTH, PasswordPolicy, PasswordPolicyBuilder,
 };
 pub use violation::{Violation, Violations};
 

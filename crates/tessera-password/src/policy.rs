@@ -2,15 +2,19 @@
 
 use regex::Regex;
 
-use crate::Error;
 use crate::context::fold_word;
+use crate::{Error, Password, PasswordUse};
 
-/// Lowest minimum length a policy accepts: NIST SP 800-63B §5.1.1.2 requires at least 8.
+/// Lowest minimum length a policy accepts: NIST SP 800-63B-4 §3.1.1.2 requires at least 8.
 pub const MIN_MIN_LENGTH: usize = 8;
-/// Minimum length of [`PasswordPolicy::DEFAULT`].
-pub const DEFAULT_MIN_LENGTH: usize = 8;
-/// Minimum length of [`PasswordPolicy::PASSWORD_ONLY`]: NIST SP 800-63B rev. 4 asks for 15
-/// when the password is the only factor.
+/// Minimum length [`PasswordPolicy::DEFAULT`] applies in plain
+/// [`validate`](PasswordPolicy::validate): the password-only rule, 15.
+pub const DEFAULT_MIN_LENGTH: usize = PASSWORD_ONLY_MIN_LENGTH;
+/// Default minimum length when the password is used with a second factor: NIST SP 800-63B-4
+/// §3.1.1.2 asks for at least 8.
+pub const DEFAULT_MIN_LENGTH_WITH_SECOND_FACTOR: usize = 8;
+/// Default minimum length when the password is the only factor: NIST SP 800-63B-4 §3.1.1.2
+/// asks for at least 15.
 pub const PASSWORD_ONLY_MIN_LENGTH: usize = 15;
 /// Lowest maximum length a policy accepts: NIST SP 800-63B asks verifiers to allow at least 64.
 pub const MIN_MAX_LENGTH: usize = 64;
@@ -31,21 +35,39 @@ pub const MAX_ZXCVBN_SCORE: u8 = 4;
 
 /// A validated password policy.
 ///
-/// The defaults follow NIST SP 800-63B §5.1.1.2: at least 8 and at most 128 code points
-/// (after NFKC, never truncated), every printable character including spaces, no composition
-/// rules, the built-in blocklist, and context words. Organisation rules (character classes, a
-/// regular expression, history, a zxcvbn score) are off until set with the
-/// [builder](PasswordPolicy::builder).
+/// The defaults follow NIST SP 800-63B-4 §3.1.1.2: at least 15 code points when the password is
+/// the only factor and 8 when it is used with a second factor, at most 128 (after NFKC, never
+/// truncated), every printable character including spaces, no composition rules, the built-in
+/// blocklist, and context words. Organisation rules (character classes, a regular expression,
+/// history, a zxcvbn score) are off until set with the [builder](PasswordPolicy::builder).
+///
+/// # Length and the second factor
+///
+/// A policy holds both minimums ([`min_length_for`](PasswordPolicy::min_length_for)) and the
+/// [`PasswordUse`] its own checks apply ([`for_use`](PasswordPolicy::for_use) makes a copy for
+/// another use). Plain [`validate`](PasswordPolicy::validate) on a policy nobody narrowed
+/// applies the password-only minimum, 15: a caller that does not say whether MFA is on gets
+/// the rule that is safe either way. The only-factor minimum is never below the
+/// with-second-factor one. An organisation that wants 8 for every account (the Amplify
+/// default) says so with
+/// [`min_length_everywhere(8)`](PasswordPolicyBuilder::min_length_everywhere); a plain
+/// [`min_length`](PasswordPolicyBuilder::min_length) below 15 lowers only the
+/// with-second-factor minimum. When MFA is turned off on an account, check
+/// [`meets_min_length`](PasswordPolicy::meets_min_length) for [`PasswordUse::OnlyFactor`] (or
+/// the record of it kept when the password was set) and require a new password if it fails.
 ///
 /// ```
-/// use tessera_password::{Context, Password, PasswordPolicy};
+/// use tessera_password::{Context, Password, PasswordPolicy, PasswordUse};
 ///
 /// let policy = PasswordPolicy::builder()
 ///     .min_length(12)
 ///     .service_word("tessera")
 ///     .history(5)
 ///     .build()?;
+/// assert_eq!(policy.min_length_for(PasswordUse::OnlyFactor), 15);
+/// assert_eq!(policy.min_length_for(PasswordUse::WithSecondFactor), 12);
 /// let err = policy
+///     .for_use(PasswordUse::WithSecondFactor)
 ///     .validate(&Password::new("tessera2024"), &Context::new())
 ///     .unwrap_err();
 /// assert_eq!(err.codes(), ["too_short", "contains_service_word"]);
@@ -58,7 +80,9 @@ pub const MAX_ZXCVBN_SCORE: u8 = 4;
     serde(try_from = "PasswordPolicyBuilder", into = "PasswordPolicyBuilder")
 )]
 pub struct PasswordPolicy {
-    pub(crate) min_length: usize,
+    pub(crate) min_length_only_factor: usize,
+    pub(crate) min_length_with_second_factor: usize,
+    pub(crate) password_use: PasswordUse,
     pub(crate) max_length: usize,
     pub(crate) min_digits: usize,
     pub(crate) min_lowercase: usize,
@@ -76,10 +100,13 @@ pub struct PasswordPolicy {
 }
 
 impl PasswordPolicy {
-    /// NIST SP 800-63B defaults for a password used with a second factor: 8 to 128 code points,
-    /// blocklist and context words on, no composition rules, no history.
+    /// NIST SP 800-63B-4 defaults: at least 15 code points for a password that is the only
+    /// factor (what plain [`validate`](PasswordPolicy::validate) applies) and 8 with a second
+    /// factor, at most 128, blocklist and context words on, no composition rules, no history.
     pub const DEFAULT: Self = Self {
-        min_length: DEFAULT_MIN_LENGTH,
+        min_length_only_factor: PASSWORD_ONLY_MIN_LENGTH,
+        min_length_with_second_factor: DEFAULT_MIN_LENGTH_WITH_SECOND_FACTOR,
+        password_use: PasswordUse::OnlyFactor,
         max_length: DEFAULT_MAX_LENGTH,
         min_digits: 0,
         min_lowercase: 0,
@@ -95,12 +122,15 @@ impl PasswordPolicy {
         min_zxcvbn_score: None,
     };
 
-    /// The preset for accounts where the password is the only factor: as [`DEFAULT`] with a
-    /// minimum of 15 code points (NIST SP 800-63B rev. 4, §3.1.1.2).
+    /// The preset for accounts where the password is the only factor: the same as
+    /// [`DEFAULT`], whose own checks already apply the 15-code-point minimum (NIST SP
+    /// 800-63B-4 §3.1.1.2). Kept so code written against it keeps its meaning.
     ///
     /// [`DEFAULT`]: PasswordPolicy::DEFAULT
     pub const PASSWORD_ONLY: Self = Self {
-        min_length: PASSWORD_ONLY_MIN_LENGTH,
+        min_length_only_factor: PASSWORD_ONLY_MIN_LENGTH,
+        min_length_with_second_factor: DEFAULT_MIN_LENGTH_WITH_SECOND_FACTOR,
+        password_use: PasswordUse::OnlyFactor,
         max_length: DEFAULT_MAX_LENGTH,
         min_digits: 0,
         min_lowercase: 0,
@@ -128,10 +158,63 @@ impl PasswordPolicy {
         PasswordPolicyBuilder::new()
     }
 
-    /// Minimum length in code points.
+    /// Minimum length in code points that this policy's own checks apply: the minimum for its
+    /// [`password_use`](PasswordPolicy::password_use) (the password-only minimum unless
+    /// narrowed with [`for_use`](PasswordPolicy::for_use)).
     #[must_use]
     pub const fn min_length(&self) -> usize {
-        self.min_length
+        self.min_length_for(self.password_use)
+    }
+
+    /// Minimum length in code points for a password used this way: 15 and 8 by default (NIST
+    /// SP 800-63B-4 §3.1.1.2).
+    #[must_use]
+    pub const fn min_length_for(&self, use_: PasswordUse) -> usize {
+        match use_ {
+            PasswordUse::WithSecondFactor => self.min_length_with_second_factor,
+            PasswordUse::OnlyFactor => self.min_length_only_factor,
+        }
+    }
+
+    /// The use whose minimum length this policy's own checks apply.
+    #[must_use]
+    pub const fn password_use(&self) -> PasswordUse {
+        self.password_use
+    }
+
+    /// A copy of this policy whose checks ([`validate`](PasswordPolicy::validate),
+    /// [`validate_with`](PasswordPolicy::validate_with),
+    /// [`validate_change`](PasswordPolicy::validate_change)) apply the minimum length for
+    /// `use_`; every other rule is the same.
+    ///
+    /// ```
+    /// use tessera_password::{Context, Password, PasswordPolicy, PasswordUse};
+    ///
+    /// let policy = PasswordPolicy::default();
+    /// let password = Password::new("violet ink");
+    /// assert!(policy.validate(&password, &Context::new()).is_err()); // 10 < 15
+    /// let with_mfa = policy.for_use(PasswordUse::WithSecondFactor);
+    /// assert!(with_mfa.validate(&password, &Context::new()).is_ok()); // 10 >= 8
+    /// ```
+    #[must_use]
+    pub fn for_use(&self, use_: PasswordUse) -> Self {
+        Self {
+            password_use: use_,
+            ..self.clone()
+        }
+    }
+
+    /// Whether `password` is long enough for `use_`, counted exactly as validation counts it
+    /// (code points after NFKC, invisible characters not counted).
+    ///
+    /// Record this for [`PasswordUse::OnlyFactor`] when a password is set on an account with
+    /// MFA on: if it is false, turning MFA off must require a new password first.
+    #[must_use]
+    pub fn meets_min_length(&self, password: &Password, use_: PasswordUse) -> bool {
+        // Over the byte bound validation reports `too_long` only: such a password holds more
+        // code points than any minimum.
+        password.len_bytes() > crate::MAX_PASSWORD_BYTES
+            || crate::normalized_len(password.expose()) >= self.min_length_for(use_)
     }
 
     /// Maximum length in code points.
@@ -220,7 +303,12 @@ impl Default for PasswordPolicy {
     serde(default, deny_unknown_fields)
 )]
 pub struct PasswordPolicyBuilder {
+    /// The floor for every use (and the with-second-factor minimum).
     min_length: usize,
+    /// The password-only minimum when set explicitly; otherwise the larger of `min_length` and
+    /// [`PASSWORD_ONLY_MIN_LENGTH`].
+    min_length_only_factor: Option<usize>,
+    password_use: PasswordUse,
     max_length: usize,
     min_digits: usize,
     min_lowercase: usize,
@@ -248,9 +336,36 @@ impl PasswordPolicyBuilder {
         Self::from(PasswordPolicy::DEFAULT)
     }
 
-    /// Minimum length in code points, from [`MIN_MIN_LENGTH`] to the maximum length.
+    /// Minimum length in code points for every use, from [`MIN_MIN_LENGTH`] to the maximum
+    /// length. The password-only minimum stays at least [`PASSWORD_ONLY_MIN_LENGTH`] unless
+    /// set with [`min_length_only_factor`](Self::min_length_only_factor) or
+    /// [`min_length_everywhere`](Self::min_length_everywhere): `min_length(8)` read from an
+    /// old configuration file does not quietly give password-only accounts 8.
     pub fn min_length(&mut self, n: usize) -> &mut Self {
         self.min_length = n;
+        self
+    }
+
+    /// Minimum length in code points when the password is the only factor; at least the
+    /// [`min_length`](Self::min_length) and [`MIN_MIN_LENGTH`].
+    pub fn min_length_only_factor(&mut self, n: usize) -> &mut Self {
+        self.min_length_only_factor = Some(n);
+        self
+    }
+
+    /// The same minimum for every use, password-only accounts included: the explicit way an
+    /// organisation accepts 8 everywhere (the Amplify default), below NIST SP 800-63B-4's 15 for
+    /// a password that is the only factor.
+    pub fn min_length_everywhere(&mut self, n: usize) -> &mut Self {
+        self.min_length = n;
+        self.min_length_only_factor = Some(n);
+        self
+    }
+
+    /// The use whose minimum the built policy's own checks apply (default
+    /// [`PasswordUse::OnlyFactor`]); see [`PasswordPolicy::for_use`].
+    pub fn password_use(&mut self, use_: PasswordUse) -> &mut Self {
+        self.password_use = use_;
         self
     }
 
@@ -339,6 +454,12 @@ impl PasswordPolicyBuilder {
                 "min_length must be between 8 and max_length",
             ));
         }
+        let only_factor = self.only_factor_min();
+        if !(self.min_length..=self.max_length).contains(&only_factor) {
+            return Err(Error::InvalidPolicy(
+                "min_length_only_factor must be between min_length and max_length",
+            ));
+        }
         let classes = [
             self.min_digits,
             self.min_lowercase,
@@ -385,7 +506,9 @@ impl PasswordPolicyBuilder {
             ),
         };
         Ok(PasswordPolicy {
-            min_length: self.min_length,
+            min_length_only_factor: only_factor,
+            min_length_with_second_factor: self.min_length,
+            password_use: self.password_use,
             max_length: self.max_length,
             min_digits: self.min_digits,
             min_lowercase: self.min_lowercase,
@@ -403,10 +526,24 @@ impl PasswordPolicyBuilder {
     }
 }
 
+impl PasswordPolicyBuilder {
+    fn only_factor_min(&self) -> usize {
+        self.min_length_only_factor
+            .unwrap_or(self.min_length.max(PASSWORD_ONLY_MIN_LENGTH))
+    }
+}
+
 impl From<PasswordPolicy> for PasswordPolicyBuilder {
     fn from(p: PasswordPolicy) -> Self {
+        let implied = p
+            .min_length_with_second_factor
+            .max(PASSWORD_ONLY_MIN_LENGTH);
         Self {
-            min_length: p.min_length,
+            // Only an explicit choice is written out, so a serialised default stays minimal.
+            min_length_only_factor: (p.min_length_only_factor != implied)
+                .then_some(p.min_length_only_factor),
+            password_use: p.password_use,
+            min_length: p.min_length_with_second_factor,
             max_length: p.max_length,
             min_digits: p.min_digits,
             min_lowercase: p.min_lowercase,
@@ -437,7 +574,14 @@ mod tests {
     #[test]
     fn defaults_are_nist() {
         let p = PasswordPolicy::default();
-        assert_eq!((p.min_length(), p.max_length()), (8, 128));
+        assert_eq!((p.min_length(), p.max_length()), (15, 128));
+        assert_eq!(p.password_use(), PasswordUse::OnlyFactor);
+        assert_eq!(p.min_length_for(PasswordUse::OnlyFactor), 15);
+        assert_eq!(p.min_length_for(PasswordUse::WithSecondFactor), 8);
+        let with_mfa = p.for_use(PasswordUse::WithSecondFactor);
+        assert_eq!(with_mfa.min_length(), 8);
+        assert_eq!(with_mfa.password_use(), PasswordUse::WithSecondFactor);
+        assert_eq!(with_mfa.for_use(PasswordUse::OnlyFactor).min_length(), 15);
         assert!(p.blocklist() && p.context_words());
         assert_eq!(
             p.min_digits() + p.min_lowercase() + p.min_uppercase() + p.min_special(),
@@ -480,11 +624,88 @@ mod tests {
             .unwrap_or_default();
         let json = serde_json::to_string(&policy).unwrap_or_default();
         let back: PasswordPolicy = serde_json::from_str(&json).unwrap_or_default();
-        assert_eq!(back.min_length(), 12);
+        assert_eq!(back.min_length_for(PasswordUse::WithSecondFactor), 12);
+        assert_eq!(back.min_length(), 15);
         assert_eq!(back.pattern(), Some("^[^x]*$"));
         assert!(serde_json::from_str::<PasswordPolicy>(r#"{"min_length": 4}"#).is_err());
         assert!(serde_json::from_str::<PasswordPolicy>(r#"{"typo": 4}"#).is_err());
         let partial: PasswordPolicy = serde_json::from_str(r#"{"history": 5}"#).unwrap_or_default();
         assert_eq!(partial.history(), 5);
+    }
+
+    #[test]
+    fn builder_length_options() {
+        let min = |b: &mut PasswordPolicyBuilder| {
+            b.build().map(|p| {
+                (
+                    p.min_length_for(PasswordUse::OnlyFactor),
+                    p.min_length_for(PasswordUse::WithSecondFactor),
+                )
+            })
+        };
+        assert_eq!(min(&mut PasswordPolicy::builder()), Ok((15, 8)));
+        // A plain minimum below 15 does not lower the password-only rule...
+        assert_eq!(min(PasswordPolicy::builder().min_length(8)), Ok((15, 8)));
+        assert_eq!(min(PasswordPolicy::builder().min_length(12)), Ok((15, 12)));
+        assert_eq!(min(PasswordPolicy::builder().min_length(20)), Ok((20, 20)));
+        // ...only the explicit choice does.
+        assert_eq!(
+            min(PasswordPolicy::builder().min_length_everywhere(8)),
+            Ok((8, 8))
+        );
+        assert_eq!(
+            min(PasswordPolicy::builder().min_length_only_factor(20)),
+            Ok((20, 8))
+        );
+        assert_eq!(
+            min(PasswordPolicy::builder()
+                .min_length(10)
+                .min_length_only_factor(12)),
+            Ok((12, 10))
+        );
+        // The password-only minimum is never below the with-second-factor one.
+        assert!(
+            PasswordPolicy::builder()
+                .min_length(12)
+                .min_length_only_factor(10)
+                .build()
+                .is_err()
+        );
+        assert!(
+            PasswordPolicy::builder()
+                .min_length_everywhere(7)
+                .build()
+                .is_err()
+        );
+        assert!(
+            PasswordPolicy::builder()
+                .min_length_only_factor(129)
+                .build()
+                .is_err()
+        );
+        let narrowed = PasswordPolicy::builder()
+            .password_use(PasswordUse::WithSecondFactor)
+            .build()
+            .map(|p| p.min_length());
+        assert_eq!(narrowed, Ok(8));
+        // The builder round-trips through the policy.
+        let everywhere = PasswordPolicy::builder()
+            .min_length_everywhere(8)
+            .build()
+            .unwrap_or_default();
+        let again = PasswordPolicyBuilder::from(everywhere).build();
+        assert_eq!(again.map(|p| p.min_length()), Ok(8));
+    }
+
+    #[test]
+    fn meets_min_length_counts_as_validation_does() {
+        let p = PasswordPolicy::default();
+        let fourteen = Password::new("fourteen chars");
+        assert!(p.meets_min_length(&fourteen, PasswordUse::WithSecondFactor));
+        assert!(!p.meets_min_length(&fourteen, PasswordUse::OnlyFactor));
+        // Composed after NFKC: "cafe" + U+0301 is four code points.
+        let decomposed = Password::new("cafe\u{301} cafe\u{301} cafe\u{301}");
+        assert!(!p.meets_min_length(&decomposed, PasswordUse::OnlyFactor));
+        assert!(p.meets_min_length(&Password::new("x".repeat(5000)), PasswordUse::OnlyFactor));
     }
 }

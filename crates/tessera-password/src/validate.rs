@@ -40,11 +40,15 @@ impl PasswordPolicy {
 
     /// Checks a password change: every rule of [`validate`](PasswordPolicy::validate), then
     /// that `confirmation` equals `new` (`confirmation_mismatch`, compared in constant time
-    /// after NFKC) and, when the policy has a history, that `new` matches none of the last
+    /// after NFKC), that `new` is not the current password (`same_as_current`), and, when the
+    /// policy has a history, that `new` matches none of the last
     /// [`history`](PasswordPolicy::history) hashes (`reused`).
     ///
-    /// `history` holds the current password's hash first (see [`PasswordHistory::push`]), so
-    /// "changing" to the current password counts as reuse.
+    /// `history` must hold the current password's hash **first** (see
+    /// [`PasswordHistory::push`]). That first entry is always checked, whatever
+    /// [`history`](PasswordPolicy::history) is (0 by default): "changing" to the same password
+    /// changes nothing and would let a forced change be skipped, so it is refused as
+    /// `same_as_current` (and then not also reported as `reused`).
     ///
     /// The history check verifies `new` against each stored hash with `hasher`, so it costs
     /// one Argon2 computation per remembered password: run it off an async executor (see
@@ -75,12 +79,18 @@ impl PasswordPolicy {
                 out.push(Violation::ConfirmationMismatch);
             }
         }
-        if self.history > 0 && fits {
+        if fits {
+            let mut hashes = history.hashes().iter();
+            let same = hashes
+                .next()
+                .is_some_and(|current| hasher.verify(new, current).unwrap_or(false));
             let mut reused = false;
-            for stored in history.hashes().iter().take(self.history) {
+            for stored in hashes.take(self.history.saturating_sub(1)) {
                 reused |= hasher.verify(new, stored).unwrap_or(false);
             }
-            if reused {
+            if same {
+                out.push(Violation::SameAsCurrent);
+            } else if reused {
                 out.push(Violation::Reused {
                     history: self.history,
                 });
@@ -104,10 +114,9 @@ impl PasswordPolicy {
         }
         let normalized = normalize(password.expose());
         let len = normalized.chars().count();
-        if len < self.min_length {
-            out.push(Violation::TooShort {
-                min: self.min_length,
-            });
+        let min_length = self.min_length();
+        if len < min_length {
+            out.push(Violation::TooShort { min: min_length });
         }
         if len > self.max_length {
             out.push(Violation::TooLong {

@@ -59,6 +59,8 @@ pub enum Violation {
     ContainsEmail,
     /// Equals or contains the name of the service or another configured word.
     ContainsServiceWord,
+    /// Equals the account's current password.
+    SameAsCurrent,
     /// Equals one of the account's recent passwords.
     Reused {
         /// How many previous passwords are remembered.
@@ -93,6 +95,7 @@ impl Violation {
             Self::ContainsUsername => "contains_username",
             Self::ContainsEmail => "contains_email",
             Self::ContainsServiceWord => "contains_service_word",
+            Self::SameAsCurrent => "same_as_current",
             Self::Reused { .. } => "reused",
             Self::ConfirmationMismatch => "confirmation_mismatch",
             Self::TooWeak { .. } => "too_weak",
@@ -156,6 +159,7 @@ impl Violation {
             Self::ContainsServiceWord => {
                 "Do not use the name of this service in the password.".into()
             }
+            Self::SameAsCurrent => "Choose a password different from your current one.".into(),
             Self::Reused { history } => format!(
                 "Choose a password you have not used for your last {history} {}.",
                 plural(history, "password")
@@ -314,6 +318,7 @@ mod tests {
             Violation::ContainsUsername,
             Violation::ContainsEmail,
             Violation::ContainsServiceWord,
+            Violation::SameAsCurrent,
             Violation::Reused { history: 5 },
             Violation::ConfirmationMismatch,
             Violation::TooWeak { min_score: 3 },

@@ -51,10 +51,10 @@ fn change_password_flow_with_pepper_and_history() {
     let err = policy
         .validate_change(&first, &first, &context, &history, &hasher)
         .unwrap_err();
-    assert_eq!(err.codes(), ["reused"]);
+    assert_eq!(err.codes(), ["same_as_current"]);
     assert_eq!(
         err.to_string(),
-        "Choose a password you have not used for your last 3 passwords."
+        "Choose a password different from your current one."
     );
 
     let err = policy
@@ -74,6 +74,52 @@ fn change_password_flow_with_pepper_and_history() {
     let next = Password::new("a bug in the relay");
     policy
         .validate_change(&next, &next.clone(), &context, &history, &hasher)
+        .unwrap();
+}
+
+/// Issue 12 item 19: with the default policy (history 0) "changing" to the current password
+/// was accepted. The facade passes the current hash first; it is always checked.
+#[test]
+fn same_password_is_refused_by_default() {
+    let hasher = Hasher::default();
+    let policy = PasswordPolicy::default();
+    assert_eq!(policy.history(), 0);
+    let current = Password::new("nanoseconds of copper wire");
+    let mut history = PasswordHistory::new();
+    history.push(hasher.hash(&current).unwrap(), 1).unwrap();
+    let err = policy
+        .validate_change(&current, &current, &Context::new(), &history, &hasher)
+        .unwrap_err();
+    assert_eq!(err.codes(), ["same_as_current"]);
+    // NFKC-equivalent forms are the same password.
+    let decomposed = Password::new("caf\u{e9} au lait, nanoseconds");
+    history
+        .push(
+            hasher
+                .hash(&Password::new("cafe\u{301} au lait, nanoseconds"))
+                .unwrap(),
+            1,
+        )
+        .unwrap();
+    assert!(
+        policy
+            .validate_change(&decomposed, &decomposed, &Context::new(), &history, &hasher)
+            .is_err()
+    );
+    history.push(hasher.hash(&current).unwrap(), 1).unwrap();
+    // Another password passes; an empty history has no current password to compare with.
+    let next = Password::new("a moth in the relay bay");
+    policy
+        .validate_change(&next, &next, &Context::new(), &history, &hasher)
+        .unwrap();
+    policy
+        .validate_change(
+            &current,
+            &current,
+            &Context::new(),
+            &PasswordHistory::new(),
+            &hasher,
+        )
         .unwrap();
 }
 

@@ -136,6 +136,43 @@ print(ph.check_needs_rehash(sys.argv[1]))
     );
 }
 
+/// A legacy Argon2 version 0x10 hash made by the reference implementation through
+/// argon2-cffi's low-level API, printed with `v=16` and also in the older form without `v=`
+/// (which the PHC string format defines as 0x10): the right password verifies, a wrong one does
+/// not, and both ask for a rehash so the facade upgrades them at the next sign-in.
+#[test]
+fn argon2_cffi_version_16_hashes_verify_and_need_rehash() {
+    if python(HAS_ARGON2_CFFI, &[]).is_none() {
+        return;
+    }
+    let script = r#"
+from argon2.low_level import hash_secret, Type
+print(hash_secret("caf\u00e9 cr\u00e8me".encode(), b"legacysaltlegacy", time_cost=2,
+                  memory_cost=256, parallelism=2, hash_len=32, type=Type.ID,
+                  version=0x10).decode())
+"#;
+    let Some(out) = python(script, &[]) else {
+        return;
+    };
+    let v16 = out.trim();
+    assert!(v16.starts_with("$argon2id$v=16$m=256,t=2,p=2$"), "{v16}");
+    let bare = v16.replace("$v=16", "");
+    let hasher = Hasher::default();
+    for stored in [v16, bare.as_str()] {
+        assert_eq!(
+            hasher.verify(&Password::new("caf\u{e9} cr\u{e8}me"), stored),
+            Ok(true),
+            "{stored}"
+        );
+        assert_eq!(
+            hasher.verify(&Password::new("cafe creme"), stored),
+            Ok(false),
+            "{stored}"
+        );
+        assert_eq!(hasher.needs_rehash(stored), Ok(true), "{stored}");
+    }
+}
+
 #[test]
 fn malformed_phc_is_an_error_not_a_panic() {
     let hasher = Hasher::default();

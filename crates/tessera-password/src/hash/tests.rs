@@ -286,3 +286,69 @@ proptest! {
         let _ = h.needs_rehash(&phc);
     }
 }
+
+/// Made by argon2-cffi 25.1.0 (the reference C implementation) with
+/// `argon2.low_level.hash_secret(b"correct horse battery staple", b"somesaltsomesalt",
+/// time_cost=2, memory_cost=64, parallelism=1, hash_len=32, type=Type.ID, version=0x10)`,
+/// which prints it with `v=16`; the legacy form without `v=` is the same hash (PHC string
+/// format: an absent version is 0x10).
+const CFFI_V16: &str = "$argon2id$v=16$m=64,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$om9h6QpUtL/b2yfUAK6XwantwRNrvPCx4xm44OXJaLk";
+const CFFI_NO_VERSION: &str =
+    "$argon2id$m=64,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$om9h6QpUtL/b2yfUAK6XwantwRNrvPCx4xm44OXJaLk";
+/// The same inputs at `version=0x13` (argon2-cffi 25.1.0), for contrast.
+const CFFI_V19: &str = "$argon2id$v=19$m=64,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Sr6N/nCmohWCvF7EZislLIdwA8ojCXux0K30ccqFS30";
+
+#[test]
+fn versionless_phc_is_version_16_and_verifies() {
+    let h = cheap();
+    let right = "correct horse battery staple";
+    for stored in [CFFI_V16, CFFI_NO_VERSION, CFFI_V19] {
+        assert_eq!(verify(&h, right, stored), Ok(true), "{stored}");
+        assert_eq!(
+            verify(&h, "correct horse battery stapler", stored),
+            Ok(false)
+        );
+    }
+    // Above `cheap()`'s costs: only the version makes the first two stale.
+    assert_eq!(h.needs_rehash(CFFI_V16), Ok(true));
+    assert_eq!(h.needs_rehash(CFFI_NO_VERSION), Ok(true));
+    assert_eq!(h.needs_rehash(CFFI_V19), Ok(false));
+    // The trait path gives the same answer.
+    use password_hash::PasswordVerifier as _;
+    assert!(h.verify_password(right.as_bytes(), CFFI_NO_VERSION).is_ok());
+}
+
+#[test]
+fn missing_costs_are_malformed_not_defaulted() {
+    let h = cheap();
+    let tail = "$c29tZXNhbHRzb21lc2FsdA$Sr6N/nCmohWCvF7EZislLIdwA8ojCXux0K30ccqFS30";
+    // Before the fix argon2 filled in its defaults (m=19456, t=2, p=1) for these.
+    for params in ["t=2,p=1", "m=64,p=1", "m=64,t=2", "m=64", "p=1", "keyid=AQ"] {
+        let s = format!("$argon2id$v=19${params}{tail}");
+        assert_eq!(verify(&h, "x", &s), Err(Error::MalformedHash), "{params}");
+        assert_eq!(h.needs_rehash(&s), Err(Error::MalformedHash), "{params}");
+    }
+    // One that the defaults would have made verify: a hash at argon2's default costs with the
+    // `p` left out.
+    let full = hash(
+        &Hasher::new(HashParams::insecure_for_tests(19 * 1024, 2, 1)),
+        "pw",
+    );
+    let no_p = full.replace(",p=1", "");
+    assert_eq!(verify(&h, "pw", &full), Ok(true));
+    assert_eq!(verify(&h, "pw", &no_p), Err(Error::MalformedHash));
+}
+
+#[test]
+fn short_outputs_below_ten_bytes_are_refused() {
+    let h = cheap();
+    // argon2-cffi 25.1.0, `hash_secret(b"password", b"somesaltsomesalt", time_cost=2,
+    // memory_cost=64, parallelism=1, type=Type.ID, version=0x13)` with hash_len=4 and 10.
+    let four = "$argon2id$v=19$m=64,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0NpPfQ";
+    let ten = "$argon2id$v=19$m=64,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$HZ0kmOs1Sxeg6w";
+    assert_eq!(verify(&h, "password", four), Err(Error::MalformedHash));
+    assert_eq!(h.needs_rehash(four), Err(Error::MalformedHash));
+    assert_eq!(verify(&h, "password", ten), Ok(true));
+    assert_eq!(verify(&h, "passwore", ten), Ok(false));
+    assert_eq!(h.needs_rehash(ten), Ok(true));
+}

@@ -3,7 +3,7 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::{Error, HashParams, PasswordPolicyBuilder, normalized_len};
+use crate::{Error, HashParams, PasswordPolicyBuilder, PasswordUse, normalized_len};
 
 fn codes(policy: &PasswordPolicy, password: &str, context: &Context) -> Vec<&'static str> {
     match policy.validate(&Password::new(password), context) {
@@ -12,7 +12,18 @@ fn codes(policy: &PasswordPolicy, password: &str, context: &Context) -> Vec<&'st
     }
 }
 
+/// The default policy as it applies to a password used with a second factor (minimum 8), so
+/// that the rules other than length can be probed with short passwords.
 fn default_codes(password: &str) -> Vec<&'static str> {
+    codes(
+        &PasswordPolicy::DEFAULT.for_use(PasswordUse::WithSecondFactor),
+        password,
+        &Context::new(),
+    )
+}
+
+/// The default policy as plain `validate` applies it: the password is the only factor.
+fn only_factor_codes(password: &str) -> Vec<&'static str> {
     codes(&PasswordPolicy::DEFAULT, password, &Context::new())
 }
 
@@ -22,17 +33,28 @@ fn build(
     let mut b = PasswordPolicy::builder();
     f(&mut b);
     match b.build() {
-        Ok(p) => p,
+        Ok(p) => p.for_use(PasswordUse::WithSecondFactor),
         Err(e) => panic!("test policy must build: {e}"),
     }
 }
 
-// NIST: at least 8 characters.
+// NIST SP 800-63B-4 §3.1.1.2: at least 8 characters with a second factor, 15 without.
 #[test]
-fn minimum_length_is_eight_code_points() {
+fn minimum_length_is_eight_with_mfa_fifteen_without() {
     assert_eq!(default_codes("Tr0ub4d"), ["too_short"]);
     assert!(default_codes("Tr0ub4d!").is_empty());
+    // Plain `validate` on the default policy applies the password-only rule.
+    assert_eq!(only_factor_codes("Tr0ub4d!"), ["too_short"]);
+    assert_eq!(only_factor_codes("Tr0ub4d!x7#kQ2"), ["too_short"]);
+    assert!(only_factor_codes("Tr0ub4d!x7#kQ2v").is_empty());
     let err = PasswordPolicy::DEFAULT.validate(&Password::new("x7#k"), &Context::new());
+    assert_eq!(
+        err.map_err(|v| v.as_slice()[0].params()),
+        Err(vec![("min", 15)])
+    );
+    let err = PasswordPolicy::DEFAULT
+        .for_use(PasswordUse::WithSecondFactor)
+        .validate(&Password::new("x7#k"), &Context::new());
     assert_eq!(
         err.map_err(|v| v.as_slice()[0].params()),
         Err(vec![("min", 8)])
@@ -232,7 +254,7 @@ fn change_checks_confirmation_and_history() {
         p.validate_change(new, confirm, &ctx, &history, &hasher)
             .map_err(|v| v.codes())
     };
-    assert_eq!(check(&old, &old), Err(vec!["reused"]));
+    assert_eq!(check(&old, &old), Err(vec!["same_as_current"]));
     assert_eq!(check(&older, &older), Err(vec!["reused"]));
     // Only the last two count.
     assert_eq!(check(&oldest, &oldest), Ok(()));
@@ -276,8 +298,12 @@ proptest! {
     #[test]
     fn length_rule_matches_code_point_count(s in "\\PC{0,40}") {
         let n = normalized_len(&s);
-        let codes = default_codes(&s);
-        prop_assert_eq!(codes.contains(&"too_short"), n < 8);
+        prop_assert_eq!(default_codes(&s).contains(&"too_short"), n < 8);
+        prop_assert_eq!(only_factor_codes(&s).contains(&"too_short"), n < 15);
+        let p = PasswordPolicy::DEFAULT;
+        let pw = Password::new(s);
+        prop_assert_eq!(p.meets_min_length(&pw, PasswordUse::WithSecondFactor), n >= 8);
+        prop_assert_eq!(p.meets_min_length(&pw, PasswordUse::OnlyFactor), n >= 15);
     }
 }
 
