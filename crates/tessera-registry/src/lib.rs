@@ -7,7 +7,7 @@
 //!   implements, e.g. with webauthn-rs).
 //! - Lifecycle ([`DeviceRegistry`]): begin an enrolment ([`Enrolment`]: secret and
 //!   otpauth:// URI), activate it with one or two consecutive codes
-//!   ([`ActivationPolicy`]) before it expires, verify sign-in codes against all active
+//!   ([`ActivationPolicy`]) before it expires, check codes against all active
 //!   devices ([`Verified`] says which matched; a refusal can also say, for the
 //!   account holder's notification, that the code was a replay: [`Rejection`]),
 //!   resync, rename, remove, list, and [`MfaStatus`] in one call.
@@ -16,6 +16,36 @@
 //!   retried a bounded number of times. That makes the device cap and the
 //!   at-most-once use of every code hold under concurrent requests.
 //!   [`InMemoryDeviceStore`] ships here.
+//!
+//! # Signing in: use the facade, not this crate
+//!
+//! The registry has **no rate limit**. Its code checks are named for it
+//! ([`DeviceRegistry::verify_unthrottled`],
+//! [`verify_unthrottled_reporting_reuse`](DeviceRegistry::verify_unthrottled_reporting_reuse),
+//! [`verify_assertion_unthrottled`](DeviceRegistry::verify_assertion_unthrottled)):
+//! called in a loop they check a million six-digit guesses in under a second. The
+//! sign-in and step-up check is the `tessera` facade's
+//! (`Accounts::complete_second_factor`, `Accounts::complete_with_security_key`,
+//! `Accounts::begin_step_up`): it counts every attempt in the MFA throttle
+//! (`tessera_mfa`) *before* the registry checks the code, and refuses without
+//! checking when the attempt cannot be counted. An application that calls the
+//! registry directly must do the same: count first, then check.
+//!
+//! There is deliberately no method called plain `verify`, so that nobody reaches for
+//! the unthrottled check by accident:
+//!
+//! ```compile_fail
+//! # use tessera_otp::{ManualClock, UnixTime};
+//! # use tessera_registry::{DeviceRegistry, InMemoryDeviceStore, RegistryConfig, UserId};
+//! # async fn f() {
+//! let registry = DeviceRegistry::new(
+//!     InMemoryDeviceStore::new(),
+//!     ManualClock::new(UnixTime::from_secs(0)),
+//!     RegistryConfig::DEFAULT,
+//! );
+//! let _ = registry.verify(&UserId::new("ana"), "123456").await;
+//! # }
+//! ```
 //!
 //! ```
 //! use tessera_otp::{Clock, ManualClock, Totp, UnixTime};

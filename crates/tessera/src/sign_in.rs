@@ -252,7 +252,7 @@ where
         self.mfa.second_factor_permitted(user).await?;
         match self
             .registry
-            .verify_assertion(user, verifier, assertion)
+            .verify_assertion_unthrottled(user, verifier, assertion)
             .await
         {
             Ok(v) => {
@@ -308,7 +308,11 @@ where
     /// registry saw a replay of a device's used code, the account holder is told too.
     pub(crate) async fn verify_totp(&self, user: &UserId, typed: &str) -> Result<Verified> {
         self.mfa.second_factor_permitted(user).await?;
-        match self.registry.verify_reporting_reuse(user, typed).await {
+        match self
+            .registry
+            .verify_unthrottled_reporting_reuse(user, typed)
+            .await
+        {
             Ok(v) => {
                 self.mfa.second_factor_succeeded(user).await?;
                 Ok(v)
