@@ -191,10 +191,13 @@ pub struct HardwareToken {
 
 impl HardwareToken {
     /// A token's name, serial number (trimmed, 1 to 64 printable ASCII characters),
-    /// imported secret and parameters (hardware tokens often use 8 digits or 60 s).
+    /// imported secret and parameters (hardware tokens often use 8 digits or 60 s; the
+    /// period must be from [`RegistryConfig::MIN_PERIOD`] to
+    /// [`RegistryConfig::MAX_PERIOD`] seconds, as for authenticator apps).
     ///
     /// # Errors
-    /// [`Error::InvalidName`], or [`Error::InvalidDevice`] for a bad serial number.
+    /// [`Error::InvalidName`], or [`Error::InvalidDevice`] for a bad serial number or a
+    /// period out of bounds.
     pub fn new(
         name: &str,
         serial: &str,
@@ -208,6 +211,11 @@ impl HardwareToken {
         {
             return Err(Error::InvalidDevice(
                 "serial number must be 1 to 64 printable ascii characters",
+            ));
+        }
+        if crate::config::check_period(params.period()).is_err() {
+            return Err(Error::InvalidDevice(
+                "totp period must be from 15 to 120 seconds",
             ));
         }
         Ok(Self {

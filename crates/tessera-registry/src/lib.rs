@@ -88,7 +88,10 @@
 //!   for stores that keep a user's devices as one document. **The serialized
 //!   aggregate holds every TOTP secret in base32**: it is as sensitive as the secrets;
 //!   encrypt it at rest and never log it. Deserialization validates every field as
-//!   the constructors do.
+//!   the constructors do. [`RegistryConfig`] and [`ActivationPolicy`] too, for
+//!   configuration files: a `RegistryConfig` deserializes through its builder, so a
+//!   file can never hold a bound the builder refuses (missing fields take the
+//!   defaults, unknown fields are refused).
 //! - `qr`: `Enrolment::qr`, the enrolment's otpauth:// URI as a QR code (SVG, PNG,
 //!   terminal).
 
@@ -96,6 +99,8 @@
 
 mod change;
 mod config;
+#[cfg(feature = "serde")]
+mod config_serde;
 mod device;
 mod enrolment;
 mod error;
