@@ -7,7 +7,9 @@
 //!   implements, e.g. with webauthn-rs).
 //! - Lifecycle ([`DeviceRegistry`]): begin an enrolment ([`Enrolment`]: secret and
 //!   otpauth:// URI), activate it with one or two consecutive codes
-//!   ([`ActivationPolicy`]) before it expires, check codes against all active
+//!   ([`ActivationPolicy`]) before it expires (an app that ignores a SHA-256/512
+//!   key's algorithm and computes SHA-1 is refused as
+//!   [`Error::AppIgnoresAlgorithm`], never accepted), check codes against all active
 //!   devices ([`Verified`] says which matched; a refusal can also say, for the
 //!   account holder's notification, that the code was a replay: [`Rejection`]),
 //!   resync, rename, remove, list, and [`MfaStatus`] in one call.

@@ -167,8 +167,13 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// Activates a pending authenticator app with codes from it: two consecutive codes
     /// or one, as [`RegistryConfig::activation`] says. The step used counts as used.
     ///
+    /// A key issued with SHA-256 or SHA-512 whose codes fail, but match under SHA-1, is
+    /// refused with [`Error::AppIgnoresAlgorithm`]: the app ignored the algorithm, and
+    /// the person should enrol again with SHA-1 or another app. It is never accepted.
+    ///
     /// # Errors
-    /// [`Error::Rejected`] when the codes do not verify; [`Error::ActivationCodes`],
+    /// [`Error::Rejected`] when the codes do not verify; [`Error::AppIgnoresAlgorithm`];
+    /// [`Error::ActivationCodes`],
     /// [`Error::Otp`] for a malformed code, [`Error::DeviceNotFound`],
     /// [`Error::EnrolmentExpired`], [`Error::AlreadyActive`], [`Error::Conflict`],
     /// [`Error::Store`].
@@ -188,7 +193,8 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// its codes verify under the activation policy.
     ///
     /// # Errors
-    /// [`Error::Rejected`], [`Error::ActivationCodes`], [`Error::DuplicateName`],
+    /// [`Error::Rejected`], [`Error::AppIgnoresAlgorithm`] (a SHA-256/512 token whose
+    /// codes are SHA-1 codes), [`Error::ActivationCodes`], [`Error::DuplicateName`],
     /// [`Error::DuplicateDevice`] (serial or secret already registered for the user),
     /// [`Error::TooManyDevices`], [`Error::Conflict`], [`Error::Store`].
     pub async fn add_hardware_token(

@@ -57,7 +57,7 @@ fn active_app(devices: &mut Vec<Device>, name: &str, now: UnixTime) -> (DeviceId
     (id, secret)
 }
 
-/// The plain verification, as `DeviceRegistry::verify` runs it.
+/// The plain verification, as `DeviceRegistry::verify_unthrottled` runs it.
 fn verify_code(
     devices: &mut [Device],
     input: &str,
