@@ -4,7 +4,7 @@
 //! (after which the registry saves nothing).
 
 use tessera_otp::{
-    Code, Drift, Rejected, Secret, TimeStep, Totp, TotpParams, UnixTime, VerifyOptions,
+    Algorithm, Code, Drift, Rejected, Secret, TimeStep, Totp, TotpParams, UnixTime, VerifyOptions,
 };
 
 use crate::fido::counter_acceptable;
@@ -75,6 +75,13 @@ fn parse_codes(codes: &[&str], digits: u8) -> Result<Vec<Code>, Error> {
 
 /// Checks activation codes for `cred` under the policy; returns the step to store as
 /// used and the drift found.
+///
+/// Some authenticator apps ignore the otpauth:// `algorithm` parameter and compute
+/// SHA-1 whatever they are told. Accepting their codes would be impossible (they do not
+/// verify), but a bare [`Error::Rejected`] leaves the person retrying forever. So when
+/// codes for a SHA-256 or SHA-512 key fail, and only then, the same codes are checked
+/// once more under SHA-1 (same secret, digits, period, window or search range); a match
+/// is refused as [`Error::AppIgnoresAlgorithm`], never accepted.
 fn check_activation(
     cred: &TotpCredential,
     codes: &[&str],
@@ -89,8 +96,38 @@ fn check_activation(
         });
     }
     let codes = parse_codes(codes, cred.params.digits())?;
-    let totp = Totp::new(&cred.secret, cred.params);
-    match (policy, codes.as_slice()) {
+    match check_activation_codes(cred, cred.params, &codes, now, config) {
+        Err(Error::Rejected) if cred.params.algorithm() != Algorithm::Sha1 => {
+            let issued = cred.params.algorithm();
+            let sha1 = TotpParams::new(
+                Algorithm::Sha1,
+                u32::from(cred.params.digits()),
+                cred.params.period(),
+                cred.params.t0(),
+            )?;
+            // A wrong code matches under SHA-1 by chance as often as under the issued
+            // hash (3 in 10^6 for one 6-digit code and ±1): then the advice to enrol
+            // again is harmless, and nothing is accepted either way.
+            match check_activation_codes(cred, sha1, &codes, now, config) {
+                Ok(_) => Err(Error::AppIgnoresAlgorithm { issued }),
+                Err(_) => Err(Error::Rejected),
+            }
+        }
+        other => other,
+    }
+}
+
+/// The activation check proper, under `params` (the issued ones, or SHA-1 to diagnose).
+fn check_activation_codes(
+    cred: &TotpCredential,
+    params: TotpParams,
+    codes: &[Code],
+    now: UnixTime,
+    config: &RegistryConfig,
+) -> Result<(TimeStep, Drift), Error> {
+    let policy = config.activation();
+    let totp = Totp::new(&cred.secret, params);
+    match (policy, codes) {
         (ActivationPolicy::OneCode, [code]) => {
             let options = VerifyOptions::new()
                 .window(config.window())
@@ -191,10 +228,13 @@ pub struct HardwareToken {
 
 impl HardwareToken {
     /// A token's name, serial number (trimmed, 1 to 64 printable ASCII characters),
-    /// imported secret and parameters (hardware tokens often use 8 digits or 60 s).
+    /// imported secret and parameters (hardware tokens often use 8 digits or 60 s; the
+    /// period must be from [`RegistryConfig::MIN_PERIOD`] to
+    /// [`RegistryConfig::MAX_PERIOD`] seconds, as for authenticator apps).
     ///
     /// # Errors
-    /// [`Error::InvalidName`], or [`Error::InvalidDevice`] for a bad serial number.
+    /// [`Error::InvalidName`], or [`Error::InvalidDevice`] for a bad serial number or a
+    /// period out of bounds.
     pub fn new(
         name: &str,
         serial: &str,
@@ -208,6 +248,11 @@ impl HardwareToken {
         {
             return Err(Error::InvalidDevice(
                 "serial number must be 1 to 64 printable ascii characters",
+            ));
+        }
+        if crate::config::check_period(params.period()).is_err() {
+            return Err(Error::InvalidDevice(
+                "totp period must be from 15 to 120 seconds",
             ));
         }
         Ok(Self {

@@ -8,6 +8,8 @@ use crate::Error;
 
 /// How many codes activating a TOTP device takes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum ActivationPolicy {
     /// Two consecutive codes, as AWS IAM asks: proves the device's clock and records
@@ -30,6 +32,21 @@ impl ActivationPolicy {
 }
 
 /// How the registry behaves; [`RegistryConfig::DEFAULT`] is the secure choice.
+///
+/// Every value is bounded, and [`RegistryConfigBuilder::build`] refuses anything
+/// outside the bounds (so does deserialization, feature `serde`, which goes through the
+/// builder):
+///
+/// | setting | default | bounds |
+/// | --- | --- | --- |
+/// | `max_devices` | 8 | 1 ..= 8 (AWS IAM's limit) |
+/// | `pending_ttl` | 10 min | 1 min ..= 24 h |
+/// | `activation` | two consecutive codes | either policy |
+/// | `window` | ±1 step | at most 3 steps either way (RFC 6238 §5.2 recommends 1) |
+/// | `resync_range` | 10 steps | 1 ..= 100 steps |
+/// | `max_attempts` | 5 | 1 ..= 100 |
+/// | `issuer` | none | 1 ..= 128 characters, no `:` nor control characters |
+/// | `totp_params` | SHA-1, 6 digits, 30 s | T0 = 0, period 15 ..= 120 s (RFC 6238 §5.2 recommends 30 s), 6 ..= 10 digits |
 ///
 /// ```
 /// use std::time::Duration;
@@ -72,6 +89,30 @@ impl RegistryConfig {
     pub const MAX_ATTEMPTS: u32 = 100;
     /// The most characters in an issuer name.
     pub const MAX_ISSUER_LEN: usize = 128;
+    /// Shortest TOTP period, in seconds, for new enrolments and hardware tokens.
+    ///
+    /// RFC 6238 §5.2 recommends 30 s as the balance between security and usability;
+    /// periods below 15 s leave a person too little time to type a code, and every
+    /// halving of the period doubles the steps a window spans per second.
+    pub const MIN_PERIOD: u64 = 15;
+    /// Longest TOTP period, in seconds: with ±1 step at 120 s a code is good for up to
+    /// six minutes, already twelve times RFC 6238's recommended 30 s; longer periods
+    /// let an observed code be replayed on another server for too long.
+    pub const MAX_PERIOD: u64 = 120;
+    /// The most time steps the verification window may accept on either side.
+    ///
+    /// RFC 6238 §5.2: "We RECOMMEND that at most one time step is allowed as the
+    /// network delay", which is the default (±1). Up to ±3 tolerates slow typists and
+    /// skewed clocks; anything wider multiplies the chance of a guessed code
+    /// (2·n + 1 codes accepted at once) and is what resync is for.
+    pub const MAX_WINDOW_STEPS: u32 = 3;
+    /// Fewest steps resync (and two-code activation) may search either way: the second
+    /// code is always one step ahead of now, so zero would refuse every real pair.
+    pub const MIN_RESYNC_RANGE: u32 = 1;
+    /// Most steps resync (and two-code activation) may search either way: 100 steps is
+    /// 50 minutes at 30 s, beyond a hardware token's yearly drift (a few minutes), and
+    /// bounds the work one request costs (two HMACs per step searched).
+    pub const MAX_RESYNC_RANGE: u32 = 100;
 
     /// Eight devices, ten-minute enrolments, two-code activation, window ±1, resync
     /// over ±10 steps, five attempts, default TOTP parameters, no issuer.
@@ -170,13 +211,14 @@ impl RegistryConfigBuilder {
         self
     }
 
-    /// The verification window.
+    /// The verification window: at most [`RegistryConfig::MAX_WINDOW_STEPS`] either way.
     pub fn window(mut self, window: Window) -> Self {
         self.0.window = window;
         self
     }
 
-    /// Steps searched either way by resync, at most [`Totp::MAX_RESYNC_RANGE`].
+    /// Steps searched either way by resync, from [`RegistryConfig::MIN_RESYNC_RANGE`]
+    /// to [`RegistryConfig::MAX_RESYNC_RANGE`].
     pub fn resync_range(mut self, steps: u32) -> Self {
         self.0.resync_range = steps;
         self
@@ -194,7 +236,9 @@ impl RegistryConfigBuilder {
         self
     }
 
-    /// TOTP parameters for new authenticator-app enrolments (T0 must be 0: apps assume it).
+    /// TOTP parameters for new authenticator-app enrolments: T0 must be 0 (apps assume
+    /// it), the period from [`RegistryConfig::MIN_PERIOD`] to
+    /// [`RegistryConfig::MAX_PERIOD`] seconds.
     pub fn totp_params(mut self, params: TotpParams) -> Self {
         self.0.totp_params = params;
         self
@@ -216,12 +260,23 @@ impl RegistryConfigBuilder {
                 "pending_ttl must be from 1 minute to 24 hours",
             ));
         }
-        if c.resync_range > Totp::MAX_RESYNC_RANGE {
-            return Err(Error::InvalidConfig("resync_range must be at most 1000"));
+        let window = c.window;
+        if window.past() > RegistryConfig::MAX_WINDOW_STEPS
+            || window.future() > RegistryConfig::MAX_WINDOW_STEPS
+        {
+            return Err(Error::InvalidConfig(
+                "window must be at most 3 steps either way (rfc 6238 section 5.2)",
+            ));
+        }
+        if !(RegistryConfig::MIN_RESYNC_RANGE..=RegistryConfig::MAX_RESYNC_RANGE)
+            .contains(&c.resync_range)
+        {
+            return Err(Error::InvalidConfig("resync_range must be from 1 to 100"));
         }
         if !(1..=RegistryConfig::MAX_ATTEMPTS).contains(&c.max_attempts) {
             return Err(Error::InvalidConfig("max_attempts must be from 1 to 100"));
         }
+        check_period(c.totp_params.period())?;
         if c.totp_params.t0() != 0 {
             return Err(Error::InvalidConfig(
                 "totp_params must have t0 = 0: otpauth:// URIs cannot carry another",
@@ -243,36 +298,100 @@ impl RegistryConfigBuilder {
     }
 }
 
+/// Refuses a TOTP period outside [`RegistryConfig::MIN_PERIOD`]..=[`RegistryConfig::MAX_PERIOD`].
+pub(crate) fn check_period(period: u64) -> Result<(), Error> {
+    if (RegistryConfig::MIN_PERIOD..=RegistryConfig::MAX_PERIOD).contains(&period) {
+        Ok(())
+    } else {
+        Err(Error::InvalidConfig(
+            "totp period must be from 15 to 120 seconds",
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn period(p: u64) -> Result<RegistryConfig, Error> {
+        let params = TotpParams::builder().period(p).build().unwrap();
+        RegistryConfig::builder().totp_params(params).build()
+    }
+
+    fn window(past: u32, future: u32) -> Result<RegistryConfig, Error> {
+        RegistryConfig::builder()
+            .window(Window::new(past, future).unwrap())
+            .build()
+    }
+
     #[test]
-    fn bounds_are_enforced() {
+    fn the_default_is_the_builder_default_and_valid() {
         assert_eq!(
             RegistryConfig::builder().build().unwrap(),
             RegistryConfig::DEFAULT
         );
-        assert!(RegistryConfig::builder().max_devices(0).build().is_err());
-        assert!(RegistryConfig::builder().max_devices(8).build().is_ok());
-        assert!(RegistryConfig::builder().max_devices(9).build().is_err());
-        assert!(
-            RegistryConfig::builder()
-                .pending_ttl(Duration::from_secs(59))
-                .build()
-                .is_err()
-        );
-        assert!(
-            RegistryConfig::builder()
-                .resync_range(1001)
-                .build()
-                .is_err()
-        );
-        assert!(RegistryConfig::builder().max_attempts(0).build().is_err());
-        assert!(RegistryConfig::builder().issuer("a:b").build().is_err());
-        assert!(RegistryConfig::builder().issuer("").build().is_err());
-        assert!(RegistryConfig::builder().issuer("Acme").build().is_ok());
+        assert_eq!(RegistryConfig::DEFAULT.window(), Window::DEFAULT);
+    }
+
+    #[test]
+    fn every_bound_holds_just_inside_and_refuses_just_outside() {
+        let b = RegistryConfig::builder;
+        // max_devices 1..=8
+        assert!(b().max_devices(0).build().is_err());
+        assert!(b().max_devices(1).build().is_ok());
+        assert!(b().max_devices(8).build().is_ok());
+        assert!(b().max_devices(9).build().is_err());
+        // pending_ttl 60 s..=24 h
+        let ttl = |s| b().pending_ttl(Duration::from_secs(s)).build();
+        assert!(ttl(59).is_err());
+        assert!(ttl(60).is_ok());
+        assert!(ttl(86_400).is_ok());
+        assert!(ttl(86_401).is_err());
+        // resync_range 1..=100
+        assert!(b().resync_range(0).build().is_err());
+        assert!(b().resync_range(1).build().is_ok());
+        assert!(b().resync_range(100).build().is_ok());
+        assert!(b().resync_range(101).build().is_err());
+        assert!(b().resync_range(1000).build().is_err());
+        // max_attempts 1..=100
+        assert!(b().max_attempts(0).build().is_err());
+        assert!(b().max_attempts(1).build().is_ok());
+        assert!(b().max_attempts(100).build().is_ok());
+        assert!(b().max_attempts(101).build().is_err());
+        // issuer 1..=128 characters, no ':' nor control characters
+        assert!(b().issuer("").build().is_err());
+        assert!(b().issuer("A").build().is_ok());
+        assert!(b().issuer("é".repeat(128)).build().is_ok());
+        assert!(b().issuer("é".repeat(129)).build().is_err());
+        assert!(b().issuer("a:b").build().is_err());
+        assert!(b().issuer("a\u{7}b").build().is_err());
+        // t0 must be 0
         let t0 = TotpParams::builder().t0(5).build().unwrap();
-        assert!(RegistryConfig::builder().totp_params(t0).build().is_err());
+        assert!(b().totp_params(t0).build().is_err());
+    }
+
+    /// Issue 12 item 14: the builder accepted any period (1 s, an hour).
+    #[test]
+    fn the_totp_period_is_bounded_to_15_through_120_seconds() {
+        assert!(period(1).is_err());
+        assert!(period(14).is_err());
+        assert!(period(15).is_ok());
+        assert!(period(30).is_ok());
+        assert!(period(120).is_ok());
+        assert!(period(121).is_err());
+        assert!(period(3600).is_err());
+    }
+
+    /// Issue 12 item 14: the builder accepted a window of ±50 steps.
+    #[test]
+    fn the_window_is_at_most_three_steps_either_way() {
+        assert!(window(0, 0).is_ok());
+        assert!(window(3, 3).is_ok());
+        assert!(window(4, 3).is_err());
+        assert!(window(3, 4).is_err());
+        assert!(window(0, 4).is_err());
+        assert!(window(50, 50).is_err());
+        let err = window(50, 50).unwrap_err().to_string();
+        assert!(err.contains("window"), "{err}");
     }
 }

@@ -1,6 +1,19 @@
 //! The errors of the registry and of its stores.
 
+use tessera_otp::Algorithm;
+
 use crate::DeviceKind;
+
+/// An algorithm's name in the lowercase of error messages.
+fn algorithm_name(algorithm: Algorithm) -> &'static str {
+    match algorithm {
+        Algorithm::Sha1 => "sha-1",
+        Algorithm::Sha256 => "sha-256",
+        Algorithm::Sha512 => "sha-512",
+        // `Algorithm` is non-exhaustive: a future hash is named as the otp crate names it.
+        _ => algorithm.as_str(),
+    }
+}
 
 /// Why a registry operation failed.
 ///
@@ -64,6 +77,21 @@ pub enum Error {
     /// A serial number or security-key field is empty or too long.
     #[error("invalid device data: {0}")]
     InvalidDevice(&'static str),
+    /// The activation codes of a SHA-256 or SHA-512 key did not verify, but match the
+    /// same secret under SHA-1: the authenticator app (or token) ignores the
+    /// `algorithm` parameter of the otpauth:// URI. Nothing was activated or stored.
+    ///
+    /// Show the person what to do: enrol again with a SHA-1 key (the default), or use
+    /// another app. Its message says so. Only activation reports this: a sign-in code
+    /// that fails is always the opaque [`Error::Rejected`].
+    #[error(
+        "this authenticator app ignores {}: its codes are sha-1 codes; enrol again with sha-1 or use another app",
+        algorithm_name(*.issued)
+    )]
+    AppIgnoresAlgorithm {
+        /// The algorithm the key was issued with.
+        issued: Algorithm,
+    },
     /// The two codes do not match consecutive steps within the search range.
     #[error("codes do not match two consecutive steps within the search range")]
     ResyncFailed,

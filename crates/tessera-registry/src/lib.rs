@@ -7,7 +7,9 @@
 //!   implements, e.g. with webauthn-rs).
 //! - Lifecycle ([`DeviceRegistry`]): begin an enrolment ([`Enrolment`]: secret and
 //!   otpauth:// URI), activate it with one or two consecutive codes
-//!   ([`ActivationPolicy`]) before it expires, verify sign-in codes against all active
+//!   ([`ActivationPolicy`]) before it expires (an app that ignores a SHA-256/512
+//!   key's algorithm and computes SHA-1 is refused as
+//!   [`Error::AppIgnoresAlgorithm`], never accepted), check codes against all active
 //!   devices ([`Verified`] says which matched; a refusal can also say, for the
 //!   account holder's notification, that the code was a replay: [`Rejection`]),
 //!   resync, rename, remove, list, and [`MfaStatus`] in one call.
@@ -16,6 +18,36 @@
 //!   retried a bounded number of times. That makes the device cap and the
 //!   at-most-once use of every code hold under concurrent requests.
 //!   [`InMemoryDeviceStore`] ships here.
+//!
+//! # Signing in: use the facade, not this crate
+//!
+//! The registry has **no rate limit**. Its code checks are named for it
+//! ([`DeviceRegistry::verify_unthrottled`],
+//! [`verify_unthrottled_reporting_reuse`](DeviceRegistry::verify_unthrottled_reporting_reuse),
+//! [`verify_assertion_unthrottled`](DeviceRegistry::verify_assertion_unthrottled)):
+//! called in a loop they check a million six-digit guesses in under a second. The
+//! sign-in and step-up check is the `tessera` facade's
+//! (`Accounts::complete_second_factor`, `Accounts::complete_with_security_key`,
+//! `Accounts::begin_step_up`): it counts every attempt in the MFA throttle
+//! (`tessera_mfa`) *before* the registry checks the code, and refuses without
+//! checking when the attempt cannot be counted. An application that calls the
+//! registry directly must do the same: count first, then check.
+//!
+//! There is deliberately no method called plain `verify`, so that nobody reaches for
+//! the unthrottled check by accident:
+//!
+//! ```compile_fail
+//! # use tessera_otp::{ManualClock, UnixTime};
+//! # use tessera_registry::{DeviceRegistry, InMemoryDeviceStore, RegistryConfig, UserId};
+//! # async fn f() {
+//! let registry = DeviceRegistry::new(
+//!     InMemoryDeviceStore::new(),
+//!     ManualClock::new(UnixTime::from_secs(0)),
+//!     RegistryConfig::DEFAULT,
+//! );
+//! let _ = registry.verify(&UserId::new("ana"), "123456").await;
+//! # }
+//! ```
 //!
 //! ```
 //! use tessera_otp::{Clock, ManualClock, Totp, UnixTime};
@@ -58,7 +90,10 @@
 //!   for stores that keep a user's devices as one document. **The serialized
 //!   aggregate holds every TOTP secret in base32**: it is as sensitive as the secrets;
 //!   encrypt it at rest and never log it. Deserialization validates every field as
-//!   the constructors do.
+//!   the constructors do. [`RegistryConfig`] and [`ActivationPolicy`] too, for
+//!   configuration files: a `RegistryConfig` deserializes through its builder, so a
+//!   file can never hold a bound the builder refuses (missing fields take the
+//!   defaults, unknown fields are refused).
 //! - `qr`: `Enrolment::qr`, the enrolment's otpauth:// URI as a QR code (SVG, PNG,
 //!   terminal).
 
@@ -66,6 +101,8 @@
 
 mod change;
 mod config;
+#[cfg(feature = "serde")]
+mod config_serde;
 mod device;
 mod enrolment;
 mod error;

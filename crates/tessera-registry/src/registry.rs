@@ -47,12 +47,13 @@ pub const MAX_ACCOUNT_LABEL_LEN: usize = 256;
 /// registry.activate(&ana, enrolment.device_id(), &[code.expose()]).await?;
 /// assert!(registry.mfa_status(&ana).await?.is_enabled());
 ///
-/// // Sign in 30 s later with the next code; the same code twice is refused.
+/// // 30 s later the next code checks; the same code twice is refused. (No rate
+/// // limit here: sign-in goes through the `tessera` facade, which throttles.)
 /// clock.advance(std::time::Duration::from_secs(30));
 /// let code = app.generate(clock.now())?;
-/// let verified = registry.verify(&ana, code.expose()).await?;
+/// let verified = registry.verify_unthrottled(&ana, code.expose()).await?;
 /// assert_eq!(verified.device_id, enrolment.device_id());
-/// assert!(registry.verify(&ana, code.expose()).await.is_err());
+/// assert!(registry.verify_unthrottled(&ana, code.expose()).await.is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// # })
 /// # .map_err(|e| e.to_string())?;
@@ -166,8 +167,13 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// Activates a pending authenticator app with codes from it: two consecutive codes
     /// or one, as [`RegistryConfig::activation`] says. The step used counts as used.
     ///
+    /// A key issued with SHA-256 or SHA-512 whose codes fail, but match under SHA-1, is
+    /// refused with [`Error::AppIgnoresAlgorithm`]: the app ignored the algorithm, and
+    /// the person should enrol again with SHA-1 or another app. It is never accepted.
+    ///
     /// # Errors
-    /// [`Error::Rejected`] when the codes do not verify; [`Error::ActivationCodes`],
+    /// [`Error::Rejected`] when the codes do not verify; [`Error::AppIgnoresAlgorithm`];
+    /// [`Error::ActivationCodes`],
     /// [`Error::Otp`] for a malformed code, [`Error::DeviceNotFound`],
     /// [`Error::EnrolmentExpired`], [`Error::AlreadyActive`], [`Error::Conflict`],
     /// [`Error::Store`].
@@ -187,7 +193,8 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// its codes verify under the activation policy.
     ///
     /// # Errors
-    /// [`Error::Rejected`], [`Error::ActivationCodes`], [`Error::DuplicateName`],
+    /// [`Error::Rejected`], [`Error::AppIgnoresAlgorithm`] (a SHA-256/512 token whose
+    /// codes are SHA-1 codes), [`Error::ActivationCodes`], [`Error::DuplicateName`],
     /// [`Error::DuplicateDevice`] (serial or secret already registered for the user),
     /// [`Error::TooManyDevices`], [`Error::Conflict`], [`Error::Store`].
     pub async fn add_hardware_token(
@@ -228,10 +235,21 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// Each accepted step is stored by the conditional save, so when the same code
     /// arrives twice, also concurrently, exactly one request succeeds.
     ///
+    /// # Warning
+    ///
+    /// **No rate limit.** This method checks every code it is given, as fast as the
+    /// caller calls it: a six-digit code falls to about a million guesses, which an
+    /// unthrottled endpoint answers in well under a second. It is not the sign-in
+    /// check. Sign in and step up through the `tessera` facade
+    /// (`Accounts::complete_second_factor`, `Accounts::begin_step_up`), which counts
+    /// every attempt in the MFA throttle (`tessera_mfa::Mfa::second_factor_permitted`)
+    /// *before* the code is checked; or count the attempt in your own throttle, and
+    /// refuse when it cannot be counted, *before* calling this.
+    ///
     /// # Errors
     /// [`Error::Rejected`] for every kind of failure of the code (wrong, malformed,
     /// reused, out of window, no active device); [`Error::Conflict`], [`Error::Store`].
-    pub async fn verify(&self, user: &UserId, code: &str) -> Result<Verified, Error> {
+    pub async fn verify_unthrottled(&self, user: &UserId, code: &str) -> Result<Verified, Error> {
         self.update(user, |devices, now| {
             change::verify_code(devices, code, now, &self.config, ReuseCheck::Skip)
                 .map_err(Rejection::into_error)
@@ -239,14 +257,14 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
         .await
     }
 
-    /// [`verify`](Self::verify), and on failure also whether the code was a replay:
+    /// [`verify_unthrottled`](Self::verify_unthrottled), and on failure also whether the code was a replay:
     /// one that an active device of the user had produced for a time step already
     /// used ([`Rejection::reuse`]), so that the application can warn the account
     /// holder (the code was observed, or phished) and log it.
     ///
     /// The answer to the person signing in must stay the one opaque failure:
     /// [`Rejection`] displays as, and converts into, the same [`Error`] that
-    /// [`verify`](Self::verify) returns. The replay check runs in the same loop over
+    /// [`verify_unthrottled`](Self::verify_unthrottled) returns. The replay check runs in the same loop over
     /// every active device, matched or not, with the same constant-time comparisons,
     /// and costs a second computation of each device's codes.
     ///
@@ -275,7 +293,7 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// registry.activate(&ana, enrolment.device_id(), &[code.expose()]).await?;
     ///
     /// // The activation code again: refused as any wrong code is, and seen as a replay.
-    /// let refused = registry.verify_reporting_reuse(&ana, code.expose()).await.unwrap_err();
+    /// let refused = registry.verify_unthrottled_reporting_reuse(&ana, code.expose()).await.unwrap_err();
     /// assert!(matches!(refused.error(), Error::Rejected));
     /// assert_eq!(refused.to_string(), Error::Rejected.to_string());
     /// assert_eq!(refused.reuse().map(|r| r.device_id), Some(enrolment.device_id()));
@@ -285,11 +303,22 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
+    /// # Warning
+    ///
+    /// **No rate limit.** This method checks every code it is given, as fast as the
+    /// caller calls it: a six-digit code falls to about a million guesses, which an
+    /// unthrottled endpoint answers in well under a second. It is not the sign-in
+    /// check. Sign in and step up through the `tessera` facade
+    /// (`Accounts::complete_second_factor`, `Accounts::begin_step_up`), which counts
+    /// every attempt in the MFA throttle (`tessera_mfa::Mfa::second_factor_permitted`)
+    /// *before* the code is checked; or count the attempt in your own throttle, and
+    /// refuse when it cannot be counted, *before* calling this.
+    ///
     /// # Errors
     /// A [`Rejection`] whose error is [`Error::Rejected`] for every kind of failure of
     /// the code, with [`Rejection::reuse`] set for a replay; or [`Error::Conflict`],
     /// [`Error::Store`] inside it.
-    pub async fn verify_reporting_reuse(
+    pub async fn verify_unthrottled_reporting_reuse(
         &self,
         user: &UserId,
         code: &str,
@@ -303,10 +332,18 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// Verifies a security-key assertion with the application's `verifier`, and
     /// stores the key's new signature counter, which must grow (WebAuthn §6.1.1).
     ///
+    /// # Warning
+    ///
+    /// **No rate limit.** Every assertion given is checked. An assertion cannot be
+    /// guessed as a code can, but the attempts still belong in the account's throttle:
+    /// use the `tessera` facade (`Accounts::complete_with_security_key`), which counts
+    /// each attempt in the MFA throttle before checking, or count it yourself *before*
+    /// calling this.
+    ///
     /// # Errors
     /// [`Error::Rejected`] for an unknown credential, a bad assertion or a counter that
     /// did not grow; [`Error::Conflict`], [`Error::Store`].
-    pub async fn verify_assertion<V: AssertionVerifier>(
+    pub async fn verify_assertion_unthrottled<V: AssertionVerifier>(
         &self,
         user: &UserId,
         verifier: &V,

@@ -20,7 +20,7 @@ pub struct CodeReuse {
     pub kind: DeviceKind,
 }
 
-/// Why [`DeviceRegistry::verify_reporting_reuse`](crate::DeviceRegistry::verify_reporting_reuse)
+/// Why [`DeviceRegistry::verify_unthrottled_reporting_reuse`](crate::DeviceRegistry::verify_unthrottled_reporting_reuse)
 /// failed: the registry's error and, beside it, whether the code was a replay.
 ///
 /// It displays exactly as its [`error`](Self::error), and turns into it with
@@ -44,7 +44,7 @@ impl Rejection {
         }
     }
 
-    /// The error, as [`DeviceRegistry::verify`](crate::DeviceRegistry::verify) returns
+    /// The error, as [`DeviceRegistry::verify_unthrottled`](crate::DeviceRegistry::verify_unthrottled) returns
     /// it: [`Error::Rejected`] for every failure of the code, or a store error.
     #[must_use]
     pub const fn error(&self) -> &Error {

@@ -22,16 +22,22 @@ async fn a_code_from_another_users_device_never_verifies() {
     clock.advance(Duration::from_secs(30));
     let ana_code = code_at(&ana_secret, clock.now());
     assert!(matches!(
-        registry.verify(&bo, &ana_code).await,
+        registry.verify_unthrottled(&bo, &ana_code).await,
         Err(Error::Rejected)
     ));
     assert!(matches!(
-        registry.verify(&UserId::new("nobody"), &ana_code).await,
+        registry
+            .verify_unthrottled(&UserId::new("nobody"), &ana_code)
+            .await,
         Err(Error::Rejected)
     ));
     let bo_code = code_at(&bo_secret, clock.now());
     assert_eq!(
-        registry.verify(&bo, &bo_code).await.unwrap().device_id,
+        registry
+            .verify_unthrottled(&bo, &bo_code)
+            .await
+            .unwrap()
+            .device_id,
         bo_id
     );
     // Ids are per user: bo cannot rename or remove ana's device either.
@@ -40,7 +46,7 @@ async fn a_code_from_another_users_device_never_verifies() {
         registry.remove(&bo, ana_device).await,
         Err(Error::DeviceNotFound)
     ));
-    assert!(registry.verify(&ana, &ana_code).await.is_ok());
+    assert!(registry.verify_unthrottled(&ana, &ana_code).await.is_ok());
 }
 
 #[tokio::test]
@@ -57,7 +63,7 @@ async fn deactivated_devices_are_refused() {
     clock.advance(Duration::from_secs(30));
     let code = code_at(&secret, clock.now());
     assert!(matches!(
-        registry.verify(&ana, &code).await,
+        registry.verify_unthrottled(&ana, &code).await,
         Err(Error::Rejected)
     ));
     assert!(!registry.mfa_status(&ana).await.unwrap().is_enabled());
@@ -151,7 +157,14 @@ async fn resync_through_the_registry() {
     assert_eq!(registry.resync(&ana, id, &a, &b).await.unwrap().steps(), 7);
     clock.advance(Duration::from_secs(30));
     let next = code_at_step(&secret, step + 8);
-    assert_eq!(registry.verify(&ana, &next).await.unwrap().device_id, id);
+    assert_eq!(
+        registry
+            .verify_unthrottled(&ana, &next)
+            .await
+            .unwrap()
+            .device_id,
+        id
+    );
 }
 
 struct FakeVerifier;
@@ -200,14 +213,14 @@ async fn security_keys_verify_through_the_application_verifier() {
         signature_ok,
     };
     let ok = registry
-        .verify_assertion(&ana, &FakeVerifier, &assertion(5, true))
+        .verify_assertion_unthrottled(&ana, &FakeVerifier, &assertion(5, true))
         .await
         .unwrap();
     assert_eq!((ok.device_id, ok.sign_count), (id, 5));
     for (counter, good) in [(5, true), (4, true), (9, false)] {
         assert!(matches!(
             registry
-                .verify_assertion(&ana, &FakeVerifier, &assertion(counter, good))
+                .verify_assertion_unthrottled(&ana, &FakeVerifier, &assertion(counter, good))
                 .await,
             Err(Error::Rejected)
         ));
@@ -215,13 +228,13 @@ async fn security_keys_verify_through_the_application_verifier() {
     // Another user has no such key.
     assert!(matches!(
         registry
-            .verify_assertion(&UserId::new("bo"), &FakeVerifier, &assertion(6, true))
+            .verify_assertion_unthrottled(&UserId::new("bo"), &FakeVerifier, &assertion(6, true))
             .await,
         Err(Error::Rejected)
     ));
     // A code never verifies against a security key.
     assert!(matches!(
-        registry.verify(&ana, "123456").await,
+        registry.verify_unthrottled(&ana, "123456").await,
         Err(Error::Rejected)
     ));
 }
@@ -241,7 +254,7 @@ async fn a_store_that_fails_on_save_loses_nothing() {
     clock.advance(Duration::from_secs(30));
     let code = code_at(&secret, clock.now());
     let fails = [
-        registry.verify(&ana, &code).await.err(),
+        registry.verify_unthrottled(&ana, &code).await.err(),
         registry
             .begin_enrolment(&ana, "Laptop", "ana@example.com")
             .await
@@ -266,9 +279,16 @@ async fn a_store_that_fails_on_save_loses_nothing() {
 
     // Once the store recovers, the code that failed to be recorded still works, once.
     registry.store().fail_saves.store(false, Ordering::SeqCst);
-    assert_eq!(registry.verify(&ana, &code).await.unwrap().device_id, id);
+    assert_eq!(
+        registry
+            .verify_unthrottled(&ana, &code)
+            .await
+            .unwrap()
+            .device_id,
+        id
+    );
     assert!(matches!(
-        registry.verify(&ana, &code).await,
+        registry.verify_unthrottled(&ana, &code).await,
         Err(Error::Rejected)
     ));
 }
@@ -295,7 +315,7 @@ async fn conflicts_are_retried_a_bounded_number_of_times() {
     clock.advance(Duration::from_secs(30));
     let code = code_at(&secret, clock.now());
     assert!(matches!(
-        registry.verify(&ana, &code).await,
+        registry.verify_unthrottled(&ana, &code).await,
         Err(Error::Conflict)
     ));
     let after = registry.store().load(&ana).await.unwrap();
@@ -369,9 +389,9 @@ fn every_future_is_send() {
     send(registry.activate(&user, id, &["123456"]));
     send(registry.add_hardware_token(&user, &token, &["123456"]));
     send(registry.register_security_key(&user, "k", &key));
-    send(registry.verify(&user, "123456"));
-    send(registry.verify_reporting_reuse(&user, "123456"));
-    send(registry.verify_assertion(&user, &FakeVerifier, &assertion));
+    send(registry.verify_unthrottled(&user, "123456"));
+    send(registry.verify_unthrottled_reporting_reuse(&user, "123456"));
+    send(registry.verify_assertion_unthrottled(&user, &FakeVerifier, &assertion));
     send(registry.resync(&user, id, "1", "2"));
     send(registry.rename(&user, id, "x"));
     send(registry.remove(&user, id));

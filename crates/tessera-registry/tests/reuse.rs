@@ -1,4 +1,4 @@
-//! Replay reporting through the registry: `verify_reporting_reuse` over a store, with
+//! Replay reporting through the registry: `verify_unthrottled_reporting_reuse` over a store, with
 //! store failures and racing requests.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test helpers unwrap: a panic is a failure.
 
@@ -22,10 +22,13 @@ async fn a_replay_is_reported_beside_the_one_opaque_error() {
     clock.advance(Duration::from_secs(30));
     let code = code_at(&secret, clock.now());
 
-    let verified = registry.verify_reporting_reuse(&ana, &code).await.unwrap();
+    let verified = registry
+        .verify_unthrottled_reporting_reuse(&ana, &code)
+        .await
+        .unwrap();
     assert_eq!(verified.device_id, phone);
     let replay = registry
-        .verify_reporting_reuse(&ana, &code)
+        .verify_unthrottled_reporting_reuse(&ana, &code)
         .await
         .unwrap_err();
     let reuse = replay.reuse().unwrap();
@@ -36,14 +39,14 @@ async fn a_replay_is_reported_beside_the_one_opaque_error() {
     // To the caller it is the same failure as `verify`'s, in every form.
     assert!(replay.is_rejected());
     assert_eq!(replay.to_string(), "verification failed");
-    let plain = registry.verify(&ana, &code).await.unwrap_err();
+    let plain = registry.verify_unthrottled(&ana, &code).await.unwrap_err();
     assert_eq!(replay.to_string(), plain.to_string());
     assert!(matches!(Error::from(replay), Error::Rejected));
 
     // Ana's used code at bo's account, and an unknown user: refused, no replay of bo's.
     for user in [&bo, &UserId::new("nobody")] {
         let refused = registry
-            .verify_reporting_reuse(user, &code)
+            .verify_unthrottled_reporting_reuse(user, &code)
             .await
             .unwrap_err();
         assert!(refused.is_rejected());
@@ -62,7 +65,7 @@ async fn store_failures_are_not_refusals() {
 
     registry.store().fail_saves.store(true, Ordering::SeqCst);
     let failed = registry
-        .verify_reporting_reuse(&ana, &code)
+        .verify_unthrottled_reporting_reuse(&ana, &code)
         .await
         .unwrap_err();
     assert!(matches!(failed.error(), Error::Store(_)), "{failed:?}");
@@ -72,7 +75,7 @@ async fn store_failures_are_not_refusals() {
 
     registry.store().inject_conflicts.store(5, Ordering::SeqCst);
     let failed = registry
-        .verify_reporting_reuse(&ana, &code)
+        .verify_unthrottled_reporting_reuse(&ana, &code)
         .await
         .unwrap_err();
     assert!(matches!(failed.into_error(), Error::Conflict));
@@ -83,7 +86,10 @@ async fn store_failures_are_not_refusals() {
     );
 
     // Nothing was recorded: the code still works, once.
-    let verified = registry.verify_reporting_reuse(&ana, &code).await.unwrap();
+    let verified = registry
+        .verify_unthrottled_reporting_reuse(&ana, &code)
+        .await
+        .unwrap();
     assert_eq!(verified.device_id, id);
 }
 
@@ -105,7 +111,11 @@ async fn racing_requests_with_one_code_accept_one_and_report_the_rest_as_replays
                 let registry = Arc::clone(&registry);
                 let user = user.clone();
                 let code = code.clone();
-                tokio::spawn(async move { registry.verify_reporting_reuse(&user, &code).await })
+                tokio::spawn(async move {
+                    registry
+                        .verify_unthrottled_reporting_reuse(&user, &code)
+                        .await
+                })
             })
             .collect();
         let (mut accepted, mut replays) = (0, 0);

@@ -57,7 +57,7 @@ fn active_app(devices: &mut Vec<Device>, name: &str, now: UnixTime) -> (DeviceId
     (id, secret)
 }
 
-/// The plain verification, as `DeviceRegistry::verify` runs it.
+/// The plain verification, as `DeviceRegistry::verify_unthrottled` runs it.
 fn verify_code(
     devices: &mut [Device],
     input: &str,
@@ -697,6 +697,19 @@ fn hardware_tokens_are_unique_by_serial_and_secret() {
     assert!(HardwareToken::new("T", "", Secret::generate(), p).is_err());
     assert!(HardwareToken::new("T", &"x".repeat(65), Secret::generate(), p).is_err());
     assert!(HardwareToken::new("T", "sn\u{7}", Secret::generate(), p).is_err());
+}
+
+/// Issue 12 item 14: a hardware token's period is bounded as apps' are (15..=120 s).
+#[test]
+fn a_hardware_token_period_is_bounded() {
+    let token = |period| {
+        let p = TotpParams::builder().period(period).build().unwrap();
+        HardwareToken::new("T", "SN", Secret::generate(), p)
+    };
+    assert!(matches!(token(14), Err(Error::InvalidDevice(_))));
+    assert!(token(15).is_ok());
+    assert!(token(120).is_ok());
+    assert!(matches!(token(121), Err(Error::InvalidDevice(_))));
 }
 
 #[test]
