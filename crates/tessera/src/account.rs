@@ -396,14 +396,14 @@ mod tests {
         assert_eq!(canonical_username("ａｄｍｉｎ").unwrap(), "admin");
         assert_eq!(canonical_username("ADMIN").unwrap(), "admin");
         for bad in [
-            "\u{430}dmin",       // Cyrillic а + Latin dmin: mixed scripts
-            "adm\u{456}n",       // Cyrillic і
-            "adm\u{3b9}n",       // Greek ι
-            "ad\u{200b}min",     // zero width space
-            "ad\u{ad}min",       // soft hyphen
-            "admin\u{feff}",     // byte order mark
-            "ad\u{202e}nim",     // right-to-left override
-            "ad\u{fe0f}min",     // variation selector
+            "\u{430}dmin",           // Cyrillic а + Latin dmin: mixed scripts
+            "adm\u{456}n",           // Cyrillic і
+            "adm\u{3b9}n",           // Greek ι
+            "ad\u{200b}min",         // zero width space
+            "ad\u{ad}min",           // soft hyphen
+            "admin\u{feff}",         // byte order mark
+            "ad\u{202e}nim",         // right-to-left override
+            "ad\u{fe0f}min",         // variation selector
             "\u{430}\u{441}\u{435}", // "асе", Cyrillic letters that all look Latin
             "ad min",
             "admin!",
@@ -411,7 +411,14 @@ mod tests {
             assert!(canonical_username(bad).is_err(), "{bad:?} accepted");
         }
         // Real names in one script stay welcome.
-        for good in ["иван", "δημήτρης", "josé", "zoë-o'", "山田太郎", "ana.lima_2"] {
+        for good in [
+            "иван",
+            "δημήτρης",
+            "josé",
+            "zoë-o'",
+            "山田太郎",
+            "ana.lima_2",
+        ] {
             let ok = canonical_username(good);
             if good.contains('\'') {
                 assert!(ok.is_err());

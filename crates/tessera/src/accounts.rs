@@ -4,8 +4,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use tessera_mfa::{
-    AccountContext, Authority, MfaMethod, CodeDelivery, InMemoryStore, Mfa, MfaStore, NotifyError, OrgPolicy,
-    SecurityNotifier, ServerKey, Versioned,
+    AccountContext, Authority, CodeDelivery, InMemoryStore, Mfa, MfaMethod, MfaStore, NotifyError,
+    OrgPolicy, SecurityNotifier, ServerKey, Versioned,
 };
 use tessera_otp::{Clock, UnixTime};
 use tessera_password::{Context, Hasher, Password, PasswordPolicy};

@@ -45,7 +45,9 @@ pub enum Error {
     /// weaker factor never removes or outranks a stronger one (an email code cannot
     /// remove an authenticator app or turn MFA off while one is active). Step up with a
     /// method of at least `needed`.
-    #[error("this operation needs a second factor at least as strong as {needed:?}; step up with a stronger method")]
+    #[error(
+        "this operation needs a second factor at least as strong as {needed:?}; step up with a stronger method"
+    )]
     StepUpTooWeak {
         /// The weakest method class that may authorise it.
         needed: tessera_mfa::Authority,

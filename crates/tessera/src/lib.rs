@@ -215,8 +215,8 @@
 
 mod account;
 mod accounts;
-pub mod audit;
 mod assurance;
+pub mod audit;
 mod challenge;
 mod error;
 mod mfa_flows;
@@ -233,8 +233,8 @@ pub use account::{
     Account, AccountParts, MAX_USERNAME_LEN, MIN_USERNAME_LEN, SecurityStamp, canonical_username,
 };
 pub use accounts::{
-    Accounts, BINDING_PASSWORD_MAX_AGE, DEFAULT_STEP_UP_MAX_AGE, InMemoryAccounts, MAX_STEP_UP_MAX_AGE, MIN_STEP_UP_MAX_AGE,
-    REMEMBER_WITHIN, SECOND_FACTOR_TTL,
+    Accounts, BINDING_PASSWORD_MAX_AGE, DEFAULT_STEP_UP_MAX_AGE, InMemoryAccounts,
+    MAX_STEP_UP_MAX_AGE, MIN_STEP_UP_MAX_AGE, REMEMBER_WITHIN, SECOND_FACTOR_TTL,
 };
 pub use assurance::{Assurance, Factor};
 pub use challenge::{SecondFactorChallenge, SignIn};

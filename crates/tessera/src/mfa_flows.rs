@@ -455,7 +455,11 @@ where
         user: &UserId,
         device: DeviceId,
         actor: Actor,
-    ) -> Result<(DeviceInfo, crate::SecurityStamp, Option<tessera_mfa::NotifyError>)> {
+    ) -> Result<(
+        DeviceInfo,
+        crate::SecurityStamp,
+        Option<tessera_mfa::NotifyError>,
+    )> {
         let stamp = self.bump_stamp(user).await?;
         let removed = self.registry.remove(user, device).await?;
         audit::succeeded("factor_removed", user);

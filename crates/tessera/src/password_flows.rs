@@ -1,8 +1,7 @@
 //! Creating accounts and changing passwords.
 
 use tessera_mfa::{
-    Actor, CodeDelivery, EmailAddress, MfaStore, Notified, NotifyError, SecurityNotifier,
-    Versioned,
+    Actor, CodeDelivery, EmailAddress, MfaStore, Notified, NotifyError, SecurityNotifier, Versioned,
 };
 use tessera_otp::Clock;
 use tessera_password::{Password, PasswordHistory, PasswordUse};
@@ -173,7 +172,9 @@ where
         } else {
             PasswordUse::OnlyFactor
         };
-        let hash = self.checked_new_hash(&account, use_, new, confirmation).await?;
+        let hash = self
+            .checked_new_hash(&account, use_, new, confirmation)
+            .await?;
         let remembered_devices_revoked = self.forget_remembered_devices(user).await?;
         let long_enough = self.policy.meets_min_length(new, PasswordUse::OnlyFactor);
         let stamp = self.store_new_hash(&account, hash, long_enough).await?;
@@ -208,18 +209,11 @@ where
         let user = &assurance.account;
         let stamp = self.bump_stamp(user).await?;
         audit::succeeded("signed_out_everywhere", user);
-        let mut notify_error = None;
-        let remembered = match self
+        let n = self
             .mfa
             .revoke_all_remembered_devices(user, Actor::AccountHolder)
-            .await
-        {
-            Ok(n) => {
-                notify_error = n.notify_error;
-                n.value
-            }
-            Err(e) => return Err(e.into()),
-        };
+            .await?;
+        let (remembered, notify_error) = (n.value, n.notify_error);
         let sessions_deleted = self.sessions.revoke_all(user).await.ok();
         Ok(Notified {
             value: SignedOutEverywhere {

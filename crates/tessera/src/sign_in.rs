@@ -76,7 +76,11 @@ where
                 Some(n.into_value())
             }
             Err(e) => {
-                audit::failed("sign_in_failed", known.then_some(&user), Reason::of_refusal(&e));
+                audit::failed(
+                    "sign_in_failed",
+                    known.then_some(&user),
+                    Reason::of_refusal(&e),
+                );
                 None
             }
         };
@@ -318,7 +322,11 @@ where
                     .map_err(|e| refused(user, &e))?
                     .into_value();
                 if verified.purpose != challenge.purpose || verified.method != method {
-                    audit::failed("second_factor_failed", Some(user), Reason::WrongSecondFactor);
+                    audit::failed(
+                        "second_factor_failed",
+                        Some(user),
+                        Reason::WrongSecondFactor,
+                    );
                     return Err(Error::VerificationFailed);
                 }
                 (method, None)
@@ -342,8 +350,10 @@ where
             // Security keys answer with an assertion, not a typed code.
             other => return Err(Error::MethodNotOffered(other)),
         };
-        if !matches!(method, MfaMethod::AuthenticatorApp | MfaMethod::HardwareToken)
-            && self.mfa.authentication_completed(user).await.is_err()
+        if !matches!(
+            method,
+            MfaMethod::AuthenticatorApp | MfaMethod::HardwareToken
+        ) && self.mfa.authentication_completed(user).await.is_err()
         {
             audit::failed("throttle_reset_failed", Some(user), Reason::StoreFailure);
         }
@@ -494,7 +504,11 @@ where
                         audit::notify_failed(user, &e);
                     }
                 }
-                audit::failed("second_factor_failed", Some(user), Reason::WrongSecondFactor);
+                audit::failed(
+                    "second_factor_failed",
+                    Some(user),
+                    Reason::WrongSecondFactor,
+                );
                 Err(Error::VerificationFailed)
             }
             Err(_) => {

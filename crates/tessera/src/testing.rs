@@ -68,7 +68,11 @@ impl<S: AccountStore> AccountStore for ChaosAccountStore<S> {
         self.inner.create(account).await
     }
 
-    async fn save(&self, account: &Account, expected: Version) -> Result<Version, AccountStoreError> {
+    async fn save(
+        &self,
+        account: &Account,
+        expected: Version,
+    ) -> Result<Version, AccountStoreError> {
         self.faults.before_save().await.map_err(|()| injected())?;
         self.inner.save(account, expected).await
     }

@@ -99,7 +99,11 @@ impl World {
             .create_account("ana", "ana@example.com", &Password::new(PASSWORD))
             .await
             .unwrap();
-        match self.flows.sign_in("ana", &Password::new(PASSWORD), None).await {
+        match self
+            .flows
+            .sign_in("ana", &Password::new(PASSWORD), None)
+            .await
+        {
             Ok(SignIn::Complete(a)) => a,
             other => panic!("expected a complete sign-in, got {other:?}"),
         }
@@ -182,7 +186,12 @@ impl App {
     fn wrong_code(&self, at: UnixTime) -> String {
         let step = self.totp.time_step(at).unwrap().get();
         let near: Vec<String> = (step - 1..=step + 1)
-            .map(|s| self.totp.generate_at_step(TimeStep::new(s)).expose().to_owned())
+            .map(|s| {
+                self.totp
+                    .generate_at_step(TimeStep::new(s))
+                    .expose()
+                    .to_owned()
+            })
             .collect();
         (0..1_000_000u32)
             .map(|n| format!("{n:06}"))
@@ -245,7 +254,11 @@ async fn bursts_of_wrong_passwords_are_checked_at_most_the_throttle_allows() {
             let flows = w.flows.clone();
             tokio::spawn(async move {
                 flows
-                    .sign_in("ana", &Password::new(format!("wrong guess number {i}")), None)
+                    .sign_in(
+                        "ana",
+                        &Password::new(format!("wrong guess number {i}")),
+                        None,
+                    )
                     .await
             })
         })
@@ -302,7 +315,11 @@ async fn no_failure_of_the_sign_in_path_tells_an_account_exists() {
             "{name}"
         );
     }
-    assert_eq!(w.failures(ana.account()).await, 1, "the long password counted");
+    assert_eq!(
+        w.failures(ana.account()).await,
+        1,
+        "the long password counted"
+    );
     w.mfa.fail_saves(true);
     for name in ["ana", "nobody-here"] {
         assert!(matches!(
@@ -341,7 +358,9 @@ async fn a_retired_pepper_is_the_opaque_failure() {
         Err(Error::VerificationFailed)
     ));
     assert!(matches!(
-        flows.sign_in("ana", &Password::new("a wrong password"), None).await,
+        flows
+            .sign_in("ana", &Password::new("a wrong password"), None)
+            .await,
         Err(Error::VerificationFailed)
     ));
 }
@@ -358,7 +377,10 @@ async fn unknown_and_known_accounts_cost_the_same_store_work() {
             .sum::<u64>()
     };
     let before = calls(&w);
-    let _ = w.flows.sign_in("ana", &Password::new("wrong password!"), None).await;
+    let _ = w
+        .flows
+        .sign_in("ana", &Password::new("wrong password!"), None)
+        .await;
     let known = calls(&w) - before;
     let before = calls(&w);
     let _ = w
@@ -390,7 +412,10 @@ async fn binding_needs_fresh_authentication() {
         .confirm_password(&ana, &Password::new(PASSWORD))
         .await
         .unwrap();
-    w.flows.begin_authenticator_setup(&ana, "Phone").await.unwrap();
+    w.flows
+        .begin_authenticator_setup(&ana, "Phone")
+        .await
+        .unwrap();
 
     // MFA on: a remembered-device session binds nothing.
     let w = World::new();
@@ -415,7 +440,10 @@ async fn binding_needs_fresh_authentication() {
         panic!("the remembered device skips the second factor");
     };
     for result in [
-        w.flows.begin_authenticator_setup(&remembered, "Attacker").await.err(),
+        w.flows
+            .begin_authenticator_setup(&remembered, "Attacker")
+            .await
+            .err(),
         w.flows.link_phone(&remembered, "+15555550100").await.err(),
         w.flows
             .set_preferred_method(&remembered, MfaMethod::Email)
@@ -449,7 +477,9 @@ async fn a_weaker_factor_never_removes_a_stronger_one() {
         Err(Error::StepUpTooWeak { .. })
     ));
     assert!(matches!(
-        w.flows.begin_authenticator_setup(&by_email, "Attacker").await,
+        w.flows
+            .begin_authenticator_setup(&by_email, "Attacker")
+            .await,
         Err(Error::StepUpTooWeak { .. })
     ));
     let mut c = w.flows.begin_step_up(&by_email).await.unwrap();
@@ -526,7 +556,11 @@ async fn a_replay_report_does_not_wait_for_the_notifier() {
         ServerKey::generate().unwrap(),
     );
     let report = service
-        .report_code_reuse(c.account(), MfaMethod::AuthenticatorApp, tessera::Actor::AccountHolder)
+        .report_code_reuse(
+            c.account(),
+            MfaMethod::AuthenticatorApp,
+            tessera::Actor::AccountHolder,
+        )
         .await;
     assert!(report.is_none());
     let delivered = outbox.recv().await.unwrap();
@@ -535,4 +569,156 @@ async fn a_replay_report_does_not_wait_for_the_notifier() {
         tessera::SecurityEventKind::CodeReuseDetected { .. }
     ));
     let _ = &w.events;
+}
+
+/// Item 9: a password change whose first consequence fails changes nothing: the old
+/// password still signs in and the session stays valid. A notification that fails after
+/// the change is reported, with the change made.
+#[tokio::test]
+async fn a_password_change_is_whole_or_not_at_all() {
+    let w = World::new();
+    let (ana, app) = w.ana_with_app().await;
+    let mut c = w.flows.begin_step_up(&ana).await.unwrap();
+    w.flows
+        .start_second_factor(&mut c, Some(MfaMethod::AuthenticatorApp))
+        .await
+        .unwrap();
+    let fresh = w
+        .flows
+        .complete_second_factor(&c, &app.code(w.now()))
+        .await
+        .unwrap();
+    w.flows.remember_device(&fresh, "laptop").await.unwrap();
+    let new = Password::new("a different and long passphrase");
+    // The MFA store accepts the attempt's two saves, then fails the third (forgetting
+    // the remembered device).
+    w.mfa.fail_saves_after(2);
+    let err = w
+        .flows
+        .change_password(&fresh, &Password::new(PASSWORD), &new, &new)
+        .await
+        .unwrap_err();
+    assert!(!matches!(err, Error::VerificationFailed), "{err:?}");
+    w.mfa.fail_saves(false);
+    w.flows.check_session(&fresh).await.unwrap();
+    assert!(matches!(
+        w.flows.sign_in("ana", &new, None).await,
+        Err(Error::VerificationFailed)
+    ));
+    assert!(matches!(
+        w.flows.sign_in("ana", &Password::new(PASSWORD), None).await,
+        Ok(SignIn::SecondFactor(_))
+    ));
+
+    // The notifier fails: the change is made and the failure reported.
+    w.events.set_failing(true);
+    let change = w
+        .flows
+        .change_password(&fresh, &Password::new(PASSWORD), &new, &new)
+        .await
+        .unwrap();
+    assert!(change.notify_error.is_some());
+    w.flows.check_session(&change.value.assurance).await.unwrap();
+}
+
+/// Item 22: no code is sent while the account is locked; item 24: a named administrator
+/// unlocks, the holder is told.
+#[tokio::test]
+async fn locked_accounts_get_no_codes_until_an_administrator_unlocks() {
+    let w = World::new();
+    let (_ana, app) = w.ana_with_app().await;
+    let mut c = w.app_challenge().await;
+    let user = c.account().clone();
+    let wrong = app.wrong_code(w.now());
+    for _ in 0..20 {
+        let _ = w.flows.complete_second_factor(&c, &wrong).await;
+        w.clock.advance(Duration::from_secs(15 * 60));
+    }
+    assert!(w.flows.mfa().throttle_state(&user).await.unwrap().is_locked(w.now()));
+    let sent = w.outbox.count();
+    assert!(matches!(
+        w.flows.start_second_factor(&mut c, Some(MfaMethod::Email)).await,
+        Err(Error::VerificationFailed)
+    ));
+    assert_eq!(w.outbox.count(), sent, "no code was sent");
+    assert!(w.flows.admin_unlock("", &user).await.is_err());
+    w.flows.admin_unlock("sec-ops/lee", &user).await.unwrap();
+    assert!(w.events.kinds().iter().any(|k| matches!(
+        k,
+        tessera::SecurityEventKind::Unlocked { .. }
+    )));
+    assert_eq!(w.failures(&user).await, 0);
+}
+
+/// Item 8: 15 characters when the password is the only factor, 8 beside MFA; turning
+/// MFA off with a shorter password needs a new one.
+#[tokio::test]
+async fn password_length_follows_the_factors() {
+    let w = World::new();
+    let short = Password::new("kiwi-lamp-7Q");
+    assert!(matches!(
+        w.flows.create_account("bo", "bo@example.com", &short).await,
+        Err(Error::PasswordRejected(_))
+    ));
+    let (ana, app) = w.ana_with_app().await;
+    // Beside MFA, 12 characters will do.
+    let change = w
+        .flows
+        .change_password(&ana, &Password::new(PASSWORD), &short, &short)
+        .await;
+    let Ok(change) = change else {
+        panic!("{change:?}")
+    };
+    let ana = change.into_value().assurance;
+    let mut c = w.flows.begin_step_up(&ana).await.unwrap();
+    w.flows
+        .start_second_factor(&mut c, Some(MfaMethod::AuthenticatorApp))
+        .await
+        .unwrap();
+    let fresh = w
+        .flows
+        .complete_second_factor(&c, &app.code(w.now()))
+        .await
+        .unwrap();
+    assert!(matches!(
+        w.flows.disable_mfa(&fresh, None).await,
+        Err(Error::PasswordChangeRequired { min_length: 15 })
+    ));
+    let long = Password::new("a long enough passphrase");
+    let off = w
+        .flows
+        .disable_mfa(&fresh, Some((&long, &long)))
+        .await
+        .unwrap()
+        .into_value();
+    assert!(!off.value.enabled());
+    assert!(matches!(
+        w.flows.sign_in("ana", &long, None).await,
+        Ok(SignIn::Complete(_))
+    ));
+}
+
+/// Item 4: no recovery codes while MFA is off; turning MFA on issues a fresh set.
+#[tokio::test]
+async fn recovery_codes_only_with_mfa_and_fresh_when_it_turns_on() {
+    let w = World::new();
+    let ana = w.ana().await;
+    assert!(matches!(
+        w.flows.regenerate_recovery_codes(&ana).await,
+        Err(Error::Mfa(tessera::mfa::Error::MfaNotEnabled))
+    ));
+    let enrolment = w
+        .flows
+        .begin_authenticator_setup(&ana, "Phone")
+        .await
+        .unwrap();
+    let app = App::scan(enrolment.uri(), enrolment.device_id());
+    let [a, b] = app.two_codes(w.now());
+    let added = w
+        .flows
+        .confirm_authenticator(&ana, app.id, &[&a, &b], true)
+        .await
+        .unwrap()
+        .into_value();
+    assert!(added.recovery_codes.is_some());
 }

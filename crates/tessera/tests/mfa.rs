@@ -106,7 +106,7 @@ async fn enable_without_a_device_uses_email_and_disable_needs_a_recent_second_fa
 
     // Ana's password-only assurance is not enough to turn MFA off.
     assert!(matches!(
-        w.flows.disable_mfa(&ana).await,
+        w.flows.disable_mfa(&ana, None).await,
         Err(Error::StepUpRequired)
     ));
     // Step-up with an email code, then disable.
@@ -127,7 +127,7 @@ async fn enable_without_a_device_uses_email_and_disable_needs_a_recent_second_fa
     );
     assert_eq!(fresh.authenticated_at(), ana.authenticated_at());
     w.events.clear();
-    let settings = w.flows.disable_mfa(&fresh).await.unwrap().into_value();
+    let settings = w.flows.disable_mfa(&fresh, None).await.unwrap().into_value();
     assert!(!settings.enabled());
     assert_eq!(w.events.kinds(), [K::MfaDisabled]);
     // With MFA off there is nothing to step up with.

@@ -109,12 +109,12 @@ async fn the_store_is_compare_and_set() {
 }
 
 #[tokio::test]
-async fn change_password_with_sign_out_everywhere() {
+async fn change_password_ends_other_sessions_and_forgets_remembered_devices() {
     let w = World::new();
     let ana = w.ana().await;
     let _app = w.add_app(&ana, "Phone", true).await;
     w.advance(30);
-    // A remembered device and two sessions, which sign-out everywhere must end.
+    // A remembered device and an older session, which the change must end.
     let mut c = w.challenge("ana").await;
     w.flows
         .start_second_factor(&mut c, Some(MfaMethod::Email))
@@ -126,27 +126,34 @@ async fn change_password_with_sign_out_everywhere() {
         .await
         .unwrap();
     let token = w.flows.remember_device(&a, "laptop").await.unwrap();
-    w.flows.sessions().open(a.account(), w.now());
-    w.flows.sessions().open(a.account(), w.now());
     w.events.clear();
 
     let (cur, new) = (Password::new(PASSWORD), Password::new(NEW));
     let change = w
         .flows
-        .change_password(&a, &cur, &new, &new, true)
+        .change_password(&a, &cur, &new, &new)
         .await
         .unwrap();
     assert!(change.notify_error.is_none());
-    assert_eq!(change.value.sessions_revoked, 2);
     assert_eq!(change.value.remembered_devices_revoked, 1);
-    assert_eq!(w.flows.sessions().open_sessions(a.account()), 0);
-    assert_eq!(w.flows.sessions().revocations().len(), 1);
     assert_eq!(
         w.events.kinds(),
         [K::RememberedDevicesRevoked, K::PasswordChanged]
     );
     let stored = w.flows.account(a.account()).await.unwrap();
     assert_eq!(stored.password_changed_at(), Some(w.now()));
+    // Every older session ended; this one continues with the renewed assurance.
+    for old in [&ana, &a] {
+        assert!(matches!(
+            w.flows.check_session(old).await,
+            Err(Error::SessionRevoked)
+        ));
+    }
+    w.flows.check_session(&change.value.assurance).await.unwrap();
+    assert_eq!(
+        change.value.assurance.security_stamp(),
+        stored.security_stamp()
+    );
 
     // The old password fails, the new one works, the remembered device no longer skips.
     assert!(matches!(
@@ -158,21 +165,51 @@ async fn change_password_with_sign_out_everywhere() {
 }
 
 #[tokio::test]
-async fn change_password_without_sign_out_keeps_sessions() {
+async fn sign_out_everywhere_ends_every_session() {
     let w = World::new();
     let ana = w.ana().await;
+    let other = match w.sign_in("ana", PASSWORD).await.unwrap() {
+        SignIn::Complete(a) => a,
+        s => panic!("{s:?}"),
+    };
     w.flows.sessions().open(ana.account(), w.now());
-    let (cur, new) = (Password::new(PASSWORD), Password::new(NEW));
-    let change = w
+    w.flows.sessions().open(ana.account(), w.now());
+    let out = w
         .flows
-        .change_password(&ana, &cur, &new, &new, false)
+        .sign_out_everywhere(&ana)
         .await
         .unwrap()
         .into_value();
-    assert_eq!(change.sessions_revoked, 0);
-    assert_eq!(w.flows.sessions().open_sessions(ana.account()), 1);
-    assert!(w.flows.sessions().revocations().is_empty());
-    assert_eq!(w.events.kinds(), [K::PasswordChanged]);
+    assert_eq!(out.sessions_deleted, Some(2));
+    assert_eq!(w.flows.sessions().open_sessions(ana.account()), 0);
+    for old in [&ana, &other] {
+        assert!(matches!(
+            w.flows.check_session(old).await,
+            Err(Error::SessionRevoked)
+        ));
+        // A stale session can change nothing.
+        assert!(matches!(
+            w.flows.begin_authenticator_setup(old, "Phone").await,
+            Err(Error::SessionRevoked)
+        ));
+    }
+    w.flows.check_session(&out.assurance).await.unwrap();
+}
+
+#[tokio::test]
+async fn changing_to_the_same_password_is_refused_by_default() {
+    let w = World::new();
+    let ana = w.ana().await;
+    let cur = Password::new(PASSWORD);
+    let err = w
+        .flows
+        .change_password(&ana, &cur, &cur, &cur)
+        .await
+        .unwrap_err();
+    let Error::PasswordRejected(v) = err else {
+        panic!("expected violations")
+    };
+    assert_eq!(v.codes(), ["same_as_current"]);
 }
 
 #[tokio::test]
@@ -183,7 +220,7 @@ async fn change_password_refusals() {
     // The current password is required, and a wrong one is the opaque failure.
     assert!(matches!(
         w.flows
-            .change_password(&ana, &Password::new("guess"), &new, &new, false)
+            .change_password(&ana, &Password::new("guess"), &new, &new)
             .await,
         Err(Error::VerificationFailed)
     ));
@@ -191,7 +228,7 @@ async fn change_password_refusals() {
     let short = Password::new("ana");
     let err = w
         .flows
-        .change_password(&ana, &cur, &short, &new, false)
+        .change_password(&ana, &cur, &short, &new)
         .await
         .unwrap_err();
     let Error::PasswordRejected(v) = err else {
@@ -221,18 +258,18 @@ async fn history_refuses_recent_passwords() {
     let (p1, p2) = (Password::new(PASSWORD), Password::new(NEW));
     let err = w
         .flows
-        .change_password(&ana, &p1, &p1, &p1, false)
+        .change_password(&ana, &p1, &p1, &p1)
         .await
         .unwrap_err();
     assert!(matches!(&err, Error::PasswordRejected(v) if v.codes() == ["reused"]));
     let _ = w
         .flows
-        .change_password(&ana, &p1, &p2, &p2, false)
+        .change_password(&ana, &p1, &p2, &p2)
         .await
         .unwrap();
     let err = w
         .flows
-        .change_password(&ana, &p2, &p1, &p1, false)
+        .change_password(&ana, &p2, &p1, &p1)
         .await
         .unwrap_err();
     assert!(matches!(&err, Error::PasswordRejected(v) if v.codes() == ["reused"]));
@@ -284,7 +321,7 @@ async fn a_history_turned_on_later_still_refuses_the_current_password() {
     let cur = Password::new(PASSWORD);
     let err = w
         .flows
-        .change_password(&ana, &cur, &cur, &cur, false)
+        .change_password(&ana, &cur, &cur, &cur)
         .await
         .unwrap_err();
     assert!(matches!(&err, Error::PasswordRejected(v) if v.codes() == ["reused"]));
