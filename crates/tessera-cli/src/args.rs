@@ -141,10 +141,12 @@ pub(crate) struct BuildArgs {
 pub(crate) struct QrArgs {
     /// The otpauth:// URI, encoded exactly as given.
     pub(crate) uri: String,
-    /// Write an SVG file instead of drawing in the terminal.
+    /// Write an SVG file instead of drawing in the terminal. It holds the secret: it is
+    /// created readable by you only (mode 0600), and an existing file that others may
+    /// access is refused.
     #[arg(long, value_name = "FILE", conflicts_with = "png")]
     pub(crate) svg: Option<PathBuf>,
-    /// Write a PNG file instead of drawing in the terminal.
+    /// Write a PNG file instead of drawing in the terminal (mode 0600, as for --svg).
     #[arg(long, value_name = "FILE")]
     pub(crate) png: Option<PathBuf>,
 }

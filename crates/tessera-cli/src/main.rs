@@ -11,6 +11,7 @@ mod args;
 mod otp;
 mod output;
 mod password;
+mod private_file;
 mod qr;
 mod uri;
 

@@ -461,6 +461,50 @@ fn qr_terminal_svg_and_png() {
     );
 }
 
+/// Issue 12 item 18: `qr --png/--svg` wrote the seed's image with mode 0644 (umask
+/// 022); it is created 0600 from the start, whatever the umask allows.
+#[cfg(unix)]
+#[test]
+fn qr_files_are_created_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let uri = format!("otpauth://totp/Example:alice?secret={RFC_SHA1}&issuer=Example");
+    let dir = std::env::temp_dir().join(format!("tessera-cli-qr-mode-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    for flag in ["--png", "--svg"] {
+        let path = dir.join(format!("code{flag}"));
+        let r = run(&["qr", &uri, flag, path.to_str().unwrap()]);
+        assert_eq!((r.status, r.stderr.as_str()), (0, ""), "{flag}");
+        assert_eq!(mode(&path), 0o600, "{flag}");
+
+        // An existing private file is overwritten, fully (no old bytes left behind).
+        std::fs::write(&path, vec![b'x'; 100_000]).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let r = run(&["qr", &uri, flag, path.to_str().unwrap()]);
+        assert_eq!((r.status, r.stderr.as_str()), (0, ""), "{flag}");
+        let fresh = dir.join(format!("fresh{flag}"));
+        assert_eq!(run(&["qr", &uri, flag, fresh.to_str().unwrap()]).status, 0);
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            std::fs::read(&fresh).unwrap(),
+            "{flag}: the old content is gone"
+        );
+        assert_eq!(mode(&path), 0o600, "{flag}");
+
+        // An existing file others may read is refused and left exactly as it was.
+        for wide in [0o644, 0o640, 0o604, 0o620] {
+            std::fs::write(&path, b"old").unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(wide)).unwrap();
+            let err = assert_bad_input(&["qr", &uri, flag, path.to_str().unwrap()], RFC_SHA1);
+            assert!(err.contains("other users may access it"), "{err}");
+            assert_eq!(std::fs::read(&path).unwrap(), b"old");
+            assert_eq!(mode(&path), wide);
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn help_and_version() {
     let r = run(&["--help"]);

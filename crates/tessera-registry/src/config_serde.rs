@@ -209,6 +209,61 @@ mod tests {
         assert!(with("activation", json!("none")).is_err());
     }
 
+    proptest::proptest! {
+        /// Deserializing accepts exactly what the builder accepts, and what it accepts
+        /// round-trips unchanged.
+        #[test]
+        fn serde_accepts_exactly_what_the_builder_accepts(
+            max_devices in 0usize..12,
+            ttl in proptest::prop_oneof![0u64..200, 86_300u64..86_500],
+            one_code in proptest::bool::ANY,
+            past in 0u32..6,
+            future in 0u32..6,
+            resync_range in proptest::prop_oneof![0u32..3, 98u32..1100],
+            max_attempts in proptest::prop_oneof![0u32..3, 98u32..103],
+            issuer in proptest::option::of("[a-z:]{0,3}"),
+            algorithm in 0usize..3,
+            digits in 4u32..12,
+            period in proptest::prop_oneof![0u64..20, 110u64..130],
+            t0 in 0u64..2,
+        ) {
+            let policy = if one_code { ActivationPolicy::OneCode } else { ActivationPolicy::TwoConsecutiveCodes };
+            let name = ["SHA1", "SHA256", "SHA512"][algorithm];
+            let doc = json!({
+                "max_devices": max_devices,
+                "pending_ttl_secs": ttl,
+                "activation": policy,
+                "window": { "past": past, "future": future },
+                "resync_range": resync_range,
+                "max_attempts": max_attempts,
+                "issuer": issuer,
+                "totp": { "algorithm": name, "digits": digits, "period": period, "t0": t0 },
+            });
+            let built = (|| {
+                let params = TotpParams::new(name.parse().ok()?, digits, period, t0).ok()?;
+                let mut b = RegistryConfig::builder()
+                    .max_devices(max_devices)
+                    .pending_ttl(Duration::from_secs(ttl))
+                    .activation(policy)
+                    .window(Window::new(past, future).ok()?)
+                    .resync_range(resync_range)
+                    .max_attempts(max_attempts)
+                    .totp_params(params);
+                if let Some(i) = &issuer {
+                    b = b.issuer(i.clone());
+                }
+                b.build().ok()
+            })();
+            let read = serde_json::from_value::<RegistryConfig>(doc).ok();
+            proptest::prop_assert_eq!(&read, &built);
+            if let Some(config) = read {
+                let again: RegistryConfig =
+                    serde_json::from_str(&serde_json::to_string(&config).unwrap()).unwrap();
+                proptest::prop_assert_eq!(again, config);
+            }
+        }
+    }
+
     #[test]
     fn unknown_fields_are_refused() {
         let err = serde_json::from_str::<RegistryConfig>(r#"{"windw": {"past": 9, "future": 9}}"#)

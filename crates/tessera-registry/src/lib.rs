@@ -84,7 +84,9 @@
 //!
 //! # Crate features
 //! - `testing`: [`testing::run_conformance`](crate::testing), the test suite every
-//!   [`DeviceStore`] implementation should pass.
+//!   [`DeviceStore`] implementation should pass, and `testing::ChaosDeviceStore`
+//!   with `testing::Faults`, which add latency and failures to any store so that
+//!   the races and failures of the registry's own tests can be run against yours.
 //! - `serde`: `Serialize`/`Deserialize` for the stored aggregate ([`UserDevices`],
 //!   [`Device`] and their parts), [`DeviceKind`] and [`UserId`] (as its bare string),
 //!   for stores that keep a user's devices as one document. **The serialized

@@ -1,21 +1,5 @@
-//! A conformance suite for [`DeviceStore`] implementations (feature `testing`).
-//!
-//! Run it from the store's own tests, against a real backend:
-//!
-//! ```
-//! # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-//! #     use std::task::{Context, Poll, Waker};
-//! #     let mut f = std::pin::pin!(f);
-//! #     loop {
-//! #         if let Poll::Ready(v) = f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-//! #             return v;
-//! #         }
-//! #     }
-//! # }
-//! use tessera_registry::{InMemoryDeviceStore, testing::run_conformance};
-//! // In a test: #[tokio::test] async fn conformance() { run_conformance(&MyStore::connect().await).await }
-//! block_on(run_conformance(&InMemoryDeviceStore::new()));
-//! ```
+//! The store conformance suite: every guarantee of [`DeviceStore`] checked against an
+//! implementation, and the registry's races run over it.
 
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
