@@ -195,16 +195,34 @@ fn timer() -> Option<&'static Timer> {
 /// test can change them mid-run; counts every call.
 ///
 /// Every setting takes effect for the calls that start after it.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Faults {
     min_latency_ns: AtomicU64,
     max_latency_ns: AtomicU64,
     fail_loads: AtomicBool,
     fail_saves: AtomicBool,
     fail_next_saves: AtomicU32,
+    /// Saves left to succeed before every save fails; `u32::MAX` when unarmed.
+    saves_before_failing: AtomicU32,
     loads: AtomicU64,
     saves: AtomicU64,
     injected: AtomicU64,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Self {
+            min_latency_ns: AtomicU64::new(0),
+            max_latency_ns: AtomicU64::new(0),
+            fail_loads: AtomicBool::new(false),
+            fail_saves: AtomicBool::new(false),
+            fail_next_saves: AtomicU32::new(0),
+            saves_before_failing: AtomicU32::new(u32::MAX),
+            loads: AtomicU64::new(0),
+            saves: AtomicU64::new(0),
+            injected: AtomicU64::new(0),
+        }
+    }
 }
 
 fn nanos(d: Duration) -> u64 {
@@ -234,12 +252,22 @@ impl Faults {
     /// While on, every save fails with the backend error `"injected fault"`, and
     /// nothing is written.
     pub fn fail_saves(&self, on: bool) {
+        self.saves_before_failing.store(u32::MAX, Ordering::SeqCst);
         self.fail_saves.store(on, Ordering::SeqCst);
     }
 
     /// The next `n` saves fail (nothing written); replaces any count still pending.
     pub fn fail_next_saves(&self, n: u32) {
         self.fail_next_saves.store(n, Ordering::SeqCst);
+    }
+
+    /// The next `n` saves succeed, then every save fails, as if
+    /// [`fail_saves`](Self::fail_saves) were turned on at that instant: to break an
+    /// operation between two of its writes. `fail_saves(false)` disarms it.
+    pub fn fail_saves_after(&self, n: u32) {
+        self.fail_saves.store(false, Ordering::SeqCst);
+        self.saves_before_failing
+            .store(n.min(u32::MAX - 1), Ordering::SeqCst);
     }
 
     /// Loads attempted so far, failed ones included.
@@ -309,6 +337,16 @@ impl Faults {
             .fail_next_saves
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
             .is_ok();
+        let armed = self.saves_before_failing.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+            match n {
+                u32::MAX => None,
+                0 => Some(0),
+                n => Some(n - 1),
+            }
+        });
+        if armed == Ok(0) {
+            self.fail_saves.store(true, Ordering::SeqCst);
+        }
         self.inject(next || self.fail_saves.load(Ordering::SeqCst))
     }
 }
