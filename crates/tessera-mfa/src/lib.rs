@@ -99,8 +99,10 @@
 //! assert!(table.is_available(MfaMethod::AuthenticatorApp));
 //! assert_eq!(table.get(MfaMethod::Sms).reason(), Some(Unavailable::DisabledByPolicy));
 //!
-//! let settings = mfa.enable(&ctx, None, Actor::AccountHolder).await?.into_value();
-//! assert_eq!(settings.preferred(), Some(MfaMethod::AuthenticatorApp));
+//! let enabled = mfa.enable(&ctx, None, Actor::AccountHolder).await?.into_value();
+//! assert_eq!(enabled.settings.preferred(), Some(MfaMethod::AuthenticatorApp));
+//! // Turning MFA on issues a fresh set of recovery codes, to show once.
+//! assert_eq!(enabled.recovery_codes.map(|s| s.codes().len()), Some(10));
 //! assert_eq!(
 //!     mfa.notifier().kinds(),
 //!     [SecurityEventKind::MfaEnabled { preferred: MfaMethod::AuthenticatorApp }]
@@ -184,7 +186,7 @@ pub use remembered::{
 pub use secret::{MAX_SERVER_KEY_LEN, MIN_SERVER_KEY_LEN, ServerKey};
 pub use service::{DEFAULT_STORE_ATTEMPTS, MAX_STORE_ATTEMPTS, MIN_STORE_ATTEMPTS, Mfa};
 pub use settings::MfaSettings;
-pub use settings_ops::SignInPlan;
+pub use settings_ops::{Enabled, SignInPlan};
 pub use state::{AccountState, PhoneLink};
 pub use store::{
     DestinationKey, DestinationState, InMemoryStore, MfaStore, StoreError, Version, Versioned,
