@@ -77,6 +77,13 @@
 //! [`MfaMethod::ALL`] lists the methods strongest first: security key, hardware token,
 //! authenticator app, recovery code (never preferred), email, SMS. See [`MfaMethod`].
 //!
+//! What a step-up with a method may *authorise* is a separate ranking,
+//! [`Authority`] (`Email < Sms < Aal2 < PhishingResistant`, from NIST SP 800-63B-4):
+//! a weaker factor never removes a stronger one or turns MFA off while a stronger one
+//! exists. [`AvailabilityTable::authorising`] marks the methods too weak for an
+//! operation with [`Unavailable::TooWeakFor`]; an organisation can exclude email as a
+//! second factor altogether with [`OrgPolicyBuilder::disallow`].
+//!
 //! # Example
 //! ```
 //! use tessera_mfa::{AccountContext, Actor, InMemoryStore, Mfa, MfaMethod, OrgPolicy,
@@ -123,6 +130,7 @@
 #![forbid(unsafe_code)]
 
 mod actor;
+mod authority;
 mod availability;
 mod challenge;
 mod code;
@@ -153,6 +161,7 @@ mod throttle_ops;
 pub mod testing;
 
 pub use actor::Actor;
+pub use authority::Authority;
 pub use availability::{Availability, AvailabilityTable, MethodStatus, Unavailable};
 pub use challenge::{
     ChallengeConfig, ChallengeId, ChallengeTicket, MAX_CHALLENGE_ATTEMPTS, MAX_CHALLENGE_TTL,
