@@ -29,6 +29,11 @@
 //!   [`Mfa::revoke_all_remembered_devices`]) and **throttling** (see below).
 //! - **Notifications**: every change emits one [`SecurityEvent`] after it is stored;
 //!   a failing notifier comes back in [`Notified::notify_error`], the change stays.
+//!   The notifier is awaited on the answer's path, so a service should give [`Mfa`] an
+//!   [`OutboxNotifier`] (a bounded in-memory queue, never blocking) and drain its
+//!   [`Outbox`] into the real mailer in a background task: then a replayed code
+//!   ([`Mfa::report_code_reuse`], which does no store I/O) is answered as fast as a
+//!   wrong one.
 //!
 //! # What the application must keep
 //! - The [`ServerKey`], outside the state store, the same for every instance. Codes,
@@ -142,6 +147,7 @@ mod error;
 mod limits;
 mod method;
 mod notify;
+mod outbox;
 mod phone;
 mod policy;
 mod recovery;
@@ -182,6 +188,7 @@ pub use notify::{
     NoNotifier, Notified, NotifyError, RecordingNotifier, SecurityEvent, SecurityEventKind,
     SecurityNotifier,
 };
+pub use outbox::{DEFAULT_OUTBOX_CAPACITY, MAX_OUTBOX_CAPACITY, Outbox, OutboxNotifier};
 pub use phone::{MAX_PHONE_DIGITS, MAX_PHONE_INPUT_LEN, MIN_PHONE_DIGITS, PhoneNumber};
 pub use policy::{OrgPolicy, OrgPolicyBuilder};
 pub use recovery::{
