@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::{AccountContext, AccountState, MfaMethod, OrgPolicy};
+use crate::{AccountContext, AccountState, Authority, MfaMethod, OrgPolicy};
 
 /// Why a method cannot be used, in terms a UI can show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -21,6 +21,12 @@ pub enum Unavailable {
     ManagedByIdentityProvider,
     /// Every recovery code has been used.
     NoCodesLeft,
+    /// The method is set up but too weak to authorise this operation (e.g. an email
+    /// code cannot remove an authenticator app); see [`Authority`].
+    TooWeakFor {
+        /// The authority the operation needs.
+        needed: Authority,
+    },
 }
 
 impl Unavailable {
@@ -33,6 +39,7 @@ impl Unavailable {
             Self::DisabledByPolicy => "disabled_by_policy",
             Self::ManagedByIdentityProvider => "managed_by_identity_provider",
             Self::NoCodesLeft => "no_codes_left",
+            Self::TooWeakFor { .. } => "too_weak",
         }
     }
 }
@@ -45,6 +52,9 @@ impl fmt::Display for Unavailable {
             Self::DisabledByPolicy => "disabled by the organisation's policy",
             Self::ManagedByIdentityProvider => "managed by the identity provider",
             Self::NoCodesLeft => "no recovery codes left",
+            Self::TooWeakFor { needed } => {
+                return write!(f, "too weak for this operation, which needs {needed}");
+            }
         })
     }
 }
@@ -194,6 +204,34 @@ impl AvailabilityTable {
             .iter()
             .find(|r| r.availability.is_available() && r.method.is_preferable() && !r.warn)
             .map(|r| r.method)
+    }
+
+    /// The highest authority among the available methods (recovery codes included):
+    /// what turning MFA off needs, since it takes every factor away.
+    #[must_use]
+    pub fn strongest_authority(&self) -> Option<Authority> {
+        self.available().map(MfaMethod::authority).max()
+    }
+
+    /// The same table for an operation that needs `needed`: every available method too
+    /// weak for it becomes [`Unavailable::TooWeakFor`], so a step-up screen offers only
+    /// the methods that can authorise it, and says why the others cannot.
+    #[must_use]
+    pub fn authorising(&self, needed: Authority) -> Self {
+        let rows = self
+            .rows
+            .iter()
+            .map(|r| MethodStatus {
+                availability: match r.availability {
+                    Availability::Available if !r.method.authority().can_authorise(needed) => {
+                        Availability::Unavailable(Unavailable::TooWeakFor { needed })
+                    }
+                    other => other,
+                },
+                ..*r
+            })
+            .collect();
+        Self { rows }
     }
 
     /// Whether any available method may be preferred (explicitly, SMS included).

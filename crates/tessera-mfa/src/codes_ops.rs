@@ -214,10 +214,22 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         let code = OneTimeCode::parse(typed)?;
         let tag = self.code_tag(user, challenge, &code)?;
         let throttle = self.throttle;
+        let policy = &self.policy;
         let n = self
             .modify(user, |state, now| {
                 if let Some(refused) = Outcome::throttle_refusal(state, now) {
                     return Ok(refused);
+                }
+                // A challenge sent before the policy stopped allowing its method (e.g.
+                // email excluded as a second factor) is withdrawn unchecked.
+                let before = state.challenges.len();
+                state.challenges.retain(|c| {
+                    c.id != *challenge
+                        || c.purpose == Purpose::PhoneVerification
+                        || policy.allows(c.method)
+                });
+                if state.challenges.len() != before {
+                    return Ok(Outcome::changed(Err(Error::VerificationFailed)));
                 }
                 match check_challenge(state, challenge, &tag, now) {
                     Some(verified) => {

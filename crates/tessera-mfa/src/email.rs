@@ -23,7 +23,7 @@ impl SecurityEmail {
             K::MfaEnabled { preferred } => (
                 "Account information changed",
                 format!(
-                    "Multi-factor authentication was turned on. Sign-in will ask for your {}.",
+                    "Multi-factor authentication was turned on. Sign-in will ask for your {}. Any older recovery codes no longer work.",
                     preferred.display_name()
                 ),
             ),

@@ -29,6 +29,11 @@
 //!   [`Mfa::revoke_all_remembered_devices`]) and **throttling** (see below).
 //! - **Notifications**: every change emits one [`SecurityEvent`] after it is stored;
 //!   a failing notifier comes back in [`Notified::notify_error`], the change stays.
+//!   The notifier is awaited on the answer's path, so a service should give [`Mfa`] an
+//!   [`OutboxNotifier`] (a bounded in-memory queue, never blocking) and drain its
+//!   [`Outbox`] into the real mailer in a background task: then a replayed code
+//!   ([`Mfa::report_code_reuse`], which does no store I/O) is answered as fast as a
+//!   wrong one.
 //!
 //! # What the application must keep
 //! - The [`ServerKey`], outside the state store, the same for every instance. Codes,
@@ -77,6 +82,13 @@
 //! [`MfaMethod::ALL`] lists the methods strongest first: security key, hardware token,
 //! authenticator app, recovery code (never preferred), email, SMS. See [`MfaMethod`].
 //!
+//! What a step-up with a method may *authorise* is a separate ranking,
+//! [`Authority`] (`Email < Sms < Aal2 < PhishingResistant`, from NIST SP 800-63B-4):
+//! a weaker factor never removes a stronger one or turns MFA off while a stronger one
+//! exists. [`AvailabilityTable::authorising`] marks the methods too weak for an
+//! operation with [`Unavailable::TooWeakFor`]; an organisation can exclude email as a
+//! second factor altogether with [`OrgPolicyBuilder::disallow`].
+//!
 //! # Example
 //! ```
 //! use tessera_mfa::{AccountContext, Actor, InMemoryStore, Mfa, MfaMethod, OrgPolicy,
@@ -99,8 +111,10 @@
 //! assert!(table.is_available(MfaMethod::AuthenticatorApp));
 //! assert_eq!(table.get(MfaMethod::Sms).reason(), Some(Unavailable::DisabledByPolicy));
 //!
-//! let settings = mfa.enable(&ctx, None, Actor::AccountHolder).await?.into_value();
-//! assert_eq!(settings.preferred(), Some(MfaMethod::AuthenticatorApp));
+//! let enabled = mfa.enable(&ctx, None, Actor::AccountHolder).await?.into_value();
+//! assert_eq!(enabled.settings.preferred(), Some(MfaMethod::AuthenticatorApp));
+//! // Turning MFA on issues a fresh set of recovery codes, to show once.
+//! assert_eq!(enabled.recovery_codes.map(|s| s.codes().len()), Some(10));
 //! assert_eq!(
 //!     mfa.notifier().kinds(),
 //!     [SecurityEventKind::MfaEnabled { preferred: MfaMethod::AuthenticatorApp }]
@@ -121,6 +135,7 @@
 #![forbid(unsafe_code)]
 
 mod actor;
+mod authority;
 mod availability;
 mod challenge;
 mod code;
@@ -132,6 +147,7 @@ mod error;
 mod limits;
 mod method;
 mod notify;
+mod outbox;
 mod phone;
 mod policy;
 mod recovery;
@@ -151,6 +167,7 @@ mod throttle_ops;
 pub mod testing;
 
 pub use actor::Actor;
+pub use authority::Authority;
 pub use availability::{Availability, AvailabilityTable, MethodStatus, Unavailable};
 pub use challenge::{
     ChallengeConfig, ChallengeId, ChallengeTicket, MAX_CHALLENGE_ATTEMPTS, MAX_CHALLENGE_TTL,
@@ -171,6 +188,7 @@ pub use notify::{
     NoNotifier, Notified, NotifyError, RecordingNotifier, SecurityEvent, SecurityEventKind,
     SecurityNotifier,
 };
+pub use outbox::{DEFAULT_OUTBOX_CAPACITY, MAX_OUTBOX_CAPACITY, Outbox, OutboxNotifier};
 pub use phone::{MAX_PHONE_DIGITS, MAX_PHONE_INPUT_LEN, MIN_PHONE_DIGITS, PhoneNumber};
 pub use policy::{OrgPolicy, OrgPolicyBuilder};
 pub use recovery::{
@@ -184,7 +202,7 @@ pub use remembered::{
 pub use secret::{MAX_SERVER_KEY_LEN, MIN_SERVER_KEY_LEN, ServerKey};
 pub use service::{DEFAULT_STORE_ATTEMPTS, MAX_STORE_ATTEMPTS, MIN_STORE_ATTEMPTS, Mfa};
 pub use settings::MfaSettings;
-pub use settings_ops::SignInPlan;
+pub use settings_ops::{Enabled, SignInPlan};
 pub use state::{AccountState, PhoneLink};
 pub use store::{
     DestinationKey, DestinationState, InMemoryStore, MfaStore, StoreError, Version, Versioned,

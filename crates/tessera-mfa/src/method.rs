@@ -69,6 +69,21 @@ impl MfaMethod {
         }
     }
 
+    /// How much a step-up with this method may authorise (see [`Authority`]).
+    ///
+    /// [`Authority`]: crate::Authority
+    #[must_use]
+    pub const fn authority(self) -> crate::Authority {
+        match self {
+            Self::SecurityKey => crate::Authority::PhishingResistant,
+            Self::HardwareToken | Self::AuthenticatorApp | Self::RecoveryCode => {
+                crate::Authority::Aal2
+            }
+            Self::Sms => crate::Authority::Sms,
+            Self::Email => crate::Authority::Email,
+        }
+    }
+
     /// Whether the method may be an account's preferred method.
     ///
     /// Recovery codes are a fallback for lost devices, never the method offered first.

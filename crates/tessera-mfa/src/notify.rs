@@ -12,7 +12,8 @@ use crate::{Actor, MfaMethod};
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SecurityEventKind {
-    /// MFA was turned on, with this preferred method.
+    /// MFA was turned on, with this preferred method. Every older recovery code is
+    /// void; a new set was issued when the policy allows recovery codes.
     MfaEnabled {
         /// The preferred method chosen.
         preferred: MfaMethod,

@@ -17,9 +17,13 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     /// set. Only keyed hashes are stored. Emits
     /// [`SecurityEventKind::RecoveryCodesRegenerated`].
     ///
+    /// Only while MFA is on: [`Mfa::enable`] issues the first set, so no code minted
+    /// while MFA was off can survive turning it on.
+    ///
     /// # Errors
     /// [`Error::ManagedByIdentityProvider`]; [`Error::MethodUnavailable`] when the policy
-    /// disallows recovery codes; [`Error::Randomness`]; store errors.
+    /// disallows recovery codes; [`Error::MfaNotEnabled`] while MFA is off;
+    /// [`Error::Randomness`]; store errors.
     pub async fn regenerate_recovery_codes(
         &self,
         ctx: &AccountContext,
@@ -33,16 +37,15 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
             });
         }
         let user = ctx.user();
-        let codes = (0..self.recovery_codes)
-            .map(|_| RecoveryCode::generate())
-            .collect::<Result<Vec<_>>>()?;
-        let tags = codes
-            .iter()
-            .map(|c| c.tag(&self.key, user.as_str()))
-            .collect::<Result<Vec<_>>>()?;
+        let (codes, tags) = self.new_recovery_codes(user)?;
         let count = codes.len();
         let n = self
             .modify(user, |state, now| {
+                // Codes minted while MFA is off would outlive the owner's view of
+                // them (issue 12, item 4): enabling MFA issues the set instead.
+                if !state.settings.enabled {
+                    return Err(Error::MfaNotEnabled);
+                }
                 state.recovery = RecoveryState {
                     unused: tags.clone(),
                     generated_at: Some(now),
@@ -116,6 +119,21 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
             value: n.value?,
             notify_error: n.notify_error,
         })
+    }
+
+    /// A fresh set of codes and their keyed hashes for `user`.
+    pub(crate) fn new_recovery_codes(
+        &self,
+        user: &UserId,
+    ) -> Result<(Vec<RecoveryCode>, Vec<crate::secret::Tag>)> {
+        let codes = (0..self.recovery_codes)
+            .map(|_| RecoveryCode::generate())
+            .collect::<Result<Vec<_>>>()?;
+        let tags = codes
+            .iter()
+            .map(|c| c.tag(&self.key, user.as_str()))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((codes, tags))
     }
 
     /// How many unused recovery codes the account has, so a UI can warn when few remain.

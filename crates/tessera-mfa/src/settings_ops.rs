@@ -29,6 +29,18 @@ pub enum SignInPlan {
     },
 }
 
+/// What [`Mfa::enable`] returns.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Enabled {
+    /// The settings now stored.
+    pub settings: MfaSettings,
+    /// The recovery codes issued when MFA was turned on, to show the account holder
+    /// once; `None` when MFA was already on (its codes are kept) or the policy does
+    /// not allow recovery codes.
+    pub recovery_codes: Option<crate::RecoveryCodeSet>,
+}
+
 /// The fallback rule: keep the preferred method while it is available, else take the
 /// strongest available method that may be preferred.
 fn fallback(settings: &MfaSettings, table: &AvailabilityTable) -> Option<MfaMethod> {
@@ -58,48 +70,80 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
 
     /// Turns MFA on with `preferred` (or, when `None`, the policy's default method if it
     /// is available, else the strongest available method, never SMS while the policy's
-    /// SMS warning flag is on). Emits
-    /// [`SecurityEventKind::MfaEnabled`]. Enabling an enabled account with another
-    /// preferred method changes the preferred method instead.
+    /// SMS warning flag is on). Emits [`SecurityEventKind::MfaEnabled`]. Enabling an
+    /// enabled account with another preferred method changes the preferred method
+    /// instead, and keeps its recovery codes.
+    ///
+    /// Turning MFA on (off → on) always voids every older recovery code and, when the
+    /// policy allows recovery codes, issues a fresh set, returned once in
+    /// [`Enabled::recovery_codes`]: a code minted earlier, that the
+    /// owner may never have seen, can never complete a second factor.
     ///
     /// # Errors
     /// [`Error::ManagedByIdentityProvider`]; [`Error::NoMethodAvailable`] when no method
     /// other than recovery codes is available; [`Error::MethodUnavailable`] or
     /// [`Error::NotPreferable`] for a bad `preferred`; [`Error::SmsNeedsExplicitChoice`]
-    /// when `preferred` is `None` and only SMS is left; store errors.
+    /// when `preferred` is `None` and only SMS is left; [`Error::Randomness`]; store
+    /// errors.
     pub async fn enable(
         &self,
         ctx: &AccountContext,
         preferred: Option<MfaMethod>,
         actor: Actor,
-    ) -> Result<Notified<MfaSettings>> {
+    ) -> Result<Notified<Enabled>> {
         ctx.ensure_local()?;
         let policy = &self.policy;
-        self.modify(ctx.user(), |state, _now| {
-            let table = AvailabilityTable::compute(ctx, state, policy);
-            if !table.any_preferable() {
-                return Err(Error::NoMethodAvailable);
-            }
-            let chosen = match preferred {
-                Some(m) => check_preferable(&table, m)?,
-                None if state.settings.enabled => {
-                    return Ok(Outcome::unchanged(state.settings));
+        let issue = policy.allows(MfaMethod::RecoveryCode);
+        let (codes, tags) = if issue {
+            self.new_recovery_codes(ctx.user())?
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let n = self
+            .modify(ctx.user(), |state, now| {
+                let table = AvailabilityTable::compute(ctx, state, policy);
+                if !table.any_preferable() {
+                    return Err(Error::NoMethodAvailable);
                 }
-                None => default_choice(policy, &table)?,
-            };
-            if state.settings.enabled {
-                return Ok(set_preferred(state, chosen, actor.clone()));
-            }
-            state.settings = MfaSettings {
-                enabled: true,
-                preferred: Some(chosen),
-            };
-            Ok(Outcome::changed(state.settings).with_event(
-                actor.clone(),
-                SecurityEventKind::MfaEnabled { preferred: chosen },
-            ))
+                let chosen = match preferred {
+                    Some(m) => check_preferable(&table, m)?,
+                    None if state.settings.enabled => {
+                        return Ok(Outcome::unchanged((state.settings, false)));
+                    }
+                    None => default_choice(policy, &table)?,
+                };
+                if state.settings.enabled {
+                    let out = set_preferred(state, chosen, actor.clone());
+                    return Ok(Outcome {
+                        write: out.write,
+                        value: (out.value, false),
+                        events: out.events,
+                    });
+                }
+                state.settings = MfaSettings {
+                    enabled: true,
+                    preferred: Some(chosen),
+                };
+                state.recovery = crate::recovery::RecoveryState {
+                    unused: tags.clone(),
+                    generated_at: issue.then_some(now),
+                };
+                // One event: `MfaEnabled` tells the holder that any older recovery
+                // codes are void and a new set was issued.
+                Ok(Outcome::changed((state.settings, true)).with_event(
+                    actor.clone(),
+                    SecurityEventKind::MfaEnabled { preferred: chosen },
+                ))
+            })
+            .await?;
+        let (settings, turned_on) = n.value;
+        Ok(Notified {
+            value: Enabled {
+                settings,
+                recovery_codes: (turned_on && issue).then_some(crate::RecoveryCodeSet { codes }),
+            },
+            notify_error: n.notify_error,
         })
-        .await
     }
 
     /// Turns MFA off, forgetting the preferred method, pending challenges and remembered

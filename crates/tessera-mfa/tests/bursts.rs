@@ -218,3 +218,25 @@ async fn a_race_into_a_lock_sends_one_notification() {
             .is_locked_permanently()
     );
 }
+
+/// Item 12: reporting a replayed code does no store I/O, so it costs what a wrong code
+/// costs once the notifier is an outbox.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_code_reuse_report_does_no_store_io() {
+    let (mfa, faults, n, _) = service();
+    let u = UserId::new("ana");
+    faults.fail_loads(true);
+    faults.fail_saves(true);
+    assert!(
+        mfa.report_code_reuse(&u, M::AuthenticatorApp, tessera_mfa::Actor::AccountHolder)
+            .await
+            .is_none()
+    );
+    assert_eq!((faults.loads(), faults.saves()), (0, 0));
+    assert_eq!(
+        n.kinds(),
+        [K::CodeReuseDetected {
+            method: M::AuthenticatorApp
+        }]
+    );
+}

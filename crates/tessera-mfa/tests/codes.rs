@@ -558,3 +558,76 @@ fn single_use_under_32_concurrent_completions() {
         );
     });
 }
+
+/// Item 7: an organisation can exclude email as a second factor: it is then neither
+/// offered at sign-in nor sent nor accepted at step-up, even for a challenge sent before
+/// the policy changed.
+#[tokio::test]
+async fn a_policy_can_exclude_email_as_a_second_factor() {
+    use tessera_mfa::{Authority, SignInPlan};
+    let store = Arc::new(InMemoryStore::new());
+    let n = Arc::new(RecordingNotifier::new());
+    let open = Mfa::new(
+        store.clone(),
+        n.clone(),
+        clock(),
+        OrgPolicy::default(),
+        key(),
+    );
+    let strict = Mfa::new(
+        store,
+        n,
+        clock(),
+        OrgPolicy::builder().disallow(M::Email).build().unwrap(),
+        key(),
+    );
+    let c = ctx().with_active_devices([DeviceKind::AuthenticatorApp]);
+    let _ = open.enable(&c, None, Actor::AccountHolder).await.unwrap();
+    let out = InMemoryDelivery::new();
+    let early = open
+        .send_code(&c, M::Email, Purpose::StepUp, &out)
+        .await
+        .unwrap();
+    let code = out.last_code().unwrap();
+
+    match strict.sign_in_plan(&c).await.unwrap() {
+        SignInPlan::SecondFactor { available, .. } => assert!(!available.contains(&M::Email)),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        strict.send_code(&c, M::Email, Purpose::StepUp, &out).await,
+        Err(Error::MethodUnavailable {
+            method: M::Email,
+            reason: Unavailable::DisabledByPolicy
+        })
+    ));
+    assert!(matches!(
+        strict.verify_code(c.user(), &early.id, code.expose()).await,
+        Err(Error::VerificationFailed)
+    ));
+    // Withdrawn: not even the permissive instance accepts it now.
+    assert!(matches!(
+        open.verify_code(c.user(), &early.id, code.expose()).await,
+        Err(Error::VerificationFailed)
+    ));
+
+    // The availability table says why email cannot authorise removing the app.
+    let table = open.availability(&c).await.unwrap();
+    assert_eq!(table.strongest_authority(), Some(Authority::Aal2));
+    let step_up = table.authorising(M::AuthenticatorApp.authority());
+    assert_eq!(
+        step_up.get(M::Email).reason(),
+        Some(Unavailable::TooWeakFor {
+            needed: Authority::Aal2
+        })
+    );
+    assert!(step_up.is_available(M::AuthenticatorApp));
+    assert!(step_up.is_available(M::RecoveryCode));
+    assert_eq!(
+        Unavailable::TooWeakFor {
+            needed: Authority::Aal2
+        }
+        .as_str(),
+        "too_weak"
+    );
+}

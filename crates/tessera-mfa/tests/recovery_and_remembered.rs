@@ -47,11 +47,19 @@ async fn recovery_code_lifecycle() {
             .reason(),
         Some(Unavailable::NotConfigured)
     );
+    // With MFA off, no code can be minted (item 4); turning MFA on issues the set.
+    assert!(matches!(
+        mfa.regenerate_recovery_codes(&c, Actor::AccountHolder)
+            .await,
+        Err(Error::MfaNotEnabled)
+    ));
     let set = mfa
-        .regenerate_recovery_codes(&c, Actor::AccountHolder)
+        .enable(&c, None, Actor::AccountHolder)
         .await
         .unwrap()
-        .into_value();
+        .into_value()
+        .recovery_codes
+        .unwrap();
     assert_eq!(set.codes().len(), 10, "default set of ten");
     assert_eq!(mfa.recovery_codes_remaining(c.user()).await.unwrap(), 10);
     assert!(
@@ -70,7 +78,12 @@ async fn recovery_code_lifecycle() {
             .iter()
             .all(|s| s.len() == 29 && s.matches('-').count() == 5)
     );
-    assert_eq!(n.kinds(), [K::RecoveryCodesRegenerated { count: 10 }]);
+    assert_eq!(
+        n.kinds(),
+        [K::MfaEnabled {
+            preferred: M::AuthenticatorApp
+        }]
+    );
     n.clear();
 
     // Typed leniently: lower case, spaces instead of dashes.
@@ -131,10 +144,13 @@ async fn no_codes_left_is_shown_and_counts_can_be_configured() {
     .unwrap();
     let c = ctx();
     let set = mfa
-        .regenerate_recovery_codes(&c, Actor::AccountHolder)
+        .enable(&c, None, Actor::AccountHolder)
         .await
         .unwrap()
-        .into_value();
+        .into_value()
+        .recovery_codes
+        .unwrap();
+    assert_eq!(set.codes().len(), 2);
     for code in set.codes() {
         let _ = mfa.use_recovery_code(&c, &code.formatted()).await.unwrap();
     }
@@ -187,6 +203,102 @@ async fn recovery_codes_respect_identity_provider_and_policy() {
             reason: Unavailable::DisabledByPolicy,
             ..
         })
+    ));
+}
+
+/// Item 4: turning MFA on always voids older codes and issues a fresh set; an enabled
+/// account keeps its codes; a policy without recovery codes voids them and issues none.
+#[tokio::test]
+async fn turning_mfa_on_voids_every_older_recovery_code() {
+    let (mfa, n, _) = service();
+    let c = ctx();
+    let first = mfa
+        .enable(&c, None, Actor::AccountHolder)
+        .await
+        .unwrap()
+        .into_value()
+        .recovery_codes
+        .unwrap();
+    // Enabling again (already on) keeps the codes and shows none.
+    let again = mfa
+        .enable(&c, None, Actor::AccountHolder)
+        .await
+        .unwrap()
+        .into_value();
+    assert!(again.recovery_codes.is_none());
+    assert_eq!(mfa.recovery_codes_remaining(c.user()).await.unwrap(), 10);
+
+    // Off, then on again: the first set is void, the fresh one works.
+    let _ = mfa.disable(&c, Actor::AccountHolder).await.unwrap();
+    assert!(matches!(
+        mfa.regenerate_recovery_codes(&c, Actor::AccountHolder)
+            .await,
+        Err(Error::MfaNotEnabled)
+    ));
+    n.clear();
+    let second = mfa
+        .enable(&c, None, Actor::AccountHolder)
+        .await
+        .unwrap()
+        .into_value()
+        .recovery_codes
+        .unwrap();
+    assert_eq!(
+        n.kinds(),
+        [K::MfaEnabled {
+            preferred: M::AuthenticatorApp
+        }]
+    );
+    // Four of them (the fifth failure would start the throttle's delay).
+    for old in &first.codes()[..4] {
+        assert!(matches!(
+            mfa.use_recovery_code(&c, &old.formatted()).await,
+            Err(Error::VerificationFailed)
+        ));
+    }
+    let _ = mfa
+        .use_recovery_code(&c, &second.codes()[0].formatted())
+        .await
+        .unwrap();
+
+    // A policy without recovery codes: turning MFA on voids stored ones, issues none.
+    let store = Arc::new(InMemoryStore::new());
+    let open = Mfa::new(
+        store.clone(),
+        Arc::new(RecordingNotifier::new()),
+        clock(),
+        OrgPolicy::default(),
+        key(),
+    );
+    let old = open
+        .enable(&c, None, Actor::AccountHolder)
+        .await
+        .unwrap()
+        .into_value()
+        .recovery_codes
+        .unwrap();
+    let _ = open.disable(&c, Actor::AccountHolder).await.unwrap();
+    let strict = Mfa::new(
+        store.clone(),
+        Arc::new(RecordingNotifier::new()),
+        clock(),
+        OrgPolicy::builder()
+            .disallow(M::RecoveryCode)
+            .build()
+            .unwrap(),
+        key(),
+    );
+    let on = strict
+        .enable(&c, None, Actor::AccountHolder)
+        .await
+        .unwrap()
+        .into_value();
+    assert!(on.recovery_codes.is_none());
+    assert_eq!(strict.recovery_codes_remaining(c.user()).await.unwrap(), 0);
+    assert!(matches!(
+        open.use_recovery_code(&c, &old.codes()[0].formatted())
+            .await,
+        Err(Error::VerificationFailed)
     ));
 }
 

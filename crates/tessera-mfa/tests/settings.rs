@@ -123,8 +123,8 @@ async fn enable_chooses_the_strongest_or_the_policy_default() {
     let c = ctx(&[DeviceKind::AuthenticatorApp, DeviceKind::SecurityKey]);
     let s = mfa.enable(&c, None, Actor::AccountHolder).await.unwrap();
     assert!(s.notify_error.is_none());
-    assert_eq!(s.value.preferred(), Some(M::SecurityKey));
-    assert!(s.value.enabled());
+    assert_eq!(s.value.settings.preferred(), Some(M::SecurityKey));
+    assert!(s.value.settings.enabled());
     let ev = n.events();
     assert_eq!(ev.len(), 1);
     assert_eq!(
@@ -139,7 +139,7 @@ async fn enable_chooses_the_strongest_or_the_policy_default() {
 
     // Enabling again without a choice changes nothing and tells no one.
     let again = mfa.enable(&c, None, Actor::AccountHolder).await.unwrap();
-    assert_eq!(again.value.preferred(), Some(M::SecurityKey));
+    assert_eq!(again.value.settings.preferred(), Some(M::SecurityKey));
     assert_eq!(n.events().len(), 1);
 
     // The organisation's default method wins when it is available.
@@ -149,7 +149,7 @@ async fn enable_chooses_the_strongest_or_the_policy_default() {
         .unwrap();
     let (mfa, _) = service(policy);
     let s = mfa.enable(&c, None, Actor::AccountHolder).await.unwrap();
-    assert_eq!(s.value.preferred(), Some(M::AuthenticatorApp));
+    assert_eq!(s.value.settings.preferred(), Some(M::AuthenticatorApp));
     // ... and is skipped when it is not.
     let (mfa, _) = service(
         OrgPolicy::builder()
@@ -165,7 +165,7 @@ async fn enable_chooses_the_strongest_or_the_policy_default() {
         )
         .await
         .unwrap();
-    assert_eq!(s.value.preferred(), Some(M::HardwareToken));
+    assert_eq!(s.value.settings.preferred(), Some(M::HardwareToken));
 }
 
 #[tokio::test]
@@ -175,7 +175,7 @@ async fn email_only_account_gets_email_and_sms_is_never_implicit() {
         .enable(&ctx(&[]), None, Actor::AccountHolder)
         .await
         .unwrap();
-    assert_eq!(s.value.preferred(), Some(M::Email));
+    assert_eq!(s.value.settings.preferred(), Some(M::Email));
 }
 
 /// Verifies a phone number for the account with a real SMS challenge.
@@ -221,7 +221,7 @@ async fn sms_is_offered_with_a_warning_but_never_the_default() {
         .enable(&c, Some(M::Sms), Actor::AccountHolder)
         .await
         .unwrap();
-    assert_eq!(s.value.preferred(), Some(M::Sms));
+    assert_eq!(s.value.settings.preferred(), Some(M::Sms));
     assert_eq!(n.kinds(), [K::MfaEnabled { preferred: M::Sms }]);
 
     // A fallback never lands on SMS while the flag is on: no preferred method, told.
@@ -237,7 +237,8 @@ async fn sms_is_offered_with_a_warning_but_never_the_default() {
         mfa.sign_in_plan(&ctx(&[])).await.unwrap(),
         SignInPlan::SecondFactor {
             primary: None,
-            available: vec![M::Sms]
+            // Turning MFA on issued recovery codes (item 4).
+            available: vec![M::RecoveryCode, M::Sms]
         }
     );
 
@@ -251,7 +252,7 @@ async fn sms_is_offered_with_a_warning_but_never_the_default() {
     );
     verified_phone(&mfa, &c).await;
     let s = mfa.enable(&c, None, Actor::AccountHolder).await.unwrap();
-    assert_eq!(s.value.preferred(), Some(M::Sms));
+    assert_eq!(s.value.settings.preferred(), Some(M::Sms));
 }
 
 #[tokio::test]
@@ -450,7 +451,8 @@ async fn fallback_leaves_no_preferred_method_when_nothing_preferable_remains() {
         mfa.sign_in_plan(&ctx(&[])).await.unwrap(),
         SignInPlan::SecondFactor {
             primary: None,
-            available: vec![]
+            // Only the recovery codes issued when MFA was turned on (item 4).
+            available: vec![M::RecoveryCode]
         }
     );
     // A new device restores a preferred method.
@@ -491,7 +493,12 @@ async fn sign_in_plan_lists_available_methods_strongest_first() {
         mfa.sign_in_plan(&c).await.unwrap(),
         SignInPlan::SecondFactor {
             primary: Some(M::AuthenticatorApp),
-            available: vec![M::SecurityKey, M::AuthenticatorApp, M::Email],
+            available: vec![
+                M::SecurityKey,
+                M::AuthenticatorApp,
+                M::RecoveryCode,
+                M::Email
+            ],
         }
     );
 }
@@ -530,7 +537,7 @@ async fn notifications_are_sent_exactly_once_across_conflict_retries() {
     );
     let c = ctx(&[DeviceKind::AuthenticatorApp, DeviceKind::SecurityKey]);
     let s = mfa.enable(&c, None, Actor::AccountHolder).await.unwrap();
-    assert_eq!(s.value.preferred(), Some(M::SecurityKey));
+    assert_eq!(s.value.settings.preferred(), Some(M::SecurityKey));
     assert_eq!(
         mfa.store().saves_attempted.load(Ordering::SeqCst),
         4,
@@ -609,7 +616,7 @@ async fn a_failing_notifier_does_not_undo_the_change() {
     n.set_failing(true);
     let c = ctx(&[DeviceKind::AuthenticatorApp]);
     let s = mfa.enable(&c, None, Actor::AccountHolder).await.unwrap();
-    assert!(s.value.enabled());
+    assert!(s.value.settings.enabled());
     let err = s.notify_error.expect("the failure comes back for logging");
     assert!(err.to_string().contains("could not be sent"));
     assert!(mfa.settings(c.user()).await.unwrap().enabled());

@@ -78,7 +78,7 @@ async fn removal_policy_and_fallback_around_the_registry() {
         .await
         .unwrap()
         .into_value();
-    assert_eq!(s.preferred(), Some(M::AuthenticatorApp));
+    assert_eq!(s.settings.preferred(), Some(M::AuthenticatorApp));
 
     // The account holder may not remove it; the registry is never asked.
     assert!(matches!(
