@@ -133,6 +133,50 @@ fn sorted_lines_contain(data: &[u8], needle: &[u8]) -> bool {
     false
 }
 
+/// Words that people build passwords from but that the built-in list leaves out, because
+/// zxcvbn keeps them in its separate English-word lists: seasons, months, weekdays and the
+/// names of default accounts. `Autumn2024!` is refused like `Summer2024!`.
+const COMMON_WORDS: &[&str] = &[
+    "spring",
+    "summer",
+    "autumn",
+    "fall",
+    "winter",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "admin",
+    "administrator",
+    "root",
+    "guest",
+    "user",
+    "login",
+    "welcome",
+    "default",
+    "changeme",
+];
+
+/// Whether `candidate` is one of [`COMMON_WORDS`].
+pub(crate) fn is_common_word(candidate: &str) -> bool {
+    COMMON_WORDS.contains(&candidate)
+}
+
 /// Whether `folded` is wholly one unit of one to four characters repeated at least twice
 /// (`aaaaaaaa`, `abcabcabc`, `passpass`).
 pub(crate) fn is_repeated(folded: &str) -> bool {

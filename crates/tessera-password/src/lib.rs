@@ -96,9 +96,10 @@ mod password_use;
 mod policy;
 mod validate;
 mod violation;
+mod weak;
 
 pub use blocklist::{Blocklist, BuiltinBlocklist, NoBlocklist};
-pub use context::{Context, MIN_CONTEXT_WORD_LEN};
+pub use context::{Context, MIN_CONTEXT_SUBSTRING_LEN, MIN_CONTEXT_WORD_LEN};
 pub use error::Error;
 pub use hash::{Hasher, MAX_PASSWORD_BYTES};
 pub use hash_params::{HashParams, Pepper};
