@@ -18,8 +18,10 @@
 ///
 /// Implement it to add an organisation's own list, or to consult a breached-password service
 /// (do the network call before validating and answer from its result: validation is synchronous
-/// and does no I/O). `candidate` is the password NFKC-normalised and lowercased, so a list keeps
-/// its entries in that form.
+/// and does no I/O). `contains` is asked about the password NFKC-normalised and lowercased, then
+/// about each of its candidate forms (look-alike skeleton, decorations stripped, leetspeak
+/// undone, repeated unit; see the crate docs), so a list keeps its entries NFKC and lowercase and
+/// a hit on any form refuses the password.
 pub trait Blocklist: Send + Sync {
     /// Whether `candidate` (NFKC, lowercase) is on the list.
     fn contains(&self, candidate: &str) -> bool;
