@@ -18,8 +18,10 @@
 ///
 /// Implement it to add an organisation's own list, or to consult a breached-password service
 /// (do the network call before validating and answer from its result: validation is synchronous
-/// and does no I/O). `candidate` is the password NFKC-normalised and lowercased, so a list keeps
-/// its entries in that form.
+/// and does no I/O). `contains` is asked about the password NFKC-normalised and lowercased, then
+/// about each of its candidate forms (look-alike skeleton, decorations stripped, leetspeak
+/// undone, repeated unit; see the crate docs), so a list keeps its entries NFKC and lowercase and
+/// a hit on any form refuses the password.
 pub trait Blocklist: Send + Sync {
     /// Whether `candidate` (NFKC, lowercase) is on the list.
     fn contains(&self, candidate: &str) -> bool;
@@ -131,6 +133,50 @@ fn sorted_lines_contain(data: &[u8], needle: &[u8]) -> bool {
         }
     }
     false
+}
+
+/// Words that people build passwords from but that the built-in list leaves out, because
+/// zxcvbn keeps them in its separate English-word lists: seasons, months, weekdays and the
+/// names of default accounts. `Autumn2024!` is refused like `Summer2024!`.
+const COMMON_WORDS: &[&str] = &[
+    "spring",
+    "summer",
+    "autumn",
+    "fall",
+    "winter",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "admin",
+    "administrator",
+    "root",
+    "guest",
+    "user",
+    "login",
+    "welcome",
+    "default",
+    "changeme",
+];
+
+/// Whether `candidate` is one of [`COMMON_WORDS`].
+pub(crate) fn is_common_word(candidate: &str) -> bool {
+    COMMON_WORDS.contains(&candidate)
 }
 
 /// Whether `folded` is wholly one unit of one to four characters repeated at least twice

@@ -1,17 +1,27 @@
 //! Words tied to the account or the service that a password must not contain.
 
-use crate::normalize::{fold, normalize};
+use crate::normalize::normalize;
+use crate::weak::{Candidates, skeleton};
 
-/// Context words shorter than this many code points are ignored: a three-letter username such
-/// as "bob" would otherwise forbid every password containing "bob".
-pub const MIN_CONTEXT_WORD_LEN: usize = 4;
+/// Context words (and parts of them) shorter than this many code points are ignored: one or two
+/// letters say nothing about the account.
+pub const MIN_CONTEXT_WORD_LEN: usize = 3;
+
+/// Context words of at least this many code points are refused anywhere in the password.
+/// Shorter ones (a three-letter username such as "ana") are refused only when the password is
+/// the word itself behind decorations, repetition or leetspeak (`ana2024!ana2024!`,
+/// `@na123456789`), so "ana" does not forbid "bananas in pyjamas".
+pub const MIN_CONTEXT_SUBSTRING_LEN: usize = 4;
 
 /// The account a password is being chosen for.
 ///
 /// The password may not equal or contain the username or the email address's local part
-/// (compared case-insensitively after NFKC). Those are also split at `.`, `_`, `-`, `+` and
-/// spaces, so `john.smith@example.com` forbids `john.smith`, `john` and `smith`. Service words
-/// (the product's name) live in the policy, since they are the same for every account.
+/// (compared case-insensitively after NFKC, on the look-alike skeleton, with decorations and
+/// leetspeak undone as for the blocklist). Those are also split at `.`, `_`, `-`, `+` and
+/// spaces, so `john.smith@example.com` forbids `john.smith`, `john` and `smith`. Words of
+/// [`MIN_CONTEXT_WORD_LEN`] (3) code points count too, but only as the whole password behind
+/// decorations; see [`MIN_CONTEXT_SUBSTRING_LEN`]. Service words (the product's name) live in
+/// the policy, since they are the same for every account.
 ///
 /// ```
 /// use tessera_password::Context;
@@ -66,46 +76,83 @@ impl Context {
     }
 }
 
-/// Whether `folded_password` contains `word` or one of its parts of at least
-/// [`MIN_CONTEXT_WORD_LEN`] code points.
-pub(crate) fn contains_word(folded_password: &str, word: &str) -> bool {
-    contains_folded_word(folded_password, &fold_word(word))
+/// Whether the password (as its [`Candidates`]) contains `word` or one of its parts.
+pub(crate) fn contains_word(candidates: &Candidates, word: &str) -> bool {
+    contains_folded_word(candidates, &fold_word(word))
 }
 
-/// The form a context word is compared in: NFKC, lowercase, trimmed.
+/// The form a context word is compared in: NFKC, then its look-alike skeleton (lowercase,
+/// trimmed).
 pub(crate) fn fold_word(word: &str) -> String {
-    fold(&normalize(word)).trim().to_owned()
+    skeleton(&normalize(word)).as_str().to_owned()
 }
 
 /// As [`contains_word`], with the word already passed through [`fold_word`].
-pub(crate) fn contains_folded_word(folded_password: &str, folded_word: &str) -> bool {
+pub(crate) fn contains_folded_word(candidates: &Candidates, folded_word: &str) -> bool {
     let whole = folded_word;
     let parts = whole.split(['.', '_', '-', '+', ' ']);
-    core::iter::once(whole)
-        .chain(parts)
-        .filter(|w| w.chars().count() >= MIN_CONTEXT_WORD_LEN)
-        .any(|w| folded_password.contains(w))
+    core::iter::once(whole).chain(parts).any(|w| {
+        let len = w.chars().count();
+        if len >= MIN_CONTEXT_SUBSTRING_LEN {
+            candidates.all().any(|c| c.contains(w))
+        } else if len >= MIN_CONTEXT_WORD_LEN {
+            candidates.all().any(|c| c == w)
+        } else {
+            false
+        }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn contains(password: &str, word: &str) -> bool {
+        contains_word(&Candidates::of(&normalize(password)), word)
+    }
+
     #[test]
     fn local_part_and_parts() {
         let c = Context::new().with_email("john.smith@example.com");
         assert_eq!(c.email_local_part(), Some("john.smith"));
-        assert!(contains_word("ilovesmith99", "john.smith"));
-        assert!(contains_word("xxjohn.smithxx", "john.smith"));
+        assert!(contains("ilovesmith99", "john.smith"));
+        assert!(contains("xxjohn.smithxx", "john.smith"));
         // The whole "bo.li" counts; its parts "bo" and "li" are too short to.
-        assert!(contains_word("xbo.lix", "bo.li"));
-        assert!(!contains_word("bob likes li", "bo.li"));
+        assert!(contains("xbo.lix", "bo.li"));
+        assert!(!contains("bob likes li", "bo.li"));
     }
 
     #[test]
-    fn case_insensitive_after_nfkc() {
-        assert!(contains_word("myalicepassword", "ALICE"));
-        assert!(contains_word("caf\u{e9}lover", "Cafe\u{301}"));
-        assert!(!contains_word("bobbobbob", "bob"));
+    fn case_insensitive_after_nfkc_and_look_alikes() {
+        assert!(contains("myalicepassword", "ALICE"));
+        assert!(contains("caf\u{e9}lover", "Cafe\u{301}"));
+        assert!(contains("my\u{430}lice!", "alice"));
+        assert!(contains("my@l1ce!", "alice"));
+    }
+
+    // Issue 12 item 13: short usernames were ignored altogether.
+    #[test]
+    fn three_letter_words_count_as_the_whole_password() {
+        for weak in [
+            "ana2024!ana2024!",
+            "ana",
+            "ANA!!!!",
+            "2024ana",
+            "@na123456789",
+            "\u{430}n\u{430}12345678",
+            "bobbobbob",
+        ] {
+            let word = if weak.starts_with('b') { "bob" } else { "ana" };
+            assert!(contains(weak, word), "{weak}");
+        }
+        for fine in [
+            "bananas in pyjamas",
+            "bobsled champion",
+            "ana and bob went out",
+        ] {
+            assert!(!contains(fine, "ana") && !contains(fine, "bob"), "{fine}");
+        }
+        // Two letters say nothing.
+        assert!(!contains("al2024!al2024!", "al"));
     }
 }

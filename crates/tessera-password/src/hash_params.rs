@@ -27,8 +27,11 @@ pub struct HashParams {
     p_cost: u32,
 }
 
+/// The serialised form: every field required, unknown fields refused (a typo such as
+/// `"mcost"` must not silently leave the default in place), then [`HashParams::new`].
 #[cfg(feature = "serde")]
 #[derive(Clone, Copy, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawHashParams {
     m_cost: u32,
     t_cost: u32,

@@ -90,6 +90,7 @@ impl core::fmt::Debug for PasswordHistory {
 impl<'de> serde::Deserialize<'de> for PasswordHistory {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
         struct Raw {
             hashes: Vec<String>,
         }

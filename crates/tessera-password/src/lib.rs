@@ -42,8 +42,44 @@
 //!
 //! Every check and the hash itself work on the NFKC form of the password (see NIST SP
 //! 800-63B §5.1.1.2), so a precomposed "é" and "e" + combining accent are one password.
-//! Length is counted in code points of that form. Blocklist and context comparisons also
-//! lowercase it.
+//! Length is counted in code points of that form, leaving out invisible characters (zero-width
+//! spaces and joiners, soft hyphens, variation selectors), which would otherwise pad a short
+//! password past the minimum; they stay part of the hashed password.
+//!
+//! Blocklist, pattern and context checks look at the password's *candidate forms* instead of
+//! the password as typed, because `"password "`, `"pаssword"` (Cyrillic а), `P@ssw0rd!`,
+//! `Summer2024!` and `passwordpassword` are all as weak as the entry underneath:
+//!
+//! 1. its **skeleton**: invisible characters removed, Cyrillic, Greek, Armenian and other
+//!    letters that look like Latin ones mapped to them (a hand-picked subset of the Unicode
+//!    TR39 confusables data), diacritics dropped, lowercased, outer spaces trimmed;
+//! 2. the skeleton without leading and trailing **decorations** (digits, punctuation, spaces);
+//! 3. those with **leetspeak** undone (`@`→a, `0`→o, `3`→e, `$`→s, `1`→i or l, …);
+//! 4. the **unit** of a password wholly made of one repeated unit, and its forms. A repetition
+//!    whose unit is shorter than the minimum length is refused as `repeated`.
+//!
+//! Only whole forms are compared with lists, never substrings, so passphrases that contain a
+//! common word stay accepted. Seasons, months, weekdays and default account names
+//! (`Autumn2024!`, `administrator1!`) are refused with the list. Context words of three code
+//! points (a username such as "ana") count when the password is that word behind
+//! decorations; longer ones anywhere in it ([`MIN_CONTEXT_SUBSTRING_LEN`]).
+//!
+//! # Length and the second factor
+//!
+//! NIST SP 800-63B-4 §3.1.1.2 asks for 15 characters when the password is the only factor and
+//! 8 alongside a second factor. [`PasswordPolicy::validate`] on the default policy applies 15:
+//! without knowing whether MFA is on, that is the rule safe for both. The facade narrows it
+//! with [`PasswordPolicy::for_use`] and records [`PasswordPolicy::meets_min_length`] for
+//! [`PasswordUse::OnlyFactor`] when a password is set, so that turning MFA off on an account
+//! whose password is too short for password-only use asks for a new password first.
+//! An organisation accepts 8 everywhere (the Amplify default) only by saying so:
+//! `PasswordPolicy::builder().min_length_everywhere(8)`.
+//!
+//! # Changing the password
+//!
+//! [`PasswordPolicy::validate_change`] refuses the current password (`same_as_current`, the
+//! first entry of the history it is given) whatever the history depth, and, with a history,
+//! the last N (`reused`).
 //!
 //! # The blocklist
 //!
@@ -55,7 +91,8 @@
 //! licence text in `data/README.md`) and searched in place by binary search: no start-up
 //! work, no heap, about 0.25 µs a lookup (criterion, `password_blocklist/builtin`) against
 //! about 0.03 µs for a `HashSet` of the same entries that would cost ~1 MiB of heap and a build
-//! at start-up; a whole default validation takes about 2 µs. Besides the list,
+//! at start-up. A whole default validation, candidate forms included, takes a few
+//! microseconds (criterion, `password_validate`). Besides the list,
 //! a password that is wholly one repeated unit, one sequence or one keyboard-row run is
 //! refused. Applications add their own list or a breached-password service through the
 //! [`Blocklist`] trait and [`PasswordPolicy::validate_with`].
@@ -96,9 +133,10 @@ mod password_use;
 mod policy;
 mod validate;
 mod violation;
+mod weak;
 
 pub use blocklist::{Blocklist, BuiltinBlocklist, NoBlocklist};
-pub use context::{Context, MIN_CONTEXT_WORD_LEN};
+pub use context::{Context, MIN_CONTEXT_SUBSTRING_LEN, MIN_CONTEXT_WORD_LEN};
 pub use error::Error;
 pub use hash::{Hasher, MAX_PASSWORD_BYTES};
 pub use hash_params::{HashParams, Pepper};

@@ -9,6 +9,8 @@
 use unicode_normalization::UnicodeNormalization;
 use zeroize::Zeroizing;
 
+use crate::weak::is_invisible;
+
 /// The NFKC form of `input`, in a buffer that is wiped on drop.
 #[must_use]
 pub fn normalize(input: &str) -> Zeroizing<String> {
@@ -23,14 +25,26 @@ pub fn normalize(input: &str) -> Zeroizing<String> {
     out
 }
 
-/// The length of `input` in Unicode code points after NFKC normalisation: the length the
-/// policy's minimum and maximum apply to.
+/// The length of `input` in Unicode code points after NFKC normalisation, not counting
+/// invisible characters (zero-width spaces and joiners, soft hyphens, variation selectors,
+/// byte order marks): the length the policy's minimum and maximum apply to.
+///
+/// Invisible characters are left out so they cannot pad a short password past the minimum;
+/// they are still part of the password that is hashed.
 #[must_use]
 pub fn normalized_len(input: &str) -> usize {
     if input.is_ascii() {
         return input.len();
     }
-    input.nfkc().count()
+    input.nfkc().filter(|c| !is_invisible(*c)).count()
+}
+
+/// [`normalized_len`] of a string already in NFKC form.
+pub(crate) fn counted_len(normalized: &str) -> usize {
+    if normalized.is_ascii() {
+        return normalized.len();
+    }
+    normalized.chars().filter(|c| !is_invisible(*c)).count()
 }
 
 /// NFKC, then lowercase: the form compared against blocklists and context words.
@@ -60,7 +74,11 @@ mod tests {
         fn fast_paths_agree_with_nfkc(s in "[\\x00-\\x7f]{0,40}|\\PC{0,20}") {
             let slow: String = s.nfkc().collect();
             proptest::prop_assert_eq!(&*normalize(&s), &slow);
-            proptest::prop_assert_eq!(normalized_len(&s), slow.chars().count());
+            proptest::prop_assert_eq!(
+                normalized_len(&s),
+                slow.chars().filter(|c| !is_invisible(*c)).count()
+            );
+            proptest::prop_assert_eq!(normalized_len(&s), counted_len(&slow));
             let lower: String = slow.chars().flat_map(char::to_lowercase).collect();
             proptest::prop_assert_eq!(&*fold(&slow), &lower);
         }

@@ -92,7 +92,8 @@ pub struct PasswordPolicy {
     pub(crate) blocklist: bool,
     pub(crate) context_words: bool,
     pub(crate) service_words: Vec<String>,
-    /// `service_words` NFKC-normalised, lowercased and trimmed once, at build time.
+    /// `service_words` in the form context words are compared in (NFKC, look-alike skeleton,
+    /// lowercase, trimmed), computed once at build time.
     pub(crate) service_words_folded: Vec<String>,
     pub(crate) history: usize,
     #[cfg(feature = "zxcvbn")]

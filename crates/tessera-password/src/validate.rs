@@ -1,8 +1,9 @@
 //! Checking a password against a policy, reporting every rule it breaks.
 
-use crate::blocklist::{is_keyboard_run, is_repeated, is_sequential};
+use crate::blocklist::{is_common_word, is_keyboard_run, is_repeated, is_sequential};
 use crate::context::{contains_folded_word, contains_word};
-use crate::normalize::{fold, normalize};
+use crate::normalize::{counted_len, fold, normalize};
+use crate::weak::{Candidates, repeated_unit};
 use crate::{
     Blocklist, BuiltinBlocklist, Context, Hasher, MAX_PASSWORD_BYTES, NoBlocklist, Password,
     PasswordHistory, PasswordPolicy, Violation, Violations,
@@ -11,8 +12,12 @@ use crate::{
 impl PasswordPolicy {
     /// Checks a new password; `Err` holds **every** rule it breaks, in a stable order.
     ///
-    /// Length counts code points after NFKC normalisation. Blocklist and context comparisons
-    /// are case-insensitive on the normalised form. A password longer than
+    /// Length counts code points after NFKC normalisation, leaving out invisible characters
+    /// (zero-width spaces, soft hyphens, variation selectors). Blocklist, pattern and context
+    /// checks look at the password's candidate forms: its look-alike skeleton, without
+    /// decorations (leading and trailing digits and punctuation), with leetspeak undone, and
+    /// the unit of a repeated password (see the crate docs). A password wholly made of one
+    /// repeated unit shorter than the minimum length is `repeated`. A password longer than
     /// [`MAX_PASSWORD_BYTES`] is reported as `too_long` alone, without further work.
     ///
     /// # Errors
@@ -113,7 +118,7 @@ impl PasswordPolicy {
             return;
         }
         let normalized = normalize(password.expose());
-        let len = normalized.chars().count();
+        let len = counted_len(&normalized);
         let min_length = self.min_length();
         if len < min_length {
             out.push(Violation::TooShort { min: min_length });
@@ -135,18 +140,34 @@ impl PasswordPolicy {
             out.push(Violation::PatternMismatch);
         }
 
+        // The password as typed (lowercased) is what lists were compared with before; the
+        // candidates add the forms that decorations, look-alikes and leetspeak hide.
         let folded = fold(&normalized);
-        if (self.blocklist && BuiltinBlocklist.contains(&folded)) || extra.contains(&folded) {
+        let candidates = Candidates::of(&normalized);
+        let on = |list: &dyn Blocklist| {
+            list.contains(&folded) || candidates.all().any(|c| list.contains(c))
+        };
+        let builtin =
+            self.blocklist && (on(&BuiltinBlocklist) || candidates.all().any(is_common_word));
+        if builtin || on(extra) {
             out.push(Violation::Blocklisted);
         }
         if self.blocklist {
-            if is_repeated(&folded) {
+            let literal = || core::iter::once(folded.as_str()).chain(candidates.literal_forms());
+            // A repetition is as strong as its unit: `passwordpassword` is 16 characters of
+            // which 8 count.
+            let short_unit = candidates
+                .literal_forms()
+                .next()
+                .and_then(repeated_unit)
+                .is_some_and(|unit| unit.chars().count() < self.min_length());
+            if short_unit || literal().any(is_repeated) {
                 out.push(Violation::Repeated);
             }
-            if is_sequential(&folded) {
+            if literal().any(is_sequential) {
                 out.push(Violation::Sequential);
             }
-            if is_keyboard_run(&folded) {
+            if literal().any(is_keyboard_run) {
                 out.push(Violation::KeyboardRun);
             }
         }
@@ -154,20 +175,20 @@ impl PasswordPolicy {
         if self.context_words {
             if context
                 .username()
-                .is_some_and(|u| contains_word(&folded, u))
+                .is_some_and(|u| contains_word(&candidates, u))
             {
                 out.push(Violation::ContainsUsername);
             }
             if context
                 .email_local_part()
-                .is_some_and(|e| contains_word(&folded, e))
+                .is_some_and(|e| contains_word(&candidates, e))
             {
                 out.push(Violation::ContainsEmail);
             }
             if self
                 .service_words_folded
                 .iter()
-                .any(|w| contains_folded_word(&folded, w))
+                .any(|w| contains_folded_word(&candidates, w))
             {
                 out.push(Violation::ContainsServiceWord);
             }

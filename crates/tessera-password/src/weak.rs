@@ -1,0 +1,374 @@
+//! The forms of a password that the blocklist, the pattern checks and the context words see.
+//!
+//! A blocklist compared with the password as typed is easy to step around: `"password "`
+//! (a trailing space), `"pаssword"` (a Cyrillic а), `"pass\u{200b}word"` (a zero-width space),
+//! `P@ssw0rd!`, `Summer2024!`, `passwordpassword`. Each of those is as weak as the list entry
+//! underneath, so the checks look at a handful of *candidate* forms:
+//!
+//! 1. the **skeleton**: invisible characters removed, letters that look like Latin letters
+//!    (Cyrillic, Greek, Armenian, Latin small capitals and dotless i) replaced by them,
+//!    diacritics dropped, lowercased, outer white space trimmed and inner runs collapsed;
+//! 2. that skeleton without the **decorations** people put around a word: a leading and a
+//!    trailing run of digits, punctuation and spaces (`2024`, `123!`, `!!`);
+//! 3. each of those with common **leetspeak** undone (`@`→a, `0`→o, `3`→e, `$`→s, …), when the
+//!    form holds a Latin letter;
+//! 4. when a form is wholly one **unit repeated** (`passwordpassword`, `ana2024!ana2024!`,
+//!    `1234567812345678`), the unit and its forms as above.
+//!
+//! Only whole forms are compared with the list, never substrings, so a long passphrase that
+//! happens to contain a common word (`"correct horse battery staple"`) is not refused.
+//!
+//! The look-alike map is a hand-picked subset of the Unicode Technical Standard #39
+//! confusables data (`confusables.txt`, Unicode 15.1, the "MA" mappings whose prototype is a
+//! single lowercase Latin letter), extended with a few looser shapes commonly used to dodge
+//! filters (Cyrillic к, м, т, н; Greek γ, η). A crate implementing the full TR39 skeleton
+//! (about 6,000 mappings) was not added: the password only has to be compared with a list of
+//! Latin-script passwords, for which these letters are the ones that matter.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+use zeroize::Zeroizing;
+
+/// Whether `c` is invisible when rendered: format characters, fillers and variation
+/// selectors (the Default_Ignorable_Code_Point property of Unicode, minus nothing a person can
+/// see). They neither count towards the length nor separate the letters of a blocklisted word.
+pub(crate) fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'..='\u{1160}'
+            | '\u{17B4}'..='\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
+}
+
+/// The Latin letter a look-alike stands for (UTS #39 confusables, see the module docs), or
+/// `None` for a character that is not a look-alike.
+fn confusable(c: char) -> Option<char> {
+    Some(match c {
+        // Cyrillic, capital and small.
+        'А' | 'а' => 'a',
+        'В' | 'ь' => 'b',
+        'С' | 'с' => 'c',
+        'Ԁ' | 'ԁ' => 'd',
+        'Е' | 'е' | 'Ё' | 'ё' => 'e',
+        'Н' | 'н' | 'һ' => 'h',
+        'І' | 'і' | 'Ї' | 'ї' | 'Ӏ' => 'i',
+        'Ј' | 'ј' => 'j',
+        'К' | 'к' => 'k',
+        'ӏ' => 'l',
+        'М' | 'м' => 'm',
+        'п' => 'n',
+        'О' | 'о' => 'o',
+        'Р' | 'р' => 'p',
+        'Ԛ' | 'ԛ' => 'q',
+        'г' => 'r',
+        'Ѕ' | 'ѕ' => 's',
+        'Т' | 'т' => 't',
+        'Ѵ' | 'ѵ' => 'v',
+        'Ԝ' | 'ԝ' => 'w',
+        'Х' | 'х' => 'x',
+        'У' | 'у' | 'Ү' | 'ү' => 'y',
+        // Greek, capital and small.
+        'Α' | 'α' => 'a',
+        'Β' => 'b',
+        'Ϲ' | 'ϲ' => 'c',
+        'Ε' | 'ε' => 'e',
+        'Η' => 'h',
+        'Ι' | 'ι' => 'i',
+        'Ϳ' | 'ϳ' => 'j',
+        'Κ' | 'κ' => 'k',
+        'Μ' => 'm',
+        'Ν' | 'η' => 'n',
+        'Ο' | 'ο' | 'σ' => 'o',
+        'Ρ' | 'ρ' => 'p',
+        'Τ' | 'τ' => 't',
+        'υ' => 'u',
+        'ν' => 'v',
+        'ω' => 'w',
+        'Χ' | 'χ' => 'x',
+        'Υ' | 'γ' => 'y',
+        'Ζ' => 'z',
+        // Armenian.
+        'հ' => 'h',
+        'ո' => 'n',
+        'օ' => 'o',
+        'զ' => 'q',
+        'ս' => 'u',
+        'ց' => 'g',
+        // Latin look-alikes: dotless i, script a and g, small capitals.
+        'ı' | 'ɩ' | 'ɪ' => 'i',
+        'ɑ' => 'a',
+        'ɡ' | 'ɢ' => 'g',
+        'ʙ' => 'b',
+        'ᴄ' => 'c',
+        'ᴅ' => 'd',
+        'ᴇ' => 'e',
+        'ʜ' => 'h',
+        'ᴊ' => 'j',
+        'ᴋ' => 'k',
+        'ʟ' | 'ǀ' => 'l',
+        'ᴍ' => 'm',
+        'ɴ' => 'n',
+        'ᴏ' => 'o',
+        'ᴘ' => 'p',
+        'ʀ' => 'r',
+        'ꜱ' => 's',
+        'ᴛ' => 't',
+        'ᴜ' => 'u',
+        'ᴠ' => 'v',
+        'ᴡ' => 'w',
+        'ʏ' => 'y',
+        'ᴢ' => 'z',
+        _ => return None,
+    })
+}
+
+/// The skeleton of an NFKC-normalised password or word: invisible characters removed,
+/// look-alikes mapped to Latin letters, diacritics dropped, lowercased, outer white space
+/// trimmed and inner runs of white space collapsed to one space.
+pub(crate) fn skeleton(normalized: &str) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(normalized.len()));
+    let mut pending_space = false;
+    // NFD splits "é" into "e" and a combining accent, which is then dropped.
+    for c in normalized.nfd() {
+        if is_invisible(c) || is_combining_mark(c) {
+            continue;
+        }
+        if c.is_whitespace() {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        match confusable(c) {
+            Some(latin) => out.push(latin),
+            None => out.extend(c.to_lowercase()),
+        }
+    }
+    out
+}
+
+/// The letter a leetspeak character stands for; `one_as` chooses between "i" and "l" for `1`.
+fn unleet(c: char, one_as: char) -> Option<char> {
+    Some(match c {
+        '@' | '4' => 'a',
+        '8' => 'b',
+        '(' => 'c',
+        '3' => 'e',
+        '6' | '9' => 'g',
+        '!' => 'i',
+        '1' | '|' => one_as,
+        '0' => 'o',
+        '$' | '5' => 's',
+        '7' | '+' => 't',
+        '2' => 'z',
+        _ => return None,
+    })
+}
+
+/// `form` with leetspeak undone, or `None` when it holds no Latin letter (a run of digits is
+/// a number, not a disguised word) or nothing would change.
+fn read_leet(form: &str, one_as: char) -> Option<Zeroizing<String>> {
+    if !form.chars().any(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let mut changed = false;
+    let mut out = Zeroizing::new(String::with_capacity(form.len()));
+    for c in form.chars() {
+        match unleet(c, one_as) {
+            Some(letter) => {
+                changed = true;
+                out.push(letter);
+            }
+            None => out.push(c),
+        }
+    }
+    changed.then_some(out)
+}
+
+/// Whether `c` is part of a decoration rather than of the word it decorates.
+fn is_decoration(c: char) -> bool {
+    !c.is_alphabetic()
+}
+
+/// `form` without its trailing decoration (`password123!` → `password`); unchanged when
+/// stripping would leave nothing.
+fn strip_trailing(form: &str) -> &str {
+    let core = form.trim_end_matches(is_decoration);
+    if core.is_empty() { form } else { core }
+}
+
+/// `form` without its leading decoration (`2024password` → `password`); unchanged when
+/// stripping would leave nothing.
+fn strip_leading(form: &str) -> &str {
+    let core = form.trim_start_matches(is_decoration);
+    if core.is_empty() { form } else { core }
+}
+
+/// The shortest unit `form` is wholly made of, repeated at least twice (`abcabc` → `abc`).
+pub(crate) fn repeated_unit(form: &str) -> Option<&str> {
+    let n = form.len();
+    // Byte lengths: a unit that is not on a char boundary cannot repeat into valid UTF-8 that
+    // equals `form`, and `get` refuses it.
+    (1..=n / 2).find_map(|unit| {
+        if !n.is_multiple_of(unit) {
+            return None;
+        }
+        let first = form.get(..unit)?;
+        let all = (unit..n)
+            .step_by(unit)
+            .all(|i| form.get(i..i + unit) == Some(first));
+        all.then_some(first)
+    })
+}
+
+/// The candidate forms of a password, as described in the module docs.
+///
+/// `forms` are the literal forms (skeleton, decorations stripped, repeated units): the pattern
+/// checks (repeats, sequences, keyboard rows) and context words look at those. `all` adds
+/// their leetspeak readings: blocklists look at every form.
+pub(crate) struct Candidates {
+    /// Skeleton, stripped forms and repeated units, without leetspeak readings.
+    pub(crate) literal: Vec<Zeroizing<String>>,
+    /// Leetspeak readings of the literal forms (and their stripped forms).
+    pub(crate) unleeted: Vec<Zeroizing<String>>,
+}
+
+impl Candidates {
+    /// The candidates of an NFKC-normalised password.
+    pub(crate) fn of(normalized: &str) -> Self {
+        let mut literal: Vec<Zeroizing<String>> = Vec::new();
+        let push = |list: &mut Vec<Zeroizing<String>>, s: &str| {
+            if !s.is_empty() && !list.iter().any(|x| x.as_str() == s) {
+                list.push(Zeroizing::new(s.to_owned()));
+            }
+        };
+        let base = skeleton(normalized);
+        let mut roots = vec![base.clone()];
+        if let Some(unit) = repeated_unit(&base) {
+            roots.push(Zeroizing::new(unit.to_owned()));
+        }
+        // A repeated unit once the decorations are gone (`!!passpass!!`), or a decorated unit
+        // repeated (`ana2024!ana2024!`, handled above), both reduce to the word.
+        for root in roots {
+            for form in [
+                root.as_str(),
+                strip_trailing(&root),
+                strip_leading(&root),
+                strip_leading(strip_trailing(&root)),
+            ] {
+                push(&mut literal, form);
+                if let Some(unit) = repeated_unit(form) {
+                    push(&mut literal, unit);
+                    push(&mut literal, strip_leading(strip_trailing(unit)));
+                }
+            }
+        }
+        let mut unleeted: Vec<Zeroizing<String>> = Vec::new();
+        for form in &literal {
+            for one_as in ['i', 'l'] {
+                if let Some(read) = read_leet(form, one_as) {
+                    push(&mut unleeted, &read);
+                    push(&mut unleeted, strip_leading(strip_trailing(&read)));
+                }
+            }
+        }
+        Self { literal, unleeted }
+    }
+
+    /// The literal forms, the skeleton first.
+    pub(crate) fn literal_forms(&self) -> impl Iterator<Item = &str> {
+        self.literal.iter().map(|s| s.as_str())
+    }
+
+    /// Every candidate: the literal forms, then the leetspeak readings.
+    pub(crate) fn all(&self) -> impl Iterator<Item = &str> {
+        self.literal
+            .iter()
+            .chain(&self.unleeted)
+            .map(|s| s.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all(password: &str) -> Vec<String> {
+        let normalized = crate::normalize::normalize(password);
+        Candidates::of(&normalized)
+            .all()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn skeleton_maps_look_alikes_and_drops_invisibles() {
+        assert_eq!(*skeleton("p\u{430}ssword"), "password");
+        assert_eq!(*skeleton("\u{420}\u{410}SSW\u{39f}RD"), "password");
+        assert_eq!(*skeleton("p\u{3b1}ssw\u{3bf}rd"), "password");
+        assert_eq!(*skeleton("pass\u{200b}wo\u{ad}rd\u{feff}"), "password");
+        assert_eq!(*skeleton("  p\u{e4}ssw\u{f6}rd \t "), "password");
+        assert_eq!(*skeleton("correct   horse"), "correct horse");
+        // Scripts without look-alikes are kept (lowercased).
+        assert_eq!(*skeleton("\u{5bc6}\u{7801}"), "\u{5bc6}\u{7801}");
+    }
+
+    #[test]
+    fn candidates_undo_decorations_leet_and_repeats() {
+        for (password, core) in [
+            ("Password1!", "password"),
+            ("P@ssw0rd!", "password"),
+            ("Summer2024!", "summer"),
+            ("2024summer", "summer"),
+            ("passwordpassword", "password"),
+            ("ana2024!ana2024!", "ana"),
+            ("1234567812345678", "12345678"),
+            ("l3tm31n", "letmein"),
+            ("!!passpass!!", "pass"),
+        ] {
+            assert!(
+                all(password).iter().any(|c| c == core),
+                "{password}: {:?}",
+                all(password)
+            );
+        }
+        // Digits alone are not read as leetspeak.
+        assert!(!all("1234567812345678").iter().any(|c| c.contains('i')));
+    }
+
+    #[test]
+    fn repeated_units() {
+        assert_eq!(repeated_unit("abab"), Some("ab"));
+        assert_eq!(repeated_unit("aaaa"), Some("a"));
+        assert_eq!(repeated_unit("passwordpassword"), Some("password"));
+        assert_eq!(repeated_unit("ééé"), Some("é"));
+        assert_eq!(repeated_unit("abcab"), None);
+        assert_eq!(repeated_unit("a"), None);
+        assert_eq!(repeated_unit(""), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn candidates_never_panic_and_stay_bounded(s in "\\PC{0,64}") {
+            let normalized = crate::normalize::normalize(&s);
+            let c = Candidates::of(&normalized);
+            proptest::prop_assert!(c.all().count() <= 64);
+        }
+    }
+}
