@@ -449,7 +449,8 @@ async fn sign_in_flow(store: &Arc<FileStore>, dir: &Path) -> Result<(), BoxError
     let settings = mfa
         .enable(&ctx, None, Actor::AccountHolder)
         .await?
-        .into_value();
+        .into_value()
+        .settings;
     println!(
         "  MFA enabled, preferred method: {}",
         settings

@@ -79,7 +79,7 @@ impl<S: AccountStore> AccountStore for ChaosAccountStore<S> {
 }
 
 /// One audit event as [`AuditLog`] captured it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AuditEvent {
     /// The `event` field.
     pub event: String,

@@ -69,9 +69,14 @@ async fn set_up_an_authenticator_app_and_enable_mfa() {
             K::MfaEnabled {
                 preferred: MfaMethod::AuthenticatorApp
             },
-            K::RecoveryCodesRegenerated { count: 10 },
         ]
     );
+    // With MFA on, binding a second app needs a step-up first.
+    assert!(matches!(
+        w.flows.begin_authenticator_setup(&ana, "Tablet").await,
+        Err(Error::StepUpRequired)
+    ));
+    let ana = w.step_up(&ana, &app).await;
     // A second app does not generate new recovery codes or re-enable.
     w.events.clear();
     let second = w
@@ -127,12 +132,22 @@ async fn enable_without_a_device_uses_email_and_disable_needs_a_recent_second_fa
     );
     assert_eq!(fresh.authenticated_at(), ana.authenticated_at());
     w.events.clear();
-    let settings = w.flows.disable_mfa(&fresh, None).await.unwrap().into_value();
-    assert!(!settings.enabled());
+    let settings = w
+        .flows
+        .disable_mfa(&fresh, None)
+        .await
+        .unwrap()
+        .into_value();
+    assert!(!settings.value.enabled());
     assert_eq!(w.events.kinds(), [K::MfaDisabled]);
+    // Turning MFA off ended every other session; this one goes on renewed.
+    assert!(matches!(
+        w.flows.check_session(&fresh).await,
+        Err(Error::SessionRevoked)
+    ));
     // With MFA off there is nothing to step up with.
     assert!(matches!(
-        w.flows.begin_step_up(&fresh).await,
+        w.flows.begin_step_up(&settings.assurance).await,
         Err(Error::Mfa(tessera::mfa::Error::MfaNotEnabled))
     ));
 }
@@ -199,7 +214,8 @@ async fn lost_device_recovery_code_then_remove_and_enrol_a_new_one() {
         .await
         .unwrap()
         .into_value();
-    assert_eq!(removed.id, lost.id);
+    assert_eq!(removed.value.id, lost.id);
+    let recovered = removed.assurance;
     // The preferred method falls back to email, and Ana is told both things.
     assert_eq!(
         w.events.kinds(),
@@ -278,6 +294,11 @@ async fn administrator_removes_when_self_service_is_forbidden() {
         .unwrap()
         .into_value();
     assert_eq!(removed.id, app.id);
+    // The account's sessions ended with the removal.
+    assert!(matches!(
+        w.flows.check_session(&a).await,
+        Err(Error::SessionRevoked)
+    ));
     let events = w.events.events();
     assert_eq!(events[0].actor, Actor::administrator("ops:jo"));
     assert_eq!(
@@ -286,7 +307,14 @@ async fn administrator_removes_when_self_service_is_forbidden() {
             method: MfaMethod::AuthenticatorApp
         }
     );
-    assert!(w.flows.devices(&a).await.unwrap().is_empty());
+    assert!(w.flows.registry().list(a.account()).await.unwrap().is_empty());
+    let mut c = w.challenge("ana").await;
+    w.flows.start_second_factor(&mut c, None).await.unwrap();
+    let a = w
+        .flows
+        .complete_second_factor(&c, &w.last_code())
+        .await
+        .unwrap();
     let table = w.flows.availability(&a).await.unwrap();
     assert_eq!(
         table.get(MfaMethod::AuthenticatorApp).reason(),
@@ -299,7 +327,7 @@ async fn eight_devices_then_the_ninth_is_refused() {
     let w = World::new();
     let ana = w.ana().await;
     for n in 1..=8 {
-        let _ = w.add_app(&ana, &format!("Device {n}"), n == 1).await;
+        let _ = w.add_app(&ana, &format!("Device {n}"), false).await;
     }
     let err = w
         .flows

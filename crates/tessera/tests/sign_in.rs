@@ -253,15 +253,30 @@ async fn fallback_to_an_email_code() {
 #[tokio::test]
 async fn sms_after_linking_and_verifying_a_phone() {
     let w = World::new();
-    let (_, _) = ana_with_mfa(&w).await;
+    let (app, _) = ana_with_mfa(&w).await;
     let mut c = w.challenge("ana").await;
     w.flows
         .start_second_factor(&mut c, Some(MfaMethod::Email))
         .await
         .unwrap();
-    let ana = w
+    let by_email = w
         .flows
         .complete_second_factor(&c, &w.last_code())
+        .await
+        .unwrap();
+    // An email code cannot bind a phone to an account that has an app (weaker factor).
+    assert!(matches!(
+        w.flows.link_phone(&by_email, "+1 (415) 555-2671").await,
+        Err(Error::StepUpTooWeak { .. })
+    ));
+    let mut c = w.flows.begin_step_up(&by_email).await.unwrap();
+    w.flows
+        .start_second_factor(&mut c, Some(MfaMethod::AuthenticatorApp))
+        .await
+        .unwrap();
+    let ana = w
+        .flows
+        .complete_second_factor(&c, &app.code(w.now()))
         .await
         .unwrap();
     w.advance(30); // one code per 30 seconds per account
@@ -390,6 +405,7 @@ async fn failures_throttle_and_then_lock_through_sign_in() {
     let throttle = ThrottleConfig::new(
         2,
         4,
+        100,
         Duration::from_secs(1),
         Duration::from_secs(1),
         Duration::from_secs(60),

@@ -337,13 +337,15 @@ impl Faults {
             .fail_next_saves
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
             .is_ok();
-        let armed = self.saves_before_failing.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
-            match n {
+        let armed = self.saves_before_failing.fetch_update(
+            Ordering::SeqCst,
+            Ordering::SeqCst,
+            |n| match n {
                 u32::MAX => None,
                 0 => Some(0),
                 n => Some(n - 1),
-            }
-        });
+            },
+        );
         if armed == Ok(0) {
             self.fail_saves.store(true, Ordering::SeqCst);
         }

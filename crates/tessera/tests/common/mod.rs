@@ -119,6 +119,20 @@ impl World {
         app
     }
 
+    /// A step-up with `app`, 30 seconds on (so its code is a fresh step).
+    pub async fn step_up(&self, who: &Assurance, app: &App) -> Assurance {
+        self.advance(30);
+        let mut c = self.flows.begin_step_up(who).await.unwrap();
+        self.flows
+            .start_second_factor(&mut c, Some(tessera::MfaMethod::AuthenticatorApp))
+            .await
+            .unwrap();
+        self.flows
+            .complete_second_factor(&c, &app.code(self.now()))
+            .await
+            .unwrap()
+    }
+
     /// The code of the last message delivered.
     pub fn last_code(&self) -> String {
         self.outbox.last_code().unwrap().expose().to_owned()
