@@ -133,8 +133,8 @@
 //!   deserialize through their validating constructors; and the values a caller
 //!   keeps between requests ([`ChallengeTicket`], [`Verified`]), which hold nothing
 //!   secret.
-//! - `testing`: [`testing::ChaosStore`], an [`MfaStore`] wrapper that adds latency and
-//!   injects store failures ([`testing::Faults`]), to run the burst and fault tests of
+//! - `testing`: `testing::ChaosStore`, an [`MfaStore`] wrapper that adds latency and
+//!   injects store failures (`testing::Faults`), to run the burst and fault tests of
 //!   this crate against your own store.
 
 #![forbid(unsafe_code)]
