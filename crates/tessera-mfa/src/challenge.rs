@@ -46,12 +46,33 @@ impl Purpose {
 }
 
 /// How challenges are made: code length, lifetime, attempts.
+///
+/// With the `serde` feature it deserializes through [`ChallengeConfig::new`], so a
+/// configuration file cannot ask for 4-digit codes, a one-year lifetime or 255 attempts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "ChallengeConfigRaw"))]
 pub struct ChallengeConfig {
     digits: u8,
     ttl: Duration,
     max_attempts: u8,
+}
+
+/// The unvalidated shape [`ChallengeConfig`] deserializes from.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct ChallengeConfigRaw {
+    digits: u8,
+    ttl: Duration,
+    max_attempts: u8,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<ChallengeConfigRaw> for ChallengeConfig {
+    type Error = Error;
+    fn try_from(r: ChallengeConfigRaw) -> Result<Self> {
+        Self::new(r.digits, r.ttl, r.max_attempts)
+    }
 }
 
 impl Default for ChallengeConfig {
@@ -214,6 +235,21 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    #[cfg(feature = "serde")]
+    #[test]
+    fn the_issues_bypasses_are_refused_by_serde() {
+        // A one-year code with 255 attempts, and 4-digit codes (issue 12, item 14).
+        for bad in [
+            r#"{"digits":6,"ttl":{"secs":31536000,"nanos":0},"max_attempts":255}"#,
+            r#"{"digits":4,"ttl":{"secs":300,"nanos":0},"max_attempts":5}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<ChallengeConfig>(bad).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
     #[test]
     fn config_bounds() {
         assert_eq!(ChallengeConfig::default().ttl(), Duration::from_secs(300));
@@ -237,6 +273,29 @@ mod tests {
             let id = ChallengeId(b);
             prop_assert_eq!(ChallengeId::parse(&id.to_string()).unwrap(), id);
             prop_assert_eq!(ChallengeId::parse(&id.to_string().to_uppercase()).unwrap(), id);
+        }
+
+        #[cfg(feature = "serde")]
+        #[test]
+        fn valid_configs_round_trip_through_json(
+            digits in 6u8..=10, ttl in 60u64..=600, attempts in 1u8..=10,
+        ) {
+            let cfg = ChallengeConfig::new(digits, Duration::from_secs(ttl), attempts).unwrap();
+            let json = serde_json::to_string(&cfg).unwrap();
+            prop_assert_eq!(serde_json::from_str::<ChallengeConfig>(&json).unwrap(), cfg);
+        }
+
+        #[cfg(feature = "serde")]
+        #[test]
+        fn out_of_bounds_configs_are_refused_by_serde(
+            digits in any::<u8>(), ttl in 0u64..100_000_000, attempts in any::<u8>(),
+        ) {
+            let json = format!(
+                r#"{{"digits":{digits},"ttl":{{"secs":{ttl},"nanos":0}},"max_attempts":{attempts}}}"#
+            );
+            let direct = ChallengeConfig::new(digits, Duration::from_secs(ttl), attempts);
+            let parsed = serde_json::from_str::<ChallengeConfig>(&json);
+            prop_assert_eq!(direct.is_ok(), parsed.is_ok());
         }
 
         #[cfg(feature = "serde")]

@@ -211,6 +211,30 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         challenge: &ChallengeId,
         typed: &str,
     ) -> Result<Notified<Verified>> {
+        // A lock's notifier error on a failure is dropped here, because the caller sees
+        // only the opaque failure; `verify_code_notified` reports it.
+        let n = self.verify_code_notified(user, challenge, typed).await?;
+        Ok(Notified {
+            value: n.value?,
+            notify_error: n.notify_error,
+        })
+    }
+
+    /// [`Mfa::verify_code`], reporting the notifier error of a failure too: when a
+    /// wrong code locks the account, the [`SecurityEventKind::LockedOut`] (or
+    /// [`SecurityEventKind::LockedPermanently`]) notification may fail, and the caller
+    /// should log that. The outer `Err` means nothing was checked (invalid input, store
+    /// failure, contention); the inner one is the check's opaque
+    /// [`Error::VerificationFailed`].
+    ///
+    /// # Errors
+    /// As [`Mfa::verify_code`], split between the outer and the inner result.
+    pub async fn verify_code_notified(
+        &self,
+        user: &UserId,
+        challenge: &ChallengeId,
+        typed: &str,
+    ) -> Result<Notified<Result<Verified>>> {
         let code = OneTimeCode::parse(typed)?;
         let tag = self.code_tag(user, challenge, &code)?;
         let throttle = self.throttle;
@@ -250,13 +274,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
                 }
             })
             .await?;
-        // A failure's lockout event has been sent; its notify error, if any, is dropped
-        // here because the caller only ever sees the opaque failure.
-        let value = n.value?;
-        Ok(Notified {
-            value,
-            notify_error: n.notify_error,
-        })
+        Ok(n)
     }
 
     fn code_tag(&self, user: &UserId, id: &ChallengeId, code: &OneTimeCode) -> Result<Tag> {

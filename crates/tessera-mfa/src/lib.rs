@@ -128,9 +128,14 @@
 //!
 //! # Crate features
 //! - `serde`: serialize the stored state ([`AccountState`], [`DestinationState`]) and
-//!   the value types in it, for stores that keep documents; and the values a caller
+//!   the value types in it, for stores that keep documents; the configuration types
+//!   ([`ThrottleConfig`], [`ChallengeConfig`], [`SendLimits`], [`OrgPolicy`]), which
+//!   deserialize through their validating constructors; and the values a caller
 //!   keeps between requests ([`ChallengeTicket`], [`Verified`]), which hold nothing
 //!   secret.
+//! - `testing`: `testing::ChaosStore`, an [`MfaStore`] wrapper that adds latency and
+//!   injects store failures (`testing::Faults`), to run the burst and fault tests of
+//!   this crate against your own store.
 
 #![forbid(unsafe_code)]
 

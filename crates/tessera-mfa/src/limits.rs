@@ -16,13 +16,34 @@ pub const MAX_SEND_WINDOW: Duration = Duration::from_secs(24 * 3600);
 pub const MAX_RESEND_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// How many codes may be sent, per account and per destination.
+///
+/// With the `serde` feature it deserializes through [`SendLimits::new`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "SendLimitsRaw"))]
 pub struct SendLimits {
     per_account: u32,
     per_destination: u32,
     window: Duration,
     min_interval: Duration,
+}
+
+/// The unvalidated shape [`SendLimits`] deserializes from.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct SendLimitsRaw {
+    per_account: u32,
+    per_destination: u32,
+    window: Duration,
+    min_interval: Duration,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<SendLimitsRaw> for SendLimits {
+    type Error = Error;
+    fn try_from(r: SendLimitsRaw) -> Result<Self> {
+        Self::new(r.per_account, r.per_destination, r.window, r.min_interval)
+    }
 }
 
 impl Default for SendLimits {
@@ -149,6 +170,26 @@ mod tests {
             Err(Error::ResendTooSoon { retry_after }) if retry_after == t(30)
         ));
         l.check(&mut one, t(30), 5).unwrap();
+    }
+
+    #[cfg(feature = "serde")]
+    proptest::proptest! {
+        #[test]
+        fn serde_accepts_exactly_what_new_accepts(
+            a in 0u32..120, d in 0u32..120, w in 0u64..100_000, i in 0u64..5000,
+        ) {
+            let s = Duration::from_secs;
+            let direct = SendLimits::new(a, d, s(w), s(i));
+            let json = format!(
+                r#"{{"per_account":{a},"per_destination":{d},"window":{{"secs":{w},"nanos":0}},"min_interval":{{"secs":{i},"nanos":0}}}}"#
+            );
+            let parsed = serde_json::from_str::<SendLimits>(&json);
+            proptest::prop_assert_eq!(direct.is_ok(), parsed.is_ok());
+            if let Ok(l) = direct {
+                let back: SendLimits = serde_json::from_str(&serde_json::to_string(&l).unwrap()).unwrap();
+                proptest::prop_assert_eq!(back, l);
+            }
+        }
     }
 
     #[test]

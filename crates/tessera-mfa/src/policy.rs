@@ -10,7 +10,14 @@ use crate::{Actor, Error, MfaMethod, Result};
 ///
 /// Build one with [`OrgPolicy::builder`]; [`OrgPolicy::default`] allows every method,
 /// does not require MFA, lets people manage their own devices and shows the SMS warning.
+/// To exclude email as a second factor (it is not an authenticator in NIST SP
+/// 800-63B-4), `.disallow(MfaMethod::Email)`.
+///
+/// With the `serde` feature it deserializes through [`OrgPolicyBuilder::build`], so a
+/// configuration file cannot make SMS the default or allow nothing but recovery codes.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "OrgPolicyRaw"))]
 pub struct OrgPolicy {
     allowed: BTreeSet<MfaMethod>,
     required_for_all: bool,
@@ -18,6 +25,34 @@ pub struct OrgPolicy {
     self_service_removal: bool,
     default_method: Option<MfaMethod>,
     sms_warning: bool,
+}
+
+/// The unvalidated shape [`OrgPolicy`] deserializes from.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct OrgPolicyRaw {
+    allowed: BTreeSet<MfaMethod>,
+    required_for_all: bool,
+    required_overrides: BTreeMap<UserId, bool>,
+    self_service_removal: bool,
+    default_method: Option<MfaMethod>,
+    sms_warning: bool,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<OrgPolicyRaw> for OrgPolicy {
+    type Error = Error;
+    fn try_from(r: OrgPolicyRaw) -> Result<Self> {
+        OrgPolicyBuilder(Self {
+            allowed: r.allowed,
+            required_for_all: r.required_for_all,
+            required_overrides: r.required_overrides,
+            self_service_removal: r.self_service_removal,
+            default_method: r.default_method,
+            sms_warning: r.sms_warning,
+        })
+        .build()
+    }
 }
 
 impl Default for OrgPolicy {
@@ -259,5 +294,66 @@ mod tests {
             .default_method(Some(MfaMethod::AuthenticatorApp))
             .build()
             .unwrap();
+    }
+
+    #[cfg(feature = "serde")]
+    mod serde_bounds {
+        use super::*;
+        use proptest::prelude::*;
+
+        #[test]
+        fn invalid_policies_are_refused_by_serde() {
+            let ok = serde_json::to_value(OrgPolicy::default()).unwrap();
+            let mut sms_default = ok.clone();
+            sms_default["default_method"] = "sms".into();
+            let mut only_codes = ok.clone();
+            only_codes["allowed"] = serde_json::json!(["recovery_code"]);
+            let mut disallowed_default = ok.clone();
+            disallowed_default["allowed"] = serde_json::json!(["authenticator_app"]);
+            disallowed_default["default_method"] = "email".into();
+            for bad in [sms_default, only_codes, disallowed_default] {
+                assert!(
+                    serde_json::from_value::<OrgPolicy>(bad.clone()).is_err(),
+                    "{bad}"
+                );
+            }
+            assert_eq!(
+                serde_json::from_value::<OrgPolicy>(ok).unwrap(),
+                OrgPolicy::default()
+            );
+        }
+
+        fn method() -> impl Strategy<Value = MfaMethod> {
+            proptest::sample::select(MfaMethod::ALL.to_vec())
+        }
+
+        proptest! {
+            #[test]
+            fn serde_accepts_exactly_what_the_builder_accepts(
+                allowed in proptest::collection::btree_set(method(), 0..6),
+                default in proptest::option::of(method()),
+                required in any::<bool>(),
+                removal in any::<bool>(),
+                warn in any::<bool>(),
+                overrides in proptest::collection::btree_map("[a-z]{1,8}", any::<bool>(), 0..4),
+            ) {
+                let mut b = OrgPolicy::builder()
+                    .allowed_methods(allowed)
+                    .default_method(default)
+                    .require_mfa(required)
+                    .self_service_removal(removal)
+                    .sms_warning(warn);
+                for (u, r) in overrides {
+                    b = b.require_mfa_for(UserId::new(u), r);
+                }
+                let raw = b.0.clone();
+                let json = serde_json::to_string(&raw).unwrap();
+                let parsed = serde_json::from_str::<OrgPolicy>(&json);
+                match b.build() {
+                    Ok(p) => prop_assert_eq!(parsed.unwrap(), p),
+                    Err(_) => prop_assert!(parsed.is_err()),
+                }
+            }
+        }
     }
 }

@@ -78,6 +78,26 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         ctx: &AccountContext,
         typed: &str,
     ) -> Result<Notified<usize>> {
+        // A lock's notifier error on a failure is dropped here, because the caller sees
+        // only the opaque failure; `use_recovery_code_notified` reports it.
+        let n = self.use_recovery_code_notified(ctx, typed).await?;
+        Ok(Notified {
+            value: n.value?,
+            notify_error: n.notify_error,
+        })
+    }
+
+    /// [`Mfa::use_recovery_code`], reporting the notifier error of a failure too (the
+    /// lock notification a wrong code may trigger). The outer `Err` means nothing was
+    /// checked; the inner one is the check's opaque [`Error::VerificationFailed`].
+    ///
+    /// # Errors
+    /// As [`Mfa::use_recovery_code`], split between the outer and the inner result.
+    pub async fn use_recovery_code_notified(
+        &self,
+        ctx: &AccountContext,
+        typed: &str,
+    ) -> Result<Notified<Result<usize>>> {
         let method = MfaMethod::RecoveryCode;
         if ctx.identity_provider().is_some() {
             return Err(Error::MethodUnavailable {
@@ -115,10 +135,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
                 }
             })
             .await?;
-        Ok(Notified {
-            value: n.value?,
-            notify_error: n.notify_error,
-        })
+        Ok(n)
     }
 
     /// A fresh set of codes and their keyed hashes for `user`.

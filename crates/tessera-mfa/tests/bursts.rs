@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{clock, key};
+use tessera_mfa::MfaStore as _;
 use tessera_mfa::testing::{ChaosStore, Faults};
 use tessera_mfa::{
     AccountContext, ChallengeConfig, EmailAddress, Error, InMemoryDelivery, InMemoryStore, Mfa,
@@ -239,4 +240,36 @@ async fn a_code_reuse_report_does_no_store_io() {
             method: M::AuthenticatorApp
         }]
     );
+}
+
+/// The wrapper itself: latency is waited, `fail_next_saves` fails exactly the next
+/// saves without touching the inner store, and the counters add up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_chaos_store_injects_what_it_is_told() {
+    let (mfa, faults, _, _) = service();
+    let u = UserId::new("ana");
+    faults.set_latency(Duration::from_millis(2), Duration::from_millis(3));
+    let started = std::time::Instant::now();
+    faults.fail_next_saves(2);
+    for _ in 0..2 {
+        assert!(matches!(mfa.begin_attempt(&u).await, Err(Error::Store(_))));
+    }
+    assert_eq!(mfa.throttle_state(&u).await.unwrap().failures(), 0);
+    let _ = mfa.begin_attempt(&u).await.unwrap();
+    assert_eq!(
+        mfa.store()
+            .inner()
+            .load_account(&u)
+            .await
+            .unwrap()
+            .value
+            .throttle()
+            .failures(),
+        1
+    );
+    assert_eq!(faults.injected(), 2);
+    assert_eq!(faults.saves(), 3);
+    assert_eq!(faults.loads(), 4);
+    // Seven store calls of at least 2 ms each.
+    assert!(started.elapsed() >= Duration::from_millis(14));
 }

@@ -127,3 +127,45 @@ async fn a_full_outbox_reports_instead_of_blocking() {
         "closed once the notifier is gone"
     );
 }
+
+/// A slow mailer (20 ms a message) awaited directly, against the same mailer behind an
+/// outbox: the figure is printed, not asserted (timing depends on the machine); the
+/// assertion is on order: the outbox answer comes back before delivery.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_outbox_takes_the_mailer_off_the_answer_path() {
+    struct Slow;
+    impl SecurityNotifier for Slow {
+        async fn notify(&self, _: &SecurityEvent) -> Result<(), NotifyError> {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            Ok(())
+        }
+    }
+    let u = UserId::new("ana");
+    let direct = Mfa::new(
+        InMemoryStore::new(),
+        Slow,
+        clock(),
+        OrgPolicy::default(),
+        key(),
+    );
+    let t = std::time::Instant::now();
+    let _ = direct
+        .report_code_reuse(&u, M::AuthenticatorApp, Actor::AccountHolder)
+        .await;
+    let slow = t.elapsed();
+    let (notifier, outbox) = OutboxNotifier::new(8).unwrap();
+    let queued = Mfa::new(
+        InMemoryStore::new(),
+        notifier,
+        clock(),
+        OrgPolicy::default(),
+        key(),
+    );
+    let t = std::time::Instant::now();
+    let _ = queued
+        .report_code_reuse(&u, M::AuthenticatorApp, Actor::AccountHolder)
+        .await;
+    let fast = t.elapsed();
+    assert_eq!(outbox.len(), 1, "queued, not delivered");
+    println!("code reuse report: slow mailer awaited {slow:?}, through the outbox {fast:?}");
+}

@@ -498,3 +498,54 @@ async fn a_notifier_error_at_lockout_is_reported() {
     );
     assert_eq!(r.value.failures(), 20);
 }
+
+/// Item 22: when a wrong email code or recovery code locks the account, the lock
+/// notification's failure is reported by the `_notified` forms.
+#[tokio::test]
+async fn a_notifier_error_when_a_wrong_code_locks_is_reported() {
+    let t = ThrottleConfig::new(
+        1,
+        2,
+        3,
+        Duration::from_secs(1),
+        Duration::from_secs(1),
+        Duration::from_secs(600),
+    )
+    .unwrap();
+    let (mfa, n, clock) = service();
+    let mfa = mfa.with_throttle(t);
+    let c = AccountContext::new(UserId::new("ana"))
+        .with_email(EmailAddress::parse("ana@example.com").unwrap());
+    let out = InMemoryDelivery::new();
+    let ticket = mfa
+        .send_code(&c, M::Email, Purpose::SignIn, &out)
+        .await
+        .unwrap();
+    let code = out.last_code().unwrap();
+    let bad = wrong(code.expose());
+    let first = mfa
+        .verify_code_notified(c.user(), &ticket.id, &bad)
+        .await
+        .unwrap();
+    assert!(matches!(first.value, Err(Error::VerificationFailed)));
+    assert!(first.notify_error.is_none());
+    clock.advance(Duration::from_secs(1));
+    n.set_failing(true);
+    let second = mfa
+        .verify_code_notified(c.user(), &ticket.id, &bad)
+        .await
+        .unwrap();
+    assert!(matches!(second.value, Err(Error::VerificationFailed)));
+    assert!(second.notify_error.is_some(), "the lock's notifier error");
+    assert_eq!(n.kinds(), [K::LockedOut { until: at(1 + 600) }]);
+
+    // Recovery codes: the permanent lock at the third failure.
+    clock.advance(Duration::from_secs(600));
+    let r = mfa
+        .use_recovery_code_notified(&c, "ABCD-EFGH-JKMN-PQRS-TVWX-YZ23")
+        .await
+        .unwrap();
+    assert!(matches!(r.value, Err(Error::VerificationFailed)));
+    assert!(r.notify_error.is_some());
+    assert_eq!(n.kinds().last(), Some(&K::LockedPermanently));
+}
