@@ -296,12 +296,26 @@ impl ThrottleState {
         None
     }
 
-    /// Takes back one provisional failure counted in `epoch`: the count goes down by one
-    /// and a delay that the lower count would not have set is lifted; a lockout stays.
-    /// Returns whether anything changed.
-    pub(crate) fn take_back(&mut self, epoch: u64, cfg: &ThrottleConfig) -> bool {
-        if epoch != self.epoch || self.failures == 0 {
+    /// Takes back one provisional failure: `before` and `after` are the state just
+    /// before and just after the reservation counted it. When nothing was counted since
+    /// (the state is still `after`), the state goes back to `before` exactly: the delay
+    /// or lock that this reservation alone set is lifted too, so a right password typed
+    /// at the threshold does not lock its own account. Otherwise the count goes down by
+    /// one and a delay that the lower count would not have set is lifted; a lockout
+    /// stays (the safe side). Nothing happens after a reset (another epoch). Returns
+    /// whether anything changed.
+    pub(crate) fn take_back(
+        &mut self,
+        before: &ThrottleState,
+        after: &ThrottleState,
+        cfg: &ThrottleConfig,
+    ) -> bool {
+        if after.epoch != self.epoch || self.failures == 0 {
             return false;
+        }
+        if self == after {
+            *self = *before;
+            return true;
         }
         self.failures -= 1;
         let locked = self.locked_permanently || self.locked_until.is_some();
@@ -398,8 +412,9 @@ mod tests {
                 }
                 prop_assert!(!before.locked_permanently);
                 // The reservation: counted before anything is checked.
-                let epoch = st.epoch;
+                let reserved_from = st;
                 let lock = st.fail(now, &cfg);
+                let after = st;
                 checked_failures += 1;
                 prop_assert!(checked_failures <= cfg.hard_limit());
                 prop_assert_eq!(st.failures, checked_failures);
@@ -407,7 +422,10 @@ mod tests {
                 match what {
                     Outcome::Wrong => {}
                     Outcome::Passed => {
-                        prop_assert!(st.take_back(epoch, &cfg));
+                        // Nothing else was counted in between: the state goes back
+                        // exactly, a lock this reservation set included.
+                        prop_assert!(st.take_back(&reserved_from, &after, &cfg));
+                        prop_assert_eq!(st, reserved_from);
                         checked_failures -= 1;
                     }
                     Outcome::Completed => {

@@ -24,9 +24,10 @@ use crate::{
 #[must_use = "an attempt must be reported, or dropped to leave the failure counted"]
 pub struct Attempt {
     user: UserId,
-    epoch: u64,
+    /// The throttle just before and just after this attempt was counted.
+    before: ThrottleState,
+    after: ThrottleState,
     counted_at: UnixTime,
-    failures: u32,
 }
 
 impl Attempt {
@@ -45,7 +46,7 @@ impl Attempt {
     /// The consecutive failures on the account once this attempt was counted.
     #[must_use]
     pub fn failures(&self) -> u32 {
-        self.failures
+        self.after.failures
     }
 }
 
@@ -80,13 +81,13 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
                 if let Some(refused) = Outcome::throttle_refusal(state, now) {
                     return Ok(refused);
                 }
-                let epoch = state.throttle.epoch;
+                let before = state.throttle;
                 let lock = state.throttle.fail(now, &throttle);
                 let attempt = Attempt {
                     user: user.clone(),
-                    epoch,
+                    before,
+                    after: state.throttle,
                     counted_at: now,
-                    failures: state.throttle.failures,
                 };
                 let mut out = Outcome::changed(Ok(attempt));
                 if let Some(lock) = lock {
@@ -112,7 +113,9 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     pub async fn attempt_passed(&self, attempt: Attempt) -> Result<()> {
         let throttle = self.throttle;
         self.modify(&attempt.user, |state, _now| {
-            let write = state.throttle.take_back(attempt.epoch, &throttle);
+            let write = state
+                .throttle
+                .take_back(&attempt.before, &attempt.after, &throttle);
             Ok(Outcome {
                 write,
                 value: (),

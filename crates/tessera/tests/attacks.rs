@@ -555,7 +555,10 @@ async fn a_replay_is_answered_before_its_notification_is_delivered() {
     else {
         panic!("no MFA yet")
     };
-    let enrolment = flows.begin_authenticator_setup(&ana, "Phone").await.unwrap();
+    let enrolment = flows
+        .begin_authenticator_setup(&ana, "Phone")
+        .await
+        .unwrap();
     let app = App::scan(enrolment.uri(), enrolment.device_id());
     let [a, b] = app.two_codes(tessera::Clock::now(&clock));
     let _ = flows
@@ -571,7 +574,10 @@ async fn a_replay_is_answered_before_its_notification_is_delivered() {
     let drain = tokio::spawn(async move {
         let mut kinds = Vec::new();
         while let Some(event) = outbox.recv().await {
-            let reuse = matches!(event.kind, tessera::SecurityEventKind::CodeReuseDetected { .. });
+            let reuse = matches!(
+                event.kind,
+                tessera::SecurityEventKind::CodeReuseDetected { .. }
+            );
             kinds.push(event.kind);
             if reuse {
                 r.notified().await;
@@ -710,7 +716,9 @@ async fn password_length_follows_the_factors() {
     let w = World::new();
     let short = Password::new("kiwi-lamp-7Q");
     assert!(matches!(
-        w.flows.create_account("bob", "bob@example.com", &short).await,
+        w.flows
+            .create_account("bob", "bob@example.com", &short)
+            .await,
         Err(Error::PasswordRejected(_))
     ));
     let (ana, app) = w.ana_with_app().await;
@@ -774,4 +782,30 @@ async fn recovery_codes_only_with_mfa_and_fresh_when_it_turns_on() {
         .unwrap()
         .into_value();
     assert!(added.recovery_codes.is_some());
+}
+
+/// The reservation counts a right password provisionally: typed at the lockout
+/// threshold, it must not lock its own account (its lock is taken back with it).
+#[tokio::test]
+async fn a_right_password_at_the_threshold_does_not_lock_the_account() {
+    let s = Duration::from_secs;
+    let throttle = ThrottleConfig::new(1, 3, 100, s(1), s(1), s(3600)).unwrap();
+    let w = World::with(OrgPolicy::default(), throttle);
+    let ana = w.ana().await;
+    for _ in 0..2 {
+        w.clock.advance(s(2));
+        let _ = w
+            .flows
+            .sign_in("ana", &Password::new("wrong guess"), None)
+            .await;
+    }
+    assert_eq!(w.failures(ana.account()).await, 2);
+    w.clock.advance(s(2));
+    assert!(matches!(
+        w.flows.sign_in("ana", &Password::new(PASSWORD), None).await,
+        Ok(SignIn::Complete(_))
+    ));
+    let state = w.flows.mfa().throttle_state(ana.account()).await.unwrap();
+    assert!(!state.is_locked(w.now()));
+    assert_eq!(state.failures(), 0, "a completed sign-in resets");
 }

@@ -307,7 +307,14 @@ async fn administrator_removes_when_self_service_is_forbidden() {
             method: MfaMethod::AuthenticatorApp
         }
     );
-    assert!(w.flows.registry().list(a.account()).await.unwrap().is_empty());
+    assert!(
+        w.flows
+            .registry()
+            .list(a.account())
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let mut c = w.challenge("ana").await;
     w.flows.start_second_factor(&mut c, None).await.unwrap();
     let a = w
