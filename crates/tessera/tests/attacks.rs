@@ -2,6 +2,9 @@
 //! API, on a multi-thread runtime, with stores that add latency and fail on command.
 //! Each test counts what was checked, counted and accepted.
 
+// Helpers outside #[test] functions panic on purpose too: a panic is a failing test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::Arc;
 use std::time::Duration;
 
