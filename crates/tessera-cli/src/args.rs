@@ -164,9 +164,13 @@ pub(crate) enum PasswordCommand {
 
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
-    /// Minimum length in code points (default 8).
+    /// Minimum length in code points (default 15 for a password that is the only
+    /// factor, 8 with --with-mfa; NIST SP 800-63B-4).
     #[arg(long, value_name = "N")]
     pub(crate) min_length: Option<usize>,
+    /// Check the password as one used beside a second factor (8 characters by default).
+    #[arg(long)]
+    pub(crate) with_mfa: bool,
     /// Maximum length in code points (default 128).
     #[arg(long, value_name = "N")]
     pub(crate) max_length: Option<usize>,

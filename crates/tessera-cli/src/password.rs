@@ -4,7 +4,7 @@
 use std::io::Read as _;
 
 use serde::Serialize;
-use tessera_password::{Context, HashParams, Hasher, Password, PasswordPolicy};
+use tessera_password::{Context, HashParams, Hasher, Password, PasswordPolicy, PasswordUse};
 use zeroize::Zeroizing;
 
 use crate::Failure;
@@ -53,12 +53,21 @@ fn password_error(e: &tessera_password::Error) -> Failure {
 pub(crate) fn check(a: &CheckArgs) -> Result<(), Failure> {
     let mut builder = PasswordPolicy::builder();
     if let Some(n) = a.min_length {
-        builder.min_length(n);
+        // The one minimum asked for applies whatever the password's use.
+        builder.min_length_everywhere(n);
     }
     if let Some(n) = a.max_length {
         builder.max_length(n);
     }
-    let policy = builder.build().map_err(|e| password_error(&e))?;
+    let use_ = if a.with_mfa {
+        PasswordUse::WithSecondFactor
+    } else {
+        PasswordUse::OnlyFactor
+    };
+    let policy = builder
+        .build()
+        .map_err(|e| password_error(&e))?
+        .for_use(use_);
     let mut context = Context::new();
     if let Some(u) = &a.username {
         context = context.with_username(u.as_str());

@@ -33,9 +33,9 @@ fn check_reports_every_violation() {
         .iter()
         .map(|x| x["code"].as_str().unwrap())
         .collect();
-    assert_eq!(codes, ["blocklisted", "contains_username"]);
+    assert_eq!(codes, ["too_short", "blocklisted", "contains_username"]);
     assert_eq!(
-        v["violations"][1]["message"],
+        v["violations"][2]["message"],
         json!("Do not use your username in the password.")
     );
     assert!(!out.contains("alice123"));
@@ -53,9 +53,15 @@ fn check_reports_every_violation() {
     assert_eq!(status, 1);
     assert!(out.contains("contains_email"), "{out}");
 
-    // Lengths: 15 code points is fine by default and too short for --min-length 16.
+    // Lengths: 15 code points is fine by default and too short for --min-length 16;
+    // 12 is too short alone (NIST SP 800-63B-4) and fine beside a second factor.
     let pw = b"zq8 vkp2 wt9xr4\n";
     assert_eq!(run(&["password", "check"], pw).0, 0);
+    let twelve = b"zq8 vkp2 wt9\n";
+    let (status, out, _) = run(&["password", "check"], twelve);
+    assert_eq!(status, 1);
+    assert!(out.contains("too_short"), "{out}");
+    assert_eq!(run(&["password", "check", "--with-mfa"], twelve).0, 0);
     let (status, out, _) = run(&["password", "check", "--min-length", "16"], pw);
     assert_eq!(status, 1);
     assert!(out.contains("too_short"), "{out}");
@@ -90,8 +96,8 @@ fn exactly_the_line_ending_is_removed() {
         );
     }
     // A trailing space is kept by check too: "abc " is not "abc".
-    let (status, out, _) = run(&["password", "check"], b"        \n");
-    assert_eq!(status, 1, "eight spaces are eight characters: {out}");
+    let (status, out, _) = run(&["password", "check"], b"               \n");
+    assert_eq!(status, 1, "fifteen spaces are fifteen characters: {out}");
     assert!(!out.contains("too_short"), "{out}");
 }
 
