@@ -407,6 +407,22 @@ async fn run() -> Outcome {
     )?;
 
     heading("9. Register devices up to eight; the ninth is refused");
+    let weak = flows
+        .begin_authenticator_setup(&assurance, "Tablet 2")
+        .await;
+    expect(
+        matches!(weak, Err(Error::StepUpTooWeak { .. })),
+        "an email code cannot add a device to an account with an authenticator app",
+    )?;
+    clock.advance(Duration::from_secs(30));
+    let mut step_up = flows.begin_step_up(&assurance).await?;
+    flows
+        .start_second_factor(&mut step_up, Some(MfaMethod::AuthenticatorApp))
+        .await?;
+    let assurance = flows
+        .complete_second_factor(&step_up, &phone.code(clock.now())?)
+        .await?;
+    println!("  stepped up with the phone's authenticator app");
     let mut apps = Vec::new();
     for n in 2..=8 {
         let enrolment = flows

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use tessera_examples::{BoxError, check};
 
-use tessera_password::{Context, Password, PasswordPolicy};
+use tessera_password::{Context, Password, PasswordPolicy, PasswordUse};
 
 /// The organisation's policy file, found from any working directory.
 const POLICY_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/password-policy.toml");
@@ -29,8 +29,9 @@ fn run() -> Result<(), BoxError> {
         fs::read_to_string(POLICY_FILE).map_err(|e| format!("cannot read {POLICY_FILE}: {e}"))?;
     let policy: PasswordPolicy = toml::from_str(&text)?;
     println!(
-        "  length {} to {}, digits at least {}, blocklist {}, username/email {}",
-        policy.min_length(),
+        "  length {} (alone) or {} (with MFA) to {}, digits at least {}, blocklist {}, username/email {}",
+        policy.min_length_for(PasswordUse::OnlyFactor),
+        policy.min_length_for(PasswordUse::WithSecondFactor),
         policy.max_length(),
         policy.min_digits(),
         on_off(policy.blocklist()),
@@ -42,7 +43,10 @@ fn run() -> Result<(), BoxError> {
         policy.history()
     );
     check(
-        policy.min_length() == 12 && policy.min_digits() == 1 && policy.history() == 5,
+        policy.min_length_for(PasswordUse::WithSecondFactor) == 12
+            && policy.min_length_for(PasswordUse::OnlyFactor) == 15
+            && policy.min_digits() == 1
+            && policy.history() == 5,
         "the file's settings are loaded",
     )?;
     check(
@@ -51,7 +55,8 @@ fn run() -> Result<(), BoxError> {
     )?;
 
     refused_configurations()?;
-    validations(&policy)
+    // Example Corp requires MFA: its people's passwords are checked as used beside it.
+    validations(&policy.for_use(PasswordUse::WithSecondFactor))
 }
 
 fn on_off(on: bool) -> &'static str {
