@@ -336,7 +336,7 @@ where
         Ok(self.dummy_hash.get_or_init(|| hash).clone())
     }
 
-    /// Whether a kept [`Assurance`] is still valid: the account exists and its security
+    /// Whether a kept [`Assurance`](crate::Assurance) is still valid: the account exists and its security
     /// stamp has not moved on since the assurance was made (no password change, "sign
     /// out everywhere", MFA turned off or factor removed since). Call it on every
     /// request that trusts a session; it needs no index from accounts to sessions, so

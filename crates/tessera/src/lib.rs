@@ -10,12 +10,17 @@
 //! | --- | --- |
 //! | create an account | [`create_account`](Accounts::create_account), [`create_federated_account`](Accounts::create_federated_account) |
 //! | sign in | [`sign_in`](Accounts::sign_in) → [`start_second_factor`](Accounts::start_second_factor) → [`complete_second_factor`](Accounts::complete_second_factor) → [`Assurance`] |
-//! | change the password | [`change_password`](Accounts::change_password) (confirmation, history, sign out everywhere) |
+//! | change the password | [`change_password`](Accounts::change_password) (confirmation, history; every other session ends) |
+//! | sessions | [`check_session`](Accounts::check_session) on every request, [`sign_out_everywhere`](Accounts::sign_out_everywhere), [`confirm_password`](Accounts::confirm_password) |
 //! | authenticator app | [`begin_authenticator_setup`](Accounts::begin_authenticator_setup), [`confirm_authenticator`](Accounts::confirm_authenticator) |
 //! | phone number | [`link_phone`](Accounts::link_phone), [`verify_phone`](Accounts::verify_phone) |
 //! | MFA settings | [`enable_mfa`](Accounts::enable_mfa), [`disable_mfa`](Accounts::disable_mfa), [`set_preferred_method`](Accounts::set_preferred_method) |
 //! | lost device | recovery-code sign-in, [`remove_device`](Accounts::remove_device), [`admin_remove_device`](Accounts::admin_remove_device) |
 //! | MFA-protected operations | [`Assurance::require_second_factor`], [`begin_step_up`](Accounts::begin_step_up) |
+//! | administrators | [`admin_remove_device`](Accounts::admin_remove_device), [`admin_unlock`](Accounts::admin_unlock) |
+//!
+//! What an attacker tries and how each attempt is defended, with the test that attacks
+//! it: [`threat_model`]. Every security decision is an audit event: [`audit`].
 //!
 //! # Embedding it
 //!
@@ -184,6 +189,12 @@
 //! - Between the requests of a sign-in, the [`SecondFactorChallenge`]; after it, the
 //!   [`Assurance`]: both server-side, in the session. The library keeps no state of
 //!   its own.
+//! - On every request that trusts the session, [`Accounts::check_session`]: an
+//!   assurance made under an older security stamp (the password changed, the account
+//!   signed out everywhere, MFA went off, a factor was removed) is refused, whatever the
+//!   session store. Flows that change the stamp return the caller's renewed assurance
+//!   ([`PasswordChange`], [`Renewed`], [`SignedOutEverywhere`]): keep it in place of the
+//!   old one.
 //! - The remember-device token ([`Accounts::remember_device`]) goes to the device, in a
 //!   secure, http-only cookie.
 //!
@@ -196,12 +207,20 @@
 //!
 //! # Security properties
 //! - One opaque failure ([`Error::VerificationFailed`]) for every failed authentication,
-//!   after the same password work for known and unknown usernames; failures are
-//!   throttled and locked out per account (the password counts too), and a replayed
-//!   authenticator code is reported to the account holder.
-//! - Every change that matters sends a security notification after it is stored.
-//! - Disabling MFA, removing a device and new recovery codes need a second factor no
-//!   older than [`DEFAULT_STEP_UP_MAX_AGE`].
+//!   after the same password work and store round trips for known and unknown
+//!   usernames; the reason goes to the [`audit`] events.
+//! - Every attempt (password, code, key) is counted in the account's throttle before it
+//!   is checked: a burst of any size is checked at most as often as the throttle admits
+//!   (5 free failures, growing delays, an hour's lockout at 20 and again at each later
+//!   failure, a lock until an administrator unlocks at 100). Only a completed sign-in or
+//!   step-up resets the count.
+//! - Binding a factor or changing MFA settings needs a second factor no older than
+//!   [`DEFAULT_STEP_UP_MAX_AGE`] while MFA is on, or the password within
+//!   [`BINDING_PASSWORD_MAX_AGE`] while it is off. A weaker method never authorises an
+//!   operation on a stronger factor: an email code cannot remove an authenticator app
+//!   or turn MFA off while one is active ([`mfa::Authority`]).
+//! - Every change that matters sends a security notification after it is stored; put a
+//!   slow notifier behind [`mfa::OutboxNotifier`] so that no answer waits for it.
 //!
 //! # Crate features
 //! - `qr`: `Enrolment::qr` draws the enrolment URI as a QR code (SVG, PNG, terminal);
@@ -210,6 +229,9 @@
 //!   [`SecondFactorChallenge`], so that an application can keep them in its session
 //!   between requests; enables the `serde` features of the crates below. Neither holds
 //!   a secret, but both are trusted as read: keep them where only the server writes.
+//! - `testing`: attack your own deployment in tests: `testing::ChaosAccountStore`
+//!   (and its twins for the device and MFA stores) adds latency and fails on command,
+//!   `testing::AuditLog` captures the audit events.
 
 #![forbid(unsafe_code)]
 
