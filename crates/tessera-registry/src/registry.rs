@@ -242,7 +242,7 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// unthrottled endpoint answers in well under a second. It is not the sign-in
     /// check. Sign in and step up through the `tessera` facade
     /// (`Accounts::complete_second_factor`, `Accounts::begin_step_up`), which counts
-    /// every attempt in the MFA throttle (`tessera_mfa::Mfa::second_factor_permitted`)
+    /// every attempt in the MFA throttle (`tessera_mfa::Mfa::begin_attempt`)
     /// *before* the code is checked; or count the attempt in your own throttle, and
     /// refuse when it cannot be counted, *before* calling this.
     ///
@@ -310,7 +310,7 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// unthrottled endpoint answers in well under a second. It is not the sign-in
     /// check. Sign in and step up through the `tessera` facade
     /// (`Accounts::complete_second_factor`, `Accounts::begin_step_up`), which counts
-    /// every attempt in the MFA throttle (`tessera_mfa::Mfa::second_factor_permitted`)
+    /// every attempt in the MFA throttle (`tessera_mfa::Mfa::begin_attempt`)
     /// *before* the code is checked; or count the attempt in your own throttle, and
     /// refuse when it cannot be counted, *before* calling this.
     ///

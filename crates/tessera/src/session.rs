@@ -11,11 +11,14 @@ use tessera_registry::UserId;
 #[error("{0}")]
 pub struct SessionError(pub String);
 
-/// Ends every session of an account: the application's side of "sign out everywhere"
-/// (a password change with that option, or an administrator's force logout).
+/// Deletes every session of an account: the application's side of "sign out
+/// everywhere".
 ///
-/// Sessions belong to the application (cookies, tokens, a session table); the flows only
-/// ask for them to end. Remembered devices, which this library keeps, are revoked by the
+/// Sessions belong to the application (cookies, tokens, a session table). They end by
+/// the account's security stamp already ([`Accounts::check_session`](crate::Accounts::check_session)
+/// refuses them, whatever the store); [`Accounts::sign_out_everywhere`](crate::Accounts::sign_out_everywhere)
+/// then asks this trait to delete them too, best effort, so a session table does not
+/// keep dead rows. Remembered devices, which this library keeps, are revoked by the
 /// flows themselves.
 pub trait SessionRevoker: Send + Sync {
     /// Ends every session of `account`; returns how many ended, when the backend knows.
