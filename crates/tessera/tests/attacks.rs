@@ -813,3 +813,33 @@ async fn a_right_password_at_the_threshold_does_not_lock_the_account() {
     assert!(!state.is_locked(w.now()));
     assert_eq!(state.failures(), 2);
 }
+
+/// Item 22: a notifier that fails at the moment of lockout is reported in the audit
+/// events, although the person only ever sees the opaque failure.
+#[tokio::test]
+async fn a_failed_lockout_notification_is_reported() {
+    let log = AuditLog::install().unwrap();
+    let s = Duration::from_secs;
+    let throttle = ThrottleConfig::new(1, 2, 100, s(1), s(1), s(3600)).unwrap();
+    let w = World::with(OrgPolicy::default(), throttle);
+    let ana = w.ana().await;
+    w.events.set_failing(true);
+    for _ in 0..2 {
+        w.clock.advance(s(2));
+        assert!(matches!(
+            w.flows
+                .sign_in("ana", &Password::new("wrong guess"), None)
+                .await,
+            Err(Error::VerificationFailed)
+        ));
+    }
+    assert!(
+        w.flows
+            .mfa()
+            .throttle_state(ana.account())
+            .await
+            .unwrap()
+            .is_locked(w.now())
+    );
+    assert_eq!(log.count(ana.account(), "notification_failed", None), 1);
+}
