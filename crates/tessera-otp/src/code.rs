@@ -46,19 +46,27 @@ impl Code {
         if !(MIN_DIGITS..=MAX_DIGITS).contains(&digits) {
             return Err(Error::InvalidDigits(u32::from(digits)));
         }
-        // The common case, exactly the digits and nothing else, skips the char decoding.
+        // The common case, exactly the digits and nothing else, skips the char decoding:
+        // one pass checks, copies and sums (it runs before every verification).
         let bytes = input.as_bytes();
-        if bytes.len() == usize::from(digits) && bytes.iter().all(u8::is_ascii_digit) {
+        if bytes.len() == usize::from(digits) {
             let mut text = [0u8; MAX_DIGITS as usize];
-            text[..bytes.len()].copy_from_slice(bytes);
-            let value = bytes
-                .iter()
-                .fold(0u64, |acc, &b| acc * 10 + u64::from(b - b'0'));
-            return Ok(Self {
-                value,
-                len: digits,
-                text,
-            });
+            let mut value = 0u64;
+            let mut all_digits = true;
+            for (slot, &b) in text.iter_mut().zip(bytes) {
+                let d = b.wrapping_sub(b'0');
+                all_digits &= d < 10;
+                value = value * 10 + u64::from(d);
+                *slot = b;
+            }
+            if all_digits {
+                return Ok(Self {
+                    value,
+                    len: digits,
+                    text,
+                });
+            }
+            text.zeroize();
         }
         if input.len() > Self::MAX_INPUT_LEN {
             return Err(Error::CodeTooLong);

@@ -30,13 +30,14 @@ pub(crate) enum HmacKey {
 
 /// Builds, for one hash, the type holding the two prepared chaining states.
 ///
-/// `$word` is the hash's word (`u32`, `u64`), `$words` the words in its state, `$block`
+/// `$word` is the hash's word (`u32`, `u64`), `$wide` a type twice as wide, `$words` the
+/// words in its state, `$block`
 /// its block size in bytes, `$iv` its initial hash value, `$compress` the digest crate's
 /// compression function and `$hash` its hasher (for keys longer than a block).
 macro_rules! prepared_key {
     (
         $(#[$doc:meta])*
-        $name:ident, $word:ty, $words:literal, $block:literal,
+        $name:ident, $word:ty, $wide:ty, $words:literal, $block:literal,
         $iv:expr, $compress:path, $hash:ty
     ) => {
         $(#[$doc])*
@@ -115,12 +116,27 @@ macro_rules! prepared_key {
                 }
                 let mut state = self.outer;
                 $compress(&mut state, std::slice::from_ref(&block));
+                Self::truncate(&state)
+            }
 
-                let mut digest = [0u8; Self::OUT];
-                for (bytes, word) in digest.chunks_exact_mut(Self::WORD).zip(state) {
-                    bytes.copy_from_slice(&word.to_be_bytes());
-                }
-                truncate(&digest)
+            /// Dynamic truncation (RFC 4226 §5.3) read straight from the digest's words,
+            /// without writing the digest out as bytes: the offset is the low nibble of
+            /// the digest's last byte (for every hash, as RFC 6238's reference code does
+            /// for SHA-256 and SHA-512), and the four bytes from there lie within two
+            /// adjacent words, taken together as one `$wide` number.
+            #[inline]
+            #[allow(clippy::cast_possible_truncation)] // keeping the low 32 bits is the point
+            fn truncate(digest: &[$word; $words]) -> u32 {
+                const BITS: usize = <$word>::BITS as usize;
+                let offset = (digest[$words - 1] & 0x0f) as usize;
+                let (index, within) = (offset / Self::WORD, offset % Self::WORD);
+                // offset <= 15 keeps index + 1 inside the digest (5 or 8 words).
+                let first = digest.get(index).copied().unwrap_or(0);
+                let second = digest.get(index + 1).copied().unwrap_or(0);
+                let pair = (<$wide>::from(first) << BITS) | <$wide>::from(second);
+                // Bytes `within..within + 4` of the pair, counted from its top.
+                let shift = 2 * BITS - 32 - 8 * within;
+                ((pair >> shift) as u32) & 0x7fff_ffff
             }
         }
     };
@@ -128,14 +144,14 @@ macro_rules! prepared_key {
 
 prepared_key!(
     /// HMAC-SHA-1's prepared states. Initial hash value: FIPS 180-4 §5.3.1.
-    Sha1Key, u32, 5, 64,
+    Sha1Key, u32, u64, 5, 64,
     [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476, 0xc3d2_e1f0],
     sha1::block_api::compress, sha1::Sha1
 );
 
 prepared_key!(
     /// HMAC-SHA-256's prepared states. Initial hash value: FIPS 180-4 §5.3.3.
-    Sha256Key, u32, 8, 64,
+    Sha256Key, u32, u64, 8, 64,
     [
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a,
         0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
@@ -145,7 +161,7 @@ prepared_key!(
 
 prepared_key!(
     /// HMAC-SHA-512's prepared states. Initial hash value: FIPS 180-4 §5.3.5.
-    Sha512Key, u64, 8, 128,
+    Sha512Key, u64, u128, 8, 128,
     [
         0x6a09_e667_f3bc_c908, 0xbb67_ae85_84ca_a73b, 0x3c6e_f372_fe94_f82b,
         0xa54f_f53a_5f1d_36f1, 0x510e_527f_ade6_82d1, 0x9b05_688c_2b3e_6c1f,
@@ -202,24 +218,18 @@ fn reduce(truncated: u32, digits: u8) -> u64 {
     u64::from(value)
 }
 
-/// Dynamic truncation (RFC 4226 §5.3); the offset comes from the last byte for every
-/// hash, as RFC 6238's reference code does for SHA-256 and SHA-512.
-#[inline]
-fn truncate(hash: &[u8]) -> u32 {
-    let offset = usize::from(hash.last().copied().unwrap_or(0) & 0x0f);
-    let mut word = [0u8; 4];
-    if let Some(bytes) = hash.get(offset..offset + 4) {
-        word.copy_from_slice(bytes);
-    }
-    u32::from_be_bytes(word) & 0x7fff_ffff
-}
-
 #[cfg(test)]
 mod tests {
     use hmac::{Hmac, KeyInit, Mac};
     use proptest::prelude::*;
 
     use super::*;
+
+    /// Dynamic truncation (RFC 4226 §5.3) of a digest as bytes: the reference.
+    fn truncate(hash: &[u8]) -> u32 {
+        let offset = usize::from(hash.last().copied().unwrap() & 0x0f);
+        u32::from_be_bytes(hash[offset..offset + 4].try_into().unwrap()) & 0x7fff_ffff
+    }
 
     #[test]
     fn rfc4226_section_5_4_truncation_example() {
@@ -229,7 +239,30 @@ mod tests {
             0xda, 0x8e, 0x94, 0x5b, 0x55, 0x5a,
         ];
         assert_eq!(truncate(&hash), 0x50ef_7f19);
-        assert_eq!(u64::from(truncate(&hash)) % 1_000_000, 872_921);
+        let words: Vec<u32> = hash
+            .chunks_exact(4)
+            .map(|b| u32::from_be_bytes(b.try_into().unwrap()))
+            .collect();
+        let truncated = Sha1Key::truncate(&words.try_into().unwrap());
+        assert_eq!(truncated, 0x50ef_7f19);
+        assert_eq!(reduce(truncated, 6), 872_921);
+    }
+
+    proptest! {
+        /// Truncation from the words equals truncation of the digest's bytes, for every
+        /// offset and both word sizes.
+        #[test]
+        fn truncation_from_words_equals_truncation_of_bytes(
+            narrow in any::<[u32; 8]>(),
+            wide in any::<[u64; 8]>(),
+        ) {
+            let bytes: Vec<u8> = narrow[..5].iter().flat_map(|w| w.to_be_bytes()).collect();
+            prop_assert_eq!(Sha1Key::truncate(&narrow[..5].try_into().unwrap()), truncate(&bytes));
+            let bytes: Vec<u8> = narrow.iter().flat_map(|w| w.to_be_bytes()).collect();
+            prop_assert_eq!(Sha256Key::truncate(&narrow), truncate(&bytes));
+            let bytes: Vec<u8> = wide.iter().flat_map(|w| w.to_be_bytes()).collect();
+            prop_assert_eq!(Sha512Key::truncate(&wide), truncate(&bytes));
+        }
     }
 
     #[test]
