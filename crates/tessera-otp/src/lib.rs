@@ -46,6 +46,25 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Decisions
+//! - **Replay protection is not optional.** [`Totp::verify`] has no default for the last
+//!   used step: the caller passes `None` only for a key that has never verified a code,
+//!   and must store the step it returns. [`Totp::verify_allowing_replay`] is the one
+//!   stateless form, named for what it allows; it is never for sign-in or step-up.
+//!   [`Hotp::verify`] returns the counter to store (one past the match), so feeding its
+//!   result back is all it takes; a code at counter `u64::MAX` is refused, since no
+//!   counter could follow it.
+//! - **Two compressions per code.** The HMAC key's inner and outer chaining states are
+//!   computed once, in [`Totp::new`]/[`Hotp::new`]; each candidate step then costs one
+//!   compression over the counter block and one over the inner digest's block, through
+//!   the `sha1`/`sha2` crates' safe block-level functions (which use the CPU's SHA
+//!   extensions where present). A ±1 window costs at most six compressions on a miss, two
+//!   when the current step matches. The prepared states are wiped on drop.
+//! - **Constant time where it matters.** Every candidate of a failed verification is
+//!   computed and compared with `subtle`; a success returns at the first acceptable
+//!   step, which reveals only which step matched. The code is compared as a number, never
+//!   as text. Verification allocates nothing (tested with a counting allocator).
+//!
 //! # Crate features
 //! - `serde`: `Serialize`/`Deserialize` for the configuration and value types (never
 //!   for secrets or codes).
