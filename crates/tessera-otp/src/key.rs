@@ -47,6 +47,13 @@ macro_rules! prepared_key {
             outer: [$word; $words],
         }
 
+        impl PreparedKey for $name {
+            #[inline]
+            fn truncated(&self, counter: u64) -> u32 {
+                self.truncated(counter)
+            }
+        }
+
         impl $name {
             const WORD: usize = std::mem::size_of::<$word>();
             /// Bytes in a digest: the inner hash's output, fed to the outer one.
@@ -170,6 +177,19 @@ prepared_key!(
     sha2::block_api::compress512, sha2::Sha512
 );
 
+/// One hash's prepared key, for loops over candidate counters: generic code over it is
+/// compiled once per hash, so the loop has no dispatch on the hash inside.
+pub(crate) trait PreparedKey {
+    /// HMAC of the 8-byte big-endian `counter`, truncated to 31 bits (RFC 4226 §5.3).
+    fn truncated(&self, counter: u64) -> u32;
+
+    /// Whether `code` is the `digits`-digit code at `counter`, compared in constant time.
+    #[inline]
+    fn matches(&self, code: &Code, counter: u64, digits: u8) -> Choice {
+        reduce(self.truncated(counter), digits).ct_eq(&code.value()) & digits.ct_eq(&code.len())
+    }
+}
+
 impl HmacKey {
     pub(crate) fn new(algorithm: Algorithm, secret: &Secret) -> Self {
         let key = secret.expose_bytes();
@@ -263,6 +283,24 @@ mod tests {
             let bytes: Vec<u8> = wide.iter().flat_map(|w| w.to_be_bytes()).collect();
             prop_assert_eq!(Sha512Key::truncate(&wide), truncate(&bytes));
         }
+    }
+
+    #[test]
+    fn prepared_states_are_wiped() {
+        // Dropping runs `zeroize` (the derive's `ZeroizeOnDrop`); what it wipes is checked
+        // here, since reading memory after a drop would need `unsafe`.
+        fn wiped_on_drop<T: ZeroizeOnDrop>() {}
+        wiped_on_drop::<Sha1Key>();
+        wiped_on_drop::<Sha256Key>();
+        wiped_on_drop::<Sha512Key>();
+        let secret = Secret::from_bytes(b"12345678901234567890").unwrap();
+        let mut key = Sha1Key::new(secret.expose_bytes());
+        assert_ne!(key.inner, [0; 5]);
+        key.zeroize();
+        assert_eq!((key.inner, key.outer), ([0; 5], [0; 5]));
+        let mut key = Sha512Key::new(secret.expose_bytes());
+        key.zeroize();
+        assert_eq!((key.inner, key.outer), ([0; 8], [0; 8]));
     }
 
     #[test]

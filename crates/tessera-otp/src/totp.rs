@@ -1,6 +1,6 @@
 //! TOTP: RFC 6238 time-based codes, replay-safe verification and resynchronisation.
 
-use crate::key::HmacKey;
+use crate::key::{HmacKey, PreparedKey};
 use crate::{
     Code, Error, Rejected, Resync, Secret, TimeStep, TotpParams, UnixTime, VerifyOptions, Window,
 };
@@ -152,34 +152,12 @@ impl Totp {
         let now = self.time_step(at).map_err(|_| Rejected)?;
         let current = options.drift.apply(now.get()).ok_or(Rejected)?;
         let digits = self.params.digits();
-        // Every candidate is computed and compared, fresh or not, so a miss costs the
-        // same whichever steps are used; steps past the 64-bit range are skipped.
-        let accept = |step: Option<u64>| {
-            let step = step?;
-            let fresh = last_used.is_none_or(|used| step > used.get());
-            let hit = bool::from(self.key.matches(code, step, digits));
-            (hit && fresh).then_some(TimeStep::new(step))
-        };
-        // Preference order: 0, -1, +1, -2, +2, … (as `Window::offsets`, written out
-        // because this loop is the hot path of every sign-in).
-        if let Some(step) = accept(Some(current)) {
-            return Ok(step);
+        let window = options.window;
+        match &self.key {
+            HmacKey::Sha1(k) => search(k, code, current, last_used, window, digits),
+            HmacKey::Sha256(k) => search(k, code, current, last_used, window, digits),
+            HmacKey::Sha512(k) => search(k, code, current, last_used, window, digits),
         }
-        let Window { past, future } = options.window;
-        for i in 1..=past.max(future) {
-            let distance = u64::from(i);
-            if i <= past
-                && let Some(step) = accept(current.checked_sub(distance))
-            {
-                return Ok(step);
-            }
-            if i <= future
-                && let Some(step) = accept(current.checked_add(distance))
-            {
-                return Ok(step);
-            }
-        }
-        Err(Rejected)
     }
 
     /// Finds the device's drift from two consecutive codes (`first` then `second`): the
@@ -228,6 +206,47 @@ impl Totp {
         }
         Err(Error::ResyncFailed)
     }
+}
+
+/// The window search of [`Totp::verify`], compiled once per hash.
+///
+/// Every candidate is computed and compared, fresh or not, so a miss costs the same
+/// whichever steps are used; steps past the 64-bit range are skipped.
+#[inline]
+fn search<K: PreparedKey>(
+    key: &K,
+    code: &Code,
+    current: u64,
+    last_used: Option<TimeStep>,
+    window: Window,
+    digits: u8,
+) -> Result<TimeStep, Rejected> {
+    let accept = |step: Option<u64>| {
+        let step = step?;
+        let fresh = last_used.is_none_or(|used| step > used.get());
+        let hit = bool::from(key.matches(code, step, digits));
+        (hit && fresh).then_some(TimeStep::new(step))
+    };
+    // Preference order: 0, -1, +1, -2, +2, … (as `Window::offsets`, written out because
+    // this loop is the hot path of every sign-in).
+    if let Some(step) = accept(Some(current)) {
+        return Ok(step);
+    }
+    let Window { past, future } = window;
+    for i in 1..=past.max(future) {
+        let distance = u64::from(i);
+        if i <= past
+            && let Some(step) = accept(current.checked_sub(distance))
+        {
+            return Ok(step);
+        }
+        if i <= future
+            && let Some(step) = accept(current.checked_add(distance))
+        {
+            return Ok(step);
+        }
+    }
+    Err(Rejected)
 }
 
 impl std::fmt::Debug for Totp {
