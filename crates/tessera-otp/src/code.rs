@@ -42,31 +42,47 @@ impl Code {
     /// [`Error::InvalidDigits`] unless `digits` is from 6 to 10; [`Error::CodeTooLong`] past [`MAX_INPUT_LEN`](Self::MAX_INPUT_LEN) bytes,
     /// [`Error::CodeNotDigits`] for letters or other symbols, [`Error::EmptyCode`], and
     /// [`Error::CodeLength`] when the digit count differs from `digits`.
+    #[inline]
     pub fn parse(input: &str, digits: u8) -> Result<Self, Error> {
+        // The common case, exactly the digits and nothing else, is inlined into the
+        // caller (it runs before every verification); anything else takes the full path.
+        match Self::parse_plain(input.as_bytes(), digits) {
+            Some(code) => Ok(code),
+            None => Self::parse_typed(input, digits),
+        }
+    }
+
+    /// `bytes` as a code if it is exactly `digits` ASCII digits and `digits` is allowed:
+    /// one pass checks, copies and sums.
+    #[inline]
+    fn parse_plain(bytes: &[u8], digits: u8) -> Option<Self> {
+        if bytes.len() != usize::from(digits) || !(MIN_DIGITS..=MAX_DIGITS).contains(&digits) {
+            return None;
+        }
+        let mut text = [0u8; MAX_DIGITS as usize];
+        let mut value = 0u64;
+        let mut all_digits = true;
+        for (slot, &b) in text.iter_mut().zip(bytes) {
+            let d = b.wrapping_sub(b'0');
+            all_digits &= d < 10;
+            value = value * 10 + u64::from(d);
+            *slot = b;
+        }
+        if all_digits {
+            return Some(Self {
+                value,
+                len: digits,
+                text,
+            });
+        }
+        text.zeroize();
+        None
+    }
+
+    /// The full parse: separators, non-ASCII digits and every error.
+    fn parse_typed(input: &str, digits: u8) -> Result<Self, Error> {
         if !(MIN_DIGITS..=MAX_DIGITS).contains(&digits) {
             return Err(Error::InvalidDigits(u32::from(digits)));
-        }
-        // The common case, exactly the digits and nothing else, skips the char decoding:
-        // one pass checks, copies and sums (it runs before every verification).
-        let bytes = input.as_bytes();
-        if bytes.len() == usize::from(digits) {
-            let mut text = [0u8; MAX_DIGITS as usize];
-            let mut value = 0u64;
-            let mut all_digits = true;
-            for (slot, &b) in text.iter_mut().zip(bytes) {
-                let d = b.wrapping_sub(b'0');
-                all_digits &= d < 10;
-                value = value * 10 + u64::from(d);
-                *slot = b;
-            }
-            if all_digits {
-                return Ok(Self {
-                    value,
-                    len: digits,
-                    text,
-                });
-            }
-            text.zeroize();
         }
         if input.len() > Self::MAX_INPUT_LEN {
             return Err(Error::CodeTooLong);
