@@ -54,7 +54,7 @@ impl Totp {
             .as_secs()
             .checked_sub(self.params.t0())
             .ok_or(Error::BeforeT0)?;
-        Ok(TimeStep::new(since / self.params.period()))
+        Ok(TimeStep::new(steps_since(since, self.params.period())))
     }
 
     /// The code at instant `at`.
@@ -208,6 +208,22 @@ impl Totp {
     }
 }
 
+/// `since / period`. A division by a run-time divisor is among the slowest integer
+/// instructions and sits before the first HMAC of every verification, so the default
+/// period of 30 s, with `since` below 2^32 (until the year 2106), is divided as a
+/// multiplication by the rounded-up reciprocal 2^36 / 30 (exact for every 32-bit
+/// dividend, checked exhaustively once; Granlund and Montgomery, 1994, what compilers
+/// emit for a constant divisor).
+/// Written out because the compiler folds a plain `since / 30` under `period == 30`
+/// back into the run-time division.
+#[inline]
+fn steps_since(since: u64, period: u64) -> u64 {
+    match u32::try_from(since) {
+        Ok(since) if period == TotpParams::DEFAULT_PERIOD => (u64::from(since) * 0x8888_8889) >> 36,
+        _ => since / period,
+    }
+}
+
 /// The window search of [`Totp::verify`], compiled once per hash.
 ///
 /// Every candidate is computed and compared, fresh or not, so a miss costs the same
@@ -254,5 +270,44 @@ impl std::fmt::Debug for Totp {
         f.debug_struct("Totp")
             .field("params", &self.params)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::steps_since;
+
+    #[test]
+    fn steps_since_divides_exactly_at_the_edges() {
+        for since in [
+            0,
+            1,
+            29,
+            30,
+            31,
+            59,
+            60,
+            1_700_000_000,
+            u64::from(u32::MAX) - 30,
+        ]
+        .into_iter()
+        .chain((u64::from(u32::MAX) - 100)..=(u64::from(u32::MAX) + 100))
+        {
+            assert_eq!(steps_since(since, 30), since / 30, "{since}");
+            assert_eq!(steps_since(since, 31), since / 31, "{since}");
+        }
+        assert_eq!(steps_since(u64::MAX, 30), u64::MAX / 30);
+    }
+
+    proptest! {
+        #[test]
+        fn steps_since_is_the_division(since in any::<u32>(), wide in any::<u64>(), period in 1u64..=600) {
+            let since = u64::from(since);
+            prop_assert_eq!(steps_since(since, 30), since / 30);
+            prop_assert_eq!(steps_since(wide, 30), wide / 30);
+            prop_assert_eq!(steps_since(since, period), since / period);
+        }
     }
 }

@@ -173,6 +173,21 @@ fn wrong_length_and_before_t0_are_rejected_not_panics() {
 }
 
 #[test]
+fn same_value_with_another_digit_count_is_rejected() {
+    // The comparison covers the length as well as the value: "0" + a 6-digit code is
+    // the same number, typed as 7 digits.
+    let totp = rfc_totp();
+    let now = at_step(1_234_567);
+    let code = totp.generate(now).unwrap();
+    let longer = Code::parse(&format!("0{}", code.expose()), 7).unwrap();
+    assert_eq!(
+        totp.verify(&longer, now, None, VerifyOptions::new()),
+        Err(Rejected)
+    );
+    assert!(totp.verify(&code, now, None, VerifyOptions::new()).is_ok());
+}
+
+#[test]
 fn steps_near_u64_max_do_not_wrap() {
     let p = TotpParams::builder().period(1).build().unwrap();
     let totp = Totp::new(&Secret::generate(), p);
@@ -290,6 +305,19 @@ fn algorithms() -> impl Strategy<Value = Algorithm> {
 }
 
 proptest! {
+    /// RFC 6238 §4.2: T = floor((now - T0) / X), for the default period and any other.
+    #[test]
+    fn time_step_is_the_rfc_division(
+        period in prop_oneof![Just(30u64), 1u64..=600],
+        t0 in 0u64..=1_000_000,
+        since in 0u64..=u64::MAX / 2,
+    ) {
+        let params = TotpParams::builder().period(period).t0(t0).build().unwrap();
+        let totp = Totp::new(&Secret::generate(), params);
+        let at = UnixTime::from_secs(t0 + since);
+        prop_assert_eq!(totp.time_step(at), Ok(TimeStep::new(since / period)));
+    }
+
     /// Without a used step, `verify` and `verify_allowing_replay` agree on every code,
     /// instant, window and drift; with one, `verify` accepts only later steps.
     #[test]
