@@ -36,14 +36,14 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     // What the person types, with a space as many do.
     let typed = format!("{} {}", &code.expose()[..3], &code.expose()[3..]);
     let parsed = Code::parse(&typed, params.digits())?;
-    let step = totp.verify(&parsed, now, VerifyOptions::new())?;
+    let step = totp.verify(&parsed, now, None, VerifyOptions::new())?;
     println!("\n== Sign-in");
     println!(
         "verified  at time step {} (store it as the last used step)",
         step.get()
     );
 
-    let replay = totp.verify(&parsed, now, VerifyOptions::new().last_used(Some(step)));
+    let replay = totp.verify(&parsed, now, Some(step), VerifyOptions::new());
     println!(
         "replayed  {}",
         if replay.is_err() {

@@ -60,7 +60,9 @@ fn totp_rs_builder(algorithm: Algorithm, skew: u16) -> totp_rs::Builder {
 /// tessera's equivalent of `totp_rs::Totp::check`: text in, matched step out.
 fn tessera_check(totp: &Totp, token: &str, at: UnixTime, options: VerifyOptions) -> Option<u64> {
     let code = Code::parse(token, totp.params().digits()).ok()?;
-    totp.verify(&code, at, options).ok().map(TimeStep::get)
+    totp.verify(&code, at, None, options)
+        .ok()
+        .map(TimeStep::get)
 }
 
 /// Both libraries for one hash, prepared once, with a matching and a missing code.

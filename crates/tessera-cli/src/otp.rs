@@ -55,11 +55,10 @@ pub(crate) fn verify(a: &VerifyArgs) -> Result<(), Failure> {
     let window = Window::symmetric(a.window)?;
     let code = Code::parse(&a.code, params.digits())?;
     let secret = read_secret(&a.otp.secret)?;
-    let options = VerifyOptions::new()
-        .window(window)
-        .last_used(a.last_step.map(TimeStep::new));
+    let options = VerifyOptions::new().window(window);
+    let last_used = a.last_step.map(TimeStep::new);
     let step = Totp::new(&secret, params)
-        .verify(&code, instant(a.time), options)
+        .verify(&code, instant(a.time), last_used, options)
         .map_err(|_| Failure::Rejected)?;
     output::line(&step.get().to_string());
     Ok(())

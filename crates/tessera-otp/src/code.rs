@@ -16,9 +16,16 @@ use crate::params::{MAX_DIGITS, MIN_DIGITS};
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct Code {
     value: u64,
-    len: u8,
-    text: [u8; MAX_DIGITS as usize],
+    /// The digits in ASCII in `text[..len]`, zeros after, and the length in the last byte
+    /// ([`LEN_AT`]): two whole words, so a code is written and moved without narrow
+    /// stores that a wide load would have to wait for (it is moved on every sign-in).
+    text: [u8; TEXT_LEN],
 }
+
+/// Bytes in a code's text array: the digits, then the length at [`LEN_AT`].
+const TEXT_LEN: usize = 16;
+/// Where the length sits in a code's text array.
+const LEN_AT: usize = TEXT_LEN - 1;
 
 impl Code {
     /// Bytes of input looked at before giving up: generous for spaces and full-width
@@ -42,28 +49,61 @@ impl Code {
     /// [`Error::InvalidDigits`] unless `digits` is from 6 to 10; [`Error::CodeTooLong`] past [`MAX_INPUT_LEN`](Self::MAX_INPUT_LEN) bytes,
     /// [`Error::CodeNotDigits`] for letters or other symbols, [`Error::EmptyCode`], and
     /// [`Error::CodeLength`] when the digit count differs from `digits`.
+    #[inline]
     pub fn parse(input: &str, digits: u8) -> Result<Self, Error> {
+        // The common case, exactly the digits and nothing else, is inlined into the
+        // caller (it runs before every verification); anything else takes the full path.
+        match Self::parse_plain(input.as_bytes(), digits) {
+            Some(code) => Ok(code),
+            None => Self::parse_typed(input, digits),
+        }
+    }
+
+    /// `bytes` as a code if it is exactly `digits` ASCII digits and `digits` is allowed:
+    /// one pass checks, copies and sums.
+    #[inline]
+    fn parse_plain(bytes: &[u8], digits: u8) -> Option<Self> {
+        if bytes.len() != usize::from(digits) || !(MIN_DIGITS..=MAX_DIGITS).contains(&digits) {
+            return None;
+        }
+        // The text is gathered in two registers and stored whole: stored a byte at a
+        // time, the first wide read of it (moving the code) waits for all the bytes to
+        // reach the cache instead of being forwarded from the stores.
+        let (mut low, mut high) = (0u64, 0u16);
+        let mut value = 0u64;
+        let mut all_digits = true;
+        for (i, &b) in bytes.iter().enumerate() {
+            let d = b.wrapping_sub(b'0');
+            all_digits &= d < 10;
+            value = value * 10 + u64::from(d);
+            if i < 8 {
+                low |= u64::from(b) << (8 * i);
+            } else {
+                high |= u16::from(b) << (8 * (i - 8));
+            }
+        }
+        if !all_digits {
+            low.zeroize();
+            high.zeroize();
+            return None;
+        }
+        let high = u64::from(high) | (u64::from(digits) << (8 * (LEN_AT - 8)));
+        let mut text = [0u8; TEXT_LEN];
+        let (first, rest) = text.split_at_mut(8);
+        first.copy_from_slice(&low.to_le_bytes());
+        rest.copy_from_slice(&high.to_le_bytes());
+        Some(Self { value, text })
+    }
+
+    /// The full parse: separators, non-ASCII digits and every error.
+    fn parse_typed(input: &str, digits: u8) -> Result<Self, Error> {
         if !(MIN_DIGITS..=MAX_DIGITS).contains(&digits) {
             return Err(Error::InvalidDigits(u32::from(digits)));
-        }
-        // The common case, exactly the digits and nothing else, skips the char decoding.
-        let bytes = input.as_bytes();
-        if bytes.len() == usize::from(digits) && bytes.iter().all(u8::is_ascii_digit) {
-            let mut text = [0u8; MAX_DIGITS as usize];
-            text[..bytes.len()].copy_from_slice(bytes);
-            let value = bytes
-                .iter()
-                .fold(0u64, |acc, &b| acc * 10 + u64::from(b - b'0'));
-            return Ok(Self {
-                value,
-                len: digits,
-                text,
-            });
         }
         if input.len() > Self::MAX_INPUT_LEN {
             return Err(Error::CodeTooLong);
         }
-        let mut text = [0u8; MAX_DIGITS as usize];
+        let mut text = [0u8; TEXT_LEN];
         let mut found = 0usize;
         for ch in input.chars() {
             let Some(d) = digit_value(ch) else {
@@ -72,7 +112,7 @@ impl Code {
                 }
                 return Err(Error::CodeNotDigits);
             };
-            if let Some(slot) = text.get_mut(found) {
+            if let Some(slot) = text[..usize::from(MAX_DIGITS)].get_mut(found) {
                 *slot = b'0' + d;
             }
             found += 1;
@@ -90,43 +130,41 @@ impl Code {
         let value = text[..found]
             .iter()
             .fold(0u64, |acc, &b| acc * 10 + u64::from(b - b'0'));
-        Ok(Self {
-            value,
-            len: digits,
-            text,
-        })
+        text[LEN_AT] = digits;
+        Ok(Self { value, text })
     }
 
     /// A code from its numeric value, zero-padded to `len` digits. `len` is at most 10
     /// and `value < 10^len`, as generation guarantees.
     pub(crate) fn from_value(value: u64, len: u8) -> Self {
-        let mut text = [b'0'; MAX_DIGITS as usize];
+        let mut text = [0u8; TEXT_LEN];
         let mut v = value;
         for slot in text[..usize::from(len)].iter_mut().rev() {
             // v % 10 < 10 always fits a u8.
             *slot = b'0' + (v % 10) as u8;
             v /= 10;
         }
-        Self { value, len, text }
+        text[LEN_AT] = len;
+        Self { value, text }
     }
 
     /// The digits, for showing the code to its owner. Never log it.
     #[must_use]
     pub fn expose(&self) -> &str {
         // Only ASCII digits are ever stored, so this cannot fail.
-        std::str::from_utf8(&self.text[..usize::from(self.len)]).unwrap_or_default()
+        std::str::from_utf8(&self.text[..usize::from(self.len())]).unwrap_or_default()
     }
 
     /// Number of digits.
     #[must_use]
     pub const fn len(&self) -> u8 {
-        self.len
+        self.text[LEN_AT]
     }
 
     /// Always false: a code has 6 to 10 digits.
     #[must_use]
     pub const fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 
     /// The code as a number, for constant-time comparison with a computed value.
@@ -152,13 +190,13 @@ fn is_separator(ch: char) -> bool {
 
 impl fmt::Debug for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Code([REDACTED; {} digits])", self.len)
+        write!(f, "Code([REDACTED; {} digits])", self.len())
     }
 }
 
 impl ConstantTimeEq for Code {
     fn ct_eq(&self, other: &Self) -> subtle::Choice {
-        self.value.ct_eq(&other.value) & self.len.ct_eq(&other.len)
+        self.value.ct_eq(&other.value) & self.len().ct_eq(&other.len())
     }
 }
 

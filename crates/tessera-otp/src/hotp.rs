@@ -5,8 +5,9 @@ use crate::{Code, Error, HotpParams, Rejected, Secret};
 
 /// An HOTP generator and verifier for one secret, its HMAC key state prepared once.
 ///
-/// The caller stores the counter: [`verify`](Hotp::verify) returns the counter that
-/// matched, and the next expected counter is that plus one.
+/// The caller stores the counter: [`verify`](Hotp::verify) takes the next expected
+/// counter and returns the one to store in its place, past the code just used, so
+/// feeding the result back is all replay protection needs.
 #[derive(Clone)]
 pub struct Hotp {
     key: HmacKey,
@@ -39,24 +40,40 @@ impl Hotp {
         Code::from_value(self.key.code_value(counter, digits), digits)
     }
 
-    /// Checks `code` against counters `counter..=counter + look_ahead` (RFC 4226 §7.2)
-    /// and returns the counter that matched. Store `matched + 1` as the next counter.
+    /// Checks `code` against counters `next..=next + look_ahead` (RFC 4226 §7.2), where
+    /// `next` is the stored next expected counter, and returns the counter to store in
+    /// its place: the one after the counter that matched. Pass it back next time; the
+    /// same code, and every earlier one, is then refused (RFC 4226 §7.2: the counter
+    /// moves forward only on success).
+    ///
+    /// ```
+    /// use tessera_otp::{Hotp, HotpParams, Secret};
+    /// let hotp = Hotp::new(&Secret::generate(), HotpParams::DEFAULT);
+    /// let code = hotp.generate(3);
+    /// let next = hotp.verify(&code, 0, 10)?; // stored counter 0, the token is ahead
+    /// assert_eq!(next, 4);
+    /// assert!(hotp.verify(&code, next, 10).is_err()); // used: refused
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// Every candidate is computed and compared in constant time, whatever matches.
     /// `look_ahead` is capped at [`MAX_LOOK_AHEAD`](Self::MAX_LOOK_AHEAD); counters past
-    /// `u64::MAX` are not tried.
+    /// `u64::MAX` are not tried, and a code at `u64::MAX` itself is refused, as no
+    /// counter could be stored after it.
     ///
     /// # Errors
     /// [`Rejected`], opaque, when no counter in range matches.
-    pub fn verify(&self, code: &Code, counter: u64, look_ahead: u32) -> Result<u64, Rejected> {
+    #[must_use = "store the returned counter and pass it to the next verification, or the code \
+                  can be used again"]
+    pub fn verify(&self, code: &Code, next: u64, look_ahead: u32) -> Result<u64, Rejected> {
         let mut matched: Option<u64> = None;
-        for c in candidates(counter, look_ahead) {
+        for c in candidates(next, look_ahead) {
             let hit: bool = self.matches(code, c).into();
             if hit && matched.is_none() {
                 matched = Some(c);
             }
         }
-        matched.ok_or(Rejected)
+        matched.and_then(|c| c.checked_add(1)).ok_or(Rejected)
     }
 
     /// Resynchronisation (RFC 4226 §7.4): finds two consecutive counters, within

@@ -5,8 +5,12 @@
 //! - [`Code`]: what a person typed (`"123 456"`, `"１２３４５６"`), parsed or refused with a
 //!   clear [`Error`].
 //! - [`Totp`] and [`Hotp`]: generation and verification with the HMAC key state prepared
-//!   once; verification is constant time, allocation-free, checks the current step first,
-//!   and refuses every step at or before the last one used ([`VerifyOptions::last_used`]).
+//!   once (two compression-function calls per code); verification is constant time,
+//!   allocation-free and checks the current step first.
+//! - Replay protection by default: [`Totp::verify`] takes the device's last used step as
+//!   a required argument and refuses every step at or before it; [`Hotp::verify`] takes
+//!   the next expected counter and returns the one to store. The replayable form has its
+//!   own name, [`Totp::verify_allowing_replay`], and is never for sign-in.
 //! - Resynchronisation from two consecutive codes ([`Totp::resync`], [`Hotp::resync`]).
 //! - [`Clock`]: where the time comes from, so every rule can be tested at exact instants.
 //! - [`KeyUri`]: otpauth:// Key URIs, how a secret reaches an authenticator app.
@@ -17,8 +21,9 @@
 //!   `QrCode` draws a URI as SVG, PNG or Unicode text for a terminal.
 //!
 //! This crate keeps no state: verification hands back the matched [`TimeStep`] (and
-//! resync a [`Drift`]), and **the caller must persist it**, or a code can be replayed.
-//! `tessera-registry` does that for a user's devices.
+//! resync a [`Drift`]), and **the caller must persist it** and pass it to the next
+//! verification, or a code can be replayed. `tessera-registry` does that for a user's
+//! devices.
 //!
 //! ```
 //! use tessera_otp::{Code, Secret, Totp, TotpParams, UnixTime, VerifyOptions};
@@ -31,13 +36,34 @@
 //! let now = UnixTime::from_secs(1_700_000_000);
 //! let typed = totp.generate(now)?.expose().to_owned(); // stands in for a person
 //! let code = Code::parse(&typed, TotpParams::DEFAULT.digits())?;
-//! let step = totp.verify(&code, now, VerifyOptions::new())?;
+//! let last_used = None; // a device that has never verified a code
+//! let step = totp.verify(&code, now, last_used, VerifyOptions::new())?;
+//! // Store `step` as the device's last used step.
 //!
-//! // The same code again, a moment later: refused, because the step is used.
+//! // The same code again, a moment later: refused, because its step is used.
 //! let later = UnixTime::from_secs(1_700_000_010);
-//! assert!(totp.verify(&code, later, VerifyOptions::new().last_used(Some(step))).is_err());
+//! assert!(totp.verify(&code, later, Some(step), VerifyOptions::new()).is_err());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # Decisions
+//! - **Replay protection is not optional.** [`Totp::verify`] has no default for the last
+//!   used step: the caller passes `None` only for a key that has never verified a code,
+//!   and must store the step it returns. [`Totp::verify_allowing_replay`] is the one
+//!   stateless form, named for what it allows; it is never for sign-in or step-up.
+//!   [`Hotp::verify`] returns the counter to store (one past the match), so feeding its
+//!   result back is all it takes; a code at counter `u64::MAX` is refused, since no
+//!   counter could follow it.
+//! - **Two compressions per code.** The HMAC key's inner and outer chaining states are
+//!   computed once, in [`Totp::new`]/[`Hotp::new`]; each candidate step then costs one
+//!   compression over the counter block and one over the inner digest's block, through
+//!   the `sha1`/`sha2` crates' safe block-level functions (which use the CPU's SHA
+//!   extensions where present). A ±1 window costs at most six compressions on a miss, two
+//!   when the current step matches. The prepared states are wiped on drop.
+//! - **Constant time where it matters.** Every candidate of a failed verification is
+//!   computed and compared with `subtle`; a success returns at the first acceptable
+//!   step, which reveals only which step matched. The code is compared as a number, never
+//!   as text. Verification allocates nothing (tested with a counting allocator).
 //!
 //! # Crate features
 //! - `serde`: `Serialize`/`Deserialize` for the configuration and value types (never

@@ -3,7 +3,8 @@
 /// A TOTP time step: `floor((T - T0) / X)` (RFC 6238 §4.2).
 ///
 /// Verification returns the step that matched; store it as the device's last used
-/// step so that no code at or before it is accepted again.
+/// step and pass it to the next verification, so that no code at or before it is
+/// accepted again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct TimeStep(u64);
@@ -123,22 +124,23 @@ impl Default for Window {
     }
 }
 
-/// What a TOTP verification needs besides the code and the instant: the window, the
-/// last step this device used (replay protection) and the device's drift.
+/// How a TOTP verification searches, besides the code, the instant and the last used
+/// step: the window and the device's drift.
+///
+/// The last used step is not an option: [`Totp::verify`](crate::Totp::verify) takes it
+/// as an argument of its own, so that no call can leave replay protection out by default.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[must_use]
 pub struct VerifyOptions {
     pub(crate) window: Window,
-    pub(crate) last_used: Option<TimeStep>,
     pub(crate) drift: Drift,
 }
 
 impl VerifyOptions {
-    /// Default window (±1), no step used yet, no drift.
+    /// Default window (±1), no drift.
     pub const fn new() -> Self {
         Self {
             window: Window::DEFAULT,
-            last_used: None,
             drift: Drift::ZERO,
         }
     }
@@ -146,12 +148,6 @@ impl VerifyOptions {
     /// Sets the window.
     pub const fn window(mut self, window: Window) -> Self {
         self.window = window;
-        self
-    }
-
-    /// Sets the last used step: it and every step before it are refused.
-    pub const fn last_used(mut self, step: Option<TimeStep>) -> Self {
-        self.last_used = step;
         self
     }
 

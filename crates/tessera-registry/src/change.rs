@@ -129,11 +129,9 @@ fn check_activation_codes(
     let totp = Totp::new(&cred.secret, params);
     match (policy, codes) {
         (ActivationPolicy::OneCode, [code]) => {
-            let options = VerifyOptions::new()
-                .window(config.window())
-                .last_used(cred.last_used_step);
+            let options = VerifyOptions::new().window(config.window());
             let step = totp
-                .verify(code, now, options)
+                .verify(code, now, cred.last_used_step, options)
                 .map_err(|Rejected| Error::Rejected)?;
             Ok((step, Drift::ZERO))
         }
@@ -376,9 +374,7 @@ pub(crate) fn verify_code(
         let options = VerifyOptions::new()
             .window(config.window())
             .drift(cred.drift);
-        let step = totp
-            .verify(&code, now, options.last_used(cred.last_used_step))
-            .ok();
+        let step = totp.verify(&code, now, cred.last_used_step, options).ok();
         if let (Some(step), None) = (step, matched) {
             matched = Some((index, step));
         }
@@ -387,7 +383,7 @@ pub(crate) fn verify_code(
         if check == ReuseCheck::Report && step.is_none() {
             // Comparisons inside `verify` are constant time; a step found here that the
             // "last used" rule refuses is a replay of this device's code.
-            let any = totp.verify(&code, now, options).ok();
+            let any = totp.verify_allowing_replay(&code, now, options).ok();
             let replay = match (any, cred.last_used_step) {
                 (Some(step), Some(last)) => step <= last,
                 _ => false,
