@@ -49,7 +49,8 @@ fn run(devices: usize, iterations: u64) -> u64 {
     let miss = stranger.generate(clock.now()).unwrap().expose().to_owned();
     let mut refused = 0;
     for _ in 0..iterations {
-        refused += u64::from(block_on(registry.verify_unthrottled(&user, black_box(&miss))).is_err());
+        refused +=
+            u64::from(block_on(registry.verify_unthrottled(&user, black_box(&miss))).is_err());
     }
     refused
 }

@@ -349,35 +349,48 @@ where
         hash: String,
         long_enough_alone: bool,
     ) -> Result<SecurityStamp> {
-        for _ in 0..SAVE_ATTEMPTS {
-            let Versioned { version, value } = self.load(&seen.id).await?;
-            if value.password_hash != seen.password_hash {
-                return Err(Error::Conflict);
-            }
-            let mut account = value;
-            account.history.push(hash.clone(), self.policy.history())?;
-            account.password_hash = Some(hash.clone());
-            account.password_changed_at = Some(self.now());
-            account.password_long_enough_alone = long_enough_alone;
-            account.stamp = account.stamp.next();
-            match self.accounts.save(&account, version).await {
-                Ok(_) => return Ok(account.stamp),
-                Err(crate::AccountStoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(Error::Conflict)
+        let now = self.now();
+        let keep = self.policy.history();
+        let stored = self
+            .update_account(&seen.id, |account| {
+                if account.password_hash != seen.password_hash {
+                    return Err(Error::Conflict);
+                }
+                account.history.push(hash.clone(), keep)?;
+                account.password_hash = Some(hash.clone());
+                account.password_changed_at = Some(now);
+                account.password_long_enough_alone = long_enough_alone;
+                account.stamp = account.stamp.next();
+                Ok(())
+            })
+            .await?;
+        Ok(stored.stamp)
     }
 
     /// Moves the account's security stamp on, ending every session made under the old
     /// one. Returns the new stamp.
     pub(crate) async fn bump_stamp(&self, user: &UserId) -> Result<SecurityStamp> {
+        let stored = self
+            .update_account(user, |account| {
+                account.stamp = account.stamp.next();
+                Ok(())
+            })
+            .await?;
+        Ok(stored.stamp)
+    }
+
+    /// Load → change → save-if-unchanged on the account, reloaded on a conflict a few
+    /// times; returns what was stored.
+    async fn update_account(
+        &self,
+        id: &UserId,
+        mut change: impl FnMut(&mut Account) -> Result<()> + Send,
+    ) -> Result<Account> {
         for _ in 0..SAVE_ATTEMPTS {
-            let Versioned { version, value } = self.load(user).await?;
-            let mut account = value;
-            account.stamp = account.stamp.next();
-            match self.accounts.save(&account, version).await {
-                Ok(_) => return Ok(account.stamp),
+            let Versioned { version, mut value } = self.load(id).await?;
+            change(&mut value)?;
+            match self.accounts.save(&value, version).await {
+                Ok(_) => return Ok(value),
                 Err(crate::AccountStoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
             }

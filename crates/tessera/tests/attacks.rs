@@ -148,6 +148,19 @@ impl World {
         c
     }
 
+    /// A step-up with the authenticator app.
+    async fn step_up_with_app(&self, who: &Assurance, app: &App) -> Assurance {
+        let mut c = self.flows.begin_step_up(who).await.unwrap();
+        self.flows
+            .start_second_factor(&mut c, Some(MfaMethod::AuthenticatorApp))
+            .await
+            .unwrap();
+        self.flows
+            .complete_second_factor(&c, &app.code(self.now()))
+            .await
+            .unwrap()
+    }
+
     async fn failures(&self, user: &UserId) -> u32 {
         self.flows
             .mfa()
@@ -424,16 +437,7 @@ async fn binding_needs_fresh_authentication() {
     // MFA on: a remembered-device session binds nothing.
     let w = World::new();
     let (ana, app) = w.ana_with_app().await;
-    let mut c = w.flows.begin_step_up(&ana).await.unwrap();
-    w.flows
-        .start_second_factor(&mut c, Some(MfaMethod::AuthenticatorApp))
-        .await
-        .unwrap();
-    let fresh = w
-        .flows
-        .complete_second_factor(&c, &app.code(w.now()))
-        .await
-        .unwrap();
+    let fresh = w.step_up_with_app(&ana, &app).await;
     let token = w.flows.remember_device(&fresh, "laptop").await.unwrap();
     w.clock.advance(Duration::from_secs(60));
     let Ok(SignIn::Complete(remembered)) = w
@@ -486,16 +490,7 @@ async fn a_weaker_factor_never_removes_a_stronger_one() {
             .await,
         Err(Error::StepUpTooWeak { .. })
     ));
-    let mut c = w.flows.begin_step_up(&by_email).await.unwrap();
-    w.flows
-        .start_second_factor(&mut c, Some(MfaMethod::AuthenticatorApp))
-        .await
-        .unwrap();
-    let by_app = w
-        .flows
-        .complete_second_factor(&c, &app.code(w.now()))
-        .await
-        .unwrap();
+    let by_app = w.step_up_with_app(&by_email, &app).await;
     let _ = w.flows.disable_mfa(&by_app, None).await.unwrap();
 }
 
@@ -623,16 +618,7 @@ async fn a_replay_is_answered_before_its_notification_is_delivered() {
 async fn a_password_change_is_whole_or_not_at_all() {
     let w = World::new();
     let (ana, app) = w.ana_with_app().await;
-    let mut c = w.flows.begin_step_up(&ana).await.unwrap();
-    w.flows
-        .start_second_factor(&mut c, Some(MfaMethod::AuthenticatorApp))
-        .await
-        .unwrap();
-    let fresh = w
-        .flows
-        .complete_second_factor(&c, &app.code(w.now()))
-        .await
-        .unwrap();
+    let fresh = w.step_up_with_app(&ana, &app).await;
     w.flows.remember_device(&fresh, "laptop").await.unwrap();
     let new = Password::new("a different and long passphrase");
     // The MFA store accepts the attempt's two saves, then fails the third (forgetting
@@ -734,16 +720,7 @@ async fn password_length_follows_the_factors() {
         panic!("{change:?}")
     };
     let ana = change.into_value().assurance;
-    let mut c = w.flows.begin_step_up(&ana).await.unwrap();
-    w.flows
-        .start_second_factor(&mut c, Some(MfaMethod::AuthenticatorApp))
-        .await
-        .unwrap();
-    let fresh = w
-        .flows
-        .complete_second_factor(&c, &app.code(w.now()))
-        .await
-        .unwrap();
+    let fresh = w.step_up_with_app(&ana, &app).await;
     assert!(matches!(
         w.flows.disable_mfa(&fresh, None).await,
         Err(Error::PasswordChangeRequired { min_length: 15 })
