@@ -10,8 +10,10 @@
 //! `sha2::block_api::compress256`/`compress512`) do the compressing, with the CPU's SHA
 //! extensions where it has them. No allocation, no `unsafe`, no buffering.
 //!
-//! The prepared states are as good as the key; they are wiped on drop. The per-counter
-//! working values are digests of a public counter under the key, not key material.
+//! The prepared states are as good as the key; they are wiped on drop, and so are the
+//! padded key blocks used to make them. Per counter, the copy of a prepared state is
+//! overwritten in place by the compression; what is left on the stack are digests of a
+//! public counter under the key, not key material.
 
 use sha1::Digest;
 use subtle::{Choice, ConstantTimeEq};
@@ -31,9 +33,9 @@ pub(crate) enum HmacKey {
 /// Builds, for one hash, the type holding the two prepared chaining states.
 ///
 /// `$word` is the hash's word (`u32`, `u64`), `$wide` a type twice as wide, `$words` the
-/// words in its state, `$block`
-/// its block size in bytes, `$iv` its initial hash value, `$compress` the digest crate's
-/// compression function and `$hash` its hasher (for keys longer than a block).
+/// words in its state, `$block` its block size in bytes, `$iv` its initial hash value,
+/// `$compress` the digest crate's compression function and `$hash` its hasher (for keys
+/// longer than a block).
 macro_rules! prepared_key {
     (
         $(#[$doc:meta])*

@@ -127,9 +127,10 @@ impl Totp {
     /// authorises an action: an observer of the code (over a shoulder, through phishing
     /// or a log) could use it again. Use [`verify`](Self::verify) and store the step.
     ///
-    /// Acceptable only where a second use of the same code gains nothing and there is no
-    /// place to keep the step: a command-line tool checking that a secret and a device
-    /// agree, a diagnostic page telling the owner whether their clock is in step, tests.
+    /// Acceptable only where the answer grants nothing: telling, after [`verify`](Self::verify)
+    /// refused a code, whether it was a replay of a used step (for a log or a
+    /// notification, as `tessera-registry` does, never for the caller of sign-in); a
+    /// command-line tool checking that a secret and a device agree; tests.
     ///
     /// # Errors
     /// [`Rejected`], as [`verify`](Self::verify).
