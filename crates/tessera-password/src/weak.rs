@@ -142,8 +142,14 @@ fn confusable(c: char) -> Option<char> {
 pub(crate) fn skeleton(normalized: &str) -> Zeroizing<String> {
     let mut out = Zeroizing::new(String::with_capacity(normalized.len()));
     let mut pending_space = false;
-    // NFD splits "é" into "e" and a combining accent, which is then dropped.
-    for c in normalized.nfd() {
+    // ASCII has no look-alikes, invisibles or accents to undo: skip the decomposition.
+    let chars: &mut dyn Iterator<Item = char> = if normalized.is_ascii() {
+        &mut normalized.chars()
+    } else {
+        // NFD splits "é" into "e" and a combining accent, which is then dropped.
+        &mut normalized.nfd()
+    };
+    for c in chars {
         if is_invisible(c) || is_combining_mark(c) {
             continue;
         }
@@ -280,7 +286,10 @@ impl Candidates {
             }
         }
         let mut unleeted: Vec<Zeroizing<String>> = Vec::new();
-        for form in &literal {
+        // A trailing decoration is also in the list without it, and leetspeak is read in the
+        // word, not in the digits after it: reading only the forms that end in a letter halves
+        // the lookups without losing `P@ssw0rd!` (read as its form `p@ssw0rd`).
+        for form in literal.iter().filter(|f| strip_trailing(f) == f.as_str()) {
             for one_as in ['i', 'l'] {
                 if let Some(read) = read_leet(form, one_as) {
                     push(&mut unleeted, &read);
