@@ -84,7 +84,7 @@ fn confusable(c: char) -> Option<char> {
         // Greek, capital and small.
         'Α' | 'α' => 'a',
         'Β' => 'b',
-        'Ϲ' | 'ϲ' => 'c',
+        // The lunate sigmas Ϲ ϲ look like C c too, but NFKC has already made them Σ ς.
         'Ε' | 'ε' => 'e',
         'Η' => 'h',
         'Ι' | 'ι' => 'i',
@@ -336,6 +336,52 @@ mod tests {
         assert_eq!(*skeleton("correct   horse"), "correct horse");
         // Scripts without look-alikes are kept (lowercased).
         assert_eq!(*skeleton("\u{5bc6}\u{7801}"), "\u{5bc6}\u{7801}");
+    }
+
+    /// Every look-alike of the map, grouped by the Latin letter UTS #39 (confusables.txt)
+    /// and the looser shapes listed in the module docs give for it.
+    #[test]
+    fn every_look_alike_maps_to_its_latin_letter() {
+        for (latin, look_alikes) in [
+            ('a', "АаΑαɑ"),
+            ('b', "ВьΒʙ"),
+            ('c', "Ссᴄ"),
+            ('d', "Ԁԁᴅ"),
+            ('e', "ЕеΕεᴇ"),
+            ('g', "ցɡɢ"),
+            ('h', "НнһΗհʜ"),
+            ('i', "ІіΙιıɩɪ"),
+            ('j', "ЈјͿϳᴊ"),
+            ('k', "КкΚκᴋ"),
+            ('l', "ӏʟǀ"),
+            ('m', "МмΜᴍ"),
+            ('n', "пΝηոɴ"),
+            ('o', "ОоΟοσօᴏ"),
+            ('p', "РрΡρᴘ"),
+            ('q', "Ԛԛզ"),
+            ('r', "гʀ"),
+            ('s', "Ѕѕꜱ"),
+            ('t', "ТтΤτᴛ"),
+            ('u', "υսᴜ"),
+            ('v', "Ѵѵνᴠ"),
+            ('w', "Ԝԝωᴡ"),
+            ('x', "ХхΧχ"),
+            ('y', "УуҮүΥγʏ"),
+            ('z', "Ζᴢ"),
+        ] {
+            let expected: String = look_alikes.chars().map(|_| latin).collect();
+            for c in look_alikes.chars() {
+                assert_eq!(confusable(c), Some(latin), "{c:?} (U+{:04X})", u32::from(c));
+            }
+            // Through NFKC and the skeleton, as validation sees them.
+            let normalized = crate::normalize::normalize(look_alikes);
+            assert_eq!(*skeleton(&normalized), expected, "{look_alikes}");
+        }
+        // Precomposed Cyrillic letters lose their diacritics: Ё and Ї are Е and І.
+        assert_eq!(*skeleton(&crate::normalize::normalize("ЁёЇї")), "eeii");
+        for not_alike in ['b', 'ж', 'λ', 'ß', '1', ' '] {
+            assert_eq!(confusable(not_alike), None, "{not_alike:?}");
+        }
     }
 
     #[test]
