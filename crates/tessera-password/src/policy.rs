@@ -708,5 +708,23 @@ mod tests {
         let decomposed = Password::new("cafe\u{301} cafe\u{301} cafe\u{301}");
         assert!(!p.meets_min_length(&decomposed, PasswordUse::OnlyFactor));
         assert!(p.meets_min_length(&Password::new("x".repeat(5000)), PasswordUse::OnlyFactor));
+        // Invisible characters do not count, except past the byte bound, where validation
+        // reports only `too_long`: both must agree on either side of the bound.
+        let ctx = crate::Context::new();
+        for (password, long_enough) in [
+            (format!("x{}", "\u{200b}".repeat(1365)), false), // 4096 bytes, one counted
+            (format!("xy{}", "\u{200b}".repeat(1365)), true), // 4097 bytes
+            ("\u{200b}".repeat(2000), true),
+        ] {
+            let password = Password::new(password);
+            assert_eq!(
+                p.meets_min_length(&password, PasswordUse::OnlyFactor),
+                long_enough
+            );
+            let too_short = p
+                .validate(&password, &ctx)
+                .is_err_and(|v| v.contains_code("too_short"));
+            assert_eq!(too_short, !long_enough);
+        }
     }
 }

@@ -84,7 +84,7 @@ fn confusable(c: char) -> Option<char> {
         // Greek, capital and small.
         'Α' | 'α' => 'a',
         'Β' => 'b',
-        'Ϲ' | 'ϲ' => 'c',
+        // The lunate sigmas Ϲ ϲ look like C c too, but NFKC has already made them Σ ς.
         'Ε' | 'ε' => 'e',
         'Η' => 'h',
         'Ι' | 'ι' => 'i',
@@ -142,8 +142,14 @@ fn confusable(c: char) -> Option<char> {
 pub(crate) fn skeleton(normalized: &str) -> Zeroizing<String> {
     let mut out = Zeroizing::new(String::with_capacity(normalized.len()));
     let mut pending_space = false;
-    // NFD splits "é" into "e" and a combining accent, which is then dropped.
-    for c in normalized.nfd() {
+    // ASCII has no look-alikes, invisibles or accents to undo: skip the decomposition.
+    let chars: &mut dyn Iterator<Item = char> = if normalized.is_ascii() {
+        &mut normalized.chars()
+    } else {
+        // NFD splits "é" into "e" and a combining accent, which is then dropped.
+        &mut normalized.nfd()
+    };
+    for c in chars {
         if is_invisible(c) || is_combining_mark(c) {
             continue;
         }
@@ -280,7 +286,10 @@ impl Candidates {
             }
         }
         let mut unleeted: Vec<Zeroizing<String>> = Vec::new();
-        for form in &literal {
+        // A trailing decoration is also in the list without it, and leetspeak is read in the
+        // word, not in the digits after it: reading only the forms that end in a letter halves
+        // the lookups without losing `P@ssw0rd!` (read as its form `p@ssw0rd`).
+        for form in literal.iter().filter(|f| strip_trailing(f) == f.as_str()) {
             for one_as in ['i', 'l'] {
                 if let Some(read) = read_leet(form, one_as) {
                     push(&mut unleeted, &read);
@@ -327,6 +336,52 @@ mod tests {
         assert_eq!(*skeleton("correct   horse"), "correct horse");
         // Scripts without look-alikes are kept (lowercased).
         assert_eq!(*skeleton("\u{5bc6}\u{7801}"), "\u{5bc6}\u{7801}");
+    }
+
+    /// Every look-alike of the map, grouped by the Latin letter UTS #39 (confusables.txt)
+    /// and the looser shapes listed in the module docs give for it.
+    #[test]
+    fn every_look_alike_maps_to_its_latin_letter() {
+        for (latin, look_alikes) in [
+            ('a', "АаΑαɑ"),
+            ('b', "ВьΒʙ"),
+            ('c', "Ссᴄ"),
+            ('d', "Ԁԁᴅ"),
+            ('e', "ЕеΕεᴇ"),
+            ('g', "ցɡɢ"),
+            ('h', "НнһΗհʜ"),
+            ('i', "ІіΙιıɩɪ"),
+            ('j', "ЈјͿϳᴊ"),
+            ('k', "КкΚκᴋ"),
+            ('l', "ӏʟǀ"),
+            ('m', "МмΜᴍ"),
+            ('n', "пΝηոɴ"),
+            ('o', "ОоΟοσօᴏ"),
+            ('p', "РрΡρᴘ"),
+            ('q', "Ԛԛզ"),
+            ('r', "гʀ"),
+            ('s', "Ѕѕꜱ"),
+            ('t', "ТтΤτᴛ"),
+            ('u', "υսᴜ"),
+            ('v', "Ѵѵνᴠ"),
+            ('w', "Ԝԝωᴡ"),
+            ('x', "ХхΧχ"),
+            ('y', "УуҮүΥγʏ"),
+            ('z', "Ζᴢ"),
+        ] {
+            let expected: String = look_alikes.chars().map(|_| latin).collect();
+            for c in look_alikes.chars() {
+                assert_eq!(confusable(c), Some(latin), "{c:?} (U+{:04X})", u32::from(c));
+            }
+            // Through NFKC and the skeleton, as validation sees them.
+            let normalized = crate::normalize::normalize(look_alikes);
+            assert_eq!(*skeleton(&normalized), expected, "{look_alikes}");
+        }
+        // Precomposed Cyrillic letters lose their diacritics: Ё and Ї are Е and І.
+        assert_eq!(*skeleton(&crate::normalize::normalize("ЁёЇї")), "eeii");
+        for not_alike in ['b', 'ж', 'λ', 'ß', '1', ' '] {
+            assert_eq!(confusable(not_alike), None, "{not_alike:?}");
+        }
     }
 
     #[test]

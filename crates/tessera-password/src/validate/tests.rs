@@ -174,6 +174,21 @@ fn repeats_sequences_and_keyboard_runs() {
     assert_eq!(default_codes("xyzxyzxyzxyz"), ["repeated", "sequential"]);
 }
 
+// A repetition is as strong as its unit: refused when the unit alone is below the minimum.
+#[test]
+fn repetition_of_a_unit_shorter_than_the_minimum() {
+    let doubled = "xk9#mq2$xk9#mq2$"; // 16 characters, a random unit of 8
+    assert_eq!(only_factor_codes(doubled), ["repeated"]);
+    assert!(
+        default_codes(doubled).is_empty(),
+        "8 >= 8 with a second factor"
+    );
+    assert_eq!(default_codes("xk9#mq2xk9#mq2"), ["repeated"]); // unit of 7
+    // A long unit repeated is as long as the unit.
+    let phrase = "violet ink on a paper crane";
+    assert!(only_factor_codes(&phrase.repeat(2)).is_empty());
+}
+
 // NIST: context-specific words (username, service name).
 #[test]
 fn context_words() {
