@@ -32,6 +32,24 @@ pub(crate) enum Command {
     /// password is read from stdin (one line, its line ending removed).
     #[command(subcommand)]
     Password(PasswordCommand),
+    /// Keys for the keyring that seals secrets at rest.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeyCommand {
+    /// Print a new random 256-bit key as one `id=key` line (base64), the form the
+    /// keyring reads: put it first in the keyring's text to make it the active key.
+    Generate(KeyGenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct KeyGenerateArgs {
+    /// The key's id (letters, digits, '_' and '-'; default: today's year and month,
+    /// e.g. 2026-11).
+    #[arg(long, value_name = "ID")]
+    pub(crate) id: Option<String>,
 }
 
 /// The secret and parameters shared by `code` and `verify`.

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod key;
 mod otp;
 mod output;
 mod password;
@@ -20,7 +21,7 @@ use std::process::ExitCode;
 use clap::Parser as _;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 
-use args::{Cli, Command, PasswordCommand, UriCommand};
+use args::{Cli, Command, KeyCommand, PasswordCommand, UriCommand};
 
 /// Why a command did not succeed.
 #[derive(Debug)]
@@ -56,6 +57,7 @@ fn main() -> ExitCode {
         Command::Password(PasswordCommand::Check(a)) => password::check(&a),
         Command::Password(PasswordCommand::Hash) => password::hash(),
         Command::Password(PasswordCommand::Verify(a)) => password::verify(&a),
+        Command::Key(KeyCommand::Generate(a)) => key::generate(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

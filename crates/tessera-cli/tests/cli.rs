@@ -518,3 +518,30 @@ fn help_and_version() {
     assert_eq!(r.status, 2);
     assert!(r.stdout.is_empty());
 }
+
+/// `tessera key generate` prints one `id=key` line the keyring reads, a new key each time.
+#[test]
+fn key_generate_prints_a_keyring_line() {
+    let run = |args: &[&str]| {
+        let out = Command::cargo_bin("tessera")
+            .unwrap()
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8(out.stdout).unwrap(),
+        )
+    };
+    let (status, a) = run(&["key", "generate", "--id", "2026-11"]);
+    assert_eq!(status, 0);
+    assert!(a.starts_with("2026-11=") && a.ends_with('\n'), "{a}");
+    let ring = tessera_keyring::Keyring::parse(&a).unwrap();
+    assert_eq!(ring.active_id().as_str(), "2026-11");
+    let (_, b) = run(&["key", "generate", "--id", "2026-11"]);
+    assert_ne!(a, b, "a fresh key each time");
+    let (status, dated) = run(&["key", "generate"]);
+    assert_eq!(status, 0);
+    assert!(tessera_keyring::Keyring::parse(&dated).is_ok(), "{dated}");
+    assert_eq!(run(&["key", "generate", "--id", "bad id"]).0, 2);
+}
