@@ -53,6 +53,9 @@ const SALT_LEN: usize = 16;
 pub struct Hasher {
     params: HashParams,
     pepper: Option<Pepper>,
+    /// Peppers no longer used for new hashes, kept so that hashes naming them verify
+    /// (and are rehashed with the current pepper at the next sign-in).
+    retired: Vec<Pepper>,
 }
 
 impl Hasher {
@@ -62,14 +65,36 @@ impl Hasher {
         Self {
             params,
             pepper: None,
+            retired: Vec::new(),
         }
     }
 
-    /// Adds a pepper, used for new hashes and for stored hashes that carry its key id.
+    /// Sets the current pepper: new hashes use it, and name it by its id in the PHC
+    /// string's `keyid`.
     #[must_use]
     pub fn with_pepper(mut self, pepper: Pepper) -> Self {
         self.pepper = Some(pepper);
         self
+    }
+
+    /// Keeps a retired pepper: stored hashes that name its id still verify, and
+    /// [`needs_rehash`](Self::needs_rehash) says yes for them, so a sign-in moves each
+    /// account to the current pepper. Rotate by making the new pepper current and the
+    /// old one retired; drop the retired one once no stored hash names it. A hash naming
+    /// a pepper the hasher has neither as current nor retired is
+    /// [`Error::UnknownPepper`].
+    #[must_use]
+    pub fn with_retired_pepper(mut self, pepper: Pepper) -> Self {
+        self.retired.push(pepper);
+        self
+    }
+
+    /// The pepper a stored hash names by `keyid`, current or retired.
+    fn pepper_named(&self, keyid: &[u8]) -> Option<&Pepper> {
+        self.pepper
+            .iter()
+            .chain(&self.retired)
+            .find(|p| p.id() == keyid)
     }
 
     /// The costs of new hashes.
@@ -135,18 +160,16 @@ impl Hasher {
         Ok(weaker || pepper_differs)
     }
 
-    fn argon2(
-        &self,
+    fn argon2<'a>(
         algorithm: Algorithm,
         version: Version,
         params: argon2::Params,
-        peppered: bool,
-    ) -> Result<Argon2<'_>, Error> {
-        match (&self.pepper, peppered) {
-            (Some(p), true) => Argon2::new_with_secret(p.secret(), algorithm, version, params)
+        pepper: Option<&'a Pepper>,
+    ) -> Result<Argon2<'a>, Error> {
+        match pepper {
+            Some(p) => Argon2::new_with_secret(p.secret(), algorithm, version, params)
                 .map_err(|_| Error::Hashing),
-            (None, true) => Err(Error::UnknownPepper),
-            (_, false) => Ok(Argon2::new(algorithm, version, params)),
+            None => Ok(Argon2::new(algorithm, version, params)),
         }
     }
 
@@ -154,26 +177,32 @@ impl Hasher {
         use password_hash::PasswordHasher as _;
         let keyid = self.pepper.as_ref().map(Pepper::id);
         let params = self.params.to_argon2(keyid)?;
-        self.argon2(Algorithm::Argon2id, Version::V0x13, params, keyid.is_some())?
-            .hash_password_with_salt(input, salt)
-            .map_err(|_| Error::Hashing)
+        Self::argon2(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            params,
+            self.pepper.as_ref(),
+        )?
+        .hash_password_with_salt(input, salt)
+        .map_err(|_| Error::Hashing)
     }
 
     fn verify_prepared(&self, input: &[u8], hash: &PasswordHash) -> Result<bool, Error> {
         let stored = StoredHash::parse(hash)?;
         let keyid = stored.params.keyid();
-        let peppered = !keyid.is_empty();
-        if peppered && self.pepper.as_ref().is_none_or(|p| p.id() != keyid) {
-            return Err(Error::UnknownPepper);
-        }
+        let pepper = if keyid.is_empty() {
+            None
+        } else {
+            Some(self.pepper_named(keyid).ok_or(Error::UnknownPepper)?)
+        };
         let (Some(salt), Some(expected)) = (&hash.salt, &hash.hash) else {
             return Err(Error::MalformedHash);
         };
-        let argon2 = self.argon2(
+        let argon2 = Self::argon2(
             stored.algorithm,
             stored.version,
             stored.params.clone(),
-            peppered,
+            pepper,
         )?;
         // Recompute with the stored version ourselves: the `password-hash` trait's verifier
         // reads a missing `v=` as the current 0x13, but such strings are version 0x10 (the

@@ -820,3 +820,68 @@ async fn a_failed_lockout_notification_is_reported() {
     );
     assert_eq!(log.count(ana.account(), "notification_failed", None), 1);
 }
+
+/// Issue 14: peppers rotate. Accounts hashed under the old pepper sign in under the new
+/// hasher (the old pepper retired) and are rehashed to the new one; wrong passwords stay
+/// the one opaque failure; once the old pepper is dropped, accounts not yet rehashed get
+/// the opaque failure too, never a distinct error.
+#[tokio::test]
+async fn peppers_rotate_with_rehash_on_sign_in() {
+    use tessera::password::Pepper;
+    let pepper = |id: &[u8], byte: u8| Pepper::new(id, &[byte; 32]).unwrap();
+    let clock = ManualClock::new(UnixTime::from_secs(T0));
+    let flows = Accounts::in_memory(clock, RecordingNotifier::new(), InMemoryDelivery::new())
+        .unwrap()
+        .with_hasher(tessera::Hasher::default().with_pepper(pepper(b"2026-05", 1)));
+    for name in ["ana", "bob"] {
+        flows
+            .create_account(
+                name,
+                &format!("{name}@example.com"),
+                &Password::new(PASSWORD),
+            )
+            .await
+            .unwrap();
+    }
+    let old_id = keyid_of(flows.account_store(), "ana").await;
+    let flows = flows.with_hasher(
+        tessera::Hasher::default()
+            .with_pepper(pepper(b"2026-11", 2))
+            .with_retired_pepper(pepper(b"2026-05", 1)),
+    );
+    assert!(matches!(
+        flows
+            .sign_in("ana", &Password::new("a wrong password"), None)
+            .await,
+        Err(Error::VerificationFailed)
+    ));
+    assert!(matches!(
+        flows.sign_in("ana", &Password::new(PASSWORD), None).await,
+        Ok(SignIn::Complete(_))
+    ));
+    let new_id = keyid_of(flows.account_store(), "ana").await;
+    assert_ne!(new_id, old_id, "ana was rehashed to the current pepper");
+    assert_eq!(
+        keyid_of(flows.account_store(), "bob").await,
+        old_id,
+        "bob has not signed in yet"
+    );
+    // The old pepper dropped: ana (rehashed) signs in, bob gets the opaque failure.
+    let flows = flows.with_hasher(tessera::Hasher::default().with_pepper(pepper(b"2026-11", 2)));
+    assert!(matches!(
+        flows.sign_in("ana", &Password::new(PASSWORD), None).await,
+        Ok(SignIn::Complete(_))
+    ));
+    assert!(matches!(
+        flows.sign_in("bob", &Password::new(PASSWORD), None).await,
+        Err(Error::VerificationFailed)
+    ));
+}
+
+/// The pepper id a stored password hash names.
+async fn keyid_of<A: tessera::AccountStore>(store: &A, name: &str) -> String {
+    let account = store.find_by_username(name).await.unwrap().unwrap().value;
+    let hash = account.password_hash().unwrap();
+    let after = hash.split("keyid=").nth(1).unwrap();
+    after.split(['$', ',']).next().unwrap().to_owned()
+}

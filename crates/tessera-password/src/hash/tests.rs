@@ -217,6 +217,51 @@ fn pepper_is_required_identified_and_rotated() {
     assert_eq!(plain.needs_rehash(&stored), Ok(true));
 }
 
+/// Issue 14: peppers with ids. The new pepper is current, the old one retired: hashes
+/// naming either verify, new hashes use the current one, old ones need a rehash; a hash
+/// naming neither is `UnknownPepper`.
+#[test]
+fn retired_peppers_verify_and_ask_for_a_rehash() {
+    let old = cheap().with_pepper(pepper(b"2026-05", 7));
+    let stored_old = hash(&old, "correct horse battery staple");
+    let rotated = cheap()
+        .with_pepper(pepper(b"2026-11", 9))
+        .with_retired_pepper(pepper(b"2026-05", 7));
+    assert_eq!(
+        verify(&rotated, "correct horse battery staple", &stored_old),
+        Ok(true)
+    );
+    assert_eq!(verify(&rotated, "wrong", &stored_old), Ok(false));
+    assert_eq!(rotated.needs_rehash(&stored_old), Ok(true));
+    let stored_new = hash(&rotated, "correct horse battery staple");
+    assert!(stored_new.contains("keyid="));
+    assert_ne!(stored_new, stored_old);
+    assert_eq!(rotated.needs_rehash(&stored_new), Ok(false));
+    assert_eq!(
+        verify(&rotated, "correct horse battery staple", &stored_new),
+        Ok(true)
+    );
+    // The old hasher (only the old pepper) cannot check the new hash.
+    assert_eq!(
+        verify(&old, "correct horse battery staple", &stored_new),
+        Err(Error::UnknownPepper)
+    );
+    // A retired pepper with the right id but another secret: no match, no error.
+    let wrong_retired = cheap()
+        .with_pepper(pepper(b"2026-11", 9))
+        .with_retired_pepper(pepper(b"2026-05", 8));
+    assert_eq!(
+        verify(&wrong_retired, "correct horse battery staple", &stored_old),
+        Ok(false)
+    );
+    // Debug names no pepper secret.
+    let shown = format!("{rotated:?}");
+    assert!(
+        !shown.contains("[7, 7") && !shown.contains("[9, 9"),
+        "{shown}"
+    );
+}
+
 #[test]
 fn password_hash_traits_interoperate() {
     use password_hash::{PasswordHasher, PasswordVerifier};
