@@ -149,6 +149,7 @@ mod context;
 mod delivery;
 mod email;
 mod error;
+mod keys_ops;
 mod limits;
 mod method;
 mod notify;
@@ -185,6 +186,7 @@ pub use delivery::{
 };
 pub use email::{EmailNotifier, SecurityEmail};
 pub use error::{Error, Result};
+pub use keys_ops::{MAX_SCAN_PAGE, Scan};
 pub use limits::{
     MAX_RESEND_INTERVAL, MAX_SEND_WINDOW, MAX_SENDS_PER_WINDOW, MIN_SEND_WINDOW, SendLimits,
 };
@@ -204,7 +206,9 @@ pub use remembered::{
     DEFAULT_REMEMBER_TTL, MAX_DEVICE_LABEL_CHARS, MAX_REMEMBER_TTL, MAX_REMEMBERED_DEVICES,
     MIN_REMEMBER_TTL, RememberToken, RememberedDevice, RememberedDeviceId,
 };
-pub use secret::{MAX_SERVER_KEY_LEN, MIN_SERVER_KEY_LEN, ServerKey};
+pub use secret::{
+    MAX_SERVER_KEY_LEN, MIN_SERVER_KEY_LEN, SERVER_KEY_PURPOSE, SINGLE_SERVER_KEY_ID, ServerKey,
+};
 pub use service::{DEFAULT_STORE_ATTEMPTS, MAX_STORE_ATTEMPTS, MIN_STORE_ATTEMPTS, Mfa};
 pub use settings::MfaSettings;
 pub use settings_ops::{Enabled, SignInPlan};

@@ -118,6 +118,19 @@ pub trait MfaStore: Send + Sync {
         expected: Version,
         state: &DestinationState,
     ) -> impl Future<Output = Result<Version, StoreError>> + Send;
+
+    /// Up to `limit` ids of stored accounts, in ascending order ([`UserId`]'s `Ord`, a
+    /// byte-wise comparison of the ids), starting after `after` (exclusive; `None`
+    /// starts at the beginning). Fewer than `limit` means the end was reached. For
+    /// scans over every account ([`Mfa::count_tags_with`](crate::Mfa::count_tags_with),
+    /// [`Mfa::prune_expired`](crate::Mfa::prune_expired)), which are resumable from the
+    /// last id of a page. In SQL: `SELECT user FROM accounts WHERE user > ? ORDER BY
+    /// user LIMIT ?` (with a binary collation).
+    fn list_accounts(
+        &self,
+        after: Option<&UserId>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<UserId>, StoreError>> + Send;
 }
 
 /// An in-memory [`MfaStore`], for tests, examples and single-process services.
@@ -199,6 +212,22 @@ impl MfaStore for InMemoryStore {
     ) -> Result<Version, StoreError> {
         save(&self.destinations, key, expected, state)
     }
+
+    async fn list_accounts(
+        &self,
+        after: Option<&UserId>,
+        limit: usize,
+    ) -> Result<Vec<UserId>, StoreError> {
+        let map = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut ids: Vec<UserId> = map
+            .keys()
+            .filter(|u| after.is_none_or(|a| *u > a))
+            .cloned()
+            .collect();
+        ids.sort_unstable();
+        ids.truncate(limit);
+        Ok(ids)
+    }
 }
 
 impl<S: MfaStore + ?Sized> MfaStore for std::sync::Arc<S> {
@@ -232,6 +261,14 @@ impl<S: MfaStore + ?Sized> MfaStore for std::sync::Arc<S> {
         state: &DestinationState,
     ) -> impl Future<Output = Result<Version, StoreError>> + Send {
         (**self).save_destination(key, expected, state)
+    }
+
+    fn list_accounts(
+        &self,
+        after: Option<&UserId>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<UserId>, StoreError>> + Send {
+        (**self).list_accounts(after, limit)
     }
 }
 
