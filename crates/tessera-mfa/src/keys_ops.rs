@@ -137,3 +137,100 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         })
     }
 }
+
+#[cfg(all(test, feature = "serde"))]
+#[allow(clippy::unwrap_used)] // test fixtures: a panic is a failing test
+mod tests {
+    use super::*;
+    use crate::challenge::{ChallengeId, StoredChallenge};
+    use crate::{MfaMethod, Purpose, RememberedDevice, RememberedDeviceId};
+    use proptest::prelude::*;
+
+    fn state(ids: &[KeyId; 3], tag: [u8; 32], at: u64) -> AccountState {
+        let mut s = AccountState::default();
+        s.challenges.push(StoredChallenge {
+            id: ChallengeId::parse("00112233445566778899aabbccddeeff").unwrap(),
+            method: MfaMethod::Email,
+            destination: "email:a@example.com".into(),
+            purpose: Purpose::SignIn,
+            tag,
+            key_id: ids[0].clone(),
+            expires_at: UnixTime::from_secs(at),
+            attempts_left: 3,
+        });
+        s.recovery.unused = vec![tag, tag];
+        s.recovery.key_id = ids[1].clone();
+        s.remembered.push(RememberedDevice {
+            id: RememberedDeviceId::parse("0123456789abcdef").unwrap(),
+            tag,
+            key_id: ids[2].clone(),
+            label: "x".into(),
+            created_at: UnixTime::from_secs(0),
+            expires_at: UnixTime::from_secs(at),
+        });
+        s
+    }
+
+    fn key_id() -> impl Strategy<Value = KeyId> {
+        "[A-Za-z0-9_-]{1,32}".prop_map(|s| KeyId::parse(&s).unwrap())
+    }
+
+    proptest! {
+        #[test]
+        fn key_ids_round_trip_through_json(
+            ids in proptest::array::uniform3(key_id()),
+            tag in proptest::array::uniform32(any::<u8>()),
+            at in 1u64..u64::MAX,
+        ) {
+            let s = state(&ids, tag, at);
+            let json = serde_json::to_string(&s).unwrap();
+            let back: AccountState = serde_json::from_str(&json).unwrap();
+            prop_assert_eq!(&back, &s);
+            for id in &ids {
+                let want = format!("\"key_id\":\"{id}\"");
+                prop_assert!(json.contains(&want));
+            }
+            // And each id counts what it tagged, until it expires.
+            let now = UnixTime::from_secs(at - 1);
+            let total: u64 = ids
+                .iter()
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .map(|id| back.tags_with(id, now))
+                .sum();
+            prop_assert_eq!(total, 4);
+            let later = UnixTime::from_secs(at);
+            // Expired: only the recovery set (which does not expire) still counts.
+            prop_assert_eq!(back.tags_with(&ids[1], later), 2);
+        }
+
+        #[test]
+        fn invalid_key_ids_are_refused_by_serde(bad in "[^A-Za-z0-9_-]{1,8}") {
+            let ids = [key_id_of("a"), key_id_of("b"), key_id_of("c")];
+            let json = serde_json::to_string(&state(&ids, [0; 32], 9)).unwrap();
+            let json = json.replace("\"key_id\":\"a\"", &format!("\"key_id\":{}", serde_json::to_string(&bad).unwrap()));
+            prop_assert!(serde_json::from_str::<AccountState>(&json).is_err());
+        }
+    }
+
+    fn key_id_of(s: &str) -> KeyId {
+        KeyId::parse(s).unwrap()
+    }
+
+    #[test]
+    fn exhausted_and_expired_do_not_count_and_are_pruned() {
+        let id = key_id_of("k");
+        let ids = [id.clone(), id.clone(), id.clone()];
+        let mut s = state(&ids, [0; 32], 100);
+        assert_eq!(s.tags_with(&id, UnixTime::from_secs(99)), 4);
+        assert_eq!(s.tags_with(&key_id_of("other"), UnixTime::from_secs(99)), 0);
+        s.challenges[0].attempts_left = 0;
+        assert_eq!(s.tags_with(&id, UnixTime::from_secs(99)), 3);
+        assert_eq!(s.prune_expired(UnixTime::from_secs(99)), 1);
+        // At the expiry instant a remembered device is dead (valid while now < expiry).
+        assert_eq!(s.tags_with(&id, UnixTime::from_secs(100)), 2);
+        assert_eq!(s.prune_expired(UnixTime::from_secs(100)), 1);
+        assert_eq!(s.prune_expired(UnixTime::from_secs(100)), 0);
+        assert_eq!(s.tags_with(&id, UnixTime::from_secs(100)), 2);
+    }
+}

@@ -339,6 +339,96 @@ mod tests {
     }
 
     #[test]
+    fn keys_from_a_keyring_are_its_derived_keys_under_its_ids() {
+        use tessera_keyring::Key;
+        let (old, new) = (KeyId::parse("old").unwrap(), KeyId::parse("new").unwrap());
+        let mut ring = Keyring::new(old.clone(), Key::from_bytes(&[1; 32]).unwrap());
+        ring.add(new.clone(), Key::from_bytes(&[2; 32]).unwrap())
+            .unwrap();
+        let before = ServerKey::from_keyring(&ring).unwrap();
+        assert_eq!(before.active_id(), &old);
+        ring.activate(&new).unwrap();
+        let after = ServerKey::from_keyring(&ring).unwrap();
+        assert_eq!(after.active_id(), &new);
+        assert_eq!(after.ids().collect::<Vec<_>>(), [&old, &new]);
+        // The tag under an id is HMAC under the keyring's derived key for that id, so
+        // every instance loading the keyring computes the same tags.
+        for id in [&old, &new] {
+            let derived = ring.derive(id, SERVER_KEY_PURPOSE).unwrap();
+            let direct = ServerKey::from_bytes(&derived[..]).unwrap();
+            assert_eq!(
+                after.tag_with(id, "d", &[b"x"]).unwrap(),
+                Some(direct.tag("d", &[b"x"]).unwrap())
+            );
+        }
+        assert_eq!(
+            before.tag("d", &[b"x"]).unwrap(),
+            after.tag_with(&old, "d", &[b"x"]).unwrap().unwrap()
+        );
+        assert_ne!(
+            after.tag("d", &[b"x"]).unwrap(),
+            before.tag("d", &[b"x"]).unwrap()
+        );
+        // An id not loaded tags nothing (and does not panic).
+        let gone = KeyId::parse("gone").unwrap();
+        assert_eq!(after.tag_with(&gone, "d", &[b"x"]).unwrap(), None);
+        // Debug names ids, never keys.
+        let shown = format!("{after:?}");
+        assert!(shown.contains("new") && shown.contains("old"), "{shown}");
+        for id in [&old, &new] {
+            let derived = ring.derive(id, SERVER_KEY_PURPOSE).unwrap();
+            assert!(!shown.contains(&format!("{:?}", &derived[..4])), "{shown}");
+        }
+    }
+
+    #[test]
+    fn a_previous_key_is_added_for_checking_only() {
+        let ring = Keyring::ephemeral().unwrap();
+        let k = ServerKey::from_keyring(&ring)
+            .unwrap()
+            .with_previous_key(&[9; 32])
+            .unwrap();
+        assert_eq!(k.active_id(), ring.active_id());
+        let single = ServerKey::from_bytes(&[9; 32]).unwrap();
+        assert_eq!(
+            k.tag_with(&single_key_id(), "d", &[]).unwrap(),
+            Some(single.tag("d", &[]).unwrap())
+        );
+        // Twice, or on a key that already has the id: refused.
+        assert!(k.clone().with_previous_key(&[8; 32]).is_err());
+        assert!(single.with_previous_key(&[8; 32]).is_err());
+        assert!(
+            ServerKey::from_keyring(&ring)
+                .unwrap()
+                .with_previous_key(&[9; 31])
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn find_keyed_tag_checks_each_entry_under_its_key() {
+        let a = KeyId::parse("a").unwrap();
+        let b = KeyId::parse("b").unwrap();
+        let gone = KeyId::parse("gone").unwrap();
+        let ta = [1u8; 32];
+        let tb = [2u8; 32];
+        let mut asked = Vec::new();
+        let found = find_keyed_tag([(&gone, &ta), (&a, &tb), (&a, &ta), (&b, &tb)], |k| {
+            asked.push(k.clone());
+            Ok(match k.as_str() {
+                "a" => Some(ta),
+                "b" => Some(tb),
+                _ => None,
+            })
+        })
+        .unwrap();
+        // The entry under `gone` has the right bytes but its key is not loaded.
+        assert_eq!(found, Some(2));
+        // One candidate per distinct key id.
+        assert_eq!(asked, [gone.clone(), a.clone(), b.clone()]);
+    }
+
+    #[test]
     fn single_key_id_is_valid() {
         assert_eq!(single_key_id().as_str(), SINGLE_SERVER_KEY_ID);
     }

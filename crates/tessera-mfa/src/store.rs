@@ -294,4 +294,55 @@ mod tests {
         assert!(v2 > v1);
         assert_eq!(store.load_account(&u).await.unwrap().version, v2);
     }
+
+    async fn page(store: &InMemoryStore, after: Option<&str>, limit: usize) -> Vec<String> {
+        let after = after.map(UserId::new);
+        store
+            .list_accounts(after.as_ref(), limit)
+            .await
+            .unwrap()
+            .iter()
+            .map(|u| u.as_str().to_owned())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn list_accounts_pages_in_order() {
+        let store = InMemoryStore::new();
+        // Empty store.
+        assert!(page(&store, None, 10).await.is_empty());
+        // Saved out of order; a destination is not an account.
+        for u in ["d", "b", "a", "c"] {
+            store
+                .save_account(&UserId::new(u), Version::NEW, &AccountState::default())
+                .await
+                .unwrap();
+        }
+        store
+            .save_destination(
+                &DestinationKey("email:x".into()),
+                Version::NEW,
+                &DestinationState::default(),
+            )
+            .await
+            .unwrap();
+        // Exact pages: 2 + 2, then an empty one.
+        assert_eq!(page(&store, None, 2).await, ["a", "b"]);
+        assert_eq!(page(&store, Some("b"), 2).await, ["c", "d"]);
+        assert!(page(&store, Some("d"), 2).await.is_empty());
+        // A partial last page; `after` is exclusive and need not exist.
+        assert_eq!(page(&store, None, 3).await, ["a", "b", "c"]);
+        assert_eq!(page(&store, Some("c"), 3).await, ["d"]);
+        assert_eq!(page(&store, Some("bb"), 10).await, ["c", "d"]);
+        assert_eq!(page(&store, Some(""), 10).await, ["a", "b", "c", "d"]);
+        // After the last, and a zero limit.
+        assert!(page(&store, Some("z"), 10).await.is_empty());
+        assert!(page(&store, None, 0).await.is_empty());
+        // Through an `Arc`, the same.
+        let shared = std::sync::Arc::new(store);
+        assert_eq!(
+            shared.list_accounts(None, 1).await.unwrap(),
+            [UserId::new("a")]
+        );
+    }
 }
