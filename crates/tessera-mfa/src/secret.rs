@@ -107,6 +107,23 @@ impl ServerKey {
     /// One key per key of `keyring`, derived for [`SERVER_KEY_PURPOSE`] under the same
     /// id; the keyring's active key makes new tags.
     ///
+    /// ```
+    /// use tessera_keyring::{Key, KeyId, Keyring};
+    /// use tessera_mfa::ServerKey;
+    ///
+    /// // In a service: `Keyring::from_env("TESSERA_KEYRING")?`, the same on every instance.
+    /// let mut ring = Keyring::new(KeyId::parse("2026-05")?, Key::generate()?);
+    /// assert_eq!(ServerKey::from_keyring(&ring)?.active_id().as_str(), "2026-05");
+    ///
+    /// // Rotation: the new key tags from now on, the old one still checks.
+    /// ring.add(KeyId::parse("2026-11")?, Key::generate()?)?;
+    /// ring.activate(&KeyId::parse("2026-11")?)?;
+    /// let key = ServerKey::from_keyring(&ring)?;
+    /// assert_eq!(key.active_id().as_str(), "2026-11");
+    /// assert!(key.contains(&KeyId::parse("2026-05")?));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::InvalidConfig`] when the keyring cannot derive a key (it always can for
     /// a keyring that loaded).
