@@ -509,6 +509,12 @@ async fn sign_in_flow(store: &Arc<FileStore>, dir: &Path) -> Result<(), BoxError
         reopened.version == Version::new(1) && reopened.value.settings().enabled(),
         "after a restart the account document (version 1) still says MFA is on",
     )?;
+    // The paged listing a key rotation scans with (`Mfa::count_tags_with`).
+    let accounts = FileStore::open(dir).list_accounts(None, 10).await?;
+    check(
+        accounts == [ana.clone()],
+        "the store lists its one MFA account (paged, for key rotation scans)",
+    )?;
     let files = fs::read_dir(dir)?.count();
     println!("  {files} documents in the folder (the conformance suite's users included)");
     Ok(())
