@@ -464,3 +464,48 @@ mod stored {
         accepts_all(&moved, &issued).await;
     }
 }
+
+#[cfg(feature = "testing")]
+#[tokio::test]
+async fn a_failing_store_fails_the_scans_without_changing_anything() {
+    use tessera_mfa::testing::{ChaosStore, Faults};
+    let faults = Faults::new();
+    let clock = clock();
+    let mfa = Mfa::new(
+        ChaosStore::new(InMemoryStore::new(), faults.clone()),
+        NoNotifier,
+        clock.clone(),
+        OrgPolicy::default(),
+        ServerKey::from_keyring(&ring(OLD)).unwrap(),
+    );
+    for i in 0..3 {
+        let u = UserId::new(format!("u{i}"));
+        let c = AccountContext::new(u.clone()).with_active_devices([DeviceKind::AuthenticatorApp]);
+        let _ = mfa.enable(&c, None, Actor::AccountHolder).await.unwrap();
+        mfa.remember_device(&u, "x").await.unwrap();
+    }
+    assert_eq!(mfa.store().list_accounts(None, 10).await.unwrap().len(), 3);
+    clock.advance(tessera_mfa::DEFAULT_REMEMBER_TTL);
+
+    faults.fail_loads(true);
+    assert!(matches!(
+        mfa.count_tags_with(&id("2026-05")).await,
+        Err(Error::Store(_))
+    ));
+    assert!(matches!(
+        mfa.prune_expired(None, 10).await,
+        Err(Error::Store(_))
+    ));
+    faults.fail_loads(false);
+    // Nothing was pruned by the failed scan; a new one from the start does it all.
+    for i in 0..3 {
+        let s = mfa
+            .account_state(&UserId::new(format!("u{i}")))
+            .await
+            .unwrap();
+        assert_eq!(s.remembered_devices().len(), 1);
+    }
+    assert_eq!(mfa.count_tags_with(&id("2026-05")).await.unwrap(), 30);
+    let scan = mfa.prune_expired(None, 10).await.unwrap();
+    assert_eq!((scan.accounts, scan.count, scan.next), (3, 3, None));
+}
