@@ -292,6 +292,48 @@ impl MfaStore for FileStore {
         let path = self.path("destination", key.as_str());
         Ok(self.save_state(path, expected, state).await?)
     }
+
+    async fn list_accounts(
+        &self,
+        after: Option<&UserId>,
+        limit: usize,
+    ) -> Result<Vec<UserId>, tessera_mfa::StoreError> {
+        // The account documents' names are `account-<hex of the id>.json`: decode them
+        // back, then sort and page (a database would use its index instead).
+        let (dir, after) = (Arc::clone(&self.dir), after.cloned());
+        let ids = blocking(move || {
+            let mut ids = Vec::new();
+            for entry in fs::read_dir(&*dir)? {
+                let name = entry?.file_name();
+                let Some(hex) = name
+                    .to_str()
+                    .and_then(|n| n.strip_prefix("account-"))
+                    .and_then(|n| n.strip_suffix(".json"))
+                else {
+                    continue;
+                };
+                let bytes: Option<Vec<u8>> = (0..hex.len())
+                    .step_by(2)
+                    .map(|i| {
+                        hex.get(i..i + 2)
+                            .and_then(|b| u8::from_str_radix(b, 16).ok())
+                    })
+                    .collect();
+                if let Some(id) = bytes.and_then(|b| String::from_utf8(b).ok()) {
+                    ids.push(UserId::new(id));
+                }
+            }
+            Ok::<_, FileError>(ids)
+        })
+        .await?;
+        let mut ids: Vec<UserId> = ids
+            .into_iter()
+            .filter(|u| after.as_ref().is_none_or(|a| u > a))
+            .collect();
+        ids.sort_unstable();
+        ids.truncate(limit);
+        Ok(ids)
+    }
 }
 
 // ─── The example ────────────────────────────────────────────────────────────────────
@@ -466,6 +508,12 @@ async fn sign_in_flow(store: &Arc<FileStore>, dir: &Path) -> Result<(), BoxError
     check(
         reopened.version == Version::new(1) && reopened.value.settings().enabled(),
         "after a restart the account document (version 1) still says MFA is on",
+    )?;
+    // The paged listing a key rotation scans with (`Mfa::count_tags_with`).
+    let accounts = FileStore::open(dir).list_accounts(None, 10).await?;
+    check(
+        accounts == [ana.clone()],
+        "the store lists its one MFA account (paged, for key rotation scans)",
     )?;
     let files = fs::read_dir(dir)?.count();
     println!("  {files} documents in the folder (the conformance suite's users included)");

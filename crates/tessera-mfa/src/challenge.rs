@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use tessera_keyring::KeyId;
 use tessera_otp::UnixTime;
 
 use crate::secret::Tag;
@@ -196,6 +197,11 @@ pub(crate) struct StoredChallenge {
     pub(crate) destination: String,
     pub(crate) purpose: Purpose,
     pub(crate) tag: Tag,
+    /// The id of the server key the tag was made with. State stored before tags named
+    /// their key has no such field and reads as
+    /// [`SINGLE_SERVER_KEY_ID`](crate::SINGLE_SERVER_KEY_ID).
+    #[cfg_attr(feature = "serde", serde(default = "crate::secret::single_key_id"))]
+    pub(crate) key_id: KeyId,
     pub(crate) expires_at: UnixTime,
     pub(crate) attempts_left: u8,
 }

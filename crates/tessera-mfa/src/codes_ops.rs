@@ -4,7 +4,7 @@ use tessera_otp::{Clock, UnixTime};
 use tessera_registry::UserId;
 
 use crate::challenge::{MAX_PENDING_CHALLENGES, StoredChallenge};
-use crate::secret::{Tag, tags_equal};
+use crate::secret::{ServerKey, Tag, tags_equal};
 use crate::service::Outcome;
 use crate::settings_ops::reconcile_state;
 use crate::{
@@ -13,6 +13,7 @@ use crate::{
     PhoneLink, PhoneNumber, Purpose, Result, SecurityEventKind, SecurityNotifier, StoreError,
     Unavailable, Verified,
 };
+use tessera_keyring::KeyId;
 
 const OTP_DOMAIN: &str = "tessera-mfa/otp/v1";
 
@@ -127,7 +128,9 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         // 3. Store the challenge (re-checking the account's budget atomically).
         let id = ChallengeId::generate()?;
         let code = OneTimeCode::generate(self.challenge.digits())?;
-        let tag = self.code_tag(user, &id, &code)?;
+        let key_id = self.key.active_id().clone();
+        let tag = code_tag(&self.key, &key_id, user, &id, &code)?
+            .ok_or(Error::InvalidConfig("the active server key is missing"))?;
         let key = destination.key();
         let (cfg, limits) = (self.challenge, self.limits);
         let expires_at = self
@@ -151,6 +154,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
                     destination: key.as_str().to_owned(),
                     purpose,
                     tag,
+                    key_id: key_id.clone(),
                     expires_at,
                     attempts_left: cfg.max_attempts(),
                 });
@@ -236,7 +240,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         typed: &str,
     ) -> Result<Notified<Result<Verified>>> {
         let code = OneTimeCode::parse(typed)?;
-        let tag = self.code_tag(user, challenge, &code)?;
+        let server_key = &self.key;
         let throttle = self.throttle;
         let policy = &self.policy;
         let n = self
@@ -255,7 +259,11 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
                 if state.challenges.len() != before {
                     return Ok(Outcome::changed(Err(Error::VerificationFailed)));
                 }
-                match check_challenge(state, challenge, &tag, now) {
+                // The candidate's tag under the key the stored tag names, computed here
+                // because that is only known once the state is loaded.
+                let candidate =
+                    |key_id: &KeyId| code_tag(server_key, key_id, user, challenge, &code);
+                match check_challenge(state, challenge, candidate, now)? {
                     Some(verified) => {
                         // No reset here: only a completed sign-in or step-up resets
                         // the count (`Mfa::authentication_completed`), never a phone
@@ -275,17 +283,6 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
             })
             .await?;
         Ok(n)
-    }
-
-    fn code_tag(&self, user: &UserId, id: &ChallengeId, code: &OneTimeCode) -> Result<Tag> {
-        self.key.tag(
-            OTP_DOMAIN,
-            &[
-                user.as_str().as_bytes(),
-                id.as_bytes(),
-                code.expose().as_bytes(),
-            ],
-        )
     }
 
     fn destination(
@@ -371,22 +368,49 @@ fn drop_phone(
     out
 }
 
-/// Checks `tag` against the challenge `id`: consumes it on success, spends an attempt
-/// (or removes it when expired or exhausted) on failure.
+/// The keyed hash of `code` for challenge `id` of `user` under the server key `key_id`;
+/// `None` when that key is not loaded.
+fn code_tag(
+    key: &ServerKey,
+    key_id: &KeyId,
+    user: &UserId,
+    id: &ChallengeId,
+    code: &OneTimeCode,
+) -> Result<Option<Tag>> {
+    key.tag_with(
+        key_id,
+        OTP_DOMAIN,
+        &[
+            user.as_str().as_bytes(),
+            id.as_bytes(),
+            code.expose().as_bytes(),
+        ],
+    )
+}
+
+/// Checks the typed code against the challenge `id`, with `candidate` giving its tag
+/// under the key the stored tag names: consumes the challenge on success, spends an
+/// attempt (or removes it when expired or exhausted) on failure. A stored tag whose key
+/// is not loaded matches nothing, exactly like a wrong code.
 fn check_challenge(
     state: &mut AccountState,
     id: &ChallengeId,
-    tag: &Tag,
+    candidate: impl FnOnce(&KeyId) -> Result<Option<Tag>>,
     now: UnixTime,
-) -> Option<Verified> {
-    let idx = state.challenges.iter().position(|c| &c.id == id)?;
-    let c = state.challenges.get_mut(idx)?;
+) -> Result<Option<Verified>> {
+    let Some(idx) = state.challenges.iter().position(|c| &c.id == id) else {
+        return Ok(None);
+    };
+    let Some(c) = state.challenges.get_mut(idx) else {
+        return Ok(None);
+    };
     // Valid while now < expires_at: at the expiry instant the code is dead.
     if now >= c.expires_at || c.attempts_left == 0 {
         state.challenges.remove(idx);
-        return None;
+        return Ok(None);
     }
-    if tags_equal(&c.tag, tag) {
+    let matched = candidate(&c.key_id)?.is_some_and(|tag| tags_equal(&c.tag, &tag));
+    if matched {
         let verified = Verified {
             method: c.method,
             purpose: c.purpose,
@@ -398,13 +422,13 @@ fn check_challenge(
             _ => true,
         };
         state.challenges.remove(idx);
-        return destination_still_linked.then_some(verified);
+        return Ok(destination_still_linked.then_some(verified));
     }
     c.attempts_left -= 1;
     if c.attempts_left == 0 {
         state.challenges.remove(idx);
     }
-    None
+    Ok(None)
 }
 
 /// Counts a failed attempt; emits the lock event when this failure starts a lock.

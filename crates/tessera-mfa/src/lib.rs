@@ -36,8 +36,13 @@
 //!   wrong one.
 //!
 //! # What the application must keep
-//! - The [`ServerKey`], outside the state store, the same for every instance. Codes,
-//!   recovery codes and remember tokens are stored only as HMAC-SHA-256 tags under it.
+//! - The keyring ([`tessera_keyring::Keyring`]) the [`ServerKey`] is derived from
+//!   ([`ServerKey::from_keyring`]), outside the state store, the same for every
+//!   instance. Codes, recovery codes and remember tokens are stored only as
+//!   HMAC-SHA-256 tags under it, each naming the id of the key that made it; no key is
+//!   ever part of the stored state, its serde form or a `Debug` output.
+//!   [`ServerKey::generate`] is for tests and single-process tools: what it tagged dies
+//!   with the process.
 //! - The [`AccountState`] and [`DestinationState`] aggregates, whole, with their
 //!   versions (see [`MfaStore`]).
 //!
@@ -50,6 +55,28 @@
 //! | remembered device | 30 days | 1 hour–365 days, at most 20 per account |
 //! | throttling | 5 free failures, then 30 s doubling to 15 min; 1-hour lockout at 20 failures and again at each one after; locked until an administrator unlocks at 100 | hard limit ≤ 100 |
 //! | store retries | 32 rounds | 1–64 |
+//!
+//! # Rotating the server key
+//! 1. Add a key to the keyring text *first* (so it is active) and keep the old one after
+//!    it; restart or reload every instance ([`ServerKey::from_keyring`]). New challenges,
+//!    recovery sets and remembered devices are tagged with the new key; those made under
+//!    the old one keep verifying while it stays loaded. During a rolling restart an
+//!    instance still on the old keyring refuses what the new key tagged (opaquely, like
+//!    a wrong code), so roll out quickly, or add the new key as a non-active second
+//!    entry everywhere first and activate it in a second roll-out.
+//! 2. Tags cannot be re-keyed (the codes are not stored). Instead
+//!    [`Mfa::count_tags_with`] counts what still depends on the old key, over every
+//!    account ([`MfaStore::list_accounts`]): live challenges (minutes), unused recovery
+//!    codes (until used or regenerated) and unexpired remembered devices (their
+//!    lifetime, 30 days by default). [`Mfa::prune_expired`] drops the dead ones.
+//! 3. [`tessera_keyring::Keyring::retire`] the old key with that count; it refuses
+//!    while the count is not zero. Retiring early is safe but not free: whatever the
+//!    key still tagged is refused like a wrong code from then on, and comes back if the
+//!    key is loaded again.
+//!
+//! State stored before tags named their key reads as [`SINGLE_SERVER_KEY_ID`], the id
+//! [`ServerKey::from_bytes`] gives its key; a deployment moving from a key given as
+//! bytes to a keyring keeps it for checking with [`ServerKey::with_previous_key`].
 //!
 //! # Throttling: every attempt is counted before it is checked
 //! Failed attempts are counted per account across every factor, in the account's
@@ -102,7 +129,7 @@
 //!     RecordingNotifier::new(),
 //!     ManualClock::new(UnixTime::from_secs(1_700_000_000)),
 //!     OrgPolicy::builder().disallow(MfaMethod::Sms).build()?,
-//!     ServerKey::generate()?, // in a service: from a secrets manager, shared by instances
+//!     ServerKey::generate()?, // in a service: ServerKey::from_keyring(&keyring)?
 //! );
 //! let ctx = AccountContext::new(UserId::new("ana"))
 //!     .with_active_devices([DeviceKind::AuthenticatorApp]);
@@ -149,6 +176,7 @@ mod context;
 mod delivery;
 mod email;
 mod error;
+mod keys_ops;
 mod limits;
 mod method;
 mod notify;
@@ -185,6 +213,7 @@ pub use delivery::{
 };
 pub use email::{EmailNotifier, SecurityEmail};
 pub use error::{Error, Result};
+pub use keys_ops::{MAX_SCAN_PAGE, Scan};
 pub use limits::{
     MAX_RESEND_INTERVAL, MAX_SEND_WINDOW, MAX_SENDS_PER_WINDOW, MIN_SEND_WINDOW, SendLimits,
 };
@@ -204,7 +233,9 @@ pub use remembered::{
     DEFAULT_REMEMBER_TTL, MAX_DEVICE_LABEL_CHARS, MAX_REMEMBER_TTL, MAX_REMEMBERED_DEVICES,
     MIN_REMEMBER_TTL, RememberToken, RememberedDevice, RememberedDeviceId,
 };
-pub use secret::{MAX_SERVER_KEY_LEN, MIN_SERVER_KEY_LEN, ServerKey};
+pub use secret::{
+    MAX_SERVER_KEY_LEN, MIN_SERVER_KEY_LEN, SERVER_KEY_PURPOSE, SINGLE_SERVER_KEY_ID, ServerKey,
+};
 pub use service::{DEFAULT_STORE_ATTEMPTS, MAX_STORE_ATTEMPTS, MIN_STORE_ATTEMPTS, Mfa};
 pub use settings::MfaSettings;
 pub use settings_ops::{Enabled, SignInPlan};

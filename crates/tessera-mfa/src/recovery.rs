@@ -14,6 +14,7 @@
 
 use std::fmt;
 
+use tessera_keyring::KeyId;
 use tessera_otp::UnixTime;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
@@ -102,8 +103,19 @@ impl RecoveryCode {
         out
     }
 
+    /// The tag under the active server key.
     pub(crate) fn tag(&self, key: &ServerKey, account: &str) -> Result<Tag> {
         key.tag(DOMAIN, &[account.as_bytes(), self.0.as_bytes()])
+    }
+
+    /// The tag under the server key `id`; `None` when it is not loaded.
+    pub(crate) fn tag_with(
+        &self,
+        key: &ServerKey,
+        id: &KeyId,
+        account: &str,
+    ) -> Result<Option<Tag>> {
+        key.tag_with(id, DOMAIN, &[account.as_bytes(), self.0.as_bytes()])
     }
 }
 
@@ -131,13 +143,31 @@ impl RecoveryCodeSet {
 }
 
 /// The stored side of an account's recovery codes: keyed hashes of the unused codes.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// A set is generated, and so tagged, at once under one server key: the key id is kept
+/// once for the set.
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct RecoveryState {
     /// HMAC-SHA-256 tags of the codes not used yet.
     pub(crate) unused: Vec<Tag>,
+    /// The id of the server key the set's tags were made with. State stored before
+    /// tags named their key reads as
+    /// [`SINGLE_SERVER_KEY_ID`](crate::SINGLE_SERVER_KEY_ID).
+    #[cfg_attr(feature = "serde", serde(default = "crate::secret::single_key_id"))]
+    pub(crate) key_id: KeyId,
     /// When the current set was generated; `None` if never.
     pub(crate) generated_at: Option<UnixTime>,
+}
+
+impl Default for RecoveryState {
+    fn default() -> Self {
+        Self {
+            unused: Vec::new(),
+            key_id: crate::secret::single_key_id(),
+            generated_at: None,
+        }
+    }
 }
 
 impl RecoveryState {

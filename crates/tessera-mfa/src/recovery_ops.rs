@@ -48,6 +48,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
                 }
                 state.recovery = RecoveryState {
                     unused: tags.clone(),
+                    key_id: self.key.active_id().clone(),
                     generated_at: Some(now),
                 };
                 Ok(Outcome::changed(()).with_event(
@@ -113,14 +114,18 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         }
         let code = RecoveryCode::parse(typed)?;
         let user = ctx.user();
-        let tag = code.tag(&self.key, user.as_str())?;
+        let server_key = &self.key;
         let throttle = self.throttle;
         let n = self
             .modify(user, |state, now| {
                 if let Some(refused) = Outcome::throttle_refusal(state, now) {
                     return Ok(refused);
                 }
-                match find_tag(&state.recovery.unused, &tag) {
+                // Under the key the stored set names; a set whose key is not loaded
+                // matches nothing, like a wrong code.
+                let tag = code.tag_with(server_key, &state.recovery.key_id, user.as_str())?;
+                let found = tag.and_then(|tag| find_tag(&state.recovery.unused, &tag));
+                match found {
                     Some(i) => {
                         // No throttle reset: the facade calls
                         // `Mfa::authentication_completed` once the sign-in completes.

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use tessera_keyring::KeyId;
 use tessera_otp::UnixTime;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
@@ -62,8 +63,19 @@ impl RememberToken {
         Zeroizing::new(data_encoding::BASE64URL_NOPAD.encode(&self.0))
     }
 
+    /// The tag under the active server key.
     pub(crate) fn tag(&self, key: &ServerKey, account: &str) -> Result<Tag> {
         key.tag(DOMAIN, &[account.as_bytes(), &self.0])
+    }
+
+    /// The tag under the server key `id`; `None` when it is not loaded.
+    pub(crate) fn tag_with(
+        &self,
+        key: &ServerKey,
+        id: &KeyId,
+        account: &str,
+    ) -> Result<Option<Tag>> {
+        key.tag_with(id, DOMAIN, &[account.as_bytes(), &self.0])
     }
 }
 
@@ -112,6 +124,11 @@ impl fmt::Display for RememberedDeviceId {
 pub struct RememberedDevice {
     pub(crate) id: RememberedDeviceId,
     pub(crate) tag: Tag,
+    /// The id of the server key the tag was made with. State stored before tags named
+    /// their key has no such field and reads as
+    /// [`SINGLE_SERVER_KEY_ID`](crate::SINGLE_SERVER_KEY_ID).
+    #[cfg_attr(feature = "serde", serde(default = "crate::secret::single_key_id"))]
+    pub(crate) key_id: KeyId,
     pub(crate) label: String,
     pub(crate) created_at: UnixTime,
     pub(crate) expires_at: UnixTime,
@@ -122,6 +139,13 @@ impl RememberedDevice {
     #[must_use]
     pub fn id(&self) -> RememberedDeviceId {
         self.id
+    }
+
+    /// The id of the server key its token's tag was made with (see
+    /// [`Mfa::count_tags_with`](crate::Mfa::count_tags_with)).
+    #[must_use]
+    pub fn key_id(&self) -> &KeyId {
+        &self.key_id
     }
 
     /// The label the application gave it (e.g. "Firefox on Linux").

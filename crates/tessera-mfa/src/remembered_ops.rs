@@ -4,7 +4,7 @@ use tessera_otp::Clock;
 use tessera_registry::UserId;
 
 use crate::remembered::{MAX_REMEMBERED_DEVICES, clean_label};
-use crate::secret::find_tag;
+use crate::secret::find_keyed_tag;
 use crate::service::Outcome;
 use crate::{
     Actor, Error, Mfa, MfaStore, Notified, RememberToken, RememberedDevice, RememberedDeviceId,
@@ -27,6 +27,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         let token = RememberToken::generate()?;
         let id = RememberedDeviceId::generate()?;
         let tag = token.tag(&self.key, user.as_str())?;
+        let key_id = self.key.active_id().clone();
         let label = clean_label(label);
         let ttl = self.remember_ttl;
         let device = self
@@ -41,6 +42,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
                 let device = RememberedDevice {
                     id,
                     tag,
+                    key_id: key_id.clone(),
                     label: label.clone(),
                     created_at: now,
                     expires_at: now.saturating_add(ttl),
@@ -60,13 +62,18 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     /// # Errors
     /// Store errors.
     pub async fn is_remembered(&self, user: &UserId, token: &RememberToken) -> Result<bool> {
-        let tag = token.tag(&self.key, user.as_str())?;
         let state = self.account_state(user).await?;
         let now = self.clock.now();
         if !state.settings.enabled {
             return Ok(false);
         }
-        Ok(find_tag(state.remembered.iter().map(|d| &d.tag), &tag)
+        // Each device's tag is checked under the key it names (one HMAC per distinct
+        // key id); a device whose key is not loaded matches nothing.
+        let found = find_keyed_tag(
+            state.remembered.iter().map(|d| (&d.key_id, &d.tag)),
+            |key_id| token.tag_with(&self.key, key_id, user.as_str()),
+        )?;
+        Ok(found
             .and_then(|i| state.remembered.get(i))
             .is_some_and(|d| now < d.expires_at))
     }

@@ -126,6 +126,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
                 };
                 state.recovery = crate::recovery::RecoveryState {
                     unused: tags.clone(),
+                    key_id: self.key.active_id().clone(),
                     generated_at: issue.then_some(now),
                 };
                 // One event: `MfaEnabled` tells the holder that any older recovery

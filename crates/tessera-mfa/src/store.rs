@@ -118,6 +118,19 @@ pub trait MfaStore: Send + Sync {
         expected: Version,
         state: &DestinationState,
     ) -> impl Future<Output = Result<Version, StoreError>> + Send;
+
+    /// Up to `limit` ids of stored accounts, in ascending order ([`UserId`]'s `Ord`, a
+    /// byte-wise comparison of the ids), starting after `after` (exclusive; `None`
+    /// starts at the beginning). Fewer than `limit` means the end was reached. For
+    /// scans over every account ([`Mfa::count_tags_with`](crate::Mfa::count_tags_with),
+    /// [`Mfa::prune_expired`](crate::Mfa::prune_expired)), which are resumable from the
+    /// last id of a page. In SQL: `SELECT user FROM accounts WHERE user > ? ORDER BY
+    /// user LIMIT ?` (with a binary collation).
+    fn list_accounts(
+        &self,
+        after: Option<&UserId>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<UserId>, StoreError>> + Send;
 }
 
 /// An in-memory [`MfaStore`], for tests, examples and single-process services.
@@ -199,6 +212,22 @@ impl MfaStore for InMemoryStore {
     ) -> Result<Version, StoreError> {
         save(&self.destinations, key, expected, state)
     }
+
+    async fn list_accounts(
+        &self,
+        after: Option<&UserId>,
+        limit: usize,
+    ) -> Result<Vec<UserId>, StoreError> {
+        let map = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut ids: Vec<UserId> = map
+            .keys()
+            .filter(|u| after.is_none_or(|a| *u > a))
+            .cloned()
+            .collect();
+        ids.sort_unstable();
+        ids.truncate(limit);
+        Ok(ids)
+    }
 }
 
 impl<S: MfaStore + ?Sized> MfaStore for std::sync::Arc<S> {
@@ -233,6 +262,14 @@ impl<S: MfaStore + ?Sized> MfaStore for std::sync::Arc<S> {
     ) -> impl Future<Output = Result<Version, StoreError>> + Send {
         (**self).save_destination(key, expected, state)
     }
+
+    fn list_accounts(
+        &self,
+        after: Option<&UserId>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<UserId>, StoreError>> + Send {
+        (**self).list_accounts(after, limit)
+    }
 }
 
 #[cfg(test)]
@@ -256,5 +293,56 @@ mod tests {
         let v2 = store.save_account(&u, v1, &v.value).await.unwrap();
         assert!(v2 > v1);
         assert_eq!(store.load_account(&u).await.unwrap().version, v2);
+    }
+
+    async fn page(store: &InMemoryStore, after: Option<&str>, limit: usize) -> Vec<String> {
+        let after = after.map(UserId::new);
+        store
+            .list_accounts(after.as_ref(), limit)
+            .await
+            .unwrap()
+            .iter()
+            .map(|u| u.as_str().to_owned())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn list_accounts_pages_in_order() {
+        let store = InMemoryStore::new();
+        // Empty store.
+        assert!(page(&store, None, 10).await.is_empty());
+        // Saved out of order; a destination is not an account.
+        for u in ["d", "b", "a", "c"] {
+            store
+                .save_account(&UserId::new(u), Version::NEW, &AccountState::default())
+                .await
+                .unwrap();
+        }
+        store
+            .save_destination(
+                &DestinationKey("email:x".into()),
+                Version::NEW,
+                &DestinationState::default(),
+            )
+            .await
+            .unwrap();
+        // Exact pages: 2 + 2, then an empty one.
+        assert_eq!(page(&store, None, 2).await, ["a", "b"]);
+        assert_eq!(page(&store, Some("b"), 2).await, ["c", "d"]);
+        assert!(page(&store, Some("d"), 2).await.is_empty());
+        // A partial last page; `after` is exclusive and need not exist.
+        assert_eq!(page(&store, None, 3).await, ["a", "b", "c"]);
+        assert_eq!(page(&store, Some("c"), 3).await, ["d"]);
+        assert_eq!(page(&store, Some("bb"), 10).await, ["c", "d"]);
+        assert_eq!(page(&store, Some(""), 10).await, ["a", "b", "c", "d"]);
+        // After the last, and a zero limit.
+        assert!(page(&store, Some("z"), 10).await.is_empty());
+        assert!(page(&store, None, 0).await.is_empty());
+        // Through an `Arc`, the same.
+        let shared = std::sync::Arc::new(store);
+        assert_eq!(
+            shared.list_accounts(None, 1).await.unwrap(),
+            [UserId::new("a")]
+        );
     }
 }

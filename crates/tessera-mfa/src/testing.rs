@@ -86,4 +86,13 @@ impl<S: MfaStore> MfaStore for ChaosStore<S> {
         self.faults.before_save().await.map_err(|()| injected())?;
         self.inner.save_destination(key, expected, state).await
     }
+
+    async fn list_accounts(
+        &self,
+        after: Option<&UserId>,
+        limit: usize,
+    ) -> Result<Vec<UserId>, StoreError> {
+        self.faults.before_load().await.map_err(|()| injected())?;
+        self.inner.list_accounts(after, limit).await
+    }
 }

@@ -71,6 +71,14 @@ impl MfaStore for ConflictingStore {
     ) -> Result<Version, StoreError> {
         self.inner.save_destination(key, expected, state).await
     }
+
+    async fn list_accounts(
+        &self,
+        after: Option<&UserId>,
+        limit: usize,
+    ) -> Result<Vec<UserId>, StoreError> {
+        self.inner.list_accounts(after, limit).await
+    }
 }
 
 pub type TestMfa<S = InMemoryStore> = Mfa<S, Arc<RecordingNotifier>, ManualClock>;
