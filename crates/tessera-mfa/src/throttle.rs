@@ -475,6 +475,27 @@ mod tests {
     }
 
     #[test]
+    fn bounds_are_a_day_of_delay_and_a_week_of_lockout_and_the_getters_say_them() {
+        let s = Duration::from_secs;
+        assert_eq!(MAX_DELAY, s(86_400));
+        assert_eq!(MAX_LOCKOUT, s(604_800));
+        assert_eq!(MIN_LOCKOUT, s(60));
+        // Just inside and just outside each bound.
+        assert!(ThrottleConfig::new(5, 20, 100, s(1), MAX_DELAY, MAX_LOCKOUT).is_ok());
+        assert!(ThrottleConfig::new(5, 20, 100, s(1), MAX_DELAY + s(1), s(60)).is_err());
+        assert!(ThrottleConfig::new(5, 20, 100, s(1), s(2), MAX_LOCKOUT + s(1)).is_err());
+        let c = ThrottleConfig::new(3, 10, 50, s(7), s(70), s(600)).unwrap();
+        assert_eq!(
+            (c.free_failures(), c.lockout_after(), c.hard_limit()),
+            (3, 10, 50)
+        );
+        assert_eq!(
+            (c.base_delay(), c.max_delay(), c.lockout()),
+            (s(7), s(70), s(600))
+        );
+    }
+
+    #[test]
     fn bounds() {
         let s = Duration::from_secs;
         assert!(ThrottleConfig::new(5, 20, 101, s(1), s(2), s(60)).is_err());
