@@ -1,9 +1,13 @@
 //! The registry: every operation is load → pure change → conditional save, retried.
 
+use std::sync::Arc;
+
+use tessera_keyring::Keyring;
 use tessera_otp::{Clock, Drift, KeyUri, Secret, UnixTime};
 use zeroize::Zeroizing;
 
 use crate::change::ReuseCheck;
+use crate::seal::Seeds;
 use crate::{
     AssertionVerified, AssertionVerifier, Device, DeviceId, DeviceInfo, DeviceName, DeviceStore,
     Enrolment, Error, HardwareToken, MfaStatus, RegistryConfig, Rejection, SecurityKey, UserId,
@@ -37,7 +41,8 @@ pub const MAX_ACCOUNT_LABEL_LEN: usize = 256;
 /// # block_on(async {
 /// let clock = ManualClock::new(UnixTime::from_secs(1_700_000_000));
 /// let config = RegistryConfig::builder().activation(ActivationPolicy::OneCode).build()?;
-/// let registry = DeviceRegistry::new(InMemoryDeviceStore::new(), clock.clone(), config);
+/// let keyring = std::sync::Arc::new(tessera_keyring::Keyring::ephemeral()?);
+/// let registry = DeviceRegistry::new(InMemoryDeviceStore::new(), clock.clone(), config, keyring);
 /// let ana = UserId::new("ana");
 ///
 /// // Enrol: show `enrolment.uri()` as a QR code; the app computes codes.
@@ -64,16 +69,34 @@ pub struct DeviceRegistry<S, C> {
     store: S,
     clock: C,
     config: RegistryConfig,
+    keyring: Arc<Keyring>,
 }
 
 impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
-    /// A registry over `store`, reading the time from `clock`.
-    pub const fn new(store: S, clock: C, config: RegistryConfig) -> Self {
+    /// A registry over `store`, reading the time from `clock`, sealing every TOTP seed
+    /// with `keyring`'s active key.
+    ///
+    /// The keyring is required: there is no way to store a seed in the clear. It must
+    /// hold every key that sealed a stored seed (a seed whose key is missing fails with
+    /// [`Error::SealedSecret`], and nothing stored changes). Share one `Arc` between
+    /// registries and instances so that they all seal and open alike.
+    pub const fn new(store: S, clock: C, config: RegistryConfig, keyring: Arc<Keyring>) -> Self {
         Self {
             store,
             clock,
             config,
+            keyring,
         }
+    }
+
+    /// The keyring that seals and opens the stored seeds.
+    pub const fn keyring(&self) -> &Arc<Keyring> {
+        &self.keyring
+    }
+
+    /// Seals and opens `user`'s seeds.
+    fn seeds<'a>(&'a self, user: &'a UserId) -> Seeds<'a> {
+        Seeds::new(&self.keyring, user)
     }
 
     /// The store.
@@ -107,6 +130,9 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
             let loaded = self.store.load(user).await.map_err(Error::from)?;
             let mut devices = loaded.devices;
             let out = change(&mut devices, self.clock.now())?;
+            // Re-seal on write: a seed sealed with a retired-to-be key moves to the
+            // active key in the same save. One that does not open stays as stored.
+            self.seeds(user).reseal_stale(&mut devices);
             match self.store.save(user, loaded.version, &devices).await {
                 Ok(_) => return Ok(out),
                 Err(crate::StoreError::Conflict) => continue,
@@ -149,10 +175,11 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
         // Built before anything is stored, so a label the URI cannot carry stores nothing.
         let key = KeyUri::totp(account, self.config.issuer(), secret.clone(), params)?;
         let uri = Zeroizing::new(key.to_uri());
+        let seeds = self.seeds(user);
         let (device_id, expires_at) = self
             .update(user, |devices, now| {
                 let id =
-                    change::enrol_app(devices, name.clone(), secret.clone(), now, &self.config)?;
+                    change::enrol_app(devices, name.clone(), &secret, now, &self.config, &seeds)?;
                 Ok((id, now.saturating_add(self.config.pending_ttl())))
             })
             .await?;
@@ -183,8 +210,9 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
         device: DeviceId,
         codes: &[&str],
     ) -> Result<DeviceInfo, Error> {
+        let seeds = self.seeds(user);
         self.update(user, |devices, now| {
-            change::activate(devices, device, codes, now, &self.config)
+            change::activate(devices, device, codes, now, &self.config, &seeds)
         })
         .await
     }
@@ -203,8 +231,9 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
         token: &HardwareToken,
         codes: &[&str],
     ) -> Result<DeviceId, Error> {
+        let seeds = self.seeds(user);
         self.update(user, |devices, now| {
-            change::add_hardware_token(devices, token, codes, now, &self.config)
+            change::add_hardware_token(devices, token, codes, now, &self.config, &seeds)
         })
         .await
     }
@@ -250,8 +279,9 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// [`Error::Rejected`] for every kind of failure of the code (wrong, malformed,
     /// reused, out of window, no active device); [`Error::Conflict`], [`Error::Store`].
     pub async fn verify_unthrottled(&self, user: &UserId, code: &str) -> Result<Verified, Error> {
+        let seeds = self.seeds(user);
         self.update(user, |devices, now| {
-            change::verify_code(devices, code, now, &self.config, ReuseCheck::Skip)
+            change::verify_code(devices, code, now, &self.config, ReuseCheck::Skip, &seeds)
                 .map_err(Rejection::into_error)
         })
         .await
@@ -285,7 +315,8 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// # block_on(async {
     /// let clock = ManualClock::new(UnixTime::from_secs(1_700_000_000));
     /// let config = RegistryConfig::builder().activation(ActivationPolicy::OneCode).build()?;
-    /// let registry = DeviceRegistry::new(InMemoryDeviceStore::new(), clock.clone(), config);
+    /// let keyring = std::sync::Arc::new(tessera_keyring::Keyring::ephemeral()?);
+    /// let registry = DeviceRegistry::new(InMemoryDeviceStore::new(), clock.clone(), config, keyring);
     /// let ana = UserId::new("ana");
     /// let enrolment = registry.begin_enrolment(&ana, "Phone", "ana@example.com").await?;
     /// let app = Totp::new(enrolment.secret(), Default::default());
@@ -323,8 +354,9 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
         user: &UserId,
         code: &str,
     ) -> Result<Verified, Rejection> {
+        let seeds = self.seeds(user);
         self.update_or(user, |devices, now| {
-            change::verify_code(devices, code, now, &self.config, ReuseCheck::Report)
+            change::verify_code(devices, code, now, &self.config, ReuseCheck::Report, &seeds)
         })
         .await
     }
@@ -375,8 +407,9 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
         first: &str,
         second: &str,
     ) -> Result<Drift, Error> {
+        let seeds = self.seeds(user);
         self.update(user, |devices, now| {
-            change::resync(devices, device, first, second, now, &self.config)
+            change::resync(devices, device, first, second, now, &self.config, &seeds)
         })
         .await
     }
