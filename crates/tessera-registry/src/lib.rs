@@ -184,3 +184,6 @@ pub use registry::{DeviceRegistry, MAX_ACCOUNT_LABEL_LEN};
 pub use rejection::{CodeReuse, Rejection};
 pub use reseal::{ResealPage, UnopenedSeed};
 pub use store::DeviceStore;
+/// The keyring types the registry's API takes and returns, re-exported so that one
+/// dependency is enough.
+pub use tessera_keyring::{Key, KeyId, Keyring, Sealed};
