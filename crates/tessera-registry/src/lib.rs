@@ -19,7 +19,7 @@
 //!   at-most-once use of every code hold under concurrent requests.
 //!   [`InMemoryDeviceStore`] ships here.
 //! - Seeds sealed at rest: every TOTP seed is sealed with the registry's
-//!   [`Keyring`](tessera_keyring::Keyring) the moment it is enrolled; stores, the
+//!   [`Keyring`] the moment it is enrolled; stores, the
 //!   `serde` form and `Debug` see only the sealed value. See "Secrets at rest" below.
 //!
 //! # Secrets at rest: what to keep secret, how to rotate

@@ -22,7 +22,9 @@ pub const MAX_ACCOUNT_LABEL_LEN: usize = 256;
 /// The registry keeps no state of its own: every operation loads the user's devices,
 /// applies one change in memory and saves it only if nobody saved in between,
 /// reloading and trying again up to [`RegistryConfig::max_attempts`] times. A failed
-/// operation saves nothing, so the stored devices are exactly as before.
+/// operation saves nothing, so the stored devices are exactly as before. Every save
+/// also re-seals, with the keyring's active key, each of the user's seeds sealed with
+/// an older key (one that does not open is left as stored).
 ///
 /// ```
 /// use tessera_otp::{Clock, ManualClock, Totp, UnixTime};
@@ -151,7 +153,8 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// [`Error::InvalidName`], [`Error::DuplicateName`], [`Error::TooManyDevices`]
     /// (pending devices count), [`Error::InvalidDevice`] for an empty or overlong
     /// account label, [`Error::Otp`] for a label the otpauth:// URI cannot carry (a
-    /// `:`, a leading space), [`Error::Conflict`], [`Error::Store`].
+    /// `:`, a leading space), [`Error::SealedSecret`] when the seed cannot be sealed
+    /// (the system's generator failed), [`Error::Conflict`], [`Error::Store`].
     pub async fn begin_enrolment(
         &self,
         user: &UserId,
@@ -202,8 +205,8 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// [`Error::Rejected`] when the codes do not verify; [`Error::AppIgnoresAlgorithm`];
     /// [`Error::ActivationCodes`],
     /// [`Error::Otp`] for a malformed code, [`Error::DeviceNotFound`],
-    /// [`Error::EnrolmentExpired`], [`Error::AlreadyActive`], [`Error::Conflict`],
-    /// [`Error::Store`].
+    /// [`Error::EnrolmentExpired`], [`Error::AlreadyActive`], [`Error::SealedSecret`]
+    /// when the device's seed does not open, [`Error::Conflict`], [`Error::Store`].
     pub async fn activate(
         &self,
         user: &UserId,
@@ -224,7 +227,9 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// [`Error::Rejected`], [`Error::AppIgnoresAlgorithm`] (a SHA-256/512 token whose
     /// codes are SHA-1 codes), [`Error::ActivationCodes`], [`Error::DuplicateName`],
     /// [`Error::DuplicateDevice`] (serial or secret already registered for the user),
-    /// [`Error::TooManyDevices`], [`Error::Conflict`], [`Error::Store`].
+    /// [`Error::TooManyDevices`], [`Error::SealedSecret`] when the secret cannot be
+    /// sealed, [`Error::Conflict`], [`Error::Store`]. (A stored seed that does not open
+    /// cannot be compared for [`Error::DuplicateDevice`]; it is passed over.)
     pub async fn add_hardware_token(
         &self,
         user: &UserId,
@@ -277,7 +282,9 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     ///
     /// # Errors
     /// [`Error::Rejected`] for every kind of failure of the code (wrong, malformed,
-    /// reused, out of window, no active device); [`Error::Conflict`], [`Error::Store`].
+    /// reused, out of window, no active device); [`Error::SealedSecret`] when no device
+    /// matched and a device's seed did not open (such a device is skipped, the others
+    /// are checked as usual; nothing is stored); [`Error::Conflict`], [`Error::Store`].
     pub async fn verify_unthrottled(&self, user: &UserId, code: &str) -> Result<Verified, Error> {
         let seeds = self.seeds(user);
         self.update(user, |devices, now| {
@@ -347,8 +354,9 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     ///
     /// # Errors
     /// A [`Rejection`] whose error is [`Error::Rejected`] for every kind of failure of
-    /// the code, with [`Rejection::reuse`] set for a replay; or [`Error::Conflict`],
-    /// [`Error::Store`] inside it.
+    /// the code, with [`Rejection::reuse`] set for a replay; or
+    /// [`Error::SealedSecret`] (as for [`verify_unthrottled`](Self::verify_unthrottled)),
+    /// [`Error::Conflict`], [`Error::Store`] inside it.
     pub async fn verify_unthrottled_reporting_reuse(
         &self,
         user: &UserId,
@@ -399,6 +407,7 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// # Errors
     /// [`Error::ResyncFailed`], [`Error::Otp`] for a malformed code,
     /// [`Error::DeviceNotFound`], [`Error::NotActive`], [`Error::WrongKind`],
+    /// [`Error::SealedSecret`] when the device's seed does not open,
     /// [`Error::Conflict`], [`Error::Store`].
     pub async fn resync(
         &self,
