@@ -5,12 +5,29 @@
 //! It shows the one guarantee every store gives (save only if the stored version is
 //! still the one that was loaded, otherwise `Conflict`), then runs the registry's
 //! conformance suite against the file store, then an enrol → activate → verify →
-//! replay-refused flow and an MFA setting on top of it.
+//! replay-refused flow, a rotation of the key that seals the TOTP seeds, and an MFA
+//! setting on top of it.
 //!
 //! Run with `cargo run -p tessera-examples --example custom_storage`.
 //!
 //! Everything is written under a fresh folder in the system's temp directory and removed
-//! at exit. The device documents hold TOTP secrets: a real store encrypts them at rest.
+//! at exit. The device documents hold TOTP seeds only sealed by the registry's keyring
+//! (`"sealed": "tsk1.<key id>.<nonce>.<ciphertext>"`): the example reads the files and
+//! checks that no seed is in them.
+//!
+//! # Rotating the key that seals the seeds
+//!
+//! 1. Generate a key (`Key::generate`, or `tessera key generate`) and add it to the
+//!    keyring of every instance, **first** in the keyring text (`new=…`, then
+//!    `old=…`): the first key is active, the others still open.
+//! 2. From then on every save re-seals the user's seeds with the new key. To finish
+//!    now, run `DeviceRegistry::reseal_page` from `None` until its cursor is `None`
+//!    (it pages through `DeviceStore::list_users`, re-seals each user with a
+//!    compare-and-set save, and is safe beside live sign-ins; stop and resume at any
+//!    cursor).
+//! 3. `DeviceRegistry::count_sealed_with(old)` must be 0; pass it to
+//!    `Keyring::retire`, which refuses otherwise, and drop the old key from the
+//!    keyring text.
 
 use std::fs;
 use std::io::{self, Write};
@@ -24,11 +41,12 @@ use tessera_examples::{BoxError, check};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use tessera_keyring::{Key, KeyId, Keyring};
 use tessera_mfa::{
     AccountContext, AccountState, Actor, DestinationKey, DestinationState, Mfa, MfaMethod,
     MfaStore, NoNotifier, OrgPolicy, ServerKey, Version, Versioned,
 };
-use tessera_otp::{Clock, ManualClock, TimeStep, Totp, TotpParams, UnixTime};
+use tessera_otp::{Clock, ManualClock, Secret, TimeStep, Totp, TotpParams, UnixTime};
 use tessera_registry::{
     Device, DeviceRegistry, DeviceStore, RegistryConfig, StoreError, UserDevices, UserId,
 };
@@ -209,6 +227,55 @@ impl DeviceStore for FileStore {
         .await?;
         Ok(version)
     }
+
+    async fn list_users(
+        &self,
+        after: Option<&UserId>,
+        limit: usize,
+    ) -> Result<Vec<UserId>, StoreError> {
+        let (dir, after) = (Arc::clone(&self.dir), after.cloned());
+        let users = blocking(move || {
+            // A directory listing is unordered: collect, sort, page. Fine for a folder
+            // of files; a database answers this with `ORDER BY user_id LIMIT ?`.
+            let mut users = Vec::new();
+            for entry in fs::read_dir(&dir)? {
+                let name = entry?.file_name();
+                let Some(hex) = name
+                    .to_str()
+                    .and_then(|n| n.strip_prefix("devices-"))
+                    .and_then(|n| n.strip_suffix(".json"))
+                else {
+                    continue; // other documents, and temp files
+                };
+                let user = UserId::new(unhex(hex)?);
+                if after
+                    .as_ref()
+                    .is_none_or(|a| user.as_str().as_bytes() > a.as_str().as_bytes())
+                {
+                    users.push(user);
+                }
+            }
+            users.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+            users.truncate(limit);
+            Ok(users)
+        })
+        .await?;
+        Ok(users)
+    }
+}
+
+/// The user id back from a file name's hex.
+fn unhex(hex: &str) -> Result<String, FileError> {
+    let bad = || FileError::Backend("a device document's file name is not hex".into());
+    let bytes = (0..hex.len())
+        .step_by(2)
+        .map(|i| {
+            hex.get(i..i + 2)
+                .and_then(|b| u8::from_str_radix(b, 16).ok())
+                .ok_or_else(bad)
+        })
+        .collect::<Result<Vec<u8>, _>>()?;
+    String::from_utf8(bytes).map_err(|_| bad())
 }
 
 /// The MFA crate's documents: its state with the version beside it.
@@ -353,10 +420,15 @@ async fn run() -> Result<(), BoxError> {
     println!("\n== The registry's conformance suite, against the file store");
     // It panics on the first guarantee a store breaks; a panic ends the example with a
     // non-zero status (and the temp folder is still removed while unwinding).
-    tessera_registry::testing::run_conformance(&*store).await;
+    // In a folder of its own, so that its users (sealed with its own keyring) stay out
+    // of the rotation below.
+    let suite_dir = dir.path().join("conformance");
+    fs::create_dir(&suite_dir)?;
+    tessera_registry::testing::run_conformance(&FileStore::open(&suite_dir)).await;
     println!(
-        "  ✓ passed: compare-and-set, exact round trip, separate users, racing saves,\n    \
-         16 racing enrolments leave 8 devices, one code sent 32 times at once is accepted once"
+        "  ✓ passed: paged user listing, compare-and-set, exact round trip, separate users,\n    \
+         racing saves, 16 racing enrolments leave 8 devices, one code sent 32 times at once\n    \
+         is accepted once"
     );
 
     sign_in_flow(&store, dir.path()).await
@@ -413,7 +485,16 @@ fn outcome(result: &Result<u64, StoreError>) -> String {
 async fn sign_in_flow(store: &Arc<FileStore>, dir: &Path) -> Result<(), BoxError> {
     println!("\n== Enrol, activate, verify, replay: on the file store");
     let clock = ManualClock::new(UnixTime::from_secs(1_700_000_000));
-    let registry = DeviceRegistry::new(Arc::clone(store), clock.clone(), RegistryConfig::DEFAULT);
+    // In production: `Keyring::from_env("TESSERA_KEYRING")`, the same text on every
+    // instance. Here one fresh key, named for the month it was made.
+    let old_id = KeyId::parse("2026-05")?;
+    let keyring = Arc::new(Keyring::new(old_id.clone(), Key::generate()?));
+    let registry = DeviceRegistry::new(
+        Arc::clone(store),
+        clock.clone(),
+        RegistryConfig::DEFAULT,
+        Arc::clone(&keyring),
+    );
     let ana = UserId::new("ana");
 
     let enrolment = registry
@@ -442,20 +523,8 @@ async fn sign_in_flow(store: &Arc<FileStore>, dir: &Path) -> Result<(), BoxError
     )?;
 
     let path = store.path("devices", ana.as_str());
-    let raw = fs::read_to_string(&path)?;
-    check(
-        raw.contains(enrolment.secret().to_base32().as_str()),
-        "the device document holds the secret in base32 (so: encrypt it at rest, never log it)",
-    )?;
-    let mut shown: Value = serde_json::from_str(&raw)?;
-    redact(&mut shown);
-    println!(
-        "  {} (secret redacted here):",
-        path.strip_prefix(dir).unwrap_or(&path).display()
-    );
-    for line in serde_json::to_string_pretty(&shown)?.lines() {
-        println!("    {line}");
-    }
+    let seed = enrolment.secret().clone();
+    show_sealed_document(&path, dir, &seed, "before rotation")?;
 
     clock.advance(Duration::from_secs(30));
     let code = app.generate(clock.now())?;
@@ -477,6 +546,8 @@ async fn sign_in_flow(store: &Arc<FileStore>, dir: &Path) -> Result<(), BoxError
         matches!(replay, Err(tessera_registry::Error::Rejected)),
         "a replayed code is refused (its step is stored as used, by the conditional save)",
     )?;
+
+    rotate(store, &registry, &clock, dir, &ana, &seed).await?;
 
     println!("\n== MFA settings on the same store");
     let mfa = Mfa::new(
@@ -515,26 +586,142 @@ async fn sign_in_flow(store: &Arc<FileStore>, dir: &Path) -> Result<(), BoxError
         accounts == [ana.clone()],
         "the store lists its one MFA account (paged, for key rotation scans)",
     )?;
-    let files = fs::read_dir(dir)?.count();
-    println!("  {files} documents in the folder (the conformance suite's users included)");
+    let files = fs::read_dir(dir)?
+        .filter(|e| e.as_ref().is_ok_and(|e| e.path().is_file()))
+        .count();
+    println!("  {files} documents in the folder (the conformance suite's are in conformance/)");
     Ok(())
 }
 
-/// Replaces every `"secret"` value in a document, for display.
-fn redact(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            for (key, v) in map.iter_mut() {
-                if key == "secret" {
-                    *v = Value::from("<redacted>");
-                } else {
-                    redact(v);
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(redact),
-        _ => {}
+/// Reads a device document from disk, checks that the seed is not in it (neither its
+/// base32 nor its bytes in hex), and prints it: there is nothing to redact.
+fn show_sealed_document(
+    path: &Path,
+    dir: &Path,
+    seed: &Secret,
+    when: &str,
+) -> Result<(), BoxError> {
+    let raw = fs::read_to_string(path)?;
+    let hex: String = seed
+        .expose_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    check(
+        !raw.contains(seed.to_base32().as_str()) && !raw.to_lowercase().contains(&hex),
+        "the device document on disk does not hold the seed, only its sealed form",
+    )?;
+    let shown: Value = serde_json::from_str(&raw)?;
+    println!(
+        "  {} ({when}), as stored:",
+        path.strip_prefix(dir).unwrap_or(path).display()
+    );
+    for line in serde_json::to_string_pretty(&shown)?.lines() {
+        println!("    {line}");
     }
+    Ok(())
+}
+
+/// Rotation of the key that seals the seeds: add a key and activate it, re-seal every
+/// stored aggregate page by page, count zero for the old key, retire it, and check
+/// that every device still verifies with the new keyring alone.
+async fn rotate(
+    store: &Arc<FileStore>,
+    registry: &DeviceRegistry<Arc<FileStore>, ManualClock>,
+    clock: &ManualClock,
+    dir: &Path,
+    ana: &UserId,
+    ana_seed: &Secret,
+) -> Result<(), BoxError> {
+    println!("\n== Rotating the key that seals the seeds");
+    // More users, so that the re-seal run has pages to walk.
+    let mut seeds = vec![(ana.clone(), ana_seed.clone())];
+    for name in ["chen", "dara", "eli"] {
+        let user = UserId::new(name);
+        let e = registry.begin_enrolment(&user, "Phone", name).await?;
+        let app = Totp::new(e.secret(), TotpParams::DEFAULT);
+        let step = app.time_step(clock.now())?;
+        let codes = [
+            app.generate_at_step(TimeStep::new(step.get().saturating_sub(1))),
+            app.generate_at_step(step),
+        ];
+        registry
+            .activate(
+                &user,
+                e.device_id(),
+                &[codes[0].expose(), codes[1].expose()],
+            )
+            .await?;
+        seeds.push((user, e.secret().clone()));
+    }
+    let old_id = registry.keyring().active_id().clone();
+    println!(
+        "  {} seeds sealed with key {old_id}",
+        registry.count_sealed_with(&old_id).await?
+    );
+
+    // 1. A new key, active; the old one stays for opening.
+    let new_id = KeyId::parse("2026-11")?;
+    let mut ring = (**registry.keyring()).clone();
+    ring.add(new_id.clone(), Key::generate()?)?;
+    ring.activate(&new_id)?;
+    let rotated = DeviceRegistry::new(
+        Arc::clone(store),
+        clock.clone(),
+        RegistryConfig::DEFAULT,
+        Arc::new(ring.clone()),
+    );
+
+    // 2. Re-seal every stored aggregate, two users a page.
+    let (mut cursor, mut resealed) = (None, 0);
+    loop {
+        let page = rotated.reseal_page(cursor.as_ref(), 2).await?;
+        println!(
+            "  page: {} users visited, {} seeds re-sealed, {} could not be opened, next: {}",
+            page.users,
+            page.resealed,
+            page.unopened.len(),
+            page.next.as_ref().map_or("done", UserId::as_str)
+        );
+        check(page.unopened.is_empty(), "every seed opened")?;
+        resealed += page.resealed;
+        cursor = page.next;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    check(resealed == 4, "four seeds re-sealed with the new key")?;
+
+    // 3. Nothing is sealed with the old key any more: retire it.
+    let left = rotated.count_sealed_with(&old_id).await?;
+    check(left == 0, "no seed is sealed with the old key")?;
+    check(
+        ring.clone().retire(&old_id, 1).is_err(),
+        "retiring a key the count says still seals something is refused",
+    )?;
+    ring.retire(&old_id, left)?;
+    println!("  key {old_id} retired; the keyring holds {new_id} only");
+    show_sealed_document(
+        &store.path("devices", ana.as_str()),
+        dir,
+        ana_seed,
+        "after rotation",
+    )?;
+
+    // Every device still verifies, with the new key alone.
+    let after = DeviceRegistry::new(
+        Arc::clone(store),
+        clock.clone(),
+        RegistryConfig::DEFAULT,
+        Arc::new(ring),
+    );
+    clock.advance(Duration::from_secs(30));
+    for (user, seed) in &seeds {
+        let code = Totp::new(seed, TotpParams::DEFAULT).generate(clock.now())?;
+        after.verify_unthrottled(user, code.expose()).await?;
+    }
+    println!("  every device verified its next code after the rotation");
+    Ok(())
 }
 
 /// A fresh folder under the system's temp directory, removed when dropped: at the end,

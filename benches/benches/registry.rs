@@ -54,7 +54,9 @@ fn setup(n: usize) -> (Registry, ManualClock, UserId, Secret) {
         .activation(ActivationPolicy::OneCode)
         .build()
         .unwrap();
-    let registry = DeviceRegistry::new(InMemoryDeviceStore::new(), clock.clone(), config);
+    // Every seed is sealed: each verification opens every active device's seed.
+    let keyring = std::sync::Arc::new(tessera_registry::Keyring::ephemeral().unwrap());
+    let registry = DeviceRegistry::new(InMemoryDeviceStore::new(), clock.clone(), config, keyring);
     let user = UserId::new("bench");
     let mut last = None;
     for i in 0..n {

@@ -35,7 +35,9 @@ fn run(devices: usize, iterations: u64) -> u64 {
         .activation(ActivationPolicy::OneCode)
         .build()
         .unwrap();
-    let registry = DeviceRegistry::new(InMemoryDeviceStore::new(), clock.clone(), config);
+    // Every seed is sealed: each verification opens every active device's seed.
+    let keyring = std::sync::Arc::new(tessera_registry::Keyring::ephemeral().unwrap());
+    let registry = DeviceRegistry::new(InMemoryDeviceStore::new(), clock.clone(), config, keyring);
     let user = UserId::new("bench");
     for i in 0..devices {
         let e = block_on(registry.begin_enrolment(&user, &format!("Device {i}"), "bench")).unwrap();

@@ -23,6 +23,7 @@ async fn removal_policy_and_fallback_around_the_registry() {
         InMemoryDeviceStore::new(),
         clock.clone(),
         RegistryConfig::DEFAULT,
+        Arc::new(tessera_registry::Keyring::ephemeral().unwrap()),
     );
     let n = Arc::new(RecordingNotifier::new());
     let policy = OrgPolicy::builder()

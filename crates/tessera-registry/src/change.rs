@@ -8,6 +8,7 @@ use tessera_otp::{
 };
 
 use crate::fido::counter_acceptable;
+use crate::seal::Seeds;
 use crate::{
     ActivationPolicy, AssertionVerified, CodeReuse, Credential, Device, DeviceId, DeviceInfo,
     DeviceKind, DeviceName, DeviceState, DeviceStatus, Error, MfaStatus, RegistryConfig, Rejection,
@@ -84,6 +85,7 @@ fn parse_codes(codes: &[&str], digits: u8) -> Result<Vec<Code>, Error> {
 /// is refused as [`Error::AppIgnoresAlgorithm`], never accepted.
 fn check_activation(
     cred: &TotpCredential,
+    secret: &Secret,
     codes: &[&str],
     now: UnixTime,
     config: &RegistryConfig,
@@ -96,7 +98,7 @@ fn check_activation(
         });
     }
     let codes = parse_codes(codes, cred.params.digits())?;
-    match check_activation_codes(cred, cred.params, &codes, now, config) {
+    match check_activation_codes(cred, secret, cred.params, &codes, now, config) {
         Err(Error::Rejected) if cred.params.algorithm() != Algorithm::Sha1 => {
             let issued = cred.params.algorithm();
             let sha1 = TotpParams::new(
@@ -108,7 +110,7 @@ fn check_activation(
             // A wrong code matches under SHA-1 by chance as often as under the issued
             // hash (3 in 10^6 for one 6-digit code and ±1): then the advice to enrol
             // again is harmless, and nothing is accepted either way.
-            match check_activation_codes(cred, sha1, &codes, now, config) {
+            match check_activation_codes(cred, secret, sha1, &codes, now, config) {
                 Ok(_) => Err(Error::AppIgnoresAlgorithm { issued }),
                 Err(_) => Err(Error::Rejected),
             }
@@ -120,13 +122,14 @@ fn check_activation(
 /// The activation check proper, under `params` (the issued ones, or SHA-1 to diagnose).
 fn check_activation_codes(
     cred: &TotpCredential,
+    secret: &Secret,
     params: TotpParams,
     codes: &[Code],
     now: UnixTime,
     config: &RegistryConfig,
 ) -> Result<(TimeStep, Drift), Error> {
     let policy = config.activation();
-    let totp = Totp::new(&cred.secret, params);
+    let totp = Totp::new(secret, params);
     match (policy, codes) {
         (ActivationPolicy::OneCode, [code]) => {
             let options = VerifyOptions::new().window(config.window());
@@ -163,11 +166,13 @@ fn check_activation_codes(
 pub(crate) fn enrol_app(
     devices: &mut Vec<Device>,
     name: DeviceName,
-    secret: Secret,
+    secret: &Secret,
     now: UnixTime,
     config: &RegistryConfig,
+    seeds: &Seeds<'_>,
 ) -> Result<DeviceId, Error> {
     let id = admit(devices, &name, now, config)?;
+    let sealed = seeds.seal(id, secret)?;
     devices.push(Device {
         id,
         name,
@@ -179,7 +184,7 @@ pub(crate) fn enrol_app(
         activated_at: None,
         last_used_at: None,
         credential: Credential::Totp(TotpCredential {
-            secret,
+            sealed,
             params: config.totp_params(),
             serial: None,
             last_used_step: None,
@@ -196,6 +201,7 @@ pub(crate) fn activate(
     codes: &[&str],
     now: UnixTime,
     config: &RegistryConfig,
+    seeds: &Seeds<'_>,
 ) -> Result<DeviceInfo, Error> {
     let device = find_mut(devices, id)?;
     match device.status(now) {
@@ -207,7 +213,8 @@ pub(crate) fn activate(
     let Credential::Totp(cred) = &mut device.credential else {
         return Err(Error::WrongKind { kind });
     };
-    let (step, drift) = check_activation(cred, codes, now, config)?;
+    let secret = seeds.open(id, &cred.sealed)?;
+    let (step, drift) = check_activation(cred, &secret, codes, now, config)?;
     cred.last_used_step = Some(step);
     cred.drift = drift;
     device.state = DeviceState::Active;
@@ -270,23 +277,31 @@ pub(crate) fn add_hardware_token(
     codes: &[&str],
     now: UnixTime,
     config: &RegistryConfig,
+    seeds: &Seeds<'_>,
 ) -> Result<DeviceId, Error> {
     let id = admit(devices, &token.name, now, config)?;
+    // The same secret registered twice would let one token count as two factors.
+    // Seeds are opened to compare (constant time); one that does not open cannot be
+    // compared and is passed over rather than blocking every new token of the user.
     let duplicate = devices.iter().any(|d| {
-        d.totp()
-            .is_some_and(|t| t.serial.as_deref() == Some(&token.serial) || t.secret == token.secret)
+        d.totp().is_some_and(|t| {
+            t.serial.as_deref() == Some(&token.serial)
+                || seeds
+                    .open(d.id, &t.sealed)
+                    .is_ok_and(|secret| secret == token.secret)
+        })
     });
     if duplicate {
         return Err(Error::DuplicateDevice);
     }
     let mut cred = TotpCredential {
-        secret: token.secret.clone(),
+        sealed: seeds.seal(id, &token.secret)?,
         params: token.params,
         serial: Some(token.serial.clone()),
         last_used_step: None,
         drift: Drift::ZERO,
     };
-    let (step, drift) = check_activation(&cred, codes, now, config)?;
+    let (step, drift) = check_activation(&cred, &token.secret, codes, now, config)?;
     cred.last_used_step = Some(step);
     cred.drift = drift;
     devices.push(Device {
@@ -357,9 +372,11 @@ pub(crate) fn verify_code(
     now: UnixTime,
     config: &RegistryConfig,
     check: ReuseCheck,
+    seeds: &Seeds<'_>,
 ) -> Result<Verified, Rejection> {
     let mut matched: Option<(usize, TimeStep)> = None;
     let mut reused: Option<CodeReuse> = None;
+    let mut unopened: Option<Error> = None;
     for (index, device) in devices.iter().enumerate() {
         if !device.is_active() {
             continue;
@@ -370,7 +387,16 @@ pub(crate) fn verify_code(
         let Ok(code) = Code::parse(input, cred.params.digits()) else {
             continue;
         };
-        let totp = Totp::new(&cred.secret, cred.params);
+        // A seed that does not open (key not loaded, tampered, moved) is skipped so
+        // the user's other devices still verify; it is reported only if none matched.
+        let secret = match seeds.open(device.id, &cred.sealed) {
+            Ok(secret) => secret,
+            Err(e) => {
+                unopened.get_or_insert(e);
+                continue;
+            }
+        };
+        let totp = Totp::new(&secret, cred.params);
         let options = VerifyOptions::new()
             .window(config.window())
             .drift(cred.drift);
@@ -397,7 +423,10 @@ pub(crate) fn verify_code(
         }
     }
     let Some((index, step)) = matched else {
-        return Err(Rejection::rejected(reused));
+        return Err(match unopened {
+            Some(e) => Rejection::from(e),
+            None => Rejection::rejected(reused),
+        });
     };
     let device = devices.get_mut(index).ok_or(Rejection::rejected(None))?;
     if let Credential::Totp(cred) = &mut device.credential {
@@ -450,6 +479,7 @@ pub(crate) fn resync(
     second: &str,
     now: UnixTime,
     config: &RegistryConfig,
+    seeds: &Seeds<'_>,
 ) -> Result<Drift, Error> {
     let device = find_mut(devices, id)?;
     if !device.is_active() {
@@ -463,7 +493,8 @@ pub(crate) fn resync(
     let [a, b] = codes.as_slice() else {
         return Err(Error::ResyncFailed);
     };
-    let found = Totp::new(&cred.secret, cred.params)
+    let secret = seeds.open(id, &cred.sealed)?;
+    let found = Totp::new(&secret, cred.params)
         .resync(a, b, now, config.resync_range(), cred.last_used_step)
         .map_err(|e| match e {
             tessera_otp::Error::ResyncFailed => Error::ResyncFailed,

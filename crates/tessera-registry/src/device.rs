@@ -1,6 +1,7 @@
 //! A device as the registry keeps it, and a user's devices as one versioned aggregate.
 
-use tessera_otp::{Drift, Secret, TimeStep, TotpParams, UnixTime};
+use tessera_keyring::Sealed;
+use tessera_otp::{Drift, TimeStep, TotpParams, UnixTime};
 
 use crate::{DeviceId, DeviceKind, DeviceName};
 
@@ -37,16 +38,16 @@ pub enum DeviceStatus {
 
 /// What a TOTP device (authenticator app or hardware token) verifies with.
 ///
-/// `Debug` never shows the secret; equality compares secrets in constant time.
-///
-/// **With the `serde` feature this type serializes its secret, in base32**, so that
-/// document stores can persist it: the serialized form is as sensitive as the secret.
-/// Encrypt it at rest and never log it.
+/// The seed is held **sealed** ([`Sealed`]): encrypted with the registry's
+/// [`Keyring`](tessera_keyring::Keyring) and bound to its purpose
+/// (`"tessera-registry/totp-seed"`), its user and its device, so a seed copied to
+/// another user's or device's record does not open. There is no accessor for the seed
+/// in the clear: the registry opens it in memory for the operation that needs it and
+/// wipes it afterwards. Stores and the `serde` form see only the sealed text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct TotpCredential {
-    #[cfg_attr(feature = "serde", serde(with = "crate::serde_impl::secret_base32"))]
-    pub(crate) secret: Secret,
+    pub(crate) sealed: Sealed,
     #[cfg_attr(feature = "serde", serde(with = "crate::serde_impl::totp_params"))]
     pub(crate) params: TotpParams,
     pub(crate) serial: Option<String>,
@@ -58,14 +59,14 @@ impl TotpCredential {
     /// Builds the credential as a store kept it.
     #[must_use]
     pub fn from_parts(
-        secret: Secret,
+        sealed: Sealed,
         params: TotpParams,
         serial: Option<String>,
         last_used_step: Option<TimeStep>,
         drift: Drift,
     ) -> Self {
         Self {
-            secret,
+            sealed,
             params,
             serial,
             last_used_step,
@@ -73,11 +74,12 @@ impl TotpCredential {
         }
     }
 
-    /// The shared secret. This is the key itself: only a store persisting it should
-    /// call this, and it must keep it encrypted at rest.
+    /// The sealed seed, as a store persists it (its text form is
+    /// `tsk1.<key id>.<nonce>.<ciphertext>`). [`Sealed::key_id`] says which key sealed
+    /// it, for rotation.
     #[must_use]
-    pub fn expose_secret(&self) -> &Secret {
-        &self.secret
+    pub const fn sealed_secret(&self) -> &Sealed {
+        &self.sealed
     }
 
     /// The TOTP parameters (hash, digits, period, T0).

@@ -104,6 +104,15 @@ pub enum Error {
     /// A TOTP parameter or secret was refused.
     #[error(transparent)]
     Otp(#[from] tessera_otp::Error),
+    /// A stored TOTP seed could not be opened: its key is not in the registry's keyring
+    /// ([`tessera_keyring::Error::UnknownKey`], load the key and retry), or it was
+    /// tampered with or moved to another user or device
+    /// ([`tessera_keyring::Error::OpenFailed`]). Nothing was stored by the operation.
+    ///
+    /// A sign-in check reports this only when no other device of the user matched
+    /// the code: a device that cannot be opened is skipped, so the others keep working.
+    #[error("a stored totp seed could not be opened")]
+    SealedSecret(#[source] tessera_keyring::Error),
     /// The store failed; nothing was changed by this operation.
     #[error("device store failed")]
     Store(#[source] StoreError),

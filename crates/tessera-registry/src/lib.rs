@@ -18,6 +18,43 @@
 //!   retried a bounded number of times. That makes the device cap and the
 //!   at-most-once use of every code hold under concurrent requests.
 //!   [`InMemoryDeviceStore`] ships here.
+//! - Seeds sealed at rest: every TOTP seed is sealed with the registry's
+//!   [`Keyring`] the moment it is enrolled; stores, the
+//!   `serde` form and `Debug` see only the sealed value. See "Secrets at rest" below.
+//!
+//! # Secrets at rest: what to keep secret, how to rotate
+//!
+//! [`DeviceRegistry::new`] takes an `Arc<Keyring>`; there is no registry without one.
+//! Each seed is sealed (XChaCha20-Poly1305) with the keyring's active key, bound to
+//! the purpose `"tessera-registry/totp-seed"`, the user id and the device id, so a
+//! seed copied to another user's or device's record does not open. The only moment a
+//! seed is shown in the clear is the enrolment's show-once [`Enrolment::secret`] and
+//! [`Enrolment::uri`]; there is no accessor on a stored device.
+//!
+//! - **Keep secret:** the keyring's keys. The stored documents are no longer secret
+//!   in the way seeds are (they still say who has which devices; protect them as
+//!   account data).
+//! - **Opening** happens in memory for the one operation that needs a seed
+//!   (verification, activation, resync, the duplicate-token check) and the opened
+//!   seed is wiped when the operation ends.
+//! - **A seed that does not open** (its key is not loaded, or the value was tampered
+//!   with or moved) is [`Error::SealedSecret`] and nothing stored changes. In a
+//!   sign-in check such a device is skipped, so the user's other devices still verify;
+//!   the error is returned only when no device matched the code (a wrong code on an
+//!   account with an unopenable device therefore reads as `SealedSecret`, not
+//!   `Rejected`: it tells the caller about the server's keys, nothing about the
+//!   code). Never a panic.
+//! - **Rotation:** add the new key to the keyring of every instance and activate it
+//!   (`Keyring::add`, `Keyring::activate`, or list it first in the keyring text).
+//!   From then on every save re-seals the user's stale seeds in the same
+//!   compare-and-set write (re-seal on write). To finish without waiting for every
+//!   user to sign in, run [`DeviceRegistry::reseal_page`] from `None` until its
+//!   cursor is `None` (resumable, safe beside live traffic), then pass
+//!   [`DeviceRegistry::count_sealed_with`] for the old key to `Keyring::retire`,
+//!   which refuses while the count is not zero.
+//!
+//! The `examples/custom_storage.rs` program shows a JSON-file store holding only
+//! sealed seeds, and a whole rotation.
 //!
 //! # Signing in: use the facade, not this crate
 //!
@@ -44,6 +81,7 @@
 //!     InMemoryDeviceStore::new(),
 //!     ManualClock::new(UnixTime::from_secs(0)),
 //!     RegistryConfig::DEFAULT,
+//!     std::sync::Arc::new(tessera_keyring::Keyring::ephemeral().unwrap()),
 //! );
 //! let _ = registry.verify(&UserId::new("ana"), "123456").await;
 //! # }
@@ -63,7 +101,14 @@
 //! # }
 //! # block_on(async {
 //! let clock = ManualClock::new(UnixTime::from_secs(1_700_000_000));
-//! let registry = DeviceRegistry::new(InMemoryDeviceStore::new(), clock.clone(), RegistryConfig::DEFAULT);
+//! // In production the keyring is loaded (Keyring::from_env, from_file) and shared.
+//! let keyring = std::sync::Arc::new(tessera_keyring::Keyring::ephemeral()?);
+//! let registry = DeviceRegistry::new(
+//!     InMemoryDeviceStore::new(),
+//!     clock.clone(),
+//!     RegistryConfig::DEFAULT,
+//!     keyring,
+//! );
 //! let ana = UserId::new("ana");
 //!
 //! let enrolment = registry.begin_enrolment(&ana, "Phone", "ana@example.com").await?;
@@ -89,10 +134,9 @@
 //!   the races and failures of the registry's own tests can be run against yours.
 //! - `serde`: `Serialize`/`Deserialize` for the stored aggregate ([`UserDevices`],
 //!   [`Device`] and their parts), [`DeviceKind`] and [`UserId`] (as its bare string),
-//!   for stores that keep a user's devices as one document. **The serialized
-//!   aggregate holds every TOTP secret in base32**: it is as sensitive as the secrets;
-//!   encrypt it at rest and never log it. Deserialization validates every field as
-//!   the constructors do. [`RegistryConfig`] and [`ActivationPolicy`] too, for
+//!   for stores that keep a user's devices as one document. TOTP seeds appear in it
+//!   only sealed (`tsk1.<key id>.<nonce>.<ciphertext>`), never in the clear.
+//!   Deserialization validates every field as the constructors do. [`RegistryConfig`] and [`ActivationPolicy`] too, for
 //!   configuration files: a `RegistryConfig` deserializes through its builder, so a
 //!   file can never hold a bound the builder refuses (missing fields take the
 //!   defaults, unknown fields are refused).
@@ -115,6 +159,8 @@ mod memory;
 mod outcome;
 mod registry;
 mod rejection;
+mod reseal;
+mod seal;
 #[cfg(feature = "serde")]
 mod serde_impl;
 mod store;
@@ -136,4 +182,8 @@ pub use memory::InMemoryDeviceStore;
 pub use outcome::{AssertionVerified, MfaStatus, Verified};
 pub use registry::{DeviceRegistry, MAX_ACCOUNT_LABEL_LEN};
 pub use rejection::{CodeReuse, Rejection};
+pub use reseal::{ResealPage, UnopenedSeed};
 pub use store::DeviceStore;
+/// The keyring types the registry's API takes and returns, re-exported so that one
+/// dependency is enough.
+pub use tessera_keyring::{Key, KeyId, Keyring, Sealed};

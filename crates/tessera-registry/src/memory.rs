@@ -58,4 +58,22 @@ impl DeviceStore for InMemoryDeviceStore {
             Ok(next)
         })
     }
+
+    async fn list_users(
+        &self,
+        after: Option<&UserId>,
+        limit: usize,
+    ) -> Result<Vec<UserId>, StoreError> {
+        // A full sort per page: fine for the small maps this store is meant for.
+        let mut ids: Vec<UserId> = self.with(|users| {
+            users
+                .keys()
+                .filter(|id| after.is_none_or(|a| id.as_str() > a.as_str()))
+                .cloned()
+                .collect()
+        });
+        ids.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+        ids.truncate(limit);
+        Ok(ids)
+    }
 }

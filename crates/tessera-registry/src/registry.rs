@@ -1,9 +1,13 @@
 //! The registry: every operation is load → pure change → conditional save, retried.
 
+use std::sync::Arc;
+
+use tessera_keyring::Keyring;
 use tessera_otp::{Clock, Drift, KeyUri, Secret, UnixTime};
 use zeroize::Zeroizing;
 
 use crate::change::ReuseCheck;
+use crate::seal::Seeds;
 use crate::{
     AssertionVerified, AssertionVerifier, Device, DeviceId, DeviceInfo, DeviceName, DeviceStore,
     Enrolment, Error, HardwareToken, MfaStatus, RegistryConfig, Rejection, SecurityKey, UserId,
@@ -18,7 +22,9 @@ pub const MAX_ACCOUNT_LABEL_LEN: usize = 256;
 /// The registry keeps no state of its own: every operation loads the user's devices,
 /// applies one change in memory and saves it only if nobody saved in between,
 /// reloading and trying again up to [`RegistryConfig::max_attempts`] times. A failed
-/// operation saves nothing, so the stored devices are exactly as before.
+/// operation saves nothing, so the stored devices are exactly as before. Every save
+/// also re-seals, with the keyring's active key, each of the user's seeds sealed with
+/// an older key (one that does not open is left as stored).
 ///
 /// ```
 /// use tessera_otp::{Clock, ManualClock, Totp, UnixTime};
@@ -37,7 +43,8 @@ pub const MAX_ACCOUNT_LABEL_LEN: usize = 256;
 /// # block_on(async {
 /// let clock = ManualClock::new(UnixTime::from_secs(1_700_000_000));
 /// let config = RegistryConfig::builder().activation(ActivationPolicy::OneCode).build()?;
-/// let registry = DeviceRegistry::new(InMemoryDeviceStore::new(), clock.clone(), config);
+/// let keyring = std::sync::Arc::new(tessera_keyring::Keyring::ephemeral()?);
+/// let registry = DeviceRegistry::new(InMemoryDeviceStore::new(), clock.clone(), config, keyring);
 /// let ana = UserId::new("ana");
 ///
 /// // Enrol: show `enrolment.uri()` as a QR code; the app computes codes.
@@ -64,16 +71,34 @@ pub struct DeviceRegistry<S, C> {
     store: S,
     clock: C,
     config: RegistryConfig,
+    keyring: Arc<Keyring>,
 }
 
 impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
-    /// A registry over `store`, reading the time from `clock`.
-    pub const fn new(store: S, clock: C, config: RegistryConfig) -> Self {
+    /// A registry over `store`, reading the time from `clock`, sealing every TOTP seed
+    /// with `keyring`'s active key.
+    ///
+    /// The keyring is required: there is no way to store a seed in the clear. It must
+    /// hold every key that sealed a stored seed (a seed whose key is missing fails with
+    /// [`Error::SealedSecret`], and nothing stored changes). Share one `Arc` between
+    /// registries and instances so that they all seal and open alike.
+    pub const fn new(store: S, clock: C, config: RegistryConfig, keyring: Arc<Keyring>) -> Self {
         Self {
             store,
             clock,
             config,
+            keyring,
         }
+    }
+
+    /// The keyring that seals and opens the stored seeds.
+    pub const fn keyring(&self) -> &Arc<Keyring> {
+        &self.keyring
+    }
+
+    /// Seals and opens `user`'s seeds.
+    fn seeds<'a>(&'a self, user: &'a UserId) -> Seeds<'a> {
+        Seeds::new(&self.keyring, user)
     }
 
     /// The store.
@@ -107,6 +132,9 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
             let loaded = self.store.load(user).await.map_err(Error::from)?;
             let mut devices = loaded.devices;
             let out = change(&mut devices, self.clock.now())?;
+            // Re-seal on write: a seed sealed with a retired-to-be key moves to the
+            // active key in the same save. One that does not open stays as stored.
+            self.seeds(user).reseal_stale(&mut devices);
             match self.store.save(user, loaded.version, &devices).await {
                 Ok(_) => return Ok(out),
                 Err(crate::StoreError::Conflict) => continue,
@@ -125,7 +153,8 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// [`Error::InvalidName`], [`Error::DuplicateName`], [`Error::TooManyDevices`]
     /// (pending devices count), [`Error::InvalidDevice`] for an empty or overlong
     /// account label, [`Error::Otp`] for a label the otpauth:// URI cannot carry (a
-    /// `:`, a leading space), [`Error::Conflict`], [`Error::Store`].
+    /// `:`, a leading space), [`Error::SealedSecret`] when the seed cannot be sealed
+    /// (the system's generator failed), [`Error::Conflict`], [`Error::Store`].
     pub async fn begin_enrolment(
         &self,
         user: &UserId,
@@ -149,10 +178,11 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
         // Built before anything is stored, so a label the URI cannot carry stores nothing.
         let key = KeyUri::totp(account, self.config.issuer(), secret.clone(), params)?;
         let uri = Zeroizing::new(key.to_uri());
+        let seeds = self.seeds(user);
         let (device_id, expires_at) = self
             .update(user, |devices, now| {
                 let id =
-                    change::enrol_app(devices, name.clone(), secret.clone(), now, &self.config)?;
+                    change::enrol_app(devices, name.clone(), &secret, now, &self.config, &seeds)?;
                 Ok((id, now.saturating_add(self.config.pending_ttl())))
             })
             .await?;
@@ -175,16 +205,17 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// [`Error::Rejected`] when the codes do not verify; [`Error::AppIgnoresAlgorithm`];
     /// [`Error::ActivationCodes`],
     /// [`Error::Otp`] for a malformed code, [`Error::DeviceNotFound`],
-    /// [`Error::EnrolmentExpired`], [`Error::AlreadyActive`], [`Error::Conflict`],
-    /// [`Error::Store`].
+    /// [`Error::EnrolmentExpired`], [`Error::AlreadyActive`], [`Error::SealedSecret`]
+    /// when the device's seed does not open, [`Error::Conflict`], [`Error::Store`].
     pub async fn activate(
         &self,
         user: &UserId,
         device: DeviceId,
         codes: &[&str],
     ) -> Result<DeviceInfo, Error> {
+        let seeds = self.seeds(user);
         self.update(user, |devices, now| {
-            change::activate(devices, device, codes, now, &self.config)
+            change::activate(devices, device, codes, now, &self.config, &seeds)
         })
         .await
     }
@@ -196,15 +227,18 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// [`Error::Rejected`], [`Error::AppIgnoresAlgorithm`] (a SHA-256/512 token whose
     /// codes are SHA-1 codes), [`Error::ActivationCodes`], [`Error::DuplicateName`],
     /// [`Error::DuplicateDevice`] (serial or secret already registered for the user),
-    /// [`Error::TooManyDevices`], [`Error::Conflict`], [`Error::Store`].
+    /// [`Error::TooManyDevices`], [`Error::SealedSecret`] when the secret cannot be
+    /// sealed, [`Error::Conflict`], [`Error::Store`]. (A stored seed that does not open
+    /// cannot be compared for [`Error::DuplicateDevice`]; it is passed over.)
     pub async fn add_hardware_token(
         &self,
         user: &UserId,
         token: &HardwareToken,
         codes: &[&str],
     ) -> Result<DeviceId, Error> {
+        let seeds = self.seeds(user);
         self.update(user, |devices, now| {
-            change::add_hardware_token(devices, token, codes, now, &self.config)
+            change::add_hardware_token(devices, token, codes, now, &self.config, &seeds)
         })
         .await
     }
@@ -248,10 +282,13 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     ///
     /// # Errors
     /// [`Error::Rejected`] for every kind of failure of the code (wrong, malformed,
-    /// reused, out of window, no active device); [`Error::Conflict`], [`Error::Store`].
+    /// reused, out of window, no active device); [`Error::SealedSecret`] when no device
+    /// matched and a device's seed did not open (such a device is skipped, the others
+    /// are checked as usual; nothing is stored); [`Error::Conflict`], [`Error::Store`].
     pub async fn verify_unthrottled(&self, user: &UserId, code: &str) -> Result<Verified, Error> {
+        let seeds = self.seeds(user);
         self.update(user, |devices, now| {
-            change::verify_code(devices, code, now, &self.config, ReuseCheck::Skip)
+            change::verify_code(devices, code, now, &self.config, ReuseCheck::Skip, &seeds)
                 .map_err(Rejection::into_error)
         })
         .await
@@ -285,7 +322,8 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// # block_on(async {
     /// let clock = ManualClock::new(UnixTime::from_secs(1_700_000_000));
     /// let config = RegistryConfig::builder().activation(ActivationPolicy::OneCode).build()?;
-    /// let registry = DeviceRegistry::new(InMemoryDeviceStore::new(), clock.clone(), config);
+    /// let keyring = std::sync::Arc::new(tessera_keyring::Keyring::ephemeral()?);
+    /// let registry = DeviceRegistry::new(InMemoryDeviceStore::new(), clock.clone(), config, keyring);
     /// let ana = UserId::new("ana");
     /// let enrolment = registry.begin_enrolment(&ana, "Phone", "ana@example.com").await?;
     /// let app = Totp::new(enrolment.secret(), Default::default());
@@ -316,15 +354,17 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     ///
     /// # Errors
     /// A [`Rejection`] whose error is [`Error::Rejected`] for every kind of failure of
-    /// the code, with [`Rejection::reuse`] set for a replay; or [`Error::Conflict`],
-    /// [`Error::Store`] inside it.
+    /// the code, with [`Rejection::reuse`] set for a replay; or
+    /// [`Error::SealedSecret`] (as for [`verify_unthrottled`](Self::verify_unthrottled)),
+    /// [`Error::Conflict`], [`Error::Store`] inside it.
     pub async fn verify_unthrottled_reporting_reuse(
         &self,
         user: &UserId,
         code: &str,
     ) -> Result<Verified, Rejection> {
+        let seeds = self.seeds(user);
         self.update_or(user, |devices, now| {
-            change::verify_code(devices, code, now, &self.config, ReuseCheck::Report)
+            change::verify_code(devices, code, now, &self.config, ReuseCheck::Report, &seeds)
         })
         .await
     }
@@ -367,6 +407,7 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// # Errors
     /// [`Error::ResyncFailed`], [`Error::Otp`] for a malformed code,
     /// [`Error::DeviceNotFound`], [`Error::NotActive`], [`Error::WrongKind`],
+    /// [`Error::SealedSecret`] when the device's seed does not open,
     /// [`Error::Conflict`], [`Error::Store`].
     pub async fn resync(
         &self,
@@ -375,8 +416,9 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
         first: &str,
         second: &str,
     ) -> Result<Drift, Error> {
+        let seeds = self.seeds(user);
         self.update(user, |devices, now| {
-            change::resync(devices, device, first, second, now, &self.config)
+            change::resync(devices, device, first, second, now, &self.config, &seeds)
         })
         .await
     }

@@ -1,14 +1,13 @@
 //! Serialization of the stored aggregate (feature `serde`), for stores that keep a
 //! user's devices as one document.
 //!
-//! **The serialized form contains every TOTP secret in base32.** It is exactly as
-//! sensitive as the secrets themselves: encrypt it at rest, never log it, and keep it
-//! out of error reports. Deserialization validates every field (names, secrets,
-//! parameters, ids) as the constructors do.
+//! TOTP seeds appear only sealed, as `tsk1.<key id>.<nonce>.<ciphertext>` text: the
+//! serialized form never holds a seed in the clear. Deserialization validates every
+//! field (names, sealed values' shape, parameters, ids) as the constructors do; a
+//! sealed seed is only opened, and so authenticated, when the registry uses it.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use tessera_otp::{Algorithm, Secret, TotpParams};
-use zeroize::Zeroizing;
+use tessera_otp::{Algorithm, TotpParams};
 
 use crate::{DeviceId, DeviceName, Error};
 
@@ -35,20 +34,6 @@ impl TryFrom<String> for DeviceName {
     type Error = Error;
     fn try_from(s: String) -> Result<Self, Error> {
         Self::new(&s)
-    }
-}
-
-/// A TOTP secret as canonical base32 text, deliberately: see the module docs.
-pub(crate) mod secret_base32 {
-    use super::*;
-
-    pub(crate) fn serialize<S: Serializer>(secret: &Secret, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&secret.to_base32())
-    }
-
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {
-        let text = Zeroizing::new(String::deserialize(d)?);
-        Secret::from_base32(&text).map_err(serde::de::Error::custom)
     }
 }
 
@@ -84,10 +69,28 @@ pub(crate) mod totp_params {
 mod tests {
     use tessera_otp::{Drift, TimeStep, UnixTime};
 
+    use tessera_keyring::Keyring;
+    use tessera_otp::Secret;
+
+    use crate::seal::Seeds;
     use crate::{
         Credential, Device, DeviceId, DeviceKind, DeviceName, DeviceState, SecurityKey,
-        TotpCredential, UserDevices,
+        TotpCredential, UserDevices, UserId,
     };
+
+    const SEED_BASE32: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+    static KEYRING: std::sync::LazyLock<Keyring> =
+        std::sync::LazyLock::new(|| Keyring::ephemeral().unwrap());
+    static ANA: std::sync::LazyLock<UserId> = std::sync::LazyLock::new(|| UserId::new("ana"));
+
+    fn seeds() -> Seeds<'static> {
+        Seeds::new(&KEYRING, &ANA)
+    }
+
+    fn seed() -> Secret {
+        Secret::from_base32(SEED_BASE32).unwrap()
+    }
 
     fn aggregate() -> UserDevices {
         let params = TotpParams::new(Algorithm::Sha256, 8, 60, 0).unwrap();
@@ -100,7 +103,7 @@ mod tests {
             Some(UnixTime::from_secs(2)),
             Some(UnixTime::from_secs(3)),
             Credential::Totp(TotpCredential::from_parts(
-                Secret::from_base32("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").unwrap(),
+                seeds().seal(DeviceId::from_u128(0xabc), &seed()).unwrap(),
                 params,
                 Some("SN-1".into()),
                 Some(TimeStep::new(99)),
@@ -131,11 +134,9 @@ mod tests {
     fn the_aggregate_round_trips_through_json() {
         let original = aggregate();
         let json = serde_json::to_string(&original).unwrap();
-        // The secret is there, deliberately, in base32.
-        assert!(
-            json.contains("\"secret\":\"JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\""),
-            "{json}"
-        );
+        // The seed is there only sealed, with the id of the key that sealed it.
+        assert!(!json.contains(SEED_BASE32), "{json}");
+        assert!(json.contains("\"sealed\":\"tsk1.ephemeral."), "{json}");
         assert!(json.contains("\"kind\":\"hardware_token\""), "{json}");
         assert!(
             json.contains("\"id\":\"00000000000000000000000000000abc\""),
@@ -144,6 +145,50 @@ mod tests {
         let back: UserDevices = serde_json::from_str(&json).unwrap();
         assert_eq!(back.version, 42);
         assert_eq!(back.devices, original.devices);
+        // And it still opens, for the same user and device only.
+        let sealed = back.devices[0].totp().unwrap().sealed_secret();
+        let opened = seeds().open(DeviceId::from_u128(0xabc), sealed).unwrap();
+        assert_eq!(opened, seed());
+        assert!(seeds().open(DeviceId::from_u128(0xabd), sealed).is_err());
+    }
+
+    proptest::proptest! {
+        // Many random seeds: neither their base32 nor their raw bytes (as hex, or as
+        // a JSON array of numbers) ever appear in the serialized aggregate.
+        #[test]
+        fn no_seed_in_the_clear_in_the_json(bytes in proptest::collection::vec(proptest::num::u8::ANY, 16..=64)) {
+            let secret = Secret::from_bytes(&bytes).unwrap();
+            let id = DeviceId::random();
+            let device = Device::from_parts(
+                id,
+                DeviceName::new("Phone").unwrap(),
+                DeviceKind::AuthenticatorApp,
+                DeviceState::Active,
+                UnixTime::EPOCH,
+                None,
+                None,
+                Credential::Totp(TotpCredential::from_parts(
+                    seeds().seal(id, &secret).unwrap(),
+                    TotpParams::DEFAULT,
+                    None,
+                    None,
+                    Drift::ZERO,
+                )),
+            );
+            let json = serde_json::to_string(&UserDevices { version: 1, devices: vec![device.clone()] }).unwrap();
+            let base32 = secret.to_base32();
+            proptest::prop_assert!(!json.contains(base32.as_str()));
+            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            proptest::prop_assert!(!json.to_lowercase().contains(&hex));
+            let array = serde_json::to_string(&bytes).unwrap();
+            proptest::prop_assert!(!json.contains(array.trim_matches(['[', ']'])));
+            // Nor in Debug output.
+            let debug = format!("{device:?}");
+            proptest::prop_assert!(!debug.contains(base32.as_str()));
+            proptest::prop_assert!(!debug.to_lowercase().contains(&hex));
+            // The raw bytes are not a substring of the serialized bytes either.
+            proptest::prop_assert!(!json.as_bytes().windows(bytes.len()).any(|w| w == bytes.as_slice()));
+        }
     }
 
     proptest::proptest! {
@@ -157,12 +202,31 @@ mod tests {
         }
     }
 
+    /// The fuzz seed `registry_input/document-pending-app`: a document as a store
+    /// hands it back, with a sealed seed, reads and prints back to itself.
+    #[test]
+    fn a_stored_document_with_a_sealed_seed_reads_back() {
+        let json = r#"{"version":1,"devices":[{"id":"70e879da7e03c1e06d92bd5dc06667f1","name":"Phone","kind":"authenticator_app","state":{"pending":{"expires_at":1700000600}},"created_at":1700000000,"activated_at":null,"last_used_at":null,"credential":{"totp":{"sealed":"tsk1.2026-05.AAECAwQFBgcICQoLDA0ODxAREhMUFRYX.ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1-f4CBgoOEhYaH","params":{"algorithm":"Sha1","digits":6,"period":30,"t0":0},"serial":null,"last_used_step":null,"drift":0}}}]}"#;
+        let doc: UserDevices = serde_json::from_str(json).unwrap();
+        let sealed = doc.devices[0].totp().unwrap().sealed_secret();
+        assert_eq!(sealed.key_id().as_str(), "2026-05");
+        // It is not this keyring's: it does not open, and says which key it needs.
+        assert!(matches!(
+            seeds().open(doc.devices[0].id(), sealed),
+            Err(Error::SealedSecret(tessera_keyring::Error::UnknownKey(_)))
+        ));
+        let again: UserDevices =
+            serde_json::from_str(&serde_json::to_string(&doc).unwrap()).unwrap();
+        assert_eq!(again.devices, doc.devices);
+    }
+
     #[test]
     fn invalid_documents_are_refused() {
         let json = serde_json::to_string(&aggregate()).unwrap();
         for (from, to) in [
             ("\"Token «1»\"", "\"  \""),
-            ("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", "JBSW!"),
+            ("\"tsk1.", "\"tsk9."),
+            ("\"tsk1.ephemeral.", "\"JBSWY3DPEHPK3PXP"),
             ("\"digits\":8", "\"digits\":11"),
             ("\"period\":60", "\"period\":0"),
             ("00000000000000000000000000000abc", "xyz"),

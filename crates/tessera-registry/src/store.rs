@@ -30,11 +30,18 @@ use crate::{Device, StoreError, UserDevices, UserId};
 ///    version of the last successful `save` for that user (read-your-writes, no stale
 ///    replica reads), or an empty aggregate with version 0 when there is none.
 /// 5. **Users are separate.** Nothing saved for one user is ever returned for another.
-/// 6. **Secrets at rest.** The devices hold TOTP secrets
-///    ([`TotpCredential::expose_secret`](crate::TotpCredential::expose_secret)): store
-///    them encrypted, and never log them.
+/// 6. **Secrets at rest.** The devices hold TOTP seeds only sealed by the registry's
+///    keyring ([`TotpCredential::sealed_secret`](crate::TotpCredential::sealed_secret)):
+///    a store never sees a seed in the clear, and needs no encryption of its own for
+///    them. Store the sealed text as it is.
+/// 7. **Paged listing.** [`list_users`](Self::list_users) returns the ids of users with
+///    a stored aggregate, sorted by their string (byte order), strictly after `after`,
+///    at most `limit` of them. A user saved once stays listed (with an empty aggregate
+///    too). Rotation ([`DeviceRegistry::reseal_page`](crate::DeviceRegistry::reseal_page),
+///    [`count_sealed_with`](crate::DeviceRegistry::count_sealed_with)) walks every user
+///    with it.
 ///
-/// `testing::run_conformance` (feature `testing`) checks 1, 2, 4 and 5 against an
+/// `testing::run_conformance` (feature `testing`) checks 1, 2, 4, 5 and 7 against an
 /// implementation.
 ///
 /// # Sketches
@@ -54,6 +61,8 @@ use crate::{Device, StoreError, UserDevices, UserId};
 ///  WHERE user_id = ? AND version = ?;
 /// -- save, expected = 0: Conflict on a unique-key violation
 /// INSERT INTO user_devices (user_id, version, data) VALUES (?, 1, ?);
+/// -- list_users (sort by bytes: COLLATE "C" on PostgreSQL, BINARY on SQLite)
+/// SELECT user_id FROM user_devices WHERE user_id > ? ORDER BY user_id LIMIT ?;
 /// ```
 ///
 /// Redis: `WATCH key`, `GET key`, compare the version, then `MULTI` / `SET key value` /
@@ -83,6 +92,17 @@ pub trait DeviceStore: Send + Sync {
         expected_version: u64,
         devices: &[Device],
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Up to `limit` ids of users with a stored aggregate, sorted by their string in
+    /// byte order, strictly after `after` (from the first when `None`).
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] when the backend failed.
+    fn list_users(
+        &self,
+        after: Option<&UserId>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<UserId>, StoreError>> + Send;
 }
 
 impl<S: DeviceStore + ?Sized> DeviceStore for &S {
@@ -98,6 +118,14 @@ impl<S: DeviceStore + ?Sized> DeviceStore for &S {
     ) -> impl Future<Output = Result<u64, StoreError>> + Send {
         (**self).save(user, expected_version, devices)
     }
+
+    fn list_users(
+        &self,
+        after: Option<&UserId>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<UserId>, StoreError>> + Send {
+        (**self).list_users(after, limit)
+    }
 }
 
 impl<S: DeviceStore + ?Sized> DeviceStore for std::sync::Arc<S> {
@@ -112,5 +140,13 @@ impl<S: DeviceStore + ?Sized> DeviceStore for std::sync::Arc<S> {
         devices: &[Device],
     ) -> impl Future<Output = Result<u64, StoreError>> + Send {
         (**self).save(user, expected_version, devices)
+    }
+
+    fn list_users(
+        &self,
+        after: Option<&UserId>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<UserId>, StoreError>> + Send {
+        (**self).list_users(after, limit)
     }
 }

@@ -274,5 +274,10 @@ fn registry_over<'a>(
     registry: &'a DeviceRegistry<Chaos, ManualClock>,
     clock: &ManualClock,
 ) -> DeviceRegistry<&'a Chaos, ManualClock> {
-    DeviceRegistry::new(registry.store(), clock.clone(), one_code_config())
+    DeviceRegistry::new(
+        registry.store(),
+        clock.clone(),
+        one_code_config(),
+        std::sync::Arc::clone(registry.keyring()),
+    )
 }

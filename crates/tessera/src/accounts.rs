@@ -112,7 +112,14 @@ where
         policy: OrgPolicy,
         config: RegistryConfig,
     ) -> Result<Self> {
-        let registry = DeviceRegistry::new(InMemoryDeviceStore::new(), clock.clone(), config);
+        // In memory, nothing outlives the process: a key of its own is enough.
+        let keyring = tessera_registry::Keyring::ephemeral().map_err(|_| Error::Randomness)?;
+        let registry = DeviceRegistry::new(
+            InMemoryDeviceStore::new(),
+            clock.clone(),
+            config,
+            std::sync::Arc::new(keyring),
+        );
         let mfa = Mfa::new(
             InMemoryStore::new(),
             notifier,

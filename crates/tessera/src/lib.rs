@@ -165,6 +165,8 @@
 //!     InMemoryDeviceStore::new(), // your DeviceStore
 //!     SystemClock,
 //!     RegistryConfig::builder().issuer("Example Inc").build()?,
+//!     // in a service: Keyring::from_env, the same keys on every instance
+//!     std::sync::Arc::new(tessera_registry::Keyring::ephemeral()?),
 //! );
 //! let mfa = Mfa::new(
 //!     InMemoryStore::new(),    // your MfaStore

@@ -59,6 +59,7 @@ impl World {
             ChaosDeviceStore::new(InMemoryDeviceStore::new(), devices.clone()),
             clock.clone(),
             config,
+            Arc::new(tessera_registry::Keyring::ephemeral().unwrap()),
         );
         let service = Mfa::new(
             ChaosStore::new(InMemoryStore::new(), mfa.clone()),

@@ -398,6 +398,16 @@ impl<S: DeviceStore> DeviceStore for ChaosDeviceStore<S> {
         self.faults.before_save().await.map_err(|()| injected())?;
         self.inner.save(user, expected_version, devices).await
     }
+
+    /// A listing is a read: it waits, fails and counts as a load does.
+    async fn list_users(
+        &self,
+        after: Option<&UserId>,
+        limit: usize,
+    ) -> Result<Vec<UserId>, StoreError> {
+        self.faults.before_load().await.map_err(|()| injected())?;
+        self.inner.list_users(after, limit).await
+    }
 }
 
 #[cfg(test)]

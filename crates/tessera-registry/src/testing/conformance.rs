@@ -6,9 +6,10 @@ use std::pin::Pin;
 use std::task::Poll;
 use std::time::Duration;
 
-use tessera_otp::{
-    Algorithm, Clock, Drift, ManualClock, Secret, TimeStep, Totp, TotpParams, UnixTime,
-};
+use std::sync::{Arc, LazyLock};
+
+use tessera_keyring::{Binding, Keyring, Sealed};
+use tessera_otp::{Algorithm, Clock, Drift, ManualClock, TimeStep, Totp, TotpParams, UnixTime};
 
 use crate::{
     ActivationPolicy, Credential, Device, DeviceId, DeviceKind, DeviceName, DeviceRegistry,
@@ -31,16 +32,116 @@ use crate::{
 /// version moving forward; users are separate; of two concurrent saves with the same
 /// version exactly one wins; through a [`DeviceRegistry`], sixteen concurrent
 /// enrolments leave exactly eight devices and thirty-two concurrent submissions of one
-/// code are accepted exactly once.
+/// code are accepted exactly once; [`DeviceStore::list_users`] pages in byte order,
+/// strictly after its cursor, at most `limit` ids a page, and returns nothing after
+/// the last id (and nothing at all on an empty store).
 ///
 /// # Panics
 /// On the first broken guarantee: that is its purpose.
 pub async fn run_conformance<S: DeviceStore>(store: &S) {
+    list_users(store).await;
     compare_and_set(store).await;
     round_trip(store).await;
     isolation(store).await;
     concurrent_saves(store).await;
     registry_races(store).await;
+}
+
+/// The suite's own keyring: stores see sealed seeds only, and only the registry opens
+/// them, so fixtures seal random bytes with a key of their own.
+static KEYRING: LazyLock<Arc<Keyring>> = LazyLock::new(|| match Keyring::ephemeral() {
+    Ok(k) => Arc::new(k),
+    Err(e) => panic!("conformance keyring: {e}"),
+});
+
+/// A sealed seed of `len` random bytes, as a store would be given one.
+fn sealed_seed(len: usize) -> Sealed {
+    let mut bytes = vec![0u8; len];
+    rand::Rng::fill_bytes(&mut rand::rng(), &mut bytes);
+    match KEYRING.seal(&Binding::new("tessera-conformance"), &bytes) {
+        Ok(s) => s,
+        Err(e) => panic!("conformance fixture seal failed: {e}"),
+    }
+}
+
+async fn list<S: DeviceStore>(store: &S, after: Option<&UserId>, limit: usize) -> Vec<UserId> {
+    match store.list_users(after, limit).await {
+        Ok(ids) => {
+            assert!(
+                ids.len() <= limit,
+                "list_users returned {} ids for a limit of {limit}",
+                ids.len()
+            );
+            assert!(
+                ids.windows(2)
+                    .all(|w| w[0].as_str().as_bytes() < w[1].as_str().as_bytes()),
+                "list_users must return ids sorted in byte order, without repeats"
+            );
+            assert!(
+                after.is_none_or(|a| ids
+                    .iter()
+                    .all(|id| id.as_str().as_bytes() > a.as_str().as_bytes())),
+                "list_users must return only ids strictly after its cursor"
+            );
+            ids
+        }
+        Err(e) => panic!("list_users failed: {e}"),
+    }
+}
+
+async fn list_users<S: DeviceStore>(store: &S) {
+    // An empty store lists nothing (checked only when the store starts empty, so that
+    // the suite still runs against a shared database).
+    if list(store, None, 1).await.is_empty() {
+        assert!(
+            list(store, None, 100).await.is_empty(),
+            "an empty store lists no user"
+        );
+    }
+    assert!(
+        list(store, None, 0).await.is_empty(),
+        "a limit of 0 lists no user"
+    );
+
+    // Ten users under one fresh prefix: every id strictly between the prefix and the
+    // last of them starts with the prefix, so nobody else's rows can interleave.
+    let prefix = fresh_user();
+    let users: Vec<UserId> = (0..10)
+        .map(|i| UserId::new(format!("{}-{i:02}", prefix.as_str())))
+        .collect();
+    // Saved out of order: the listing sorts, not the insertion order.
+    for user in users.iter().rev() {
+        save(store, user, 0, &[app("A", 1)]).await;
+    }
+    let all = list(store, Some(&prefix), 10).await;
+    assert_eq!(all, users, "ten users listed after their prefix, in order");
+
+    // Exact pages of three: 3, 3, 3, then the last one first on the fourth page.
+    let mut cursor = prefix.clone();
+    for page in users.chunks(3) {
+        let got = list(store, Some(&cursor), 3).await;
+        assert_eq!(
+            got.get(..page.len()),
+            Some(page),
+            "pages of three resume exactly after the cursor"
+        );
+        cursor = page[page.len() - 1].clone();
+    }
+    // A page of exactly the remaining users, then the cursor on the last of them.
+    let tail = list(store, Some(&users[4]), 5).await;
+    assert_eq!(tail, users[5..].to_vec(), "a page ending on the last user");
+    let after_last = list(store, Some(&users[9]), 10).await;
+    assert!(
+        after_last
+            .iter()
+            .all(|id| !id.as_str().starts_with(prefix.as_str())),
+        "nothing of ours after the last user"
+    );
+    let beyond = UserId::new("\u{10ffff}\u{10ffff}\u{10ffff}\u{10ffff}");
+    assert!(
+        list(store, Some(&beyond), 10).await.is_empty(),
+        "nothing is listed after the greatest id"
+    );
 }
 
 fn fresh_user() -> UserId {
@@ -59,7 +160,7 @@ fn app(name: &str, at: u64) -> Device {
         None,
         None,
         Credential::Totp(TotpCredential::from_parts(
-            Secret::generate(),
+            sealed_seed(20),
             TotpParams::DEFAULT,
             None,
             None,
@@ -208,7 +309,7 @@ async fn round_trip<S: DeviceStore>(store: &S) {
         Some(UnixTime::from_secs(2)),
         Some(UnixTime::from_secs(u64::MAX)),
         Credential::Totp(TotpCredential::from_parts(
-            Secret::generate_from(&mut rand::rng(), 64),
+            sealed_seed(64),
             params,
             Some("GALT-0001 x".to_owned()),
             Some(TimeStep::new(u64::MAX - 1)),
@@ -332,7 +433,7 @@ async fn registry_races<S: DeviceStore>(store: &S) {
         .max_attempts(20)
         .build()
         .unwrap_or(RegistryConfig::DEFAULT);
-    let registry = DeviceRegistry::new(store, clock.clone(), config);
+    let registry = DeviceRegistry::new(store, clock.clone(), config, Arc::clone(&KEYRING));
 
     let user = fresh_user();
     let names: Vec<String> = (0..16).map(|i| format!("Device {i}")).collect();

@@ -1,7 +1,10 @@
 //! Fixtures shared by the integration tests.
 #![allow(dead_code)] // Each test file uses a different part of the fixtures.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+use tessera_keyring::Keyring;
 
 use tessera_otp::{Clock, ManualClock, Secret, TimeStep, Totp, TotpParams, UnixTime};
 use tessera_registry::{
@@ -57,6 +60,14 @@ impl DeviceStore for FaultyStore {
         };
         result
     }
+
+    async fn list_users(
+        &self,
+        after: Option<&UserId>,
+        limit: usize,
+    ) -> Result<Vec<UserId>, StoreError> {
+        self.inner.list_users(after, limit).await
+    }
 }
 
 pub(crate) fn one_code_config() -> RegistryConfig {
@@ -71,7 +82,15 @@ pub(crate) fn registry<S: DeviceStore>(
     config: RegistryConfig,
 ) -> (DeviceRegistry<S, ManualClock>, ManualClock) {
     let clock = ManualClock::new(UnixTime::from_secs(START));
-    (DeviceRegistry::new(store, clock.clone(), config), clock)
+    (
+        DeviceRegistry::new(store, clock.clone(), config, keyring()),
+        clock,
+    )
+}
+
+/// A fresh keyring with one random key (`ephemeral`), active.
+pub(crate) fn keyring() -> Arc<Keyring> {
+    Arc::new(Keyring::ephemeral().unwrap())
 }
 
 pub(crate) fn code_at(secret: &Secret, at: UnixTime) -> String {

@@ -44,7 +44,12 @@ impl World {
         let events = Arc::new(RecordingNotifier::new());
         let outbox = Arc::new(InMemoryDelivery::new());
         let config = RegistryConfig::builder().issuer("Tessera").build().unwrap();
-        let registry = DeviceRegistry::new(InMemoryDeviceStore::new(), clock.clone(), config);
+        let registry = DeviceRegistry::new(
+            InMemoryDeviceStore::new(),
+            clock.clone(),
+            config,
+            Arc::new(tessera_registry::Keyring::ephemeral().unwrap()),
+        );
         let mfa = Mfa::new(
             InMemoryStore::new(),
             events.clone(),
