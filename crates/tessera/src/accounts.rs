@@ -112,21 +112,17 @@ where
         policy: OrgPolicy,
         config: RegistryConfig,
     ) -> Result<Self> {
-        // In memory, nothing outlives the process: a key of its own is enough.
-        let keyring = tessera_registry::Keyring::ephemeral().map_err(|_| Error::Randomness)?;
+        // In memory, nothing outlives the process: a key of its own is enough. One
+        // keyring seals the seeds and keys the MFA tags, as a service's would.
+        let keyring = tessera_keyring::Keyring::ephemeral().map_err(|_| Error::Randomness)?;
+        let server_key = ServerKey::from_keyring(&keyring)?;
         let registry = DeviceRegistry::new(
             InMemoryDeviceStore::new(),
             clock.clone(),
             config,
             std::sync::Arc::new(keyring),
         );
-        let mfa = Mfa::new(
-            InMemoryStore::new(),
-            notifier,
-            clock,
-            policy,
-            ServerKey::generate()?,
-        );
+        let mfa = Mfa::new(InMemoryStore::new(), notifier, clock, policy, server_key);
         Ok(Self::new(
             InMemoryAccountStore::new(),
             registry,
@@ -341,6 +337,35 @@ where
             .hash_password(&Password::new("tessera: no such account"))
             .await?;
         Ok(self.dummy_hash.get_or_init(|| hash).clone())
+    }
+
+    /// How many stored secrets still depend on the key `id`: TOTP seeds sealed with it
+    /// (the registry) and live code and token tags made under it (the MFA state). Pass
+    /// it to [`Keyring::retire`](tessera_keyring::Keyring::retire), which refuses while it
+    /// is not zero. A full scan of both stores, page by page.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn count_sealed_with(&self, id: &tessera_keyring::KeyId) -> Result<u64> {
+        let seeds = self.registry.count_sealed_with(id).await?;
+        let tags = self.mfa.count_tags_with(id).await?;
+        Ok(seeds.saturating_add(tags))
+    }
+
+    /// Re-seals one page of the stored device aggregates with the active key (each user
+    /// with compare-and-set, safe beside live traffic); resume from the returned
+    /// [`ResealPage::next`](tessera_registry::ResealPage) until it is `None`. MFA tags
+    /// cannot be re-keyed (the codes are not stored): they move to the active key as
+    /// codes are used, regenerated or expire.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn reseal_page(
+        &self,
+        after: Option<&UserId>,
+        limit: usize,
+    ) -> Result<tessera_registry::ResealPage> {
+        Ok(self.registry.reseal_page(after, limit).await?)
     }
 
     /// Whether a kept [`Assurance`](crate::Assurance) is still valid: the account exists and its security

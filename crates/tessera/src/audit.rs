@@ -44,6 +44,9 @@ pub enum Reason {
     StaleAccount,
     /// The challenge had expired.
     Expired,
+    /// A stored secret could not be opened (its key is not loaded, or the stored value
+    /// was changed or moved): a server fault to alert on, not the person's.
+    SealedSecret,
 }
 
 impl Reason {
@@ -61,6 +64,7 @@ impl Reason {
             Self::WrongSecondFactor => "wrong_second_factor",
             Self::StaleAccount => "stale_account",
             Self::Expired => "expired",
+            Self::SealedSecret => "sealed_secret",
         }
     }
 

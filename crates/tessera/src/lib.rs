@@ -269,6 +269,8 @@ pub use password_flows::{PasswordChange, SignedOutEverywhere};
 pub use session::{InMemorySessionRevoker, Revocation, SessionError, SessionRevoker};
 pub use store::{AccountStore, AccountStoreError, InMemoryAccountStore};
 
+/// The keys that seal secrets at rest: keyring, rotation, sealed values.
+pub use tessera_keyring as keyring;
 /// MFA settings and rules, email/SMS codes, recovery codes, notifications.
 pub use tessera_mfa as mfa;
 /// One-time codes: secrets, TOTP/HOTP, codes typed by people, otpauth:// URIs, QR codes.
@@ -278,6 +280,7 @@ pub use tessera_password as password;
 /// A user's MFA devices (at most eight) over a compare-and-set store.
 pub use tessera_registry as registry;
 
+pub use tessera_keyring::{Key, KeyId, Keyring};
 pub use tessera_mfa::{
     Actor, ChallengeTicket, CodeDelivery, CodeMessage, ConsoleDelivery, DeliveryError,
     EmailNotifier, InMemoryDelivery, InMemoryStore, Mfa, MfaMethod, MfaSettings, MfaStore,

@@ -511,8 +511,12 @@ where
                 );
                 Err(Error::VerificationFailed)
             }
-            Err(_) => {
-                audit::failed("second_factor_failed", Some(user), Reason::StoreFailure);
+            Err(refused) => {
+                let reason = match refused.into_error() {
+                    tessera_registry::Error::SealedSecret(_) => Reason::SealedSecret,
+                    _ => Reason::StoreFailure,
+                };
+                audit::failed("second_factor_failed", Some(user), reason);
                 Err(Error::VerificationFailed)
             }
         }

@@ -886,3 +886,151 @@ async fn keyid_of<A: tessera::AccountStore>(store: &A, name: &str) -> String {
     let after = hash.split("keyid=").nth(1).unwrap();
     after.split(['$', ',']).next().unwrap().to_owned()
 }
+
+/// The flows over shared in-memory stores, with `keyring` sealing seeds and keying tags:
+/// a restart of the service with another keyring over the same database.
+type Shared = Accounts<
+    Arc<InMemoryAccountStore>,
+    Arc<InMemoryDeviceStore>,
+    Arc<InMemoryStore>,
+    RecordingNotifier,
+    InMemoryDelivery,
+    InMemorySessionRevoker,
+    ManualClock,
+>;
+
+struct Database {
+    accounts: Arc<InMemoryAccountStore>,
+    devices: Arc<InMemoryDeviceStore>,
+    mfa: Arc<InMemoryStore>,
+}
+
+impl Database {
+    fn service(&self, clock: &ManualClock, keyring: tessera::Keyring) -> Shared {
+        let config = RegistryConfig::builder().issuer("Tessera").build().unwrap();
+        let server_key = ServerKey::from_keyring(&keyring).unwrap();
+        let registry = DeviceRegistry::new(
+            self.devices.clone(),
+            clock.clone(),
+            config,
+            Arc::new(keyring),
+        );
+        let mfa = Mfa::new(
+            self.mfa.clone(),
+            RecordingNotifier::new(),
+            clock.clone(),
+            OrgPolicy::default(),
+            server_key,
+        );
+        Accounts::new(
+            self.accounts.clone(),
+            registry,
+            mfa,
+            InMemoryDelivery::new(),
+            InMemorySessionRevoker::new(),
+        )
+    }
+}
+
+/// Issue 14: seeds are sealed at rest and the keys rotate. A stolen device document
+/// holds no seed; after a restart with a new active key the old seeds still verify;
+/// re-sealing moves them; retiring the old key is refused while anything (seeds or MFA
+/// tags) depends on it, with the count; once nothing does, the service runs on the new
+/// key alone.
+#[tokio::test]
+async fn secrets_at_rest_are_sealed_and_keys_rotate() {
+    use tessera::{Key, KeyId};
+    let clock = ManualClock::new(UnixTime::from_secs(T0));
+    let db = Database {
+        accounts: Arc::new(InMemoryAccountStore::new()),
+        devices: Arc::new(InMemoryDeviceStore::new()),
+        mfa: Arc::new(InMemoryStore::new()),
+    };
+    let (old_key, new_key) = (Key::generate().unwrap(), Key::generate().unwrap());
+    let old = || tessera::Keyring::new(KeyId::parse("2026-05").unwrap(), old_key.clone());
+    let flows = db.service(&clock, old());
+    flows
+        .create_account("ana", "ana@example.com", &Password::new(PASSWORD))
+        .await
+        .unwrap();
+    let Ok(SignIn::Complete(ana)) = flows.sign_in("ana", &Password::new(PASSWORD), None).await
+    else {
+        panic!("no MFA yet")
+    };
+    let enrolment = flows
+        .begin_authenticator_setup(&ana, "Phone")
+        .await
+        .unwrap();
+    let seed = enrolment.secret().to_base32();
+    let app = App::scan(enrolment.uri(), enrolment.device_id());
+    let [a, b] = app.two_codes(tessera::Clock::now(&clock));
+    let _ = flows
+        .confirm_authenticator(&ana, app.id, &[&a, &b], true)
+        .await
+        .unwrap();
+    // What a thief of the device store gets: no seed.
+    let stored = tessera::DeviceStore::load(db.devices.as_ref(), ana.account())
+        .await
+        .unwrap();
+    let document = serde_json::to_string(&stored).unwrap();
+    assert!(!document.contains(seed.as_str()), "{document}");
+    assert!(document.contains("tsk1.2026-05."), "{document}");
+
+    // Restart with the new key active and the old one kept for opening.
+    let mut rotated = tessera::Keyring::new(KeyId::parse("2026-11").unwrap(), new_key.clone());
+    rotated
+        .add(KeyId::parse("2026-05").unwrap(), old_key.clone())
+        .unwrap();
+    let flows = db.service(&clock, rotated.clone());
+    clock.advance(Duration::from_secs(30));
+    let signed_in = sign_in_with_app(&flows, &app.code(tessera::Clock::now(&clock)))
+        .await
+        .unwrap();
+    let old_id = KeyId::parse("2026-05").unwrap();
+    let mut page = flows.reseal_page(None, 10).await.unwrap();
+    while let Some(next) = page.next.clone() {
+        page = flows.reseal_page(Some(&next), 10).await.unwrap();
+    }
+    // The seed moved (the sign-in's own save already re-sealed it); the recovery codes
+    // made under the old key still depend on it.
+    let still = flows.count_sealed_with(&old_id).await.unwrap();
+    assert!(still > 0);
+    assert_eq!(
+        rotated.clone().retire(&old_id, still),
+        Err(tessera::keyring::Error::KeyStillInUse {
+            id: old_id.clone(),
+            count: still
+        })
+    );
+    let _ = flows.regenerate_recovery_codes(&signed_in).await.unwrap();
+    assert_eq!(flows.count_sealed_with(&old_id).await.unwrap(), 0);
+    rotated.retire(&old_id, 0).unwrap();
+
+    // The service on the new key alone: the app still signs in.
+    let flows = db.service(&clock, rotated);
+    clock.advance(Duration::from_secs(30));
+    sign_in_with_app(&flows, &app.code(tessera::Clock::now(&clock)))
+        .await
+        .unwrap();
+    let document = serde_json::to_string(
+        &tessera::DeviceStore::load(db.devices.as_ref(), ana.account())
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(document.contains("tsk1.2026-11.") && !document.contains("2026-05"));
+}
+
+/// Signs Ana in with her app's `code`.
+async fn sign_in_with_app(flows: &Shared, code: &str) -> tessera::Result<Assurance> {
+    let Ok(SignIn::SecondFactor(mut c)) =
+        flows.sign_in("ana", &Password::new(PASSWORD), None).await
+    else {
+        panic!("MFA is on")
+    };
+    flows
+        .start_second_factor(&mut c, Some(MfaMethod::AuthenticatorApp))
+        .await
+        .unwrap();
+    flows.complete_second_factor(&c, code).await
+}
