@@ -200,6 +200,22 @@
 //! - The remember-device token ([`Accounts::remember_device`]) goes to the device, in a
 //!   secure, http-only cookie.
 //!
+//! # Secrets at rest: what to keep secret, how to rotate
+//! - One [`Keyring`] (loaded from a secrets manager, an environment variable or a file;
+//!   `tessera key generate` prints a key) seals every TOTP seed in the device store
+//!   (XChaCha20-Poly1305, bound to its user and device: a copied document does not
+//!   open) and keys the MFA crate's code and token tags
+//!   ([`ServerKey::from_keyring`](tessera_mfa::ServerKey::from_keyring)). Give the same
+//!   keyring to every instance. The stores then hold nothing that signs anyone in.
+//! - Peppers ([`password::Pepper`]) are separate secrets with ids: the hasher holds the
+//!   current one and the retired ones ([`Hasher::with_retired_pepper`]); hashes are
+//!   moved to the current pepper at each sign-in.
+//! - To rotate the keyring: put the new key first (active), keep the old one; every
+//!   seed is re-sealed when next written, and [`Accounts::reseal_page`] does the rest;
+//!   MFA tags move as codes are used, expire or are regenerated. Then
+//!   `keyring.retire(&old, accounts.count_sealed_with(&old).await?)` refuses, with the
+//!   count, until nothing depends on the old key.
+//!
 //! # Password hashing in async services
 //! Argon2id at OWASP's parameters takes tens of milliseconds of CPU per hash by design.
 //! This crate depends on no async runtime, so the flows hand hashing to an [`Offload`]:
