@@ -46,6 +46,16 @@
 //! | A half-done password change (MFA store fails after the hash is saved) | Remembered devices are forgotten first, then hash and stamp in one save, then the notification with retries; a failure before the save changes nothing else, after it is reported in `notify_error` | `tests/passwords.rs` |
 //! | Weak passwords through normalisation gaps (`password `, `pаssword`, `Password1!`, `passwordpassword`) | Trim, confusables skeleton, common affixes and repeated halves stripped before the blocklist; 15 characters when the password is the only factor | `tessera-password` weak-password table |
 //!
+//! ## Stealing the database
+//!
+//! | attack | defence | test |
+//! | --- | --- | --- |
+//! | Read the device store (a backup, a replica, an injection) and mint codes | Seeds are sealed (XChaCha20-Poly1305) under a keyring kept outside the database; no store, serde output or log holds one | `secrets_at_rest_are_sealed_and_keys_rotate`; `tessera-registry/tests/sealed.rs` |
+//! | Copy a victim's sealed seed into the attacker's own record (or another device's) | The associated data binds each seed to its user and device: it does not open elsewhere, and nothing stored changes | `tessera-registry/tests/sealed.rs`; `tessera-keyring/tests/keyring.rs` |
+//! | Tamper with a sealed value, its nonce or its key id | Authenticated encryption: one `OpenFailed`, never a panic (fuzzed: `sealed_value`) | `any_flipped_bit_is_refused` |
+//! | Retire a key that still seals something, losing the seeds | `Keyring::retire` refuses with the count from `Accounts::count_sealed_with` | `secrets_at_rest_are_sealed_and_keys_rotate` |
+//! | Offline guessing of password hashes | Argon2id with a pepper kept outside the database; peppers rotate with ids | `peppers_rotate_with_rehash_on_sign_in` |
+//!
 //! ## Configuration that weakens the defaults
 //!
 //! Every configuration type refuses out-of-bound values on deserialise as its
