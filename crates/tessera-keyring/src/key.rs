@@ -7,7 +7,7 @@ use zeroize::Zeroizing;
 
 use crate::{Error, Result};
 
-/// Bytes in a key: 256-bit keys for XChaCha20-Poly1305.
+/// Bytes in a key: 256-bit keys for AES-256-GCM.
 pub const KEY_LEN: usize = 32;
 /// Most characters in a key id.
 pub const MAX_KEY_ID_LEN: usize = 32;

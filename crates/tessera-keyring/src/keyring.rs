@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-use chacha20poly1305::XChaCha20Poly1305;
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use aes_gcm::Aes256Gcm;
+use aes_gcm::aead::{Aead, KeyInit, Payload};
 use hmac::Mac;
 use zeroize::Zeroizing;
 
@@ -74,8 +74,24 @@ impl<'a> Binding<'a> {
 /// `Debug` shows the ids only; the keys are wiped on drop.
 #[derive(Clone)]
 pub struct Keyring {
-    keys: Vec<(KeyId, Key)>,
+    keys: Vec<Entry>,
     active: usize,
+}
+
+/// A key with its id and its AES key schedule, expanded once (wiped on drop with the
+/// key).
+#[derive(Clone)]
+struct Entry {
+    id: KeyId,
+    key: Key,
+    cipher: Aes256Gcm,
+}
+
+impl Entry {
+    fn new(id: KeyId, key: Key) -> Self {
+        let cipher = Aes256Gcm::new(key.bytes().into());
+        Self { id, key, cipher }
+    }
 }
 
 impl Keyring {
@@ -83,7 +99,7 @@ impl Keyring {
     #[must_use]
     pub fn new(id: KeyId, key: Key) -> Self {
         Self {
-            keys: vec![(id, key)],
+            keys: vec![Entry::new(id, key)],
             active: 0,
         }
     }
@@ -164,7 +180,7 @@ impl Keyring {
         if self.contains(&id) {
             return Err(Error::DuplicateKeyId(id));
         }
-        self.keys.push((id, key));
+        self.keys.push(Entry::new(id, key));
         Ok(())
     }
 
@@ -204,18 +220,18 @@ impl Keyring {
     /// The id of the key that seals.
     #[must_use]
     pub fn active_id(&self) -> &KeyId {
-        &self.active_entry().0
+        &self.active_entry().id
     }
 
     /// Every key id, the active one included, in the order they were added.
     pub fn ids(&self) -> impl Iterator<Item = &KeyId> {
-        self.keys.iter().map(|(id, _)| id)
+        self.keys.iter().map(|e| &e.id)
     }
 
     /// Whether the keyring holds a key with this id.
     #[must_use]
     pub fn contains(&self, id: &KeyId) -> bool {
-        self.keys.iter().any(|(k, _)| k == id)
+        self.keys.iter().any(|e| &e.id == id)
     }
 
     /// Whether `sealed` is sealed with the active key (if not, re-seal it when writing).
@@ -230,11 +246,12 @@ impl Keyring {
     /// # Errors
     /// [`Error::Randomness`].
     pub fn seal(&self, binding: &Binding<'_>, plaintext: &[u8]) -> Result<Sealed> {
-        let (id, key) = self.active_entry();
+        let entry = self.active_entry();
         let mut nonce = [0u8; NONCE_LEN];
         crate::fill_random(&mut nonce)?;
-        let aad = binding.associated_data(id);
-        let ciphertext = cipher(key)
+        let aad = binding.associated_data(&entry.id);
+        let ciphertext = entry
+            .cipher
             .encrypt(
                 &nonce.into(),
                 Payload {
@@ -245,7 +262,7 @@ impl Keyring {
             // Encryption fails only for inputs beyond the cipher's 256 GiB limit.
             .map_err(|_| Error::Malformed("the plaintext is too long"))?;
         Ok(Sealed {
-            key_id: id.clone(),
+            key_id: entry.id.clone(),
             nonce,
             ciphertext,
         })
@@ -258,9 +275,10 @@ impl Keyring {
     /// retired key); [`Error::OpenFailed`], one outcome for a changed ciphertext, nonce
     /// or key id, and for a value moved to another purpose or owner.
     pub fn open(&self, binding: &Binding<'_>, sealed: &Sealed) -> Result<Zeroizing<Vec<u8>>> {
-        let (id, key) = &self.keys[self.index(&sealed.key_id)?];
-        let aad = binding.associated_data(id);
-        cipher(key)
+        let entry = &self.keys[self.index(&sealed.key_id)?];
+        let aad = binding.associated_data(&entry.id);
+        entry
+            .cipher
             .decrypt(
                 &sealed.nonce.into(),
                 Payload {
@@ -279,8 +297,8 @@ impl Keyring {
     /// # Errors
     /// [`Error::UnknownKey`].
     pub fn derive(&self, id: &KeyId, purpose: &str) -> Result<Zeroizing<[u8; 32]>> {
-        let (_, key) = &self.keys[self.index(id)?];
-        let mut mac = <hmac::Hmac<sha2::Sha256>>::new_from_slice(key.bytes())
+        let entry = &self.keys[self.index(id)?];
+        let mut mac = <hmac::Hmac<sha2::Sha256>>::new_from_slice(entry.key.bytes())
             .map_err(|_| Error::InvalidKey("a key is exactly 32 bytes"))?;
         mac.update(DERIVE_DOMAIN);
         mac.update(&(purpose.len() as u64).to_be_bytes());
@@ -291,19 +309,15 @@ impl Keyring {
     fn index(&self, id: &KeyId) -> Result<usize> {
         self.keys
             .iter()
-            .position(|(k, _)| k == id)
+            .position(|e| &e.id == id)
             .ok_or_else(|| Error::UnknownKey(id.clone()))
     }
 
-    fn active_entry(&self) -> &(KeyId, Key) {
+    fn active_entry(&self) -> &Entry {
         // `active` always indexes an entry: `new` makes one, `activate` checks, and
         // `retire` refuses the active one and shifts the index past a removed one.
         &self.keys[self.active]
     }
-}
-
-fn cipher(key: &Key) -> XChaCha20Poly1305 {
-    XChaCha20Poly1305::new(key.bytes().into())
 }
 
 impl fmt::Debug for Keyring {

@@ -2,7 +2,7 @@
 //!
 //! A [`Keyring`] holds 256-bit keys with ids ([`KeyId`]), one of them active. The active
 //! key seals; every key opens what it sealed. A [`Sealed`] value carries its key id and
-//! a random 192-bit nonce, and is XChaCha20-Poly1305 over the secret with associated
+//! a random 96-bit nonce, and is AES-256-GCM over the secret with associated
 //! data that binds it to what it is and whose it is ([`Binding`]: a purpose, a user id,
 //! a device id). A sealed TOTP seed copied to another user's record does not open.
 //!

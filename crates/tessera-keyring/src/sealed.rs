@@ -7,9 +7,10 @@ use data_encoding::BASE64URL_NOPAD;
 
 use crate::{Error, KeyId, Result};
 
-/// Bytes in an XChaCha20-Poly1305 nonce: 192 random bits, so nonces never need
-/// coordinating between instances.
-pub const NONCE_LEN: usize = 24;
+/// Bytes in an AES-GCM nonce: 96 random bits per value. NIST SP 800-38D §8.3 allows
+/// 2^32 random nonces per key; a keyring seals once per enrolment and re-seal, and keys
+/// rotate long before that.
+pub const NONCE_LEN: usize = 12;
 /// Bytes of the authentication tag at the end of every ciphertext.
 pub const TAG_LEN: usize = 16;
 /// The longest sealed value's text form accepted, in bytes (a TOTP seed of 64 bytes
@@ -42,7 +43,7 @@ impl Sealed {
     ///
     /// # Errors
     /// [`Error::Malformed`] for anything but `tsk1.<key id>.<nonce>.<ciphertext>` with a
-    /// 24-byte nonce and a ciphertext at least as long as its tag, at most
+    /// 12-byte nonce and a ciphertext at least as long as its tag, at most
     /// [`MAX_SEALED_LEN`] bytes in all.
     pub fn parse(text: &str) -> Result<Self> {
         if text.len() > MAX_SEALED_LEN {
@@ -66,7 +67,7 @@ impl Sealed {
             .decode(nonce.as_bytes())
             .map_err(|_| Error::Malformed("the nonce is not base64url"))?
             .try_into()
-            .map_err(|_| Error::Malformed("the nonce is not 24 bytes"))?;
+            .map_err(|_| Error::Malformed("the nonce is not 12 bytes"))?;
         let ciphertext = BASE64URL_NOPAD
             .decode(ciphertext.as_bytes())
             .map_err(|_| Error::Malformed("the ciphertext is not base64url"))?;
@@ -143,7 +144,7 @@ mod tests {
         #[test]
         fn text_form_round_trips(
             id in "[A-Za-z0-9_-]{1,32}",
-            nonce in proptest::array::uniform24(any::<u8>()),
+            nonce in proptest::array::uniform12(any::<u8>()),
             ciphertext in proptest::collection::vec(any::<u8>(), 16..300),
         ) {
             let v = Sealed { key_id: KeyId::parse(&id).unwrap(), nonce, ciphertext };
@@ -161,7 +162,7 @@ mod tests {
         .to_string();
         assert!(Sealed::parse(&good).is_ok());
         let nonce = BASE64URL_NOPAD.encode(&[7; NONCE_LEN]);
-        let short_nonce = BASE64URL_NOPAD.encode(&[7; 12]);
+        let short_nonce = BASE64URL_NOPAD.encode(&[7; 8]);
         let ct = BASE64URL_NOPAD.encode(&[1; 20]);
         for bad in [
             String::new(),

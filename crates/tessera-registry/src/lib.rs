@@ -25,7 +25,7 @@
 //! # Secrets at rest: what to keep secret, how to rotate
 //!
 //! [`DeviceRegistry::new`] takes an `Arc<Keyring>`; there is no registry without one.
-//! Each seed is sealed (XChaCha20-Poly1305) with the keyring's active key, bound to
+//! Each seed is sealed (AES-256-GCM) with the keyring's active key, bound to
 //! the purpose `"tessera-registry/totp-seed"`, the user id and the device id, so a
 //! seed copied to another user's or device's record does not open. The only moment a
 //! seed is shown in the clear is the enrolment's show-once [`Enrolment::secret`] and

@@ -206,7 +206,7 @@ mod tests {
     /// hands it back, with a sealed seed, reads and prints back to itself.
     #[test]
     fn a_stored_document_with_a_sealed_seed_reads_back() {
-        let json = r#"{"version":1,"devices":[{"id":"70e879da7e03c1e06d92bd5dc06667f1","name":"Phone","kind":"authenticator_app","state":{"pending":{"expires_at":1700000600}},"created_at":1700000000,"activated_at":null,"last_used_at":null,"credential":{"totp":{"sealed":"tsk1.2026-05.AAECAwQFBgcICQoLDA0ODxAREhMUFRYX.ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1-f4CBgoOEhYaH","params":{"algorithm":"Sha1","digits":6,"period":30,"t0":0},"serial":null,"last_used_step":null,"drift":0}}}]}"#;
+        let json = r#"{"version":1,"devices":[{"id":"70e879da7e03c1e06d92bd5dc06667f1","name":"Phone","kind":"authenticator_app","state":{"pending":{"expires_at":1700000600}},"created_at":1700000000,"activated_at":null,"last_used_at":null,"credential":{"totp":{"sealed":"tsk1.2026-05.AAECAwQFBgcICQoL.ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1-f4CBgoOEhYaH","params":{"algorithm":"Sha1","digits":6,"period":30,"t0":0},"serial":null,"last_used_step":null,"drift":0}}}]}"#;
         let doc: UserDevices = serde_json::from_str(json).unwrap();
         let sealed = doc.devices[0].totp().unwrap().sealed_secret();
         assert_eq!(sealed.key_id().as_str(), "2026-05");

@@ -203,7 +203,7 @@
 //! # Secrets at rest: what to keep secret, how to rotate
 //! - One [`Keyring`] (loaded from a secrets manager, an environment variable or a file;
 //!   `tessera key generate` prints a key) seals every TOTP seed in the device store
-//!   (XChaCha20-Poly1305, bound to its user and device: a copied document does not
+//!   (AES-256-GCM, bound to its user and device: a copied document does not
 //!   open) and keys the MFA crate's code and token tags
 //!   ([`ServerKey::from_keyring`](tessera_mfa::ServerKey::from_keyring)). Give the same
 //!   keyring to every instance. The stores then hold nothing that signs anyone in.

@@ -50,7 +50,7 @@
 //!
 //! | attack | defence | test |
 //! | --- | --- | --- |
-//! | Read the device store (a backup, a replica, an injection) and mint codes | Seeds are sealed (XChaCha20-Poly1305) under a keyring kept outside the database; no store, serde output or log holds one | `secrets_at_rest_are_sealed_and_keys_rotate`; `tessera-registry/tests/sealed.rs` |
+//! | Read the device store (a backup, a replica, an injection) and mint codes | Seeds are sealed (AES-256-GCM) under a keyring kept outside the database; no store, serde output or log holds one | `secrets_at_rest_are_sealed_and_keys_rotate`; `tessera-registry/tests/sealed.rs` |
 //! | Copy a victim's sealed seed into the attacker's own record (or another device's) | The associated data binds each seed to its user and device: it does not open elsewhere, and nothing stored changes | `tessera-registry/tests/sealed.rs`; `tessera-keyring/tests/keyring.rs` |
 //! | Tamper with a sealed value, its nonce or its key id | Authenticated encryption: one `OpenFailed`, never a panic (fuzzed: `sealed_value`) | `any_flipped_bit_is_refused` |
 //! | Retire a key that still seals something, losing the seeds | `Keyring::retire` refuses with the count from `Accounts::count_sealed_with` | `secrets_at_rest_are_sealed_and_keys_rotate` |
