@@ -43,6 +43,7 @@
 //!   only what parses).
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod error;
 mod key;

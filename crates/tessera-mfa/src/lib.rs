@@ -165,6 +165,7 @@
 //!   this crate against your own store.
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod actor;
 mod authority;

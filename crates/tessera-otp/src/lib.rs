@@ -74,6 +74,7 @@
 //! [RFC 6238]: https://www.rfc-editor.org/rfc/rfc6238
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod algorithm;
 mod base32;

@@ -120,6 +120,7 @@
 //!   (`too_weak`), as Authelia offers. Off by default: it pulls in the `zxcvbn` crate.
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod blocklist;
 mod context;

@@ -144,6 +144,7 @@
 //!   terminal).
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod change;
 mod config;

@@ -252,6 +252,7 @@
 //!   `testing::AuditLog` captures the audit events.
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod account;
 mod accounts;
