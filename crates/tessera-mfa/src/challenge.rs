@@ -11,7 +11,7 @@ use crate::{Error, MfaMethod, Result};
 
 /// Shortest challenge lifetime.
 pub const MIN_CHALLENGE_TTL: Duration = Duration::from_secs(60);
-/// Longest challenge lifetime: ten minutes, as DESIGN.md's invariant 6 requires.
+/// Longest challenge lifetime: ten minutes, as the design's invariant 6 requires (`tessera::design`).
 pub const MAX_CHALLENGE_TTL: Duration = Duration::from_secs(600);
 /// Fewest attempts per challenge.
 pub const MIN_CHALLENGE_ATTEMPTS: u8 = 1;

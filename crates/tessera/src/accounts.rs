@@ -24,7 +24,7 @@ pub const MIN_STEP_UP_MAX_AGE: Duration = Duration::from_secs(60);
 /// Longest step-up age accepted.
 pub const MAX_STEP_UP_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
 /// How long a second-factor challenge (sign-in or step-up) may be completed: ten
-/// minutes, the longest an emailed code lives (DESIGN.md, invariant 6).
+/// minutes, the longest an emailed code lives (the design's invariant 6, [`crate::design`]).
 pub const SECOND_FACTOR_TTL: Duration = Duration::from_secs(10 * 60);
 /// How old a second factor may be when a device is remembered right after it.
 pub const REMEMBER_WITHIN: Duration = Duration::from_secs(5 * 60);

@@ -259,6 +259,7 @@ mod accounts;
 mod assurance;
 pub mod audit;
 mod challenge;
+pub mod design;
 mod error;
 mod mfa_flows;
 mod offload;
