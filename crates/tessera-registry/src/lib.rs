@@ -64,8 +64,8 @@
 //! [`verify_assertion_unthrottled`](DeviceRegistry::verify_assertion_unthrottled)):
 //! called in a loop they check a million six-digit guesses in under a second. The
 //! sign-in and step-up check is the `tessera` facade's
-//! (`Accounts::complete_second_factor`, `Accounts::complete_with_security_key`,
-//! `Accounts::begin_step_up`): it counts every attempt in the MFA throttle
+//! (`Accounts::finish_second_factor`, `Accounts::finish_with_security_key`,
+//! `Accounts::start_step_up`): it counts every attempt in the MFA throttle
 //! (`tessera_mfa`) *before* the registry checks the code, and refuses without
 //! checking when the attempt cannot be counted. An application that calls the
 //! registry directly must do the same: count first, then check.

@@ -345,7 +345,7 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// caller calls it: a six-digit code falls to about a million guesses, which an
     /// unthrottled endpoint answers in well under a second. It is not the sign-in
     /// check. Sign in and step up through the `tessera` facade
-    /// (`Accounts::complete_second_factor`, `Accounts::begin_step_up`), which counts
+    /// (`Accounts::finish_second_factor`, `Accounts::start_step_up`), which counts
     /// every attempt in the MFA throttle (`tessera_mfa::Mfa::begin_attempt`)
     /// *before* the code is checked; or count the attempt in your own throttle, and
     /// refuse when it cannot be counted, *before* calling this.
@@ -417,7 +417,7 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// caller calls it: a six-digit code falls to about a million guesses, which an
     /// unthrottled endpoint answers in well under a second. It is not the sign-in
     /// check. Sign in and step up through the `tessera` facade
-    /// (`Accounts::complete_second_factor`, `Accounts::begin_step_up`), which counts
+    /// (`Accounts::finish_second_factor`, `Accounts::start_step_up`), which counts
     /// every attempt in the MFA throttle (`tessera_mfa::Mfa::begin_attempt`)
     /// *before* the code is checked; or count the attempt in your own throttle, and
     /// refuse when it cannot be counted, *before* calling this.
@@ -446,7 +446,7 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     ///
     /// **No rate limit.** Every assertion given is checked. An assertion cannot be
     /// guessed as a code can, but the attempts still belong in the account's throttle:
-    /// use the `tessera` facade (`Accounts::complete_with_security_key`), which counts
+    /// use the `tessera` facade (`Accounts::finish_with_security_key`), which counts
     /// each attempt in the MFA throttle before checking, or count it yourself *before*
     /// calling this.
     ///

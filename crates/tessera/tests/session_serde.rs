@@ -26,13 +26,13 @@ async fn a_challenge_and_its_assurance_survive_the_session_round_trip() {
     w.advance(30);
 
     // Request 1: the password, then an email code is sent.
-    let mut challenge = w.challenge("ana").await;
-    let ticket = w
+    let challenge = w.challenge("ana").await;
+    let challenge = w
         .flows
-        .start_second_factor(&mut challenge, Some(MfaMethod::Email))
+        .start_second_factor(challenge, Some(MfaMethod::Email))
         .await
-        .unwrap()
         .unwrap();
+    let ticket = challenge.ticket().unwrap().clone();
     let code = w.last_code();
     let (stored, json) = through_session(&challenge);
     assert_eq!(stored, challenge);
@@ -45,11 +45,7 @@ async fn a_challenge_and_its_assurance_survive_the_session_round_trip() {
 
     // Request 2: the code, against the challenge read back from the session.
     w.advance(20);
-    let assurance = w
-        .flows
-        .complete_second_factor(&stored, &code)
-        .await
-        .unwrap();
+    let assurance = w.flows.finish_second_factor(&stored, &code).await.unwrap();
     let (kept, json) = through_session(&assurance);
     assert_eq!(kept, assurance);
     assert_eq!(
@@ -63,17 +59,18 @@ async fn a_challenge_and_its_assurance_survive_the_session_round_trip() {
     );
 
     // A step-up begun from the assurance read back works the same way, with the app.
-    let mut step_up = w.flows.begin_step_up(&kept).await.unwrap();
+    let step_up = w.flows.start_step_up(&kept).await.unwrap();
     assert_eq!(step_up.purpose(), Purpose::StepUp);
-    w.flows
-        .start_second_factor(&mut step_up, Some(MfaMethod::AuthenticatorApp))
+    let step_up = w
+        .flows
+        .start_second_factor(step_up, Some(MfaMethod::AuthenticatorApp))
         .await
         .unwrap();
     let (step_up, _) = through_session::<SecondFactorChallenge>(&step_up);
     w.advance(30);
     let fresh: Assurance = w
         .flows
-        .complete_second_factor(&step_up, &app.code(w.now()))
+        .finish_second_factor(&step_up, &app.code(w.now()))
         .await
         .unwrap();
     assert_eq!(fresh.device(), Some(app.id));
