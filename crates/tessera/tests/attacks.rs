@@ -142,12 +142,10 @@ impl World {
         else {
             panic!("expected a second factor");
         };
-        let c = self
-            .flows
+        self.flows
             .start_second_factor(c, Some(MfaMethod::AuthenticatorApp))
             .await
-            .unwrap();
-        c
+            .unwrap()
     }
 
     /// A step-up with the authenticator app.

@@ -375,3 +375,133 @@ async fn resync_a_drifted_device() {
         .unwrap();
     assert_eq!(a.device(), Some(app.id));
 }
+
+/// Issue 13, item 4: reloading the setup page used to hold the name and a slot for
+/// ten minutes (`DuplicateName`). Now starting again with the name resumes the pending
+/// device: same id, same secret, so the app that scanned the first page activates it.
+#[tokio::test]
+async fn reloading_the_setup_page_resumes_the_pending_app() {
+    let w = World::new();
+    let ana = w.ana().await;
+    let first = w
+        .flows
+        .start_authenticator_setup(&ana, "Phone")
+        .await
+        .unwrap();
+    let scanned = App::scan(first.uri(), first.device_id());
+    w.advance(540); // nine minutes on the page
+    let reloaded = w
+        .flows
+        .start_authenticator_setup(&ana, "phone")
+        .await
+        .unwrap();
+    assert_eq!(reloaded.device_id(), first.device_id());
+    assert_eq!(reloaded.uri(), first.uri());
+    assert_eq!(
+        reloaded.expires_at(),
+        w.now().saturating_add(Duration::from_secs(600))
+    );
+    let shown = w
+        .flows
+        .resume_authenticator_setup(&ana, first.device_id())
+        .await
+        .unwrap();
+    assert_eq!(shown.uri(), first.uri());
+    assert_eq!(w.flows.devices(&ana).await.unwrap().len(), 1);
+    // Past the first page's ten minutes: the renewed enrolment still activates.
+    w.advance(120);
+    let [a, b] = scanned.two_codes(w.now());
+    let added = w
+        .flows
+        .finish_authenticator_setup(&ana, scanned.id, &[&a, &b], false)
+        .await
+        .unwrap()
+        .into_value();
+    assert_eq!(added.device.id, first.device_id());
+    assert!(added.signed_in.is_none());
+    // Active now: the name is taken, and there is nothing to resume.
+    assert!(matches!(
+        w.flows.start_authenticator_setup(&ana, "Phone").await,
+        Err(Error::Registry(tessera::registry::Error::DuplicateName))
+    ));
+}
+
+#[tokio::test]
+async fn a_cancelled_setup_frees_its_slot_and_name_and_its_codes_never_activate() {
+    let w = World::new();
+    let ana = w.ana().await;
+    // Seven apps and one pending: the eighth slot is the pending one's.
+    for i in 0..7 {
+        let _ = w.add_app(&ana, &format!("App {i}"), false).await;
+        w.advance(30);
+    }
+    let pending = w
+        .flows
+        .start_authenticator_setup(&ana, "Phone")
+        .await
+        .unwrap();
+    let scanned = App::scan(pending.uri(), pending.device_id());
+    assert!(matches!(
+        w.flows.start_authenticator_setup(&ana, "Tablet").await,
+        Err(Error::Registry(
+            tessera::registry::Error::TooManyDevices { .. }
+        ))
+    ));
+    let cancelled = w
+        .flows
+        .cancel_authenticator_setup(&ana, pending.device_id())
+        .await
+        .unwrap();
+    assert_eq!(cancelled.id, pending.device_id());
+    let [a, b] = scanned.two_codes(w.now());
+    assert!(matches!(
+        w.flows
+            .finish_authenticator_setup(&ana, scanned.id, &[&a, &b], true)
+            .await,
+        Err(Error::Registry(tessera::registry::Error::DeviceNotFound))
+    ));
+    assert!(matches!(
+        w.flows
+            .resume_authenticator_setup(&ana, pending.device_id())
+            .await,
+        Err(Error::Registry(tessera::registry::Error::DeviceNotFound))
+    ));
+    // The slot and the name are free at once: a new device with a new secret.
+    let again = w
+        .flows
+        .start_authenticator_setup(&ana, "Phone")
+        .await
+        .unwrap();
+    assert_ne!(again.device_id(), pending.device_id());
+    assert_ne!(again.uri(), pending.uri());
+    // An active device is not cancelled (removing one has its own rules).
+    let active = w.flows.devices(&ana).await.unwrap()[0].id;
+    assert!(matches!(
+        w.flows.cancel_authenticator_setup(&ana, active).await,
+        Err(Error::Registry(tessera::registry::Error::AlreadyActive))
+    ));
+}
+
+#[tokio::test]
+async fn resuming_and_cancelling_need_fresh_authentication() {
+    let w = World::new();
+    let ana = w.ana().await;
+    let pending = w
+        .flows
+        .start_authenticator_setup(&ana, "Phone")
+        .await
+        .unwrap();
+    w.advance(tessera::BINDING_PASSWORD_MAX_AGE.as_secs() + 1);
+    assert!(matches!(
+        w.flows
+            .resume_authenticator_setup(&ana, pending.device_id())
+            .await,
+        Err(Error::ReauthenticationRequired)
+    ));
+    assert!(matches!(
+        w.flows
+            .cancel_authenticator_setup(&ana, pending.device_id())
+            .await,
+        Err(Error::ReauthenticationRequired)
+    ));
+}

@@ -90,3 +90,46 @@ fn factors_have_stable_names() {
         r#"["password",{"second_factor":"authenticator_app"},"remembered_device"]"#
     );
 }
+
+/// An enrolment session kept in the session store never reads back as an assurance
+/// (nor an assurance as an enrolment session): a route that loads "the signed-in
+/// state" cannot be handed one for the other.
+#[tokio::test]
+async fn an_enrolment_session_never_deserializes_as_an_assurance() {
+    let policy = tessera::OrgPolicy::builder()
+        .require_mfa(true)
+        .build()
+        .unwrap();
+    let w = World::with(policy, tessera::mfa::ThrottleConfig::DEFAULT);
+    w.flows
+        .create_account(
+            "ana",
+            common::EMAIL,
+            &tessera::Password::new(common::PASSWORD),
+        )
+        .await
+        .unwrap();
+    let tessera::SignIn::EnrolmentRequired(enrolling) =
+        w.sign_in("ana", common::PASSWORD).await.unwrap()
+    else {
+        panic!("expected enrolment to be required")
+    };
+    let (back, json) = through_session(&enrolling);
+    assert_eq!(back, enrolling);
+    assert!(serde_json::from_str::<Assurance>(&json).is_err(), "{json}");
+    // Read back, it still sets up the app and ends in a sign-in.
+    let app = w.add_app(&back, "Phone", true).await;
+    w.advance(30);
+    let c = w.challenge("ana").await;
+    let c = w.flows.start_second_factor(c, None).await.unwrap();
+    let signed_in = w
+        .flows
+        .finish_second_factor(&c, &app.code(w.now()))
+        .await
+        .unwrap();
+    let json = serde_json::to_string(&signed_in).unwrap();
+    assert!(
+        serde_json::from_str::<tessera::EnrolmentSession>(&json).is_err(),
+        "{json}"
+    );
+}

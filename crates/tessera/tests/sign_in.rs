@@ -11,7 +11,8 @@ use std::time::Duration;
 use common::{App, EMAIL, PASSWORD, World};
 use tessera::mfa::{Purpose, ThrottleConfig};
 use tessera::{
-    Error, Factor, MfaMethod, OrgPolicy, Password, SecurityEventKind as K, SignIn, UnixTime,
+    AccountStore, Error, Factor, MfaMethod, OrgPolicy, Password, SecurityEventKind as K, SignIn,
+    UnixTime,
 };
 
 /// Ana with an authenticator app and MFA on; returns the app and her recovery codes.
@@ -205,6 +206,62 @@ async fn an_activation_code_replayed_at_sign_in_is_reported_and_looks_like_a_wro
     assert_eq!(format!("{replayed:?}"), format!("{refused:?}"));
     // The current code still signs in afterwards.
     w.flows.finish_second_factor(&c, &good).await.unwrap();
+}
+
+/// Issue 13, item 1: `start_second_factor(&mut challenge, ..)` changed the value the
+/// application kept; an application that did not store it again sent the person's
+/// right email code to a challenge without a ticket, and the failure counted. Now the
+/// new state is what comes out (a `#[must_use]` warning when dropped; see the
+/// `compile_fail` doctest on `SecondFactorChallenge`), and only it carries the ticket.
+#[tokio::test]
+async fn the_challenge_that_comes_out_of_start_finishes_with_the_email_code() {
+    let w = World::new();
+    let _ = ana_with_mfa(&w).await;
+    let kept = w.challenge("ana").await;
+    assert_eq!(kept.method(), None);
+    let started = w
+        .flows
+        .start_second_factor(kept.clone(), Some(MfaMethod::Email))
+        .await
+        .unwrap();
+    assert_eq!(started.method(), Some(MfaMethod::Email));
+    assert_eq!(started.ticket().map(|t| t.method), Some(MfaMethod::Email));
+    // The value passed in is unchanged (it was a clone here; in a service, the copy
+    // still in the session): it never pretends to carry the code.
+    assert!(matches!(
+        w.flows.finish_second_factor(&kept, &w.last_code()).await,
+        Err(Error::NoMethodChosen)
+    ));
+    let a = w
+        .flows
+        .finish_second_factor(&started, &w.last_code())
+        .await
+        .unwrap();
+    assert_eq!(a.method(), Some(MfaMethod::Email));
+}
+
+/// A refused start returns only the error: the state the caller still holds (its
+/// session's copy) keeps its method and code, and finishes.
+#[tokio::test]
+async fn a_refused_start_leaves_the_held_challenge_usable() {
+    let w = World::new();
+    let _ = ana_with_mfa(&w).await;
+    let c = w.challenge("ana").await;
+    let held = w
+        .flows
+        .start_second_factor(c, Some(MfaMethod::Email))
+        .await
+        .unwrap();
+    let code = w.last_code();
+    // SMS is not offered (no phone): refused, nothing sent.
+    assert!(matches!(
+        w.flows
+            .start_second_factor(held.clone(), Some(MfaMethod::Sms))
+            .await,
+        Err(Error::MethodNotOffered(MfaMethod::Sms))
+    ));
+    let a = w.flows.finish_second_factor(&held, &code).await.unwrap();
+    assert_eq!(a.method(), Some(MfaMethod::Email));
 }
 
 #[tokio::test]
@@ -527,21 +584,168 @@ async fn an_expired_challenge_cannot_be_completed() {
     ));
 }
 
-#[tokio::test]
-async fn organisation_requiring_mfa_sends_new_accounts_to_enrolment() {
+/// An organisation that requires MFA, and Ana with an account but no second factor.
+async fn ana_must_enrol() -> (World, tessera::EnrolmentSession) {
     let policy = OrgPolicy::builder().require_mfa(true).build().unwrap();
     let w = World::with(policy, ThrottleConfig::DEFAULT);
     w.flows
         .create_account("ana", EMAIL, &Password::new(PASSWORD))
         .await
         .unwrap();
-    let SignIn::EnrolmentRequired(a) = w.sign_in("ana", PASSWORD).await.unwrap() else {
+    let SignIn::EnrolmentRequired(enrolling) = w.sign_in("ana", PASSWORD).await.unwrap() else {
         panic!("expected enrolment to be required")
     };
-    let _app = w.add_app(&a, "Phone", true).await;
+    (w, enrolling)
+}
+
+#[tokio::test]
+async fn organisation_requiring_mfa_sends_new_accounts_to_enrolment() {
+    let (w, enrolling) = ana_must_enrol().await;
+    assert_eq!(enrolling.authenticated_at(), w.now());
+    let app = w.add_app(&enrolling, "Phone", true).await;
     w.advance(30);
+    let c = w.challenge("ana").await;
+    let c = w.flows.start_second_factor(c, None).await.unwrap();
+    let a = w
+        .flows
+        .finish_second_factor(&c, &app.code(w.now()))
+        .await
+        .unwrap();
+    assert_eq!(a.method(), Some(MfaMethod::AuthenticatorApp));
+}
+
+#[tokio::test]
+async fn an_enrolment_session_ends_in_a_full_sign_in_with_the_new_app() {
+    let (w, enrolling) = ana_must_enrol().await;
+    let enrolment = w
+        .flows
+        .start_authenticator_setup(&enrolling, "Phone")
+        .await
+        .unwrap();
+    let app = App::scan(enrolment.uri(), enrolment.device_id());
+    let [first, second] = app.two_codes(w.now());
+    w.advance(5);
+    // `enable_mfa: false` is overruled: the organisation requires MFA.
+    let added = w
+        .flows
+        .finish_authenticator_setup(&enrolling, app.id, &[&first, &second], false)
+        .await
+        .unwrap()
+        .into_value();
+    assert!(added.settings.enabled());
+    assert!(added.recovery_codes.is_some());
+    let a = added
+        .signed_in
+        .expect("the enrolment completes the sign-in");
+    assert_eq!(
+        a.factors(),
+        [
+            Factor::Password,
+            Factor::SecondFactor(MfaMethod::AuthenticatorApp)
+        ]
+    );
+    assert_eq!(a.device(), Some(app.id));
+    assert_eq!(a.authenticated_at(), enrolling.authenticated_at());
+    assert_eq!(a.second_factor_at(), Some(w.now()));
+    // A real assurance: the session checks pass, as after any sign-in with MFA.
+    w.flows.check_session(&a).await.unwrap();
+    a.require_second_factor(Duration::from_secs(60), w.now())
+        .unwrap();
+    w.flows.devices(&a).await.unwrap();
+    // A signed-in person's setup returns no new assurance.
+    let other = w.add_app(&a, "Tablet", false).await;
+    assert_ne!(other.id, app.id);
+}
+
+#[tokio::test]
+async fn an_enrolment_session_obeys_the_binding_rules() {
+    // Fresh password: 20 minutes, then sign in again.
+    let (w, enrolling) = ana_must_enrol().await;
+    w.advance(tessera::BINDING_PASSWORD_MAX_AGE.as_secs() + 1);
     assert!(matches!(
-        w.sign_in("ana", PASSWORD).await.unwrap(),
-        SignIn::SecondFactor(_)
+        w.flows.start_authenticator_setup(&enrolling, "Phone").await,
+        Err(Error::ReauthenticationRequired)
     ));
+    assert!(matches!(
+        w.flows.finish_enrolment(enrolling).await,
+        Err(Error::ReauthenticationRequired)
+    ));
+
+    // The security stamp: "sign out everywhere" ends an enrolment session too.
+    let (w, enrolling) = ana_must_enrol().await;
+    let enrolment = w
+        .flows
+        .start_authenticator_setup(&enrolling, "Phone")
+        .await
+        .unwrap();
+    // The stamp moves on (as a password reset by the application would make it).
+    let stored = w
+        .flows
+        .account_store()
+        .load(enrolling.account())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut parts = stored.value.to_parts();
+    parts.stamp = tessera::SecurityStamp::new(parts.stamp.get() + 1);
+    let moved = tessera::Account::from_parts(parts).unwrap();
+    w.flows
+        .account_store()
+        .save(&moved, stored.version)
+        .await
+        .unwrap();
+    let app = App::scan(enrolment.uri(), enrolment.device_id());
+    let [a, b] = app.two_codes(w.now());
+    assert!(matches!(
+        w.flows
+            .finish_authenticator_setup(&enrolling, app.id, &[&a, &b], true)
+            .await,
+        Err(Error::SessionRevoked)
+    ));
+    assert!(matches!(
+        w.flows.finish_enrolment(enrolling).await,
+        Err(Error::SessionRevoked)
+    ));
+}
+
+#[tokio::test]
+async fn an_enrolment_by_phone_ends_in_a_sign_in_with_an_sms_code() {
+    let (w, enrolling) = ana_must_enrol().await;
+    // Nothing set up yet: still enrolling.
+    let enrolling = match w.flows.finish_enrolment(enrolling).await.unwrap() {
+        SignIn::EnrolmentRequired(e) => e,
+        other => panic!("expected enrolment to be required still, got {other:?}"),
+    };
+    let ticket = w
+        .flows
+        .start_phone_verification(&enrolling, "+1 (415) 555-2671")
+        .await
+        .unwrap();
+    let _ = w
+        .flows
+        .finish_phone_verification(&enrolling, &ticket, &w.last_code())
+        .await
+        .unwrap();
+    let _ = w
+        .flows
+        .enable_mfa(&enrolling, Some(MfaMethod::Sms))
+        .await
+        .unwrap();
+    w.advance(30); // one code per 30 seconds per account
+    let SignIn::SecondFactor(c) = w.flows.finish_enrolment(enrolling.clone()).await.unwrap() else {
+        panic!("MFA is on: the new factor is asked for")
+    };
+    assert_eq!(c.primary(), Some(MfaMethod::Sms));
+    let c = w.flows.start_second_factor(c, None).await.unwrap();
+    let a = w
+        .flows
+        .finish_second_factor(&c, &w.last_code())
+        .await
+        .unwrap();
+    assert_eq!(
+        a.factors(),
+        [Factor::Password, Factor::SecondFactor(MfaMethod::Sms)]
+    );
+    assert_eq!(a.authenticated_at(), enrolling.authenticated_at());
+    w.flows.check_session(&a).await.unwrap();
 }
