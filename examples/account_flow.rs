@@ -300,6 +300,12 @@ async fn run() -> Outcome {
         key.account()
     );
     let phone = AuthenticatorApp::scan(enrolment.uri())?;
+    // Ana reloads the page before typing the codes: the same enrolment comes back.
+    let reloaded = flows.start_authenticator_setup(&session, "Phone").await?;
+    expect(
+        reloaded.device_id() == enrolment.device_id() && reloaded.uri() == enrolment.uri(),
+        "reloading the setup page shows the same secret again (no \"name taken\")",
+    )?;
     let [first, second] = phone.two_codes(clock.now())?;
     println!("  the app shows two consecutive codes; Ana types both");
     let added = flows

@@ -128,21 +128,30 @@
 //!
 //! The ceremony state lives in the application's server-side session between requests,
 //! by value: take it out, hand it in, put back what comes out. With any session store
-//! (here a map standing in for one; with axum, `tower-sessions`' `Session::get` and
-//! `insert` are the same two lines):
+//! (here a struct standing in for one; with axum, `tower-sessions`' `Session::get` and
+//! `insert` are the same lines):
 //!
 //! ```
 //! # use std::collections::HashMap;
-//! use tessera::{Accounts, MfaMethod, SecondFactorChallenge};
-//! # type Store = HashMap<&'static str, SecondFactorChallenge>;
+//! use tessera::{Assurance, MfaMethod, SecondFactorChallenge};
+//! # #[derive(Default)]
+//! # struct Session { challenge: Option<SecondFactorChallenge>, signed_in: Option<Assurance> }
 //! # type Accts = tessera::InMemoryAccounts<tessera::RecordingNotifier, tessera::InMemoryDelivery, tessera::SystemClock>;
 //!
 //! /// POST /sign-in/email: send an email code instead.
-//! async fn send_email_code(accounts: &Accts, session: &mut Store) -> tessera::Result<()> {
-//!     let challenge = session.get("challenge").cloned().ok_or(tessera::Error::VerificationFailed)?;
+//! async fn send_email_code(accounts: &Accts, session: &mut Session) -> tessera::Result<()> {
+//!     let challenge = session.challenge.clone().ok_or(tessera::Error::VerificationFailed)?;
 //!     // A refused send returns early: the session keeps the challenge it had.
-//!     let challenge = accounts.start_second_factor(challenge, Some(MfaMethod::Email)).await?;
-//!     session.insert("challenge", challenge);
+//!     session.challenge = Some(accounts.start_second_factor(challenge, Some(MfaMethod::Email)).await?);
+//!     Ok(())
+//! }
+//!
+//! /// POST /sign-in/code: the code the person typed.
+//! async fn finish(accounts: &Accts, session: &mut Session, typed: &str) -> tessera::Result<()> {
+//!     let challenge = session.challenge.as_ref().ok_or(tessera::Error::VerificationFailed)?;
+//!     let assurance = accounts.finish_second_factor(challenge, typed).await?;
+//!     session.challenge = None;
+//!     session.signed_in = Some(assurance);
 //!     Ok(())
 //! }
 //! ```
