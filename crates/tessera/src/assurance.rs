@@ -318,6 +318,24 @@ mod tests {
         assert_eq!(r.factors(), [Factor::Password, Factor::RememberedDevice]);
     }
 
+    #[test]
+    fn an_enrolment_session_binds_with_its_password_only() {
+        let t = UnixTime::from_secs(1_000);
+        let e = EnrolmentSession::new(UserId::new("u"), t, SecurityStamp::new(7));
+        let setup = SetupSession::from(&e);
+        assert_eq!(setup.account().as_str(), "u");
+        let seen = setup.assurance();
+        assert_eq!(seen.factors(), [Factor::Password]);
+        assert!(!seen.has_second_factor());
+        assert_eq!(seen.security_stamp(), SecurityStamp::new(7));
+        assert!(
+            seen.require_second_factor(Duration::from_secs(300), t)
+                .is_err()
+        );
+        let a = Assurance::password_only(UserId::new("v"), t, SecurityStamp::INITIAL);
+        assert!(matches!(SetupSession::from(&a), SetupSession::SignedIn(b) if *b == a));
+    }
+
     #[cfg(feature = "serde")]
     proptest::proptest! {
         #[test]
