@@ -288,7 +288,7 @@ async fn run() -> Outcome {
     let session = sign_in_complete(&flows, NEW_PASSWORD).await?;
 
     heading("4. Set up an authenticator app");
-    let enrolment = flows.begin_authenticator_setup(&session, "Phone").await?;
+    let enrolment = flows.start_authenticator_setup(&session, "Phone").await?;
     println!("  Scan this QR code with an authenticator app:");
     for line in QrCode::new(enrolment.uri())?.to_terminal().lines() {
         println!("    {line}");
@@ -300,10 +300,16 @@ async fn run() -> Outcome {
         key.account()
     );
     let phone = AuthenticatorApp::scan(enrolment.uri())?;
+    // Ana reloads the page before typing the codes: the same enrolment comes back.
+    let reloaded = flows.start_authenticator_setup(&session, "Phone").await?;
+    expect(
+        reloaded.device_id() == enrolment.device_id() && reloaded.uri() == enrolment.uri(),
+        "reloading the setup page shows the same secret again (no \"name taken\")",
+    )?;
     let [first, second] = phone.two_codes(clock.now())?;
     println!("  the app shows two consecutive codes; Ana types both");
     let added = flows
-        .confirm_authenticator(&session, enrolment.device_id(), &[&first, &second], false)
+        .finish_authenticator_setup(&session, enrolment.device_id(), &[&first, &second], false)
         .await?
         .into_value();
     expect(
@@ -346,7 +352,7 @@ async fn run() -> Outcome {
 
     heading("6. Sign in with the authenticator app (TOTP)");
     clock.advance(Duration::from_secs(30));
-    let mut challenge = sign_in_challenge(&flows, NEW_PASSWORD).await?;
+    let challenge = sign_in_challenge(&flows, NEW_PASSWORD).await?;
     expect(
         challenge.primary() == Some(MfaMethod::AuthenticatorApp),
         "the password is right; the app's code is asked for first",
@@ -359,9 +365,9 @@ async fn run() -> Outcome {
             .map(|m| m.as_str())
             .collect::<Vec<_>>()
     );
-    flows.start_second_factor(&mut challenge, None).await?;
+    let challenge = flows.start_second_factor(challenge, None).await?;
     let code = phone.code(clock.now())?;
-    let assurance = flows.complete_second_factor(&challenge, &code).await?;
+    let assurance = flows.finish_second_factor(&challenge, &code).await?;
     print_assurance(&assurance);
     expect(
         assurance.method() == Some(MfaMethod::AuthenticatorApp)
@@ -371,10 +377,10 @@ async fn run() -> Outcome {
 
     heading("7. A replayed code is refused");
     clock.advance(Duration::from_secs(5));
-    let mut challenge = sign_in_challenge(&flows, NEW_PASSWORD).await?;
-    flows.start_second_factor(&mut challenge, None).await?;
+    let challenge = sign_in_challenge(&flows, NEW_PASSWORD).await?;
+    let challenge = flows.start_second_factor(challenge, None).await?;
     println!("  someone types the code that was just used, within its 30 seconds");
-    let replay = flows.complete_second_factor(&challenge, &code).await;
+    let replay = flows.finish_second_factor(&challenge, &code).await;
     expect(
         matches!(replay, Err(Error::VerificationFailed)),
         "the replayed code is refused with the same opaque failure as a wrong one",
@@ -388,19 +394,19 @@ async fn run() -> Outcome {
 
     heading("8. Fall back to an email code");
     println!("  Ana picks \"email me a code\" instead");
-    let ticket = flows
-        .start_second_factor(&mut challenge, Some(MfaMethod::Email))
-        .await?
-        .ok_or("no email challenge")?;
+    let challenge = flows
+        .start_second_factor(challenge, Some(MfaMethod::Email))
+        .await?;
+    let ticket = challenge.ticket().ok_or("no email challenge")?;
     println!("  code sent to {}", ticket.destination_hint);
     let emailed = flows.delivery().last_code()?;
-    let assurance = flows.complete_second_factor(&challenge, &emailed).await?;
+    let assurance = flows.finish_second_factor(&challenge, &emailed).await?;
     print_assurance(&assurance);
     expect(
         assurance.method() == Some(MfaMethod::Email),
         "signed in with the emailed code",
     )?;
-    let again = flows.complete_second_factor(&challenge, &emailed).await;
+    let again = flows.finish_second_factor(&challenge, &emailed).await;
     expect(
         matches!(again, Err(Error::VerificationFailed)),
         "the emailed code works only once",
@@ -408,30 +414,30 @@ async fn run() -> Outcome {
 
     heading("9. Register devices up to eight; the ninth is refused");
     let weak = flows
-        .begin_authenticator_setup(&assurance, "Tablet 2")
+        .start_authenticator_setup(&assurance, "Tablet 2")
         .await;
     expect(
         matches!(weak, Err(Error::StepUpTooWeak { .. })),
         "an email code cannot add a device to an account with an authenticator app",
     )?;
     clock.advance(Duration::from_secs(30));
-    let mut step_up = flows.begin_step_up(&assurance).await?;
-    flows
-        .start_second_factor(&mut step_up, Some(MfaMethod::AuthenticatorApp))
+    let step_up = flows.start_step_up(&assurance).await?;
+    let step_up = flows
+        .start_second_factor(step_up, Some(MfaMethod::AuthenticatorApp))
         .await?;
     let assurance = flows
-        .complete_second_factor(&step_up, &phone.code(clock.now())?)
+        .finish_second_factor(&step_up, &phone.code(clock.now())?)
         .await?;
     println!("  stepped up with the phone's authenticator app");
     let mut apps = Vec::new();
     for n in 2..=8 {
         let enrolment = flows
-            .begin_authenticator_setup(&assurance, &format!("Tablet {n}"))
+            .start_authenticator_setup(&assurance, &format!("Tablet {n}"))
             .await?;
         let app = AuthenticatorApp::scan(enrolment.uri())?;
         let [a, b] = app.two_codes(clock.now())?;
         flows
-            .confirm_authenticator(&assurance, enrolment.device_id(), &[&a, &b], false)
+            .finish_authenticator_setup(&assurance, enrolment.device_id(), &[&a, &b], false)
             .await?
             .into_value();
         apps.push((enrolment.device_id(), app));
@@ -447,7 +453,7 @@ async fn run() -> Outcome {
     );
     expect(devices.len() == 8, "eight devices are registered")?;
     let ninth = flows
-        .begin_authenticator_setup(&assurance, "Tablet 9")
+        .start_authenticator_setup(&assurance, "Tablet 9")
         .await;
     if let Err(e) = &ninth {
         println!("  the ninth: {e}");
@@ -473,10 +479,10 @@ async fn run() -> Outcome {
     // minutes slow.
     clock.advance(Duration::from_secs(10 * 60));
     drifted.skew = -4 * 60;
-    let mut challenge = sign_in_challenge(&flows, NEW_PASSWORD).await?;
-    flows.start_second_factor(&mut challenge, None).await?;
+    let challenge = sign_in_challenge(&flows, NEW_PASSWORD).await?;
+    let challenge = flows.start_second_factor(challenge, None).await?;
     let late = flows
-        .complete_second_factor(&challenge, &drifted.code(clock.now())?)
+        .finish_second_factor(&challenge, &drifted.code(clock.now())?)
         .await;
     expect(
         matches!(late, Err(Error::VerificationFailed)),
@@ -494,7 +500,7 @@ async fn run() -> Outcome {
     )?;
     clock.advance(Duration::from_secs(30));
     let after = flows
-        .complete_second_factor(&challenge, &drifted.code(clock.now())?)
+        .finish_second_factor(&challenge, &drifted.code(clock.now())?)
         .await?;
     expect(
         after.device() == Some(drifted_id),
@@ -504,12 +510,12 @@ async fn run() -> Outcome {
     heading("11. Lose a device and recover with a recovery code");
     println!("  Ana's phone is lost; she signs in with a recovery code");
     clock.advance(Duration::from_secs(60));
-    let mut challenge = sign_in_challenge(&flows, NEW_PASSWORD).await?;
-    flows
-        .start_second_factor(&mut challenge, Some(MfaMethod::RecoveryCode))
+    let challenge = sign_in_challenge(&flows, NEW_PASSWORD).await?;
+    let challenge = flows
+        .start_second_factor(challenge, Some(MfaMethod::RecoveryCode))
         .await?;
     let typed = recovery.codes().first().ok_or("empty set")?.formatted();
-    let recovered = flows.complete_second_factor(&challenge, &typed).await?;
+    let recovered = flows.finish_second_factor(&challenge, &typed).await?;
     print_assurance(&recovered);
     expect(
         recovered.method() == Some(MfaMethod::RecoveryCode),
@@ -533,12 +539,12 @@ async fn run() -> Outcome {
         "Ana was told the device was removed",
     )?;
     let replacement = flows
-        .begin_authenticator_setup(&recovered, "New phone")
+        .start_authenticator_setup(&recovered, "New phone")
         .await?;
     let new_phone = AuthenticatorApp::scan(replacement.uri())?;
     let [a, b] = new_phone.two_codes(clock.now())?;
     flows
-        .confirm_authenticator(&recovered, replacement.device_id(), &[&a, &b], false)
+        .finish_authenticator_setup(&recovered, replacement.device_id(), &[&a, &b], false)
         .await?
         .into_value();
     expect(
@@ -547,11 +553,11 @@ async fn run() -> Outcome {
     )?;
     let reused = {
         clock.advance(Duration::from_secs(30));
-        let mut challenge = sign_in_challenge(&flows, NEW_PASSWORD).await?;
-        flows
-            .start_second_factor(&mut challenge, Some(MfaMethod::RecoveryCode))
+        let challenge = sign_in_challenge(&flows, NEW_PASSWORD).await?;
+        let challenge = flows
+            .start_second_factor(challenge, Some(MfaMethod::RecoveryCode))
             .await?;
-        flows.complete_second_factor(&challenge, &typed).await
+        flows.finish_second_factor(&challenge, &typed).await
     };
     expect(
         matches!(reused, Err(Error::VerificationFailed)),
@@ -565,10 +571,10 @@ async fn run() -> Outcome {
         matches!(stale, Err(Error::StepUpRequired)),
         "fifteen minutes later the second factor is too old: step-up required",
     )?;
-    let mut step_up = flows.begin_step_up(&recovered).await?;
-    flows.start_second_factor(&mut step_up, None).await?;
+    let step_up = flows.start_step_up(&recovered).await?;
+    let step_up = flows.start_second_factor(step_up, None).await?;
     let fresh = flows
-        .complete_second_factor(&step_up, &new_phone.code(clock.now())?)
+        .finish_second_factor(&step_up, &new_phone.code(clock.now())?)
         .await?;
     expect(
         fresh

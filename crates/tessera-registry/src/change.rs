@@ -194,6 +194,90 @@ pub(crate) fn enrol_app(
     Ok(id)
 }
 
+/// What [`start_app`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Started {
+    /// A new pending app, with the secret given.
+    New(DeviceId),
+    /// The user's pending app of that name, unchanged: resume it with [`resume_app`]
+    /// (its own secret, a renewed expiry).
+    Resumed(DeviceId),
+}
+
+/// Starts enrolling an app named `name`: finds the user's pending app of that name (a
+/// reloaded enrolment page) to resume, else adds a new pending app with `secret`.
+///
+/// Only a pending app that has not expired is resumed; an active device of that name
+/// is still [`Error::DuplicateName`], and an expired enrolment is pruned first, so its
+/// name and slot are free for a fresh secret.
+pub(crate) fn start_app(
+    devices: &mut Vec<Device>,
+    name: DeviceName,
+    secret: &Secret,
+    now: UnixTime,
+    config: &RegistryConfig,
+    seeds: &Seeds<'_>,
+) -> Result<Started, Error> {
+    prune_expired(devices, now);
+    let pending = devices.iter().find(|d| {
+        d.name.collides(&name)
+            && d.kind == DeviceKind::AuthenticatorApp
+            && matches!(d.status(now), DeviceStatus::Pending { .. })
+    });
+    if let Some(d) = pending {
+        return Ok(Started::Resumed(d.id));
+    }
+    enrol_app(devices, name, secret, now, config, seeds).map(Started::New)
+}
+
+/// A pending app's enrolment again: its seed opened, its parameters, and its expiry
+/// renewed to a full [`RegistryConfig::pending_ttl`] from `now` (the person is looking
+/// at it now).
+///
+/// The secret is the one already shown: an app that scanned it before the reload
+/// still computes the right codes.
+pub(crate) fn resume_app(
+    devices: &mut [Device],
+    id: DeviceId,
+    now: UnixTime,
+    config: &RegistryConfig,
+    seeds: &Seeds<'_>,
+) -> Result<(Secret, TotpParams, UnixTime), Error> {
+    let device = find_mut(devices, id)?;
+    match device.status(now) {
+        DeviceStatus::Active => return Err(Error::AlreadyActive),
+        DeviceStatus::Expired => return Err(Error::EnrolmentExpired),
+        DeviceStatus::Pending { .. } => {}
+    }
+    let kind = device.kind;
+    let Credential::Totp(cred) = &device.credential else {
+        return Err(Error::WrongKind { kind });
+    };
+    let secret = seeds.open(id, &cred.sealed)?;
+    let params = cred.params;
+    let expires_at = now.saturating_add(config.pending_ttl());
+    device.state = DeviceState::Pending { expires_at };
+    Ok((secret, params, expires_at))
+}
+
+/// Cancels a pending (or expired) enrolment: the device goes, freeing its slot and
+/// its name; its codes never activate. An active device is refused with
+/// [`Error::AlreadyActive`]: removing one is [`remove`], with its own rules.
+pub(crate) fn cancel_enrolment(
+    devices: &mut Vec<Device>,
+    id: DeviceId,
+    now: UnixTime,
+) -> Result<DeviceInfo, Error> {
+    let device = devices
+        .iter()
+        .find(|d| d.id == id)
+        .ok_or(Error::DeviceNotFound)?;
+    if device.is_active() {
+        return Err(Error::AlreadyActive);
+    }
+    remove(devices, id, now)
+}
+
 /// Activates a pending TOTP device with codes from it; the step used counts as used.
 pub(crate) fn activate(
     devices: &mut [Device],

@@ -8,8 +8,10 @@ use zeroize::Zeroizing;
 use crate::DeviceId;
 
 /// A begun authenticator-app enrolment: show the secret (or the URI as a QR code) to
-/// the person once, then [`activate`](crate::DeviceRegistry::activate) with codes
-/// from their app before [`expires_at`](Self::expires_at).
+/// the person, then [`activate`](crate::DeviceRegistry::activate) with codes from
+/// their app before [`expires_at`](Self::expires_at). Until then the same enrolment
+/// can be shown again ([`resume_enrolment`](crate::DeviceRegistry::resume_enrolment))
+/// or dropped ([`cancel_enrolment`](crate::DeviceRegistry::cancel_enrolment)).
 ///
 /// `Debug` shows neither the secret nor the URI (which holds it); both are zeroized
 /// on drop.

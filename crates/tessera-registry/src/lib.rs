@@ -7,7 +7,9 @@
 //!   implements, e.g. with webauthn-rs).
 //! - Lifecycle ([`DeviceRegistry`]): begin an enrolment ([`Enrolment`]: secret and
 //!   otpauth:// URI), activate it with one or two consecutive codes
-//!   ([`ActivationPolicy`]) before it expires (an app that ignores a SHA-256/512
+//!   ([`ActivationPolicy`]) before it expires (a reloaded enrolment page is resumed
+//!   with the same secret, [`DeviceRegistry::resume_enrolment`], or dropped at once,
+//!   [`DeviceRegistry::cancel_enrolment`]; an app that ignores a SHA-256/512
 //!   key's algorithm and computes SHA-1 is refused as
 //!   [`Error::AppIgnoresAlgorithm`], never accepted), check codes against all active
 //!   devices ([`Verified`] says which matched; a refusal can also say, for the
@@ -28,14 +30,16 @@
 //! Each seed is sealed (AES-256-GCM) with the keyring's active key, bound to
 //! the purpose `"tessera-registry/totp-seed"`, the user id and the device id, so a
 //! seed copied to another user's or device's record does not open. The only moment a
-//! seed is shown in the clear is the enrolment's show-once [`Enrolment::secret`] and
-//! [`Enrolment::uri`]; there is no accessor on a stored device.
+//! seed is shown in the clear is a pending enrolment's [`Enrolment::secret`] and
+//! [`Enrolment::uri`] (at its start, and again when it is resumed, until it is
+//! activated); there is no accessor on a stored device.
 //!
 //! - **Keep secret:** the keyring's keys. The stored documents are no longer secret
 //!   in the way seeds are (they still say who has which devices; protect them as
 //!   account data).
 //! - **Opening** happens in memory for the one operation that needs a seed
-//!   (verification, activation, resync, the duplicate-token check) and the opened
+//!   (verification, activation, resync, resuming an enrolment, the duplicate-token
+//!   check) and the opened
 //!   seed is wiped when the operation ends.
 //! - **A seed that does not open** (its key is not loaded, or the value was tampered
 //!   with or moved) is [`Error::SealedSecret`] and nothing stored changes. In a
@@ -64,8 +68,8 @@
 //! [`verify_assertion_unthrottled`](DeviceRegistry::verify_assertion_unthrottled)):
 //! called in a loop they check a million six-digit guesses in under a second. The
 //! sign-in and step-up check is the `tessera` facade's
-//! (`Accounts::complete_second_factor`, `Accounts::complete_with_security_key`,
-//! `Accounts::begin_step_up`): it counts every attempt in the MFA throttle
+//! (`Accounts::finish_second_factor`, `Accounts::finish_with_security_key`,
+//! `Accounts::start_step_up`): it counts every attempt in the MFA throttle
 //! (`tessera_mfa`) *before* the registry checks the code, and refuses without
 //! checking when the attempt cannot be counted. An application that calls the
 //! registry directly must do the same: count first, then check.

@@ -149,12 +149,20 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// `name` is the device's name (unique per user); `account` is the label the app
     /// shows next to the issuer (an email address, a user name).
     ///
+    /// When the user already has a **pending** app of that name (the enrolment page was
+    /// reloaded, or the person came back), that enrolment is resumed instead, as
+    /// [`resume_enrolment`](Self::resume_enrolment) does: the same device and secret,
+    /// its expiry renewed. An active device of that name is still
+    /// [`Error::DuplicateName`]; an expired enrolment frees its name and slot, and a
+    /// fresh secret is issued.
+    ///
     /// # Errors
     /// [`Error::InvalidName`], [`Error::DuplicateName`], [`Error::TooManyDevices`]
     /// (pending devices count), [`Error::InvalidDevice`] for an empty or overlong
     /// account label, [`Error::Otp`] for a label the otpauth:// URI cannot carry (a
     /// `:`, a leading space), [`Error::SealedSecret`] when the seed cannot be sealed
-    /// (the system's generator failed), [`Error::Conflict`], [`Error::Store`].
+    /// (the system's generator failed) or a resumed seed does not open,
+    /// [`Error::Conflict`], [`Error::Store`].
     pub async fn begin_enrolment(
         &self,
         user: &UserId,
@@ -162,36 +170,98 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
         account: &str,
     ) -> Result<Enrolment, Error> {
         let name = DeviceName::new(name)?;
-        let account = account.trim();
-        let account_len = account.chars().count();
-        if account_len == 0
-            || account_len > MAX_ACCOUNT_LABEL_LEN
-            || account.chars().any(char::is_control)
-        {
-            return Err(Error::InvalidDevice(
-                "account label must be 1 to 256 characters without control characters",
-            ));
-        }
+        let account = account_label(account)?;
         let params = self.config.totp_params();
         // Every enrolment gets its own secret, sized for its hash (RFC 6238 Appendix B).
         let secret = Secret::generate_len(params.algorithm().recommended_secret_len())?;
         // Built before anything is stored, so a label the URI cannot carry stores nothing.
         let key = KeyUri::totp(account, self.config.issuer(), secret.clone(), params)?;
-        let uri = Zeroizing::new(key.to_uri());
         let seeds = self.seeds(user);
-        let (device_id, expires_at) = self
+        let started = self
             .update(user, |devices, now| {
-                let id =
-                    change::enrol_app(devices, name.clone(), &secret, now, &self.config, &seeds)?;
-                Ok((id, now.saturating_add(self.config.pending_ttl())))
+                match change::start_app(devices, name.clone(), &secret, now, &self.config, &seeds)?
+                {
+                    change::Started::New(id) => {
+                        Ok((id, None, now.saturating_add(self.config.pending_ttl())))
+                    }
+                    change::Started::Resumed(id) => {
+                        let (secret, params, expires_at) =
+                            change::resume_app(devices, id, now, &self.config, &seeds)?;
+                        Ok((id, Some((secret, params)), expires_at))
+                    }
+                }
             })
             .await?;
+        let (device_id, key, expires_at) = match started {
+            (id, None, expires_at) => (id, key, expires_at),
+            (id, Some((secret, params)), expires_at) => (
+                id,
+                KeyUri::totp(account, self.config.issuer(), secret, params)?,
+                expires_at,
+            ),
+        };
         Ok(Enrolment {
             device_id,
+            uri: Zeroizing::new(key.to_uri()),
             key,
-            uri,
             expires_at,
         })
+    }
+
+    /// Shows a pending authenticator-app enrolment again (the enrolment page was
+    /// reloaded): the same device and the same secret, opened from its sealed form, as
+    /// a fresh [`Enrolment`] whose URI carries `account` as the label. The expiry is
+    /// renewed to a full [`RegistryConfig::pending_ttl`] from now: the person is
+    /// looking at it.
+    ///
+    /// The secret is shown again, so call this only for the signed-in user who began
+    /// the enrolment, under the same checks as beginning it.
+    ///
+    /// # Errors
+    /// [`Error::DeviceNotFound`]; [`Error::AlreadyActive`] for an active device;
+    /// [`Error::EnrolmentExpired`] once its time has passed (begin again: a fresh
+    /// secret); [`Error::InvalidDevice`] or [`Error::Otp`] for a label the URI cannot
+    /// carry; [`Error::SealedSecret`] when the seed does not open; [`Error::Conflict`],
+    /// [`Error::Store`].
+    pub async fn resume_enrolment(
+        &self,
+        user: &UserId,
+        device: DeviceId,
+        account: &str,
+    ) -> Result<Enrolment, Error> {
+        let account = account_label(account)?;
+        let seeds = self.seeds(user);
+        let (secret, params, expires_at) = self
+            .update(user, |devices, now| {
+                change::resume_app(devices, device, now, &self.config, &seeds)
+            })
+            .await?;
+        let key = KeyUri::totp(account, self.config.issuer(), secret, params)?;
+        Ok(Enrolment {
+            device_id: device,
+            uri: Zeroizing::new(key.to_uri()),
+            key,
+            expires_at,
+        })
+    }
+
+    /// Cancels a pending (or expired) enrolment: the device is deleted with its sealed
+    /// seed, freeing its slot and its name at once; codes from the app that scanned it
+    /// never activate anything. Returns what it was.
+    ///
+    /// # Errors
+    /// [`Error::DeviceNotFound`]; [`Error::AlreadyActive`] for an active device (that
+    /// is [`remove`](Self::remove), which the application guards with its own rules);
+    /// [`Error::Conflict`], [`Error::Store`].
+    pub async fn cancel_enrolment(
+        &self,
+        user: &UserId,
+        device: DeviceId,
+    ) -> Result<DeviceInfo, Error> {
+        self.update(user, |devices, now| {
+            change::cancel_enrolment(devices, device, now)
+        })
+        .await
     }
 
     /// Activates a pending authenticator app with codes from it: two consecutive codes
@@ -275,7 +345,7 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// caller calls it: a six-digit code falls to about a million guesses, which an
     /// unthrottled endpoint answers in well under a second. It is not the sign-in
     /// check. Sign in and step up through the `tessera` facade
-    /// (`Accounts::complete_second_factor`, `Accounts::begin_step_up`), which counts
+    /// (`Accounts::finish_second_factor`, `Accounts::start_step_up`), which counts
     /// every attempt in the MFA throttle (`tessera_mfa::Mfa::begin_attempt`)
     /// *before* the code is checked; or count the attempt in your own throttle, and
     /// refuse when it cannot be counted, *before* calling this.
@@ -347,7 +417,7 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// caller calls it: a six-digit code falls to about a million guesses, which an
     /// unthrottled endpoint answers in well under a second. It is not the sign-in
     /// check. Sign in and step up through the `tessera` facade
-    /// (`Accounts::complete_second_factor`, `Accounts::begin_step_up`), which counts
+    /// (`Accounts::finish_second_factor`, `Accounts::start_step_up`), which counts
     /// every attempt in the MFA throttle (`tessera_mfa::Mfa::begin_attempt`)
     /// *before* the code is checked; or count the attempt in your own throttle, and
     /// refuse when it cannot be counted, *before* calling this.
@@ -376,7 +446,7 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     ///
     /// **No rate limit.** Every assertion given is checked. An assertion cannot be
     /// guessed as a code can, but the attempts still belong in the account's throttle:
-    /// use the `tessera` facade (`Accounts::complete_with_security_key`), which counts
+    /// use the `tessera` facade (`Accounts::finish_with_security_key`), which counts
     /// each attempt in the MFA throttle before checking, or count it yourself *before*
     /// calling this.
     ///
@@ -464,4 +534,16 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
         let loaded = self.store.load(user).await?;
         Ok(change::mfa_status(&loaded.devices))
     }
+}
+
+/// The label an authenticator app shows next to the issuer, trimmed and checked.
+fn account_label(account: &str) -> Result<&str, Error> {
+    let account = account.trim();
+    let len = account.chars().count();
+    if len == 0 || len > MAX_ACCOUNT_LABEL_LEN || account.chars().any(char::is_control) {
+        return Err(Error::InvalidDevice(
+            "account label must be 1 to 256 characters without control characters",
+        ));
+    }
+    Ok(account)
 }

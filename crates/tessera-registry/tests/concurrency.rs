@@ -116,3 +116,90 @@ async fn the_same_code_sent_by_32_tasks_is_accepted_exactly_once() {
         assert_eq!((accepted, rejected), (1, 31), "round {round}");
     }
 }
+
+/// Eight tabs reload the same setup page at once: one pending device, one secret, every
+/// tab shows it (issue 13, item 4).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_reloads_of_one_setup_page_share_one_pending_device() {
+    for round in 0..20 {
+        let store = FaultyStore::default();
+        store
+            .yield_before_save
+            .store(round % 2 == 0, Ordering::SeqCst);
+        let config = RegistryConfig::builder().max_attempts(20).build().unwrap();
+        let (registry, _clock) = registry(store, config);
+        let registry = Arc::new(registry);
+        let user = UserId::new("ana");
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let registry = Arc::clone(&registry);
+                let user = user.clone();
+                tokio::spawn(async move {
+                    registry
+                        .begin_enrolment(&user, "Phone", "ana@example.com")
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut shown = Vec::new();
+        for t in tasks {
+            let e = t.await.unwrap();
+            shown.push((e.device_id(), e.uri().to_owned()));
+        }
+        shown.dedup();
+        assert_eq!(shown.len(), 1, "round {round}: one device, one secret");
+        let stored = registry.store().load(&user).await.unwrap().devices;
+        assert_eq!(stored.len(), 1, "round {round}");
+    }
+}
+
+/// Cancel and activate race: exactly one wins, never both (a cancelled enrolment's
+/// codes never activate; an active device is never cancelled).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cancel_and_activate_of_one_enrolment_never_both_succeed() {
+    let (mut activated, mut cancelled) = (0, 0);
+    for round in 0..40 {
+        let store = FaultyStore::default();
+        store
+            .yield_before_save
+            .store(round % 2 == 0, Ordering::SeqCst);
+        let config = RegistryConfig::builder()
+            .activation(tessera_registry::ActivationPolicy::OneCode)
+            .max_attempts(20)
+            .build()
+            .unwrap();
+        let (registry, clock) = registry(store, config);
+        let registry = Arc::new(registry);
+        let user = UserId::new("ana");
+        let e = registry
+            .begin_enrolment(&user, "Phone", "ana@example.com")
+            .await
+            .unwrap();
+        let code = code_at(e.secret(), clock.now());
+        let id = e.device_id();
+        let activate = {
+            let (registry, user) = (Arc::clone(&registry), user.clone());
+            tokio::spawn(async move { registry.activate(&user, id, &[&code]).await })
+        };
+        let cancel = {
+            let (registry, user) = (Arc::clone(&registry), user.clone());
+            tokio::spawn(async move { registry.cancel_enrolment(&user, id).await })
+        };
+        let (a, c) = (activate.await.unwrap(), cancel.await.unwrap());
+        let stored = registry.store().load(&user).await.unwrap().devices;
+        match (a, c) {
+            (Ok(_), Err(Error::AlreadyActive)) => {
+                activated += 1;
+                assert_eq!(stored.len(), 1, "round {round}");
+                assert!(stored[0].is_active());
+            }
+            (Err(Error::DeviceNotFound), Ok(_)) => {
+                cancelled += 1;
+                assert!(stored.is_empty(), "round {round}");
+            }
+            (a, c) => panic!("round {round}: activate {a:?}, cancel {c:?}"),
+        }
+    }
+    assert_eq!(activated + cancelled, 40);
+}

@@ -398,3 +398,78 @@ fn every_future_is_send() {
     send(registry.list(&user));
     send(registry.mfa_status(&user));
 }
+
+/// Issue 13, item 4, over a store: a reloaded enrolment page is resumed (same device,
+/// same secret opened from its sealed form, ten more minutes), not refused as a
+/// duplicate name; a cancelled one frees its slot at once and never activates.
+#[tokio::test]
+async fn a_pending_enrolment_is_resumed_or_cancelled() {
+    let config = RegistryConfig::builder()
+        .activation(ActivationPolicy::OneCode)
+        .max_devices(1)
+        .build()
+        .unwrap();
+    let (registry, clock) = registry(InMemoryDeviceStore::new(), config);
+    let ana = UserId::new("ana");
+    let first = registry
+        .begin_enrolment(&ana, "Phone", "ana@example.com")
+        .await
+        .unwrap();
+    clock.advance(Duration::from_secs(300));
+    let again = registry
+        .begin_enrolment(&ana, "Phone", "ana@example.com")
+        .await
+        .unwrap();
+    assert_eq!(again.device_id(), first.device_id());
+    assert_eq!(again.uri(), first.uri());
+    assert_eq!(
+        again.expires_at(),
+        clock.now().saturating_add(Duration::from_secs(600))
+    );
+    // Resumed under another label: the same secret, the new label.
+    let shown = registry
+        .resume_enrolment(&ana, first.device_id(), "ana.lima@example.com")
+        .await
+        .unwrap();
+    assert_eq!(shown.secret().expose_bytes(), first.secret().expose_bytes());
+    assert_eq!(shown.key_uri().account(), "ana.lima@example.com");
+
+    // Cancelled: gone with its seed, the one slot free at once.
+    let info = registry
+        .cancel_enrolment(&ana, first.device_id())
+        .await
+        .unwrap();
+    assert_eq!(info.id, first.device_id());
+    assert!(registry.list(&ana).await.unwrap().is_empty());
+    let code = code_at(first.secret(), clock.now());
+    assert!(matches!(
+        registry.activate(&ana, first.device_id(), &[&code]).await,
+        Err(Error::DeviceNotFound)
+    ));
+    assert!(matches!(
+        registry
+            .resume_enrolment(&ana, first.device_id(), "ana@example.com")
+            .await,
+        Err(Error::DeviceNotFound)
+    ));
+    let fresh = registry
+        .begin_enrolment(&ana, "Tablet", "ana@example.com")
+        .await
+        .unwrap();
+    assert_ne!(fresh.device_id(), first.device_id());
+
+    // Expired: not resumed; beginning again issues a fresh secret.
+    clock.advance(Duration::from_secs(600));
+    assert!(matches!(
+        registry
+            .resume_enrolment(&ana, fresh.device_id(), "ana@example.com")
+            .await,
+        Err(Error::EnrolmentExpired)
+    ));
+    let renewed = registry
+        .begin_enrolment(&ana, "Tablet", "ana@example.com")
+        .await
+        .unwrap();
+    assert_ne!(renewed.device_id(), fresh.device_id());
+    assert_ne!(renewed.uri(), fresh.uri());
+}

@@ -30,7 +30,7 @@ pub enum Factor {
 /// session. Before a sensitive operation, ask
 /// [`require_second_factor`](Self::require_second_factor) for a recent second factor
 /// (AWS's "MFA-protected API access"), and send the person through
-/// [`Accounts::begin_step_up`](crate::Accounts::begin_step_up) when it fails.
+/// [`Accounts::start_step_up`](crate::Accounts::start_step_up) when it fails.
 ///
 /// With the `serde` feature it serializes (it holds no secret: ids, methods, instants).
 /// Whoever can write the serialized form can claim any factor for any account, and
@@ -148,6 +148,145 @@ impl Assurance {
     }
 }
 
+/// A sign-in that may **only set up a second factor**: the password was right, but the
+/// organisation requires MFA and the account has none on
+/// ([`SignIn::EnrolmentRequired`](crate::SignIn::EnrolmentRequired)).
+///
+/// It is deliberately not an [`Assurance`]: it has no
+/// [`require_second_factor`](Assurance::require_second_factor), and
+/// [`Accounts::check_session`](crate::Accounts::check_session) and every flow that
+/// needs a signed-in person refuse it at compile time, so a route that checks
+/// "signed in" cannot let someone in who still has to enrol:
+///
+/// ```compile_fail
+/// # async fn f(accounts: &tessera::InMemoryAccounts<tessera::RecordingNotifier,
+/// #     tessera::InMemoryDelivery, tessera::SystemClock>,
+/// #     enrolling: tessera::EnrolmentSession) -> tessera::Result<()> {
+/// accounts.check_session(&enrolling).await?; // expected `&Assurance`
+/// # Ok(()) }
+/// ```
+///
+/// ```compile_fail
+/// # fn f(enrolling: tessera::EnrolmentSession) -> tessera::Result<()> {
+/// enrolling.require_second_factor(tessera::DEFAULT_STEP_UP_MAX_AGE, tessera::UnixTime::EPOCH)?;
+/// # Ok(()) }
+/// ```
+///
+/// while the same lines with an [`Assurance`] compile:
+///
+/// ```
+/// # async fn f(accounts: &tessera::InMemoryAccounts<tessera::RecordingNotifier,
+/// #     tessera::InMemoryDelivery, tessera::SystemClock>,
+/// #     signed_in: tessera::Assurance) -> tessera::Result<()> {
+/// accounts.check_session(&signed_in).await?;
+/// signed_in.require_second_factor(tessera::DEFAULT_STEP_UP_MAX_AGE, tessera::UnixTime::EPOCH)?;
+/// # Ok(()) }
+/// ```
+///
+/// Only the setup flows take it (through [`SetupSession`]):
+/// [`start_authenticator_setup`](crate::Accounts::start_authenticator_setup) and
+/// [`finish_authenticator_setup`](crate::Accounts::finish_authenticator_setup) (which
+/// turns MFA on and returns the full sign-in), the phone number flows,
+/// [`enable_mfa`](crate::Accounts::enable_mfa),
+/// [`resume_authenticator_setup`](crate::Accounts::resume_authenticator_setup) and
+/// [`cancel_authenticator_setup`](crate::Accounts::cancel_authenticator_setup); and
+/// [`finish_enrolment`](crate::Accounts::finish_enrolment) turns it into the next step
+/// of a sign-in once MFA is on. The setup rules of an assurance apply: the password at
+/// most [`BINDING_PASSWORD_MAX_AGE`](crate::BINDING_PASSWORD_MAX_AGE) old, the
+/// account's security stamp unchanged; after that, sign in again.
+///
+/// With the `serde` feature it serializes for the server-side session, in a form that
+/// never deserializes as an [`Assurance`] (nor the other way round); like one, it is
+/// trusted as read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[must_use = "keep the enrolment session in the server-side session: it is the only way to set up the required second factor"]
+pub struct EnrolmentSession {
+    /// Named so that an [`Assurance`]'s serialized form never reads as this one.
+    pub(crate) enrolling: UserId,
+    pub(crate) authenticated_at: UnixTime,
+    pub(crate) stamp: SecurityStamp,
+}
+
+impl EnrolmentSession {
+    pub(crate) const fn new(account: UserId, at: UnixTime, stamp: SecurityStamp) -> Self {
+        Self {
+            enrolling: account,
+            authenticated_at: at,
+            stamp,
+        }
+    }
+
+    /// The account that has to enrol.
+    #[must_use]
+    pub fn account(&self) -> &UserId {
+        &self.enrolling
+    }
+
+    /// When the password was checked.
+    #[must_use]
+    pub fn authenticated_at(&self) -> UnixTime {
+        self.authenticated_at
+    }
+
+    /// The account's security stamp when the password was checked.
+    #[must_use]
+    pub fn security_stamp(&self) -> SecurityStamp {
+        self.stamp
+    }
+
+    /// What the password proved, for the binding checks inside the crate only: it
+    /// never leaves the crate as an [`Assurance`].
+    pub(crate) fn password_only(&self) -> Assurance {
+        Assurance::password_only(self.enrolling.clone(), self.authenticated_at, self.stamp)
+    }
+}
+
+/// Who may set up a second factor: a signed-in person's [`Assurance`], or an
+/// [`EnrolmentSession`] that may do nothing else. The setup flows take
+/// `impl Into<SetupSession>`, so pass either by reference.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum SetupSession<'a> {
+    /// A signed-in person.
+    SignedIn(&'a Assurance),
+    /// A person who must set up a second factor before signing in.
+    Enrolment(&'a EnrolmentSession),
+}
+
+impl SetupSession<'_> {
+    /// The account.
+    #[must_use]
+    pub fn account(&self) -> &UserId {
+        match self {
+            Self::SignedIn(a) => &a.account,
+            Self::Enrolment(e) => &e.enrolling,
+        }
+    }
+
+    /// The record the binding checks read: the assurance, or the enrolment session's
+    /// password alone.
+    pub(crate) fn assurance(&self) -> std::borrow::Cow<'_, Assurance> {
+        match self {
+            Self::SignedIn(a) => std::borrow::Cow::Borrowed(a),
+            Self::Enrolment(e) => std::borrow::Cow::Owned(e.password_only()),
+        }
+    }
+}
+
+impl<'a> From<&'a Assurance> for SetupSession<'a> {
+    fn from(a: &'a Assurance) -> Self {
+        Self::SignedIn(a)
+    }
+}
+
+impl<'a> From<&'a EnrolmentSession> for SetupSession<'a> {
+    fn from(e: &'a EnrolmentSession) -> Self {
+        Self::Enrolment(e)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,6 +316,24 @@ mod tests {
         let r = Assurance::remembered(UserId::new("u"), t, SecurityStamp::INITIAL);
         assert!(r.require_second_factor(five, t).is_err());
         assert_eq!(r.factors(), [Factor::Password, Factor::RememberedDevice]);
+    }
+
+    #[test]
+    fn an_enrolment_session_binds_with_its_password_only() {
+        let t = UnixTime::from_secs(1_000);
+        let e = EnrolmentSession::new(UserId::new("u"), t, SecurityStamp::new(7));
+        let setup = SetupSession::from(&e);
+        assert_eq!(setup.account().as_str(), "u");
+        let seen = setup.assurance();
+        assert_eq!(seen.factors(), [Factor::Password]);
+        assert!(!seen.has_second_factor());
+        assert_eq!(seen.security_stamp(), SecurityStamp::new(7));
+        assert!(
+            seen.require_second_factor(Duration::from_secs(300), t)
+                .is_err()
+        );
+        let a = Assurance::password_only(UserId::new("v"), t, SecurityStamp::INITIAL);
+        assert!(matches!(SetupSession::from(&a), SetupSession::SignedIn(b) if *b == a));
     }
 
     #[cfg(feature = "serde")]

@@ -4,7 +4,7 @@ use tessera_mfa::{ChallengeTicket, MfaMethod, Purpose};
 use tessera_otp::UnixTime;
 use tessera_registry::UserId;
 
-use crate::{Assurance, Factor};
+use crate::{Assurance, EnrolmentSession, Factor};
 
 /// What [`Accounts::sign_in`](crate::Accounts::sign_in) decided after the password.
 #[derive(Clone, Debug)]
@@ -16,8 +16,9 @@ pub enum SignIn {
     /// [`Accounts::start_second_factor`](crate::Accounts::start_second_factor).
     SecondFactor(SecondFactorChallenge),
     /// The password was right, but the organisation requires MFA and the account has
-    /// none: let the person only set up a second factor.
-    EnrolmentRequired(Assurance),
+    /// none on: the person may only set up a second factor. An [`EnrolmentSession`] is
+    /// not an [`Assurance`]: keep it apart from the signed-in state.
+    EnrolmentRequired(EnrolmentSession),
 }
 
 /// A second factor in progress: which methods are offered, which one was started, and
@@ -28,12 +29,39 @@ pub enum SignIn {
 /// server-side session (never in a client-writable cookie: it says the password was
 /// right). It expires ten minutes after it was created.
 ///
+/// It is ceremony state, passed **by value** the webauthn-rs way:
+/// [`Accounts::start_second_factor`](crate::Accounts::start_second_factor) takes it and
+/// returns the new state, which replaces the old one in the session. Dropping the
+/// returned value is a `#[must_use]` warning, because the old value would no longer
+/// match the code just sent:
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// # async fn f(accounts: &tessera::InMemoryAccounts<tessera::RecordingNotifier,
+/// #     tessera::InMemoryDelivery, tessera::SystemClock>,
+/// #     challenge: tessera::SecondFactorChallenge) -> tessera::Result<()> {
+/// accounts.start_second_factor(challenge, Some(tessera::MfaMethod::Email)).await?;
+/// # Ok(()) }
+/// ```
+///
+/// ```
+/// #![deny(unused_must_use)]
+/// # async fn f(accounts: &tessera::InMemoryAccounts<tessera::RecordingNotifier,
+/// #     tessera::InMemoryDelivery, tessera::SystemClock>,
+/// #     challenge: tessera::SecondFactorChallenge) -> tessera::Result<()> {
+/// let challenge = accounts.start_second_factor(challenge, Some(tessera::MfaMethod::Email)).await?;
+/// // session.insert("challenge", &challenge)?;
+/// # let _ = challenge;
+/// # Ok(()) }
+/// ```
+///
 /// With the `serde` feature it serializes for that session: it holds no secret (the
 /// email/SMS code is only in the message sent, the stored challenge keeps a keyed hash
 /// of it), but like an [`Assurance`] it is trusted as read, so only the server may
 /// write it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[must_use = "ceremony state: store the returned challenge in the session, in place of the old one"]
 pub struct SecondFactorChallenge {
     pub(crate) account: UserId,
     pub(crate) purpose: Purpose,

@@ -9,14 +9,15 @@
 //! | flow | methods |
 //! | --- | --- |
 //! | create an account | [`create_account`](Accounts::create_account), [`create_federated_account`](Accounts::create_federated_account) |
-//! | sign in | [`sign_in`](Accounts::sign_in) → [`start_second_factor`](Accounts::start_second_factor) → [`complete_second_factor`](Accounts::complete_second_factor) → [`Assurance`] |
+//! | sign in | [`sign_in`](Accounts::sign_in) → [`start_second_factor`](Accounts::start_second_factor) → [`finish_second_factor`](Accounts::finish_second_factor) → [`Assurance`] |
+//! | sign in, MFA required but not set up | [`SignIn::EnrolmentRequired`] → [`EnrolmentSession`] (not an [`Assurance`]) → [`start_authenticator_setup`](Accounts::start_authenticator_setup) → [`finish_authenticator_setup`](Accounts::finish_authenticator_setup) → [`Assurance`]; or the phone flows, [`enable_mfa`](Accounts::enable_mfa), [`finish_enrolment`](Accounts::finish_enrolment) |
 //! | change the password | [`change_password`](Accounts::change_password) (confirmation, history; every other session ends) |
 //! | sessions | [`check_session`](Accounts::check_session) on every request, [`sign_out_everywhere`](Accounts::sign_out_everywhere), [`confirm_password`](Accounts::confirm_password) |
-//! | authenticator app | [`begin_authenticator_setup`](Accounts::begin_authenticator_setup), [`confirm_authenticator`](Accounts::confirm_authenticator) |
-//! | phone number | [`link_phone`](Accounts::link_phone), [`verify_phone`](Accounts::verify_phone) |
+//! | authenticator app | [`start_authenticator_setup`](Accounts::start_authenticator_setup), [`finish_authenticator_setup`](Accounts::finish_authenticator_setup); a reloaded setup page: [`resume_authenticator_setup`](Accounts::resume_authenticator_setup), [`cancel_authenticator_setup`](Accounts::cancel_authenticator_setup) |
+//! | phone number | [`start_phone_verification`](Accounts::start_phone_verification), [`finish_phone_verification`](Accounts::finish_phone_verification) |
 //! | MFA settings | [`enable_mfa`](Accounts::enable_mfa), [`disable_mfa`](Accounts::disable_mfa), [`set_preferred_method`](Accounts::set_preferred_method) |
 //! | lost device | recovery-code sign-in, [`remove_device`](Accounts::remove_device), [`admin_remove_device`](Accounts::admin_remove_device) |
-//! | MFA-protected operations | [`Assurance::require_second_factor`], [`begin_step_up`](Accounts::begin_step_up) |
+//! | MFA-protected operations | [`Assurance::require_second_factor`], [`start_step_up`](Accounts::start_step_up) |
 //! | administrators | [`admin_remove_device`](Accounts::admin_remove_device), [`admin_unlock`](Accounts::admin_unlock) |
 //!
 //! What an attacker tries and how each attempt is defended, with the test that attacks
@@ -43,7 +44,8 @@
 //! match accounts.sign_in("ana", &password, None).await? {
 //!     SignIn::Complete(assurance) => println!("signed in with {:?}", assurance.factors()),
 //!     SignIn::SecondFactor(challenge) => println!("ask for {:?}", challenge.primary()),
-//!     SignIn::EnrolmentRequired(_) => println!("set up a second factor first"),
+//!     // Not an `Assurance`: it may only set up a second factor.
+//!     SignIn::EnrolmentRequired(_enrolling) => println!("set up a second factor first"),
 //!     _ => unreachable!("a sign-in step this version does not know"),
 //! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -73,14 +75,14 @@
 //! };
 //!
 //! // Set up: the app scans the URI; activation takes two consecutive codes.
-//! let enrolment = accounts.begin_authenticator_setup(&session, "Phone").await?;
+//! let enrolment = accounts.start_authenticator_setup(&session, "Phone").await?;
 //! let key = KeyUri::parse(enrolment.uri())?;
 //! let app = Totp::new(key.secret(), key.totp_params().ok_or("not totp")?);
 //! let step = app.time_step(clock.now())?.get();
 //! let first = app.generate_at_step(TimeStep::new(step - 1));
 //! let second = app.generate_at_step(TimeStep::new(step));
 //! let added = accounts
-//!     .confirm_authenticator(&session, enrolment.device_id(), &[first.expose(), second.expose()], true)
+//!     .finish_authenticator_setup(&session, enrolment.device_id(), &[first.expose(), second.expose()], true)
 //!     .await?
 //!     .into_value();
 //! assert!(added.settings.enabled());
@@ -91,21 +93,22 @@
 //!
 //! // Sign in: the password, then the app's code (the preferred method).
 //! clock.advance(Duration::from_secs(30));
-//! let SignIn::SecondFactor(mut challenge) = accounts.sign_in("ana", &password, None).await? else {
+//! let SignIn::SecondFactor(challenge) = accounts.sign_in("ana", &password, None).await? else {
 //!     return Err("MFA is on: a second factor is asked for".into());
 //! };
-//! accounts.start_second_factor(&mut challenge, None).await?;
+//! // Ceremony state in, new state out: keep the returned challenge in the session.
+//! let challenge = accounts.start_second_factor(challenge, None).await?;
 //! let code = app.generate(clock.now())?;
-//! let assurance = accounts.complete_second_factor(&challenge, code.expose()).await?;
+//! let assurance = accounts.finish_second_factor(&challenge, code.expose()).await?;
 //! assert_eq!(assurance.method(), Some(MfaMethod::AuthenticatorApp));
 //! assert_eq!(assurance.device(), Some(enrolment.device_id()));
 //!
 //! // The same code again is refused, exactly like a wrong one.
-//! let SignIn::SecondFactor(mut again) = accounts.sign_in("ana", &password, None).await? else {
+//! let SignIn::SecondFactor(again) = accounts.sign_in("ana", &password, None).await? else {
 //!     return Err("a second factor again".into());
 //! };
-//! accounts.start_second_factor(&mut again, None).await?;
-//! let replay = accounts.complete_second_factor(&again, code.expose()).await;
+//! let again = accounts.start_second_factor(again, None).await?;
+//! let replay = accounts.finish_second_factor(&again, code.expose()).await;
 //! assert!(matches!(replay, Err(tessera::Error::VerificationFailed)));
 //!
 //! // Before a sensitive operation: a second factor no older than five minutes.
@@ -116,9 +119,42 @@
 //! ```
 //!
 //! The person may pick another available method instead
-//! ([`SecondFactorChallenge::available`]): `start_second_factor(&mut challenge,
-//! Some(MfaMethod::Email))` sends an email code, `Some(MfaMethod::RecoveryCode)` accepts
-//! one of the recovery codes (the lost-device path).
+//! ([`SecondFactorChallenge::available`]): `start_second_factor(challenge,
+//! Some(MfaMethod::Email))` sends an email code and returns the challenge that carries
+//! its ticket, `Some(MfaMethod::RecoveryCode)` accepts one of the recovery codes (the
+//! lost-device path).
+//!
+//! # In a web handler
+//!
+//! The ceremony state lives in the application's server-side session between requests,
+//! by value: take it out, hand it in, put back what comes out. With any session store
+//! (here a struct standing in for one; with axum, `tower-sessions`' `Session::get` and
+//! `insert` are the same lines):
+//!
+//! ```
+//! # use std::collections::HashMap;
+//! use tessera::{Assurance, MfaMethod, SecondFactorChallenge};
+//! # #[derive(Default)]
+//! # struct Session { challenge: Option<SecondFactorChallenge>, signed_in: Option<Assurance> }
+//! # type Accts = tessera::InMemoryAccounts<tessera::RecordingNotifier, tessera::InMemoryDelivery, tessera::SystemClock>;
+//!
+//! /// POST /sign-in/email: send an email code instead.
+//! async fn send_email_code(accounts: &Accts, session: &mut Session) -> tessera::Result<()> {
+//!     let challenge = session.challenge.clone().ok_or(tessera::Error::VerificationFailed)?;
+//!     // A refused send returns early: the session keeps the challenge it had.
+//!     session.challenge = Some(accounts.start_second_factor(challenge, Some(MfaMethod::Email)).await?);
+//!     Ok(())
+//! }
+//!
+//! /// POST /sign-in/code: the code the person typed.
+//! async fn finish(accounts: &Accts, session: &mut Session, typed: &str) -> tessera::Result<()> {
+//!     let challenge = session.challenge.as_ref().ok_or(tessera::Error::VerificationFailed)?;
+//!     let assurance = accounts.finish_second_factor(challenge, typed).await?;
+//!     session.challenge = None;
+//!     session.signed_in = Some(assurance);
+//!     Ok(())
+//! }
+//! ```
 //!
 //! # Plugging in storage, delivery and notifications
 //!
@@ -188,9 +224,10 @@
 //!
 //! # What the application keeps
 //! - The stores' records, whole, with their versions; the [`ServerKey`] outside them.
-//! - Between the requests of a sign-in, the [`SecondFactorChallenge`]; after it, the
-//!   [`Assurance`]: both server-side, in the session. The library keeps no state of
-//!   its own.
+//! - Between the requests of a sign-in, the [`SecondFactorChallenge`] (replaced by the
+//!   one each step returns); after it, the [`Assurance`]; for an account that must
+//!   first set up a second factor, the [`EnrolmentSession`], under another key than the
+//!   assurance: all server-side, in the session. The library keeps no state of its own.
 //! - On every request that trusts the session, [`Accounts::check_session`]: an
 //!   assurance made under an older security stamp (the password changed, the account
 //!   signed out everywhere, MFA went off, a factor was removed) is refused, whatever the
@@ -243,8 +280,8 @@
 //! # Crate features
 //! - `qr`: `Enrolment::qr` draws the enrolment URI as a QR code (SVG, PNG, terminal);
 //!   enables `tessera-otp/qr` and `tessera-registry/qr`.
-//! - `serde`: `Serialize`/`Deserialize` for [`Assurance`], [`Factor`] and
-//!   [`SecondFactorChallenge`], so that an application can keep them in its session
+//! - `serde`: `Serialize`/`Deserialize` for [`Assurance`], [`Factor`],
+//!   [`EnrolmentSession`] and [`SecondFactorChallenge`], so that an application can keep them in its session
 //!   between requests; enables the `serde` features of the crates below. Neither holds
 //!   a secret, but both are trusted as read: keep them where only the server writes.
 //! - `testing`: attack your own deployment in tests: `testing::ChaosAccountStore`
@@ -278,7 +315,7 @@ pub use accounts::{
     Accounts, BINDING_PASSWORD_MAX_AGE, DEFAULT_STEP_UP_MAX_AGE, InMemoryAccounts,
     MAX_STEP_UP_MAX_AGE, MIN_STEP_UP_MAX_AGE, REMEMBER_WITHIN, SECOND_FACTOR_TTL,
 };
-pub use assurance::{Assurance, Factor};
+pub use assurance::{Assurance, EnrolmentSession, Factor, SetupSession};
 pub use challenge::{SecondFactorChallenge, SignIn};
 pub use error::{Error, Result};
 pub use mfa_flows::{AuthenticatorAdded, MfaEnabled, Renewed};

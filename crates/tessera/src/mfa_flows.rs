@@ -11,7 +11,9 @@ use tessera_registry::{DeviceId, DeviceInfo, DeviceStore, Enrolment, UserId};
 
 use crate::accounts::first;
 use crate::audit;
-use crate::{AccountStore, Accounts, Assurance, Error, Offload, Result, SessionRevoker};
+use crate::{
+    AccountStore, Accounts, Assurance, Error, Factor, Offload, Result, SessionRevoker, SetupSession,
+};
 
 /// A change that ended the account's other sessions (its security stamp moved on),
 /// with the assurance this session continues with.
@@ -46,6 +48,11 @@ pub struct AuthenticatorAdded {
     pub settings: MfaSettings,
     /// Recovery codes to show once, when MFA was enabled for the first time.
     pub recovery_codes: Option<RecoveryCodeSet>,
+    /// Set up under an [`EnrolmentSession`](crate::EnrolmentSession): the full sign-in
+    /// it completes (the password, then this app's codes just checked). Keep it in the
+    /// session **in place of** the enrolment session. `None` for a signed-in
+    /// [`Assurance`], which stays as it was.
+    pub signed_in: Option<Assurance>,
 }
 
 impl<A, D, M, N, Q, R, C, H> Accounts<A, D, M, N, Q, R, C, H>
@@ -59,10 +66,19 @@ where
     C: Clock,
     H: Offload,
 {
-    /// Begins setting up an authenticator app: a pending device named `device_name`
+    /// Starts setting up an authenticator app: a pending device named `device_name`
     /// with a fresh secret. Show [`Enrolment::uri`] as a QR code (or the secret for
-    /// manual entry) once, then [`confirm_authenticator`](Self::confirm_authenticator).
-    /// The app shows the account's email address next to the issuer.
+    /// manual entry), then
+    /// [`finish_authenticator_setup`](Self::finish_authenticator_setup). The app shows
+    /// the account's email address next to the issuer.
+    ///
+    /// Takes a signed-in [`Assurance`] or an
+    /// [`EnrolmentSession`](crate::EnrolmentSession) (see [`SetupSession`]).
+    ///
+    /// Starting again with the name of the account's **pending** app (the setup page
+    /// was reloaded) resumes that enrolment: the same device and secret, ten more
+    /// minutes ([`resume_authenticator_setup`](Self::resume_authenticator_setup)). To
+    /// drop it instead, [`cancel_authenticator_setup`](Self::cancel_authenticator_setup).
     ///
     /// Binding a factor needs fresh authentication: with MFA on, a second factor within
     /// the step-up age, as strong as the account's strongest (up to an app's); with MFA
@@ -73,43 +89,100 @@ where
     /// [`Error::StepUpRequired`], [`Error::StepUpTooWeak`],
     /// [`Error::ReauthenticationRequired`], [`Error::SessionRevoked`];
     /// [`Error::ManagedByIdentityProvider`]; [`Error::Registry`] with `TooManyDevices`
-    /// (eight, pending ones included), `DuplicateName`, `InvalidName`; store errors.
-    pub async fn begin_authenticator_setup(
+    /// (eight, pending ones included), `DuplicateName` (an active device has the
+    /// name), `InvalidName`; store errors.
+    pub async fn start_authenticator_setup<'s>(
         &self,
-        assurance: &Assurance,
+        session: impl Into<SetupSession<'s>>,
         device_name: &str,
     ) -> Result<Enrolment> {
-        let account = self.require_binding(assurance).await?;
-        if let Some(provider) = &account.identity_provider {
-            return Err(Error::ManagedByIdentityProvider {
-                provider: provider.clone(),
-            });
-        }
+        let account = self.require_app_setup(session.into()).await?;
         Ok(self
             .registry
             .begin_enrolment(&account.id, device_name, account.email.as_str())
             .await?)
     }
 
-    /// Confirms an authenticator app with codes from it (two consecutive codes by
-    /// default), tells the account holder a device was added, and turns MFA on with it
-    /// when `enable_mfa` (generating recovery codes the first time).
+    /// Shows a pending authenticator-app setup again (the setup page was reloaded):
+    /// the same device and secret, as a fresh [`Enrolment`] with ten more minutes.
+    /// It shows the secret again, so it needs the same fresh authentication as
+    /// [`start_authenticator_setup`](Self::start_authenticator_setup).
+    ///
+    /// # Errors
+    /// The binding errors; [`Error::ManagedByIdentityProvider`]; [`Error::Registry`]
+    /// with `DeviceNotFound`, `AlreadyActive`, `EnrolmentExpired` (start again: a
+    /// fresh secret); store errors.
+    pub async fn resume_authenticator_setup<'s>(
+        &self,
+        session: impl Into<SetupSession<'s>>,
+        device: DeviceId,
+    ) -> Result<Enrolment> {
+        let account = self.require_app_setup(session.into()).await?;
+        Ok(self
+            .registry
+            .resume_enrolment(&account.id, device, account.email.as_str())
+            .await?)
+    }
+
+    /// Cancels a pending authenticator-app setup: the pending device and its sealed
+    /// secret are deleted, its slot and name are free at once, and codes from an app
+    /// that scanned it never activate. Needs the same fresh authentication as
+    /// [`start_authenticator_setup`](Self::start_authenticator_setup). An active device
+    /// is not cancelled (that is [`remove_device`](Self::remove_device)).
+    ///
+    /// # Errors
+    /// The binding errors; [`Error::Registry`] with `DeviceNotFound`, `AlreadyActive`;
+    /// store errors.
+    pub async fn cancel_authenticator_setup<'s>(
+        &self,
+        session: impl Into<SetupSession<'s>>,
+        device: DeviceId,
+    ) -> Result<DeviceInfo> {
+        let assurance = session.into().assurance().into_owned();
+        let account = self.require_binding(&assurance).await?;
+        let cancelled = self.registry.cancel_enrolment(&account.id, device).await?;
+        audit::succeeded("factor_setup_cancelled", &account.id);
+        Ok(cancelled)
+    }
+
+    /// The binding checks of setting up an authenticator app, and no identity provider.
+    async fn require_app_setup(&self, session: SetupSession<'_>) -> Result<crate::Account> {
+        let account = self.require_binding(&session.assurance()).await?;
+        if let Some(provider) = &account.identity_provider {
+            return Err(Error::ManagedByIdentityProvider {
+                provider: provider.clone(),
+            });
+        }
+        Ok(account)
+    }
+
+    /// Finishes setting up an authenticator app with codes from it (two consecutive
+    /// codes by default), tells the account holder a device was added, and turns MFA
+    /// on with it when `enable_mfa` (generating recovery codes the first time).
     ///
     /// Needs the same fresh authentication as
-    /// [`begin_authenticator_setup`](Self::begin_authenticator_setup).
+    /// [`start_authenticator_setup`](Self::start_authenticator_setup). Under an
+    /// [`EnrolmentSession`](crate::EnrolmentSession) MFA is turned on whatever
+    /// `enable_mfa` says (the organisation requires it), and
+    /// [`AuthenticatorAdded::signed_in`] is the full sign-in that ends the enrolment.
     ///
     /// # Errors
     /// The binding errors; [`Error::VerificationFailed`] when the codes do not verify;
     /// [`Error::Registry`] (`EnrolmentExpired`, `ActivationCodes`, `DeviceNotFound`,
     /// `AppIgnoresAlgorithm`, …); [`Error::Mfa`]; store errors.
-    pub async fn confirm_authenticator(
+    pub async fn finish_authenticator_setup<'s>(
         &self,
-        assurance: &Assurance,
+        session: impl Into<SetupSession<'s>>,
         device: DeviceId,
         codes: &[&str],
         enable_mfa: bool,
     ) -> Result<Notified<AuthenticatorAdded>> {
-        let account = self.require_binding(assurance).await?;
+        let session = session.into();
+        let enrolling = match session {
+            SetupSession::Enrolment(e) => Some(e),
+            _ => None,
+        };
+        let account = self.require_binding(&session.assurance()).await?;
         let info = self.registry.activate(&account.id, device, codes).await?;
         audit::succeeded("factor_bound", &account.id);
         let ctx = self.context(&account).await?;
@@ -120,34 +193,58 @@ where
         let mut notify_error = added.notify_error;
         let mut settings = added.value;
         let mut recovery_codes = None;
-        if enable_mfa && !settings.enabled() {
-            let enabled = self.enable_mfa(assurance, None).await?;
+        if (enable_mfa || enrolling.is_some()) && !settings.enabled() {
+            let enabled = self.enable_mfa(session, None).await?;
             notify_error = first(notify_error, enabled.notify_error);
             settings = enabled.value.settings;
             recovery_codes = enabled.value.recovery_codes;
         }
+        // The enrolment ends in a sign-in: the password, then the app whose codes were
+        // just checked, under the stamp the binding check accepted.
+        let signed_in = enrolling.filter(|_| settings.enabled()).map(|e| {
+            audit::succeeded("signed_in", &account.id);
+            Assurance {
+                account: account.id.clone(),
+                factors: vec![
+                    Factor::Password,
+                    Factor::SecondFactor(MfaMethod::AuthenticatorApp),
+                ],
+                method: Some(MfaMethod::AuthenticatorApp),
+                device: Some(info.id),
+                authenticated_at: e.authenticated_at,
+                second_factor_at: Some(self.now()),
+                stamp: e.stamp,
+            }
+        });
         Ok(Notified {
             value: AuthenticatorAdded {
                 device: info,
                 settings,
                 recovery_codes,
+                signed_in,
             },
             notify_error,
         })
     }
 
-    /// Links a phone number (unverified) and sends it an SMS code; complete with
-    /// [`verify_phone`](Self::verify_phone).
+    /// Starts verifying a phone number: links it (unverified) and sends it an SMS
+    /// code; finish with [`finish_phone_verification`](Self::finish_phone_verification).
     ///
     /// Binding a factor: needs the same fresh authentication as
-    /// [`begin_authenticator_setup`](Self::begin_authenticator_setup).
+    /// [`start_authenticator_setup`](Self::start_authenticator_setup), from an
+    /// [`Assurance`] or an [`EnrolmentSession`](crate::EnrolmentSession).
     ///
     /// # Errors
     /// The binding errors; [`Error::Mfa`] with `InvalidPhoneNumber`, `MethodUnavailable`
     /// (SMS disallowed), send limits or delivery failures; store errors.
-    pub async fn link_phone(&self, assurance: &Assurance, number: &str) -> Result<ChallengeTicket> {
+    pub async fn start_phone_verification<'s>(
+        &self,
+        session: impl Into<SetupSession<'s>>,
+        number: &str,
+    ) -> Result<ChallengeTicket> {
+        let session = session.into();
         let number = PhoneNumber::parse(number)?;
-        let account = self.require_binding(assurance).await?;
+        let account = self.require_binding(&session.assurance()).await?;
         let ctx = self.context(&account).await?;
         let _ = self
             .mfa
@@ -164,29 +261,30 @@ where
             .await?)
     }
 
-    /// Verifies the linked phone number with the SMS code; SMS becomes available.
+    /// Finishes verifying the linked phone number with the SMS code; SMS becomes
+    /// available. Under an [`EnrolmentSession`](crate::EnrolmentSession), go on with
+    /// [`enable_mfa`](Self::enable_mfa) and
+    /// [`finish_enrolment`](Self::finish_enrolment).
     ///
     /// Binding a factor: needs the same fresh authentication as
-    /// [`begin_authenticator_setup`](Self::begin_authenticator_setup). A right code
+    /// [`start_authenticator_setup`](Self::start_authenticator_setup). A right code
     /// does not reset the failure count (only a completed sign-in or step-up does).
     ///
     /// # Errors
     /// The binding errors; [`Error::VerificationFailed`] (throttled as any second
     /// factor); store errors.
-    pub async fn verify_phone(
+    pub async fn finish_phone_verification<'s>(
         &self,
-        assurance: &Assurance,
+        session: impl Into<SetupSession<'s>>,
         ticket: &ChallengeTicket,
         typed: &str,
     ) -> Result<Notified<()>> {
+        let session = session.into();
         if ticket.purpose != Purpose::PhoneVerification {
             return Err(Error::VerificationFailed);
         }
-        self.require_binding(assurance).await?;
-        let n = self
-            .mfa
-            .verify_code(&assurance.account, &ticket.id, typed)
-            .await?;
+        let account = self.require_binding(&session.assurance()).await?;
+        let n = self.mfa.verify_code(&account.id, &ticket.id, typed).await?;
         Ok(Notified {
             value: (),
             notify_error: n.notify_error,
@@ -208,18 +306,20 @@ where
     /// code: codes minted before MFA was on never survive it.
     ///
     /// Needs the fresh authentication of binding a factor
-    /// ([`begin_authenticator_setup`](Self::begin_authenticator_setup)).
+    /// ([`start_authenticator_setup`](Self::start_authenticator_setup)), from an
+    /// [`Assurance`] or an [`EnrolmentSession`](crate::EnrolmentSession); after it, an
+    /// enrolment session goes on with [`finish_enrolment`](Self::finish_enrolment).
     ///
     /// # Errors
     /// The binding errors; [`Error::Mfa`] (`NoMethodAvailable`, `MethodUnavailable`,
     /// `NotPreferable`, `SmsNeedsExplicitChoice`, `ManagedByIdentityProvider`); store
     /// errors.
-    pub async fn enable_mfa(
+    pub async fn enable_mfa<'s>(
         &self,
-        assurance: &Assurance,
+        session: impl Into<SetupSession<'s>>,
         preferred: Option<MfaMethod>,
     ) -> Result<Notified<MfaEnabled>> {
-        let account = self.require_binding(assurance).await?;
+        let account = self.require_binding(&session.into().assurance()).await?;
         let ctx = self.context(&account).await?;
         let enabled = self
             .mfa

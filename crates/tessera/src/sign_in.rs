@@ -11,8 +11,8 @@ use tessera_registry::{AssertionVerifier, DeviceStore, UserId, Verified};
 use crate::accounts::{REMEMBER_WITHIN, SECOND_FACTOR_TTL};
 use crate::audit::{self, Reason};
 use crate::{
-    Account, AccountStore, Accounts, Assurance, Error, Factor, Offload, Result,
-    SecondFactorChallenge, SessionRevoker, SignIn, canonical_username,
+    Account, AccountStore, Accounts, Assurance, BINDING_PASSWORD_MAX_AGE, EnrolmentSession, Error,
+    Factor, Offload, Result, SecondFactorChallenge, SessionRevoker, SignIn, canonical_username,
 };
 
 impl<A, D, M, N, Q, R, C, H> Accounts<A, D, M, N, Q, R, C, H>
@@ -146,7 +146,7 @@ where
             SignInPlan::EnrolmentRequired => {
                 self.complete_attempt(attempt).await;
                 audit::succeeded("signed_in_enrolment_required", &user);
-                Ok(SignIn::EnrolmentRequired(Assurance::password_only(
+                Ok(SignIn::EnrolmentRequired(EnrolmentSession::new(
                     user, now, stamp,
                 )))
             }
@@ -161,18 +161,9 @@ where
                 // The password was right: its provisional failure is taken back, but
                 // nothing resets until the second factor completes the sign-in.
                 let _ = self.mfa.attempt_passed(attempt).await;
-                Ok(SignIn::SecondFactor(SecondFactorChallenge {
-                    account: user,
-                    purpose: Purpose::SignIn,
-                    prior: vec![Factor::Password],
-                    authenticated_at: now,
-                    primary,
-                    available,
-                    method: None,
-                    ticket: None,
-                    expires_at: now.saturating_add(SECOND_FACTOR_TTL),
-                    stamp,
-                }))
+                Ok(SignIn::SecondFactor(
+                    self.sign_in_challenge(user, now, stamp, primary, available),
+                ))
             }
             // A plan this version does not know: fail closed.
             _ => Err(Error::VerificationFailed),
@@ -201,6 +192,73 @@ where
         }
     }
 
+    /// The second factor of a sign-in whose password was checked at `authenticated_at`.
+    fn sign_in_challenge(
+        &self,
+        user: UserId,
+        authenticated_at: tessera_otp::UnixTime,
+        stamp: crate::SecurityStamp,
+        primary: Option<MfaMethod>,
+        available: Vec<MfaMethod>,
+    ) -> SecondFactorChallenge {
+        SecondFactorChallenge {
+            account: user,
+            purpose: Purpose::SignIn,
+            prior: vec![Factor::Password],
+            authenticated_at,
+            primary,
+            available,
+            method: None,
+            ticket: None,
+            expires_at: self.now().saturating_add(SECOND_FACTOR_TTL),
+            stamp,
+        }
+    }
+
+    /// Ends an enrolment session once a second factor is set up by another way than
+    /// [`finish_authenticator_setup`](Self::finish_authenticator_setup) (which returns
+    /// the full sign-in itself): a verified phone number and
+    /// [`enable_mfa`](Self::enable_mfa), say. Takes the session by value and says what
+    /// comes next, as [`sign_in`](Self::sign_in) would after the password:
+    ///
+    /// - MFA is on: [`SignIn::SecondFactor`], a challenge that keeps the session's
+    ///   password time; the person proves the new factor once, as at every sign-in,
+    ///   and the result is a full [`Assurance`].
+    /// - MFA is still off and required: [`SignIn::EnrolmentRequired`] with the same
+    ///   session (nothing was set up yet).
+    /// - MFA is off and no longer required: [`SignIn::Complete`] with the password.
+    ///
+    /// # Errors
+    /// [`Error::SessionRevoked`] when the account's security stamp moved on;
+    /// [`Error::ReauthenticationRequired`] when the password is older than
+    /// [`BINDING_PASSWORD_MAX_AGE`] (sign in again); [`Error::AccountNotFound`]; store
+    /// errors.
+    pub async fn finish_enrolment(&self, session: EnrolmentSession) -> Result<SignIn> {
+        let password = session.password_only();
+        let account = self.authorize(&password).await?;
+        let now = self.now();
+        password.require_password_within(BINDING_PASSWORD_MAX_AGE, now)?;
+        let ctx = self.context(&account).await?;
+        match self.mfa.sign_in_plan(&ctx).await? {
+            SignInPlan::SecondFactor { primary, available } => {
+                Ok(SignIn::SecondFactor(self.sign_in_challenge(
+                    account.id,
+                    session.authenticated_at,
+                    account.stamp,
+                    primary,
+                    available,
+                )))
+            }
+            SignInPlan::EnrolmentRequired => Ok(SignIn::EnrolmentRequired(session)),
+            SignInPlan::NoSecondFactor => {
+                audit::succeeded("signed_in", &account.id);
+                Ok(SignIn::Complete(password))
+            }
+            // A plan this version does not know: fail closed.
+            _ => Err(Error::VerificationFailed),
+        }
+    }
+
     /// The shared throttle bucket of a username no account has.
     fn unknown_bucket(&self, username: &str) -> UserId {
         use std::hash::BuildHasher;
@@ -208,15 +266,17 @@ where
         UserId::new(format!("tessera:unknown:{bucket:03x}"))
     }
 
-    /// Begins a step-up: a fresh second factor for a signed-in person before a
-    /// sensitive operation. Complete it as a sign-in's second factor; the result is the
-    /// same assurance with a new second-factor time.
+    /// Starts a step-up: a fresh second factor for a signed-in person before a
+    /// sensitive operation. Go on as with a sign-in's second factor
+    /// ([`start_second_factor`](Self::start_second_factor), then
+    /// [`finish_second_factor`](Self::finish_second_factor)); the result is the same
+    /// assurance with a new second-factor time.
     ///
     /// # Errors
     /// [`Error::SessionRevoked`] for an assurance made under an older security stamp;
     /// [`Error::Mfa`] with `MfaNotEnabled` when the account has no second factor to ask
     /// for; [`Error::AccountNotFound`]; store errors.
-    pub async fn begin_step_up(&self, assurance: &Assurance) -> Result<SecondFactorChallenge> {
+    pub async fn start_step_up(&self, assurance: &Assurance) -> Result<SecondFactorChallenge> {
         let account = self.authorize(assurance).await?;
         let ctx = self.context(&account).await?;
         let now = self.now();
@@ -244,8 +304,19 @@ where
 
     /// Starts the second factor with `method`, or with the challenge's primary method
     /// when `None`. For email and SMS this sends a code (again, when called again,
-    /// within the send limits) and returns its ticket; for the other methods there is
-    /// nothing to send. No code is sent while the account is locked.
+    /// within the send limits); for the other methods there is nothing to send. No
+    /// code is sent while the account is locked.
+    ///
+    /// Ceremony state goes in and comes out **by value** (the webauthn-rs way): the
+    /// returned challenge names the started method and carries the email/SMS
+    /// [`ticket`](SecondFactorChallenge::ticket); **store it in the session in place of
+    /// the one passed in** (forgetting is a `#[must_use]` warning), and pass it to
+    /// [`finish_second_factor`](Self::finish_second_factor).
+    ///
+    /// On an error nothing is returned, and nothing needs to be: the challenge the
+    /// session holds is still the state of record (a refused send changed nothing, so
+    /// its earlier method and code, if any, still finish). A caller that holds the
+    /// challenge only in memory passes a clone when it wants to keep it on failure.
     ///
     /// # Errors
     /// [`Error::NoMethodChosen`] when `method` is `None` and only recovery codes are
@@ -254,9 +325,9 @@ where
     /// failures.
     pub async fn start_second_factor(
         &self,
-        challenge: &mut SecondFactorChallenge,
+        mut challenge: SecondFactorChallenge,
         method: Option<MfaMethod>,
-    ) -> Result<Option<tessera_mfa::ChallengeTicket>> {
+    ) -> Result<SecondFactorChallenge> {
         if self.now() >= challenge.expires_at {
             return Err(Error::VerificationFailed);
         }
@@ -275,14 +346,12 @@ where
         } else {
             None
         };
-        // Only a successful start changes the challenge: a refused send leaves the
-        // previous method (and its code) usable.
         challenge.method = Some(method);
-        challenge.ticket.clone_from(&ticket);
-        Ok(ticket)
+        challenge.ticket = ticket;
+        Ok(challenge)
     }
 
-    /// Completes the second factor with what the person typed: a code from an
+    /// Finishes the second factor with what the person typed: a code from an
     /// authenticator app or hardware token, an email or SMS code, or a recovery code,
     /// as the started method says.
     ///
@@ -297,7 +366,7 @@ where
     /// # Errors
     /// [`Error::VerificationFailed`]; [`Error::NoMethodChosen`] before
     /// [`start_second_factor`](Self::start_second_factor).
-    pub async fn complete_second_factor(
+    pub async fn finish_second_factor(
         &self,
         challenge: &SecondFactorChallenge,
         typed: &str,
@@ -360,13 +429,13 @@ where
         self.finish(challenge, method, device).await
     }
 
-    /// Completes the second factor with a security-key assertion, checked by the
+    /// Finishes the second factor with a security-key assertion, checked by the
     /// application's WebAuthn `verifier` (see `tessera_registry::AssertionVerifier`),
     /// counted in the throttle before it is checked.
     ///
     /// # Errors
     /// [`Error::VerificationFailed`]; [`Error::MethodNotOffered`].
-    pub async fn complete_with_security_key<V: AssertionVerifier>(
+    pub async fn finish_with_security_key<V: AssertionVerifier>(
         &self,
         challenge: &SecondFactorChallenge,
         verifier: &V,

@@ -118,14 +118,14 @@ impl World {
         let ana = self.ana().await;
         let enrolment = self
             .flows
-            .begin_authenticator_setup(&ana, "Phone")
+            .start_authenticator_setup(&ana, "Phone")
             .await
             .unwrap();
         let app = App::scan(enrolment.uri(), enrolment.device_id());
         let [a, b] = app.two_codes(self.now());
         let _ = self
             .flows
-            .confirm_authenticator(&ana, app.id, &[&a, &b], true)
+            .finish_authenticator_setup(&ana, app.id, &[&a, &b], true)
             .await
             .unwrap();
         // Past the activation codes' steps, so the next code is fresh.
@@ -135,7 +135,7 @@ impl World {
 
     /// A sign-in challenge with the authenticator app started.
     async fn app_challenge(&self) -> SecondFactorChallenge {
-        let Ok(SignIn::SecondFactor(mut c)) = self
+        let Ok(SignIn::SecondFactor(c)) = self
             .flows
             .sign_in("ana", &Password::new(PASSWORD), None)
             .await
@@ -143,21 +143,21 @@ impl World {
             panic!("expected a second factor");
         };
         self.flows
-            .start_second_factor(&mut c, Some(MfaMethod::AuthenticatorApp))
+            .start_second_factor(c, Some(MfaMethod::AuthenticatorApp))
             .await
-            .unwrap();
-        c
+            .unwrap()
     }
 
     /// A step-up with the authenticator app.
     async fn step_up_with_app(&self, who: &Assurance, app: &App) -> Assurance {
-        let mut c = self.flows.begin_step_up(who).await.unwrap();
-        self.flows
-            .start_second_factor(&mut c, Some(MfaMethod::AuthenticatorApp))
+        let c = self.flows.start_step_up(who).await.unwrap();
+        let c = self
+            .flows
+            .start_second_factor(c, Some(MfaMethod::AuthenticatorApp))
             .await
             .unwrap();
         self.flows
-            .complete_second_factor(&c, &app.code(self.now()))
+            .finish_second_factor(&c, &app.code(self.now()))
             .await
             .unwrap()
     }
@@ -234,7 +234,7 @@ async fn bursts_of_wrong_codes_are_checked_at_most_the_throttle_allows() {
         let tasks: Vec<_> = (0..burst)
             .map(|_| {
                 let (flows, c, code) = (w.flows.clone(), challenge.clone(), wrong.clone());
-                tokio::spawn(async move { flows.complete_second_factor(&c, &code).await })
+                tokio::spawn(async move { flows.finish_second_factor(&c, &code).await })
             })
             .collect();
         for t in tasks {
@@ -249,7 +249,7 @@ async fn bursts_of_wrong_codes_are_checked_at_most_the_throttle_allows() {
         // The right code, last: refused without being checked.
         let right = app.code(w.now());
         assert!(matches!(
-            w.flows.complete_second_factor(&challenge, &right).await,
+            w.flows.finish_second_factor(&challenge, &right).await,
             Err(Error::VerificationFailed)
         ));
         assert_eq!(w.devices.loads() - loads_before, checks);
@@ -310,7 +310,7 @@ async fn a_failing_throttle_store_refuses_without_checking() {
     for _ in 0..50 {
         let code = app.code(w.now());
         assert!(matches!(
-            w.flows.complete_second_factor(&challenge, &code).await,
+            w.flows.finish_second_factor(&challenge, &code).await,
             Err(Error::VerificationFailed)
         ));
     }
@@ -418,11 +418,11 @@ async fn binding_needs_fresh_authentication() {
     let ana = w.ana().await;
     w.clock.advance(Duration::from_secs(21 * 60));
     assert!(matches!(
-        w.flows.begin_authenticator_setup(&ana, "Phone").await,
+        w.flows.start_authenticator_setup(&ana, "Phone").await,
         Err(Error::ReauthenticationRequired)
     ));
     assert!(matches!(
-        w.flows.link_phone(&ana, "+15555550100").await,
+        w.flows.start_phone_verification(&ana, "+15555550100").await,
         Err(Error::ReauthenticationRequired)
     ));
     let ana = w
@@ -431,7 +431,7 @@ async fn binding_needs_fresh_authentication() {
         .await
         .unwrap();
     w.flows
-        .begin_authenticator_setup(&ana, "Phone")
+        .start_authenticator_setup(&ana, "Phone")
         .await
         .unwrap();
 
@@ -450,10 +450,13 @@ async fn binding_needs_fresh_authentication() {
     };
     for result in [
         w.flows
-            .begin_authenticator_setup(&remembered, "Attacker")
+            .start_authenticator_setup(&remembered, "Attacker")
             .await
             .err(),
-        w.flows.link_phone(&remembered, "+15555550100").await.err(),
+        w.flows
+            .start_phone_verification(&remembered, "+15555550100")
+            .await
+            .err(),
         w.flows
             .set_preferred_method(&remembered, MfaMethod::Email)
             .await
@@ -470,13 +473,14 @@ async fn binding_needs_fresh_authentication() {
 async fn a_weaker_factor_never_removes_a_stronger_one() {
     let w = World::new();
     let (ana, app) = w.ana_with_app().await;
-    let mut c = w.flows.begin_step_up(&ana).await.unwrap();
-    w.flows
-        .start_second_factor(&mut c, Some(MfaMethod::Email))
+    let c = w.flows.start_step_up(&ana).await.unwrap();
+    let c = w
+        .flows
+        .start_second_factor(c, Some(MfaMethod::Email))
         .await
         .unwrap();
     let code = w.outbox.last_code().unwrap().expose().to_owned();
-    let by_email = w.flows.complete_second_factor(&c, &code).await.unwrap();
+    let by_email = w.flows.finish_second_factor(&c, &code).await.unwrap();
     assert!(matches!(
         w.flows.remove_device(&by_email, app.id).await,
         Err(Error::StepUpTooWeak { .. })
@@ -487,7 +491,7 @@ async fn a_weaker_factor_never_removes_a_stronger_one() {
     ));
     assert!(matches!(
         w.flows
-            .begin_authenticator_setup(&by_email, "Attacker")
+            .start_authenticator_setup(&by_email, "Attacker")
             .await,
         Err(Error::StepUpTooWeak { .. })
     ));
@@ -555,13 +559,13 @@ async fn a_replay_is_answered_before_its_notification_is_delivered() {
         panic!("no MFA yet")
     };
     let enrolment = flows
-        .begin_authenticator_setup(&ana, "Phone")
+        .start_authenticator_setup(&ana, "Phone")
         .await
         .unwrap();
     let app = App::scan(enrolment.uri(), enrolment.device_id());
     let [a, b] = app.two_codes(tessera::Clock::now(&clock));
     let _ = flows
-        .confirm_authenticator(&ana, app.id, &[&a, &b], true)
+        .finish_authenticator_setup(&ana, app.id, &[&a, &b], true)
         .await
         .unwrap();
     clock.advance(Duration::from_secs(30));
@@ -589,16 +593,16 @@ async fn a_replay_is_answered_before_its_notification_is_delivered() {
 
     let code = app.code(tessera::Clock::now(&clock));
     for attempt in 0..2 {
-        let Ok(SignIn::SecondFactor(mut c)) =
+        let Ok(SignIn::SecondFactor(c)) =
             flows.sign_in("ana", &Password::new(PASSWORD), None).await
         else {
             panic!("MFA is on")
         };
-        flows
-            .start_second_factor(&mut c, Some(MfaMethod::AuthenticatorApp))
+        let c = flows
+            .start_second_factor(c, Some(MfaMethod::AuthenticatorApp))
             .await
             .unwrap();
-        let result = flows.complete_second_factor(&c, &code).await;
+        let result = flows.finish_second_factor(&c, &code).await;
         assert_eq!(result.is_ok(), attempt == 0, "the replay is refused");
     }
     // The refusal is back; the notifier is still stuck on the reuse event.
@@ -665,12 +669,12 @@ async fn locked_accounts_get_no_codes_until_an_administrator_unlocks() {
     let throttle = ThrottleConfig::new(1, 3, 100, s(1), s(1), s(3600)).unwrap();
     let w = World::with(OrgPolicy::default(), throttle);
     let (_ana, app) = w.ana_with_app().await;
-    let mut c = w.app_challenge().await;
+    let c = w.app_challenge().await;
     let user = c.account().clone();
     let wrong = app.wrong_code(w.now());
     for _ in 0..3 {
         w.clock.advance(s(2));
-        let _ = w.flows.complete_second_factor(&c, &wrong).await;
+        let _ = w.flows.finish_second_factor(&c, &wrong).await;
     }
     assert!(
         w.flows
@@ -683,7 +687,7 @@ async fn locked_accounts_get_no_codes_until_an_administrator_unlocks() {
     let sent = w.outbox.count();
     assert!(matches!(
         w.flows
-            .start_second_factor(&mut c, Some(MfaMethod::Email))
+            .start_second_factor(c.clone(), Some(MfaMethod::Email))
             .await,
         Err(Error::VerificationFailed)
     ));
@@ -751,14 +755,14 @@ async fn recovery_codes_only_with_mfa_and_fresh_when_it_turns_on() {
     ));
     let enrolment = w
         .flows
-        .begin_authenticator_setup(&ana, "Phone")
+        .start_authenticator_setup(&ana, "Phone")
         .await
         .unwrap();
     let app = App::scan(enrolment.uri(), enrolment.device_id());
     let [a, b] = app.two_codes(w.now());
     let added = w
         .flows
-        .confirm_authenticator(&ana, app.id, &[&a, &b], true)
+        .finish_authenticator_setup(&ana, app.id, &[&a, &b], true)
         .await
         .unwrap()
         .into_value();
@@ -958,14 +962,14 @@ async fn secrets_at_rest_are_sealed_and_keys_rotate() {
         panic!("no MFA yet")
     };
     let enrolment = flows
-        .begin_authenticator_setup(&ana, "Phone")
+        .start_authenticator_setup(&ana, "Phone")
         .await
         .unwrap();
     let seed = enrolment.secret().to_base32();
     let app = App::scan(enrolment.uri(), enrolment.device_id());
     let [a, b] = app.two_codes(tessera::Clock::now(&clock));
     let _ = flows
-        .confirm_authenticator(&ana, app.id, &[&a, &b], true)
+        .finish_authenticator_setup(&ana, app.id, &[&a, &b], true)
         .await
         .unwrap();
     // What a thief of the device store gets: no seed.
@@ -1023,14 +1027,13 @@ async fn secrets_at_rest_are_sealed_and_keys_rotate() {
 
 /// Signs Ana in with her app's `code`.
 async fn sign_in_with_app(flows: &Shared, code: &str) -> tessera::Result<Assurance> {
-    let Ok(SignIn::SecondFactor(mut c)) =
-        flows.sign_in("ana", &Password::new(PASSWORD), None).await
+    let Ok(SignIn::SecondFactor(c)) = flows.sign_in("ana", &Password::new(PASSWORD), None).await
     else {
         panic!("MFA is on")
     };
-    flows
-        .start_second_factor(&mut c, Some(MfaMethod::AuthenticatorApp))
+    let c = flows
+        .start_second_factor(c, Some(MfaMethod::AuthenticatorApp))
         .await
         .unwrap();
-    flows.complete_second_factor(&c, code).await
+    flows.finish_second_factor(&c, code).await
 }

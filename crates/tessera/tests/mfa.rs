@@ -18,7 +18,7 @@ async fn set_up_an_authenticator_app_and_enable_mfa() {
     let ana = w.ana().await;
     let enrolment = w
         .flows
-        .begin_authenticator_setup(&ana, "Phone")
+        .start_authenticator_setup(&ana, "Phone")
         .await
         .unwrap();
     assert!(
@@ -32,7 +32,7 @@ async fn set_up_an_authenticator_app_and_enable_mfa() {
     // Wrong codes: refused, nothing changes.
     let err = w
         .flows
-        .confirm_authenticator(&ana, app.id, &["000000", "111111"], true)
+        .finish_authenticator_setup(&ana, app.id, &["000000", "111111"], true)
         .await
         .unwrap_err();
     assert!(matches!(err, Error::VerificationFailed));
@@ -49,7 +49,7 @@ async fn set_up_an_authenticator_app_and_enable_mfa() {
     let [a, b] = app.two_codes(w.now());
     let added = w
         .flows
-        .confirm_authenticator(&ana, app.id, &[&a, &b], true)
+        .finish_authenticator_setup(&ana, app.id, &[&a, &b], true)
         .await
         .unwrap();
     assert!(added.notify_error.is_none());
@@ -73,7 +73,7 @@ async fn set_up_an_authenticator_app_and_enable_mfa() {
     );
     // With MFA on, binding a second app needs a step-up first.
     assert!(matches!(
-        w.flows.begin_authenticator_setup(&ana, "Tablet").await,
+        w.flows.start_authenticator_setup(&ana, "Tablet").await,
         Err(Error::StepUpRequired)
     ));
     let ana = w.step_up(&ana, &app).await;
@@ -81,14 +81,14 @@ async fn set_up_an_authenticator_app_and_enable_mfa() {
     w.events.clear();
     let second = w
         .flows
-        .begin_authenticator_setup(&ana, "Tablet")
+        .start_authenticator_setup(&ana, "Tablet")
         .await
         .unwrap();
     let tablet = App::scan(second.uri(), second.device_id());
     let [a, b] = tablet.two_codes(w.now());
     let added = w
         .flows
-        .confirm_authenticator(&ana, tablet.id, &[&a, &b], true)
+        .finish_authenticator_setup(&ana, tablet.id, &[&a, &b], true)
         .await
         .unwrap()
         .into_value();
@@ -115,15 +115,12 @@ async fn enable_without_a_device_uses_email_and_disable_needs_a_recent_second_fa
         Err(Error::StepUpRequired)
     ));
     // Step-up with an email code, then disable.
-    let mut step_up = w.flows.begin_step_up(&ana).await.unwrap();
+    let step_up = w.flows.start_step_up(&ana).await.unwrap();
     assert_eq!(step_up.purpose(), tessera::mfa::Purpose::StepUp);
-    w.flows
-        .start_second_factor(&mut step_up, None)
-        .await
-        .unwrap();
+    let step_up = w.flows.start_second_factor(step_up, None).await.unwrap();
     let fresh = w
         .flows
-        .complete_second_factor(&step_up, &w.last_code())
+        .finish_second_factor(&step_up, &w.last_code())
         .await
         .unwrap();
     assert_eq!(
@@ -147,7 +144,7 @@ async fn enable_without_a_device_uses_email_and_disable_needs_a_recent_second_fa
     ));
     // With MFA off there is nothing to step up with.
     assert!(matches!(
-        w.flows.begin_step_up(&settings.assurance).await,
+        w.flows.start_step_up(&settings.assurance).await,
         Err(Error::Mfa(tessera::mfa::Error::MfaNotEnabled))
     ));
 }
@@ -158,11 +155,11 @@ async fn step_up_age_is_checked_at_exact_instants() {
     let ana = w.ana().await;
     let app = w.add_app(&ana, "Phone", true).await;
     w.advance(30);
-    let mut c = w.challenge("ana").await;
-    w.flows.start_second_factor(&mut c, None).await.unwrap();
+    let c = w.challenge("ana").await;
+    let c = w.flows.start_second_factor(c, None).await.unwrap();
     let a = w
         .flows
-        .complete_second_factor(&c, &app.code(w.now()))
+        .finish_second_factor(&c, &app.code(w.now()))
         .await
         .unwrap();
     let max = Duration::from_secs(300);
@@ -201,12 +198,13 @@ async fn lost_device_recovery_code_then_remove_and_enrol_a_new_one() {
             .collect()
     };
     w.advance(30);
-    let mut c = w.challenge("ana").await;
-    w.flows
-        .start_second_factor(&mut c, Some(MfaMethod::RecoveryCode))
+    let c = w.challenge("ana").await;
+    let c = w
+        .flows
+        .start_second_factor(c, Some(MfaMethod::RecoveryCode))
         .await
         .unwrap();
-    let recovered = w.flows.complete_second_factor(&c, &codes[0]).await.unwrap();
+    let recovered = w.flows.finish_second_factor(&c, &codes[0]).await.unwrap();
     w.events.clear();
     let removed = w
         .flows
@@ -232,11 +230,11 @@ async fn lost_device_recovery_code_then_remove_and_enrol_a_new_one() {
     );
     // The lost phone's codes no longer work.
     w.advance(30);
-    let mut c = w.challenge("ana").await;
+    let c = w.challenge("ana").await;
     assert_eq!(c.primary(), Some(MfaMethod::Email));
     assert!(matches!(
         w.flows
-            .start_second_factor(&mut c, Some(MfaMethod::AuthenticatorApp))
+            .start_second_factor(c.clone(), Some(MfaMethod::AuthenticatorApp))
             .await,
         Err(Error::MethodNotOffered(MfaMethod::AuthenticatorApp))
     ));
@@ -250,11 +248,11 @@ async fn lost_device_recovery_code_then_remove_and_enrol_a_new_one() {
         .into_value();
     assert_eq!(s.preferred(), Some(MfaMethod::AuthenticatorApp));
     w.advance(30);
-    let mut c = w.challenge("ana").await;
-    w.flows.start_second_factor(&mut c, None).await.unwrap();
+    let c = w.challenge("ana").await;
+    let c = w.flows.start_second_factor(c, None).await.unwrap();
     let a = w
         .flows
-        .complete_second_factor(&c, &new.code(w.now()))
+        .finish_second_factor(&c, &new.code(w.now()))
         .await
         .unwrap();
     assert_eq!(a.device(), Some(new.id));
@@ -270,11 +268,11 @@ async fn administrator_removes_when_self_service_is_forbidden() {
     let ana = w.ana().await;
     let app = w.add_app(&ana, "Phone", true).await;
     w.advance(30);
-    let mut c = w.challenge("ana").await;
-    w.flows.start_second_factor(&mut c, None).await.unwrap();
+    let c = w.challenge("ana").await;
+    let c = w.flows.start_second_factor(c, None).await.unwrap();
     let a = w
         .flows
-        .complete_second_factor(&c, &app.code(w.now()))
+        .finish_second_factor(&c, &app.code(w.now()))
         .await
         .unwrap();
     assert!(matches!(
@@ -315,11 +313,11 @@ async fn administrator_removes_when_self_service_is_forbidden() {
             .unwrap()
             .is_empty()
     );
-    let mut c = w.challenge("ana").await;
-    w.flows.start_second_factor(&mut c, None).await.unwrap();
+    let c = w.challenge("ana").await;
+    let c = w.flows.start_second_factor(c, None).await.unwrap();
     let a = w
         .flows
-        .complete_second_factor(&c, &w.last_code())
+        .finish_second_factor(&c, &w.last_code())
         .await
         .unwrap();
     let table = w.flows.availability(&a).await.unwrap();
@@ -338,7 +336,7 @@ async fn eight_devices_then_the_ninth_is_refused() {
     }
     let err = w
         .flows
-        .begin_authenticator_setup(&ana, "Device 9")
+        .start_authenticator_setup(&ana, "Device 9")
         .await
         .unwrap_err();
     assert!(matches!(
@@ -357,11 +355,11 @@ async fn resync_a_drifted_device() {
     w.advance(3600);
     // The phone's clock runs three minutes fast now.
     let skewed = w.now().saturating_add(Duration::from_secs(180));
-    let mut c = w.challenge("ana").await;
-    w.flows.start_second_factor(&mut c, None).await.unwrap();
+    let c = w.challenge("ana").await;
+    let c = w.flows.start_second_factor(c, None).await.unwrap();
     assert!(
         w.flows
-            .complete_second_factor(&c, &app.code(skewed))
+            .finish_second_factor(&c, &app.code(skewed))
             .await
             .is_err()
     );
@@ -372,8 +370,138 @@ async fn resync_a_drifted_device() {
     let skewed = w.now().saturating_add(Duration::from_secs(180));
     let a = w
         .flows
-        .complete_second_factor(&c, &app.code(skewed))
+        .finish_second_factor(&c, &app.code(skewed))
         .await
         .unwrap();
     assert_eq!(a.device(), Some(app.id));
+}
+
+/// Issue 13, item 4: reloading the setup page used to hold the name and a slot for
+/// ten minutes (`DuplicateName`). Now starting again with the name resumes the pending
+/// device: same id, same secret, so the app that scanned the first page activates it.
+#[tokio::test]
+async fn reloading_the_setup_page_resumes_the_pending_app() {
+    let w = World::new();
+    let ana = w.ana().await;
+    let first = w
+        .flows
+        .start_authenticator_setup(&ana, "Phone")
+        .await
+        .unwrap();
+    let scanned = App::scan(first.uri(), first.device_id());
+    w.advance(540); // nine minutes on the page
+    let reloaded = w
+        .flows
+        .start_authenticator_setup(&ana, "phone")
+        .await
+        .unwrap();
+    assert_eq!(reloaded.device_id(), first.device_id());
+    assert_eq!(reloaded.uri(), first.uri());
+    assert_eq!(
+        reloaded.expires_at(),
+        w.now().saturating_add(Duration::from_secs(600))
+    );
+    let shown = w
+        .flows
+        .resume_authenticator_setup(&ana, first.device_id())
+        .await
+        .unwrap();
+    assert_eq!(shown.uri(), first.uri());
+    assert_eq!(w.flows.devices(&ana).await.unwrap().len(), 1);
+    // Past the first page's ten minutes: the renewed enrolment still activates.
+    w.advance(120);
+    let [a, b] = scanned.two_codes(w.now());
+    let added = w
+        .flows
+        .finish_authenticator_setup(&ana, scanned.id, &[&a, &b], false)
+        .await
+        .unwrap()
+        .into_value();
+    assert_eq!(added.device.id, first.device_id());
+    assert!(added.signed_in.is_none());
+    // Active now: the name is taken, and there is nothing to resume.
+    assert!(matches!(
+        w.flows.start_authenticator_setup(&ana, "Phone").await,
+        Err(Error::Registry(tessera::registry::Error::DuplicateName))
+    ));
+}
+
+#[tokio::test]
+async fn a_cancelled_setup_frees_its_slot_and_name_and_its_codes_never_activate() {
+    let w = World::new();
+    let ana = w.ana().await;
+    // Seven apps and one pending: the eighth slot is the pending one's.
+    for i in 0..7 {
+        let _ = w.add_app(&ana, &format!("App {i}"), false).await;
+        w.advance(30);
+    }
+    let pending = w
+        .flows
+        .start_authenticator_setup(&ana, "Phone")
+        .await
+        .unwrap();
+    let scanned = App::scan(pending.uri(), pending.device_id());
+    assert!(matches!(
+        w.flows.start_authenticator_setup(&ana, "Tablet").await,
+        Err(Error::Registry(
+            tessera::registry::Error::TooManyDevices { .. }
+        ))
+    ));
+    let cancelled = w
+        .flows
+        .cancel_authenticator_setup(&ana, pending.device_id())
+        .await
+        .unwrap();
+    assert_eq!(cancelled.id, pending.device_id());
+    let [a, b] = scanned.two_codes(w.now());
+    assert!(matches!(
+        w.flows
+            .finish_authenticator_setup(&ana, scanned.id, &[&a, &b], true)
+            .await,
+        Err(Error::Registry(tessera::registry::Error::DeviceNotFound))
+    ));
+    assert!(matches!(
+        w.flows
+            .resume_authenticator_setup(&ana, pending.device_id())
+            .await,
+        Err(Error::Registry(tessera::registry::Error::DeviceNotFound))
+    ));
+    // The slot and the name are free at once: a new device with a new secret.
+    let again = w
+        .flows
+        .start_authenticator_setup(&ana, "Phone")
+        .await
+        .unwrap();
+    assert_ne!(again.device_id(), pending.device_id());
+    assert_ne!(again.uri(), pending.uri());
+    // An active device is not cancelled (removing one has its own rules).
+    let active = w.flows.devices(&ana).await.unwrap()[0].id;
+    assert!(matches!(
+        w.flows.cancel_authenticator_setup(&ana, active).await,
+        Err(Error::Registry(tessera::registry::Error::AlreadyActive))
+    ));
+}
+
+#[tokio::test]
+async fn resuming_and_cancelling_need_fresh_authentication() {
+    let w = World::new();
+    let ana = w.ana().await;
+    let pending = w
+        .flows
+        .start_authenticator_setup(&ana, "Phone")
+        .await
+        .unwrap();
+    w.advance(tessera::BINDING_PASSWORD_MAX_AGE.as_secs() + 1);
+    assert!(matches!(
+        w.flows
+            .resume_authenticator_setup(&ana, pending.device_id())
+            .await,
+        Err(Error::ReauthenticationRequired)
+    ));
+    assert!(matches!(
+        w.flows
+            .cancel_authenticator_setup(&ana, pending.device_id())
+            .await,
+        Err(Error::ReauthenticationRequired)
+    ));
 }

@@ -115,14 +115,15 @@ async fn change_password_ends_other_sessions_and_forgets_remembered_devices() {
     let _app = w.add_app(&ana, "Phone", true).await;
     w.advance(30);
     // A remembered device and an older session, which the change must end.
-    let mut c = w.challenge("ana").await;
-    w.flows
-        .start_second_factor(&mut c, Some(MfaMethod::Email))
+    let c = w.challenge("ana").await;
+    let c = w
+        .flows
+        .start_second_factor(c, Some(MfaMethod::Email))
         .await
         .unwrap();
     let a = w
         .flows
-        .complete_second_factor(&c, &w.last_code())
+        .finish_second_factor(&c, &w.last_code())
         .await
         .unwrap();
     let token = w.flows.remember_device(&a, "laptop").await.unwrap();
@@ -188,7 +189,7 @@ async fn sign_out_everywhere_ends_every_session() {
         ));
         // A stale session can change nothing.
         assert!(matches!(
-            w.flows.begin_authenticator_setup(old, "Phone").await,
+            w.flows.start_authenticator_setup(old, "Phone").await,
             Err(Error::SessionRevoked)
         ));
     }

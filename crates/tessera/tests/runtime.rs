@@ -94,21 +94,21 @@ async fn one_code_completes_one_of_many_concurrent_sign_ins() {
     let flows = Arc::new(flows);
     let mut challenges = Vec::new();
     for _ in 0..4 {
-        let SignIn::SecondFactor(mut c) = flows
+        let SignIn::SecondFactor(c) = flows
             .sign_in("ana", &Password::new(PASSWORD), None)
             .await
             .unwrap()
         else {
             panic!("expected a second factor")
         };
-        flows.start_second_factor(&mut c, None).await.unwrap();
+        let c = flows.start_second_factor(c, None).await.unwrap();
         challenges.push(c);
     }
     let tasks: Vec<_> = challenges
         .into_iter()
         .map(|c| {
             let (flows, code) = (flows.clone(), code.clone());
-            tokio::spawn(async move { flows.complete_second_factor(&c, &code).await })
+            tokio::spawn(async move { flows.finish_second_factor(&c, &code).await })
         })
         .collect();
     let mut ok = 0;

@@ -26,13 +26,13 @@ async fn a_challenge_and_its_assurance_survive_the_session_round_trip() {
     w.advance(30);
 
     // Request 1: the password, then an email code is sent.
-    let mut challenge = w.challenge("ana").await;
-    let ticket = w
+    let challenge = w.challenge("ana").await;
+    let challenge = w
         .flows
-        .start_second_factor(&mut challenge, Some(MfaMethod::Email))
+        .start_second_factor(challenge, Some(MfaMethod::Email))
         .await
-        .unwrap()
         .unwrap();
+    let ticket = challenge.ticket().unwrap().clone();
     let code = w.last_code();
     let (stored, json) = through_session(&challenge);
     assert_eq!(stored, challenge);
@@ -45,11 +45,7 @@ async fn a_challenge_and_its_assurance_survive_the_session_round_trip() {
 
     // Request 2: the code, against the challenge read back from the session.
     w.advance(20);
-    let assurance = w
-        .flows
-        .complete_second_factor(&stored, &code)
-        .await
-        .unwrap();
+    let assurance = w.flows.finish_second_factor(&stored, &code).await.unwrap();
     let (kept, json) = through_session(&assurance);
     assert_eq!(kept, assurance);
     assert_eq!(
@@ -63,17 +59,18 @@ async fn a_challenge_and_its_assurance_survive_the_session_round_trip() {
     );
 
     // A step-up begun from the assurance read back works the same way, with the app.
-    let mut step_up = w.flows.begin_step_up(&kept).await.unwrap();
+    let step_up = w.flows.start_step_up(&kept).await.unwrap();
     assert_eq!(step_up.purpose(), Purpose::StepUp);
-    w.flows
-        .start_second_factor(&mut step_up, Some(MfaMethod::AuthenticatorApp))
+    let step_up = w
+        .flows
+        .start_second_factor(step_up, Some(MfaMethod::AuthenticatorApp))
         .await
         .unwrap();
     let (step_up, _) = through_session::<SecondFactorChallenge>(&step_up);
     w.advance(30);
     let fresh: Assurance = w
         .flows
-        .complete_second_factor(&step_up, &app.code(w.now()))
+        .finish_second_factor(&step_up, &app.code(w.now()))
         .await
         .unwrap();
     assert_eq!(fresh.device(), Some(app.id));
@@ -91,5 +88,48 @@ fn factors_have_stable_names() {
     assert_eq!(
         json,
         r#"["password",{"second_factor":"authenticator_app"},"remembered_device"]"#
+    );
+}
+
+/// An enrolment session kept in the session store never reads back as an assurance
+/// (nor an assurance as an enrolment session): a route that loads "the signed-in
+/// state" cannot be handed one for the other.
+#[tokio::test]
+async fn an_enrolment_session_never_deserializes_as_an_assurance() {
+    let policy = tessera::OrgPolicy::builder()
+        .require_mfa(true)
+        .build()
+        .unwrap();
+    let w = World::with(policy, tessera::mfa::ThrottleConfig::DEFAULT);
+    w.flows
+        .create_account(
+            "ana",
+            common::EMAIL,
+            &tessera::Password::new(common::PASSWORD),
+        )
+        .await
+        .unwrap();
+    let tessera::SignIn::EnrolmentRequired(enrolling) =
+        w.sign_in("ana", common::PASSWORD).await.unwrap()
+    else {
+        panic!("expected enrolment to be required")
+    };
+    let (back, json) = through_session(&enrolling);
+    assert_eq!(back, enrolling);
+    assert!(serde_json::from_str::<Assurance>(&json).is_err(), "{json}");
+    // Read back, it still sets up the app and ends in a sign-in.
+    let app = w.add_app(&back, "Phone", true).await;
+    w.advance(30);
+    let c = w.challenge("ana").await;
+    let c = w.flows.start_second_factor(c, None).await.unwrap();
+    let signed_in = w
+        .flows
+        .finish_second_factor(&c, &app.code(w.now()))
+        .await
+        .unwrap();
+    let json = serde_json::to_string(&signed_in).unwrap();
+    assert!(
+        serde_json::from_str::<tessera::EnrolmentSession>(&json).is_err(),
+        "{json}"
     );
 }

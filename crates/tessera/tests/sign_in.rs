@@ -11,7 +11,8 @@ use std::time::Duration;
 use common::{App, EMAIL, PASSWORD, World};
 use tessera::mfa::{Purpose, ThrottleConfig};
 use tessera::{
-    Error, Factor, MfaMethod, OrgPolicy, Password, SecurityEventKind as K, SignIn, UnixTime,
+    AccountStore, Error, Factor, MfaMethod, OrgPolicy, Password, SecurityEventKind as K, SignIn,
+    UnixTime,
 };
 
 /// Ana with an authenticator app and MFA on; returns the app and her recovery codes.
@@ -19,14 +20,14 @@ async fn ana_with_mfa(w: &World) -> (App, Vec<String>) {
     let ana = w.ana().await;
     let enrolment = w
         .flows
-        .begin_authenticator_setup(&ana, "Phone")
+        .start_authenticator_setup(&ana, "Phone")
         .await
         .unwrap();
     let app = App::scan(enrolment.uri(), enrolment.device_id());
     let [a, b] = app.two_codes(w.now());
     let added = w
         .flows
-        .confirm_authenticator(&ana, app.id, &[&a, &b], true)
+        .finish_authenticator_setup(&ana, app.id, &[&a, &b], true)
         .await
         .unwrap()
         .into_value();
@@ -74,19 +75,19 @@ async fn every_failure_is_the_same_opaque_error() {
         w.sign_in("x", PASSWORD).await.unwrap_err(),
         w.sign_in("fed", PASSWORD).await.unwrap_err(),
     ];
-    let mut c = w.challenge("ana").await;
-    w.flows.start_second_factor(&mut c, None).await.unwrap();
+    let c = w.challenge("ana").await;
+    let c = w.flows.start_second_factor(c, None).await.unwrap();
     let good = app.code(w.now());
     let wrong = if good == "000000" { "111111" } else { "000000" };
-    failures.push(w.flows.complete_second_factor(&c, wrong).await.unwrap_err());
+    failures.push(w.flows.finish_second_factor(&c, wrong).await.unwrap_err());
     failures.push(
         w.flows
-            .complete_second_factor(&c, "not a code")
+            .finish_second_factor(&c, "not a code")
             .await
             .unwrap_err(),
     );
-    w.flows.complete_second_factor(&c, &good).await.unwrap();
-    failures.push(w.flows.complete_second_factor(&c, &good).await.unwrap_err());
+    w.flows.finish_second_factor(&c, &good).await.unwrap();
+    failures.push(w.flows.finish_second_factor(&c, &good).await.unwrap_err());
     for e in &failures {
         assert!(matches!(e, Error::VerificationFailed), "{e:?}");
         assert_eq!(e.to_string(), "verification failed");
@@ -97,7 +98,7 @@ async fn every_failure_is_the_same_opaque_error() {
 async fn totp_sign_in_records_method_device_and_time() {
     let w = World::new();
     let (app, _) = ana_with_mfa(&w).await;
-    let mut c = w.challenge("ana").await;
+    let c = w.challenge("ana").await;
     assert_eq!(c.purpose(), Purpose::SignIn);
     assert_eq!(c.primary(), Some(MfaMethod::AuthenticatorApp));
     assert_eq!(
@@ -109,17 +110,12 @@ async fn totp_sign_in_records_method_device_and_time() {
         ]
     );
     let before = w.now();
-    assert!(
-        w.flows
-            .start_second_factor(&mut c, None)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    let c = w.flows.start_second_factor(c, None).await.unwrap();
+    assert!(c.ticket().is_none());
     w.advance(3);
     let a = w
         .flows
-        .complete_second_factor(&c, &app.code(w.now()))
+        .finish_second_factor(&c, &app.code(w.now()))
         .await
         .unwrap();
     assert_eq!(
@@ -141,15 +137,15 @@ async fn a_replayed_code_is_refused_and_reported() {
     let w = World::new();
     let (app, _) = ana_with_mfa(&w).await;
     let code = app.code(w.now());
-    let mut c = w.challenge("ana").await;
-    w.flows.start_second_factor(&mut c, None).await.unwrap();
-    w.flows.complete_second_factor(&c, &code).await.unwrap();
+    let c = w.challenge("ana").await;
+    let c = w.flows.start_second_factor(c, None).await.unwrap();
+    w.flows.finish_second_factor(&c, &code).await.unwrap();
     assert!(w.events.kinds().is_empty());
 
     w.advance(10);
-    let mut c = w.challenge("ana").await;
-    w.flows.start_second_factor(&mut c, None).await.unwrap();
-    let e = w.flows.complete_second_factor(&c, &code).await.unwrap_err();
+    let c = w.challenge("ana").await;
+    let c = w.flows.start_second_factor(c, None).await.unwrap();
+    let e = w.flows.finish_second_factor(&c, &code).await.unwrap_err();
     assert!(matches!(e, Error::VerificationFailed));
     assert_eq!(
         w.events.kinds(),
@@ -160,7 +156,7 @@ async fn a_replayed_code_is_refused_and_reported() {
     // A merely wrong code is not reported as reuse.
     w.events.clear();
     let wrong = if code == "123456" { "654321" } else { "123456" };
-    let _ = w.flows.complete_second_factor(&c, wrong).await.unwrap_err();
+    let _ = w.flows.finish_second_factor(&c, wrong).await.unwrap_err();
     assert!(w.events.kinds().is_empty());
     assert_eq!(
         w.flows
@@ -186,12 +182,12 @@ async fn an_activation_code_replayed_at_sign_in_is_reported_and_looks_like_a_wro
         .into_iter()
         .find(|c| ![&good, &activation, &next].contains(&&c.to_string()))
         .unwrap();
-    let mut c = w.challenge("ana").await;
-    w.flows.start_second_factor(&mut c, None).await.unwrap();
+    let c = w.challenge("ana").await;
+    let c = w.flows.start_second_factor(c, None).await.unwrap();
 
     let replayed = w
         .flows
-        .complete_second_factor(&c, &activation)
+        .finish_second_factor(&c, &activation)
         .await
         .unwrap_err();
     assert_eq!(
@@ -201,7 +197,7 @@ async fn an_activation_code_replayed_at_sign_in_is_reported_and_looks_like_a_wro
         }]
     );
     w.events.clear();
-    let refused = w.flows.complete_second_factor(&c, wrong).await.unwrap_err();
+    let refused = w.flows.finish_second_factor(&c, wrong).await.unwrap_err();
     assert!(w.events.kinds().is_empty(), "a wrong code is not a replay");
     for e in [&replayed, &refused] {
         assert!(matches!(e, Error::VerificationFailed), "{e:?}");
@@ -209,43 +205,99 @@ async fn an_activation_code_replayed_at_sign_in_is_reported_and_looks_like_a_wro
     assert_eq!(replayed.to_string(), refused.to_string());
     assert_eq!(format!("{replayed:?}"), format!("{refused:?}"));
     // The current code still signs in afterwards.
-    w.flows.complete_second_factor(&c, &good).await.unwrap();
+    w.flows.finish_second_factor(&c, &good).await.unwrap();
+}
+
+/// Issue 13, item 1: `start_second_factor(&mut challenge, ..)` changed the value the
+/// application kept; an application that did not store it again sent the person's
+/// right email code to a challenge without a ticket, and the failure counted. Now the
+/// new state is what comes out (a `#[must_use]` warning when dropped; see the
+/// `compile_fail` doctest on `SecondFactorChallenge`), and only it carries the ticket.
+#[tokio::test]
+async fn the_challenge_that_comes_out_of_start_finishes_with_the_email_code() {
+    let w = World::new();
+    let _ = ana_with_mfa(&w).await;
+    let kept = w.challenge("ana").await;
+    assert_eq!(kept.method(), None);
+    let started = w
+        .flows
+        .start_second_factor(kept.clone(), Some(MfaMethod::Email))
+        .await
+        .unwrap();
+    assert_eq!(started.method(), Some(MfaMethod::Email));
+    assert_eq!(started.ticket().map(|t| t.method), Some(MfaMethod::Email));
+    // The value passed in is unchanged (it was a clone here; in a service, the copy
+    // still in the session): it never pretends to carry the code.
+    assert!(matches!(
+        w.flows.finish_second_factor(&kept, &w.last_code()).await,
+        Err(Error::NoMethodChosen)
+    ));
+    let a = w
+        .flows
+        .finish_second_factor(&started, &w.last_code())
+        .await
+        .unwrap();
+    assert_eq!(a.method(), Some(MfaMethod::Email));
+}
+
+/// A refused start returns only the error: the state the caller still holds (its
+/// session's copy) keeps its method and code, and finishes.
+#[tokio::test]
+async fn a_refused_start_leaves_the_held_challenge_usable() {
+    let w = World::new();
+    let _ = ana_with_mfa(&w).await;
+    let c = w.challenge("ana").await;
+    let held = w
+        .flows
+        .start_second_factor(c, Some(MfaMethod::Email))
+        .await
+        .unwrap();
+    let code = w.last_code();
+    // SMS is not offered (no phone): refused, nothing sent.
+    assert!(matches!(
+        w.flows
+            .start_second_factor(held.clone(), Some(MfaMethod::Sms))
+            .await,
+        Err(Error::MethodNotOffered(MfaMethod::Sms))
+    ));
+    let a = w.flows.finish_second_factor(&held, &code).await.unwrap();
+    assert_eq!(a.method(), Some(MfaMethod::Email));
 }
 
 #[tokio::test]
 async fn fallback_to_an_email_code() {
     let w = World::new();
     let _ = ana_with_mfa(&w).await;
-    let mut c = w.challenge("ana").await;
-    let ticket = w
+    let c = w.challenge("ana").await;
+    let c = w
         .flows
-        .start_second_factor(&mut c, Some(MfaMethod::Email))
+        .start_second_factor(c, Some(MfaMethod::Email))
         .await
-        .unwrap()
         .unwrap();
+    let ticket = c.ticket().unwrap().clone();
     assert_eq!(ticket.method, MfaMethod::Email);
     assert_eq!(ticket.destination_hint, "a***@example.com");
     assert_eq!(c.ticket(), Some(&ticket));
     let code = w.last_code();
-    let a = w.flows.complete_second_factor(&c, &code).await.unwrap();
+    let a = w.flows.finish_second_factor(&c, &code).await.unwrap();
     assert_eq!(a.method(), Some(MfaMethod::Email));
     assert_eq!(a.device(), None);
     // Used once.
     assert!(matches!(
-        w.flows.complete_second_factor(&c, &code).await,
+        w.flows.finish_second_factor(&c, &code).await,
         Err(Error::VerificationFailed)
     ));
     // A method the challenge does not offer is refused with a clear error.
-    let mut c = w.challenge("ana").await;
+    let c = w.challenge("ana").await;
     assert!(matches!(
         w.flows
-            .start_second_factor(&mut c, Some(MfaMethod::Sms))
+            .start_second_factor(c.clone(), Some(MfaMethod::Sms))
             .await,
         Err(Error::MethodNotOffered(MfaMethod::Sms))
     ));
     // Completing before starting.
     assert!(matches!(
-        w.flows.complete_second_factor(&c, "123456").await,
+        w.flows.finish_second_factor(&c, "123456").await,
         Err(Error::NoMethodChosen)
     ));
 }
@@ -254,41 +306,51 @@ async fn fallback_to_an_email_code() {
 async fn sms_after_linking_and_verifying_a_phone() {
     let w = World::new();
     let (app, _) = ana_with_mfa(&w).await;
-    let mut c = w.challenge("ana").await;
-    w.flows
-        .start_second_factor(&mut c, Some(MfaMethod::Email))
+    let c = w.challenge("ana").await;
+    let c = w
+        .flows
+        .start_second_factor(c, Some(MfaMethod::Email))
         .await
         .unwrap();
     let by_email = w
         .flows
-        .complete_second_factor(&c, &w.last_code())
+        .finish_second_factor(&c, &w.last_code())
         .await
         .unwrap();
     // An email code cannot bind a phone to an account that has an app (weaker factor).
     assert!(matches!(
-        w.flows.link_phone(&by_email, "+1 (415) 555-2671").await,
+        w.flows
+            .start_phone_verification(&by_email, "+1 (415) 555-2671")
+            .await,
         Err(Error::StepUpTooWeak { .. })
     ));
-    let mut c = w.flows.begin_step_up(&by_email).await.unwrap();
-    w.flows
-        .start_second_factor(&mut c, Some(MfaMethod::AuthenticatorApp))
+    let c = w.flows.start_step_up(&by_email).await.unwrap();
+    let c = w
+        .flows
+        .start_second_factor(c, Some(MfaMethod::AuthenticatorApp))
         .await
         .unwrap();
     let ana = w
         .flows
-        .complete_second_factor(&c, &app.code(w.now()))
+        .finish_second_factor(&c, &app.code(w.now()))
         .await
         .unwrap();
     w.advance(30); // one code per 30 seconds per account
-    let ticket = w.flows.link_phone(&ana, "+1 (415) 555-2671").await.unwrap();
+    let ticket = w
+        .flows
+        .start_phone_verification(&ana, "+1 (415) 555-2671")
+        .await
+        .unwrap();
     assert_eq!(ticket.purpose, Purpose::PhoneVerification);
     assert!(matches!(
-        w.flows.verify_phone(&ana, &ticket, "000000").await,
+        w.flows
+            .finish_phone_verification(&ana, &ticket, "000000")
+            .await,
         Err(Error::VerificationFailed)
     ));
     let _ = w
         .flows
-        .verify_phone(&ana, &ticket, &w.last_code())
+        .finish_phone_verification(&ana, &ticket, &w.last_code())
         .await
         .unwrap();
     assert!(w.events.kinds().contains(&K::PhoneLinked));
@@ -303,18 +365,14 @@ async fn sms_after_linking_and_verifying_a_phone() {
     assert_eq!(s.preferred(), Some(MfaMethod::Sms));
 
     w.advance(60);
-    let mut c = w.challenge("ana").await;
+    let c = w.challenge("ana").await;
     assert_eq!(c.primary(), Some(MfaMethod::Sms));
-    let ticket = w
-        .flows
-        .start_second_factor(&mut c, None)
-        .await
-        .unwrap()
-        .unwrap();
+    let c = w.flows.start_second_factor(c, None).await.unwrap();
+    let ticket = c.ticket().unwrap().clone();
     assert_eq!(ticket.destination_hint, "+*********71");
     let a = w
         .flows
-        .complete_second_factor(&c, &w.last_code())
+        .finish_second_factor(&c, &w.last_code())
         .await
         .unwrap();
     assert_eq!(a.method(), Some(MfaMethod::Sms));
@@ -324,17 +382,18 @@ async fn sms_after_linking_and_verifying_a_phone() {
 async fn recovery_code_sign_in_uses_the_code_up() {
     let w = World::new();
     let (_, codes) = ana_with_mfa(&w).await;
-    let mut c = w.challenge("ana").await;
-    w.flows
-        .start_second_factor(&mut c, Some(MfaMethod::RecoveryCode))
+    let c = w.challenge("ana").await;
+    let c = w
+        .flows
+        .start_second_factor(c, Some(MfaMethod::RecoveryCode))
         .await
         .unwrap();
     let typed = codes[3].to_lowercase().replace('-', " ");
-    let a = w.flows.complete_second_factor(&c, &typed).await.unwrap();
+    let a = w.flows.finish_second_factor(&c, &typed).await.unwrap();
     assert_eq!(a.method(), Some(MfaMethod::RecoveryCode));
     assert_eq!(w.events.kinds(), [K::RecoveryCodeUsed { remaining: 9 }]);
     assert!(matches!(
-        w.flows.complete_second_factor(&c, &codes[3]).await,
+        w.flows.finish_second_factor(&c, &codes[3]).await,
         Err(Error::VerificationFailed)
     ));
 }
@@ -353,11 +412,11 @@ async fn a_remembered_device_skips_the_second_factor_for_its_account_only() {
     };
     let _bob_app = w.add_app(&bob, "Bob's phone", true).await;
 
-    let mut c = w.challenge("ana").await;
-    w.flows.start_second_factor(&mut c, None).await.unwrap();
+    let c = w.challenge("ana").await;
+    let c = w.flows.start_second_factor(c, None).await.unwrap();
     let a = w
         .flows
-        .complete_second_factor(&c, &app.code(w.now()))
+        .finish_second_factor(&c, &app.code(w.now()))
         .await
         .unwrap();
     let token = w
@@ -416,15 +475,15 @@ async fn failures_throttle_and_then_lock_through_sign_in() {
 
     // A wrong password and three wrong codes: the fourth failure locks.
     assert!(w.sign_in("ana", "wrong password").await.is_err()); // failure 1
-    let mut c = w.challenge("ana").await;
-    w.flows.start_second_factor(&mut c, None).await.unwrap();
+    let c = w.challenge("ana").await;
+    let c = w.flows.start_second_factor(c, None).await.unwrap();
     let wrong = |now| {
         let good = app.code(now);
         if good == "000000" { "111111" } else { "000000" }
     };
     assert!(
         w.flows
-            .complete_second_factor(&c, wrong(w.now()))
+            .finish_second_factor(&c, wrong(w.now()))
             .await
             .is_err()
     ); // failure 2
@@ -432,7 +491,7 @@ async fn failures_throttle_and_then_lock_through_sign_in() {
     // and attempts in the wait are not counted.
     let refused = w
         .flows
-        .complete_second_factor(&c, &app.code(w.now()))
+        .finish_second_factor(&c, &app.code(w.now()))
         .await
         .unwrap_err();
     assert!(matches!(refused, Error::VerificationFailed));
@@ -448,14 +507,14 @@ async fn failures_throttle_and_then_lock_through_sign_in() {
     w.advance(1);
     assert!(
         w.flows
-            .complete_second_factor(&c, wrong(w.now()))
+            .finish_second_factor(&c, wrong(w.now()))
             .await
             .is_err()
     ); // failure 3
     w.advance(1);
     assert!(
         w.flows
-            .complete_second_factor(&c, wrong(w.now()))
+            .finish_second_factor(&c, wrong(w.now()))
             .await
             .is_err()
     ); // failure 4
@@ -471,16 +530,16 @@ async fn failures_throttle_and_then_lock_through_sign_in() {
         Err(Error::VerificationFailed)
     ));
     assert!(matches!(
-        w.flows.complete_second_factor(&c, &app.code(w.now())).await,
+        w.flows.finish_second_factor(&c, &app.code(w.now())).await,
         Err(Error::VerificationFailed)
     ));
 
     // After the lockout, sign-in works and resets the count.
     w.advance(31);
-    let mut c = w.challenge("ana").await;
-    w.flows.start_second_factor(&mut c, None).await.unwrap();
+    let c = w.challenge("ana").await;
+    let c = w.flows.start_second_factor(c, None).await.unwrap();
     w.flows
-        .complete_second_factor(&c, &app.code(w.now()))
+        .finish_second_factor(&c, &app.code(w.now()))
         .await
         .unwrap();
     let state = w.flows.mfa().throttle_state(c.account()).await.unwrap();
@@ -494,9 +553,9 @@ async fn a_known_password_does_not_reset_second_factor_failures() {
     let good = app.code(w.now());
     let wrong = if good == "000000" { "111111" } else { "000000" };
     for _ in 0..3 {
-        let mut c = w.challenge("ana").await;
-        w.flows.start_second_factor(&mut c, None).await.unwrap();
-        assert!(w.flows.complete_second_factor(&c, wrong).await.is_err());
+        let c = w.challenge("ana").await;
+        let c = w.flows.start_second_factor(c, None).await.unwrap();
+        assert!(w.flows.finish_second_factor(&c, wrong).await.is_err());
     }
     let c = w.challenge("ana").await;
     let state = w.flows.mfa().throttle_state(c.account()).await.unwrap();
@@ -511,35 +570,182 @@ async fn a_known_password_does_not_reset_second_factor_failures() {
 async fn an_expired_challenge_cannot_be_completed() {
     let w = World::new();
     let (app, _) = ana_with_mfa(&w).await;
-    let mut c = w.challenge("ana").await;
-    w.flows.start_second_factor(&mut c, None).await.unwrap();
+    let c = w.challenge("ana").await;
+    let c = w.flows.start_second_factor(c, None).await.unwrap();
     w.advance(tessera::SECOND_FACTOR_TTL.as_secs());
     assert!(c.expires_at() <= w.now());
     assert!(matches!(
-        w.flows.complete_second_factor(&c, &app.code(w.now())).await,
+        w.flows.finish_second_factor(&c, &app.code(w.now())).await,
         Err(Error::VerificationFailed)
     ));
     assert!(matches!(
-        w.flows.start_second_factor(&mut c, None).await,
+        w.flows.start_second_factor(c.clone(), None).await,
         Err(Error::VerificationFailed)
     ));
 }
 
-#[tokio::test]
-async fn organisation_requiring_mfa_sends_new_accounts_to_enrolment() {
+/// An organisation that requires MFA, and Ana with an account but no second factor.
+async fn ana_must_enrol() -> (World, tessera::EnrolmentSession) {
     let policy = OrgPolicy::builder().require_mfa(true).build().unwrap();
     let w = World::with(policy, ThrottleConfig::DEFAULT);
     w.flows
         .create_account("ana", EMAIL, &Password::new(PASSWORD))
         .await
         .unwrap();
-    let SignIn::EnrolmentRequired(a) = w.sign_in("ana", PASSWORD).await.unwrap() else {
+    let SignIn::EnrolmentRequired(enrolling) = w.sign_in("ana", PASSWORD).await.unwrap() else {
         panic!("expected enrolment to be required")
     };
-    let _app = w.add_app(&a, "Phone", true).await;
+    (w, enrolling)
+}
+
+#[tokio::test]
+async fn organisation_requiring_mfa_sends_new_accounts_to_enrolment() {
+    let (w, enrolling) = ana_must_enrol().await;
+    assert_eq!(enrolling.authenticated_at(), w.now());
+    let app = w.add_app(&enrolling, "Phone", true).await;
     w.advance(30);
+    let c = w.challenge("ana").await;
+    let c = w.flows.start_second_factor(c, None).await.unwrap();
+    let a = w
+        .flows
+        .finish_second_factor(&c, &app.code(w.now()))
+        .await
+        .unwrap();
+    assert_eq!(a.method(), Some(MfaMethod::AuthenticatorApp));
+}
+
+#[tokio::test]
+async fn an_enrolment_session_ends_in_a_full_sign_in_with_the_new_app() {
+    let (w, enrolling) = ana_must_enrol().await;
+    let enrolment = w
+        .flows
+        .start_authenticator_setup(&enrolling, "Phone")
+        .await
+        .unwrap();
+    let app = App::scan(enrolment.uri(), enrolment.device_id());
+    let [first, second] = app.two_codes(w.now());
+    w.advance(5);
+    // `enable_mfa: false` is overruled: the organisation requires MFA.
+    let added = w
+        .flows
+        .finish_authenticator_setup(&enrolling, app.id, &[&first, &second], false)
+        .await
+        .unwrap()
+        .into_value();
+    assert!(added.settings.enabled());
+    assert!(added.recovery_codes.is_some());
+    let a = added
+        .signed_in
+        .expect("the enrolment completes the sign-in");
+    assert_eq!(
+        a.factors(),
+        [
+            Factor::Password,
+            Factor::SecondFactor(MfaMethod::AuthenticatorApp)
+        ]
+    );
+    assert_eq!(a.device(), Some(app.id));
+    assert_eq!(a.authenticated_at(), enrolling.authenticated_at());
+    assert_eq!(a.second_factor_at(), Some(w.now()));
+    // A real assurance: the session checks pass, as after any sign-in with MFA.
+    w.flows.check_session(&a).await.unwrap();
+    a.require_second_factor(Duration::from_secs(60), w.now())
+        .unwrap();
+    w.flows.devices(&a).await.unwrap();
+    // A signed-in person's setup returns no new assurance.
+    let other = w.add_app(&a, "Tablet", false).await;
+    assert_ne!(other.id, app.id);
+}
+
+#[tokio::test]
+async fn an_enrolment_session_obeys_the_binding_rules() {
+    // Fresh password: 20 minutes, then sign in again.
+    let (w, enrolling) = ana_must_enrol().await;
+    w.advance(tessera::BINDING_PASSWORD_MAX_AGE.as_secs() + 1);
     assert!(matches!(
-        w.sign_in("ana", PASSWORD).await.unwrap(),
-        SignIn::SecondFactor(_)
+        w.flows.start_authenticator_setup(&enrolling, "Phone").await,
+        Err(Error::ReauthenticationRequired)
     ));
+    assert!(matches!(
+        w.flows.finish_enrolment(enrolling).await,
+        Err(Error::ReauthenticationRequired)
+    ));
+
+    // The security stamp: "sign out everywhere" ends an enrolment session too.
+    let (w, enrolling) = ana_must_enrol().await;
+    let enrolment = w
+        .flows
+        .start_authenticator_setup(&enrolling, "Phone")
+        .await
+        .unwrap();
+    // The stamp moves on (as a password reset by the application would make it).
+    let stored = w
+        .flows
+        .account_store()
+        .load(enrolling.account())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut parts = stored.value.to_parts();
+    parts.stamp = tessera::SecurityStamp::new(parts.stamp.get() + 1);
+    let moved = tessera::Account::from_parts(parts).unwrap();
+    w.flows
+        .account_store()
+        .save(&moved, stored.version)
+        .await
+        .unwrap();
+    let app = App::scan(enrolment.uri(), enrolment.device_id());
+    let [a, b] = app.two_codes(w.now());
+    assert!(matches!(
+        w.flows
+            .finish_authenticator_setup(&enrolling, app.id, &[&a, &b], true)
+            .await,
+        Err(Error::SessionRevoked)
+    ));
+    assert!(matches!(
+        w.flows.finish_enrolment(enrolling).await,
+        Err(Error::SessionRevoked)
+    ));
+}
+
+#[tokio::test]
+async fn an_enrolment_by_phone_ends_in_a_sign_in_with_an_sms_code() {
+    let (w, enrolling) = ana_must_enrol().await;
+    // Nothing set up yet: still enrolling.
+    let enrolling = match w.flows.finish_enrolment(enrolling).await.unwrap() {
+        SignIn::EnrolmentRequired(e) => e,
+        other => panic!("expected enrolment to be required still, got {other:?}"),
+    };
+    let ticket = w
+        .flows
+        .start_phone_verification(&enrolling, "+1 (415) 555-2671")
+        .await
+        .unwrap();
+    let _ = w
+        .flows
+        .finish_phone_verification(&enrolling, &ticket, &w.last_code())
+        .await
+        .unwrap();
+    let _ = w
+        .flows
+        .enable_mfa(&enrolling, Some(MfaMethod::Sms))
+        .await
+        .unwrap();
+    w.advance(30); // one code per 30 seconds per account
+    let SignIn::SecondFactor(c) = w.flows.finish_enrolment(enrolling.clone()).await.unwrap() else {
+        panic!("MFA is on: the new factor is asked for")
+    };
+    assert_eq!(c.primary(), Some(MfaMethod::Sms));
+    let c = w.flows.start_second_factor(c, None).await.unwrap();
+    let a = w
+        .flows
+        .finish_second_factor(&c, &w.last_code())
+        .await
+        .unwrap();
+    assert_eq!(
+        a.factors(),
+        [Factor::Password, Factor::SecondFactor(MfaMethod::Sms)]
+    );
+    assert_eq!(a.authenticated_at(), enrolling.authenticated_at());
+    w.flows.check_session(&a).await.unwrap();
 }

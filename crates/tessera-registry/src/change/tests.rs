@@ -866,3 +866,161 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn starting_again_with_a_pending_name_resumes_it_with_the_same_secret() {
+    let c = config(ActivationPolicy::OneCode);
+    let mut devices = Vec::new();
+    let name = || DeviceName::new("Phone").unwrap();
+    let first = start_app(
+        &mut devices,
+        name(),
+        &Secret::generate(),
+        at(T0),
+        &c,
+        &seeds(),
+    )
+    .unwrap();
+    let Started::New(id) = first else {
+        panic!("the first start adds a device: {first:?}")
+    };
+    let secret = secret_of(&devices, id);
+    // The page reloads five minutes later, the name typed in another case.
+    let other = Secret::generate();
+    let again = start_app(
+        &mut devices,
+        DeviceName::new("PHONE").unwrap(),
+        &other,
+        at(T0 + 300),
+        &c,
+        &seeds(),
+    )
+    .unwrap();
+    assert_eq!(again, Started::Resumed(id));
+    assert_eq!(devices.len(), 1, "no second slot taken");
+    let (shown, params, expires) =
+        resume_app(&mut devices, id, at(T0 + 300), &c, &seeds()).unwrap();
+    assert_eq!(shown.expose_bytes(), secret.expose_bytes());
+    assert_ne!(shown.expose_bytes(), other.expose_bytes());
+    assert_eq!(params, c.totp_params());
+    // Renewed: a full ten minutes from the resume.
+    assert_eq!(expires, at(T0 + 900));
+    assert_eq!(
+        devices[0].status(at(T0 + 899)),
+        DeviceStatus::Pending {
+            expires_at: expires
+        }
+    );
+    // The code of the app that scanned the first page activates it.
+    let now_code = code(&secret, TotpParams::DEFAULT, (T0 + 300) / 30);
+    activate(&mut devices, id, &[&now_code], at(T0 + 300), &c, &seeds()).unwrap();
+    // Once active, the name is taken again, and the device is not resumable.
+    assert!(matches!(
+        start_app(
+            &mut devices,
+            name(),
+            &Secret::generate(),
+            at(T0 + 301),
+            &c,
+            &seeds()
+        ),
+        Err(Error::DuplicateName)
+    ));
+    assert!(matches!(
+        resume_app(&mut devices, id, at(T0 + 301), &c, &seeds()),
+        Err(Error::AlreadyActive)
+    ));
+}
+
+#[test]
+fn an_expired_enrolment_is_not_resumed_and_its_name_gets_a_fresh_secret() {
+    let c = config(ActivationPolicy::OneCode);
+    let mut devices = Vec::new();
+    let name = || DeviceName::new("Phone").unwrap();
+    let Started::New(old) = start_app(
+        &mut devices,
+        name(),
+        &Secret::generate(),
+        at(T0),
+        &c,
+        &seeds(),
+    )
+    .unwrap() else {
+        panic!("a new device")
+    };
+    assert!(matches!(
+        resume_app(&mut devices, old, at(T0 + 600), &c, &seeds()),
+        Err(Error::EnrolmentExpired)
+    ));
+    let fresh = start_app(
+        &mut devices,
+        name(),
+        &Secret::generate(),
+        at(T0 + 600),
+        &c,
+        &seeds(),
+    )
+    .unwrap();
+    assert!(matches!(fresh, Started::New(id) if id != old));
+    assert_eq!(devices.len(), 1);
+}
+
+#[test]
+fn a_cancelled_enrolment_frees_slot_and_name_and_its_codes_never_activate() {
+    let c = RegistryConfig::builder()
+        .activation(ActivationPolicy::OneCode)
+        .max_devices(1)
+        .build()
+        .unwrap();
+    let mut devices = Vec::new();
+    let Started::New(id) = start_app(
+        &mut devices,
+        DeviceName::new("Phone").unwrap(),
+        &Secret::generate(),
+        at(T0),
+        &c,
+        &seeds(),
+    )
+    .unwrap() else {
+        panic!("a new device")
+    };
+    let secret = secret_of(&devices, id);
+    let info = cancel_enrolment(&mut devices, id, at(T0 + 1)).unwrap();
+    assert_eq!(info.id, id);
+    assert!(devices.is_empty());
+    let now_code = code(&secret, TotpParams::DEFAULT, ACCOUNT_STEP);
+    assert!(matches!(
+        activate(&mut devices, id, &[&now_code], at(T0 + 1), &c, &seeds()),
+        Err(Error::DeviceNotFound)
+    ));
+    assert!(matches!(
+        verify_code(&mut devices, &now_code, at(T0 + 1), &c),
+        Err(Error::Rejected)
+    ));
+    // The one slot and the name are free at once, long before the ten minutes.
+    let again = start_app(
+        &mut devices,
+        DeviceName::new("Phone").unwrap(),
+        &Secret::generate(),
+        at(T0 + 2),
+        &c,
+        &seeds(),
+    )
+    .unwrap();
+    assert!(matches!(again, Started::New(new) if new != id));
+    assert!(matches!(
+        cancel_enrolment(&mut devices, id, at(T0 + 2)),
+        Err(Error::DeviceNotFound)
+    ));
+}
+
+#[test]
+fn an_active_device_cannot_be_cancelled() {
+    let mut devices = Vec::new();
+    let (id, _) = active_app(&mut devices, "Phone", at(T0));
+    assert!(matches!(
+        cancel_enrolment(&mut devices, id, at(T0 + 1)),
+        Err(Error::AlreadyActive)
+    ));
+    assert_eq!(devices.len(), 1);
+}

@@ -108,17 +108,23 @@ impl World {
     }
 
     /// Adds an authenticator app (two-code activation) and returns it.
-    pub async fn add_app(&self, who: &Assurance, name: &str, enable: bool) -> App {
+    pub async fn add_app<'s>(
+        &self,
+        who: impl Into<tessera::SetupSession<'s>>,
+        name: &str,
+        enable: bool,
+    ) -> App {
+        let who = who.into();
         let enrolment = self
             .flows
-            .begin_authenticator_setup(who, name)
+            .start_authenticator_setup(who, name)
             .await
             .unwrap();
         let app = App::scan(enrolment.uri(), enrolment.device_id());
         let [a, b] = app.two_codes(self.now());
         let _ = self
             .flows
-            .confirm_authenticator(who, app.id, &[&a, &b], enable)
+            .finish_authenticator_setup(who, app.id, &[&a, &b], enable)
             .await
             .unwrap();
         app
@@ -127,13 +133,14 @@ impl World {
     /// A step-up with `app`, 30 seconds on (so its code is a fresh step).
     pub async fn step_up(&self, who: &Assurance, app: &App) -> Assurance {
         self.advance(30);
-        let mut c = self.flows.begin_step_up(who).await.unwrap();
-        self.flows
-            .start_second_factor(&mut c, Some(tessera::MfaMethod::AuthenticatorApp))
+        let c = self.flows.start_step_up(who).await.unwrap();
+        let c = self
+            .flows
+            .start_second_factor(c, Some(tessera::MfaMethod::AuthenticatorApp))
             .await
             .unwrap();
         self.flows
-            .complete_second_factor(&c, &app.code(self.now()))
+            .finish_second_factor(&c, &app.code(self.now()))
             .await
             .unwrap()
     }
