@@ -1,5 +1,7 @@
 //! The crate's error type.
 
+use std::time::Duration;
+
 use tessera_otp::UnixTime;
 
 use crate::{MfaMethod, Unavailable};
@@ -59,12 +61,17 @@ pub enum Error {
     /// A configuration or policy value is outside its bounds.
     #[error("invalid configuration: {0}")]
     InvalidConfig(&'static str),
-    /// The state store failed.
-    #[error("the state store failed: {0}")]
-    Store(#[from] crate::StoreError),
-    /// The account's state changed concurrently too many times in a row.
+    /// The state store failed; its cause is the [`source`](std::error::Error::source).
+    ///
+    /// A store's [`StoreError::Conflict`](crate::StoreError::Conflict) never lands here:
+    /// it becomes [`Error::Conflict`].
+    #[error("the state store failed")]
+    Store(#[source] crate::StoreError),
+    /// The account's state changed concurrently too many times in a row; nothing was
+    /// changed. Try again. (Named `Contention` before 0.2; every crate of the workspace
+    /// now calls "changed concurrently, try again" `Conflict`.)
     #[error("the account was changed concurrently too many times; try again")]
-    Contention,
+    Conflict,
     /// The second factor was not accepted.
     ///
     /// Deliberately opaque: wrong, reused, expired, unknown challenge and locked out all
@@ -97,18 +104,24 @@ pub enum Error {
         "too many codes were sent recently; try again after unix time {}",
         .retry_after.as_secs()
     )]
+    #[non_exhaustive]
     SendLimitReached {
         /// The first instant at which another send would be accepted.
         retry_after: UnixTime,
+        /// How long from the refusal until then (what [`Error::retry_after`] answers).
+        wait: Duration,
     },
     /// A code was sent a moment ago; a new one may be requested later.
     #[error(
         "a code was sent a moment ago; a new one can be requested after unix time {}",
         .retry_after.as_secs()
     )]
+    #[non_exhaustive]
     ResendTooSoon {
         /// The first instant at which another send would be accepted.
         retry_after: UnixTime,
+        /// How long from the refusal until then (what [`Error::retry_after`] answers).
+        wait: Duration,
     },
     /// The delivery provider failed; the challenge was invalidated.
     #[error("the code could not be delivered: {0}")]
@@ -125,6 +138,85 @@ pub enum Error {
     /// No remembered device has that identifier.
     #[error("no remembered device has that identifier")]
     UnknownRememberedDevice,
+}
+
+impl From<crate::StoreError> for Error {
+    /// A store's conflict is the crate's one "changed concurrently, try again"
+    /// ([`Error::Conflict`]); every other store failure keeps its cause.
+    fn from(e: crate::StoreError) -> Self {
+        match e {
+            crate::StoreError::Conflict => Self::Conflict,
+            other => Self::Store(other),
+        }
+    }
+}
+
+impl Error {
+    /// Whether a second factor was refused: the one opaque
+    /// [`Error::VerificationFailed`]. Answer it as "wrong code" (HTTP 401).
+    #[must_use]
+    pub const fn is_verification_failed(&self) -> bool {
+        matches!(self, Self::VerificationFailed)
+    }
+
+    /// Whether the request itself was wrong and will fail again unchanged: a malformed
+    /// email address, phone number, code or token, a method not available or not
+    /// allowed, a rule of the organisation, a missing prerequisite (HTTP 400/422).
+    ///
+    /// [`Error::InvalidConfig`] is not among them: it is the application's mistake, not
+    /// the person's (an internal error).
+    #[must_use]
+    pub const fn is_invalid_input(&self) -> bool {
+        matches!(
+            self,
+            Self::ManagedByIdentityProvider { .. }
+                | Self::NoMethodAvailable
+                | Self::MethodUnavailable { .. }
+                | Self::SmsNeedsExplicitChoice
+                | Self::NotPreferable
+                | Self::MfaNotEnabled
+                | Self::MfaRequired
+                | Self::SelfServiceRemovalForbidden
+                | Self::AnonymousAdministrator
+                | Self::InvalidEmail(_)
+                | Self::InvalidPhoneNumber(_)
+                | Self::InvalidCode(_)
+                | Self::InvalidToken
+                | Self::NoPhoneNumber
+                | Self::NoEmailAddress
+                | Self::NotSentByCode { .. }
+                | Self::PhoneVerificationBySmsOnly
+                | Self::UnknownRememberedDevice
+        )
+    }
+
+    /// How long to wait before sending another code: `Some` for
+    /// [`Error::SendLimitReached`] and [`Error::ResendTooSoon`] only (HTTP 429 with a
+    /// `Retry-After` header).
+    ///
+    /// A refused or throttled *verification* is never here: it stays the opaque
+    /// [`Error::VerificationFailed`], so a locked account looks like a wrong code.
+    #[must_use]
+    pub const fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::SendLimitReached { wait, .. } | Self::ResendTooSoon { wait, .. } => Some(*wait),
+            _ => None,
+        }
+    }
+
+    /// Whether the account changed concurrently and the same request may simply be
+    /// tried again: [`Error::Conflict`] (HTTP 409 or 503, or retry at once).
+    #[must_use]
+    pub const fn is_conflict(&self) -> bool {
+        matches!(self, Self::Conflict)
+    }
+
+    /// Whether a part of the server failed (the state store, the delivery provider,
+    /// the system's randomness): not the person's fault (HTTP 503).
+    #[must_use]
+    pub const fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Store(_) | Self::Delivery(_) | Self::Randomness)
+    }
 }
 
 /// This crate's `Result`.

@@ -118,6 +118,55 @@ pub enum Error {
     Store(#[source] StoreError),
 }
 
+impl Error {
+    /// Whether a code or security-key assertion was refused: [`Error::Rejected`] and
+    /// [`Error::ResyncFailed`] (HTTP 401).
+    #[must_use]
+    pub const fn is_verification_failed(&self) -> bool {
+        matches!(self, Self::Rejected | Self::ResyncFailed)
+    }
+
+    /// Whether the request itself was wrong and will fail again unchanged: a ninth
+    /// device, an unknown device, a pending or expired enrolment, a bad name or device
+    /// field, a key the app cannot use, a TOTP parameter or secret refused (HTTP
+    /// 400/404/422).
+    ///
+    /// [`Error::InvalidConfig`] is not among them: it is the application's mistake.
+    #[must_use]
+    pub const fn is_invalid_input(&self) -> bool {
+        matches!(
+            self,
+            Self::TooManyDevices { .. }
+                | Self::DeviceNotFound
+                | Self::EnrolmentExpired
+                | Self::AlreadyActive
+                | Self::NotActive
+                | Self::WrongKind { .. }
+                | Self::ActivationCodes { .. }
+                | Self::InvalidName { .. }
+                | Self::DuplicateName
+                | Self::DuplicateDevice
+                | Self::InvalidDevice(_)
+                | Self::AppIgnoresAlgorithm { .. }
+                | Self::Otp(_)
+        )
+    }
+
+    /// Whether the user's devices changed concurrently and the same request may be
+    /// tried again: [`Error::Conflict`].
+    #[must_use]
+    pub const fn is_conflict(&self) -> bool {
+        matches!(self, Self::Conflict)
+    }
+
+    /// Whether a part of the server failed: the store, or a sealed seed whose key is
+    /// not loaded (or that was tampered with). Not the person's fault (HTTP 503).
+    #[must_use]
+    pub const fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Store(_) | Self::SealedSecret(_))
+    }
+}
+
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
         match e {

@@ -99,6 +99,107 @@ pub enum Error {
     /// The application's [`Offload`](crate::Offload) could not run the password work.
     #[error("the password work could not be run")]
     Offload,
+    /// Every permit of the [`Bounded`](crate::Bounded) offload was taken: the password
+    /// work was not started and nothing was counted against the account. Try again
+    /// shortly (HTTP 503 with a short `Retry-After`).
+    ///
+    /// A sign-in answers it for every username alike, known or not: it says the server
+    /// is loaded, nothing about the account.
+    #[error("the server is busy; try again shortly")]
+    Busy,
+}
+
+impl Error {
+    /// Whether authentication failed: the one opaque [`Error::VerificationFailed`]
+    /// (HTTP 401). It also stands for a throttled or locked account, on purpose.
+    #[must_use]
+    pub fn is_verification_failed(&self) -> bool {
+        match self {
+            Self::VerificationFailed => true,
+            Self::Registry(e) => e.is_verification_failed(),
+            Self::Mfa(e) => e.is_verification_failed(),
+            _ => false,
+        }
+    }
+
+    /// Whether the request itself was wrong and fails again unchanged (HTTP 400, 404,
+    /// 409 or 422): a password the policy refuses, a bad username, email address, phone
+    /// number, code format or device name, a taken username, an unknown account or
+    /// device, a method not offered, a missing prerequisite, an organisation's rule.
+    ///
+    /// Configuration mistakes of the application are not among them, nor the
+    /// authorisation answers ([`Error::StepUpRequired`], [`Error::StepUpTooWeak`],
+    /// [`Error::ReauthenticationRequired`], [`Error::SessionRevoked`]): each of those
+    /// asks the person for a different next step, so match them by name.
+    #[must_use]
+    pub fn is_invalid_input(&self) -> bool {
+        match self {
+            Self::PasswordRejected(_)
+            | Self::InvalidUsername(_)
+            | Self::UsernameTaken
+            | Self::AccountNotFound
+            | Self::ManagedByIdentityProvider { .. }
+            | Self::PasswordChangeRequired { .. }
+            | Self::MethodNotOffered(_)
+            | Self::NoMethodChosen
+            | Self::Password(tessera_password::Error::PasswordTooLong { .. }) => true,
+            Self::Registry(e) => e.is_invalid_input(),
+            Self::Mfa(e) => e.is_invalid_input(),
+            _ => false,
+        }
+    }
+
+    /// How long to wait before asking for another code, when too many were sent
+    /// (HTTP 429 with `Retry-After`).
+    ///
+    /// Never `Some` for a sign-in or a code check: a throttled or locked account is the
+    /// opaque [`Error::VerificationFailed`], so this cannot tell one apart.
+    #[must_use]
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            Self::Mfa(e) => e.retry_after(),
+            _ => None,
+        }
+    }
+
+    /// Whether the account changed concurrently and the same request may be tried
+    /// again at once (HTTP 409, or retry): [`Error::Conflict`] and the registry's and
+    /// the MFA rules' `Conflict`.
+    #[must_use]
+    pub fn is_conflict(&self) -> bool {
+        match self {
+            Self::Conflict => true,
+            Self::Registry(e) => e.is_conflict(),
+            Self::Mfa(e) => e.is_conflict(),
+            _ => false,
+        }
+    }
+
+    /// Whether a part of the server failed or is overloaded (HTTP 503): a store, the
+    /// session store, password hashing, randomness, code delivery, the offload failing
+    /// or [busy](Error::Busy). The backend's own error is reachable through
+    /// [`source`](std::error::Error::source).
+    #[must_use]
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Store(_) | Self::Sessions(_) | Self::Randomness | Self::Offload | Self::Busy => {
+                true
+            }
+            Self::Password(e) => !matches!(e, tessera_password::Error::PasswordTooLong { .. }),
+            Self::Registry(e) => e.is_unavailable(),
+            Self::Mfa(e) => e.is_unavailable(),
+            _ => false,
+        }
+    }
+}
+
+impl From<crate::OffloadError> for Error {
+    fn from(e: crate::OffloadError) -> Self {
+        match e {
+            crate::OffloadError::Busy => Self::Busy,
+            _ => Self::Offload,
+        }
+    }
 }
 
 impl From<tessera_mfa::Error> for Error {

@@ -280,7 +280,7 @@ pub use assurance::{Assurance, Factor};
 pub use challenge::{SecondFactorChallenge, SignIn};
 pub use error::{Error, Result};
 pub use mfa_flows::{AuthenticatorAdded, MfaEnabled, Renewed};
-pub use offload::{Inline, Offload, OffloadError};
+pub use offload::{Bounded, Inline, Offload, OffloadError};
 pub use password_flows::{PasswordChange, SignedOutEverywhere};
 pub use session::{InMemorySessionRevoker, Revocation, SessionError, SessionRevoker};
 pub use store::{AccountStore, AccountStoreError, InMemoryAccountStore};

@@ -27,7 +27,7 @@ impl Offload for SpawnBlocking {
         self.runs.fetch_add(1, Ordering::SeqCst);
         tokio::task::spawn_blocking(work)
             .await
-            .map_err(|_| OffloadError)
+            .map_err(|_| OffloadError::Failed)
     }
 }
 
@@ -40,7 +40,7 @@ impl Offload for Broken {
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
-        Err(OffloadError)
+        Err(OffloadError::Failed)
     }
 }
 
