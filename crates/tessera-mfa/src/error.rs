@@ -42,7 +42,7 @@ pub enum Error {
     )]
     SmsNeedsExplicitChoice,
     /// Recovery codes are a fallback and cannot be the preferred method.
-    #[error("recovery codes cannot be the preferred method; choose a device, email or SMS")]
+    #[error("recovery codes cannot be the preferred method; choose a device, email or sms")]
     NotPreferable,
     /// The operation needs MFA to be enabled first.
     #[error("multi-factor authentication is not enabled for this account")]
@@ -104,7 +104,6 @@ pub enum Error {
         "too many codes were sent recently; try again after unix time {}",
         .retry_after.as_secs()
     )]
-    #[non_exhaustive]
     SendLimitReached {
         /// The first instant at which another send would be accepted.
         retry_after: UnixTime,
@@ -116,7 +115,6 @@ pub enum Error {
         "a code was sent a moment ago; a new one can be requested after unix time {}",
         .retry_after.as_secs()
     )]
-    #[non_exhaustive]
     ResendTooSoon {
         /// The first instant at which another send would be accepted.
         retry_after: UnixTime,
@@ -221,3 +219,164 @@ impl Error {
 
 /// This crate's `Result`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one class a variant answers, or none.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    enum Class {
+        VerificationFailed,
+        InvalidInput,
+        RetryAfter,
+        Conflict,
+        Unavailable,
+        None,
+    }
+
+    /// Every class the predicates answer for `e`.
+    fn answered(e: &Error) -> Vec<Class> {
+        [
+            (e.is_verification_failed(), Class::VerificationFailed),
+            (e.is_invalid_input(), Class::InvalidInput),
+            (e.retry_after().is_some(), Class::RetryAfter),
+            (e.is_conflict(), Class::Conflict),
+            (e.is_unavailable(), Class::Unavailable),
+        ]
+        .into_iter()
+        .filter_map(|(yes, c)| yes.then_some(c))
+        .collect()
+    }
+
+    /// The class each variant must answer. No wildcard: a new variant does not compile
+    /// until it is classified here.
+    fn expected(e: &Error) -> Class {
+        match e {
+            Error::VerificationFailed => Class::VerificationFailed,
+            Error::ManagedByIdentityProvider { .. }
+            | Error::NoMethodAvailable
+            | Error::MethodUnavailable { .. }
+            | Error::SmsNeedsExplicitChoice
+            | Error::NotPreferable
+            | Error::MfaNotEnabled
+            | Error::MfaRequired
+            | Error::SelfServiceRemovalForbidden
+            | Error::AnonymousAdministrator
+            | Error::InvalidEmail(_)
+            | Error::InvalidPhoneNumber(_)
+            | Error::InvalidCode(_)
+            | Error::InvalidToken
+            | Error::NoPhoneNumber
+            | Error::NoEmailAddress
+            | Error::NotSentByCode { .. }
+            | Error::PhoneVerificationBySmsOnly
+            | Error::UnknownRememberedDevice => Class::InvalidInput,
+            Error::SendLimitReached { .. } | Error::ResendTooSoon { .. } => Class::RetryAfter,
+            Error::Conflict => Class::Conflict,
+            Error::Store(_) | Error::Delivery(_) | Error::Randomness => Class::Unavailable,
+            Error::InvalidConfig(_) => Class::None,
+        }
+    }
+
+    /// What a backend error could hold that must never reach a message.
+    const SECRET: &str = "123456-hunter2";
+
+    /// One of every variant.
+    fn every_variant() -> Vec<Error> {
+        let at = UnixTime::from_secs(1_000);
+        vec![
+            Error::ManagedByIdentityProvider {
+                provider: "okta".into(),
+            },
+            Error::NoMethodAvailable,
+            Error::MethodUnavailable {
+                method: MfaMethod::Sms,
+                reason: Unavailable::NotConfigured,
+            },
+            Error::SmsNeedsExplicitChoice,
+            Error::NotPreferable,
+            Error::MfaNotEnabled,
+            Error::MfaRequired,
+            Error::SelfServiceRemovalForbidden,
+            Error::AnonymousAdministrator,
+            Error::InvalidConfig("bounds"),
+            Error::Store(crate::StoreError::backend(SECRET)),
+            Error::Conflict,
+            Error::VerificationFailed,
+            Error::Randomness,
+            Error::InvalidEmail("no @"),
+            Error::InvalidPhoneNumber("too short"),
+            Error::InvalidCode("not digits"),
+            Error::InvalidToken,
+            Error::NoPhoneNumber,
+            Error::NoEmailAddress,
+            Error::SendLimitReached {
+                retry_after: at,
+                wait: Duration::from_secs(900),
+            },
+            Error::ResendTooSoon {
+                retry_after: at,
+                wait: Duration::from_secs(30),
+            },
+            Error::Delivery(crate::DeliveryError("provider down".into())),
+            Error::NotSentByCode {
+                method: MfaMethod::AuthenticatorApp,
+            },
+            Error::PhoneVerificationBySmsOnly,
+            Error::UnknownRememberedDevice,
+        ]
+    }
+
+    #[test]
+    fn every_variant_answers_exactly_its_one_predicate() {
+        let all = every_variant();
+        assert_eq!(all.len(), 26, "one of each variant");
+        for e in &all {
+            let want = expected(e);
+            let got = answered(e);
+            if want == Class::None {
+                assert!(got.is_empty(), "{e:?} answers {got:?}");
+            } else {
+                assert_eq!(got, vec![want], "{e:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn retry_after_is_the_wait_not_the_instant() {
+        let e = Error::ResendTooSoon {
+            retry_after: UnixTime::from_secs(1_030),
+            wait: Duration::from_secs(30),
+        };
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(30)));
+        assert_eq!(Error::VerificationFailed.retry_after(), None);
+    }
+
+    #[test]
+    fn a_store_conflict_is_the_one_conflict_and_a_backend_keeps_its_source() {
+        assert!(matches!(
+            Error::from(crate::StoreError::Conflict),
+            Error::Conflict
+        ));
+        let io = std::io::Error::other(SECRET);
+        let e = Error::from(crate::StoreError::backend(io));
+        assert!(e.is_unavailable());
+        let mut source = std::error::Error::source(&e);
+        let mut found = false;
+        while let Some(s) = source {
+            found |= s.downcast_ref::<std::io::Error>().is_some();
+            source = s.source();
+        }
+        assert!(found, "the backend's io::Error is in the source chain");
+    }
+
+    #[test]
+    fn no_message_holds_a_backend_secret() {
+        for e in every_variant() {
+            let text = e.to_string();
+            assert!(!text.contains(SECRET), "{text}");
+            assert_eq!(text, text.to_lowercase(), "lowercase: {text}");
+        }
+    }
+}

@@ -238,3 +238,211 @@ impl From<AccountStoreError> for Error {
 
 /// This crate's `Result`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)] // tests
+
+    use super::*;
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    enum Class {
+        VerificationFailed,
+        InvalidInput,
+        RetryAfter,
+        Conflict,
+        Unavailable,
+        None,
+    }
+
+    fn answered(e: &Error) -> Vec<Class> {
+        [
+            (e.is_verification_failed(), Class::VerificationFailed),
+            (e.is_invalid_input(), Class::InvalidInput),
+            (e.retry_after().is_some(), Class::RetryAfter),
+            (e.is_conflict(), Class::Conflict),
+            (e.is_unavailable(), Class::Unavailable),
+        ]
+        .into_iter()
+        .filter_map(|(yes, c)| yes.then_some(c))
+        .collect()
+    }
+
+    /// The facade's own variants; the wrapped crates' errors are classified (and
+    /// enumerated) in their crates, and here answer as the inner error does. No
+    /// wildcard: a new variant does not compile until it is classified.
+    fn expected(e: &Error) -> Class {
+        match e {
+            Error::VerificationFailed => Class::VerificationFailed,
+            Error::PasswordRejected(_)
+            | Error::InvalidUsername(_)
+            | Error::UsernameTaken
+            | Error::AccountNotFound
+            | Error::ManagedByIdentityProvider { .. }
+            | Error::PasswordChangeRequired { .. }
+            | Error::MethodNotOffered(_)
+            | Error::NoMethodChosen => Class::InvalidInput,
+            Error::Password(tessera_password::Error::PasswordTooLong { .. }) => Class::InvalidInput,
+            Error::Conflict => Class::Conflict,
+            Error::Store(_)
+            | Error::Sessions(_)
+            | Error::Password(_)
+            | Error::Randomness
+            | Error::Offload
+            | Error::Busy => Class::Unavailable,
+            Error::StepUpRequired
+            | Error::StepUpTooWeak { .. }
+            | Error::ReauthenticationRequired
+            | Error::SessionRevoked => Class::None,
+            Error::Registry(_) | Error::Mfa(_) => {
+                unreachable!("classified in their crates; checked below as wrapped")
+            }
+        }
+    }
+
+    /// What a password, a code or a backend's message could hold.
+    const SECRET: &str = "correct horse 123456";
+
+    fn own_variants() -> Vec<Error> {
+        let violations = tessera_password::PasswordPolicy::default()
+            .validate(
+                &tessera_password::Password::new("hunter2x"),
+                &tessera_password::Context::new(),
+            )
+            .expect_err("too short");
+        vec![
+            Error::VerificationFailed,
+            Error::PasswordRejected(violations),
+            Error::InvalidUsername("empty"),
+            Error::UsernameTaken,
+            Error::AccountNotFound,
+            Error::ManagedByIdentityProvider {
+                provider: "okta".into(),
+            },
+            Error::StepUpRequired,
+            Error::StepUpTooWeak {
+                needed: tessera_mfa::Authority::Aal2,
+            },
+            Error::ReauthenticationRequired,
+            Error::SessionRevoked,
+            Error::PasswordChangeRequired { min_length: 15 },
+            Error::MethodNotOffered(tessera_mfa::MfaMethod::Sms),
+            Error::NoMethodChosen,
+            Error::Conflict,
+            Error::Store(AccountStoreError::backend(SECRET)),
+            Error::Sessions(SessionError("sessions down".into())),
+            Error::Password(tessera_password::Error::Hashing),
+            Error::Password(tessera_password::Error::PasswordTooLong { max_bytes: 4096 }),
+            Error::Randomness,
+            Error::Offload,
+            Error::Busy,
+        ]
+    }
+
+    #[test]
+    fn every_variant_answers_exactly_its_one_predicate() {
+        let own = own_variants();
+        // 22 variants, 20 of them here (Password twice); Registry and Mfa below.
+        assert_eq!(own.len(), 21);
+        for e in &own {
+            let (want, got) = (expected(e), answered(e));
+            if want == Class::None {
+                assert!(got.is_empty(), "{e:?} answers {got:?}");
+            } else {
+                assert_eq!(got, vec![want], "{e:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn wrapped_errors_answer_as_their_crate_does() {
+        use tessera_mfa::Error as M;
+        use tessera_registry::Error as R;
+        let wait = std::time::Duration::from_secs(30);
+        let mfa: Error = M::ResendTooSoon {
+            retry_after: tessera_otp::UnixTime::from_secs(30),
+            wait,
+        }
+        .into();
+        assert_eq!(answered(&mfa), vec![Class::RetryAfter]);
+        assert_eq!(mfa.retry_after(), Some(wait));
+        let cases: Vec<(Error, Class)> = vec![
+            (M::Conflict.into(), Class::Conflict),
+            (M::InvalidEmail("no @").into(), Class::InvalidInput),
+            (M::Randomness.into(), Class::Unavailable),
+            (M::InvalidConfig("bounds").into(), Class::None),
+            // The opaque failures become the facade's own.
+            (M::VerificationFailed.into(), Class::VerificationFailed),
+            (R::Rejected.into(), Class::VerificationFailed),
+            (R::ResyncFailed.into(), Class::VerificationFailed),
+            (R::Conflict.into(), Class::Conflict),
+            (R::TooManyDevices { max: 8 }.into(), Class::InvalidInput),
+            (
+                R::from(tessera_registry::StoreError::backend(SECRET)).into(),
+                Class::Unavailable,
+            ),
+            (R::InvalidConfig("window").into(), Class::None),
+        ];
+        for (e, want) in cases {
+            let got = answered(&e);
+            if want == Class::None {
+                assert!(got.is_empty(), "{e:?} answers {got:?}");
+            } else {
+                assert_eq!(got, vec![want], "{e:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_one_retry_name_is_conflict_in_every_crate() {
+        assert!(Error::from(AccountStoreError::Conflict).is_conflict());
+        assert!(
+            Error::from(tessera_registry::Error::from(
+                tessera_registry::StoreError::Conflict
+            ))
+            .is_conflict()
+        );
+        assert!(
+            Error::from(tessera_mfa::Error::from(tessera_mfa::StoreError::Conflict)).is_conflict()
+        );
+    }
+
+    #[test]
+    fn a_backend_error_is_reachable_as_the_source_through_the_facade() {
+        fn chain_has_io(e: &Error) -> bool {
+            let mut source = std::error::Error::source(e);
+            while let Some(s) = source {
+                if s.downcast_ref::<std::io::Error>().is_some() {
+                    return true;
+                }
+                source = s.source();
+            }
+            false
+        }
+        let io = || std::io::Error::other(SECRET);
+        let mfa = Error::from(tessera_mfa::Error::from(tessera_mfa::StoreError::backend(
+            io(),
+        )));
+        let registry = Error::from(tessera_registry::Error::from(
+            tessera_registry::StoreError::backend(io()),
+        ));
+        let accounts = Error::from(AccountStoreError::backend(io()));
+        for e in [mfa, registry, accounts] {
+            assert!(e.is_unavailable(), "{e:?}");
+            assert!(chain_has_io(&e), "{e:?}");
+            assert!(!e.to_string().contains(SECRET), "{e}");
+        }
+    }
+
+    #[test]
+    fn no_message_holds_a_secret() {
+        for e in own_variants() {
+            let text = e.to_string();
+            assert!(!text.contains(SECRET), "{text}");
+            assert!(
+                !text.contains("hunter2x"),
+                "the password is not echoed: {text}"
+            );
+        }
+    }
+}

@@ -187,3 +187,85 @@ impl Drop for Permit {
         self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)] // tests
+
+    use std::time::Duration;
+
+    use super::*;
+
+    /// tokio's blocking pool: a panic in the work is a `JoinError`.
+    struct SpawnBlocking;
+
+    impl Offload for SpawnBlocking {
+        async fn run<T, F>(&self, work: F) -> Result<T, OffloadError>
+        where
+            T: Send + 'static,
+            F: FnOnce() -> T + Send + 'static,
+        {
+            tokio::task::spawn_blocking(work)
+                .await
+                .map_err(|_| OffloadError::Failed)
+        }
+    }
+
+    /// Holds the work and never runs it, like a pool that has not got to it yet.
+    struct Parked;
+
+    impl Offload for Parked {
+        async fn run<T, F>(&self, work: F) -> Result<T, OffloadError>
+        where
+            T: Send + 'static,
+            F: FnOnce() -> T + Send + 'static,
+        {
+            let _held = work;
+            std::future::pending().await
+        }
+    }
+
+    #[tokio::test]
+    async fn work_beyond_the_permits_is_busy_at_once_and_permits_return() {
+        let b = Bounded::new(Parked, 1);
+        let mut first = Box::pin(b.run(|| 1));
+        assert!(
+            tokio::time::timeout(Duration::from_millis(10), &mut first)
+                .await
+                .is_err()
+        );
+        assert_eq!(b.in_use(), 1);
+        assert_eq!(b.run(|| 2).await, Err(OffloadError::Busy));
+        // The caller gives up midway: the unstarted work and its permit go.
+        drop(first);
+        assert_eq!(b.in_use(), 0);
+        assert!(b.try_acquire().is_some());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_panicking_work_gives_its_permit_back() {
+        let b = Bounded::new(SpawnBlocking, 1);
+        let panicked = b.run(|| -> u32 { panic!("work panicked") }).await;
+        assert_eq!(panicked, Err(OffloadError::Failed));
+        assert_eq!(b.in_use(), 0);
+        assert_eq!(b.run(|| 7).await, Ok(7));
+        assert_eq!(b.in_use(), 0);
+    }
+
+    #[test]
+    fn zero_permits_count_as_one() {
+        assert_eq!(Bounded::new(Inline, 0).permits(), 1);
+        assert_eq!(Bounded::new(Inline, 4).permits(), 4);
+    }
+
+    #[test]
+    fn busy_is_the_flows_busy_and_unavailable() {
+        let e = crate::Error::from(OffloadError::Busy);
+        assert!(matches!(e, crate::Error::Busy));
+        assert!(e.is_unavailable());
+        assert!(matches!(
+            crate::Error::from(OffloadError::Failed),
+            crate::Error::Offload
+        ));
+    }
+}
