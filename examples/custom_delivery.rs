@@ -232,7 +232,7 @@ async fn run() -> Result<(), BoxError> {
         .send_code(&ctx, MfaMethod::Sms, Purpose::SignIn, &gateway)
         .await;
     let retry_after = match &sixth {
-        Err(e @ tessera_mfa::Error::SendLimitReached { retry_after }) => {
+        Err(e @ tessera_mfa::Error::SendLimitReached { retry_after, .. }) => {
             println!("  send 6: refused, {e}");
             Some(*retry_after)
         }

@@ -123,8 +123,8 @@ impl From<FileError> for tessera_mfa::StoreError {
     fn from(e: FileError) -> Self {
         match e {
             FileError::Conflict => Self::Conflict,
-            // The I/O or JSON error's text, never the document's content.
-            FileError::Backend(e) => Self::Backend(e.to_string()),
+            // The I/O or JSON error itself, as the source (it never holds the document).
+            FileError::Backend(e) => Self::backend(e),
         }
     }
 }

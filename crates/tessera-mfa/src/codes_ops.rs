@@ -136,7 +136,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         let expires_at = self
             .modify(user, |state, now| {
                 if self.destination(ctx, state, method, purpose)? != destination {
-                    return Err(Error::Contention);
+                    return Err(Error::Conflict);
                 }
                 if state.throttle.is_locked(now) {
                     return Err(Error::VerificationFailed);
@@ -347,7 +347,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(Error::Contention)
+        Err(Error::Conflict)
     }
 }
 

@@ -1,5 +1,7 @@
 //! The crate's error type.
 
+use std::time::Duration;
+
 use tessera_otp::UnixTime;
 
 use crate::{MfaMethod, Unavailable};
@@ -40,7 +42,7 @@ pub enum Error {
     )]
     SmsNeedsExplicitChoice,
     /// Recovery codes are a fallback and cannot be the preferred method.
-    #[error("recovery codes cannot be the preferred method; choose a device, email or SMS")]
+    #[error("recovery codes cannot be the preferred method; choose a device, email or sms")]
     NotPreferable,
     /// The operation needs MFA to be enabled first.
     #[error("multi-factor authentication is not enabled for this account")]
@@ -59,12 +61,17 @@ pub enum Error {
     /// A configuration or policy value is outside its bounds.
     #[error("invalid configuration: {0}")]
     InvalidConfig(&'static str),
-    /// The state store failed.
-    #[error("the state store failed: {0}")]
-    Store(#[from] crate::StoreError),
-    /// The account's state changed concurrently too many times in a row.
+    /// The state store failed; its cause is the [`source`](std::error::Error::source).
+    ///
+    /// A store's [`StoreError::Conflict`](crate::StoreError::Conflict) never lands here:
+    /// it becomes [`Error::Conflict`].
+    #[error("the state store failed")]
+    Store(#[source] crate::StoreError),
+    /// The account's state changed concurrently too many times in a row; nothing was
+    /// changed. Try again. (Named `Contention` before 0.2; every crate of the workspace
+    /// now calls "changed concurrently, try again" `Conflict`.)
     #[error("the account was changed concurrently too many times; try again")]
-    Contention,
+    Conflict,
     /// The second factor was not accepted.
     ///
     /// Deliberately opaque: wrong, reused, expired, unknown challenge and locked out all
@@ -100,6 +107,8 @@ pub enum Error {
     SendLimitReached {
         /// The first instant at which another send would be accepted.
         retry_after: UnixTime,
+        /// How long from the refusal until then (what [`Error::retry_after`] answers).
+        wait: Duration,
     },
     /// A code was sent a moment ago; a new one may be requested later.
     #[error(
@@ -109,6 +118,8 @@ pub enum Error {
     ResendTooSoon {
         /// The first instant at which another send would be accepted.
         retry_after: UnixTime,
+        /// How long from the refusal until then (what [`Error::retry_after`] answers).
+        wait: Duration,
     },
     /// The delivery provider failed; the challenge was invalidated.
     #[error("the code could not be delivered: {0}")]
@@ -127,5 +138,245 @@ pub enum Error {
     UnknownRememberedDevice,
 }
 
+impl From<crate::StoreError> for Error {
+    /// A store's conflict is the crate's one "changed concurrently, try again"
+    /// ([`Error::Conflict`]); every other store failure keeps its cause.
+    fn from(e: crate::StoreError) -> Self {
+        match e {
+            crate::StoreError::Conflict => Self::Conflict,
+            other => Self::Store(other),
+        }
+    }
+}
+
+impl Error {
+    /// Whether a second factor was refused: the one opaque
+    /// [`Error::VerificationFailed`]. Answer it as "wrong code" (HTTP 401).
+    #[must_use]
+    pub const fn is_verification_failed(&self) -> bool {
+        matches!(self, Self::VerificationFailed)
+    }
+
+    /// Whether the request itself was wrong and will fail again unchanged: a malformed
+    /// email address, phone number, code or token, a method not available or not
+    /// allowed, a rule of the organisation, a missing prerequisite (HTTP 400/422).
+    ///
+    /// [`Error::InvalidConfig`] is not among them: it is the application's mistake, not
+    /// the person's (an internal error).
+    #[must_use]
+    pub const fn is_invalid_input(&self) -> bool {
+        matches!(
+            self,
+            Self::ManagedByIdentityProvider { .. }
+                | Self::NoMethodAvailable
+                | Self::MethodUnavailable { .. }
+                | Self::SmsNeedsExplicitChoice
+                | Self::NotPreferable
+                | Self::MfaNotEnabled
+                | Self::MfaRequired
+                | Self::SelfServiceRemovalForbidden
+                | Self::AnonymousAdministrator
+                | Self::InvalidEmail(_)
+                | Self::InvalidPhoneNumber(_)
+                | Self::InvalidCode(_)
+                | Self::InvalidToken
+                | Self::NoPhoneNumber
+                | Self::NoEmailAddress
+                | Self::NotSentByCode { .. }
+                | Self::PhoneVerificationBySmsOnly
+                | Self::UnknownRememberedDevice
+        )
+    }
+
+    /// How long to wait before sending another code: `Some` for
+    /// [`Error::SendLimitReached`] and [`Error::ResendTooSoon`] only (HTTP 429 with a
+    /// `Retry-After` header).
+    ///
+    /// A refused or throttled *verification* is never here: it stays the opaque
+    /// [`Error::VerificationFailed`], so a locked account looks like a wrong code.
+    #[must_use]
+    pub const fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::SendLimitReached { wait, .. } | Self::ResendTooSoon { wait, .. } => Some(*wait),
+            _ => None,
+        }
+    }
+
+    /// Whether the account changed concurrently and the same request may simply be
+    /// tried again: [`Error::Conflict`] (HTTP 409 or 503, or retry at once).
+    #[must_use]
+    pub const fn is_conflict(&self) -> bool {
+        matches!(self, Self::Conflict)
+    }
+
+    /// Whether a part of the server failed (the state store, the delivery provider,
+    /// the system's randomness): not the person's fault (HTTP 503).
+    #[must_use]
+    pub const fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Store(_) | Self::Delivery(_) | Self::Randomness)
+    }
+}
+
 /// This crate's `Result`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one class a variant answers, or none.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    enum Class {
+        VerificationFailed,
+        InvalidInput,
+        RetryAfter,
+        Conflict,
+        Unavailable,
+        None,
+    }
+
+    /// Every class the predicates answer for `e`.
+    fn answered(e: &Error) -> Vec<Class> {
+        [
+            (e.is_verification_failed(), Class::VerificationFailed),
+            (e.is_invalid_input(), Class::InvalidInput),
+            (e.retry_after().is_some(), Class::RetryAfter),
+            (e.is_conflict(), Class::Conflict),
+            (e.is_unavailable(), Class::Unavailable),
+        ]
+        .into_iter()
+        .filter_map(|(yes, c)| yes.then_some(c))
+        .collect()
+    }
+
+    /// The class each variant must answer. No wildcard: a new variant does not compile
+    /// until it is classified here.
+    fn expected(e: &Error) -> Class {
+        match e {
+            Error::VerificationFailed => Class::VerificationFailed,
+            Error::ManagedByIdentityProvider { .. }
+            | Error::NoMethodAvailable
+            | Error::MethodUnavailable { .. }
+            | Error::SmsNeedsExplicitChoice
+            | Error::NotPreferable
+            | Error::MfaNotEnabled
+            | Error::MfaRequired
+            | Error::SelfServiceRemovalForbidden
+            | Error::AnonymousAdministrator
+            | Error::InvalidEmail(_)
+            | Error::InvalidPhoneNumber(_)
+            | Error::InvalidCode(_)
+            | Error::InvalidToken
+            | Error::NoPhoneNumber
+            | Error::NoEmailAddress
+            | Error::NotSentByCode { .. }
+            | Error::PhoneVerificationBySmsOnly
+            | Error::UnknownRememberedDevice => Class::InvalidInput,
+            Error::SendLimitReached { .. } | Error::ResendTooSoon { .. } => Class::RetryAfter,
+            Error::Conflict => Class::Conflict,
+            Error::Store(_) | Error::Delivery(_) | Error::Randomness => Class::Unavailable,
+            Error::InvalidConfig(_) => Class::None,
+        }
+    }
+
+    /// What a backend error could hold that must never reach a message.
+    const SECRET: &str = "123456-hunter2";
+
+    /// One of every variant.
+    fn every_variant() -> Vec<Error> {
+        let at = UnixTime::from_secs(1_000);
+        vec![
+            Error::ManagedByIdentityProvider {
+                provider: "okta".into(),
+            },
+            Error::NoMethodAvailable,
+            Error::MethodUnavailable {
+                method: MfaMethod::Sms,
+                reason: Unavailable::NotConfigured,
+            },
+            Error::SmsNeedsExplicitChoice,
+            Error::NotPreferable,
+            Error::MfaNotEnabled,
+            Error::MfaRequired,
+            Error::SelfServiceRemovalForbidden,
+            Error::AnonymousAdministrator,
+            Error::InvalidConfig("bounds"),
+            Error::Store(crate::StoreError::backend(SECRET)),
+            Error::Conflict,
+            Error::VerificationFailed,
+            Error::Randomness,
+            Error::InvalidEmail("no @"),
+            Error::InvalidPhoneNumber("too short"),
+            Error::InvalidCode("not digits"),
+            Error::InvalidToken,
+            Error::NoPhoneNumber,
+            Error::NoEmailAddress,
+            Error::SendLimitReached {
+                retry_after: at,
+                wait: Duration::from_secs(900),
+            },
+            Error::ResendTooSoon {
+                retry_after: at,
+                wait: Duration::from_secs(30),
+            },
+            Error::Delivery(crate::DeliveryError("provider down".into())),
+            Error::NotSentByCode {
+                method: MfaMethod::AuthenticatorApp,
+            },
+            Error::PhoneVerificationBySmsOnly,
+            Error::UnknownRememberedDevice,
+        ]
+    }
+
+    #[test]
+    fn every_variant_answers_exactly_its_one_predicate() {
+        let all = every_variant();
+        assert_eq!(all.len(), 26, "one of each variant");
+        for e in &all {
+            let want = expected(e);
+            let got = answered(e);
+            if want == Class::None {
+                assert!(got.is_empty(), "{e:?} answers {got:?}");
+            } else {
+                assert_eq!(got, vec![want], "{e:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn retry_after_is_the_wait_not_the_instant() {
+        let e = Error::ResendTooSoon {
+            retry_after: UnixTime::from_secs(1_030),
+            wait: Duration::from_secs(30),
+        };
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(30)));
+        assert_eq!(Error::VerificationFailed.retry_after(), None);
+    }
+
+    #[test]
+    fn a_store_conflict_is_the_one_conflict_and_a_backend_keeps_its_source() {
+        assert!(matches!(
+            Error::from(crate::StoreError::Conflict),
+            Error::Conflict
+        ));
+        let io = std::io::Error::other(SECRET);
+        let e = Error::from(crate::StoreError::backend(io));
+        assert!(e.is_unavailable());
+        let mut source = std::error::Error::source(&e);
+        let mut found = false;
+        while let Some(s) = source {
+            found |= s.downcast_ref::<std::io::Error>().is_some();
+            source = s.source();
+        }
+        assert!(found, "the backend's io::Error is in the source chain");
+    }
+
+    #[test]
+    fn no_message_holds_a_backend_secret() {
+        for e in every_variant() {
+            let text = e.to_string();
+            assert!(!text.contains(SECRET), "{text}");
+            assert_eq!(text, text.to_lowercase(), "lowercase: {text}");
+        }
+    }
+}

@@ -105,7 +105,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for `limit` outside 1..=[`MAX_SCAN_PAGE`];
-    /// [`Error::Contention`]; store errors (the scan can resume from `after`).
+    /// [`Error::Conflict`]; store errors (the scan can resume from `after`).
     pub async fn prune_expired(&self, after: Option<&UserId>, limit: usize) -> Result<Scan> {
         if !(1..=MAX_SCAN_PAGE).contains(&limit) {
             return Err(Error::InvalidConfig(

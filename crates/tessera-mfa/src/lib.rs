@@ -85,7 +85,7 @@
 //! password, a TOTP code or a security key. The caller reports a right factor with
 //! [`Mfa::attempt_passed`] (takes the provisional failure back) or
 //! [`Mfa::attempt_completed`] (the sign-in or step-up is complete: the count resets);
-//! dropping the attempt leaves the failure counted. Contention or a failing store
+//! dropping the attempt leaves the failure counted. A conflict or a failing store
 //! refuses *without* a check. Email, SMS and recovery codes are admitted, checked and
 //! counted in one conditional save by [`Mfa::verify_code`] and
 //! [`Mfa::use_recovery_code`]; their success does not reset the count either: the

@@ -130,13 +130,18 @@ impl SendLimits {
         if let Some(last) = sends.last() {
             let next = last.saturating_add(self.min_interval);
             if now < next {
-                return Err(Error::ResendTooSoon { retry_after: next });
+                return Err(Error::ResendTooSoon {
+                    retry_after: next,
+                    wait: next.saturating_duration_since(now),
+                });
             }
         }
         if sends.len() >= usize::try_from(max).unwrap_or(usize::MAX) {
             let oldest = sends.first().copied().unwrap_or(now);
+            let retry_after = oldest.saturating_add(self.window);
             return Err(Error::SendLimitReached {
-                retry_after: oldest.saturating_add(self.window),
+                retry_after,
+                wait: retry_after.saturating_duration_since(now),
             });
         }
         Ok(())
@@ -158,7 +163,7 @@ mod tests {
         }
         // Sixth send inside 15 minutes: refused until the first leaves the window.
         match l.check(&mut sends, t(200), 5) {
-            Err(Error::SendLimitReached { retry_after }) => assert_eq!(retry_after, t(900)),
+            Err(Error::SendLimitReached { retry_after, .. }) => assert_eq!(retry_after, t(900)),
             other => panic!("{other:?}"),
         }
         assert!(l.check(&mut sends, t(899), 5).is_err());
@@ -167,7 +172,7 @@ mod tests {
         let mut one = vec![t(0)];
         assert!(matches!(
             l.check(&mut one, t(29), 5),
-            Err(Error::ResendTooSoon { retry_after }) if retry_after == t(30)
+            Err(Error::ResendTooSoon { retry_after, .. }) if retry_after == t(30)
         ));
         l.check(&mut one, t(30), 5).unwrap();
     }

@@ -12,7 +12,7 @@ use crate::{
     SecurityEventKind, SecurityNotifier, StoreError,
 };
 
-/// Fewest load → change → save rounds before giving up with [`Error::Contention`].
+/// Fewest load → change → save rounds before giving up with [`Error::Conflict`].
 pub const MIN_STORE_ATTEMPTS: u32 = 1;
 /// Most load → change → save rounds allowed.
 pub const MAX_STORE_ATTEMPTS: u32 = 64;
@@ -154,7 +154,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     }
 
     /// Sets how many load → change → save rounds an operation tries before it fails
-    /// with [`Error::Contention`].
+    /// with [`Error::Conflict`].
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] outside [`MIN_STORE_ATTEMPTS`]..=[`MAX_STORE_ATTEMPTS`].
@@ -218,7 +218,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
                 notify_error,
             });
         }
-        Err(Error::Contention)
+        Err(Error::Conflict)
     }
 
     /// Sends `events` in order; returns the first failure, after trying them all.

@@ -46,15 +46,28 @@ pub struct Versioned<T> {
 }
 
 /// Why a store refused or failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+///
+/// The same shape as the registry's `StoreError` and the facade's
+/// `AccountStoreError`: a conflict, or a backend failure that keeps its cause as the
+/// [`source`](std::error::Error::source), so a service can log the driver's own error.
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
     /// The aggregate changed since it was loaded; the caller reloads and retries.
     #[error("the stored version changed since it was loaded")]
     Conflict,
-    /// The backend failed (connection, serialisation); the message is the backend's.
-    #[error("{0}")]
-    Backend(String),
+    /// The backend failed (connection, serialisation, timeout); the cause is the
+    /// source. Build it with [`StoreError::backend`].
+    #[error("mfa state store backend failed")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    /// Wraps a backend's error (anything that converts into a boxed error, a `String`
+    /// or `&str` too).
+    pub fn backend(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Backend(e.into())
+    }
 }
 
 /// The key of a delivery destination's send counters: `email:<address>` or
@@ -286,10 +299,10 @@ mod tests {
             .save_account(&u, Version::NEW, &v.value)
             .await
             .unwrap();
-        assert_eq!(
+        assert!(matches!(
             store.save_account(&u, Version::NEW, &v.value).await,
             Err(StoreError::Conflict)
-        );
+        ));
         let v2 = store.save_account(&u, v1, &v.value).await.unwrap();
         assert!(v2 > v1);
         assert_eq!(store.load_account(&u).await.unwrap().version, v2);

@@ -25,7 +25,7 @@ use crate::{
 };
 
 fn injected() -> StoreError {
-    StoreError::Backend("injected fault".into())
+    StoreError::backend("injected fault")
 }
 
 /// An [`MfaStore`] wrapper that waits the [`Faults`]' latency before each call and

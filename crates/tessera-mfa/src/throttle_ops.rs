@@ -70,7 +70,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     /// In every case the caller must not check anything:
     /// - [`Error::VerificationFailed`] (opaque, shown like a wrong code) while attempts
     ///   wait or the account is locked; nothing is counted;
-    /// - [`Error::Contention`] when every store round conflicted;
+    /// - [`Error::Conflict`] when every store round conflicted;
     /// - [`Error::Store`] when the store failed.
     ///
     /// An application shows the last two exactly like [`Error::VerificationFailed`] too.
@@ -108,7 +108,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     /// nothing resets. After a reset since the reservation, nothing is taken back.
     ///
     /// # Errors
-    /// Store errors and [`Error::Contention`]; the failure then stays counted (the safe
+    /// Store errors and [`Error::Conflict`]; the failure then stays counted (the safe
     /// side).
     pub async fn attempt_passed(&self, attempt: Attempt) -> Result<()> {
         let throttle = self.throttle;
@@ -132,7 +132,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     /// **not** lifted: only [`Mfa::unlock`] does that.
     ///
     /// # Errors
-    /// Store errors and [`Error::Contention`]; the failure then stays counted.
+    /// Store errors and [`Error::Conflict`]; the failure then stays counted.
     pub async fn attempt_completed(&self, attempt: Attempt) -> Result<()> {
         self.authentication_completed(&attempt.user).await
     }
@@ -147,7 +147,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     /// factors without end.
     ///
     /// # Errors
-    /// Store errors and [`Error::Contention`].
+    /// Store errors and [`Error::Conflict`].
     pub async fn authentication_completed(&self, user: &UserId) -> Result<()> {
         self.modify(user, |state, _now| {
             let write = state.throttle.reset();
@@ -168,7 +168,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     ///
     /// # Errors
     /// [`Error::AnonymousAdministrator`] unless `actor` is an [`Actor::Administrator`]
-    /// with a non-empty identifier; store errors and [`Error::Contention`].
+    /// with a non-empty identifier; store errors and [`Error::Conflict`].
     pub async fn unlock(&self, user: &UserId, actor: Actor) -> Result<Notified<()>> {
         let by = match &actor {
             Actor::Administrator { id } if !id.trim().is_empty() => id.clone(),

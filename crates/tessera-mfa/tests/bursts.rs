@@ -54,7 +54,7 @@ impl Tally {
         match r {
             Ok(_) => self.granted += 1,
             Err(Error::VerificationFailed) => self.refused += 1,
-            Err(Error::Contention) => self.contention += 1,
+            Err(Error::Conflict) => self.contention += 1,
             Err(Error::Store(_)) => self.store += 1,
             Err(e) => panic!("unexpected {e}"),
         }

@@ -250,7 +250,7 @@ async fn send_limits_per_account_per_destination_and_resend_interval() {
     // Too soon: 29 seconds later.
     clock.advance(Duration::from_secs(29));
     match mfa.send_code(&ctx(), M::Email, Purpose::SignIn, &out).await {
-        Err(Error::ResendTooSoon { retry_after }) => {
+        Err(Error::ResendTooSoon { retry_after, .. }) => {
             assert_eq!(retry_after, UnixTime::from_secs(T0 + 30));
         }
         other => panic!("{other:?}"),
@@ -269,7 +269,7 @@ async fn send_limits_per_account_per_destination_and_resend_interval() {
         .await
         .unwrap_err();
     match &e {
-        Error::SendLimitReached { retry_after } => {
+        Error::SendLimitReached { retry_after, .. } => {
             assert_eq!(*retry_after, UnixTime::from_secs(T0 + 900));
         }
         other => panic!("{other:?}"),
@@ -547,7 +547,7 @@ fn single_use_under_32_concurrent_completions() {
                 match task.await.unwrap() {
                     Ok(_) => ok += 1,
                     Err(Error::VerificationFailed) => failed += 1,
-                    Err(Error::Contention) => contended += 1,
+                    Err(Error::Conflict) => contended += 1,
                     Err(e) => panic!("round {round}: {e:?}"),
                 }
             }

@@ -283,7 +283,7 @@ async fn during_a_rolling_rotation_one_code_is_accepted_exactly_once() {
         for t in tasks {
             match t.await.unwrap() {
                 Ok(_) => ok += 1,
-                Err(Error::VerificationFailed | Error::Contention) => {}
+                Err(Error::VerificationFailed | Error::Conflict) => {}
                 Err(e) => panic!("unexpected {e}"),
             }
         }

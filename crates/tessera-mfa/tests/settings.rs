@@ -589,7 +589,7 @@ async fn no_notification_when_the_store_keeps_conflicting() {
     let c = ctx(&[DeviceKind::AuthenticatorApp]);
     assert!(matches!(
         mfa.enable(&c, None, Actor::AccountHolder).await,
-        Err(Error::Contention)
+        Err(Error::Conflict)
     ));
     assert_eq!(mfa.store().saves_attempted.load(Ordering::SeqCst), 5);
     assert!(

@@ -118,6 +118,55 @@ pub enum Error {
     Store(#[source] StoreError),
 }
 
+impl Error {
+    /// Whether a code or security-key assertion was refused: [`Error::Rejected`] and
+    /// [`Error::ResyncFailed`] (HTTP 401).
+    #[must_use]
+    pub const fn is_verification_failed(&self) -> bool {
+        matches!(self, Self::Rejected | Self::ResyncFailed)
+    }
+
+    /// Whether the request itself was wrong and will fail again unchanged: a ninth
+    /// device, an unknown device, a pending or expired enrolment, a bad name or device
+    /// field, a key the app cannot use, a TOTP parameter or secret refused (HTTP
+    /// 400/404/422).
+    ///
+    /// [`Error::InvalidConfig`] is not among them: it is the application's mistake.
+    #[must_use]
+    pub const fn is_invalid_input(&self) -> bool {
+        matches!(
+            self,
+            Self::TooManyDevices { .. }
+                | Self::DeviceNotFound
+                | Self::EnrolmentExpired
+                | Self::AlreadyActive
+                | Self::NotActive
+                | Self::WrongKind { .. }
+                | Self::ActivationCodes { .. }
+                | Self::InvalidName { .. }
+                | Self::DuplicateName
+                | Self::DuplicateDevice
+                | Self::InvalidDevice(_)
+                | Self::AppIgnoresAlgorithm { .. }
+                | Self::Otp(_)
+        )
+    }
+
+    /// Whether the user's devices changed concurrently and the same request may be
+    /// tried again: [`Error::Conflict`].
+    #[must_use]
+    pub const fn is_conflict(&self) -> bool {
+        matches!(self, Self::Conflict)
+    }
+
+    /// Whether a part of the server failed: the store, or a sealed seed whose key is
+    /// not loaded (or that was tampered with). Not the person's fault (HTTP 503).
+    #[must_use]
+    pub const fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Store(_) | Self::SealedSecret(_))
+    }
+}
+
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
         match e {
@@ -144,5 +193,113 @@ impl StoreError {
     /// Wraps a backend's error.
     pub fn backend(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         Self::Backend(e.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one class a variant answers, or none.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    enum Class {
+        VerificationFailed,
+        InvalidInput,
+        Conflict,
+        Unavailable,
+        None,
+    }
+
+    fn answered(e: &Error) -> Vec<Class> {
+        [
+            (e.is_verification_failed(), Class::VerificationFailed),
+            (e.is_invalid_input(), Class::InvalidInput),
+            (e.is_conflict(), Class::Conflict),
+            (e.is_unavailable(), Class::Unavailable),
+        ]
+        .into_iter()
+        .filter_map(|(yes, c)| yes.then_some(c))
+        .collect()
+    }
+
+    /// No wildcard: a new variant does not compile until it is classified here.
+    fn expected(e: &Error) -> Class {
+        match e {
+            Error::Rejected | Error::ResyncFailed => Class::VerificationFailed,
+            Error::TooManyDevices { .. }
+            | Error::DeviceNotFound
+            | Error::EnrolmentExpired
+            | Error::AlreadyActive
+            | Error::NotActive
+            | Error::WrongKind { .. }
+            | Error::ActivationCodes { .. }
+            | Error::InvalidName { .. }
+            | Error::DuplicateName
+            | Error::DuplicateDevice
+            | Error::InvalidDevice(_)
+            | Error::AppIgnoresAlgorithm { .. }
+            | Error::Otp(_) => Class::InvalidInput,
+            Error::Conflict => Class::Conflict,
+            Error::Store(_) | Error::SealedSecret(_) => Class::Unavailable,
+            Error::InvalidConfig(_) => Class::None,
+        }
+    }
+
+    const SECRET: &str = "JBSWY3DPEHPK3PXP-hunter2";
+
+    fn every_variant() -> Vec<Error> {
+        vec![
+            Error::Rejected,
+            Error::TooManyDevices { max: 8 },
+            Error::DeviceNotFound,
+            Error::EnrolmentExpired,
+            Error::AlreadyActive,
+            Error::NotActive,
+            Error::WrongKind {
+                kind: DeviceKind::SecurityKey,
+            },
+            Error::ActivationCodes {
+                expected: 2,
+                found: 1,
+            },
+            Error::InvalidName { min: 1, max: 32 },
+            Error::DuplicateName,
+            Error::DuplicateDevice,
+            Error::InvalidDevice("serial"),
+            Error::AppIgnoresAlgorithm {
+                issued: Algorithm::Sha256,
+            },
+            Error::ResyncFailed,
+            Error::InvalidConfig("window"),
+            Error::Conflict,
+            Error::Otp(tessera_otp::Error::EmptySecret),
+            Error::SealedSecret(tessera_keyring::Error::InvalidKeyId),
+            Error::Store(StoreError::backend(SECRET)),
+        ]
+    }
+
+    #[test]
+    fn every_variant_answers_exactly_its_one_predicate() {
+        let all = every_variant();
+        assert_eq!(all.len(), 19, "one of each variant");
+        for e in &all {
+            let (want, got) = (expected(e), answered(e));
+            if want == Class::None {
+                assert!(got.is_empty(), "{e:?} answers {got:?}");
+            } else {
+                assert_eq!(got, vec![want], "{e:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn no_message_holds_a_backend_secret_and_the_source_is_kept() {
+        for e in every_variant() {
+            let text = e.to_string();
+            assert!(!text.contains(SECRET), "{text}");
+        }
+        let e = Error::from(StoreError::backend(std::io::Error::other(SECRET)));
+        let source = std::error::Error::source(&e).and_then(std::error::Error::source);
+        assert!(source.is_some_and(|s| s.downcast_ref::<std::io::Error>().is_some()));
     }
 }

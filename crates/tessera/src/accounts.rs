@@ -304,7 +304,7 @@ where
         self.offload
             .run(move || hasher.hash(&password))
             .await
-            .map_err(|_| Error::Offload)?
+            .map_err(Error::from)?
             .map_err(Error::Password)
     }
 
@@ -325,7 +325,7 @@ where
             .offload
             .run(move || hasher.verify(&password, &stored))
             .await
-            .map_err(|_| Error::Offload)?;
+            .map_err(Error::from)?;
         Ok(real && matched?)
     }
 

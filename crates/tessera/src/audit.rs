@@ -47,6 +47,9 @@ pub enum Reason {
     /// A stored secret could not be opened (its key is not loaded, or the stored value
     /// was changed or moved): a server fault to alert on, not the person's.
     SealedSecret,
+    /// Every permit of the [`Bounded`](crate::Bounded) offload was taken: nothing was
+    /// checked and the attempt was taken back. A sign of load, not of the person.
+    Busy,
 }
 
 impl Reason {
@@ -65,6 +68,7 @@ impl Reason {
             Self::StaleAccount => "stale_account",
             Self::Expired => "expired",
             Self::SealedSecret => "sealed_secret",
+            Self::Busy => "busy",
         }
     }
 
@@ -72,7 +76,7 @@ impl Reason {
     pub(crate) fn of_refusal(e: &tessera_mfa::Error) -> Self {
         match e {
             tessera_mfa::Error::VerificationFailed => Self::Throttled,
-            tessera_mfa::Error::Contention => Self::Contention,
+            tessera_mfa::Error::Conflict => Self::Contention,
             _ => Self::StoreFailure,
         }
     }

@@ -99,6 +99,107 @@ pub enum Error {
     /// The application's [`Offload`](crate::Offload) could not run the password work.
     #[error("the password work could not be run")]
     Offload,
+    /// Every permit of the [`Bounded`](crate::Bounded) offload was taken: the password
+    /// work was not started and nothing was counted against the account. Try again
+    /// shortly (HTTP 503 with a short `Retry-After`).
+    ///
+    /// A sign-in answers it for every username alike, known or not: it says the server
+    /// is loaded, nothing about the account.
+    #[error("the server is busy; try again shortly")]
+    Busy,
+}
+
+impl Error {
+    /// Whether authentication failed: the one opaque [`Error::VerificationFailed`]
+    /// (HTTP 401). It also stands for a throttled or locked account, on purpose.
+    #[must_use]
+    pub fn is_verification_failed(&self) -> bool {
+        match self {
+            Self::VerificationFailed => true,
+            Self::Registry(e) => e.is_verification_failed(),
+            Self::Mfa(e) => e.is_verification_failed(),
+            _ => false,
+        }
+    }
+
+    /// Whether the request itself was wrong and fails again unchanged (HTTP 400, 404,
+    /// 409 or 422): a password the policy refuses, a bad username, email address, phone
+    /// number, code format or device name, a taken username, an unknown account or
+    /// device, a method not offered, a missing prerequisite, an organisation's rule.
+    ///
+    /// Configuration mistakes of the application are not among them, nor the
+    /// authorisation answers ([`Error::StepUpRequired`], [`Error::StepUpTooWeak`],
+    /// [`Error::ReauthenticationRequired`], [`Error::SessionRevoked`]): each of those
+    /// asks the person for a different next step, so match them by name.
+    #[must_use]
+    pub fn is_invalid_input(&self) -> bool {
+        match self {
+            Self::PasswordRejected(_)
+            | Self::InvalidUsername(_)
+            | Self::UsernameTaken
+            | Self::AccountNotFound
+            | Self::ManagedByIdentityProvider { .. }
+            | Self::PasswordChangeRequired { .. }
+            | Self::MethodNotOffered(_)
+            | Self::NoMethodChosen
+            | Self::Password(tessera_password::Error::PasswordTooLong { .. }) => true,
+            Self::Registry(e) => e.is_invalid_input(),
+            Self::Mfa(e) => e.is_invalid_input(),
+            _ => false,
+        }
+    }
+
+    /// How long to wait before asking for another code, when too many were sent
+    /// (HTTP 429 with `Retry-After`).
+    ///
+    /// Never `Some` for a sign-in or a code check: a throttled or locked account is the
+    /// opaque [`Error::VerificationFailed`], so this cannot tell one apart.
+    #[must_use]
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            Self::Mfa(e) => e.retry_after(),
+            _ => None,
+        }
+    }
+
+    /// Whether the account changed concurrently and the same request may be tried
+    /// again at once (HTTP 409, or retry): [`Error::Conflict`] and the registry's and
+    /// the MFA rules' `Conflict`.
+    #[must_use]
+    pub fn is_conflict(&self) -> bool {
+        match self {
+            Self::Conflict => true,
+            Self::Registry(e) => e.is_conflict(),
+            Self::Mfa(e) => e.is_conflict(),
+            _ => false,
+        }
+    }
+
+    /// Whether a part of the server failed or is overloaded (HTTP 503): a store, the
+    /// session store, password hashing, randomness, code delivery, the offload failing
+    /// or [busy](Error::Busy). The backend's own error is reachable through
+    /// [`source`](std::error::Error::source).
+    #[must_use]
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Store(_) | Self::Sessions(_) | Self::Randomness | Self::Offload | Self::Busy => {
+                true
+            }
+            Self::Password(e) => !matches!(e, tessera_password::Error::PasswordTooLong { .. }),
+            Self::Registry(e) => e.is_unavailable(),
+            Self::Mfa(e) => e.is_unavailable(),
+            _ => false,
+        }
+    }
+}
+
+impl From<crate::OffloadError> for Error {
+    fn from(e: crate::OffloadError) -> Self {
+        match e {
+            crate::OffloadError::Busy => Self::Busy,
+            _ => Self::Offload,
+        }
+    }
 }
 
 impl From<tessera_mfa::Error> for Error {
@@ -137,3 +238,211 @@ impl From<AccountStoreError> for Error {
 
 /// This crate's `Result`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)] // tests
+
+    use super::*;
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    enum Class {
+        VerificationFailed,
+        InvalidInput,
+        RetryAfter,
+        Conflict,
+        Unavailable,
+        None,
+    }
+
+    fn answered(e: &Error) -> Vec<Class> {
+        [
+            (e.is_verification_failed(), Class::VerificationFailed),
+            (e.is_invalid_input(), Class::InvalidInput),
+            (e.retry_after().is_some(), Class::RetryAfter),
+            (e.is_conflict(), Class::Conflict),
+            (e.is_unavailable(), Class::Unavailable),
+        ]
+        .into_iter()
+        .filter_map(|(yes, c)| yes.then_some(c))
+        .collect()
+    }
+
+    /// The facade's own variants; the wrapped crates' errors are classified (and
+    /// enumerated) in their crates, and here answer as the inner error does. No
+    /// wildcard: a new variant does not compile until it is classified.
+    fn expected(e: &Error) -> Class {
+        match e {
+            Error::VerificationFailed => Class::VerificationFailed,
+            Error::PasswordRejected(_)
+            | Error::InvalidUsername(_)
+            | Error::UsernameTaken
+            | Error::AccountNotFound
+            | Error::ManagedByIdentityProvider { .. }
+            | Error::PasswordChangeRequired { .. }
+            | Error::MethodNotOffered(_)
+            | Error::NoMethodChosen => Class::InvalidInput,
+            Error::Password(tessera_password::Error::PasswordTooLong { .. }) => Class::InvalidInput,
+            Error::Conflict => Class::Conflict,
+            Error::Store(_)
+            | Error::Sessions(_)
+            | Error::Password(_)
+            | Error::Randomness
+            | Error::Offload
+            | Error::Busy => Class::Unavailable,
+            Error::StepUpRequired
+            | Error::StepUpTooWeak { .. }
+            | Error::ReauthenticationRequired
+            | Error::SessionRevoked => Class::None,
+            Error::Registry(_) | Error::Mfa(_) => {
+                unreachable!("classified in their crates; checked below as wrapped")
+            }
+        }
+    }
+
+    /// What a password, a code or a backend's message could hold.
+    const SECRET: &str = "correct horse 123456";
+
+    fn own_variants() -> Vec<Error> {
+        let violations = tessera_password::PasswordPolicy::default()
+            .validate(
+                &tessera_password::Password::new("hunter2x"),
+                &tessera_password::Context::new(),
+            )
+            .expect_err("too short");
+        vec![
+            Error::VerificationFailed,
+            Error::PasswordRejected(violations),
+            Error::InvalidUsername("empty"),
+            Error::UsernameTaken,
+            Error::AccountNotFound,
+            Error::ManagedByIdentityProvider {
+                provider: "okta".into(),
+            },
+            Error::StepUpRequired,
+            Error::StepUpTooWeak {
+                needed: tessera_mfa::Authority::Aal2,
+            },
+            Error::ReauthenticationRequired,
+            Error::SessionRevoked,
+            Error::PasswordChangeRequired { min_length: 15 },
+            Error::MethodNotOffered(tessera_mfa::MfaMethod::Sms),
+            Error::NoMethodChosen,
+            Error::Conflict,
+            Error::Store(AccountStoreError::backend(SECRET)),
+            Error::Sessions(SessionError("sessions down".into())),
+            Error::Password(tessera_password::Error::Hashing),
+            Error::Password(tessera_password::Error::PasswordTooLong { max_bytes: 4096 }),
+            Error::Randomness,
+            Error::Offload,
+            Error::Busy,
+        ]
+    }
+
+    #[test]
+    fn every_variant_answers_exactly_its_one_predicate() {
+        let own = own_variants();
+        // 22 variants, 20 of them here (Password twice); Registry and Mfa below.
+        assert_eq!(own.len(), 21);
+        for e in &own {
+            let (want, got) = (expected(e), answered(e));
+            if want == Class::None {
+                assert!(got.is_empty(), "{e:?} answers {got:?}");
+            } else {
+                assert_eq!(got, vec![want], "{e:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn wrapped_errors_answer_as_their_crate_does() {
+        use tessera_mfa::Error as M;
+        use tessera_registry::Error as R;
+        let wait = std::time::Duration::from_secs(30);
+        let mfa: Error = M::ResendTooSoon {
+            retry_after: tessera_otp::UnixTime::from_secs(30),
+            wait,
+        }
+        .into();
+        assert_eq!(answered(&mfa), vec![Class::RetryAfter]);
+        assert_eq!(mfa.retry_after(), Some(wait));
+        let cases: Vec<(Error, Class)> = vec![
+            (M::Conflict.into(), Class::Conflict),
+            (M::InvalidEmail("no @").into(), Class::InvalidInput),
+            (M::Randomness.into(), Class::Unavailable),
+            (M::InvalidConfig("bounds").into(), Class::None),
+            // The opaque failures become the facade's own.
+            (M::VerificationFailed.into(), Class::VerificationFailed),
+            (R::Rejected.into(), Class::VerificationFailed),
+            (R::ResyncFailed.into(), Class::VerificationFailed),
+            (R::Conflict.into(), Class::Conflict),
+            (R::TooManyDevices { max: 8 }.into(), Class::InvalidInput),
+            (
+                R::from(tessera_registry::StoreError::backend(SECRET)).into(),
+                Class::Unavailable,
+            ),
+            (R::InvalidConfig("window").into(), Class::None),
+        ];
+        for (e, want) in cases {
+            let got = answered(&e);
+            if want == Class::None {
+                assert!(got.is_empty(), "{e:?} answers {got:?}");
+            } else {
+                assert_eq!(got, vec![want], "{e:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_one_retry_name_is_conflict_in_every_crate() {
+        assert!(Error::from(AccountStoreError::Conflict).is_conflict());
+        assert!(
+            Error::from(tessera_registry::Error::from(
+                tessera_registry::StoreError::Conflict
+            ))
+            .is_conflict()
+        );
+        assert!(
+            Error::from(tessera_mfa::Error::from(tessera_mfa::StoreError::Conflict)).is_conflict()
+        );
+    }
+
+    #[test]
+    fn a_backend_error_is_reachable_as_the_source_through_the_facade() {
+        fn chain_has_io(e: &Error) -> bool {
+            let mut source = std::error::Error::source(e);
+            while let Some(s) = source {
+                if s.downcast_ref::<std::io::Error>().is_some() {
+                    return true;
+                }
+                source = s.source();
+            }
+            false
+        }
+        let io = || std::io::Error::other(SECRET);
+        let mfa = Error::from(tessera_mfa::Error::from(tessera_mfa::StoreError::backend(
+            io(),
+        )));
+        let registry = Error::from(tessera_registry::Error::from(
+            tessera_registry::StoreError::backend(io()),
+        ));
+        let accounts = Error::from(AccountStoreError::backend(io()));
+        for e in [mfa, registry, accounts] {
+            assert!(e.is_unavailable(), "{e:?}");
+            assert!(chain_has_io(&e), "{e:?}");
+            assert!(!e.to_string().contains(SECRET), "{e}");
+        }
+    }
+
+    #[test]
+    fn no_message_holds_a_secret() {
+        for e in own_variants() {
+            let text = e.to_string();
+            assert!(!text.contains(SECRET), "{text}");
+            assert!(
+                !text.contains("hunter2x"),
+                "the password is not echoed: {text}"
+            );
+        }
+    }
+}

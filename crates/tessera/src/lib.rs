@@ -258,7 +258,45 @@
 //! This crate depends on no async runtime, so the flows hand hashing to an [`Offload`]:
 //! [`Inline`] (the default) runs it on the calling task, fine for tests, tools and
 //! blocking-tolerant contexts; a service on tokio passes a three-line `spawn_blocking`
-//! implementation with [`Accounts::with_offload`] (see [`Offload`]).
+//! implementation with [`Accounts::with_offload`] (see [`Offload`]), wrapped in
+//! [`Bounded`] so that at most a set number of hashes (19 MiB each) run at once. Work
+//! beyond the permits is refused at once: [`Error::Busy`], the same answer for every
+//! username, and not counted as the person's failed attempt.
+//!
+//! # Errors in a web service
+//! [`Error`] answers five questions, so that mapping it to a response takes a few
+//! lines: [`is_verification_failed`](Error::is_verification_failed),
+//! [`is_invalid_input`](Error::is_invalid_input), [`retry_after`](Error::retry_after),
+//! [`is_conflict`](Error::is_conflict) ("changed concurrently, try again"; the one name
+//! in every crate) and [`is_unavailable`](Error::is_unavailable) (a store, randomness,
+//! the offload failing or busy). Each variant answers at most one of them, also through
+//! the wrapped registry and MFA errors; the four authorisation answers (step-up,
+//! re-authentication, a revoked session) answer none, because each asks for a
+//! different next step. A store backend's own error stays reachable through
+//! [`source`](std::error::Error::source) for the logs; no message holds a secret.
+//!
+//! ```
+//! use tessera::Error;
+//!
+//! /// The HTTP status, and the `Retry-After` seconds, of a refused request.
+//! fn status(e: &Error) -> (u16, Option<u64>) {
+//!     match e {
+//!         _ if e.retry_after().is_some() => (429, e.retry_after().map(|d| d.as_secs())),
+//!         _ if e.is_verification_failed() => (401, None),
+//!         _ if e.is_invalid_input() => (422, None),
+//!         _ if e.is_conflict() => (409, None),
+//!         _ if e.is_unavailable() => (503, Some(1)),
+//!         Error::SessionRevoked => (401, None),
+//!         Error::StepUpRequired | Error::StepUpTooWeak { .. } | Error::ReauthenticationRequired => (403, None),
+//!         _ => (500, None),
+//!     }
+//! }
+//!
+//! assert_eq!(status(&Error::VerificationFailed), (401, None));
+//! assert_eq!(status(&Error::UsernameTaken), (422, None));
+//! assert_eq!(status(&Error::Busy), (503, Some(1)));
+//! assert_eq!(status(&tessera::mfa::Error::Conflict.into()), (409, None));
+//! ```
 //!
 //! # Security properties
 //! - One opaque failure ([`Error::VerificationFailed`]) for every failed authentication,
@@ -319,7 +357,7 @@ pub use assurance::{Assurance, EnrolmentSession, Factor, SetupSession};
 pub use challenge::{SecondFactorChallenge, SignIn};
 pub use error::{Error, Result};
 pub use mfa_flows::{AuthenticatorAdded, MfaEnabled, Renewed};
-pub use offload::{Inline, Offload, OffloadError};
+pub use offload::{Bounded, Inline, Offload, OffloadError};
 pub use password_flows::{PasswordChange, SignedOutEverywhere};
 pub use session::{InMemorySessionRevoker, Revocation, SessionError, SessionRevoker};
 pub use store::{AccountStore, AccountStoreError, InMemoryAccountStore};

@@ -277,6 +277,12 @@ where
                 audit::failed("password_check_failed", Some(user), Reason::WrongPassword);
                 Err(Error::VerificationFailed)
             }
+            Err(Reason::Busy) => {
+                // Nothing was checked: not the person's failure.
+                let _ = self.mfa.attempt_passed(attempt).await;
+                audit::failed("password_check_failed", Some(user), Reason::Busy);
+                Err(Error::Busy)
+            }
             Err(reason) => {
                 audit::failed("password_check_failed", Some(user), reason);
                 Err(Error::VerificationFailed)
@@ -300,7 +306,7 @@ where
         self.offload
             .run(move || policy.validate_change(&new_pw, &confirm, &context, &history, &hasher))
             .await
-            .map_err(|_| Error::Offload)?
+            .map_err(Error::from)?
             .map_err(Error::PasswordRejected)?;
         self.hash_password(new).await
     }

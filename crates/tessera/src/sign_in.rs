@@ -47,7 +47,8 @@ where
     /// shared buckets, so the throttle does not tell them apart either.
     ///
     /// # Errors
-    /// [`Error::VerificationFailed`] only.
+    /// [`Error::VerificationFailed`]; [`Error::Busy`] when a [`Bounded`](crate::Bounded)
+    /// offload has no permit free (for every username alike, the attempt not counted).
     pub async fn sign_in(
         &self,
         username: &str,
@@ -90,6 +91,15 @@ where
             .filter(|_| known && attempt.is_some())
             .and_then(|a| a.password_hash.as_deref());
         let matched = self.password_matches(password, stored).await;
+        if matched == Err(Reason::Busy) {
+            // Nothing was checked: the attempt is taken back, and every username gets
+            // the same answer (it tells of the server's load, not of the account).
+            if let Some(attempt) = attempt {
+                let _ = self.mfa.attempt_passed(attempt).await;
+            }
+            audit::failed("sign_in_failed", known.then_some(&user), Reason::Busy);
+            return Err(Error::Busy);
+        }
         let (Some(attempt), Some(account)) = (attempt, account.filter(|_| known)) else {
             if !known {
                 let reason = if federated {
@@ -179,6 +189,7 @@ where
     ) -> std::result::Result<bool, Reason> {
         match self.verify_password(password, stored).await {
             Ok(matched) => Ok(matched),
+            Err(Error::Busy) => Err(Reason::Busy),
             Err(_) => Err(Reason::PasswordNotCheckable),
         }
     }
@@ -629,7 +640,7 @@ fn refused(user: &UserId, e: &tessera_mfa::Error) -> Error {
         tessera_mfa::Error::VerificationFailed
         | tessera_mfa::Error::InvalidCode(_)
         | tessera_mfa::Error::MethodUnavailable { .. } => Reason::WrongSecondFactor,
-        tessera_mfa::Error::Contention => Reason::Contention,
+        tessera_mfa::Error::Conflict => Reason::Contention,
         _ => Reason::StoreFailure,
     };
     audit::failed("second_factor_failed", Some(user), reason);

@@ -7,10 +7,11 @@
 mod common;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
 
 use common::{PASSWORD, World};
-use tessera::{Error, Offload, OffloadError, Password, SignIn};
+use tessera::{Bounded, Error, Offload, OffloadError, Password, SignIn};
 
 /// tokio's blocking pool, counting the work it ran.
 #[derive(Default)]
@@ -27,7 +28,7 @@ impl Offload for SpawnBlocking {
         self.runs.fetch_add(1, Ordering::SeqCst);
         tokio::task::spawn_blocking(work)
             .await
-            .map_err(|_| OffloadError)
+            .map_err(|_| OffloadError::Failed)
     }
 }
 
@@ -40,7 +41,7 @@ impl Offload for Broken {
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
-        Err(OffloadError)
+        Err(OffloadError::Failed)
     }
 }
 
@@ -119,4 +120,156 @@ async fn one_code_completes_one_of_many_concurrent_sign_ins() {
         }
     }
     assert_eq!(ok, 1);
+}
+
+/// tokio's blocking pool behind a gate: work waits for the gate to open, and the gauge
+/// keeps how many pieces run at once and the most that ever did.
+#[derive(Default)]
+struct Gated {
+    open: Arc<AtomicBool>,
+    running: Arc<AtomicUsize>,
+    most: Arc<AtomicUsize>,
+}
+
+impl Offload for Gated {
+    async fn run<T, F>(&self, work: F) -> Result<T, OffloadError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let (open, running, most) = (self.open.clone(), self.running.clone(), self.most.clone());
+        tokio::task::spawn_blocking(move || {
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            while !open.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            let out = work();
+            running.fetch_sub(1, Ordering::SeqCst);
+            out
+        })
+        .await
+        .map_err(|_| OffloadError::Failed)
+    }
+}
+
+/// Opens the gate when dropped, so a failing assertion does not leave blocking work
+/// waiting for ever (the runtime's shutdown would wait for it).
+struct OpenOnDrop(Arc<Gated>);
+
+impl Drop for OpenOnDrop {
+    fn drop(&mut self) {
+        self.0.open.store(true, Ordering::SeqCst);
+    }
+}
+
+/// The test world's flows on a bounded, gated offload.
+type GatedFlows = tessera::Accounts<
+    tessera::InMemoryAccountStore,
+    tessera::InMemoryDeviceStore,
+    tessera::InMemoryStore,
+    Arc<tessera::RecordingNotifier>,
+    Arc<tessera::InMemoryDelivery>,
+    tessera::InMemorySessionRevoker,
+    tessera::ManualClock,
+    Arc<Bounded<Arc<Gated>>>,
+>;
+
+/// Flows on a bounded, gated offload, with "ana" created (gate open), then the gate
+/// closed.
+async fn gated(permits: usize) -> (GatedFlows, Arc<Bounded<Arc<Gated>>>, Arc<Gated>) {
+    let gate = Arc::new(Gated::default());
+    gate.open.store(true, Ordering::SeqCst);
+    let bounded = Arc::new(Bounded::new(gate.clone(), permits));
+    let flows = World::new().flows.with_offload(bounded.clone());
+    flows
+        .create_account("ana", common::EMAIL, &Password::new(PASSWORD))
+        .await
+        .unwrap();
+    gate.open.store(false, Ordering::SeqCst);
+    (flows, bounded, gate)
+}
+
+async fn sign_in(flows: &GatedFlows, user: &str, password: &str) -> tessera::Result<SignIn> {
+    flows.sign_in(user, &Password::new(password), None).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_64_sign_ins_runs_at_most_2_hashes_and_the_rest_are_busy() {
+    let (flows, bounded, gate) = gated(2).await;
+    let _open = OpenOnDrop(gate.clone());
+    gate.most.store(0, Ordering::SeqCst);
+    let flows = Arc::new(flows);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    for _ in 0..64 {
+        let (flows, tx) = (flows.clone(), tx.clone());
+        tokio::spawn(async move {
+            let r = flows.sign_in("ana", &Password::new(PASSWORD), None).await;
+            tx.send(r).unwrap();
+        });
+    }
+    // Two hold the permits behind the closed gate; the other 62 answer at once.
+    for _ in 0..62 {
+        let r = rx.recv().await.unwrap();
+        assert!(matches!(r, Err(Error::Busy)), "{r:?}");
+    }
+    assert_eq!(bounded.in_use(), 2);
+    assert_eq!(gate.running.load(Ordering::SeqCst), 2);
+    gate.open.store(true, Ordering::SeqCst);
+    for _ in 0..2 {
+        let r = rx.recv().await.unwrap();
+        // The 62 busy attempts were taken back: two right passwords, two sign-ins.
+        assert!(matches!(r, Ok(SignIn::Complete(_))), "{r:?}");
+    }
+    assert_eq!(
+        gate.most.load(Ordering::SeqCst),
+        2,
+        "never more than 2 at once"
+    );
+    assert_eq!(bounded.in_use(), 0, "every permit is back");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn busy_is_one_answer_for_every_username_and_counts_no_attempt() {
+    let (flows, bounded, gate) = gated(1).await;
+    let _open = OpenOnDrop(gate.clone());
+    // Something else holds the only permit.
+    let holder = tokio::spawn({
+        let bounded = bounded.clone();
+        async move { bounded.run(|| ()).await }
+    });
+    while bounded.in_use() == 0 {
+        tokio::task::yield_now().await;
+    }
+    let answers = [
+        sign_in(&flows, "ana", PASSWORD).await,
+        sign_in(&flows, "ana", "a wrong password").await,
+        sign_in(&flows, "nobody", PASSWORD).await,
+        sign_in(&flows, "  ", PASSWORD).await,
+    ];
+    for a in &answers {
+        assert!(matches!(a, Err(Error::Busy)), "{a:?}");
+    }
+    let texts: Vec<String> = answers
+        .iter()
+        .map(|a| a.as_ref().unwrap_err().to_string())
+        .collect();
+    assert!(texts.iter().all(|t| *t == texts[0]), "{texts:?}");
+    // More wrong passwords than the lockout (20 by default): none of them counted.
+    for _ in 0..25 {
+        assert!(matches!(
+            sign_in(&flows, "ana", "a wrong password").await,
+            Err(Error::Busy)
+        ));
+    }
+    gate.open.store(true, Ordering::SeqCst);
+    holder.await.unwrap().unwrap();
+    assert_eq!(bounded.in_use(), 0);
+    assert!(
+        matches!(
+            sign_in(&flows, "ana", PASSWORD).await,
+            Ok(SignIn::Complete(_))
+        ),
+        "not locked, not delayed: busy answers were not the person's failures"
+    );
 }
