@@ -214,6 +214,14 @@ async fn a_burst_of_64_sign_ins_runs_at_most_2_hashes_and_the_rest_are_busy() {
         assert!(matches!(r, Err(Error::Busy)), "{r:?}");
     }
     assert_eq!(bounded.in_use(), 2);
+    // A permit is taken before its blocking thread starts: wait (bounded) until both
+    // hashes are running behind the gate.
+    for _ in 0..5_000 {
+        if gate.running.load(Ordering::SeqCst) == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
     assert_eq!(gate.running.load(Ordering::SeqCst), 2);
     gate.open.store(true, Ordering::SeqCst);
     for _ in 0..2 {
