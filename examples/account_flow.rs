@@ -15,7 +15,7 @@ use std::time::Duration;
 use tessera::mfa::{
     CodeMessage, DeliveryError, Destination, NotifyError, SecurityEmail, SecurityEvent,
 };
-use tessera::otp::{KeyUri, QrCode, TimeStep, Totp};
+use tessera::otp::{QrCode, SoftAuthenticator};
 use tessera::{
     Accounts, Assurance, Clock, CodeDelivery, Error, Factor, InMemoryAccounts, InMemoryDelivery,
     ManualClock, MfaMethod, Password, PasswordPolicy, RecordingNotifier, SecurityEventKind,
@@ -94,52 +94,23 @@ impl Inbox {
     }
 }
 
-/// A simulated authenticator app: it scanned the QR code, and runs its own clock
-/// `skew` behind (or ahead of) the server's.
-struct AuthenticatorApp {
-    totp: Totp,
-    skew: i64,
-}
+/// Ana's authenticator app, simulated by the library's `SoftAuthenticator`: it scanned
+/// the QR code, and may run its own clock behind (or ahead of) the server's.
+struct AuthenticatorApp(SoftAuthenticator);
 
 impl AuthenticatorApp {
     fn scan(uri: &str) -> Outcome<Self> {
-        let key = KeyUri::parse(uri)?;
-        let params = key.totp_params().ok_or("not a TOTP key")?;
-        Ok(Self {
-            totp: Totp::new(key.secret(), params),
-            skew: 0,
-        })
-    }
-
-    fn step(&self, now: UnixTime) -> Outcome<u64> {
-        let at = now.as_secs().saturating_add_signed(self.skew);
-        Ok(self.totp.time_step(UnixTime::from_secs(at))?.get())
+        Ok(Self(SoftAuthenticator::scan(uri)?))
     }
 
     /// The code on the app's screen now.
     fn code(&self, now: UnixTime) -> Outcome<String> {
-        let step = self.step(now)?;
-        Ok(self
-            .totp
-            .generate_at_step(TimeStep::new(step))
-            .expose()
-            .to_owned())
+        Ok(self.0.code(now)?.expose().to_owned())
     }
 
     /// The previous code and the current one, as two-code activation asks.
     fn two_codes(&self, now: UnixTime) -> Outcome<[String; 2]> {
-        let step = self.step(now)?;
-        let previous = step.checked_sub(1).ok_or("clock before the epoch")?;
-        Ok([
-            self.totp
-                .generate_at_step(TimeStep::new(previous))
-                .expose()
-                .to_owned(),
-            self.totp
-                .generate_at_step(TimeStep::new(step))
-                .expose()
-                .to_owned(),
-        ])
+        Ok(self.0.two_codes(now)?.map(|c| c.expose().to_owned()))
     }
 }
 
@@ -474,11 +445,11 @@ async fn run() -> Outcome {
     inbox.recorded.clear();
 
     heading("10. Resync a drifted device");
-    let (drifted_id, mut drifted) = apps.pop().ok_or("no device to drift")?;
+    let (drifted_id, drifted) = apps.pop().ok_or("no device to drift")?;
     // Weeks pass (ten minutes of this narrative); the tablet's clock now runs four
     // minutes slow.
     clock.advance(Duration::from_secs(10 * 60));
-    drifted.skew = -4 * 60;
+    let drifted = AuthenticatorApp(drifted.0.with_skew(-4 * 60));
     let challenge = sign_in_challenge(&flows, NEW_PASSWORD).await?;
     let challenge = flows.start_second_factor(challenge, None).await?;
     let late = flows

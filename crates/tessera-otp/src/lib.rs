@@ -88,6 +88,7 @@ mod params;
 #[cfg(feature = "qr")]
 mod qr;
 mod secret;
+mod soft;
 mod step;
 mod totp;
 mod uri;
@@ -102,6 +103,7 @@ pub use params::{HotpParams, MAX_DIGITS, MIN_DIGITS, TotpParams, TotpParamsBuild
 #[cfg(feature = "qr")]
 pub use qr::QrCode;
 pub use secret::Secret;
+pub use soft::SoftAuthenticator;
 pub use step::{Drift, Rejected, Resync, TimeStep, VerifyOptions, Window};
 pub use totp::Totp;
 pub use uri::{KeyUri, OtpKind};

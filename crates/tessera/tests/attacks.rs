@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use tessera::mfa::testing::ChaosStore;
 use tessera::mfa::{OutboxNotifier, ThrottleConfig};
-use tessera::otp::{KeyUri, TimeStep, Totp};
+use tessera::otp::SoftAuthenticator;
 use tessera::registry::testing::ChaosDeviceStore;
 use tessera::testing::{AuditLog, ChaosAccountStore, Faults};
 use tessera::{
@@ -174,43 +174,36 @@ impl World {
 
 struct App {
     id: DeviceId,
-    totp: Totp,
+    soft: SoftAuthenticator,
 }
 
 impl App {
     fn scan(uri: &str, id: DeviceId) -> Self {
-        let key = KeyUri::parse(uri).unwrap();
         Self {
             id,
-            totp: Totp::new(key.secret(), key.totp_params().unwrap()),
+            soft: SoftAuthenticator::scan(uri).unwrap(),
         }
     }
 
     fn code(&self, at: UnixTime) -> String {
-        self.totp.generate(at).unwrap().expose().to_owned()
+        self.soft.code(at).unwrap().expose().to_owned()
     }
 
     fn two_codes(&self, at: UnixTime) -> [String; 2] {
-        let step = self.totp.time_step(at).unwrap().get();
-        [step - 1, step].map(|s| {
-            self.totp
-                .generate_at_step(TimeStep::new(s))
-                .expose()
-                .to_owned()
-        })
+        self.soft
+            .two_codes(at)
+            .unwrap()
+            .map(|c| c.expose().to_owned())
     }
 
     /// A six-digit code that is not this app's at `at` (nor one step either side).
     fn wrong_code(&self, at: UnixTime) -> String {
-        let step = self.totp.time_step(at).unwrap().get();
-        let near: Vec<String> = (step - 1..=step + 1)
-            .map(|s| {
-                self.totp
-                    .generate_at_step(TimeStep::new(s))
-                    .expose()
-                    .to_owned()
+        let near: Vec<String> = [-30, 0, 30]
+            .map(|skew| {
+                let app = self.soft.clone().with_skew(skew);
+                app.code(at).unwrap().expose().to_owned()
             })
-            .collect();
+            .to_vec();
         (0..1_000_000u32)
             .map(|n| format!("{n:06}"))
             .find(|c| !near.contains(c))

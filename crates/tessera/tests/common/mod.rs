@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tessera::mfa::ThrottleConfig;
-use tessera::otp::{KeyUri, TimeStep, Totp};
+use tessera::otp::SoftAuthenticator;
 use tessera::{
     Accounts, Assurance, DeviceId, DeviceRegistry, InMemoryAccountStore, InMemoryDelivery,
     InMemoryDeviceStore, InMemorySessionRevoker, InMemoryStore, ManualClock, Mfa, OrgPolicy,
@@ -151,36 +151,28 @@ impl World {
     }
 }
 
-/// A simulated authenticator app.
+/// A simulated authenticator app with the device id it was enrolled as.
 pub struct App {
     pub id: DeviceId,
-    pub totp: Totp,
+    pub soft: SoftAuthenticator,
 }
 
 impl App {
     pub fn scan(uri: &str, id: DeviceId) -> Self {
-        let key = KeyUri::parse(uri).unwrap();
         Self {
             id,
-            totp: Totp::new(key.secret(), key.totp_params().unwrap()),
+            soft: SoftAuthenticator::scan(uri).unwrap(),
         }
     }
 
     pub fn code(&self, at: UnixTime) -> String {
-        self.totp.generate(at).unwrap().expose().to_owned()
+        self.soft.code(at).unwrap().expose().to_owned()
     }
 
     pub fn two_codes(&self, at: UnixTime) -> [String; 2] {
-        let step = self.totp.time_step(at).unwrap().get();
-        [
-            self.totp
-                .generate_at_step(TimeStep::new(step - 1))
-                .expose()
-                .to_owned(),
-            self.totp
-                .generate_at_step(TimeStep::new(step))
-                .expose()
-                .to_owned(),
-        ]
+        self.soft
+            .two_codes(at)
+            .unwrap()
+            .map(|c| c.expose().to_owned())
     }
 }
