@@ -113,9 +113,7 @@ impl Key {
     /// # Errors
     /// [`Error::Source`] when it is unset or not Unicode; [`Error::InvalidKey`].
     pub fn from_env(name: &str) -> Result<Self> {
-        let text =
-            Zeroizing::new(std::env::var(name).map_err(|_| Error::Source(format!("${name}")))?);
-        Self::parse(&text)
+        Self::parse(&read_env(name)?)
     }
 
     /// The key in the file at `path` (its only content, white space around ignored).
@@ -123,10 +121,7 @@ impl Key {
     /// # Errors
     /// [`Error::Source`] when it cannot be read; [`Error::InvalidKey`].
     pub fn from_file(path: &std::path::Path) -> Result<Self> {
-        let text = Zeroizing::new(
-            std::fs::read_to_string(path).map_err(|_| Error::Source(path.display().to_string()))?,
-        );
-        Self::parse(&text)
+        Self::parse(&read_file(path)?)
     }
 
     /// A new key from the operating system's generator.
@@ -149,6 +144,21 @@ impl Key {
     pub(crate) fn bytes(&self) -> &[u8; KEY_LEN] {
         &self.0
     }
+}
+
+/// The text of the environment variable `name`, wiped when dropped; the error names the
+/// variable, never its value.
+pub(crate) fn read_env(name: &str) -> Result<Zeroizing<String>> {
+    std::env::var(name)
+        .map(Zeroizing::new)
+        .map_err(|_| Error::Source(format!("${name}")))
+}
+
+/// The text of the file at `path`, wiped when dropped; the error names the file.
+pub(crate) fn read_file(path: &std::path::Path) -> Result<Zeroizing<String>> {
+    std::fs::read_to_string(path)
+        .map(Zeroizing::new)
+        .map_err(|_| Error::Source(path.display().to_string()))
 }
 
 impl fmt::Debug for Key {

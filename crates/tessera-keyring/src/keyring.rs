@@ -156,9 +156,7 @@ impl Keyring {
     /// # Errors
     /// [`Error::Source`] when it is unset; as [`Keyring::parse`].
     pub fn from_env(name: &str) -> Result<Self> {
-        let text =
-            Zeroizing::new(std::env::var(name).map_err(|_| Error::Source(format!("${name}")))?);
-        Self::parse(&text)
+        Self::parse(&crate::key::read_env(name)?)
     }
 
     /// The keyring in the file at `path` (see [`Keyring::parse`]).
@@ -166,10 +164,7 @@ impl Keyring {
     /// # Errors
     /// [`Error::Source`] when it cannot be read; as [`Keyring::parse`].
     pub fn from_file(path: &std::path::Path) -> Result<Self> {
-        let text = Zeroizing::new(
-            std::fs::read_to_string(path).map_err(|_| Error::Source(path.display().to_string()))?,
-        );
-        Self::parse(&text)
+        Self::parse(&crate::key::read_file(path)?)
     }
 
     /// Adds a key for opening (and for activating later).

@@ -264,7 +264,7 @@ where
         password: &Password,
     ) -> Result<()> {
         let user = &account.id;
-        let attempt = self.counted_attempt(user).await?;
+        let attempt = self.counted_attempt(user, "password_check_failed").await?;
         match self
             .password_matches(password, account.password_hash.as_deref())
             .await

@@ -69,22 +69,9 @@ where
                 false,
             ),
         };
-        let attempt = match self.mfa.begin_attempt(&user).await {
-            Ok(n) => {
-                if let Some(e) = &n.notify_error {
-                    audit::notify_failed(&user, e);
-                }
-                Some(n.into_value())
-            }
-            Err(e) => {
-                audit::failed(
-                    "sign_in_failed",
-                    known.then_some(&user),
-                    Reason::of_refusal(&e),
-                );
-                None
-            }
-        };
+        let attempt = self
+            .reserve_attempt(&user, "sign_in_failed", known.then_some(&user))
+            .await;
         // The password work happens on every path, so timing tells nothing.
         let stored = account
             .as_ref()
@@ -460,7 +447,7 @@ where
             audit::failed("second_factor_failed", Some(user), Reason::Expired);
             return Err(Error::VerificationFailed);
         }
-        let attempt = self.counted_attempt(user).await?;
+        let attempt = self.counted_attempt(user, "second_factor_failed").await?;
         match self
             .registry
             .verify_assertion_unthrottled(user, verifier, assertion)
@@ -541,17 +528,35 @@ where
 
     /// Counts an attempt in the account's throttle before anything is checked; every
     /// refusal is the opaque failure, its reason audited.
-    pub(crate) async fn counted_attempt(&self, user: &UserId) -> Result<Attempt> {
+    pub(crate) async fn counted_attempt(
+        &self,
+        user: &UserId,
+        event: &'static str,
+    ) -> Result<Attempt> {
+        self.reserve_attempt(user, event, Some(user))
+            .await
+            .ok_or(Error::VerificationFailed)
+    }
+
+    /// Reserves an attempt in `user`'s throttle. A refusal (throttled, contention, a
+    /// failing store) is `None`, audited as `event` naming `audited` (no account for a
+    /// username nobody has); a lockout notification that failed is audited too.
+    async fn reserve_attempt(
+        &self,
+        user: &UserId,
+        event: &'static str,
+        audited: Option<&UserId>,
+    ) -> Option<Attempt> {
         match self.mfa.begin_attempt(user).await {
             Ok(n) => {
                 if let Some(e) = &n.notify_error {
                     audit::notify_failed(user, e);
                 }
-                Ok(n.into_value())
+                Some(n.into_value())
             }
             Err(e) => {
-                audit::failed("second_factor_failed", Some(user), Reason::of_refusal(&e));
-                Err(Error::VerificationFailed)
+                audit::failed(event, audited, Reason::of_refusal(&e));
+                None
             }
         }
     }
@@ -562,7 +567,7 @@ where
     /// A refusal is the one [`Error::VerificationFailed`] whatever the reason; when the
     /// registry saw a replay of a device's used code, the account holder is told too.
     pub(crate) async fn verify_totp(&self, user: &UserId, typed: &str) -> Result<Verified> {
-        let attempt = self.counted_attempt(user).await?;
+        let attempt = self.counted_attempt(user, "second_factor_failed").await?;
         match self
             .registry
             .verify_unthrottled_reporting_reuse(user, typed)
