@@ -47,16 +47,14 @@ use tessera_mfa::{
     MfaStore, NoNotifier, OrgPolicy, ServerKey, Version, Versioned,
 };
 use tessera_otp::{Clock, ManualClock, Secret, TimeStep, Totp, TotpParams, UnixTime};
-use tessera_registry::{
-    Device, DeviceRegistry, DeviceStore, RegistryConfig, StoreError, UserDevices, UserId,
-};
+use tessera_registry::{Device, DeviceRegistry, DeviceStore, RegistryConfig, StoreError, UserId};
 
 // ─── The store ──────────────────────────────────────────────────────────────────────
 
 /// Keeps every aggregate as one JSON file in a folder:
-/// `devices-<user>.json` holds `{"version": n, "devices": [...]}` (the registry's
-/// `UserDevices` through its `serde` feature), `account-<user>.json` and
-/// `destination-<key>.json` hold `{"version": n, "state": {...}}`.
+/// `devices-<user>.json`, `account-<user>.json` and `destination-<key>.json` each hold
+/// `{"version": n, "state": ...}`: the version beside the aggregate (a user's devices
+/// through the registry's `serde` feature, the MFA crate's states through its own).
 ///
 /// A save is read the stored version → compare → write, under one lock so that no other
 /// save of this process slips in between, and the write is a temp file renamed over the
@@ -111,15 +109,6 @@ impl From<serde_json::Error> for FileError {
 }
 
 impl From<FileError> for StoreError {
-    fn from(e: FileError) -> Self {
-        match e {
-            FileError::Conflict => Self::Conflict,
-            FileError::Backend(e) => Self::backend(e),
-        }
-    }
-}
-
-impl From<FileError> for tessera_mfa::StoreError {
     fn from(e: FileError) -> Self {
         match e {
             FileError::Conflict => Self::Conflict,
@@ -203,29 +192,20 @@ async fn blocking<T: Send + 'static>(
 }
 
 impl DeviceStore for FileStore {
-    async fn load(&self, user: &UserId) -> Result<UserDevices, StoreError> {
-        let path = self.path("devices", user.as_str());
+    async fn load(&self, user: &UserId) -> Result<Versioned<Vec<Device>>, StoreError> {
         // No lock: a rename replaces the file whole, so a read sees the previous document
         // or the new one, and always the last one saved (read-your-writes).
-        let stored = blocking(move || read::<UserDevices>(&path)).await?;
-        Ok(stored.unwrap_or_default())
+        Ok(self.load_state(self.path("devices", user.as_str())).await?)
     }
 
     async fn save(
         &self,
         user: &UserId,
-        expected_version: u64,
+        expected: Version,
         devices: &[Device],
-    ) -> Result<u64, StoreError> {
-        let (path, lock) = (self.path("devices", user.as_str()), Arc::clone(&self.lock));
-        let devices = devices.to_vec();
-        let version = blocking(move || {
-            save_if_unchanged(&lock, &path, expected_version, |version| {
-                serde_json::to_vec_pretty(&UserDevices { version, devices })
-            })
-        })
-        .await?;
-        Ok(version)
+    ) -> Result<Version, StoreError> {
+        let path = self.path("devices", user.as_str());
+        Ok(self.save_state(path, expected, &devices.to_vec()).await?)
     }
 
     async fn list_users(
@@ -324,10 +304,7 @@ impl FileStore {
 }
 
 impl MfaStore for FileStore {
-    async fn load_account(
-        &self,
-        user: &UserId,
-    ) -> Result<Versioned<AccountState>, tessera_mfa::StoreError> {
+    async fn load_account(&self, user: &UserId) -> Result<Versioned<AccountState>, StoreError> {
         Ok(self.load_state(self.path("account", user.as_str())).await?)
     }
 
@@ -336,7 +313,7 @@ impl MfaStore for FileStore {
         user: &UserId,
         expected: Version,
         state: &AccountState,
-    ) -> Result<Version, tessera_mfa::StoreError> {
+    ) -> Result<Version, StoreError> {
         let path = self.path("account", user.as_str());
         Ok(self.save_state(path, expected, state).await?)
     }
@@ -344,7 +321,7 @@ impl MfaStore for FileStore {
     async fn load_destination(
         &self,
         key: &DestinationKey,
-    ) -> Result<Versioned<DestinationState>, tessera_mfa::StoreError> {
+    ) -> Result<Versioned<DestinationState>, StoreError> {
         Ok(self
             .load_state(self.path("destination", key.as_str()))
             .await?)
@@ -355,7 +332,7 @@ impl MfaStore for FileStore {
         key: &DestinationKey,
         expected: Version,
         state: &DestinationState,
-    ) -> Result<Version, tessera_mfa::StoreError> {
+    ) -> Result<Version, StoreError> {
         let path = self.path("destination", key.as_str());
         Ok(self.save_state(path, expected, state).await?)
     }
@@ -364,7 +341,7 @@ impl MfaStore for FileStore {
         &self,
         after: Option<&UserId>,
         limit: usize,
-    ) -> Result<Vec<UserId>, tessera_mfa::StoreError> {
+    ) -> Result<Vec<UserId>, StoreError> {
         // The account documents' names are `account-<hex of the id>.json`: decode them
         // back, then sort and page (a database would use its index instead).
         let (dir, after) = (Arc::clone(&self.dir), after.cloned());
@@ -440,12 +417,12 @@ async fn compare_and_set(store: &FileStore) -> Result<(), BoxError> {
     let bo = UserId::new("bo@example.com");
     let fresh = store.load(&bo).await?;
     check(
-        fresh.version == 0 && fresh.devices.is_empty(),
+        fresh.version == Version::NEW && fresh.value.is_empty(),
         "a user never saved loads at version 0 with no devices",
     )?;
-    let v1 = store.save(&bo, 0, &[]).await?;
+    let v1 = store.save(&bo, Version::NEW, &[]).await?;
     check(
-        v1 == 1,
+        v1 == Version::new(1),
         "the first save (expecting version 0) creates version 1",
     )?;
 
@@ -461,22 +438,25 @@ async fn compare_and_set(store: &FileStore) -> Result<(), BoxError> {
     println!("  A saves: {}", outcome(&a));
     println!("  B saves: {}", outcome(&b));
     check(
-        matches!(a, Ok(2)) && matches!(b, Err(StoreError::Conflict)),
+        a.as_ref().is_ok_and(|v| *v == Version::new(2)) && matches!(b, Err(StoreError::Conflict)),
         "the first save wins, the second is a Conflict (the registry reloads and retries it)",
     )?;
     check(
-        store.load(&bo).await?.version == 2,
+        store.load(&bo).await?.version == Version::new(2),
         "the document on disk is the winner's, version 2",
     )?;
     check(
-        matches!(store.save(&bo, 0, &[]).await, Err(StoreError::Conflict)),
+        matches!(
+            store.save(&bo, Version::NEW, &[]).await,
+            Err(StoreError::Conflict)
+        ),
         "expecting version 0 for an existing user is a Conflict too (no silent overwrite)",
     )
 }
 
-fn outcome(result: &Result<u64, StoreError>) -> String {
+fn outcome(result: &Result<Version, StoreError>) -> String {
     match result {
-        Ok(v) => format!("stored, now version {v}"),
+        Ok(v) => format!("stored, now version {}", v.get()),
         Err(e) => format!("refused, {e}"),
     }
 }

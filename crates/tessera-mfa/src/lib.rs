@@ -241,9 +241,8 @@ pub use service::{DEFAULT_STORE_ATTEMPTS, MAX_STORE_ATTEMPTS, MIN_STORE_ATTEMPTS
 pub use settings::MfaSettings;
 pub use settings_ops::{Enabled, SignInPlan};
 pub use state::{AccountState, PhoneLink};
-pub use store::{
-    DestinationKey, DestinationState, InMemoryStore, MfaStore, StoreError, Version, Versioned,
-};
+pub use store::{DestinationKey, DestinationState, InMemoryStore, MfaStore};
+pub use tessera_store::{StoreError, UserId, Version, Versioned};
 pub use throttle::{
     MAX_DELAY, MAX_HARD_LIMIT, MAX_LOCKOUT, MIN_LOCKOUT, ThrottleConfig, ThrottleState,
 };

@@ -4,71 +4,9 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Mutex, PoisonError};
 
-use tessera_registry::UserId;
+use tessera_store::{StoreError, UserId, Version, Versioned};
 
 use crate::AccountState;
-
-/// The version of a stored aggregate; [`Version::NEW`] for one never saved.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct Version(u64);
-
-impl Version {
-    /// The version of an aggregate that was never saved.
-    pub const NEW: Self = Self(0);
-
-    /// Wraps a version a store kept.
-    #[must_use]
-    pub const fn new(v: u64) -> Self {
-        Self(v)
-    }
-
-    /// The number, for a store to keep.
-    #[must_use]
-    pub const fn get(self) -> u64 {
-        self.0
-    }
-
-    /// The version after this one.
-    #[must_use]
-    pub const fn next(self) -> Self {
-        Self(self.0.wrapping_add(1))
-    }
-}
-
-/// A value with the version it was loaded at.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Versioned<T> {
-    /// The version to pass back to `save`.
-    pub version: Version,
-    /// The value.
-    pub value: T,
-}
-
-/// Why a store refused or failed.
-///
-/// The same shape as the registry's `StoreError` and the facade's
-/// `AccountStoreError`: a conflict, or a backend failure that keeps its cause as the
-/// [`source`](std::error::Error::source), so a service can log the driver's own error.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum StoreError {
-    /// The aggregate changed since it was loaded; the caller reloads and retries.
-    #[error("the stored version changed since it was loaded")]
-    Conflict,
-    /// The backend failed (connection, serialisation, timeout); the cause is the
-    /// source. Build it with [`StoreError::backend`].
-    #[error("mfa state store backend failed")]
-    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
-}
-
-impl StoreError {
-    /// Wraps a backend's error (anything that converts into a boxed error, a `String`
-    /// or `&str` too).
-    pub fn backend(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
-        Self::Backend(e.into())
-    }
-}
 
 /// The key of a delivery destination's send counters: `email:<address>` or
 /// `sms:<E.164 number>`.

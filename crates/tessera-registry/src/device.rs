@@ -356,14 +356,3 @@ pub struct DeviceInfo {
     /// A hardware token's serial number.
     pub serial: Option<String>,
 }
-
-/// All of a user's devices with the version they were stored at: the unit a
-/// [`DeviceStore`](crate::DeviceStore) loads and saves.
-#[derive(Clone, Debug, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct UserDevices {
-    /// The stored version; 0 when the user has never had devices stored.
-    pub version: u64,
-    /// The devices, in order of enrolment.
-    pub devices: Vec<Device>,
-}

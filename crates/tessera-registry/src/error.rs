@@ -2,7 +2,7 @@
 
 use tessera_otp::Algorithm;
 
-use crate::DeviceKind;
+use crate::{DeviceKind, StoreError};
 
 /// An algorithm's name in the lowercase of error messages.
 fn algorithm_name(algorithm: Algorithm) -> &'static str {
@@ -173,26 +173,6 @@ impl From<StoreError> for Error {
             StoreError::Conflict => Self::Conflict,
             other => Self::Store(other),
         }
-    }
-}
-
-/// Why a [`DeviceStore`](crate::DeviceStore) refused or failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum StoreError {
-    /// The stored version differs from the expected one: someone saved in between.
-    /// The registry reloads and retries.
-    #[error("the stored version changed since it was loaded")]
-    Conflict,
-    /// The backend failed (connection, serialisation, timeout).
-    #[error("device store backend failed")]
-    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
-}
-
-impl StoreError {
-    /// Wraps a backend's error.
-    pub fn backend(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
-        Self::Backend(e.into())
     }
 }
 

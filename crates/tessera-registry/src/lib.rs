@@ -16,7 +16,7 @@
 //!   account holder's notification, that the code was a replay: [`Rejection`]),
 //!   resync, rename, remove, list, and [`MfaStatus`] in one call.
 //! - Storage ([`DeviceStore`]): the user's devices are one versioned aggregate
-//!   ([`UserDevices`]); every operation is load → pure change → save-if-unchanged,
+//!   (a [`Versioned`] list of [`Device`]s); every operation is load → pure change → save-if-unchanged,
 //!   retried a bounded number of times. That makes the device cap and the
 //!   at-most-once use of every code hold under concurrent requests.
 //!   [`InMemoryDeviceStore`] ships here.
@@ -136,7 +136,7 @@
 //!   [`DeviceStore`] implementation should pass, and `testing::ChaosDeviceStore`
 //!   with `testing::Faults`, which add latency and failures to any store so that
 //!   the races and failures of the registry's own tests can be run against yours.
-//! - `serde`: `Serialize`/`Deserialize` for the stored aggregate ([`UserDevices`],
+//! - `serde`: `Serialize`/`Deserialize` for the stored aggregate (a list of
 //!   [`Device`] and their parts), [`DeviceKind`] and [`UserId`] (as its bare string),
 //!   for stores that keep a user's devices as one document. TOTP seeds appear in it
 //!   only sealed (`tsk1.<key id>.<nonce>.<ciphertext>`), never in the clear.
@@ -176,13 +176,12 @@ pub use change::HardwareToken;
 pub use config::{ActivationPolicy, RegistryConfig, RegistryConfigBuilder};
 pub use device::{
     Credential, Device, DeviceInfo, DeviceState, DeviceStatus, SecurityKey, TotpCredential,
-    UserDevices,
 };
 pub use enrolment::Enrolment;
-pub use error::{Error, StoreError};
+pub use error::Error;
 pub use fido::AssertionVerifier;
 pub use id::{DeviceId, DeviceName};
-pub use kind::{DeviceKind, UserId};
+pub use kind::DeviceKind;
 pub use memory::InMemoryDeviceStore;
 pub use outcome::{AssertionVerified, MfaStatus, Verified};
 pub use registry::{DeviceRegistry, MAX_ACCOUNT_LABEL_LEN};
@@ -192,3 +191,4 @@ pub use store::DeviceStore;
 /// The keyring types the registry's API takes and returns, re-exported so that one
 /// dependency is enough.
 pub use tessera_keyring::{Key, KeyId, Keyring, Sealed};
+pub use tessera_store::{StoreError, UserId, Version, Versioned};

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
-use crate::{Device, DeviceStore, StoreError, UserDevices, UserId};
+use crate::{Device, DeviceStore, StoreError, UserId, Version, Versioned};
 
 /// A [`DeviceStore`] in a mutex-guarded map: one process, nothing survives a restart.
 ///
@@ -11,7 +11,7 @@ use crate::{Device, DeviceStore, StoreError, UserDevices, UserId};
 /// keeps every guarantee the trait asks for except durability.
 #[derive(Debug, Default)]
 pub struct InMemoryDeviceStore {
-    users: Mutex<HashMap<UserId, (u64, Vec<Device>)>>,
+    users: Mutex<HashMap<UserId, (Version, Vec<Device>)>>,
 }
 
 impl InMemoryDeviceStore {
@@ -21,7 +21,7 @@ impl InMemoryDeviceStore {
         Self::default()
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut HashMap<UserId, (u64, Vec<Device>)>) -> T) -> T {
+    fn with<T>(&self, f: impl FnOnce(&mut HashMap<UserId, (Version, Vec<Device>)>) -> T) -> T {
         // A panic while holding the lock cannot leave a half-written entry (each write
         // is one insert), so a poisoned map is still consistent.
         let mut guard = self.users.lock().unwrap_or_else(PoisonError::into_inner);
@@ -30,14 +30,11 @@ impl InMemoryDeviceStore {
 }
 
 impl DeviceStore for InMemoryDeviceStore {
-    async fn load(&self, user: &UserId) -> Result<UserDevices, StoreError> {
+    async fn load(&self, user: &UserId) -> Result<Versioned<Vec<Device>>, StoreError> {
         Ok(self.with(|users| {
             users
                 .get(user)
-                .map(|(version, devices)| UserDevices {
-                    version: *version,
-                    devices: devices.clone(),
-                })
+                .map(|(version, devices)| Versioned::new(*version, devices.clone()))
                 .unwrap_or_default()
         }))
     }
@@ -45,15 +42,15 @@ impl DeviceStore for InMemoryDeviceStore {
     async fn save(
         &self,
         user: &UserId,
-        expected_version: u64,
+        expected: Version,
         devices: &[Device],
-    ) -> Result<u64, StoreError> {
+    ) -> Result<Version, StoreError> {
         self.with(|users| {
-            let stored = users.get(user).map_or(0, |(v, _)| *v);
-            if stored != expected_version {
+            let stored = users.get(user).map_or(Version::NEW, |(v, _)| *v);
+            if stored != expected {
                 return Err(StoreError::Conflict);
             }
-            let next = stored.checked_add(1).ok_or(StoreError::Conflict)?;
+            let next = stored.next();
             users.insert(user.clone(), (next, devices.to_vec()));
             Ok(next)
         })

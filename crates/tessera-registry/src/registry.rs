@@ -130,7 +130,7 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     {
         for _ in 0..self.config.max_attempts() {
             let loaded = self.store.load(user).await.map_err(Error::from)?;
-            let mut devices = loaded.devices;
+            let mut devices = loaded.value;
             let out = change(&mut devices, self.clock.now())?;
             // Re-seal on write: a seed sealed with a retired-to-be key moves to the
             // active key in the same save. One that does not open stays as stored.
@@ -523,7 +523,7 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     pub async fn list(&self, user: &UserId) -> Result<Vec<DeviceInfo>, Error> {
         let loaded = self.store.load(user).await?;
         let now = self.clock.now();
-        Ok(loaded.devices.iter().map(|d| d.info(now)).collect())
+        Ok(loaded.value.iter().map(|d| d.info(now)).collect())
     }
 
     /// Whether MFA is on for the user, and with which kinds of active device.
@@ -532,7 +532,7 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// [`Error::Store`].
     pub async fn mfa_status(&self, user: &UserId) -> Result<MfaStatus, Error> {
         let loaded = self.store.load(user).await?;
-        Ok(change::mfa_status(&loaded.devices))
+        Ok(change::mfa_status(&loaded.value))
     }
 }
 

@@ -83,13 +83,9 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
         let seeds = Seeds::new(self.keyring(), user);
         for _ in 0..self.config().max_attempts() {
             let mut loaded = self.store().load(user).await?;
-            let done = seeds.reseal_stale(&mut loaded.devices);
+            let done = seeds.reseal_stale(&mut loaded.value);
             if done.resealed > 0 {
-                match self
-                    .store()
-                    .save(user, loaded.version, &loaded.devices)
-                    .await
-                {
+                match self.store().save(user, loaded.version, &loaded.value).await {
                     Ok(_) => {}
                     Err(StoreError::Conflict) => continue,
                     Err(e) => return Err(Error::Store(e)),
@@ -127,7 +123,7 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
             let users = self.store().list_users(after.as_ref(), COUNT_PAGE).await?;
             for user in &users {
                 let loaded = self.store().load(user).await?;
-                for device in &loaded.devices {
+                for device in &loaded.value {
                     if let Credential::Totp(cred) = &device.credential
                         && cred.sealed.key_id() == key
                     {

@@ -75,7 +75,7 @@ mod tests {
     use crate::seal::Seeds;
     use crate::{
         Credential, Device, DeviceId, DeviceKind, DeviceName, DeviceState, SecurityKey,
-        TotpCredential, UserDevices, UserId,
+        TotpCredential, UserId,
     };
 
     const SEED_BASE32: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
@@ -92,7 +92,7 @@ mod tests {
         Secret::from_base32(SEED_BASE32).unwrap()
     }
 
-    fn aggregate() -> UserDevices {
+    fn aggregate() -> Vec<Device> {
         let params = TotpParams::new(Algorithm::Sha256, 8, 60, 0).unwrap();
         let token = Device::from_parts(
             DeviceId::from_u128(0xabc),
@@ -122,10 +122,7 @@ mod tests {
             None,
             Credential::SecurityKey(SecurityKey::new(b"id", b"pk", 7, [3; 16]).unwrap()),
         );
-        UserDevices {
-            version: 42,
-            devices: vec![token, key],
-        }
+        vec![token, key]
     }
 
     use super::*;
@@ -142,11 +139,10 @@ mod tests {
             json.contains("\"id\":\"00000000000000000000000000000abc\""),
             "{json}"
         );
-        let back: UserDevices = serde_json::from_str(&json).unwrap();
-        assert_eq!(back.version, 42);
-        assert_eq!(back.devices, original.devices);
+        let back: Vec<Device> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, original);
         // And it still opens, for the same user and device only.
-        let sealed = back.devices[0].totp().unwrap().sealed_secret();
+        let sealed = back[0].totp().unwrap().sealed_secret();
         let opened = seeds().open(DeviceId::from_u128(0xabc), sealed).unwrap();
         assert_eq!(opened, seed());
         assert!(seeds().open(DeviceId::from_u128(0xabd), sealed).is_err());
@@ -175,7 +171,7 @@ mod tests {
                     Drift::ZERO,
                 )),
             );
-            let json = serde_json::to_string(&UserDevices { version: 1, devices: vec![device.clone()] }).unwrap();
+            let json = serde_json::to_string(&vec![device.clone()]).unwrap();
             let base32 = secret.to_base32();
             proptest::prop_assert!(!json.contains(base32.as_str()));
             let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
@@ -206,18 +202,18 @@ mod tests {
     /// hands it back, with a sealed seed, reads and prints back to itself.
     #[test]
     fn a_stored_document_with_a_sealed_seed_reads_back() {
-        let json = r#"{"version":1,"devices":[{"id":"70e879da7e03c1e06d92bd5dc06667f1","name":"Phone","kind":"authenticator_app","state":{"pending":{"expires_at":1700000600}},"created_at":1700000000,"activated_at":null,"last_used_at":null,"credential":{"totp":{"sealed":"tsk1.2026-05.AAECAwQFBgcICQoL.ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1-f4CBgoOEhYaH","params":{"algorithm":"Sha1","digits":6,"period":30,"t0":0},"serial":null,"last_used_step":null,"drift":0}}}]}"#;
-        let doc: UserDevices = serde_json::from_str(json).unwrap();
-        let sealed = doc.devices[0].totp().unwrap().sealed_secret();
+        let json = r#"[{"id":"70e879da7e03c1e06d92bd5dc06667f1","name":"Phone","kind":"authenticator_app","state":{"pending":{"expires_at":1700000600}},"created_at":1700000000,"activated_at":null,"last_used_at":null,"credential":{"totp":{"sealed":"tsk1.2026-05.AAECAwQFBgcICQoL.ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1-f4CBgoOEhYaH","params":{"algorithm":"Sha1","digits":6,"period":30,"t0":0},"serial":null,"last_used_step":null,"drift":0}}}]"#;
+        let doc: Vec<Device> = serde_json::from_str(json).unwrap();
+        let sealed = doc[0].totp().unwrap().sealed_secret();
         assert_eq!(sealed.key_id().as_str(), "2026-05");
         // It is not this keyring's: it does not open, and says which key it needs.
         assert!(matches!(
-            seeds().open(doc.devices[0].id(), sealed),
+            seeds().open(doc[0].id(), sealed),
             Err(Error::SealedSecret(tessera_keyring::Error::UnknownKey(_)))
         ));
-        let again: UserDevices =
+        let again: Vec<Device> =
             serde_json::from_str(&serde_json::to_string(&doc).unwrap()).unwrap();
-        assert_eq!(again.devices, doc.devices);
+        assert_eq!(again, doc);
     }
 
     #[test]
@@ -233,7 +229,7 @@ mod tests {
         ] {
             assert!(json.contains(from), "{from}");
             let bad = json.replace(from, to);
-            assert!(serde_json::from_str::<UserDevices>(&bad).is_err(), "{to}");
+            assert!(serde_json::from_str::<Vec<Device>>(&bad).is_err(), "{to}");
         }
     }
 }

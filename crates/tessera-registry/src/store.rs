@@ -2,7 +2,7 @@
 
 use std::future::Future;
 
-use crate::{Device, StoreError, UserDevices, UserId};
+use crate::{Device, StoreError, UserId, Version, Versioned};
 
 /// Storage for each user's devices as one versioned aggregate.
 ///
@@ -78,10 +78,13 @@ use crate::{Device, StoreError, UserDevices, UserId};
 pub trait DeviceStore: Send + Sync {
     /// The user's devices and their version; an empty aggregate at version 0 for a
     /// user never saved.
-    fn load(&self, user: &UserId) -> impl Future<Output = Result<UserDevices, StoreError>> + Send;
+    fn load(
+        &self,
+        user: &UserId,
+    ) -> impl Future<Output = Result<Versioned<Vec<Device>>, StoreError>> + Send;
 
     /// Stores `devices` as the user's devices if the stored version is still
-    /// `expected_version`, and returns the new version.
+    /// `expected`, and returns the new version.
     ///
     /// # Errors
     /// [`StoreError::Conflict`] when the stored version differs (nothing written);
@@ -89,9 +92,9 @@ pub trait DeviceStore: Send + Sync {
     fn save(
         &self,
         user: &UserId,
-        expected_version: u64,
+        expected: Version,
         devices: &[Device],
-    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Version, StoreError>> + Send;
 
     /// Up to `limit` ids of users with a stored aggregate, sorted by their string in
     /// byte order, strictly after `after` (from the first when `None`).
@@ -106,17 +109,20 @@ pub trait DeviceStore: Send + Sync {
 }
 
 impl<S: DeviceStore + ?Sized> DeviceStore for &S {
-    fn load(&self, user: &UserId) -> impl Future<Output = Result<UserDevices, StoreError>> + Send {
+    fn load(
+        &self,
+        user: &UserId,
+    ) -> impl Future<Output = Result<Versioned<Vec<Device>>, StoreError>> + Send {
         (**self).load(user)
     }
 
     fn save(
         &self,
         user: &UserId,
-        expected_version: u64,
+        expected: Version,
         devices: &[Device],
-    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
-        (**self).save(user, expected_version, devices)
+    ) -> impl Future<Output = Result<Version, StoreError>> + Send {
+        (**self).save(user, expected, devices)
     }
 
     fn list_users(
@@ -129,17 +135,20 @@ impl<S: DeviceStore + ?Sized> DeviceStore for &S {
 }
 
 impl<S: DeviceStore + ?Sized> DeviceStore for std::sync::Arc<S> {
-    fn load(&self, user: &UserId) -> impl Future<Output = Result<UserDevices, StoreError>> + Send {
+    fn load(
+        &self,
+        user: &UserId,
+    ) -> impl Future<Output = Result<Versioned<Vec<Device>>, StoreError>> + Send {
         (**self).load(user)
     }
 
     fn save(
         &self,
         user: &UserId,
-        expected_version: u64,
+        expected: Version,
         devices: &[Device],
-    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
-        (**self).save(user, expected_version, devices)
+    ) -> impl Future<Output = Result<Version, StoreError>> + Send {
+        (**self).save(user, expected, devices)
     }
 
     fn list_users(

@@ -142,7 +142,7 @@ async fn sixteen_enrolments_with_latency_store_exactly_eight() {
             faults.loads(),
             faults.saves()
         );
-        assert_eq!((ok, full, stored.devices.len()), (8, 8, 8), "round {round}");
+        assert_eq!((ok, full, stored.value.len()), (8, 8, 8), "round {round}");
     }
 }
 
@@ -175,8 +175,8 @@ async fn failing_saves_lose_nothing_and_the_code_is_accepted_once_after_recovery
         faults.fail_saves(false);
         let after = registry.store().inner().load(&user).await.unwrap();
         assert_eq!(
-            (after.version, after.devices),
-            (before.version, before.devices),
+            (after.version, after.value),
+            (before.version, before.value),
             "round {round}: a failed save wrote something"
         );
 
@@ -203,8 +203,8 @@ async fn failing_saves_lose_nothing_and_the_code_is_accepted_once_after_recovery
             assert_eq!((mid.store, up.accepted), (64, 1), "round {round}");
         }
         let last = registry.store().inner().load(&user).await.unwrap();
-        assert_eq!(last.devices.len(), 2, "round {round}: nothing lost");
-        let phone = last.devices.iter().find(|d| d.id() == id).unwrap();
+        assert_eq!(last.value.len(), 2, "round {round}: nothing lost");
+        let phone = last.value.iter().find(|d| d.id() == id).unwrap();
         let step = clock.now().as_secs() / 30;
         assert_eq!(
             phone.totp().unwrap().last_used_step().map(|s| s.get()),
@@ -254,17 +254,14 @@ async fn enrolments_with_failing_saves_store_exactly_the_successes() {
         eprintln!(
             "round {round}: {} saves failing: {ok} enrolled, {full} full, {failed} store errors; {} stored",
             round % 8,
-            stored.devices.len()
+            stored.value.len()
         );
         assert_eq!(failed, usize::try_from(round % 8).unwrap(), "round {round}");
-        assert_eq!(stored.devices.len(), 2 + ok, "round {round}");
-        assert!(stored.devices.len() <= 8, "round {round}");
+        assert_eq!(stored.value.len(), 2 + ok, "round {round}");
+        assert!(stored.value.len() <= 8, "round {round}");
         assert_eq!(ok + full + failed, 16, "round {round}");
-        for d in &before.devices {
-            assert!(
-                stored.devices.contains(d),
-                "round {round}: a device was lost"
-            );
+        for d in &before.value {
+            assert!(stored.value.contains(d), "round {round}: a device was lost");
         }
     }
 }

@@ -42,7 +42,7 @@ async fn enrol_16_at_once(
             Err(e) => panic!("unexpected error: {e}"),
         }
     }
-    let stored = registry.store().load(&user).await.unwrap().devices.len();
+    let stored = registry.store().load(&user).await.unwrap().value.len();
     let conflicts = registry.store().conflicts.load(Ordering::SeqCst);
     (ok, full, conflict, stored, conflicts)
 }
@@ -149,7 +149,7 @@ async fn concurrent_reloads_of_one_setup_page_share_one_pending_device() {
         }
         shown.dedup();
         assert_eq!(shown.len(), 1, "round {round}: one device, one secret");
-        let stored = registry.store().load(&user).await.unwrap().devices;
+        let stored = registry.store().load(&user).await.unwrap().value;
         assert_eq!(stored.len(), 1, "round {round}");
     }
 }
@@ -187,7 +187,7 @@ async fn cancel_and_activate_of_one_enrolment_never_both_succeed() {
             tokio::spawn(async move { registry.cancel_enrolment(&user, id).await })
         };
         let (a, c) = (activate.await.unwrap(), cancel.await.unwrap());
-        let stored = registry.store().load(&user).await.unwrap().devices;
+        let stored = registry.store().load(&user).await.unwrap().value;
         match (a, c) {
             (Ok(_), Err(Error::AlreadyActive)) => {
                 activated += 1;

@@ -96,7 +96,7 @@ async fn sha1_codes_for_a_sha256_or_sha512_app_are_refused_distinctly_and_store_
             // Nothing stored changed: same version, same devices, still pending.
             let after = registry.store().load(&ana).await.unwrap();
             assert_eq!(after.version, before.version);
-            assert_eq!(after.devices, before.devices);
+            assert_eq!(after.value, before.value);
             let info = &registry.list(&ana).await.unwrap()[0];
             assert!(matches!(info.status, DeviceStatus::Pending { .. }));
             assert!(!registry.mfa_status(&ana).await.unwrap().is_enabled());
@@ -167,7 +167,10 @@ async fn a_sha256_hardware_token_that_computes_sha1_is_refused_and_not_added() {
         "{err:?}"
     );
     let stored = registry.store().load(&ana).await.unwrap();
-    assert_eq!((stored.version, stored.devices.len()), (0, 0));
+    assert_eq!(
+        (stored.version, stored.value.len()),
+        (tessera_registry::Version::NEW, 0)
+    );
 
     let real = codes(&secret, issued, policy, &clock);
     let refs: Vec<&str> = real.iter().map(String::as_str).collect();

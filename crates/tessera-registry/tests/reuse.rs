@@ -80,10 +80,7 @@ async fn store_failures_are_not_refusals() {
         .unwrap_err();
     assert!(matches!(failed.into_error(), Error::Conflict));
     let after = registry.store().load(&ana).await.unwrap();
-    assert_eq!(
-        (after.version, after.devices),
-        (before.version, before.devices)
-    );
+    assert_eq!((after.version, after.value), (before.version, before.value));
 
     // Nothing was recorded: the code still works, once.
     let verified = registry

@@ -13,7 +13,7 @@ use tessera_otp::{Clock, ManualClock, Secret, UnixTime};
 use tessera_registry::testing::{ChaosDeviceStore, Faults};
 use tessera_registry::{
     Credential, Device, DeviceRegistry, DeviceStore, Error, InMemoryDeviceStore, TotpCredential,
-    UserDevices, UserId,
+    UserId,
 };
 
 type Registry<S> = DeviceRegistry<S, ManualClock>;
@@ -43,9 +43,9 @@ fn only(id: &str) -> Arc<Keyring> {
     ))
 }
 
-fn key_ids(devices: &UserDevices) -> Vec<String> {
+fn key_ids(devices: &tessera_registry::Versioned<Vec<Device>>) -> Vec<String> {
     devices
-        .devices
+        .value
         .iter()
         .filter_map(Device::totp)
         .map(|t| t.sealed_secret().key_id().to_string())
@@ -86,7 +86,10 @@ async fn a_document_moved_to_another_user_does_not_open_and_nothing_changes() {
 
     // Someone with write access to the store copies ana's document to bob.
     let stolen = store.load(&ana).await.unwrap();
-    store.save(&bob, 0, &stolen.devices).await.unwrap();
+    store
+        .save(&bob, tessera_registry::Version::NEW, &stolen.value)
+        .await
+        .unwrap();
 
     clock.advance(Duration::from_secs(30));
     let code = code_at(&secret, clock.now());
@@ -98,8 +101,12 @@ async fn a_document_moved_to_another_user_does_not_open_and_nothing_changes() {
         .unwrap_err();
     assert_sealed_error(e.error());
     let bobs = store.load(&bob).await.unwrap();
-    assert_eq!(bobs.version, 1, "nothing saved");
-    assert_eq!(bobs.devices, stolen.devices, "nothing changed");
+    assert_eq!(
+        bobs.version,
+        tessera_registry::Version::new(1),
+        "nothing saved"
+    );
+    assert_eq!(bobs.value, stolen.value, "nothing changed");
 
     // Ana is unaffected: the same code verifies for her.
     registry.verify_unthrottled(&ana, &code).await.unwrap();
@@ -116,8 +123,8 @@ async fn a_seed_copied_to_another_device_refuses_and_the_others_still_verify() {
 
     // The first device's sealed seed pasted over the second's.
     let loaded = store.load(&ana).await.unwrap();
-    let copied = sealed_of(&loaded.devices[0]);
-    let mut devices = loaded.devices.clone();
+    let copied = sealed_of(&loaded.value[0]);
+    let mut devices = loaded.value.clone();
     devices[1] = with_credential(&devices[1], copied);
     let version = store.save(&ana, loaded.version, &devices).await.unwrap();
     let before = store.load(&ana).await.unwrap();
@@ -135,7 +142,7 @@ async fn a_seed_copied_to_another_device_refuses_and_the_others_still_verify() {
     assert_sealed_error(&registry.resync(&ana, second, &a, &b).await.unwrap_err());
     let after = store.load(&ana).await.unwrap();
     assert_eq!(after.version, version, "nothing saved");
-    assert_eq!(after.devices, before.devices, "nothing changed");
+    assert_eq!(after.value, before.value, "nothing changed");
 
     // The first device is unaffected.
     let code = code_at(&first_secret, clock.now());
@@ -174,7 +181,7 @@ async fn a_missing_key_is_a_clear_error_and_works_once_the_key_is_loaded() {
     assert_eq!(page.unopened[0].key_id, old_id);
     let after = store.load(&ana).await.unwrap();
     assert_eq!(after.version, before.version, "nothing saved");
-    assert_eq!(after.devices, before.devices, "nothing changed");
+    assert_eq!(after.value, before.value, "nothing changed");
 
     // With the old key loaded beside the new one, the same code verifies, and that
     // write re-seals the seed with the new key.
@@ -289,7 +296,7 @@ async fn reseal_page_reseals_fifty_users_in_pages_of_seven_and_resumes_from_any_
 
     // A full run from the start: every page of seven, the last of one; the users
     // already re-sealed are visited but not written again.
-    let versions_before: Vec<u64> = {
+    let versions_before: Vec<tessera_registry::Version> = {
         let mut v = Vec::new();
         for (u, _) in &users {
             v.push(store.load(u).await.unwrap().version);
@@ -318,7 +325,7 @@ async fn reseal_page_reseals_fifty_users_in_pages_of_seven_and_resumes_from_any_
         let expected = if (21..=34).contains(&i) {
             versions_before[i]
         } else {
-            versions_before[i] + 1
+            versions_before[i].next()
         };
         assert_eq!(store.load(u).await.unwrap().version, expected, "{u:?}");
     }
@@ -411,7 +418,7 @@ async fn reseal_runs_safely_beside_concurrent_verifications() {
     );
     for (user, _) in &users {
         let loaded = store.inner().load(user).await.unwrap();
-        assert_eq!(loaded.devices.len(), 1, "no device lost");
+        assert_eq!(loaded.value.len(), 1, "no device lost");
         assert_eq!(key_ids(&loaded), ["2026-12"]);
     }
     // And every device verifies the next code under the new key only.

@@ -25,13 +25,17 @@
 //!
 //! ```text
 //! tessera-cli ──► tessera ──► tessera-mfa ──► tessera-registry ──► tessera-otp
-//!                    │
+//!                    │              │                 │
+//!                    │              ├────────┬────────┤
+//!                    │              ▼        ▼        ▼
+//!                    │      tessera-store   tessera-keyring
 //!                    └──────► tessera-password
 //! ```
 //!
 //! | crate | owns | I/O |
 //! | --- | --- | --- |
 //! | `tessera-otp` | HOTP (RFC 4226) and TOTP (RFC 6238): SHA-1/256/512, 6–10 digits, period, T0; `Secret` (generation, lenient base32 import, strict issue policy); parsing what a person typed as a code; verification with a window that returns the matched time step and refuses steps at or before the last one used; resynchronisation from two consecutive codes; otpauth:// Key URI parse and format; QR rendering behind a feature | none, sync, no async |
+//! | `tessera-store` | the store vocabulary: `UserId`, `Version`/`Versioned`, the one `StoreError` (conflict, duplicate, backend keeping its source); every store trait (accounts, devices, MFA state) loads a versioned aggregate and saves it only if the version is unchanged | none |
 //! | `tessera-keyring` | the keys that seal secrets at rest: keys with ids, one active, AES-256-GCM values bound to their purpose and owner, rotation and guarded retirement, derived MAC keys | none, sync |
 //! | `tessera-password` | password policy (NIST SP 800-63B defaults, organisation rules on top), validation that reports every violation with a stable code, blocklist and context words, confirmation match, history; argon2id hashing in PHC strings, pepper, rehash detection | none, sync |
 //! | `tessera-registry` | a user's MFA devices (authenticator app, hardware TOTP token, FIDO security key), at most eight, any mix; enrolment, activation with codes, naming, listing and status, deactivation, resync, verification of a code against the user's active devices; the `DeviceStore` trait and an in-memory store | async traits |

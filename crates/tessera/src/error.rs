@@ -2,7 +2,7 @@
 
 use tessera_password::Violations;
 
-use crate::{AccountStoreError, SessionError};
+use crate::{SessionError, StoreError};
 
 /// Why an account flow failed.
 ///
@@ -79,7 +79,7 @@ pub enum Error {
     Conflict,
     /// The account store failed.
     #[error("account store failed")]
-    Store(#[source] AccountStoreError),
+    Store(#[source] StoreError),
     /// Revoking the account's sessions failed (the password change itself is stored).
     #[error("signing out the account's sessions failed")]
     Sessions(#[source] SessionError),
@@ -226,11 +226,11 @@ impl From<tessera_password::Error> for Error {
     }
 }
 
-impl From<AccountStoreError> for Error {
-    fn from(e: AccountStoreError) -> Self {
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
         match e {
-            AccountStoreError::Conflict => Self::Conflict,
-            AccountStoreError::Duplicate => Self::UsernameTaken,
+            StoreError::Conflict => Self::Conflict,
+            StoreError::Duplicate => Self::UsernameTaken,
             other => Self::Store(other),
         }
     }
@@ -329,7 +329,7 @@ mod tests {
             Error::MethodNotOffered(tessera_mfa::MfaMethod::Sms),
             Error::NoMethodChosen,
             Error::Conflict,
-            Error::Store(AccountStoreError::backend(SECRET)),
+            Error::Store(StoreError::backend(SECRET)),
             Error::Sessions(SessionError("sessions down".into())),
             Error::Password(tessera_password::Error::Hashing),
             Error::Password(tessera_password::Error::PasswordTooLong { max_bytes: 4096 }),
@@ -395,7 +395,7 @@ mod tests {
 
     #[test]
     fn the_one_retry_name_is_conflict_in_every_crate() {
-        assert!(Error::from(AccountStoreError::Conflict).is_conflict());
+        assert!(Error::from(StoreError::Conflict).is_conflict());
         assert!(
             Error::from(tessera_registry::Error::from(
                 tessera_registry::StoreError::Conflict
@@ -426,7 +426,7 @@ mod tests {
         let registry = Error::from(tessera_registry::Error::from(
             tessera_registry::StoreError::backend(io()),
         ));
-        let accounts = Error::from(AccountStoreError::backend(io()));
+        let accounts = Error::from(StoreError::backend(io()));
         for e in [mfa, registry, accounts] {
             assert!(e.is_unavailable(), "{e:?}");
             assert!(chain_has_io(&e), "{e:?}");

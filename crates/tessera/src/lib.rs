@@ -360,7 +360,8 @@ pub use mfa_flows::{AuthenticatorAdded, MfaEnabled, Renewed};
 pub use offload::{Bounded, Inline, Offload, OffloadError};
 pub use password_flows::{PasswordChange, SignedOutEverywhere};
 pub use session::{InMemorySessionRevoker, Revocation, SessionError, SessionRevoker};
-pub use store::{AccountStore, AccountStoreError, InMemoryAccountStore};
+pub use store::{AccountStore, InMemoryAccountStore};
+pub use tessera_store::StoreError;
 
 /// The keys that seal secrets at rest: keyring, rotation, sealed values.
 pub use tessera_keyring as keyring;

@@ -397,7 +397,7 @@ where
             change(&mut value)?;
             match self.accounts.save(&value, version).await {
                 Ok(_) => return Ok(value),
-                Err(crate::AccountStoreError::Conflict) => continue,
+                Err(crate::StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
             }
         }

@@ -4,46 +4,23 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Mutex, PoisonError};
 
-use tessera_mfa::{Version, Versioned};
-use tessera_registry::UserId;
+use tessera_store::{StoreError, UserId, Version, Versioned};
 
 use crate::Account;
-
-/// Why an [`AccountStore`] refused or failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum AccountStoreError {
-    /// The stored version differs from the expected one: someone saved in between.
-    #[error("the stored version changed since it was loaded")]
-    Conflict,
-    /// `create` met an existing account with the same id or username.
-    #[error("an account with this id or username already exists")]
-    Duplicate,
-    /// The backend failed (connection, serialisation, timeout).
-    #[error("account store backend failed")]
-    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
-}
-
-impl AccountStoreError {
-    /// Wraps a backend's error.
-    pub fn backend(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
-        Self::Backend(e.into())
-    }
-}
 
 /// Storage for accounts, one versioned record each, in the style of the device and MFA
 /// stores: load, change in memory, save only if the version is unchanged.
 ///
 /// # What an implementation must guarantee
 /// 1. **Unique id and username.** [`create`](Self::create) inserts a record at
-///    version 1, or fails with [`AccountStoreError::Duplicate`] (writing nothing) when
+///    version 1, or fails with [`StoreError::Duplicate`] (writing nothing) when
 ///    an account has that id or that username. Usernames arrive in canonical form
 ///    (trimmed, lowercase: see [`canonical_username`](crate::canonical_username)), so a
 ///    plain unique key suffices. Check and insert are one atomic step.
 /// 2. **Atomic compare-and-set.** [`save`](Self::save) writes the account and returns
 ///    the new (greater) version if and only if the stored version still equals
 ///    `expected`; otherwise it writes nothing and returns
-///    [`AccountStoreError::Conflict`]. The flows never change an account's id or
+///    [`StoreError::Conflict`]. The flows never change an account's id or
 ///    username in `save`.
 /// 3. **Read your writes**, durable before `Ok`, accounts kept apart: as the
 ///    `DeviceStore` documentation of `tessera-registry` spells out.
@@ -58,55 +35,53 @@ pub trait AccountStore: Send + Sync {
     fn load(
         &self,
         id: &UserId,
-    ) -> impl Future<Output = Result<Option<Versioned<Account>>, AccountStoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<Versioned<Account>>, StoreError>> + Send;
 
     /// The account with this (canonical) username, and its version.
     fn find_by_username(
         &self,
         username: &str,
-    ) -> impl Future<Output = Result<Option<Versioned<Account>>, AccountStoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<Versioned<Account>>, StoreError>> + Send;
 
     /// Inserts a new account at version 1.
     ///
     /// # Errors
-    /// [`AccountStoreError::Duplicate`] when the id or username exists (nothing written);
-    /// [`AccountStoreError::Backend`].
-    fn create(
-        &self,
-        account: &Account,
-    ) -> impl Future<Output = Result<Version, AccountStoreError>> + Send;
+    /// [`StoreError::Duplicate`] when the id or username exists (nothing written);
+    /// [`StoreError::Backend`].
+    fn create(&self, account: &Account)
+    -> impl Future<Output = Result<Version, StoreError>> + Send;
 
     /// Stores `account` if its stored version is still `expected`; returns the new one.
     ///
     /// # Errors
-    /// [`AccountStoreError::Conflict`] when the version differs or the account does not
-    /// exist (nothing written); [`AccountStoreError::Backend`].
+    /// [`StoreError::Conflict`] when the version differs or the account does not
+    /// exist (nothing written); [`StoreError::Backend`].
     fn save(
         &self,
         account: &Account,
         expected: Version,
-    ) -> impl Future<Output = Result<Version, AccountStoreError>> + Send;
+    ) -> impl Future<Output = Result<Version, StoreError>> + Send;
 }
 
 impl<S: AccountStore + ?Sized> AccountStore for std::sync::Arc<S> {
     fn load(
         &self,
         id: &UserId,
-    ) -> impl Future<Output = Result<Option<Versioned<Account>>, AccountStoreError>> + Send {
+    ) -> impl Future<Output = Result<Option<Versioned<Account>>, StoreError>> + Send {
         (**self).load(id)
     }
 
     fn find_by_username(
         &self,
         username: &str,
-    ) -> impl Future<Output = Result<Option<Versioned<Account>>, AccountStoreError>> + Send {
+    ) -> impl Future<Output = Result<Option<Versioned<Account>>, StoreError>> + Send {
         (**self).find_by_username(username)
     }
 
     fn create(
         &self,
         account: &Account,
-    ) -> impl Future<Output = Result<Version, AccountStoreError>> + Send {
+    ) -> impl Future<Output = Result<Version, StoreError>> + Send {
         (**self).create(account)
     }
 
@@ -114,7 +89,7 @@ impl<S: AccountStore + ?Sized> AccountStore for std::sync::Arc<S> {
         &self,
         account: &Account,
         expected: Version,
-    ) -> impl Future<Output = Result<Version, AccountStoreError>> + Send {
+    ) -> impl Future<Output = Result<Version, StoreError>> + Send {
         (**self).save(account, expected)
     }
 }
@@ -159,14 +134,14 @@ impl InMemoryAccountStore {
 }
 
 impl AccountStore for InMemoryAccountStore {
-    async fn load(&self, id: &UserId) -> Result<Option<Versioned<Account>>, AccountStoreError> {
+    async fn load(&self, id: &UserId) -> Result<Option<Versioned<Account>>, StoreError> {
         Ok(self.with(|t| t.accounts.get(id).cloned()))
     }
 
     async fn find_by_username(
         &self,
         username: &str,
-    ) -> Result<Option<Versioned<Account>>, AccountStoreError> {
+    ) -> Result<Option<Versioned<Account>>, StoreError> {
         Ok(self.with(|t| {
             t.usernames
                 .get(username)
@@ -175,10 +150,10 @@ impl AccountStore for InMemoryAccountStore {
         }))
     }
 
-    async fn create(&self, account: &Account) -> Result<Version, AccountStoreError> {
+    async fn create(&self, account: &Account) -> Result<Version, StoreError> {
         self.with(|t| {
             if t.accounts.contains_key(&account.id) || t.usernames.contains_key(&account.username) {
-                return Err(AccountStoreError::Duplicate);
+                return Err(StoreError::Duplicate);
             }
             let version = Version::NEW.next();
             t.usernames
@@ -194,17 +169,13 @@ impl AccountStore for InMemoryAccountStore {
         })
     }
 
-    async fn save(
-        &self,
-        account: &Account,
-        expected: Version,
-    ) -> Result<Version, AccountStoreError> {
+    async fn save(&self, account: &Account, expected: Version) -> Result<Version, StoreError> {
         self.with(|t| {
             let Some(stored) = t.accounts.get_mut(&account.id) else {
-                return Err(AccountStoreError::Conflict);
+                return Err(StoreError::Conflict);
             };
             if stored.version != expected || stored.value.username != account.username {
-                return Err(AccountStoreError::Conflict);
+                return Err(StoreError::Conflict);
             }
             stored.version = expected.next();
             stored.value = account.clone();

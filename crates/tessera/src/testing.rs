@@ -23,7 +23,7 @@ use tessera_mfa::Version;
 use tessera_registry::UserId;
 pub use tessera_registry::testing::{Faults, sleep};
 
-use crate::{Account, AccountStore, AccountStoreError, Versioned};
+use crate::{Account, AccountStore, StoreError, Versioned};
 
 /// An [`AccountStore`] that waits the [`Faults`]' latency before each call and fails
 /// when told to, without touching the store it wraps.
@@ -45,12 +45,12 @@ impl<S> ChaosAccountStore<S> {
     }
 }
 
-fn injected() -> AccountStoreError {
-    AccountStoreError::backend("injected fault")
+fn injected() -> StoreError {
+    StoreError::backend("injected fault")
 }
 
 impl<S: AccountStore> AccountStore for ChaosAccountStore<S> {
-    async fn load(&self, id: &UserId) -> Result<Option<Versioned<Account>>, AccountStoreError> {
+    async fn load(&self, id: &UserId) -> Result<Option<Versioned<Account>>, StoreError> {
         self.faults.before_load().await.map_err(|()| injected())?;
         self.inner.load(id).await
     }
@@ -58,21 +58,17 @@ impl<S: AccountStore> AccountStore for ChaosAccountStore<S> {
     async fn find_by_username(
         &self,
         username: &str,
-    ) -> Result<Option<Versioned<Account>>, AccountStoreError> {
+    ) -> Result<Option<Versioned<Account>>, StoreError> {
         self.faults.before_load().await.map_err(|()| injected())?;
         self.inner.find_by_username(username).await
     }
 
-    async fn create(&self, account: &Account) -> Result<Version, AccountStoreError> {
+    async fn create(&self, account: &Account) -> Result<Version, StoreError> {
         self.faults.before_save().await.map_err(|()| injected())?;
         self.inner.create(account).await
     }
 
-    async fn save(
-        &self,
-        account: &Account,
-        expected: Version,
-    ) -> Result<Version, AccountStoreError> {
+    async fn save(&self, account: &Account, expected: Version) -> Result<Version, StoreError> {
         self.faults.before_save().await.map_err(|()| injected())?;
         self.inner.save(account, expected).await
     }

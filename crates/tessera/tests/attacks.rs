@@ -969,7 +969,7 @@ async fn secrets_at_rest_are_sealed_and_keys_rotate() {
     let stored = tessera::DeviceStore::load(db.devices.as_ref(), ana.account())
         .await
         .unwrap();
-    let document = serde_json::to_string(&stored).unwrap();
+    let document = serde_json::to_string(&stored.value).unwrap();
     assert!(!document.contains(seed.as_str()), "{document}");
     assert!(document.contains("tsk1.2026-05."), "{document}");
 
@@ -1012,7 +1012,8 @@ async fn secrets_at_rest_are_sealed_and_keys_rotate() {
     let document = serde_json::to_string(
         &tessera::DeviceStore::load(db.devices.as_ref(), ana.account())
             .await
-            .unwrap(),
+            .unwrap()
+            .value,
     )
     .unwrap();
     assert!(document.contains("tsk1.2026-11.") && !document.contains("2026-05"));

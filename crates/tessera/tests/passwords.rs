@@ -90,11 +90,11 @@ async fn the_store_is_compare_and_set() {
     assert!(v2 > loaded.version);
     assert!(matches!(
         store.save(&loaded.value, loaded.version).await,
-        Err(tessera::AccountStoreError::Conflict)
+        Err(tessera::StoreError::Conflict)
     ));
     assert!(matches!(
         store.create(&loaded.value).await,
-        Err(tessera::AccountStoreError::Duplicate)
+        Err(tessera::StoreError::Duplicate)
     ));
     let by_name = store.find_by_username("ana").await.unwrap().unwrap();
     assert_eq!(by_name.version, v2);

@@ -15,7 +15,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use crate::{Device, DeviceStore, StoreError, UserDevices, UserId};
+use crate::{Device, DeviceStore, StoreError, UserId, Version, Versioned};
 
 /// Waits `d` on any async runtime (or none): one background thread, started on first
 /// use, wakes each sleeping task at its deadline. Library crates depend on no runtime,
@@ -384,7 +384,7 @@ fn injected() -> StoreError {
 }
 
 impl<S: DeviceStore> DeviceStore for ChaosDeviceStore<S> {
-    async fn load(&self, user: &UserId) -> Result<UserDevices, StoreError> {
+    async fn load(&self, user: &UserId) -> Result<Versioned<Vec<Device>>, StoreError> {
         self.faults.before_load().await.map_err(|()| injected())?;
         self.inner.load(user).await
     }
@@ -392,11 +392,11 @@ impl<S: DeviceStore> DeviceStore for ChaosDeviceStore<S> {
     async fn save(
         &self,
         user: &UserId,
-        expected_version: u64,
+        expected: Version,
         devices: &[Device],
-    ) -> Result<u64, StoreError> {
+    ) -> Result<Version, StoreError> {
         self.faults.before_save().await.map_err(|()| injected())?;
-        self.inner.save(user, expected_version, devices).await
+        self.inner.save(user, expected, devices).await
     }
 
     /// A listing is a read: it waits, fails and counts as a load does.

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use std::sync::{Arc, LazyLock};
 
+use crate::{Version, Versioned};
 use tessera_keyring::{Binding, Keyring, Sealed};
 use tessera_otp::{Algorithm, Clock, Drift, ManualClock, TimeStep, Totp, TotpParams, UnixTime};
 
@@ -111,7 +112,7 @@ async fn list_users<S: DeviceStore>(store: &S) {
         .collect();
     // Saved out of order: the listing sorts, not the insertion order.
     for user in users.iter().rev() {
-        save(store, user, 0, &[app("A", 1)]).await;
+        save(store, user, Version::NEW, &[app("A", 1)]).await;
     }
     let all = list(store, Some(&prefix), 10).await;
     assert_eq!(all, users, "ten users listed after their prefix, in order");
@@ -176,14 +177,19 @@ fn name_of(name: &str) -> DeviceName {
     }
 }
 
-async fn load<S: DeviceStore>(store: &S, user: &UserId) -> crate::UserDevices {
+async fn load<S: DeviceStore>(store: &S, user: &UserId) -> Versioned<Vec<Device>> {
     match store.load(user).await {
         Ok(d) => d,
         Err(e) => panic!("load failed: {e}"),
     }
 }
 
-async fn save<S: DeviceStore>(store: &S, user: &UserId, version: u64, devices: &[Device]) -> u64 {
+async fn save<S: DeviceStore>(
+    store: &S,
+    user: &UserId,
+    version: Version,
+    devices: &[Device],
+) -> Version {
     match store.save(user, version, devices).await {
         Ok(v) => v,
         Err(e) => panic!("save at version {version} failed: {e}"),
@@ -193,7 +199,7 @@ async fn save<S: DeviceStore>(store: &S, user: &UserId, version: u64, devices: &
 async fn expect_conflict<S: DeviceStore>(
     store: &S,
     user: &UserId,
-    version: u64,
+    version: Version,
     devices: &[Device],
     why: &str,
 ) {
@@ -209,16 +215,20 @@ async fn expect_conflict<S: DeviceStore>(
 async fn compare_and_set<S: DeviceStore>(store: &S) {
     let user = fresh_user();
     let empty = load(store, &user).await;
-    assert_eq!(empty.version, 0, "an unknown user must load at version 0");
+    assert_eq!(
+        empty.version,
+        Version::NEW,
+        "an unknown user must load at version 0"
+    );
     assert!(
-        empty.devices.is_empty(),
+        empty.value.is_empty(),
         "an unknown user must load with no devices"
     );
 
     let a = app("A", 1_000);
-    let v1 = save(store, &user, 0, std::slice::from_ref(&a)).await;
+    let v1 = save(store, &user, Version::NEW, std::slice::from_ref(&a)).await;
     assert!(
-        v1 > 0,
+        v1 > Version::NEW,
         "a save must return a version greater than the expected one"
     );
     let loaded = load(store, &user).await;
@@ -227,7 +237,7 @@ async fn compare_and_set<S: DeviceStore>(store: &S) {
         "load must return the version save returned"
     );
     assert_eq!(
-        loaded.devices,
+        loaded.value,
         std::slice::from_ref(&a),
         "load must return what was saved"
     );
@@ -236,7 +246,7 @@ async fn compare_and_set<S: DeviceStore>(store: &S) {
     expect_conflict(
         store,
         &user,
-        0,
+        Version::NEW,
         std::slice::from_ref(&b),
         "version 0 for an existing user",
     )
@@ -244,14 +254,14 @@ async fn compare_and_set<S: DeviceStore>(store: &S) {
     expect_conflict(
         store,
         &user,
-        v1 + 1,
+        v1.next(),
         std::slice::from_ref(&b),
         "a version never stored",
     )
     .await;
     let still = load(store, &user).await;
     assert_eq!(
-        (still.version, still.devices),
+        (still.version, still.value),
         (v1, vec![a.clone()]),
         "a refused save must write nothing"
     );
@@ -268,7 +278,7 @@ async fn compare_and_set<S: DeviceStore>(store: &S) {
     .await;
     let loaded = load(store, &user).await;
     assert_eq!(
-        (loaded.version, loaded.devices),
+        (loaded.version, loaded.value),
         (v2, vec![a, b]),
         "devices are kept in order"
     );
@@ -284,13 +294,13 @@ async fn compare_and_set<S: DeviceStore>(store: &S) {
         "an emptied user keeps its version (never back to 0)"
     );
     assert!(
-        loaded.devices.is_empty(),
+        loaded.value.is_empty(),
         "an emptied user loads with no devices"
     );
     expect_conflict(
         store,
         &user,
-        0,
+        Version::NEW,
         &[],
         "version 0 after the user's devices were removed",
     )
@@ -331,11 +341,11 @@ async fn round_trip<S: DeviceStore>(store: &S) {
         Credential::SecurityKey(key),
     );
     let devices = vec![token, fido, app("Pending app", 5)];
-    let v = save(store, &user, 0, &devices).await;
+    let v = save(store, &user, Version::NEW, &devices).await;
     let loaded = load(store, &user).await;
     assert_eq!(loaded.version, v);
     assert_eq!(
-        loaded.devices, devices,
+        loaded.value, devices,
         "every field, secrets included, must round-trip exactly"
     );
 }
@@ -344,22 +354,22 @@ async fn isolation<S: DeviceStore>(store: &S) {
     let (ana, bo) = (fresh_user(), fresh_user());
     let a = app("Phone", 10);
     let b = app("Phone", 20);
-    let va = save(store, &ana, 0, std::slice::from_ref(&a)).await;
+    let va = save(store, &ana, Version::NEW, std::slice::from_ref(&a)).await;
     assert_eq!(
         load(store, &bo).await.version,
-        0,
+        Version::NEW,
         "one user's save must not show for another"
     );
-    let vb = save(store, &bo, 0, std::slice::from_ref(&b)).await;
+    let vb = save(store, &bo, Version::NEW, std::slice::from_ref(&b)).await;
     let la = load(store, &ana).await;
     let lb = load(store, &bo).await;
     assert_eq!(
-        (la.version, la.devices),
+        (la.version, la.value),
         (va, vec![a]),
         "users must be separate"
     );
     assert_eq!(
-        (lb.version, lb.devices),
+        (lb.version, lb.value),
         (vb, vec![b]),
         "users must be separate"
     );
@@ -391,14 +401,14 @@ async fn join_all<'a, T>(futures: Vec<Pin<Box<dyn Future<Output = T> + Send + 'a
 
 async fn concurrent_saves<S: DeviceStore>(store: &S) {
     let user = fresh_user();
-    let base = save(store, &user, 0, &[app("Base", 1)]).await;
+    let base = save(store, &user, Version::NEW, &[app("Base", 1)]).await;
     let (x, y) = (vec![app("X", 2)], vec![app("Y", 3)]);
     let results = join_all(vec![
         Box::pin(store.save(&user, base, &x)),
         Box::pin(store.save(&user, base, &y)),
     ])
     .await;
-    let won: Vec<u64> = results
+    let won: Vec<Version> = results
         .iter()
         .filter_map(|r| r.as_ref().ok().copied())
         .collect();
@@ -418,7 +428,7 @@ async fn concurrent_saves<S: DeviceStore>(store: &S) {
         "the winner's version is stored"
     );
     assert!(
-        loaded.devices == x || loaded.devices == y,
+        loaded.value == x || loaded.value == y,
         "the winner's devices are stored"
     );
 }
@@ -457,7 +467,7 @@ async fn registry_races<S: DeviceStore>(store: &S) {
         "16 concurrent enrolments: exactly 8 succeed, 8 find the user full"
     );
     assert_eq!(
-        load(store, &user).await.devices.len(),
+        load(store, &user).await.value.len(),
         8,
         "never more than eight devices"
     );

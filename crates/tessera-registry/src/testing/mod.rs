@@ -41,7 +41,7 @@
 //! # }
 //! use std::time::Duration;
 //! use tessera_registry::testing::{ChaosDeviceStore, Faults, run_conformance};
-//! use tessera_registry::{DeviceStore, InMemoryDeviceStore, StoreError, UserId};
+//! use tessera_registry::{DeviceStore, InMemoryDeviceStore, StoreError, UserId, Version};
 //!
 //! let faults = Faults::new();
 //! faults.set_latency(Duration::from_micros(200), Duration::from_millis(2));
@@ -49,10 +49,10 @@
 //! block_on(run_conformance(&store));
 //!
 //! faults.fail_next_saves(1);
-//! let refused = block_on(store.save(&UserId::new("ana"), 0, &[]));
+//! let refused = block_on(store.save(&UserId::new("ana"), Version::NEW, &[]));
 //! assert!(matches!(refused, Err(StoreError::Backend(_))));
 //! assert_eq!(faults.injected(), 1);
-//! assert_eq!(block_on(store.inner().load(&UserId::new("ana")))?.version, 0);
+//! assert_eq!(block_on(store.inner().load(&UserId::new("ana")))?.version, Version::NEW);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

@@ -9,7 +9,7 @@ use tessera_keyring::Keyring;
 use tessera_otp::{Clock, ManualClock, Secret, TimeStep, Totp, TotpParams, UnixTime};
 use tessera_registry::{
     ActivationPolicy, Device, DeviceId, DeviceRegistry, DeviceStore, InMemoryDeviceStore,
-    RegistryConfig, StoreError, UserDevices, UserId,
+    RegistryConfig, StoreError, UserId, Version, Versioned,
 };
 
 /// 10 s into a 30 s step.
@@ -28,16 +28,16 @@ pub(crate) struct FaultyStore {
 }
 
 impl DeviceStore for FaultyStore {
-    async fn load(&self, user: &UserId) -> Result<UserDevices, StoreError> {
+    async fn load(&self, user: &UserId) -> Result<Versioned<Vec<Device>>, StoreError> {
         self.inner.load(user).await
     }
 
     async fn save(
         &self,
         user: &UserId,
-        expected: u64,
+        expected: Version,
         devices: &[Device],
-    ) -> Result<u64, StoreError> {
+    ) -> Result<Version, StoreError> {
         if self.yield_before_save.load(Ordering::SeqCst) {
             tokio::task::yield_now().await;
         }
