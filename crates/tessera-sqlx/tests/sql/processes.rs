@@ -1,0 +1,313 @@
+//! Races across OS processes: the test binary re-runs itself as eight children, each
+//! with its own pool and eight tasks, on one shared database (one SQLite WAL file, or
+//! one PostgreSQL schema). A file barrier in a temporary folder starts each round in
+//! every child at once.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tessera_keyring::{Key, KeyId, Keyring};
+use tessera_otp::{ManualClock, Totp, TotpParams, UnixTime};
+use tessera_registry::{ActivationPolicy, DeviceRegistry, DeviceStore, Error, RegistryConfig};
+use tessera_sqlx::SqlDeviceStore;
+use tessera_store::UserId;
+
+use crate::common::{Target, TestDb};
+
+/// Child processes per race.
+const PROCESSES: usize = 8;
+/// Rounds of the one-code race.
+const ROUNDS: usize = 20;
+/// 10 s into a 30 s step: activation at `START`, the raced code one step later.
+const START: u64 = 1_700_000_010;
+
+// The parent hands a child its work in these variables.
+const SCENARIO: &str = "TESSERA_SQLX_CHILD";
+const TARGET: &str = "TESSERA_SQLX_TARGET";
+const KEY: &str = "TESSERA_SQLX_KEY";
+const BARRIER: &str = "TESSERA_SQLX_BARRIER";
+const INDEX: &str = "TESSERA_SQLX_INDEX";
+const CODES: &str = "TESSERA_SQLX_CODES";
+const ROUND_COUNT: &str = "TESSERA_SQLX_ROUNDS";
+
+/// What one child saw in one round, as it prints it.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Tally {
+    ok: usize,
+    refused: usize,
+    conflict: usize,
+    other: usize,
+}
+
+impl std::ops::AddAssign for Tally {
+    fn add_assign(&mut self, o: Self) {
+        self.ok += o.ok;
+        self.refused += o.refused;
+        self.conflict += o.conflict;
+        self.other += o.other;
+    }
+}
+
+fn keyring(b64: &str) -> Arc<Keyring> {
+    Arc::new(Keyring::new(
+        KeyId::parse("race").unwrap(),
+        Key::parse(b64).unwrap(),
+    ))
+}
+
+/// The children's entry point: a no-op unless the parent set [`SCENARIO`].
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn child_process_entry() {
+    let Ok(scenario) = std::env::var(SCENARIO) else {
+        return;
+    };
+    let var = |name: &str| std::env::var(name).unwrap();
+    let target = Target::decode(&var(TARGET));
+    let keyring = keyring(&var(KEY));
+    let barrier = PathBuf::from(var(BARRIER));
+    let index: usize = var(INDEX).parse().unwrap();
+    let rounds: usize = var(ROUND_COUNT).parse().unwrap();
+    let pool = target.pool(8).await;
+    let store = SqlDeviceStore::new(pool);
+    let (clock_at, tasks, attempts) = match scenario.as_str() {
+        // Default attempts: a verifier that keeps losing may give up with Conflict.
+        "totp" => (START + 30, 8, RegistryConfig::DEFAULT_MAX_ATTEMPTS),
+        // Enough attempts that each enrolment ends stored or refused as full.
+        "enrol" => (START, 2, 50),
+        s => panic!("unknown scenario {s}"),
+    };
+    let config = RegistryConfig::builder()
+        .activation(ActivationPolicy::OneCode)
+        .max_attempts(attempts)
+        .build()
+        .unwrap();
+    let clock = ManualClock::new(UnixTime::from_secs(clock_at));
+    let registry = Arc::new(DeviceRegistry::new(store, clock, config, keyring));
+    let codes: Vec<String> = std::env::var(CODES)
+        .unwrap_or_default()
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    for round in 0..rounds {
+        wait_at_barrier(&barrier, round, index);
+        let handles: Vec<_> = (0..tasks)
+            .map(|t| {
+                let registry = Arc::clone(&registry);
+                let scenario = scenario.clone();
+                let code = codes.get(round).cloned().unwrap_or_default();
+                tokio::spawn(async move {
+                    match scenario.as_str() {
+                        "totp" => {
+                            let user = UserId::new(format!("totp-{round}"));
+                            registry.verify_unthrottled(&user, &code).await.map(|_| ())
+                        }
+                        _ => {
+                            let user = UserId::new(format!("enrol-{round}"));
+                            let name = format!("Phone {index}-{t}");
+                            registry
+                                .begin_enrolment(&user, &name, "race@example.com")
+                                .await
+                                .map(|_| ())
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut tally = Tally::default();
+        for h in handles {
+            match h.await.unwrap() {
+                Ok(()) => tally.ok += 1,
+                Err(Error::Rejected | Error::TooManyDevices { .. }) => tally.refused += 1,
+                Err(Error::Conflict) => tally.conflict += 1,
+                Err(e) => {
+                    eprintln!("child {index} round {round}: {e}");
+                    tally.other += 1;
+                }
+            }
+        }
+        println!(
+            "TESSERA-CHILD {round} {} {} {} {}",
+            tally.ok, tally.refused, tally.conflict, tally.other
+        );
+    }
+}
+
+/// Every child marks its arrival, then waits for all [`PROCESSES`] of them.
+fn wait_at_barrier(dir: &Path, round: usize, index: usize) {
+    std::fs::write(dir.join(format!("r{round}-{index}")), b"").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let arrived = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| {
+                e.file_name()
+                    .to_str()
+                    .is_some_and(|n| n.starts_with(&format!("r{round}-")))
+            })
+            .count();
+        if arrived >= PROCESSES {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "barrier of round {round} timed out"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Runs [`PROCESSES`] children on `scenario` and sums their tallies per round.
+async fn run_children(
+    db: &TestDb,
+    scenario: &str,
+    key: &str,
+    codes: &[String],
+    rounds: usize,
+) -> BTreeMap<usize, Tally> {
+    let barrier = db.dir.path().join(format!("barrier-{scenario}"));
+    std::fs::create_dir_all(&barrier).unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let children: Vec<_> = (0..PROCESSES)
+        .map(|i| {
+            let mut cmd = std::process::Command::new(&exe);
+            cmd.args([
+                "--exact",
+                "processes::child_process_entry",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(SCENARIO, scenario)
+            .env(TARGET, db.target.encode())
+            .env(KEY, key)
+            .env(BARRIER, &barrier)
+            .env(INDEX, i.to_string())
+            .env(CODES, codes.join(","))
+            .env(ROUND_COUNT, rounds.to_string());
+            tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        })
+        .collect();
+    let mut per_round: BTreeMap<usize, Tally> = BTreeMap::new();
+    for (i, c) in children.into_iter().enumerate() {
+        let out = c.await.unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "child {i} failed:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut seen = 0;
+        for line in stdout.lines() {
+            // libtest may print its "test … " prefix on the same line.
+            let Some((_, rest)) = line.split_once("TESSERA-CHILD ") else {
+                continue;
+            };
+            let n: Vec<usize> = rest.split(' ').map(|x| x.parse().unwrap()).collect();
+            *per_round.entry(n[0]).or_default() += Tally {
+                ok: n[1],
+                refused: n[2],
+                conflict: n[3],
+                other: n[4],
+            };
+            seen += 1;
+        }
+        assert_eq!(seen, rounds, "child {i} reported {seen} rounds:\n{stdout}");
+    }
+    per_round
+}
+
+/// A fresh key, as text for the children and as a keyring for the parent.
+fn shared_key() -> (String, Arc<Keyring>) {
+    let b64 = Key::generate().unwrap().to_base64().to_string();
+    let ring = keyring(&b64);
+    (b64, ring)
+}
+
+/// One valid TOTP code raced by 8 processes × 8 tasks: accepted exactly once, in
+/// every one of 20 rounds, on SQLite (8 processes on one WAL file) and PostgreSQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_code_raced_by_eight_processes_is_accepted_once_per_round() {
+    crate::on_both!(
+        "one_code_raced_by_eight_processes_is_accepted_once_per_round",
+        |db| {
+            let (b64, ring) = shared_key();
+            let store = SqlDeviceStore::new(db.migrated(4).await);
+            let config = RegistryConfig::builder()
+                .activation(ActivationPolicy::OneCode)
+                .build()
+                .unwrap();
+            let clock = ManualClock::new(UnixTime::from_secs(START));
+            let registry = DeviceRegistry::new(store, clock, config, ring);
+            let mut codes = Vec::new();
+            for round in 0..ROUNDS {
+                let user = UserId::new(format!("totp-{round}"));
+                let e = registry
+                    .begin_enrolment(&user, "Phone", "race@example.com")
+                    .await
+                    .unwrap();
+                let totp = Totp::new(e.secret(), TotpParams::DEFAULT);
+                let activation = totp.generate(UnixTime::from_secs(START)).unwrap();
+                registry
+                    .activate(&user, e.device_id(), &[activation.expose()])
+                    .await
+                    .unwrap();
+                let next = totp.generate(UnixTime::from_secs(START + 30)).unwrap();
+                codes.push(next.expose().to_owned());
+            }
+            let started = Instant::now();
+            let per_round = run_children(&db, "totp", &b64, &codes, ROUNDS).await;
+            let name = db.target.name();
+            for (round, t) in &per_round {
+                eprintln!(
+                    "{name} round {round:2}: {} accepted, {} refused, {} gave up on conflict, {} errors",
+                    t.ok, t.refused, t.conflict, t.other
+                );
+            }
+            eprintln!("{name}: {ROUNDS} rounds in {:?}", started.elapsed());
+            assert_eq!(per_round.len(), ROUNDS);
+            for (round, t) in per_round {
+                assert_eq!(t.ok, 1, "{name} round {round}: {t:?}");
+                assert_eq!(t.other, 0, "{name} round {round}: {t:?}");
+                assert_eq!(t.ok + t.refused + t.conflict, PROCESSES * 8);
+                // The code is spent for good: the parent's registry refuses it too.
+                let user = UserId::new(format!("totp-{round}"));
+                let stored = registry.store().load(&user).await.unwrap();
+                assert_eq!(stored.value.len(), 1);
+            }
+        }
+    );
+}
+
+/// 16 enrolments for one user, 2 from each of 8 processes, at once: exactly 8 stored
+/// and 8 refused as full, in each of 5 rounds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sixteen_enrolments_from_eight_processes_store_exactly_eight() {
+    crate::on_both!(
+        "sixteen_enrolments_from_eight_processes_store_exactly_eight",
+        |db| {
+            let (b64, ring) = shared_key();
+            let pool = db.migrated(2).await;
+            let rounds = 5;
+            let per_round = run_children(&db, "enrol", &b64, &[], rounds).await;
+            let store = SqlDeviceStore::new(pool);
+            let name = db.target.name();
+            for (round, t) in &per_round {
+                eprintln!(
+                    "{name} enrol round {round}: {} stored, {} refused (full), {} gave up, {} errors",
+                    t.ok, t.refused, t.conflict, t.other
+                );
+                let user = UserId::new(format!("enrol-{round}"));
+                let stored = store.load(&user).await.unwrap().value.len();
+                assert_eq!(
+                    (t.ok, t.refused, t.conflict, t.other, stored),
+                    (8, 8, 0, 0, 8),
+                    "{name} round {round}"
+                );
+            }
+            assert_eq!(per_round.len(), rounds);
+            drop(ring);
+        }
+    );
+}
