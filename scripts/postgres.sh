@@ -2,7 +2,8 @@
 # A throwaway PostgreSQL server for tessera-sqlx's tests, in one command:
 #
 #   eval "$(scripts/postgres.sh start)"   # prints export lines; then cargo test ...
-#   scripts/postgres.sh restart           # what the restart fault test runs
+#   scripts/postgres.sh down|up|restart   # stop/start the server, keep its data
+#                                         # (what the restart fault test runs)
 #   scripts/postgres.sh stop              # stops it and deletes its folder
 #
 # The cluster lives in a temporary folder ($TESSERA_PG_DIR, default
@@ -44,7 +45,7 @@ exports() {
     port=$(cat "$dir/port")
     script=$(cd "$(dirname "$0")" && pwd)/postgres.sh
     echo "export TESSERA_TEST_POSTGRES_URL=postgres://tessera@127.0.0.1:$port/tessera"
-    echo "export TESSERA_TEST_POSTGRES_RESTART='TESSERA_PG_DIR=$dir $script restart'"
+    echo "export TESSERA_TEST_POSTGRES_CTL='TESSERA_PG_DIR=$dir $script'"
 }
 
 pg_start() {
@@ -73,9 +74,14 @@ start)
     as_owner "$bin/createdb" -h 127.0.0.1 -p "$(cat "$dir/port")" -U tessera tessera
     exports
     ;;
+down)
+    as_owner "$(bindir)/pg_ctl" -D "$dir/data" -m fast -w stop >&2
+    ;;
+up)
+    pg_start
+    ;;
 restart)
-    bin=$(bindir)
-    as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >&2
+    as_owner "$(bindir)/pg_ctl" -D "$dir/data" -m fast -w stop >&2
     pg_start
     ;;
 stop)
@@ -88,7 +94,7 @@ url)
     exports
     ;;
 *)
-    echo "usage: $0 start|restart|stop|url" >&2
+    echo "usage: $0 start|stop|down|up|restart|url" >&2
     exit 2
     ;;
 esac

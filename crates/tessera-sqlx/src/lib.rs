@@ -28,4 +28,4 @@ pub use migrate::{latest_migration, migrate};
 pub use pool::SqlPool;
 #[cfg(feature = "sqlite")]
 pub use stores::sqlite_options;
-pub use stores::{DEFAULT_MAX_CONNECTIONS, SQLITE_BUSY_TIMEOUT, SqlStores};
+pub use stores::{ACQUIRE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, SQLITE_BUSY_TIMEOUT, SqlStores};

@@ -13,6 +13,11 @@ pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connections per pool, unless the caller builds the pool itself.
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 8;
 
+/// How long an operation waits for a pooled connection (all busy, or the server away
+/// and being reconnected to) before failing with a backend error. sqlx's own default
+/// is 30 s, too long for a person waiting on a sign-in page.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Every Tessera store on one database: accounts, MFA devices and MFA state.
 ///
 /// The stores are cheap to clone (they share the pool); hand them to
@@ -58,6 +63,7 @@ impl SqlStores {
         }
         let pool = sqlx::sqlite::SqlitePoolOptions::new()
             .max_connections(DEFAULT_MAX_CONNECTIONS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(sqlite_options(path))
             .await?;
         Self::new(pool).await
@@ -80,6 +86,7 @@ impl SqlStores {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = sqlx::postgres::PgPoolOptions::new()
                 .max_connections(DEFAULT_MAX_CONNECTIONS)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
                 .connect(url)
                 .await?;
             return Self::new(pool).await;

@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use std::sync::{Arc, LazyLock};
+
 use tessera_sqlx::SqlPool;
+use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
 
 /// The variable that names the PostgreSQL server for the tests.
 pub(crate) const PG_URL_VAR: &str = "TESSERA_TEST_POSTGRES_URL";
@@ -101,7 +104,7 @@ impl Target {
     }
 }
 
-fn pg_options(url: &str) -> sqlx::postgres::PgConnectOptions {
+pub(crate) fn pg_options(url: &str) -> sqlx::postgres::PgConnectOptions {
     url.parse().unwrap()
 }
 
@@ -110,7 +113,18 @@ fn pg_options(url: &str) -> sqlx::postgres::PgConnectOptions {
 pub(crate) struct TestDb {
     pub(crate) target: Target,
     pub(crate) dir: TempDir,
+    /// PostgreSQL tests share the server; the restart test has it alone.
+    _server: Option<ServerGuard>,
 }
+
+/// Shared use of the PostgreSQL server by most tests, exclusive by the one that
+/// restarts it (the tests of this binary run in parallel threads).
+enum ServerGuard {
+    Shared(#[allow(dead_code)] OwnedRwLockReadGuard<()>), // Held, never read.
+    Exclusive(#[allow(dead_code)] OwnedRwLockWriteGuard<()>), // Held, never read.
+}
+
+static SERVER: LazyLock<Arc<RwLock<()>>> = LazyLock::new(|| Arc::new(RwLock::new(())));
 
 impl TestDb {
     pub(crate) fn sqlite() -> Self {
@@ -118,12 +132,23 @@ impl TestDb {
         Self {
             target: Target::Sqlite(dir.path().join("tessera.db")),
             dir,
+            _server: None,
         }
     }
 
     /// A fresh schema on the test server; `None` (after a skip note) without one,
     /// except under `CI=true`, where a missing server fails the test.
     pub(crate) async fn postgres(test: &str) -> Option<Self> {
+        Self::postgres_with(test, false).await
+    }
+
+    /// [`postgres`](Self::postgres), with the server to itself: no other test runs
+    /// on it meanwhile (for restarting it).
+    pub(crate) async fn postgres_exclusive(test: &str) -> Option<Self> {
+        Self::postgres_with(test, true).await
+    }
+
+    async fn postgres_with(test: &str, exclusive: bool) -> Option<Self> {
         let Ok(url) = std::env::var(PG_URL_VAR) else {
             assert!(
                 std::env::var("CI").as_deref() != Ok("true"),
@@ -132,6 +157,11 @@ impl TestDb {
             );
             eprintln!("skip {test}: set {PG_URL_VAR} to run it on PostgreSQL");
             return None;
+        };
+        let guard = if exclusive {
+            ServerGuard::Exclusive(Arc::clone(&SERVER).write_owned().await)
+        } else {
+            ServerGuard::Shared(Arc::clone(&SERVER).read_owned().await)
         };
         let schema = unique("tessera_test");
         let admin = sqlx::PgPool::connect_with(pg_options(&url)).await.unwrap();
@@ -143,6 +173,7 @@ impl TestDb {
         Some(Self {
             target: Target::Postgres { url, schema },
             dir: TempDir::new(),
+            _server: Some(guard),
         })
     }
 

@@ -9,5 +9,6 @@
 mod common;
 mod conformance;
 mod documents;
+mod faults;
 mod migrations;
 mod processes;
