@@ -9,6 +9,7 @@ use tessera_store::{StoreError, UserId, Version, Versioned};
 
 use crate::document::{DOCUMENT_FORMAT, backend, decode, encode, to_db};
 use crate::pool::Arg;
+use crate::table::conflict_or_backend;
 use crate::{Error, SqlPool};
 
 const TABLE: &str = "tessera_accounts";
@@ -166,7 +167,7 @@ impl AccountStore for SqlAccountStore {
                 ],
             )
             .await
-            .map_err(backend)?;
+            .map_err(conflict_or_backend)?;
         if changed == 1 {
             Ok(expected.next())
         } else {

@@ -79,7 +79,7 @@ pub(crate) async fn save_doc(
         )
         .await
     }
-    .map_err(backend)?;
+    .map_err(conflict_or_backend)?;
     match changed {
         1 => Ok(expected.next()),
         0 => Err(StoreError::Conflict),
@@ -116,4 +116,18 @@ pub(crate) async fn load_doc(
     key: &str,
 ) -> Result<Option<(i64, i64, String)>, StoreError> {
     pool.fetch_doc(doc.load, key).await.map_err(backend)
+}
+
+/// A write's error: a serialization failure or deadlock (PostgreSQL at REPEATABLE READ
+/// or SERIALIZABLE, when another save of the row committed first) wrote nothing and
+/// means what a changed version means, [`StoreError::Conflict`]; anything else is a
+/// backend failure.
+pub(crate) fn conflict_or_backend(e: crate::Error) -> StoreError {
+    if let crate::Error::Database(sqlx::Error::Database(db)) = &e {
+        // SQLSTATE 40001 serialization_failure, 40P01 deadlock_detected.
+        if matches!(db.code().as_deref(), Some("40001" | "40P01")) {
+            return StoreError::Conflict;
+        }
+    }
+    backend(e)
 }

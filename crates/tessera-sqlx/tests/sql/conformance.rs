@@ -278,3 +278,87 @@ async fn concurrent_account_creations_of_one_username_have_one_winner() {
         }
     );
 }
+
+/// On PostgreSQL at REPEATABLE READ and SERIALIZABLE, a save that loses to a concurrent
+/// one fails with a serialization error instead of changing no row: it is a
+/// `Conflict` (retried by the crates above), not a backend failure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_serialization_failures_are_conflicts() {
+    let test = "postgres_serialization_failures_are_conflicts";
+    let Some(db) = crate::common::TestDb::postgres(test).await else {
+        return;
+    };
+    db.migrated(1).await.close().await;
+    let crate::common::Target::Postgres { url, schema } = &db.target else {
+        unreachable!()
+    };
+    for level in ["repeatable read", "serializable"] {
+        let set = format!("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL {level}");
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(16)
+            .after_connect(move |conn, _| {
+                let set = set.clone();
+                Box::pin(async move {
+                    sqlx::Executor::execute(conn, set.as_str())
+                        .await
+                        .map(|_| ())
+                })
+            })
+            .connect_with(
+                crate::common::pg_options(url).options([("search_path", schema.as_str())]),
+            )
+            .await
+            .unwrap();
+        let shown: String = sqlx::query_scalar("SHOW transaction_isolation")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(shown, level);
+        let store = Arc::new(SqlMfaStore::new(&pool));
+        let accounts = Arc::new(SqlAccountStore::new(&pool));
+        let u = UserId::new(format!("iso-{level}"));
+        let username = format!("iso{}", level.len());
+        accounts
+            .create(&account(u.as_str(), &username))
+            .await
+            .unwrap();
+        store
+            .save_account(&u, Version::NEW, &AccountState::default())
+            .await
+            .unwrap();
+        let (mut mfa_wins, mut account_wins) = (0, 0);
+        for round in 1..=5u64 {
+            let tasks: Vec<_> = (0..16)
+                .map(|_| {
+                    let (store, accounts, u) =
+                        (Arc::clone(&store), Arc::clone(&accounts), u.clone());
+                    let username = username.clone();
+                    tokio::spawn(async move {
+                        let m = store
+                            .save_account(&u, Version::new(round), &AccountState::default())
+                            .await;
+                        let a = accounts
+                            .save(&account(u.as_str(), &username), Version::new(round))
+                            .await;
+                        (m, a)
+                    })
+                })
+                .collect();
+            for t in tasks {
+                let (m, a) = t.await.unwrap();
+                match m {
+                    Ok(_) => mfa_wins += 1,
+                    Err(StoreError::Conflict) => {}
+                    Err(e) => panic!("{level}: {e:?}"),
+                }
+                match a {
+                    Ok(_) => account_wins += 1,
+                    Err(StoreError::Conflict) => {}
+                    Err(e) => panic!("{level}: {e:?}"),
+                }
+            }
+        }
+        assert_eq!((mfa_wins, account_wins), (5, 5), "{level}");
+        pool.close().await;
+    }
+}
