@@ -9,9 +9,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tessera_keyring::{Key, KeyId, Keyring};
+use tessera_mfa::{
+    AccountContext, Actor, ChallengeId, EmailAddress, InMemoryDelivery, Mfa, MfaMethod, OrgPolicy,
+    Purpose, RecordingNotifier, ServerKey, ThrottleConfig,
+};
 use tessera_otp::{ManualClock, Totp, TotpParams, UnixTime};
+use tessera_registry::DeviceKind;
 use tessera_registry::{ActivationPolicy, DeviceRegistry, DeviceStore, Error, RegistryConfig};
-use tessera_sqlx::SqlDeviceStore;
+use tessera_sqlx::{SqlDeviceStore, SqlMfaStore};
 use tessera_store::UserId;
 
 use crate::common::{Target, TestDb};
@@ -70,6 +75,20 @@ async fn child_process_entry() {
     let index: usize = var(INDEX).parse().unwrap();
     let rounds: usize = var(ROUND_COUNT).parse().unwrap();
     let pool = target.pool(8).await;
+    if matches!(scenario.as_str(), "recovery" | "email" | "burst") {
+        let codes = std::env::var(CODES).unwrap_or_default();
+        let codes: Vec<&str> = codes.split(',').collect();
+        let mfa = Arc::new(mfa_service(SqlMfaStore::new(pool), &keyring));
+        for round in 0..rounds {
+            wait_at_barrier(&barrier, round, index);
+            let tally = mfa_round(&mfa, &scenario, round, codes.get(round).copied()).await;
+            println!(
+                "TESSERA-CHILD {round} {} {} {} {}",
+                tally.ok, tally.refused, tally.conflict, tally.other
+            );
+        }
+        return;
+    }
     let store = SqlDeviceStore::new(pool);
     let (clock_at, tasks, attempts) = match scenario.as_str() {
         // Default attempts: a verifier that keeps losing may give up with Conflict.
@@ -308,6 +327,184 @@ async fn sixteen_enrolments_from_eight_processes_store_exactly_eight() {
             }
             assert_eq!(per_round.len(), rounds);
             drop(ring);
+        }
+    );
+}
+
+/// The MFA service every process builds: the same server key (from the shared
+/// keyring), a clock stopped at [`START`].
+fn mfa_service(
+    store: SqlMfaStore,
+    keyring: &Keyring,
+) -> Mfa<SqlMfaStore, RecordingNotifier, ManualClock> {
+    Mfa::new(
+        store,
+        RecordingNotifier::new(),
+        ManualClock::new(UnixTime::from_secs(START)),
+        OrgPolicy::default(),
+        ServerKey::from_keyring(keyring).unwrap(),
+    )
+}
+
+/// The account of round `round` of an MFA race: an email address and an
+/// authenticator app, so MFA can be on.
+fn mfa_context(scenario: &str, round: usize) -> AccountContext {
+    let user = UserId::new(format!("{scenario}-{round}"));
+    AccountContext::new(user)
+        .with_email(EmailAddress::parse(&format!("{scenario}-{round}@example.com")).unwrap())
+        .with_active_devices([DeviceKind::AuthenticatorApp])
+}
+
+/// One child's round of an MFA race: eight tasks submit the round's one recovery code
+/// or email code; or, for the burst, 32 tasks reserve a throttled attempt (round 0)
+/// and one more tries after everyone's burst (round 1).
+async fn mfa_round(
+    mfa: &Arc<Mfa<SqlMfaStore, RecordingNotifier, ManualClock>>,
+    scenario: &str,
+    round: usize,
+    code: Option<&str>,
+) -> Tally {
+    let tasks = match (scenario, round) {
+        ("burst", 0) => 32,
+        ("burst", _) => 1,
+        _ => 8,
+    };
+    let handles: Vec<_> = (0..tasks)
+        .map(|_| {
+            let mfa = Arc::clone(mfa);
+            let scenario = scenario.to_owned();
+            let code = code.unwrap_or_default().to_owned();
+            tokio::spawn(async move {
+                match scenario.as_str() {
+                    "recovery" => {
+                        let ctx = mfa_context(&scenario, round);
+                        mfa.use_recovery_code(&ctx, &code).await.map(|_| ())
+                    }
+                    "email" => {
+                        let (id, code) = code.split_once(':').unwrap();
+                        let user = UserId::new(format!("email-{round}"));
+                        let id = ChallengeId::parse(id).unwrap();
+                        mfa.verify_code(&user, &id, code).await.map(|_| ())
+                    }
+                    _ => {
+                        // Admitted: the caller would now check a (wrong) code.
+                        let user = UserId::new("burst");
+                        mfa.begin_attempt(&user).await.map(|_| ())
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut tally = Tally::default();
+    for h in handles {
+        match h.await.unwrap() {
+            Ok(()) => tally.ok += 1,
+            Err(tessera_mfa::Error::VerificationFailed) => tally.refused += 1,
+            Err(tessera_mfa::Error::Conflict) => tally.conflict += 1,
+            Err(e) => {
+                eprintln!("{scenario} round {round}: {e}");
+                tally.other += 1;
+            }
+        }
+    }
+    tally
+}
+
+/// One recovery code, and one email code, raced by 8 processes × 8 tasks: each
+/// accepted exactly once, in each of 20 rounds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_recovery_code_and_one_email_code_raced_by_eight_processes_are_accepted_once() {
+    crate::on_both!(
+        "one_recovery_code_and_one_email_code_raced_by_eight_processes_are_accepted_once",
+        |db| {
+            let (b64, ring) = shared_key();
+            let mfa = mfa_service(SqlMfaStore::new(db.migrated(4).await), &ring);
+            let delivery = InMemoryDelivery::new();
+            let (mut recovery, mut email) = (Vec::new(), Vec::new());
+            for round in 0..ROUNDS {
+                let ctx = mfa_context("recovery", round);
+                let enabled = mfa
+                    .enable(
+                        &ctx,
+                        Some(MfaMethod::AuthenticatorApp),
+                        Actor::AccountHolder,
+                    )
+                    .await
+                    .unwrap()
+                    .value;
+                let codes = enabled.recovery_codes.unwrap();
+                recovery.push(codes.codes()[0].formatted().to_string());
+
+                let ctx = mfa_context("email", round);
+                mfa.enable(
+                    &ctx,
+                    Some(MfaMethod::AuthenticatorApp),
+                    Actor::AccountHolder,
+                )
+                .await
+                .unwrap();
+                let ticket = mfa
+                    .send_code(&ctx, MfaMethod::Email, Purpose::SignIn, &delivery)
+                    .await
+                    .unwrap();
+                let code = delivery.last_code().unwrap();
+                email.push(format!("{}:{}", ticket.id, code.expose()));
+            }
+            let name = db.target.name();
+            for (scenario, codes) in [("recovery", recovery), ("email", email)] {
+                let per_round = run_children(&db, scenario, &b64, &codes, ROUNDS).await;
+                assert_eq!(per_round.len(), ROUNDS);
+                for (round, t) in per_round {
+                    eprintln!(
+                        "{name} {scenario} round {round:2}: {} accepted, {} refused, {} gave up on conflict, {} errors",
+                        t.ok, t.refused, t.conflict, t.other
+                    );
+                    assert_eq!(t.ok, 1, "{name} {scenario} round {round}: {t:?}");
+                    assert_eq!(t.other, 0, "{name} {scenario} round {round}: {t:?}");
+                }
+            }
+            let left = mfa
+                .recovery_codes_remaining(&UserId::new("recovery-0"))
+                .await
+                .unwrap();
+            assert_eq!(left, 9, "one code used, nine left");
+        }
+    );
+}
+
+/// 256 attempts (8 processes × 32 tasks) on one account at one instant: no more are
+/// admitted to a check than the throttle's free failures, the stored failure count is
+/// exactly the admitted ones, and afterwards every process is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_256_attempts_from_eight_processes_gets_only_the_free_checks() {
+    crate::on_both!(
+        "a_burst_of_256_attempts_from_eight_processes_gets_only_the_free_checks",
+        |db| {
+            let (b64, ring) = shared_key();
+            let mfa = mfa_service(SqlMfaStore::new(db.migrated(2).await), &ring);
+            let per_round = run_children(&db, "burst", &b64, &[], 2).await;
+            let (burst, after) = (per_round[&0], per_round[&1]);
+            let name = db.target.name();
+            let free = ThrottleConfig::DEFAULT.free_failures();
+            eprintln!(
+                "{name} burst: {} admitted of 256 ({} refused, {} gave up on conflict, {} errors), then {} of 8 admitted",
+                burst.ok, burst.refused, burst.conflict, burst.other, after.ok
+            );
+            assert_eq!(burst.ok + burst.refused + burst.conflict, 256, "{burst:?}");
+            assert!(
+                burst.ok >= 1 && burst.ok <= free as usize,
+                "{burst:?}, free {free}"
+            );
+            let failures = mfa
+                .throttle_state(&UserId::new("burst"))
+                .await
+                .unwrap()
+                .failures();
+            assert_eq!(
+                failures as usize, burst.ok,
+                "every admitted attempt is counted"
+            );
+            assert_eq!((after.ok, after.refused), (0, PROCESSES), "{after:?}");
         }
     );
 }
