@@ -436,13 +436,14 @@ async fn one_recovery_code_and_one_email_code_raced_by_eight_processes_are_accep
                 recovery.push(codes.codes()[0].formatted().to_string());
 
                 let ctx = mfa_context("email", round);
-                mfa.enable(
-                    &ctx,
-                    Some(MfaMethod::AuthenticatorApp),
-                    Actor::AccountHolder,
-                )
-                .await
-                .unwrap();
+                let _ = mfa
+                    .enable(
+                        &ctx,
+                        Some(MfaMethod::AuthenticatorApp),
+                        Actor::AccountHolder,
+                    )
+                    .await
+                    .unwrap();
                 let ticket = mfa
                     .send_code(&ctx, MfaMethod::Email, Purpose::SignIn, &delivery)
                     .await
