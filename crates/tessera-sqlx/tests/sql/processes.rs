@@ -90,9 +90,78 @@ async fn child_process_entry() {
         return;
     }
     let store = SqlDeviceStore::new(pool);
+    let params = ChildParams {
+        scenario,
+        keyring,
+        barrier,
+        index,
+        rounds,
+    };
+    if params.scenario == "totp-last-writer-wins" {
+        registry_rounds(LastWriterWins(store), params).await;
+    } else {
+        registry_rounds(store, params).await;
+    }
+}
+
+/// What a child was told to do.
+struct ChildParams {
+    scenario: String,
+    keyring: Arc<Keyring>,
+    barrier: PathBuf,
+    index: usize,
+    rounds: usize,
+}
+
+/// A broken store for the negative control: it saves whatever version is stored
+/// (last writer wins), so the race tests must see a code accepted more than once.
+struct LastWriterWins(SqlDeviceStore);
+
+impl DeviceStore for LastWriterWins {
+    async fn load(
+        &self,
+        user: &UserId,
+    ) -> Result<tessera_store::Versioned<Vec<tessera_registry::Device>>, tessera_store::StoreError>
+    {
+        self.0.load(user).await
+    }
+
+    async fn save(
+        &self,
+        user: &UserId,
+        _expected: tessera_store::Version,
+        devices: &[tessera_registry::Device],
+    ) -> Result<tessera_store::Version, tessera_store::StoreError> {
+        loop {
+            let current = self.0.load(user).await?.version;
+            match self.0.save(user, current, devices).await {
+                Err(tessera_store::StoreError::Conflict) => {}
+                other => return other,
+            }
+        }
+    }
+
+    async fn list_users(
+        &self,
+        after: Option<&UserId>,
+        limit: usize,
+    ) -> Result<Vec<UserId>, tessera_store::StoreError> {
+        self.0.list_users(after, limit).await
+    }
+}
+
+/// The registry races: each round, every task verifies the round's code or enrols.
+async fn registry_rounds<S: DeviceStore + 'static>(store: S, p: ChildParams) {
+    let ChildParams {
+        scenario,
+        keyring,
+        barrier,
+        index,
+        rounds,
+    } = p;
     let (clock_at, tasks, attempts) = match scenario.as_str() {
         // Default attempts: a verifier that keeps losing may give up with Conflict.
-        "totp" => (START + 30, 8, RegistryConfig::DEFAULT_MAX_ATTEMPTS),
+        "totp" | "totp-last-writer-wins" => (START + 30, 8, RegistryConfig::DEFAULT_MAX_ATTEMPTS),
         // Enough attempts that each enrolment ends stored or refused as full.
         "enrol" => (START, 2, 50),
         s => panic!("unknown scenario {s}"),
@@ -118,7 +187,7 @@ async fn child_process_entry() {
                 let code = codes.get(round).cloned().unwrap_or_default();
                 tokio::spawn(async move {
                     match scenario.as_str() {
-                        "totp" => {
+                        "totp" | "totp-last-writer-wins" => {
                             let user = UserId::new(format!("totp-{round}"));
                             registry.verify_unthrottled(&user, &code).await.map(|_| ())
                         }
@@ -252,29 +321,7 @@ async fn one_code_raced_by_eight_processes_is_accepted_once_per_round() {
         "one_code_raced_by_eight_processes_is_accepted_once_per_round",
         |db| {
             let (b64, ring) = shared_key();
-            let store = SqlDeviceStore::new(db.migrated(4).await);
-            let config = RegistryConfig::builder()
-                .activation(ActivationPolicy::OneCode)
-                .build()
-                .unwrap();
-            let clock = ManualClock::new(UnixTime::from_secs(START));
-            let registry = DeviceRegistry::new(store, clock, config, ring);
-            let mut codes = Vec::new();
-            for round in 0..ROUNDS {
-                let user = UserId::new(format!("totp-{round}"));
-                let e = registry
-                    .begin_enrolment(&user, "Phone", "race@example.com")
-                    .await
-                    .unwrap();
-                let totp = Totp::new(e.secret(), TotpParams::DEFAULT);
-                let activation = totp.generate(UnixTime::from_secs(START)).unwrap();
-                registry
-                    .activate(&user, e.device_id(), &[activation.expose()])
-                    .await
-                    .unwrap();
-                let next = totp.generate(UnixTime::from_secs(START + 30)).unwrap();
-                codes.push(next.expose().to_owned());
-            }
+            let (registry, codes) = totp_users(&db, ring).await;
             let started = Instant::now();
             let per_round = run_children(&db, "totp", &b64, &codes, ROUNDS).await;
             let name = db.target.name();
@@ -507,5 +554,54 @@ async fn a_burst_of_256_attempts_from_eight_processes_gets_only_the_free_checks(
             );
             assert_eq!((after.ok, after.refused), (0, PROCESSES), "{after:?}");
         }
+    );
+}
+
+/// Enrols and activates one app for each round's user (`totp-<round>`) at [`START`],
+/// and returns the registry and each round's code for the next time step.
+async fn totp_users(
+    db: &TestDb,
+    ring: Arc<Keyring>,
+) -> (DeviceRegistry<SqlDeviceStore, ManualClock>, Vec<String>) {
+    let store = SqlDeviceStore::new(db.migrated(4).await);
+    let config = RegistryConfig::builder()
+        .activation(ActivationPolicy::OneCode)
+        .build()
+        .unwrap();
+    let clock = ManualClock::new(UnixTime::from_secs(START));
+    let registry = DeviceRegistry::new(store, clock, config, ring);
+    let mut codes = Vec::new();
+    for round in 0..ROUNDS {
+        let user = UserId::new(format!("totp-{round}"));
+        let e = registry
+            .begin_enrolment(&user, "Phone", "race@example.com")
+            .await
+            .unwrap();
+        let totp = Totp::new(e.secret(), TotpParams::DEFAULT);
+        let activation = totp.generate(UnixTime::from_secs(START)).unwrap();
+        registry
+            .activate(&user, e.device_id(), &[activation.expose()])
+            .await
+            .unwrap();
+        let next = totp.generate(UnixTime::from_secs(START + 30)).unwrap();
+        codes.push(next.expose().to_owned());
+    }
+    (registry, codes)
+}
+
+/// The negative control: the same race over a store that does not compare versions
+/// accepts the code more than once. It shows the races above are real races, and
+/// that exactly-once comes from the compare-and-set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn without_compare_and_set_the_same_race_accepts_a_code_twice() {
+    let db = TestDb::sqlite();
+    let (b64, ring) = shared_key();
+    let (_registry, codes) = totp_users(&db, ring).await;
+    let per_round = run_children(&db, "totp-last-writer-wins", &b64, &codes, ROUNDS).await;
+    let accepted: Vec<usize> = per_round.values().map(|t| t.ok).collect();
+    eprintln!("last writer wins, accepted per round: {accepted:?}");
+    assert!(
+        accepted.iter().any(|&n| n > 1),
+        "no double acceptance without compare-and-set: the race never overlapped"
     );
 }
