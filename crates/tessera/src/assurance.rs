@@ -159,8 +159,7 @@ impl Assurance {
 /// "signed in" cannot let someone in who still has to enrol:
 ///
 /// ```compile_fail
-/// # async fn f(accounts: &tessera::InMemoryAccounts<tessera::RecordingNotifier,
-/// #     tessera::InMemoryDelivery, tessera::SystemClock>,
+/// # async fn f(accounts: &tessera::InMemoryAccounts,
 /// #     enrolling: tessera::EnrolmentSession) -> tessera::Result<()> {
 /// accounts.check_session(&enrolling).await?; // expected `&Assurance`
 /// # Ok(()) }
@@ -175,8 +174,7 @@ impl Assurance {
 /// while the same lines with an [`Assurance`] compile:
 ///
 /// ```
-/// # async fn f(accounts: &tessera::InMemoryAccounts<tessera::RecordingNotifier,
-/// #     tessera::InMemoryDelivery, tessera::SystemClock>,
+/// # async fn f(accounts: &tessera::InMemoryAccounts,
 /// #     signed_in: tessera::Assurance) -> tessera::Result<()> {
 /// accounts.check_session(&signed_in).await?;
 /// signed_in.require_second_factor(tessera::DEFAULT_STEP_UP_MAX_AGE, tessera::UnixTime::EPOCH)?;

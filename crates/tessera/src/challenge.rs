@@ -37,8 +37,7 @@ pub enum SignIn {
 ///
 /// ```compile_fail
 /// #![deny(unused_must_use)]
-/// # async fn f(accounts: &tessera::InMemoryAccounts<tessera::RecordingNotifier,
-/// #     tessera::InMemoryDelivery, tessera::SystemClock>,
+/// # async fn f(accounts: &tessera::InMemoryAccounts,
 /// #     challenge: tessera::SecondFactorChallenge) -> tessera::Result<()> {
 /// accounts.start_second_factor(challenge, Some(tessera::MfaMethod::Email)).await?;
 /// # Ok(()) }
@@ -46,8 +45,7 @@ pub enum SignIn {
 ///
 /// ```
 /// #![deny(unused_must_use)]
-/// # async fn f(accounts: &tessera::InMemoryAccounts<tessera::RecordingNotifier,
-/// #     tessera::InMemoryDelivery, tessera::SystemClock>,
+/// # async fn f(accounts: &tessera::InMemoryAccounts,
 /// #     challenge: tessera::SecondFactorChallenge) -> tessera::Result<()> {
 /// let challenge = accounts.start_second_factor(challenge, Some(tessera::MfaMethod::Email)).await?;
 /// // session.insert("challenge", &challenge)?;

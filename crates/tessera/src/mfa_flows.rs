@@ -2,8 +2,8 @@
 //! preferred method, recovery codes, lost devices.
 
 use tessera_mfa::{
-    Actor, AvailabilityTable, ChallengeTicket, CodeDelivery, MfaMethod, MfaSettings, MfaStore,
-    Notified, PhoneNumber, Purpose, RecoveryCodeSet, SecurityNotifier,
+    Actor, AvailabilityTable, ChallengeTicket, MfaMethod, MfaSettings, MfaStore, Notified,
+    PhoneNumber, Purpose, RecoveryCodeSet,
 };
 use tessera_otp::{Clock, Drift};
 use tessera_password::{Password, PasswordUse};
@@ -11,9 +11,7 @@ use tessera_registry::{DeviceId, DeviceInfo, DeviceStore, Enrolment, UserId};
 
 use crate::accounts::first;
 use crate::audit;
-use crate::{
-    AccountStore, Accounts, Assurance, Error, Factor, Offload, Result, SessionRevoker, SetupSession,
-};
+use crate::{AccountStore, Accounts, Assurance, Error, Factor, Result, SetupSession};
 
 /// A change that ended the account's other sessions (its security stamp moved on),
 /// with the assurance this session continues with.
@@ -55,16 +53,12 @@ pub struct AuthenticatorAdded {
     pub signed_in: Option<Assurance>,
 }
 
-impl<A, D, M, N, Q, R, C, H> Accounts<A, D, M, N, Q, R, C, H>
+impl<A, D, M, C> Accounts<A, D, M, C>
 where
     A: AccountStore,
     D: DeviceStore,
     M: MfaStore,
-    N: SecurityNotifier,
-    Q: CodeDelivery,
-    R: SessionRevoker,
     C: Clock,
-    H: Offload,
 {
     /// Starts setting up an authenticator app: a pending device named `device_name`
     /// with a fresh secret. Show [`Enrolment::uri`] as a QR code (or the secret for

@@ -1,8 +1,6 @@
 //! Creating accounts and changing passwords.
 
-use tessera_mfa::{
-    Actor, CodeDelivery, EmailAddress, MfaStore, Notified, NotifyError, SecurityNotifier, Versioned,
-};
+use tessera_mfa::{Actor, EmailAddress, MfaStore, Notified, NotifyError, Versioned};
 use tessera_otp::Clock;
 use tessera_password::{Password, PasswordHistory, PasswordUse};
 use tessera_registry::{DeviceStore, UserId};
@@ -43,16 +41,12 @@ pub struct SignedOutEverywhere {
 /// remembered devices) is retried before the caller is told it did not happen.
 const CONSEQUENCE_ATTEMPTS: u32 = 3;
 
-impl<A, D, M, N, Q, R, C, H> Accounts<A, D, M, N, Q, R, C, H>
+impl<A, D, M, C> Accounts<A, D, M, C>
 where
     A: AccountStore,
     D: DeviceStore,
     M: MfaStore,
-    N: SecurityNotifier,
-    Q: CodeDelivery,
-    R: SessionRevoker,
     C: Clock,
-    H: Offload,
 {
     /// Creates an account with a password, after checking it against the password
     /// policy (with the username and email as context words).

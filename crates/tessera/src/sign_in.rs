@@ -1,9 +1,6 @@
 //! Sign-in (password, then a second factor) and step-up.
 
-use tessera_mfa::{
-    Actor, Attempt, CodeDelivery, MfaMethod, MfaStore, Purpose, RememberToken, SecurityNotifier,
-    SignInPlan,
-};
+use tessera_mfa::{Actor, Attempt, MfaMethod, MfaStore, Purpose, RememberToken, SignInPlan};
 use tessera_otp::Clock;
 use tessera_password::Password;
 use tessera_registry::{AssertionVerifier, DeviceStore, UserId, Verified};
@@ -12,19 +9,15 @@ use crate::accounts::{REMEMBER_WITHIN, SECOND_FACTOR_TTL};
 use crate::audit::{self, Reason};
 use crate::{
     Account, AccountStore, Accounts, Assurance, BINDING_PASSWORD_MAX_AGE, EnrolmentSession, Error,
-    Factor, Offload, Result, SecondFactorChallenge, SessionRevoker, SignIn, canonical_username,
+    Factor, Result, SecondFactorChallenge, SignIn, canonical_username,
 };
 
-impl<A, D, M, N, Q, R, C, H> Accounts<A, D, M, N, Q, R, C, H>
+impl<A, D, M, C> Accounts<A, D, M, C>
 where
     A: AccountStore,
     D: DeviceStore,
     M: MfaStore,
-    N: SecurityNotifier,
-    Q: CodeDelivery,
-    R: SessionRevoker,
     C: Clock,
-    H: Offload,
 {
     /// Checks the password and decides what comes next.
     ///

@@ -14,10 +14,9 @@ use tessera::otp::SoftAuthenticator;
 use tessera::registry::testing::ChaosDeviceStore;
 use tessera::testing::{AuditLog, ChaosAccountStore, Faults};
 use tessera::{
-    Accounts, Assurance, DeviceId, DeviceRegistry, Error, InMemoryAccountStore, InMemoryDelivery,
-    InMemoryDeviceStore, InMemorySessionRevoker, InMemoryStore, ManualClock, Mfa, MfaMethod,
-    OrgPolicy, Password, RecordingNotifier, RegistryConfig, SecondFactorChallenge, ServerKey,
-    SignIn, UnixTime, UserId,
+    Accounts, Assurance, DeviceId, Error, InMemoryAccountStore, InMemoryDelivery,
+    InMemoryDeviceStore, InMemoryStore, ManualClock, MfaMethod, OrgPolicy, Password,
+    RecordingNotifier, RegistryConfig, SecondFactorChallenge, SignIn, UnixTime, UserId,
 };
 
 const T0: u64 = 1_767_225_600;
@@ -27,9 +26,6 @@ type Flows = Accounts<
     ChaosAccountStore<InMemoryAccountStore>,
     ChaosDeviceStore<InMemoryDeviceStore>,
     ChaosStore<InMemoryStore>,
-    Arc<RecordingNotifier>,
-    Arc<InMemoryDelivery>,
-    InMemorySessionRevoker,
     ManualClock,
 >;
 
@@ -54,28 +50,19 @@ impl World {
         let events = Arc::new(RecordingNotifier::new());
         let outbox = Arc::new(InMemoryDelivery::new());
         let (accounts, devices, mfa) = (Faults::new(), Faults::new(), Faults::new());
-        let config = RegistryConfig::builder().issuer("Tessera").build().unwrap();
-        let registry = DeviceRegistry::new(
-            ChaosDeviceStore::new(InMemoryDeviceStore::new(), devices.clone()),
-            clock.clone(),
-            config,
-            Arc::new(tessera_registry::Keyring::ephemeral().unwrap()),
-        );
-        let service = Mfa::new(
-            ChaosStore::new(InMemoryStore::new(), mfa.clone()),
-            events.clone(),
-            clock.clone(),
-            policy,
-            ServerKey::generate().unwrap(),
-        )
-        .with_throttle(throttle);
-        let flows = Accounts::new(
-            ChaosAccountStore::new(InMemoryAccountStore::new(), accounts.clone()),
-            registry,
-            service,
-            outbox.clone(),
-            InMemorySessionRevoker::new(),
-        );
+        let flows = Accounts::in_memory_builder("Tessera")
+            .unwrap()
+            .notifier(events.clone())
+            .delivery(outbox.clone())
+            .org_policy(policy)
+            .throttle(throttle)
+            .build(
+                ChaosAccountStore::new(InMemoryAccountStore::new(), accounts.clone()),
+                ChaosDeviceStore::new(InMemoryDeviceStore::new(), devices.clone()),
+                ChaosStore::new(InMemoryStore::new(), mfa.clone()),
+                clock.clone(),
+            )
+            .unwrap();
         Self {
             flows: Arc::new(flows),
             clock,
@@ -886,15 +873,8 @@ async fn keyid_of<A: tessera::AccountStore>(store: &A, name: &str) -> String {
 
 /// The flows over shared in-memory stores, with `keyring` sealing seeds and keying tags:
 /// a restart of the service with another keyring over the same database.
-type Shared = Accounts<
-    Arc<InMemoryAccountStore>,
-    Arc<InMemoryDeviceStore>,
-    Arc<InMemoryStore>,
-    RecordingNotifier,
-    InMemoryDelivery,
-    InMemorySessionRevoker,
-    ManualClock,
->;
+type Shared =
+    Accounts<Arc<InMemoryAccountStore>, Arc<InMemoryDeviceStore>, Arc<InMemoryStore>, ManualClock>;
 
 struct Database {
     accounts: Arc<InMemoryAccountStore>,
@@ -905,27 +885,16 @@ struct Database {
 impl Database {
     fn service(&self, clock: &ManualClock, keyring: tessera::Keyring) -> Shared {
         let config = RegistryConfig::builder().issuer("Tessera").build().unwrap();
-        let server_key = ServerKey::from_keyring(&keyring).unwrap();
-        let registry = DeviceRegistry::new(
-            self.devices.clone(),
-            clock.clone(),
-            config,
-            Arc::new(keyring),
-        );
-        let mfa = Mfa::new(
-            self.mfa.clone(),
-            RecordingNotifier::new(),
-            clock.clone(),
-            OrgPolicy::default(),
-            server_key,
-        );
-        Accounts::new(
-            self.accounts.clone(),
-            registry,
-            mfa,
-            InMemoryDelivery::new(),
-            InMemorySessionRevoker::new(),
-        )
+        Accounts::builder(Arc::new(keyring), config)
+            .notifier(RecordingNotifier::new())
+            .delivery(InMemoryDelivery::new())
+            .build(
+                self.accounts.clone(),
+                self.devices.clone(),
+                self.mfa.clone(),
+                clock.clone(),
+            )
+            .unwrap()
     }
 }
 

@@ -172,8 +172,8 @@ async fn sign_out_everywhere_ends_every_session() {
         SignIn::Complete(a) => a,
         s => panic!("{s:?}"),
     };
-    w.flows.sessions().open(ana.account(), w.now());
-    w.flows.sessions().open(ana.account(), w.now());
+    w.sessions.open(ana.account(), w.now());
+    w.sessions.open(ana.account(), w.now());
     let out = w
         .flows
         .sign_out_everywhere(&ana)
@@ -181,7 +181,7 @@ async fn sign_out_everywhere_ends_every_session() {
         .unwrap()
         .into_value();
     assert_eq!(out.sessions_deleted, Some(2));
-    assert_eq!(w.flows.sessions().open_sessions(ana.account()), 0);
+    assert_eq!(w.sessions.open_sessions(ana.account()), 0);
     for old in [&ana, &other] {
         assert!(matches!(
             w.flows.check_session(old).await,
@@ -309,7 +309,7 @@ async fn identity_provider_accounts_have_no_password_here() {
         w.sign_in("fed_user", "").await,
         Err(Error::VerificationFailed)
     ));
-    assert_eq!(w.flows.sessions().revoke_all(fed.id()).await.unwrap(), 0);
+    assert_eq!(w.sessions.revoke_all(fed.id()).await.unwrap(), 0);
 }
 
 #[tokio::test]

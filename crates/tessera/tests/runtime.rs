@@ -163,17 +163,9 @@ impl Drop for OpenOnDrop {
     }
 }
 
-/// The test world's flows on a bounded, gated offload.
-type GatedFlows = tessera::Accounts<
-    tessera::InMemoryAccountStore,
-    tessera::InMemoryDeviceStore,
-    tessera::InMemoryStore,
-    Arc<tessera::RecordingNotifier>,
-    Arc<tessera::InMemoryDelivery>,
-    tessera::InMemorySessionRevoker,
-    tessera::ManualClock,
-    Arc<Bounded<Arc<Gated>>>,
->;
+/// The test world's flows on a bounded, gated offload: still the in-memory alias
+/// (issue 13, item 6: swapping a side part does not change the type).
+type GatedFlows = common::Flows;
 
 /// Flows on a bounded, gated offload, with "ana" created (gate open), then the gate
 /// closed.
@@ -280,4 +272,70 @@ async fn busy_is_one_answer_for_every_username_and_counts_no_attempt() {
         ),
         "not locked, not delayed: busy answers were not the person's failures"
     );
+}
+
+/// Issue 13, item 6: the flows are one cheap handle. A clone serves the same stores (an
+/// account made through one signs in through the other, concurrently from spawned
+/// tasks), the type is `Clone + Send + Sync + 'static` whatever side parts are plugged
+/// in, and swapping the offload keeps the in-memory alias.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_clone_is_a_handle_on_the_same_stores() {
+    fn handle<T: Clone + Send + Sync + 'static>(_: &T) {}
+    let w = World::new();
+    let flows: common::Flows = w
+        .flows
+        .clone()
+        .with_offload(Bounded::new(tessera::Inline, 2));
+    handle(&flows);
+    let password = Password::new(PASSWORD);
+    flows
+        .create_account("ana", "ana@example.com", &password)
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (other, password) = (w.flows.clone(), password.clone());
+        tasks.push(tokio::spawn(async move {
+            other.sign_in("ana", &password, None).await
+        }));
+    }
+    let mut complete = 0;
+    for t in tasks {
+        if matches!(t.await.unwrap(), Ok(SignIn::Complete(_))) {
+            complete += 1;
+        }
+    }
+    assert_eq!(
+        complete, 8,
+        "every clone sees the account made through another"
+    );
+    assert!(
+        format!("{flows:?}").contains("step_up_max_age"),
+        "Debug shows the configuration: {flows:?}"
+    );
+}
+
+/// The builder refuses what a service would regret: no notifier, no delivery, a step-up
+/// age outside its bounds; one builder builds twice (a restart over the same stores).
+#[test]
+fn the_builder_refuses_missing_parts_and_bad_bounds() {
+    use tessera::{Accounts, InMemoryDelivery, ManualClock, RecordingNotifier, UnixTime};
+    let clock = ManualClock::new(UnixTime::from_secs(common::T0));
+    let config_error = |r: tessera::Result<common::Flows>| match r {
+        Err(Error::Mfa(tessera::mfa::Error::InvalidConfig(why))) => why,
+        other => panic!("expected InvalidConfig, got {other:?}"),
+    };
+    let mut builder = Accounts::in_memory_builder("Example").unwrap();
+    assert!(config_error(builder.build_in_memory(clock.clone())).contains("notifier"));
+    builder.notifier(RecordingNotifier::new());
+    assert!(config_error(builder.build_in_memory(clock.clone())).contains("delivery"));
+    builder.delivery(InMemoryDelivery::new());
+    for (age, ok) in [(59, false), (60, true), (86_400, true), (86_401, false)] {
+        builder.step_up_max_age(Duration::from_secs(age));
+        let built = builder.build_in_memory(clock.clone());
+        assert_eq!(built.is_ok(), ok, "step-up age {age} s");
+        if ok {
+            assert_eq!(built.unwrap().step_up_max_age(), Duration::from_secs(age));
+        }
+    }
 }

@@ -7,31 +7,22 @@ use std::time::Duration;
 use tessera::mfa::ThrottleConfig;
 use tessera::otp::SoftAuthenticator;
 use tessera::{
-    Accounts, Assurance, DeviceId, DeviceRegistry, InMemoryAccountStore, InMemoryDelivery,
-    InMemoryDeviceStore, InMemorySessionRevoker, InMemoryStore, ManualClock, Mfa, OrgPolicy,
-    Password, RecordingNotifier, RegistryConfig, SecondFactorChallenge, ServerKey, SignIn,
-    UnixTime,
+    Accounts, Assurance, DeviceId, InMemoryAccounts, InMemoryDelivery, InMemorySessionRevoker,
+    ManualClock, OrgPolicy, Password, RecordingNotifier, SecondFactorChallenge, SignIn, UnixTime,
 };
 
 pub const T0: u64 = 1_767_225_600;
 pub const PASSWORD: &str = "correct horse battery staple";
 pub const EMAIL: &str = "ana.lima@example.com";
 
-pub type Flows = Accounts<
-    InMemoryAccountStore,
-    InMemoryDeviceStore,
-    InMemoryStore,
-    Arc<RecordingNotifier>,
-    Arc<InMemoryDelivery>,
-    InMemorySessionRevoker,
-    ManualClock,
->;
+pub type Flows = InMemoryAccounts<ManualClock>;
 
 pub struct World {
     pub flows: Flows,
     pub clock: ManualClock,
     pub events: Arc<RecordingNotifier>,
     pub outbox: Arc<InMemoryDelivery>,
+    pub sessions: Arc<InMemorySessionRevoker>,
 }
 
 impl World {
@@ -43,33 +34,22 @@ impl World {
         let clock = ManualClock::new(UnixTime::from_secs(T0));
         let events = Arc::new(RecordingNotifier::new());
         let outbox = Arc::new(InMemoryDelivery::new());
-        let config = RegistryConfig::builder().issuer("Tessera").build().unwrap();
-        let registry = DeviceRegistry::new(
-            InMemoryDeviceStore::new(),
-            clock.clone(),
-            config,
-            Arc::new(tessera_registry::Keyring::ephemeral().unwrap()),
-        );
-        let mfa = Mfa::new(
-            InMemoryStore::new(),
-            events.clone(),
-            clock.clone(),
-            policy,
-            ServerKey::generate().unwrap(),
-        )
-        .with_throttle(throttle);
-        let flows = Accounts::new(
-            InMemoryAccountStore::new(),
-            registry,
-            mfa,
-            outbox.clone(),
-            InMemorySessionRevoker::new(),
-        );
+        let sessions = Arc::new(InMemorySessionRevoker::new());
+        let flows = Accounts::in_memory_builder("Tessera")
+            .unwrap()
+            .notifier(events.clone())
+            .delivery(outbox.clone())
+            .sessions(sessions.clone())
+            .org_policy(policy)
+            .throttle(throttle)
+            .build_in_memory(clock.clone())
+            .unwrap();
         Self {
             flows,
             clock,
             events,
             outbox,
+            sessions,
         }
     }
 
