@@ -139,7 +139,7 @@ mod weak;
 pub use blocklist::{Blocklist, BuiltinBlocklist, NoBlocklist};
 pub use context::{Context, MIN_CONTEXT_SUBSTRING_LEN, MIN_CONTEXT_WORD_LEN};
 pub use error::Error;
-pub use hash::{Hasher, MAX_PASSWORD_BYTES};
+pub use hash::{Hasher, HasherBuilder, MAX_PASSWORD_BYTES};
 pub use hash_params::{HashParams, Pepper};
 pub use history::PasswordHistory;
 pub use normalize::{normalize, normalized_len};

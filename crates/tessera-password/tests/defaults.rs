@@ -31,7 +31,7 @@ fn default_hash_is_argon2id_at_owasp_parameters() {
 #[test]
 fn change_password_flow_with_pepper_and_history() {
     let pepper = Pepper::new(b"2026-01", &[0x5a; 32]).unwrap();
-    let hasher = Hasher::default().with_pepper(pepper);
+    let hasher = Hasher::builder().pepper(pepper).build().unwrap();
     let policy = PasswordPolicy::builder()
         .history(3)
         .service_word("tessera")
