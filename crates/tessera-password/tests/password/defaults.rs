@@ -1,6 +1,5 @@
 //! The production defaults end to end: the policy a service gets out of the box and hashing
 //! at OWASP's parameters.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
 use tessera_password::{
     Context, Error, HashParams, Hasher, Password, PasswordHistory, PasswordPolicy, Pepper,
