@@ -1,12 +1,8 @@
 //! The `tessera` command's contract: outputs, JSON keys and exit codes.
 
-// Tests: a panic is a failed test, which is what unwrap should do here.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-use std::process::Command;
-
-use assert_cmd::cargo::CommandCargoExt as _;
 use serde_json::{Value, json};
+
+use crate::common::{Run, run, run_with_stdin};
 
 /// RFC 6238 Appendix B's SHA-1 seed "12345678901234567890" (and RFC 4226 Appendix D's).
 const RFC_SHA1: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
@@ -14,30 +10,6 @@ const RFC_SHA1: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 const RFC_SHA256: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA";
 /// RFC 6238's SHA-512 seed, 64 bytes.
 const RFC_SHA512: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNA";
-
-struct Run {
-    status: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run_with_stdin(args: &[&str], stdin: &str) -> Run {
-    let mut cmd = Command::cargo_bin("tessera").unwrap();
-    cmd.args(args);
-    let out = assert_cmd::Command::from_std(cmd)
-        .write_stdin(stdin)
-        .output()
-        .unwrap();
-    Run {
-        status: out.status.code().unwrap(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
-
-fn run(args: &[&str]) -> Run {
-    run_with_stdin(args, "")
-}
 
 /// Exit 2, nothing on stdout, exactly one line on stderr that does not contain `secret`.
 fn assert_bad_input(args: &[&str], secret: &str) -> String {
@@ -200,7 +172,7 @@ fn verify_exit_codes() {
 fn secret_from_stdin() {
     let r = run_with_stdin(
         &["code", "--secret", "-", "--digits", "8", "--time", "59"],
-        &format!("{RFC_SHA1}\n"),
+        format!("{RFC_SHA1}\n").as_bytes(),
     );
     assert_eq!(r.stdout, "94287082\n");
 }
@@ -522,26 +494,21 @@ fn help_and_version() {
 /// `tessera key generate` prints one `id=key` line the keyring reads, a new key each time.
 #[test]
 fn key_generate_prints_a_keyring_line() {
-    let run = |args: &[&str]| {
-        let out = Command::cargo_bin("tessera")
-            .unwrap()
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap(),
-            String::from_utf8(out.stdout).unwrap(),
-        )
-    };
-    let (status, a) = run(&["key", "generate", "--id", "2026-11"]);
+    let Run {
+        status, stdout: a, ..
+    } = run(&["key", "generate", "--id", "2026-11"]);
     assert_eq!(status, 0);
     assert!(a.starts_with("2026-11=") && a.ends_with('\n'), "{a}");
     let ring = tessera_keyring::Keyring::parse(&a).unwrap();
     assert_eq!(ring.active_id().as_str(), "2026-11");
-    let (_, b) = run(&["key", "generate", "--id", "2026-11"]);
+    let b = run(&["key", "generate", "--id", "2026-11"]).stdout;
     assert_ne!(a, b, "a fresh key each time");
-    let (status, dated) = run(&["key", "generate"]);
+    let Run {
+        status,
+        stdout: dated,
+        ..
+    } = run(&["key", "generate"]);
     assert_eq!(status, 0);
     assert!(tessera_keyring::Keyring::parse(&dated).is_ok(), "{dated}");
-    assert_eq!(run(&["key", "generate", "--id", "bad id"]).0, 2);
+    assert_eq!(run(&["key", "generate", "--id", "bad id"]).status, 2);
 }

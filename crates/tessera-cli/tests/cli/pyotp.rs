@@ -5,16 +5,15 @@
 //! Peer rule: without python3 and pyotp, the test fails when `CI` is set and is skipped
 //! otherwise.
 
-// Tests: a panic is a failed test, which is what unwrap should do here.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 // The test RNG deliberately keeps only the low bits of its output.
 #![allow(clippy::cast_possible_truncation)]
 
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
-use assert_cmd::cargo::CommandCargoExt as _;
 use serde_json::{Value, json};
+
+use crate::common::{Run, run};
 
 const CASES: usize = 64;
 
@@ -109,19 +108,6 @@ fn configs(colon_issuers: bool) -> Vec<Config> {
             }
         })
         .collect()
-}
-
-fn tessera(args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("tessera")
-        .unwrap()
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
 }
 
 /// Runs a Python script with JSON on stdin and JSON on stdout; `None` when pyotp is
@@ -237,7 +223,11 @@ fn tessera_codes(c: &Config, at: &[u64]) -> Vec<String> {
                 },
                 &n,
             ]);
-            let (status, out, err) = tessera(&args);
+            let Run {
+                status,
+                stdout: out,
+                stderr: err,
+            } = run(&args);
             assert_eq!(status, 0, "{err}");
             out.trim_end().to_owned()
         })
@@ -274,7 +264,11 @@ fn tessera_uris_read_the_same_in_pyotp() {
             },
             &number,
         ]);
-        let (status, uri, err) = tessera(&args);
+        let Run {
+            status,
+            stdout: uri,
+            stderr: err,
+        } = run(&args);
         assert_eq!(status, 0, "{c:?}: {err}");
         assert!(err.is_empty(), "no warning for a strong secret: {err}");
         cases.push(json!({"uri": uri.trim_end(), "at": instants(c, i)}));
@@ -320,7 +314,11 @@ fn pyotp_uris_read_the_same_in_tessera() {
     );
     for (i, (c, uri)) in configs.iter().zip(uris).enumerate() {
         let uri = uri.as_str().unwrap();
-        let (status, out, err) = tessera(&["uri", "parse", uri]);
+        let Run {
+            status,
+            stdout: out,
+            stderr: err,
+        } = run(&["uri", "parse", uri]);
         assert_eq!(status, 0, "{uri}: {err}");
         let mut parsed: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(parsed["weak_secret"], json!(false));
