@@ -257,63 +257,54 @@ fn uri_parse_refuses_bad_uris_without_echoing_the_secret() {
 #[test]
 fn uri_build_is_strict_and_canonical() {
     let s = "HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ";
-    let r = run(&[
-        "uri",
-        "build",
-        "--account",
-        "alice@example.com",
-        "--issuer",
-        "Big Co",
-        "--secret",
-        &s.to_lowercase(),
-    ]);
-    assert_eq!((r.status, r.stderr.as_str()), (0, ""));
-    assert_eq!(
-        r.stdout,
-        format!("otpauth://totp/Big%20Co:alice%40example.com?secret={s}&issuer=Big%20Co\n")
-    );
-    let r = run(&[
-        "uri",
-        "build",
-        "--account",
-        "-dash",
-        "--secret",
-        s,
-        "--algorithm",
-        "sha512",
-        "--digits",
-        "10",
-        "--counter",
-        "7",
-    ]);
-    assert_eq!(
-        r.stdout,
-        format!("otpauth://hotp/-dash?secret={s}&algorithm=SHA512&digits=10&counter=7\n")
-    );
-    let r = run(&[
-        "uri",
-        "build",
-        "--account",
-        "a",
-        "--secret",
-        s,
-        "--period",
-        "60",
-    ]);
-    assert_eq!(r.stdout, format!("otpauth://totp/a?secret={s}&period=60\n"));
-    // A weak secret: accepted, with a warning on stderr only.
-    let r = run(&[
-        "uri",
-        "build",
-        "--account",
-        "a",
-        "--secret",
-        "JBSWY3DPEHPK3PXP",
-    ]);
-    assert_eq!(r.status, 0);
-    assert_eq!(r.stdout, "otpauth://totp/a?secret=JBSWY3DPEHPK3PXP\n");
-    assert!(r.stderr.starts_with("tessera: warning: ") && r.stderr.contains("weak"));
-    assert!(!r.stderr.contains("JBSW"));
+    let lower = s.to_lowercase();
+    let weak = "JBSWY3DPEHPK3PXP";
+    for (args, uri) in [
+        (
+            &[
+                "--account",
+                "alice@example.com",
+                "--issuer",
+                "Big Co",
+                "--secret",
+                &lower,
+            ][..],
+            format!("otpauth://totp/Big%20Co:alice%40example.com?secret={s}&issuer=Big%20Co"),
+        ),
+        (
+            &[
+                "--account",
+                "-dash",
+                "--secret",
+                s,
+                "--algorithm",
+                "sha512",
+                "--digits",
+                "10",
+                "--counter",
+                "7",
+            ],
+            format!("otpauth://hotp/-dash?secret={s}&algorithm=SHA512&digits=10&counter=7"),
+        ),
+        (
+            &["--account", "a", "--secret", s, "--period", "60"],
+            format!("otpauth://totp/a?secret={s}&period=60"),
+        ),
+        // A weak secret: accepted, with a warning on stderr only.
+        (
+            &["--account", "a", "--secret", weak],
+            format!("otpauth://totp/a?secret={weak}"),
+        ),
+    ] {
+        let r = run(&[&["uri", "build"], args].concat());
+        assert_eq!((r.status, r.stdout), (0, format!("{uri}\n")), "{args:?}");
+        if args.contains(&weak) {
+            assert!(r.stderr.starts_with("tessera: warning: ") && r.stderr.contains("weak"));
+            assert!(!r.stderr.contains("JBSW"));
+        } else {
+            assert_eq!(r.stderr, "", "{args:?}");
+        }
+    }
     for args in [
         &["--account", "a:b", "--secret", s][..],
         &["--account", "", "--secret", s],
@@ -340,9 +331,7 @@ fn uri_build_is_strict_and_canonical() {
         ],
         &["--account", "a", "--secret", "JBSWY3DP"],
     ] {
-        let mut full = vec!["uri", "build"];
-        full.extend_from_slice(args);
-        assert_bad_input(&full, s);
+        assert_bad_input(&[&["uri", "build"], args].concat(), s);
     }
 }
 

@@ -63,6 +63,15 @@ struct Config {
     counter: Option<u64>,
 }
 
+impl Config {
+    /// Runs `tessera args…` followed by this key's secret, algorithm and digits.
+    fn run(&self, args: &[&str]) -> Run {
+        let digits = self.digits.to_string();
+        let key = ["--secret", &self.secret, "--algorithm", self.algorithm];
+        run(&[args, &key, &["--digits", &digits]].concat())
+    }
+}
+
 fn base32(bytes: &[u8]) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     let mut out = String::new();
@@ -201,35 +210,15 @@ fn expected_json(c: &Config) -> Value {
 fn tessera_codes(c: &Config, at: &[u64]) -> Vec<String> {
     at.iter()
         .map(|&n| {
-            let n = n.to_string();
-            let digits = c.digits.to_string();
             let period = c.period.unwrap_or(30).to_string();
-            let mut args = vec![
-                "code",
-                "--secret",
-                &c.secret,
-                "--algorithm",
-                c.algorithm,
-                "--digits",
-                &digits,
-                "--period",
-                &period,
-            ];
-            args.extend([
-                if c.counter.is_some() {
-                    "--counter"
-                } else {
-                    "--time"
-                },
-                &n,
-            ]);
-            let Run {
-                status,
-                stdout: out,
-                stderr: err,
-            } = run(&args);
-            assert_eq!(status, 0, "{err}");
-            out.trim_end().to_owned()
+            let moment = if c.counter.is_some() {
+                "--counter"
+            } else {
+                "--time"
+            };
+            let r = c.run(&["code", "--period", &period, moment, &n.to_string()]);
+            assert_eq!(r.status, 0, "{}", r.stderr);
+            r.stdout.trim_end().to_owned()
         })
         .collect()
 }
@@ -239,36 +228,22 @@ fn tessera_uris_read_the_same_in_pyotp() {
     let configs = configs(false);
     let mut cases = Vec::new();
     for (i, c) in configs.iter().enumerate() {
-        let digits = c.digits.to_string();
         let number = c.counter.or(c.period).unwrap().to_string();
-        let mut args = vec![
-            "uri",
-            "build",
-            "--account",
-            &c.account,
-            "--secret",
-            &c.secret,
-            "--algorithm",
-            c.algorithm,
-            "--digits",
-            &digits,
-        ];
+        let mut args = vec!["uri", "build", "--account", &c.account];
         if let Some(issuer) = &c.issuer {
             args.extend(["--issuer", issuer]);
         }
-        args.extend([
-            if c.counter.is_some() {
-                "--counter"
-            } else {
-                "--period"
-            },
-            &number,
-        ]);
+        let kind = if c.counter.is_some() {
+            "--counter"
+        } else {
+            "--period"
+        };
+        args.extend([kind, &number]);
         let Run {
             status,
             stdout: uri,
             stderr: err,
-        } = run(&args);
+        } = c.run(&args);
         assert_eq!(status, 0, "{c:?}: {err}");
         assert!(err.is_empty(), "no warning for a strong secret: {err}");
         cases.push(json!({"uri": uri.trim_end(), "at": instants(c, i)}));
