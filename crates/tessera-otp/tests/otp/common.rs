@@ -28,6 +28,11 @@ impl SplitMix {
     pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
+
+    /// `len` bytes, each the low byte of one output.
+    pub(crate) fn bytes(&mut self, len: usize) -> Vec<u8> {
+        (0..len).map(|_| self.next().to_le_bytes()[0]).collect()
+    }
 }
 
 /// Runs a peer program (an independent implementation to compare against).

@@ -40,7 +40,7 @@ fn totp_codes_match_oathtool_on_1000_random_cases() {
     for case in 0..1000 {
         let alg = algorithms[usize::try_from(rng.below(3)).unwrap()];
         let len = usize::try_from(10 + rng.below(55)).unwrap();
-        let key: Vec<u8> = (0..len).map(|_| rng.next().to_le_bytes()[0]).collect();
+        let key = rng.bytes(len);
         let digits = u32::try_from(6 + rng.below(3)).unwrap();
         let period = match rng.below(4) {
             0 => 30,
@@ -115,7 +115,7 @@ fn hotp_codes_match_oathtool_on_200_random_cases() {
     let mut rng = SplitMix(4226);
     for case in 0..200 {
         let len = usize::try_from(10 + rng.below(40)).unwrap();
-        let key: Vec<u8> = (0..len).map(|_| rng.next().to_le_bytes()[0]).collect();
+        let key = rng.bytes(len);
         let digits = u32::try_from(6 + rng.below(3)).unwrap();
         let counter = if case % 10 == 0 {
             rng.next()
