@@ -336,7 +336,7 @@ fn uri_build_is_strict_and_canonical() {
 }
 
 /// Written by the standard-library Python encoder of
-/// crates/tessera-otp/tests/uri_migration_python.rs: two accounts, the second weak HOTP.
+/// crates/tessera-otp/tests/otp/uri_migration_python.rs: two accounts, the second weak HOTP.
 const EXPORT: &str = "otpauth-migration://offline?data=CjgKFDEyMzQ1Njc4OTAxMjM0NTY3ODkwEhFhbGljZUBleGFtcGxlLmNvbRoHRXhhbXBsZSABKAEwAgogCgowMTIzNDU2Nzg5EghDb3JwOmJvYhoAIAIoAjABOAUQARgBIAAoKg%3D%3D";
 
 #[test]
