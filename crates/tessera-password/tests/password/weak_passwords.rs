@@ -2,7 +2,6 @@
 //! a look-alike letter, a decoration, leetspeak, a doubled word or invisible padding. Each one
 //! must be refused by the default policy whether or not the account has a second factor, and
 //! good passphrases must stay accepted.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
 use proptest::prelude::*;
 use tessera_password::{Context, Password, PasswordPolicy, PasswordUse};

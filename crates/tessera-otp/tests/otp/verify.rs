@@ -1,20 +1,12 @@
 //! Verification rules: window, replay, adjacent-step collisions, drift, resync, bounds.
 
-// Tests: a panic is a failed test, which is what unwrap should do here.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use proptest::prelude::*;
 use tessera_otp::{
     Algorithm, Code, Drift, Error, Hotp, HotpParams, Rejected, Secret, TimeStep, Totp, TotpParams,
     UnixTime, VerifyOptions, Window,
 };
 
-fn rfc_totp() -> Totp {
-    Totp::new(
-        &Secret::from_bytes(b"12345678901234567890").unwrap(),
-        TotpParams::DEFAULT,
-    )
-}
+use crate::common::{RFC_SEED, rfc_totp};
 
 fn at_step(step: u64) -> UnixTime {
     UnixTime::from_secs(step * 30 + 7)
@@ -111,10 +103,7 @@ fn default_verify_fed_its_own_step_refuses_the_same_code() {
 /// and a caller that stored it accepted the same code again.
 #[test]
 fn hotp_verify_fed_its_own_counter_refuses_the_same_code() {
-    let hotp = Hotp::new(
-        &Secret::from_bytes(b"12345678901234567890").unwrap(),
-        HotpParams::DEFAULT,
-    );
+    let hotp = Hotp::new(&Secret::from_bytes(RFC_SEED).unwrap(), HotpParams::DEFAULT);
     let code = hotp.generate(12);
     let next = hotp.verify(&code, 10, 5).unwrap();
     assert_eq!(next, 13);
@@ -278,7 +267,7 @@ fn totp_resync_refuses_non_consecutive_out_of_range_and_used_codes() {
 
 #[test]
 fn hotp_look_ahead_and_resync_per_rfc4226_section_7() {
-    let secret = Secret::from_bytes(b"12345678901234567890").unwrap();
+    let secret = Secret::from_bytes(RFC_SEED).unwrap();
     let hotp = Hotp::new(&secret, HotpParams::DEFAULT);
     // §7.2: the server accepts a code within the look-ahead window; the counter to
     // store is the one after it.

@@ -1,5 +1,4 @@
 //! Known answers from independent sources: RFC 9106 §5.3 and Python's `argon2-cffi`.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
 use std::process::Command;
 

@@ -4,42 +4,19 @@
 //! oathtool supports 6 to 8 digits, so those are compared; 9 and 10 digits are covered
 //! by the RFC vectors' truncation and the round-trip properties.
 
-// Tests: a panic is a failed test, which is what unwrap should do here.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::process::Command;
 
 use tessera_otp::{Algorithm, Hotp, HotpParams, Secret, Totp, TotpParams, UnixTime};
 
-/// SplitMix64: a fixed-seed generator so a failure can be replayed exactly.
-struct SplitMix(u64);
+use crate::common::{SplitMix, peer};
 
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-/// True when oathtool can run; false (skip) outside CI; a failure under CI, which must
-/// have it installed.
+/// True when oathtool can run (see [`peer`] for the rule when it cannot).
 fn oathtool_available() -> bool {
-    if Command::new("oathtool").arg("--version").output().is_ok() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "oathtool is required under CI (apt-get install oathtool)"
-    );
-    eprintln!("skipping: oathtool is not installed (apt-get install oathtool)");
-    false
+    peer(
+        Command::new("oathtool").arg("--version"),
+        "apt-get install oathtool",
+    )
+    .is_some()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -63,7 +40,7 @@ fn totp_codes_match_oathtool_on_1000_random_cases() {
     for case in 0..1000 {
         let alg = algorithms[usize::try_from(rng.below(3)).unwrap()];
         let len = usize::try_from(10 + rng.below(55)).unwrap();
-        let key: Vec<u8> = (0..len).map(|_| rng.next().to_le_bytes()[0]).collect();
+        let key = rng.bytes(len);
         let digits = u32::try_from(6 + rng.below(3)).unwrap();
         let period = match rng.below(4) {
             0 => 30,
@@ -138,7 +115,7 @@ fn hotp_codes_match_oathtool_on_200_random_cases() {
     let mut rng = SplitMix(4226);
     for case in 0..200 {
         let len = usize::try_from(10 + rng.below(40)).unwrap();
-        let key: Vec<u8> = (0..len).map(|_| rng.next().to_le_bytes()[0]).collect();
+        let key = rng.bytes(len);
         let digits = u32::try_from(6 + rng.below(3)).unwrap();
         let counter = if case % 10 == 0 {
             rng.next()

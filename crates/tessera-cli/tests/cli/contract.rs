@@ -1,12 +1,8 @@
 //! The `tessera` command's contract: outputs, JSON keys and exit codes.
 
-// Tests: a panic is a failed test, which is what unwrap should do here.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-use std::process::Command;
-
-use assert_cmd::cargo::CommandCargoExt as _;
 use serde_json::{Value, json};
+
+use crate::common::{Run, run, run_with_stdin};
 
 /// RFC 6238 Appendix B's SHA-1 seed "12345678901234567890" (and RFC 4226 Appendix D's).
 const RFC_SHA1: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
@@ -14,30 +10,6 @@ const RFC_SHA1: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 const RFC_SHA256: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA";
 /// RFC 6238's SHA-512 seed, 64 bytes.
 const RFC_SHA512: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNA";
-
-struct Run {
-    status: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run_with_stdin(args: &[&str], stdin: &str) -> Run {
-    let mut cmd = Command::cargo_bin("tessera").unwrap();
-    cmd.args(args);
-    let out = assert_cmd::Command::from_std(cmd)
-        .write_stdin(stdin)
-        .output()
-        .unwrap();
-    Run {
-        status: out.status.code().unwrap(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
-
-fn run(args: &[&str]) -> Run {
-    run_with_stdin(args, "")
-}
 
 /// Exit 2, nothing on stdout, exactly one line on stderr that does not contain `secret`.
 fn assert_bad_input(args: &[&str], secret: &str) -> String {
@@ -200,7 +172,7 @@ fn verify_exit_codes() {
 fn secret_from_stdin() {
     let r = run_with_stdin(
         &["code", "--secret", "-", "--digits", "8", "--time", "59"],
-        &format!("{RFC_SHA1}\n"),
+        format!("{RFC_SHA1}\n").as_bytes(),
     );
     assert_eq!(r.stdout, "94287082\n");
 }
@@ -285,63 +257,54 @@ fn uri_parse_refuses_bad_uris_without_echoing_the_secret() {
 #[test]
 fn uri_build_is_strict_and_canonical() {
     let s = "HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ";
-    let r = run(&[
-        "uri",
-        "build",
-        "--account",
-        "alice@example.com",
-        "--issuer",
-        "Big Co",
-        "--secret",
-        &s.to_lowercase(),
-    ]);
-    assert_eq!((r.status, r.stderr.as_str()), (0, ""));
-    assert_eq!(
-        r.stdout,
-        format!("otpauth://totp/Big%20Co:alice%40example.com?secret={s}&issuer=Big%20Co\n")
-    );
-    let r = run(&[
-        "uri",
-        "build",
-        "--account",
-        "-dash",
-        "--secret",
-        s,
-        "--algorithm",
-        "sha512",
-        "--digits",
-        "10",
-        "--counter",
-        "7",
-    ]);
-    assert_eq!(
-        r.stdout,
-        format!("otpauth://hotp/-dash?secret={s}&algorithm=SHA512&digits=10&counter=7\n")
-    );
-    let r = run(&[
-        "uri",
-        "build",
-        "--account",
-        "a",
-        "--secret",
-        s,
-        "--period",
-        "60",
-    ]);
-    assert_eq!(r.stdout, format!("otpauth://totp/a?secret={s}&period=60\n"));
-    // A weak secret: accepted, with a warning on stderr only.
-    let r = run(&[
-        "uri",
-        "build",
-        "--account",
-        "a",
-        "--secret",
-        "JBSWY3DPEHPK3PXP",
-    ]);
-    assert_eq!(r.status, 0);
-    assert_eq!(r.stdout, "otpauth://totp/a?secret=JBSWY3DPEHPK3PXP\n");
-    assert!(r.stderr.starts_with("tessera: warning: ") && r.stderr.contains("weak"));
-    assert!(!r.stderr.contains("JBSW"));
+    let lower = s.to_lowercase();
+    let weak = "JBSWY3DPEHPK3PXP";
+    for (args, uri) in [
+        (
+            &[
+                "--account",
+                "alice@example.com",
+                "--issuer",
+                "Big Co",
+                "--secret",
+                &lower,
+            ][..],
+            format!("otpauth://totp/Big%20Co:alice%40example.com?secret={s}&issuer=Big%20Co"),
+        ),
+        (
+            &[
+                "--account",
+                "-dash",
+                "--secret",
+                s,
+                "--algorithm",
+                "sha512",
+                "--digits",
+                "10",
+                "--counter",
+                "7",
+            ],
+            format!("otpauth://hotp/-dash?secret={s}&algorithm=SHA512&digits=10&counter=7"),
+        ),
+        (
+            &["--account", "a", "--secret", s, "--period", "60"],
+            format!("otpauth://totp/a?secret={s}&period=60"),
+        ),
+        // A weak secret: accepted, with a warning on stderr only.
+        (
+            &["--account", "a", "--secret", weak],
+            format!("otpauth://totp/a?secret={weak}"),
+        ),
+    ] {
+        let r = run(&[&["uri", "build"], args].concat());
+        assert_eq!((r.status, r.stdout), (0, format!("{uri}\n")), "{args:?}");
+        if args.contains(&weak) {
+            assert!(r.stderr.starts_with("tessera: warning: ") && r.stderr.contains("weak"));
+            assert!(!r.stderr.contains("JBSW"));
+        } else {
+            assert_eq!(r.stderr, "", "{args:?}");
+        }
+    }
     for args in [
         &["--account", "a:b", "--secret", s][..],
         &["--account", "", "--secret", s],
@@ -368,14 +331,12 @@ fn uri_build_is_strict_and_canonical() {
         ],
         &["--account", "a", "--secret", "JBSWY3DP"],
     ] {
-        let mut full = vec!["uri", "build"];
-        full.extend_from_slice(args);
-        assert_bad_input(&full, s);
+        assert_bad_input(&[&["uri", "build"], args].concat(), s);
     }
 }
 
 /// Written by the standard-library Python encoder of
-/// crates/tessera-otp/tests/uri_migration_python.rs: two accounts, the second weak HOTP.
+/// crates/tessera-otp/tests/otp/uri_migration_python.rs: two accounts, the second weak HOTP.
 const EXPORT: &str = "otpauth-migration://offline?data=CjgKFDEyMzQ1Njc4OTAxMjM0NTY3ODkwEhFhbGljZUBleGFtcGxlLmNvbRoHRXhhbXBsZSABKAEwAgogCgowMTIzNDU2Nzg5EghDb3JwOmJvYhoAIAIoAjABOAUQARgBIAAoKg%3D%3D";
 
 #[test]
@@ -522,26 +483,21 @@ fn help_and_version() {
 /// `tessera key generate` prints one `id=key` line the keyring reads, a new key each time.
 #[test]
 fn key_generate_prints_a_keyring_line() {
-    let run = |args: &[&str]| {
-        let out = Command::cargo_bin("tessera")
-            .unwrap()
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap(),
-            String::from_utf8(out.stdout).unwrap(),
-        )
-    };
-    let (status, a) = run(&["key", "generate", "--id", "2026-11"]);
+    let Run {
+        status, stdout: a, ..
+    } = run(&["key", "generate", "--id", "2026-11"]);
     assert_eq!(status, 0);
     assert!(a.starts_with("2026-11=") && a.ends_with('\n'), "{a}");
     let ring = tessera_keyring::Keyring::parse(&a).unwrap();
     assert_eq!(ring.active_id().as_str(), "2026-11");
-    let (_, b) = run(&["key", "generate", "--id", "2026-11"]);
+    let b = run(&["key", "generate", "--id", "2026-11"]).stdout;
     assert_ne!(a, b, "a fresh key each time");
-    let (status, dated) = run(&["key", "generate"]);
+    let Run {
+        status,
+        stdout: dated,
+        ..
+    } = run(&["key", "generate"]);
     assert_eq!(status, 0);
     assert!(tessera_keyring::Keyring::parse(&dated).is_ok(), "{dated}");
-    assert_eq!(run(&["key", "generate", "--id", "bad id"]).0, 2);
+    assert_eq!(run(&["key", "generate", "--id", "bad id"]).status, 2);
 }

@@ -3,39 +3,27 @@
 //! return the exact URI each time.
 //!
 //! Peer rule: without `zbarimg`, the test fails when `CI` is set and is skipped otherwise.
-#![cfg(feature = "qr")]
-// Tests: a panic is a failed test, which is what unwrap should do here.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::Command;
 
 use tessera_otp::{Algorithm, HotpParams, KeyUri, OtpKind, QrCode, Secret};
 
+use crate::common::peer;
+
 /// Decodes an image file's bytes (`name` carries the extension zbarimg goes by).
 fn zbarimg(image: &[u8], name: &str) -> Option<String> {
     let path = std::env::temp_dir().join(format!("tessera-qr-{}-{name}", std::process::id()));
     std::fs::write(&path, image).unwrap();
-    let result = Command::new("zbarimg")
-        .args(["--raw", "-q"])
-        .arg(&path)
-        .output();
+    let result = peer(
+        Command::new("zbarimg").args(["--raw", "-q"]).arg(&path),
+        "apt-get install zbar-tools",
+    );
     let _ = std::fs::remove_file(&path);
-    match result {
-        Ok(out) => {
-            assert!(out.status.success(), "zbarimg found no code in {name}");
-            let text = String::from_utf8(out.stdout).unwrap();
-            // --raw ends the symbol with a newline.
-            Some(text.strip_suffix('\n').unwrap_or(&text).to_owned())
-        }
-        Err(e) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "zbarimg is required under CI: {e}"
-            );
-            eprintln!("skipped: zbarimg not found ({e}); install zbar-tools");
-            None
-        }
-    }
+    let out = result?;
+    assert!(out.status.success(), "zbarimg found no code in {name}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    // --raw ends the symbol with a newline.
+    Some(text.strip_suffix('\n').unwrap_or(&text).to_owned())
 }
 
 #[test]

@@ -5,16 +5,15 @@
 //! Peer rule: without python3 and pyotp, the test fails when `CI` is set and is skipped
 //! otherwise.
 
-// Tests: a panic is a failed test, which is what unwrap should do here.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 // The test RNG deliberately keeps only the low bits of its output.
 #![allow(clippy::cast_possible_truncation)]
 
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
-use assert_cmd::cargo::CommandCargoExt as _;
 use serde_json::{Value, json};
+
+use crate::common::{Run, run};
 
 const CASES: usize = 64;
 
@@ -64,6 +63,15 @@ struct Config {
     counter: Option<u64>,
 }
 
+impl Config {
+    /// Runs `tessera args…` followed by this key's secret, algorithm and digits.
+    fn run(&self, args: &[&str]) -> Run {
+        let digits = self.digits.to_string();
+        let key = ["--secret", &self.secret, "--algorithm", self.algorithm];
+        run(&[args, &key, &["--digits", &digits]].concat())
+    }
+}
+
 fn base32(bytes: &[u8]) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     let mut out = String::new();
@@ -109,19 +117,6 @@ fn configs(colon_issuers: bool) -> Vec<Config> {
             }
         })
         .collect()
-}
-
-fn tessera(args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("tessera")
-        .unwrap()
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
 }
 
 /// Runs a Python script with JSON on stdin and JSON on stdout; `None` when pyotp is
@@ -215,31 +210,15 @@ fn expected_json(c: &Config) -> Value {
 fn tessera_codes(c: &Config, at: &[u64]) -> Vec<String> {
     at.iter()
         .map(|&n| {
-            let n = n.to_string();
-            let digits = c.digits.to_string();
             let period = c.period.unwrap_or(30).to_string();
-            let mut args = vec![
-                "code",
-                "--secret",
-                &c.secret,
-                "--algorithm",
-                c.algorithm,
-                "--digits",
-                &digits,
-                "--period",
-                &period,
-            ];
-            args.extend([
-                if c.counter.is_some() {
-                    "--counter"
-                } else {
-                    "--time"
-                },
-                &n,
-            ]);
-            let (status, out, err) = tessera(&args);
-            assert_eq!(status, 0, "{err}");
-            out.trim_end().to_owned()
+            let moment = if c.counter.is_some() {
+                "--counter"
+            } else {
+                "--time"
+            };
+            let r = c.run(&["code", "--period", &period, moment, &n.to_string()]);
+            assert_eq!(r.status, 0, "{}", r.stderr);
+            r.stdout.trim_end().to_owned()
         })
         .collect()
 }
@@ -249,32 +228,22 @@ fn tessera_uris_read_the_same_in_pyotp() {
     let configs = configs(false);
     let mut cases = Vec::new();
     for (i, c) in configs.iter().enumerate() {
-        let digits = c.digits.to_string();
         let number = c.counter.or(c.period).unwrap().to_string();
-        let mut args = vec![
-            "uri",
-            "build",
-            "--account",
-            &c.account,
-            "--secret",
-            &c.secret,
-            "--algorithm",
-            c.algorithm,
-            "--digits",
-            &digits,
-        ];
+        let mut args = vec!["uri", "build", "--account", &c.account];
         if let Some(issuer) = &c.issuer {
             args.extend(["--issuer", issuer]);
         }
-        args.extend([
-            if c.counter.is_some() {
-                "--counter"
-            } else {
-                "--period"
-            },
-            &number,
-        ]);
-        let (status, uri, err) = tessera(&args);
+        let kind = if c.counter.is_some() {
+            "--counter"
+        } else {
+            "--period"
+        };
+        args.extend([kind, &number]);
+        let Run {
+            status,
+            stdout: uri,
+            stderr: err,
+        } = c.run(&args);
         assert_eq!(status, 0, "{c:?}: {err}");
         assert!(err.is_empty(), "no warning for a strong secret: {err}");
         cases.push(json!({"uri": uri.trim_end(), "at": instants(c, i)}));
@@ -320,7 +289,11 @@ fn pyotp_uris_read_the_same_in_tessera() {
     );
     for (i, (c, uri)) in configs.iter().zip(uris).enumerate() {
         let uri = uri.as_str().unwrap();
-        let (status, out, err) = tessera(&["uri", "parse", uri]);
+        let Run {
+            status,
+            stdout: out,
+            stderr: err,
+        } = run(&["uri", "parse", uri]);
         assert_eq!(status, 0, "{uri}: {err}");
         let mut parsed: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(parsed["weak_secret"], json!(false));

@@ -1,8 +1,6 @@
 //! Issue 12 item 14: every configuration type deserialises through its validating
 //! constructor, so a configuration file cannot carry a policy or costs below the bounds the
 //! builders enforce.
-#![cfg(feature = "serde")]
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
 use proptest::prelude::*;
 use tessera_password::{HashParams, PasswordHistory, PasswordPolicy, PasswordUse};

@@ -1,6 +1,5 @@
 //! The production defaults end to end: the policy a service gets out of the box and hashing
 //! at OWASP's parameters.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
 use tessera_password::{
     Context, Error, HashParams, Hasher, Password, PasswordHistory, PasswordPolicy, Pepper,
@@ -31,7 +30,7 @@ fn default_hash_is_argon2id_at_owasp_parameters() {
 #[test]
 fn change_password_flow_with_pepper_and_history() {
     let pepper = Pepper::new(b"2026-01", &[0x5a; 32]).unwrap();
-    let hasher = Hasher::default().with_pepper(pepper);
+    let hasher = Hasher::builder().pepper(pepper).build().unwrap();
     let policy = PasswordPolicy::builder()
         .history(3)
         .service_word("tessera")
