@@ -80,27 +80,6 @@ impl Hasher {
         HasherBuilder::new()
     }
 
-    /// Sets the current pepper.
-    #[deprecated(
-        note = "one builder shape (issue 13): use `Hasher::builder().pepper(..)`, \
-                         whose `build` refuses two peppers with one key id"
-    )]
-    #[must_use]
-    pub fn with_pepper(mut self, pepper: Pepper) -> Self {
-        self.pepper = Some(pepper);
-        self
-    }
-
-    /// Keeps a retired pepper.
-    #[deprecated(note = "one builder shape (issue 13): use \
-                         `Hasher::builder().retired_pepper(..)`, whose `build` refuses two \
-                         peppers with one key id")]
-    #[must_use]
-    pub fn with_retired_pepper(mut self, pepper: Pepper) -> Self {
-        self.retired.push(pepper);
-        self
-    }
-
     /// The pepper a stored hash names by `keyid`, current or retired.
     fn pepper_named(&self, keyid: &[u8]) -> Option<&Pepper> {
         self.pepper

@@ -242,7 +242,7 @@
 //!   ([`ServerKey::from_keyring`](tessera_mfa::ServerKey::from_keyring)). Give the same
 //!   keyring to every instance. The stores then hold nothing that signs anyone in.
 //! - Peppers ([`password::Pepper`]) are separate secrets with ids: the hasher holds the
-//!   current one and the retired ones ([`Hasher::with_retired_pepper`]); hashes are
+//!   current one and the retired ones ([`HasherBuilder::retired_pepper`](tessera_password::HasherBuilder::retired_pepper)); hashes are
 //!   moved to the current pepper at each sign-in.
 //! - To rotate the keyring: put the new key first (active), keep the old one; every
 //!   seed is re-sealed when next written, and [`Accounts::reseal_page`] does the rest;

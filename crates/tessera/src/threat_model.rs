@@ -24,7 +24,7 @@
 //! | Pace guesses at each retry time for days | Failures count across lockouts; each one past 20 locks again for an hour; at 100 (NIST SP 800-63B §5.2.2) the account stays locked until an administrator unlocks it | `tessera-mfa/tests/throttle.rs` (pacing over simulated days) |
 //! | Reset the count with a cheap success (a phone verification) | Only a completed sign-in or step-up resets it | `tessera-mfa/tests/throttle.rs` |
 //! | Unthrottled verification reached by mistake | The registry's checks are named `verify_unthrottled*` and warn in their docs; the facade's sign-in is the documented path | `tessera-registry` docs |
-//! | Replay a seen code | The registry refuses a step at or before the device's last used step, decided by the conditional save; `Totp::verify` needs the last used step | `tessera-registry/tests/concurrency.rs`, `tessera-otp/tests/verify.rs` |
+//! | Replay a seen code | The registry refuses a step at or before the device's last used step, decided by the conditional save; `Totp::verify` needs the last used step | `tessera-registry/tests/concurrency.rs`, `tessera-otp/tests/otp/verify.rs` |
 //!
 //! ## Telling accounts apart
 //!
@@ -52,7 +52,7 @@
 //! | attack | defence | test |
 //! | --- | --- | --- |
 //! | Read the device store (a backup, a replica, an injection) and mint codes | Seeds are sealed (AES-256-GCM) under a keyring kept outside the database; no store, serde output or log holds one | `secrets_at_rest_are_sealed_and_keys_rotate`; `tessera-registry/tests/sealed.rs` |
-//! | Copy a victim's sealed seed into the attacker's own record (or another device's) | The associated data binds each seed to its user and device: it does not open elsewhere, and nothing stored changes | `tessera-registry/tests/sealed.rs`; `tessera-keyring/tests/keyring.rs` |
+//! | Copy a victim's sealed seed into the attacker's own record (or another device's) | The associated data binds each seed to its user and device: it does not open elsewhere, and nothing stored changes | `tessera-registry/tests/sealed.rs`; `tessera-keyring/tests/keyring/main.rs` |
 //! | Tamper with a sealed value, its nonce or its key id | Authenticated encryption: one `OpenFailed`, never a panic (fuzzed: `sealed_value`) | `any_flipped_bit_is_refused` |
 //! | Retire a key that still seals something, losing the seeds | `Keyring::retire` refuses with the count from `Accounts::count_sealed_with` | `secrets_at_rest_are_sealed_and_keys_rotate` |
 //! | Offline guessing of password hashes | Argon2id with a pepper kept outside the database; peppers rotate with ids | `peppers_rotate_with_rehash_on_sign_in` |

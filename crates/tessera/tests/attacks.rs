@@ -341,7 +341,10 @@ async fn a_retired_pepper_is_the_opaque_failure() {
     use tessera::password::Pepper;
     let clock = ManualClock::new(UnixTime::from_secs(T0));
     let peppered = |id: &[u8], byte: u8| {
-        tessera::Hasher::default().with_pepper(Pepper::new(id, &[byte; 32]).unwrap())
+        tessera::Hasher::builder()
+            .pepper(Pepper::new(id, &[byte; 32]).unwrap())
+            .build()
+            .unwrap()
     };
     let flows = Accounts::in_memory(clock, RecordingNotifier::new(), InMemoryDelivery::new())
         .unwrap()
@@ -817,7 +820,12 @@ async fn peppers_rotate_with_rehash_on_sign_in() {
     let clock = ManualClock::new(UnixTime::from_secs(T0));
     let flows = Accounts::in_memory(clock, RecordingNotifier::new(), InMemoryDelivery::new())
         .unwrap()
-        .with_hasher(tessera::Hasher::default().with_pepper(pepper(b"2026-05", 1)));
+        .with_hasher(
+            tessera::Hasher::builder()
+                .pepper(pepper(b"2026-05", 1))
+                .build()
+                .unwrap(),
+        );
     for name in ["ana", "bob"] {
         flows
             .create_account(
@@ -830,9 +838,11 @@ async fn peppers_rotate_with_rehash_on_sign_in() {
     }
     let old_id = keyid_of(flows.account_store(), "ana").await;
     let flows = flows.with_hasher(
-        tessera::Hasher::default()
-            .with_pepper(pepper(b"2026-11", 2))
-            .with_retired_pepper(pepper(b"2026-05", 1)),
+        tessera::Hasher::builder()
+            .pepper(pepper(b"2026-11", 2))
+            .retired_pepper(pepper(b"2026-05", 1))
+            .build()
+            .unwrap(),
     );
     assert!(matches!(
         flows
@@ -852,7 +862,12 @@ async fn peppers_rotate_with_rehash_on_sign_in() {
         "bob has not signed in yet"
     );
     // The old pepper dropped: ana (rehashed) signs in, bob gets the opaque failure.
-    let flows = flows.with_hasher(tessera::Hasher::default().with_pepper(pepper(b"2026-11", 2)));
+    let flows = flows.with_hasher(
+        tessera::Hasher::builder()
+            .pepper(pepper(b"2026-11", 2))
+            .build()
+            .unwrap(),
+    );
     assert!(matches!(
         flows.sign_in("ana", &Password::new(PASSWORD), None).await,
         Ok(SignIn::Complete(_))
