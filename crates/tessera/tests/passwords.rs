@@ -360,3 +360,64 @@ async fn sign_in_upgrades_a_hash_made_with_weaker_parameters() {
         SignIn::Complete(_)
     ));
 }
+
+/// The account store conformance suite, against the in-memory store and through the
+/// chaos wrapper (latency on every call), on a multi-thread runtime.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_account_stores_pass_the_conformance_suite() {
+    use tessera::testing::{ChaosAccountStore, Faults, run_account_store_conformance};
+    let memory = tessera::InMemoryAccountStore::new();
+    run_account_store_conformance(&memory).await;
+    run_account_store_conformance(&memory).await; // again, over its own earlier data
+    let faults = Faults::new();
+    faults.set_latency(
+        std::time::Duration::from_micros(100),
+        std::time::Duration::from_millis(1),
+    );
+    let chaos = ChaosAccountStore::new(tessera::InMemoryAccountStore::new(), faults);
+    run_account_store_conformance(&chaos).await;
+}
+
+/// A store that ignores the expected version (last write wins): the suite must notice.
+struct LastWriteWins(tessera::InMemoryAccountStore);
+
+impl tessera::AccountStore for LastWriteWins {
+    async fn load(
+        &self,
+        id: &tessera::UserId,
+    ) -> Result<Option<tessera::Versioned<tessera::Account>>, tessera::StoreError> {
+        self.0.load(id).await
+    }
+
+    async fn find_by_username(
+        &self,
+        username: &str,
+    ) -> Result<Option<tessera::Versioned<tessera::Account>>, tessera::StoreError> {
+        self.0.find_by_username(username).await
+    }
+
+    async fn create(
+        &self,
+        account: &tessera::Account,
+    ) -> Result<tessera::Version, tessera::StoreError> {
+        self.0.create(account).await
+    }
+
+    async fn save(
+        &self,
+        account: &tessera::Account,
+        _expected: tessera::Version,
+    ) -> Result<tessera::Version, tessera::StoreError> {
+        let Some(current) = self.0.load(account.id()).await? else {
+            return Err(tessera::StoreError::Conflict);
+        };
+        self.0.save(account, current.version).await
+    }
+}
+
+#[tokio::test]
+#[should_panic(expected = "expected Conflict")]
+async fn the_conformance_suite_catches_a_store_without_compare_and_set() {
+    let lax = LastWriteWins(tessera::InMemoryAccountStore::new());
+    tessera::testing::run_account_store_conformance(&lax).await;
+}
