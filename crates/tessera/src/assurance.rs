@@ -10,8 +10,11 @@ use crate::{Error, Result, SecurityStamp};
 
 /// One way the person proved who they are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(
+    feature = "session-state",
+    derive(serde::Serialize, serde::Deserialize)
+)]
+#[cfg_attr(feature = "session-state", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum Factor {
     /// The account's password.
@@ -38,7 +41,10 @@ pub enum Factor {
 /// session store, or a cookie the server encrypts and authenticates), never in a
 /// plain or merely encoded client-side cookie.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "session-state",
+    derive(serde::Serialize, serde::Deserialize)
+)]
 pub struct Assurance {
     pub(crate) account: UserId,
     pub(crate) factors: Vec<Factor>,
@@ -197,8 +203,11 @@ impl Assurance {
 /// never deserializes as an [`Assurance`] (nor the other way round); like one, it is
 /// trusted as read.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[cfg_attr(
+    feature = "session-state",
+    derive(serde::Serialize, serde::Deserialize)
+)]
+#[cfg_attr(feature = "session-state", serde(deny_unknown_fields))]
 #[must_use = "keep the enrolment session in the server-side session: it is the only way to set up the required second factor"]
 pub struct EnrolmentSession {
     /// Named so that an [`Assurance`]'s serialized form never reads as this one.
@@ -334,7 +343,7 @@ mod tests {
         assert!(matches!(SetupSession::from(&a), SetupSession::SignedIn(b) if *b == a));
     }
 
-    #[cfg(feature = "serde")]
+    #[cfg(feature = "session-state")]
     proptest::proptest! {
         #[test]
         fn assurances_round_trip_through_json(

@@ -58,7 +58,10 @@ pub enum SignIn {
 /// of it), but like an [`Assurance`] it is trusted as read, so only the server may
 /// write it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "session-state",
+    derive(serde::Serialize, serde::Deserialize)
+)]
 #[must_use = "ceremony state: store the returned challenge in the session, in place of the old one"]
 pub struct SecondFactorChallenge {
     pub(crate) account: UserId,

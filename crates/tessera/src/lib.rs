@@ -315,10 +315,18 @@
 //! # Crate features
 //! - `qr`: `Enrolment::qr` draws the enrolment URI as a QR code (SVG, PNG, terminal);
 //!   enables `tessera-otp/qr` and `tessera-registry/qr`.
-//! - `serde`: `Serialize`/`Deserialize` for [`Assurance`], [`Factor`],
-//!   [`EnrolmentSession`] and [`SecondFactorChallenge`], so that an application can keep them in its session
-//!   between requests; enables the `serde` features of the crates below. Neither holds
-//!   a secret, but both are trusted as read: keep them where only the server writes.
+//! - `serde`: the store documents: `Serialize`/`Deserialize` for the device
+//!   aggregates (seeds only sealed), the MFA state, the password and MFA policies read
+//!   from configuration, [`SecurityStamp`], [`UserId`] and [`Version`]; enables the
+//!   `serde` features of the crates below. What a custom store or a configuration
+//!   file needs.
+//! - `session-state` (enables `serde`): `Serialize`/`Deserialize` for the
+//!   trusted-on-read session state, [`Assurance`], [`Factor`], [`EnrolmentSession`] and
+//!   [`SecondFactorChallenge`], so that an application can keep them in its
+//!   server-side session between requests. None holds a secret, but each is trusted as
+//!   it is read back: keep them where only the server writes (never a client-side
+//!   cookie). A separate feature so that turning on store documents never makes
+//!   session state serializable by accident.
 //! - `testing`: attack your own deployment in tests: `testing::ChaosAccountStore`
 //!   (and its twins for the device and MFA stores) adds latency and fails on command,
 //!   `testing::AuditLog` captures the audit events.

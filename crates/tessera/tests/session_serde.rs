@@ -1,6 +1,6 @@
 //! The `serde` feature: a second factor in progress and the resulting assurance kept in
 //! a session between requests (serialized, read back, used), with nothing secret in it.
-#![cfg(feature = "serde")]
+#![cfg(feature = "session-state")]
 // Helpers outside #[test] functions panic on purpose too: a panic is a failing test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
