@@ -2,15 +2,12 @@
 //! `spawn_blocking`, and one code accepted once under concurrent completions.
 
 // Helpers outside #[test] functions panic on purpose too: a panic is a failing test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::{PASSWORD, World};
+use crate::common::{PASSWORD, World};
 use tessera::{Bounded, Error, Offload, OffloadError, Password, SignIn};
 
 /// tokio's blocking pool, counting the work it ran.
@@ -53,7 +50,7 @@ async fn hashing_runs_on_the_blocking_pool_and_futures_are_send() {
     let f = flows.clone();
     // `tokio::spawn` needs Send futures: this compiles only if the flows' are.
     let created = tokio::spawn(async move {
-        f.create_account("ana", common::EMAIL, &Password::new(PASSWORD))
+        f.create_account("ana", crate::common::EMAIL, &Password::new(PASSWORD))
             .await
     })
     .await
@@ -78,7 +75,7 @@ async fn a_failing_offload_is_an_error_not_a_panic() {
     let flows = w.flows.with_offload(Broken);
     assert!(matches!(
         flows
-            .create_account("ana", common::EMAIL, &Password::new(PASSWORD))
+            .create_account("ana", crate::common::EMAIL, &Password::new(PASSWORD))
             .await,
         Err(Error::Offload)
     ));
@@ -165,7 +162,7 @@ impl Drop for OpenOnDrop {
 
 /// The test world's flows on a bounded, gated offload: still the in-memory alias
 /// (issue 13, item 6: swapping a side part does not change the type).
-type GatedFlows = common::Flows;
+type GatedFlows = crate::common::Flows;
 
 /// Flows on a bounded, gated offload, with "ana" created (gate open), then the gate
 /// closed.
@@ -175,7 +172,7 @@ async fn gated(permits: usize) -> (GatedFlows, Arc<Bounded<Arc<Gated>>>, Arc<Gat
     let bounded = Arc::new(Bounded::new(gate.clone(), permits));
     let flows = World::new().flows.with_offload(bounded.clone());
     flows
-        .create_account("ana", common::EMAIL, &Password::new(PASSWORD))
+        .create_account("ana", crate::common::EMAIL, &Password::new(PASSWORD))
         .await
         .unwrap();
     gate.open.store(false, Ordering::SeqCst);
@@ -282,7 +279,7 @@ async fn busy_is_one_answer_for_every_username_and_counts_no_attempt() {
 async fn a_clone_is_a_handle_on_the_same_stores() {
     fn handle<T: Clone + Send + Sync + 'static>(_: &T) {}
     let w = World::new();
-    let flows: common::Flows = w
+    let flows: crate::common::Flows = w
         .flows
         .clone()
         .with_offload(Bounded::new(tessera::Inline, 2));
@@ -320,8 +317,8 @@ async fn a_clone_is_a_handle_on_the_same_stores() {
 #[test]
 fn the_builder_refuses_missing_parts_and_bad_bounds() {
     use tessera::{Accounts, InMemoryDelivery, ManualClock, RecordingNotifier, UnixTime};
-    let clock = ManualClock::new(UnixTime::from_secs(common::T0));
-    let config_error = |r: tessera::Result<common::Flows>| match r {
+    let clock = ManualClock::new(UnixTime::from_secs(crate::common::T0));
+    let config_error = |r: tessera::Result<crate::common::Flows>| match r {
         Err(Error::Mfa(tessera::mfa::Error::InvalidConfig(why))) => why,
         other => panic!("expected InvalidConfig, got {other:?}"),
     };

@@ -2,13 +2,10 @@
 //! a session between requests (serialized, read back, used), with nothing secret in it.
 #![cfg(feature = "session-state")]
 // Helpers outside #[test] functions panic on purpose too: a panic is a failing test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::time::Duration;
 
-use common::World;
+use crate::common::World;
 use tessera::mfa::Purpose;
 use tessera::{Assurance, Factor, MfaMethod, SecondFactorChallenge};
 
@@ -104,13 +101,13 @@ async fn an_enrolment_session_never_deserializes_as_an_assurance() {
     w.flows
         .create_account(
             "ana",
-            common::EMAIL,
-            &tessera::Password::new(common::PASSWORD),
+            crate::common::EMAIL,
+            &tessera::Password::new(crate::common::PASSWORD),
         )
         .await
         .unwrap();
     let tessera::SignIn::EnrolmentRequired(enrolling) =
-        w.sign_in("ana", common::PASSWORD).await.unwrap()
+        w.sign_in("ana", crate::common::PASSWORD).await.unwrap()
     else {
         panic!("expected enrolment to be required")
     };

@@ -2,13 +2,10 @@
 //! failures.
 
 // Helpers outside #[test] functions panic on purpose too: a panic is a failing test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::time::Duration;
 
-use common::{App, EMAIL, PASSWORD, World};
+use crate::common::{App, EMAIL, PASSWORD, World};
 use tessera::mfa::{Purpose, ThrottleConfig};
 use tessera::{
     AccountStore, Error, Factor, MfaMethod, OrgPolicy, Password, SecurityEventKind as K, SignIn,

@@ -1,5 +1,5 @@
 //! Shared fixtures: the flows on in-memory parts, a manual clock, readable outboxes.
-#![allow(dead_code, unreachable_pub)] // each test binary uses a different subset
+#![allow(dead_code, unreachable_pub)] // not every module uses every fixture
 
 use std::sync::Arc;
 use std::time::Duration;

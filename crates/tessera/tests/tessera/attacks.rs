@@ -3,7 +3,6 @@
 //! Each test counts what was checked, counted and accepted.
 
 // Helpers outside #[test] functions panic on purpose too: a panic is a failing test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,11 +1,8 @@
 //! Creating accounts and changing passwords end to end.
 
 // Helpers outside #[test] functions panic on purpose too: a panic is a failing test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{EMAIL, PASSWORD, World};
+use crate::common::{EMAIL, PASSWORD, World};
 use tessera::mfa::ThrottleConfig;
 use tessera::{
     AccountStore, Error, MfaMethod, OrgPolicy, Password, PasswordPolicy, SecurityEventKind as K,

@@ -2,13 +2,10 @@
 //! preferred method, step-up, lost devices, administrator removal, the device cap.
 
 // Helpers outside #[test] functions panic on purpose too: a panic is a failing test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::time::Duration;
 
-use common::{App, World};
+use crate::common::{App, World};
 use tessera::mfa::{ThrottleConfig, Unavailable};
 use tessera::{Actor, Error, Factor, MfaMethod, OrgPolicy, SecurityEventKind as K};
 
