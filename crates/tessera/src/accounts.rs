@@ -412,13 +412,7 @@ impl Accounts<InMemoryAccountStore, InMemoryDeviceStore, InMemoryStore> {
     }
 }
 
-impl<A, D, M, C> Accounts<A, D, M, C>
-where
-    A: AccountStore,
-    D: DeviceStore,
-    M: MfaStore,
-    C: Clock,
-{
+impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C> {
     /// A handle on the same stores whose password work runs through `offload`.
     #[must_use]
     pub fn with_offload(mut self, offload: impl Offload + 'static) -> Self {

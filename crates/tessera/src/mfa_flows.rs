@@ -53,13 +53,7 @@ pub struct AuthenticatorAdded {
     pub signed_in: Option<Assurance>,
 }
 
-impl<A, D, M, C> Accounts<A, D, M, C>
-where
-    A: AccountStore,
-    D: DeviceStore,
-    M: MfaStore,
-    C: Clock,
-{
+impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C> {
     /// Starts setting up an authenticator app: a pending device named `device_name`
     /// with a fresh secret. Show [`Enrolment::uri`] as a QR code (or the secret for
     /// manual entry), then

@@ -41,13 +41,7 @@ pub struct SignedOutEverywhere {
 /// remembered devices) is retried before the caller is told it did not happen.
 const CONSEQUENCE_ATTEMPTS: u32 = 3;
 
-impl<A, D, M, C> Accounts<A, D, M, C>
-where
-    A: AccountStore,
-    D: DeviceStore,
-    M: MfaStore,
-    C: Clock,
-{
+impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C> {
     /// Creates an account with a password, after checking it against the password
     /// policy (with the username and email as context words).
     ///

@@ -12,13 +12,7 @@ use crate::{
     Factor, Result, SecondFactorChallenge, SignIn, canonical_username,
 };
 
-impl<A, D, M, C> Accounts<A, D, M, C>
-where
-    A: AccountStore,
-    D: DeviceStore,
-    M: MfaStore,
-    C: Clock,
-{
+impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C> {
     /// Checks the password and decides what comes next.
     ///
     /// A `remembered` token (from a cookie set by [`remember_device`](Self::remember_device))

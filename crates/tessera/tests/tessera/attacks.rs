@@ -7,19 +7,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::common::{App, PASSWORD, T0, setup_app, signed_up, step_up_with_app};
 use tessera::mfa::testing::ChaosStore;
 use tessera::mfa::{OutboxNotifier, ThrottleConfig};
-use tessera::otp::SoftAuthenticator;
 use tessera::registry::testing::ChaosDeviceStore;
 use tessera::testing::{AuditLog, ChaosAccountStore, Faults};
 use tessera::{
-    Accounts, Assurance, DeviceId, Error, InMemoryAccountStore, InMemoryDelivery,
-    InMemoryDeviceStore, InMemoryStore, ManualClock, MfaMethod, OrgPolicy, Password,
-    RecordingNotifier, RegistryConfig, SecondFactorChallenge, SignIn, UnixTime, UserId,
+    Accounts, Assurance, Error, InMemoryAccountStore, InMemoryDelivery, InMemoryDeviceStore,
+    InMemoryStore, ManualClock, MfaMethod, OrgPolicy, Password, RecordingNotifier, RegistryConfig,
+    SecondFactorChallenge, SignIn, UnixTime, UserId,
 };
-
-const T0: u64 = 1_767_225_600;
-const PASSWORD: &str = "correct horse battery staple";
 
 type Flows = Accounts<
     ChaosAccountStore<InMemoryAccountStore>,
@@ -85,35 +82,13 @@ impl World {
 
     /// "ana", signed in with her password (no MFA).
     async fn ana(&self) -> Assurance {
-        self.flows
-            .create_account("ana", "ana@example.com", &Password::new(PASSWORD))
-            .await
-            .unwrap();
-        match self
-            .flows
-            .sign_in("ana", &Password::new(PASSWORD), None)
-            .await
-        {
-            Ok(SignIn::Complete(a)) => a,
-            other => panic!("expected a complete sign-in, got {other:?}"),
-        }
+        signed_up(&self.flows, "ana", "ana@example.com").await
     }
 
     /// "ana" with an authenticator app and MFA on; returns her session and the app.
     async fn ana_with_app(&self) -> (Assurance, App) {
         let ana = self.ana().await;
-        let enrolment = self
-            .flows
-            .start_authenticator_setup(&ana, "Phone")
-            .await
-            .unwrap();
-        let app = App::scan(enrolment.uri(), enrolment.device_id());
-        let [a, b] = app.two_codes(self.now());
-        let _ = self
-            .flows
-            .finish_authenticator_setup(&ana, app.id, &[&a, &b], true)
-            .await
-            .unwrap();
+        let (app, _) = setup_app(&self.flows, &ana, "Phone", true).await;
         // Past the activation codes' steps, so the next code is fresh.
         self.clock.advance(Duration::from_secs(30));
         (ana, app)
@@ -136,16 +111,7 @@ impl World {
 
     /// A step-up with the authenticator app.
     async fn step_up_with_app(&self, who: &Assurance, app: &App) -> Assurance {
-        let c = self.flows.start_step_up(who).await.unwrap();
-        let c = self
-            .flows
-            .start_second_factor(c, Some(MfaMethod::AuthenticatorApp))
-            .await
-            .unwrap();
-        self.flows
-            .finish_second_factor(&c, &app.code(self.now()))
-            .await
-            .unwrap()
+        step_up_with_app(&self.flows, who, app).await
     }
 
     async fn failures(&self, user: &UserId) -> u32 {
@@ -155,45 +121,6 @@ impl World {
             .await
             .unwrap()
             .failures()
-    }
-}
-
-struct App {
-    id: DeviceId,
-    soft: SoftAuthenticator,
-}
-
-impl App {
-    fn scan(uri: &str, id: DeviceId) -> Self {
-        Self {
-            id,
-            soft: SoftAuthenticator::scan(uri).unwrap(),
-        }
-    }
-
-    fn code(&self, at: UnixTime) -> String {
-        self.soft.code(at).unwrap().expose().to_owned()
-    }
-
-    fn two_codes(&self, at: UnixTime) -> [String; 2] {
-        self.soft
-            .two_codes(at)
-            .unwrap()
-            .map(|c| c.expose().to_owned())
-    }
-
-    /// A six-digit code that is not this app's at `at` (nor one step either side).
-    fn wrong_code(&self, at: UnixTime) -> String {
-        let near: Vec<String> = [-30, 0, 30]
-            .map(|skew| {
-                let app = self.soft.clone().with_skew(skew);
-                app.code(at).unwrap().expose().to_owned()
-            })
-            .to_vec();
-        (0..1_000_000u32)
-            .map(|n| format!("{n:06}"))
-            .find(|c| !near.contains(c))
-            .unwrap()
     }
 }
 
@@ -532,24 +459,8 @@ async fn a_replay_is_answered_before_its_notification_is_delivered() {
     let clock = ManualClock::new(UnixTime::from_secs(T0));
     let (notifier, outbox) = OutboxNotifier::new(16).unwrap();
     let flows = Accounts::in_memory(clock.clone(), notifier, InMemoryDelivery::new()).unwrap();
-    flows
-        .create_account("ana", "ana@example.com", &Password::new(PASSWORD))
-        .await
-        .unwrap();
-    let Ok(SignIn::Complete(ana)) = flows.sign_in("ana", &Password::new(PASSWORD), None).await
-    else {
-        panic!("no MFA yet")
-    };
-    let enrolment = flows
-        .start_authenticator_setup(&ana, "Phone")
-        .await
-        .unwrap();
-    let app = App::scan(enrolment.uri(), enrolment.device_id());
-    let [a, b] = app.two_codes(tessera::Clock::now(&clock));
-    let _ = flows
-        .finish_authenticator_setup(&ana, app.id, &[&a, &b], true)
-        .await
-        .unwrap();
+    let ana = signed_up(&flows, "ana", "ana@example.com").await;
+    let (app, _) = setup_app(&flows, &ana, "Phone", true).await;
     clock.advance(Duration::from_secs(30));
 
     // The delivery side: takes each event, then blocks until released.
@@ -735,19 +646,8 @@ async fn recovery_codes_only_with_mfa_and_fresh_when_it_turns_on() {
         w.flows.regenerate_recovery_codes(&ana).await,
         Err(Error::Mfa(tessera::mfa::Error::MfaNotEnabled))
     ));
-    let enrolment = w
-        .flows
-        .start_authenticator_setup(&ana, "Phone")
-        .await
-        .unwrap();
-    let app = App::scan(enrolment.uri(), enrolment.device_id());
-    let [a, b] = app.two_codes(w.now());
-    let added = w
-        .flows
-        .finish_authenticator_setup(&ana, app.id, &[&a, &b], true)
-        .await
-        .unwrap()
-        .into_value();
+    let (_, added) = setup_app(&w.flows, &ana, "Phone", true).await;
+    let added = added.into_value();
     assert!(added.recovery_codes.is_some());
 }
 
@@ -929,14 +829,7 @@ async fn secrets_at_rest_are_sealed_and_keys_rotate() {
     let (old_key, new_key) = (Key::generate().unwrap(), Key::generate().unwrap());
     let old = || tessera::Keyring::new(KeyId::parse("2026-05").unwrap(), old_key.clone());
     let flows = db.service(&clock, old());
-    flows
-        .create_account("ana", "ana@example.com", &Password::new(PASSWORD))
-        .await
-        .unwrap();
-    let Ok(SignIn::Complete(ana)) = flows.sign_in("ana", &Password::new(PASSWORD), None).await
-    else {
-        panic!("no MFA yet")
-    };
+    let ana = signed_up(&flows, "ana", "ana@example.com").await;
     let enrolment = flows
         .start_authenticator_setup(&ana, "Phone")
         .await

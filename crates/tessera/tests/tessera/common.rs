@@ -63,14 +63,7 @@ impl World {
 
     /// Creates "ana" and signs her in (no MFA yet).
     pub async fn ana(&self) -> Assurance {
-        self.flows
-            .create_account("ana", EMAIL, &Password::new(PASSWORD))
-            .await
-            .unwrap();
-        match self.sign_in("ana", PASSWORD).await.unwrap() {
-            SignIn::Complete(a) => a,
-            other => panic!("expected a complete sign-in, got {other:?}"),
-        }
+        signed_up(&self.flows, "ana", EMAIL).await
     }
 
     pub async fn sign_in(&self, user: &str, password: &str) -> tessera::Result<SignIn> {
@@ -94,33 +87,42 @@ impl World {
         name: &str,
         enable: bool,
     ) -> App {
-        let who = who.into();
-        let enrolment = self
-            .flows
-            .start_authenticator_setup(who, name)
-            .await
-            .unwrap();
-        let app = App::scan(enrolment.uri(), enrolment.device_id());
-        let [a, b] = app.two_codes(self.now());
-        let _ = self
-            .flows
-            .finish_authenticator_setup(who, app.id, &[&a, &b], enable)
-            .await
-            .unwrap();
-        app
+        setup_app(&self.flows, who, name, enable).await.0
     }
 
     /// A step-up with `app`, 30 seconds on (so its code is a fresh step).
     pub async fn step_up(&self, who: &Assurance, app: &App) -> Assurance {
         self.advance(30);
-        let c = self.flows.start_step_up(who).await.unwrap();
-        let c = self
-            .flows
-            .start_second_factor(c, Some(tessera::MfaMethod::AuthenticatorApp))
-            .await
-            .unwrap();
+        step_up_with_app(&self.flows, who, app).await
+    }
+
+    /// 30 seconds on (a fresh step), signs `user` in with the password and `app`'s code.
+    pub async fn sign_in_with_app(&self, user: &str, app: &App) -> Assurance {
+        self.advance(30);
+        let c = self.challenge(user).await;
+        let c = self.start(c, None).await;
         self.flows
             .finish_second_factor(&c, &app.code(self.now()))
+            .await
+            .unwrap()
+    }
+
+    /// Starts `method` on `challenge` (`None`: its primary method).
+    pub async fn start(
+        &self,
+        challenge: SecondFactorChallenge,
+        method: Option<tessera::MfaMethod>,
+    ) -> SecondFactorChallenge {
+        self.flows
+            .start_second_factor(challenge, method)
+            .await
+            .unwrap()
+    }
+
+    /// Finishes `challenge` with the code of the last message delivered.
+    pub async fn finish_with_last_code(&self, challenge: &SecondFactorChallenge) -> Assurance {
+        self.flows
+            .finish_second_factor(challenge, &self.last_code())
             .await
             .unwrap()
     }
@@ -155,4 +157,86 @@ impl App {
             .unwrap()
             .map(|c| c.expose().to_owned())
     }
+
+    /// A six-digit code that is not this app's at `at` (nor one step either side).
+    pub fn wrong_code(&self, at: UnixTime) -> String {
+        let near: Vec<String> = [-30, 0, 30]
+            .map(|skew| {
+                let app = self.soft.clone().with_skew(skew);
+                app.code(at).unwrap().expose().to_owned()
+            })
+            .to_vec();
+        (0..1_000_000u32)
+            .map(|n| format!("{n:06}"))
+            .find(|c| !near.contains(c))
+            .unwrap()
+    }
+}
+
+/// Sets up an authenticator app for `who` on any flows: start, scan the URI, two
+/// consecutive codes, finish. Returns the app and what the finish returned.
+pub async fn setup_app<'s, A, D, M, C>(
+    flows: &tessera::Accounts<A, D, M, C>,
+    who: impl Into<tessera::SetupSession<'s>>,
+    name: &str,
+    enable: bool,
+) -> (App, tessera::Notified<tessera::AuthenticatorAdded>)
+where
+    A: tessera::AccountStore,
+    D: tessera::DeviceStore,
+    M: tessera::MfaStore,
+    C: tessera::Clock,
+{
+    let who = who.into();
+    let enrolment = flows.start_authenticator_setup(who, name).await.unwrap();
+    let app = App::scan(enrolment.uri(), enrolment.device_id());
+    let [a, b] = app.two_codes(flows.now());
+    let added = flows
+        .finish_authenticator_setup(who, app.id, &[&a, &b], enable)
+        .await
+        .unwrap();
+    (app, added)
+}
+
+/// Creates `user` with [`PASSWORD`] on any flows and signs them in (no MFA yet).
+pub async fn signed_up<A, D, M, C>(
+    flows: &tessera::Accounts<A, D, M, C>,
+    user: &str,
+    email: &str,
+) -> Assurance
+where
+    A: tessera::AccountStore,
+    D: tessera::DeviceStore,
+    M: tessera::MfaStore,
+    C: tessera::Clock,
+{
+    let password = Password::new(PASSWORD);
+    flows.create_account(user, email, &password).await.unwrap();
+    match flows.sign_in(user, &password, None).await.unwrap() {
+        SignIn::Complete(a) => a,
+        other => panic!("expected a complete sign-in, got {other:?}"),
+    }
+}
+
+/// A step-up of `who` with `app`'s current code, on any flows.
+pub async fn step_up_with_app<A, D, M, C>(
+    flows: &tessera::Accounts<A, D, M, C>,
+    who: &Assurance,
+    app: &App,
+) -> Assurance
+where
+    A: tessera::AccountStore,
+    D: tessera::DeviceStore,
+    M: tessera::MfaStore,
+    C: tessera::Clock,
+{
+    let c = flows.start_step_up(who).await.unwrap();
+    let c = flows
+        .start_second_factor(c, Some(tessera::MfaMethod::AuthenticatorApp))
+        .await
+        .unwrap();
+    flows
+        .finish_second_factor(&c, &app.code(flows.now()))
+        .await
+        .unwrap()
 }

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::common::{App, World};
+use crate::common::{App, World, setup_app};
 use tessera::mfa::{ThrottleConfig, Unavailable};
 use tessera::{Actor, Error, Factor, MfaMethod, OrgPolicy, SecurityEventKind as K};
 
@@ -76,19 +76,8 @@ async fn set_up_an_authenticator_app_and_enable_mfa() {
     let ana = w.step_up(&ana, &app).await;
     // A second app does not generate new recovery codes or re-enable.
     w.events.clear();
-    let second = w
-        .flows
-        .start_authenticator_setup(&ana, "Tablet")
-        .await
-        .unwrap();
-    let tablet = App::scan(second.uri(), second.device_id());
-    let [a, b] = tablet.two_codes(w.now());
-    let added = w
-        .flows
-        .finish_authenticator_setup(&ana, tablet.id, &[&a, &b], true)
-        .await
-        .unwrap()
-        .into_value();
+    let (_, added) = setup_app(&w.flows, &ana, "Tablet", true).await;
+    let added = added.into_value();
     assert!(added.recovery_codes.is_none());
     assert_eq!(
         w.events.kinds(),
@@ -114,12 +103,8 @@ async fn enable_without_a_device_uses_email_and_disable_needs_a_recent_second_fa
     // Step-up with an email code, then disable.
     let step_up = w.flows.start_step_up(&ana).await.unwrap();
     assert_eq!(step_up.purpose(), tessera::mfa::Purpose::StepUp);
-    let step_up = w.flows.start_second_factor(step_up, None).await.unwrap();
-    let fresh = w
-        .flows
-        .finish_second_factor(&step_up, &w.last_code())
-        .await
-        .unwrap();
+    let step_up = w.start(step_up, None).await;
+    let fresh = w.finish_with_last_code(&step_up).await;
     assert_eq!(
         fresh.factors(),
         [Factor::Password, Factor::SecondFactor(MfaMethod::Email)]
@@ -151,14 +136,7 @@ async fn step_up_age_is_checked_at_exact_instants() {
     let w = World::new();
     let ana = w.ana().await;
     let app = w.add_app(&ana, "Phone", true).await;
-    w.advance(30);
-    let c = w.challenge("ana").await;
-    let c = w.flows.start_second_factor(c, None).await.unwrap();
-    let a = w
-        .flows
-        .finish_second_factor(&c, &app.code(w.now()))
-        .await
-        .unwrap();
+    let a = w.sign_in_with_app("ana", &app).await;
     let max = Duration::from_secs(300);
     let at = a.second_factor_at().unwrap();
     assert!(a.require_second_factor(max, at.saturating_add(max)).is_ok());
@@ -196,11 +174,7 @@ async fn lost_device_recovery_code_then_remove_and_enrol_a_new_one() {
     };
     w.advance(30);
     let c = w.challenge("ana").await;
-    let c = w
-        .flows
-        .start_second_factor(c, Some(MfaMethod::RecoveryCode))
-        .await
-        .unwrap();
+    let c = w.start(c, Some(MfaMethod::RecoveryCode)).await;
     let recovered = w.flows.finish_second_factor(&c, &codes[0]).await.unwrap();
     w.events.clear();
     let removed = w
@@ -244,14 +218,7 @@ async fn lost_device_recovery_code_then_remove_and_enrol_a_new_one() {
         .unwrap()
         .into_value();
     assert_eq!(s.preferred(), Some(MfaMethod::AuthenticatorApp));
-    w.advance(30);
-    let c = w.challenge("ana").await;
-    let c = w.flows.start_second_factor(c, None).await.unwrap();
-    let a = w
-        .flows
-        .finish_second_factor(&c, &new.code(w.now()))
-        .await
-        .unwrap();
+    let a = w.sign_in_with_app("ana", &new).await;
     assert_eq!(a.device(), Some(new.id));
 }
 
@@ -264,14 +231,7 @@ async fn administrator_removes_when_self_service_is_forbidden() {
     let w = World::with(policy, ThrottleConfig::DEFAULT);
     let ana = w.ana().await;
     let app = w.add_app(&ana, "Phone", true).await;
-    w.advance(30);
-    let c = w.challenge("ana").await;
-    let c = w.flows.start_second_factor(c, None).await.unwrap();
-    let a = w
-        .flows
-        .finish_second_factor(&c, &app.code(w.now()))
-        .await
-        .unwrap();
+    let a = w.sign_in_with_app("ana", &app).await;
     assert!(matches!(
         w.flows.remove_device(&a, app.id).await,
         Err(Error::Mfa(tessera::mfa::Error::SelfServiceRemovalForbidden))
@@ -311,12 +271,8 @@ async fn administrator_removes_when_self_service_is_forbidden() {
             .is_empty()
     );
     let c = w.challenge("ana").await;
-    let c = w.flows.start_second_factor(c, None).await.unwrap();
-    let a = w
-        .flows
-        .finish_second_factor(&c, &w.last_code())
-        .await
-        .unwrap();
+    let c = w.start(c, None).await;
+    let a = w.finish_with_last_code(&c).await;
     let table = w.flows.availability(&a).await.unwrap();
     assert_eq!(
         table.get(MfaMethod::AuthenticatorApp).reason(),
@@ -353,7 +309,7 @@ async fn resync_a_drifted_device() {
     // The phone's clock runs three minutes fast now.
     let skewed = w.now().saturating_add(Duration::from_secs(180));
     let c = w.challenge("ana").await;
-    let c = w.flows.start_second_factor(c, None).await.unwrap();
+    let c = w.start(c, None).await;
     assert!(
         w.flows
             .finish_second_factor(&c, &app.code(skewed))

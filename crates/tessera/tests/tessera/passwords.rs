@@ -113,16 +113,8 @@ async fn change_password_ends_other_sessions_and_forgets_remembered_devices() {
     w.advance(30);
     // A remembered device and an older session, which the change must end.
     let c = w.challenge("ana").await;
-    let c = w
-        .flows
-        .start_second_factor(c, Some(MfaMethod::Email))
-        .await
-        .unwrap();
-    let a = w
-        .flows
-        .finish_second_factor(&c, &w.last_code())
-        .await
-        .unwrap();
+    let c = w.start(c, Some(MfaMethod::Email)).await;
+    let a = w.finish_with_last_code(&c).await;
     let token = w.flows.remember_device(&a, "laptop").await.unwrap();
     w.events.clear();
 

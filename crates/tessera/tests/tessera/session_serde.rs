@@ -24,11 +24,7 @@ async fn a_challenge_and_its_assurance_survive_the_session_round_trip() {
 
     // Request 1: the password, then an email code is sent.
     let challenge = w.challenge("ana").await;
-    let challenge = w
-        .flows
-        .start_second_factor(challenge, Some(MfaMethod::Email))
-        .await
-        .unwrap();
+    let challenge = w.start(challenge, Some(MfaMethod::Email)).await;
     let ticket = challenge.ticket().unwrap().clone();
     let code = w.last_code();
     let (stored, json) = through_session(&challenge);
@@ -58,11 +54,7 @@ async fn a_challenge_and_its_assurance_survive_the_session_round_trip() {
     // A step-up begun from the assurance read back works the same way, with the app.
     let step_up = w.flows.start_step_up(&kept).await.unwrap();
     assert_eq!(step_up.purpose(), Purpose::StepUp);
-    let step_up = w
-        .flows
-        .start_second_factor(step_up, Some(MfaMethod::AuthenticatorApp))
-        .await
-        .unwrap();
+    let step_up = w.start(step_up, Some(MfaMethod::AuthenticatorApp)).await;
     let (step_up, _) = through_session::<SecondFactorChallenge>(&step_up);
     w.advance(30);
     let fresh: Assurance = w
@@ -116,14 +108,7 @@ async fn an_enrolment_session_never_deserializes_as_an_assurance() {
     assert!(serde_json::from_str::<Assurance>(&json).is_err(), "{json}");
     // Read back, it still sets up the app and ends in a sign-in.
     let app = w.add_app(&back, "Phone", true).await;
-    w.advance(30);
-    let c = w.challenge("ana").await;
-    let c = w.flows.start_second_factor(c, None).await.unwrap();
-    let signed_in = w
-        .flows
-        .finish_second_factor(&c, &app.code(w.now()))
-        .await
-        .unwrap();
+    let signed_in = w.sign_in_with_app("ana", &app).await;
     let json = serde_json::to_string(&signed_in).unwrap();
     assert!(
         serde_json::from_str::<tessera::EnrolmentSession>(&json).is_err(),

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::common::{App, EMAIL, PASSWORD, World};
+use crate::common::{App, EMAIL, PASSWORD, World, setup_app};
 use tessera::mfa::{Purpose, ThrottleConfig};
 use tessera::{
     AccountStore, Error, Factor, MfaMethod, OrgPolicy, Password, SecurityEventKind as K, SignIn,
@@ -15,19 +15,8 @@ use tessera::{
 /// Ana with an authenticator app and MFA on; returns the app and her recovery codes.
 async fn ana_with_mfa(w: &World) -> (App, Vec<String>) {
     let ana = w.ana().await;
-    let enrolment = w
-        .flows
-        .start_authenticator_setup(&ana, "Phone")
-        .await
-        .unwrap();
-    let app = App::scan(enrolment.uri(), enrolment.device_id());
-    let [a, b] = app.two_codes(w.now());
-    let added = w
-        .flows
-        .finish_authenticator_setup(&ana, app.id, &[&a, &b], true)
-        .await
-        .unwrap()
-        .into_value();
+    let (app, added) = setup_app(&w.flows, &ana, "Phone", true).await;
+    let added = added.into_value();
     assert!(added.settings.enabled());
     let codes = added
         .recovery_codes
@@ -73,7 +62,7 @@ async fn every_failure_is_the_same_opaque_error() {
         w.sign_in("fed", PASSWORD).await.unwrap_err(),
     ];
     let c = w.challenge("ana").await;
-    let c = w.flows.start_second_factor(c, None).await.unwrap();
+    let c = w.start(c, None).await;
     let good = app.code(w.now());
     let wrong = if good == "000000" { "111111" } else { "000000" };
     failures.push(w.flows.finish_second_factor(&c, wrong).await.unwrap_err());
@@ -107,7 +96,7 @@ async fn totp_sign_in_records_method_device_and_time() {
         ]
     );
     let before = w.now();
-    let c = w.flows.start_second_factor(c, None).await.unwrap();
+    let c = w.start(c, None).await;
     assert!(c.ticket().is_none());
     w.advance(3);
     let a = w
@@ -135,13 +124,13 @@ async fn a_replayed_code_is_refused_and_reported() {
     let (app, _) = ana_with_mfa(&w).await;
     let code = app.code(w.now());
     let c = w.challenge("ana").await;
-    let c = w.flows.start_second_factor(c, None).await.unwrap();
+    let c = w.start(c, None).await;
     w.flows.finish_second_factor(&c, &code).await.unwrap();
     assert!(w.events.kinds().is_empty());
 
     w.advance(10);
     let c = w.challenge("ana").await;
-    let c = w.flows.start_second_factor(c, None).await.unwrap();
+    let c = w.start(c, None).await;
     let e = w.flows.finish_second_factor(&c, &code).await.unwrap_err();
     assert!(matches!(e, Error::VerificationFailed));
     assert_eq!(
@@ -180,7 +169,7 @@ async fn an_activation_code_replayed_at_sign_in_is_reported_and_looks_like_a_wro
         .find(|c| ![&good, &activation, &next].contains(&&c.to_string()))
         .unwrap();
     let c = w.challenge("ana").await;
-    let c = w.flows.start_second_factor(c, None).await.unwrap();
+    let c = w.start(c, None).await;
 
     let replayed = w
         .flows
@@ -229,11 +218,7 @@ async fn the_challenge_that_comes_out_of_start_finishes_with_the_email_code() {
         w.flows.finish_second_factor(&kept, &w.last_code()).await,
         Err(Error::NoMethodChosen)
     ));
-    let a = w
-        .flows
-        .finish_second_factor(&started, &w.last_code())
-        .await
-        .unwrap();
+    let a = w.finish_with_last_code(&started).await;
     assert_eq!(a.method(), Some(MfaMethod::Email));
 }
 
@@ -244,11 +229,7 @@ async fn a_refused_start_leaves_the_held_challenge_usable() {
     let w = World::new();
     let _ = ana_with_mfa(&w).await;
     let c = w.challenge("ana").await;
-    let held = w
-        .flows
-        .start_second_factor(c, Some(MfaMethod::Email))
-        .await
-        .unwrap();
+    let held = w.start(c, Some(MfaMethod::Email)).await;
     let code = w.last_code();
     // SMS is not offered (no phone): refused, nothing sent.
     assert!(matches!(
@@ -266,11 +247,7 @@ async fn fallback_to_an_email_code() {
     let w = World::new();
     let _ = ana_with_mfa(&w).await;
     let c = w.challenge("ana").await;
-    let c = w
-        .flows
-        .start_second_factor(c, Some(MfaMethod::Email))
-        .await
-        .unwrap();
+    let c = w.start(c, Some(MfaMethod::Email)).await;
     let ticket = c.ticket().unwrap().clone();
     assert_eq!(ticket.method, MfaMethod::Email);
     assert_eq!(ticket.destination_hint, "a***@example.com");
@@ -304,16 +281,8 @@ async fn sms_after_linking_and_verifying_a_phone() {
     let w = World::new();
     let (app, _) = ana_with_mfa(&w).await;
     let c = w.challenge("ana").await;
-    let c = w
-        .flows
-        .start_second_factor(c, Some(MfaMethod::Email))
-        .await
-        .unwrap();
-    let by_email = w
-        .flows
-        .finish_second_factor(&c, &w.last_code())
-        .await
-        .unwrap();
+    let c = w.start(c, Some(MfaMethod::Email)).await;
+    let by_email = w.finish_with_last_code(&c).await;
     // An email code cannot bind a phone to an account that has an app (weaker factor).
     assert!(matches!(
         w.flows
@@ -322,11 +291,7 @@ async fn sms_after_linking_and_verifying_a_phone() {
         Err(Error::StepUpTooWeak { .. })
     ));
     let c = w.flows.start_step_up(&by_email).await.unwrap();
-    let c = w
-        .flows
-        .start_second_factor(c, Some(MfaMethod::AuthenticatorApp))
-        .await
-        .unwrap();
+    let c = w.start(c, Some(MfaMethod::AuthenticatorApp)).await;
     let ana = w
         .flows
         .finish_second_factor(&c, &app.code(w.now()))
@@ -364,14 +329,10 @@ async fn sms_after_linking_and_verifying_a_phone() {
     w.advance(60);
     let c = w.challenge("ana").await;
     assert_eq!(c.primary(), Some(MfaMethod::Sms));
-    let c = w.flows.start_second_factor(c, None).await.unwrap();
+    let c = w.start(c, None).await;
     let ticket = c.ticket().unwrap().clone();
     assert_eq!(ticket.destination_hint, "+*********71");
-    let a = w
-        .flows
-        .finish_second_factor(&c, &w.last_code())
-        .await
-        .unwrap();
+    let a = w.finish_with_last_code(&c).await;
     assert_eq!(a.method(), Some(MfaMethod::Sms));
 }
 
@@ -380,11 +341,7 @@ async fn recovery_code_sign_in_uses_the_code_up() {
     let w = World::new();
     let (_, codes) = ana_with_mfa(&w).await;
     let c = w.challenge("ana").await;
-    let c = w
-        .flows
-        .start_second_factor(c, Some(MfaMethod::RecoveryCode))
-        .await
-        .unwrap();
+    let c = w.start(c, Some(MfaMethod::RecoveryCode)).await;
     let typed = codes[3].to_lowercase().replace('-', " ");
     let a = w.flows.finish_second_factor(&c, &typed).await.unwrap();
     assert_eq!(a.method(), Some(MfaMethod::RecoveryCode));
@@ -410,7 +367,7 @@ async fn a_remembered_device_skips_the_second_factor_for_its_account_only() {
     let _bob_app = w.add_app(&bob, "Bob's phone", true).await;
 
     let c = w.challenge("ana").await;
-    let c = w.flows.start_second_factor(c, None).await.unwrap();
+    let c = w.start(c, None).await;
     let a = w
         .flows
         .finish_second_factor(&c, &app.code(w.now()))
@@ -473,7 +430,7 @@ async fn failures_throttle_and_then_lock_through_sign_in() {
     // A wrong password and three wrong codes: the fourth failure locks.
     assert!(w.sign_in("ana", "wrong password").await.is_err()); // failure 1
     let c = w.challenge("ana").await;
-    let c = w.flows.start_second_factor(c, None).await.unwrap();
+    let c = w.start(c, None).await;
     let wrong = |now| {
         let good = app.code(now);
         if good == "000000" { "111111" } else { "000000" }
@@ -534,7 +491,7 @@ async fn failures_throttle_and_then_lock_through_sign_in() {
     // After the lockout, sign-in works and resets the count.
     w.advance(31);
     let c = w.challenge("ana").await;
-    let c = w.flows.start_second_factor(c, None).await.unwrap();
+    let c = w.start(c, None).await;
     w.flows
         .finish_second_factor(&c, &app.code(w.now()))
         .await
@@ -551,7 +508,7 @@ async fn a_known_password_does_not_reset_second_factor_failures() {
     let wrong = if good == "000000" { "111111" } else { "000000" };
     for _ in 0..3 {
         let c = w.challenge("ana").await;
-        let c = w.flows.start_second_factor(c, None).await.unwrap();
+        let c = w.start(c, None).await;
         assert!(w.flows.finish_second_factor(&c, wrong).await.is_err());
     }
     let c = w.challenge("ana").await;
@@ -568,7 +525,7 @@ async fn an_expired_challenge_cannot_be_completed() {
     let w = World::new();
     let (app, _) = ana_with_mfa(&w).await;
     let c = w.challenge("ana").await;
-    let c = w.flows.start_second_factor(c, None).await.unwrap();
+    let c = w.start(c, None).await;
     w.advance(tessera::SECOND_FACTOR_TTL.as_secs());
     assert!(c.expires_at() <= w.now());
     assert!(matches!(
@@ -600,14 +557,7 @@ async fn organisation_requiring_mfa_sends_new_accounts_to_enrolment() {
     let (w, enrolling) = ana_must_enrol().await;
     assert_eq!(enrolling.authenticated_at(), w.now());
     let app = w.add_app(&enrolling, "Phone", true).await;
-    w.advance(30);
-    let c = w.challenge("ana").await;
-    let c = w.flows.start_second_factor(c, None).await.unwrap();
-    let a = w
-        .flows
-        .finish_second_factor(&c, &app.code(w.now()))
-        .await
-        .unwrap();
+    let a = w.sign_in_with_app("ana", &app).await;
     assert_eq!(a.method(), Some(MfaMethod::AuthenticatorApp));
 }
 
@@ -733,12 +683,8 @@ async fn an_enrolment_by_phone_ends_in_a_sign_in_with_an_sms_code() {
         panic!("MFA is on: the new factor is asked for")
     };
     assert_eq!(c.primary(), Some(MfaMethod::Sms));
-    let c = w.flows.start_second_factor(c, None).await.unwrap();
-    let a = w
-        .flows
-        .finish_second_factor(&c, &w.last_code())
-        .await
-        .unwrap();
+    let c = w.start(c, None).await;
+    let a = w.finish_with_last_code(&c).await;
     assert_eq!(
         a.factors(),
         [Factor::Password, Factor::SecondFactor(MfaMethod::Sms)]
