@@ -1,12 +1,11 @@
 //! Registry operations end to end over the in-memory store and a failing store.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test helpers unwrap: a panic is a failure.
-
-mod common;
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use common::{FaultyStore, START, active_app, code_at, code_at_step, one_code_config, registry};
+use crate::common::{
+    FaultyStore, START, active_app, code_at, code_at_step, one_code_config, registry,
+};
 use tessera_otp::{Clock, Rejected, UnixTime};
 use tessera_registry::{
     ActivationPolicy, AssertionVerifier, DeviceKind, DeviceStatus, DeviceStore, Error,

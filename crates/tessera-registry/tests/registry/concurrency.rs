@@ -1,13 +1,10 @@
 //! The device cap and replay prevention under real races (tokio multi-thread runtime).
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test helpers unwrap: a panic is a failure.
-
-mod common;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use common::{FaultyStore, active_app, code_at, one_code_config, registry};
+use crate::common::{FaultyStore, active_app, code_at, one_code_config, registry};
 use tessera_otp::Clock;
 use tessera_registry::{DeviceStore, Error, RegistryConfig, UserId};
 

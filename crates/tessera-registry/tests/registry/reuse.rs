@@ -1,14 +1,11 @@
 //! Replay reporting through the registry: `verify_unthrottled_reporting_reuse` over a store, with
 //! store failures and racing requests.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test helpers unwrap: a panic is a failure.
-
-mod common;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use common::{FaultyStore, active_app, code_at, one_code_config, registry};
+use crate::common::{FaultyStore, active_app, code_at, one_code_config, registry};
 use tessera_otp::Clock;
 use tessera_registry::{DeviceKind, DeviceStore, Error, InMemoryDeviceStore, UserId};
 

@@ -1,15 +1,12 @@
 //! The registry over `testing::ChaosDeviceStore`: 0.2–2 ms of latency on every store
 //! call and injected failures, on a multi-thread runtime (issue 12: the wrappers the
 //! review used, shipped in the `testing` feature). Each round prints its figures
-//! (`cargo test --test chaos -- --nocapture`).
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests unwrap: a panic is a failure.
-
-mod common;
+//! (`cargo test --test registry chaos -- --nocapture`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{active_app, code_at, one_code_config, registry};
+use crate::common::{active_app, code_at, one_code_config, registry};
 use tessera_otp::{Clock, ManualClock};
 use tessera_registry::testing::{ChaosDeviceStore, Faults, run_conformance};
 use tessera_registry::{

@@ -1,10 +1,7 @@
 //! Issue 12 item 23: an authenticator app that ignores `algorithm=SHA256` and computes
 //! SHA-1 is refused at activation with a distinct error, and nothing is stored.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests unwrap: a panic is a failure.
 
-mod common;
-
-use common::registry;
+use crate::common::registry;
 use tessera_otp::{Algorithm, Clock, ManualClock, Secret, TimeStep, Totp, TotpParams};
 use tessera_registry::{
     ActivationPolicy, DeviceRegistry, DeviceStatus, DeviceStore, Error, HardwareToken,

@@ -1,5 +1,4 @@
 //! Fixtures shared by the integration tests.
-#![allow(dead_code)] // Each test file uses a different part of the fixtures.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};

@@ -1,5 +1,4 @@
 //! The in-memory store passes the store conformance suite.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests unwrap: a panic is a failure.
 
 use tessera_registry::{InMemoryDeviceStore, testing::run_conformance};
 

@@ -1,13 +1,10 @@
 //! TOTP seeds sealed at rest (issue 14): what a store holds, values moved between users
 //! and devices, a missing key, rotation by re-seal on write and by `reseal_page`.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests unwrap: a panic is a failure.
-
-mod common;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{START, active_app, code_at, code_at_step, keyring, one_code_config};
+use crate::common::{START, active_app, code_at, code_at_step, keyring, one_code_config};
 use tessera_keyring::{Key, KeyId, Keyring};
 use tessera_otp::{Clock, ManualClock, Secret, UnixTime};
 use tessera_registry::testing::{ChaosDeviceStore, Faults};
