@@ -279,7 +279,7 @@ pub(crate) fn cancel_enrolment(
 }
 
 /// Activates a pending TOTP device with codes from it; the step used counts as used.
-pub(crate) fn activate(
+pub(crate) fn finish_app(
     devices: &mut [Device],
     id: DeviceId,
     codes: &[&str],

@@ -20,7 +20,7 @@ fn at(secs: u64) -> UnixTime {
 }
 
 fn config(policy: ActivationPolicy) -> RegistryConfig {
-    RegistryConfig::builder()
+    RegistryConfig::builder("Acme")
         .activation(policy)
         .build()
         .unwrap()
@@ -56,7 +56,7 @@ fn active_app(devices: &mut Vec<Device>, name: &str, now: UnixTime) -> (DeviceId
     .unwrap();
     let secret = secret_of(devices, id);
     let step = now.as_secs() / 30;
-    activate(
+    finish_app(
         devices,
         id,
         &[&code(&secret, TotpParams::DEFAULT, step)],
@@ -160,7 +160,10 @@ fn eight_mixed_devices_then_the_ninth_is_refused_and_nothing_changes() {
 
 #[test]
 fn a_lower_configured_cap_is_enforced() {
-    let c = RegistryConfig::builder().max_devices(2).build().unwrap();
+    let c = RegistryConfig::builder("Acme")
+        .max_devices(2)
+        .build()
+        .unwrap();
     let mut devices = Vec::new();
     for name in ["a", "b"] {
         enrol_app(
@@ -219,12 +222,12 @@ fn pending_devices_expire_at_the_exact_instant_and_never_verify() {
     let late = code(&secret, TotpParams::DEFAULT, (T0 + 600) / 30);
     let mut expired = devices.clone();
     assert!(matches!(
-        activate(&mut expired, id, &[&late], expires, &c, &seeds()),
+        finish_app(&mut expired, id, &[&late], expires, &c, &seeds()),
         Err(Error::EnrolmentExpired)
     ));
     // One second earlier it succeeds.
     let just_in_time = code(&secret, TotpParams::DEFAULT, (T0 + 599) / 30);
-    activate(
+    finish_app(
         &mut devices,
         id,
         &[&just_in_time],
@@ -239,7 +242,10 @@ fn pending_devices_expire_at_the_exact_instant_and_never_verify() {
 
 #[test]
 fn expired_enrolments_free_their_slot_when_a_device_is_added() {
-    let c = RegistryConfig::builder().max_devices(1).build().unwrap();
+    let c = RegistryConfig::builder("Acme")
+        .max_devices(1)
+        .build()
+        .unwrap();
     let mut devices = Vec::new();
     enrol_app(
         &mut devices,
@@ -292,7 +298,7 @@ fn two_consecutive_codes_activate_and_record_drift_and_the_step() {
     // One code is not enough under this policy.
     let one = code(&secret, p, ACCOUNT_STEP);
     assert!(matches!(
-        activate(&mut devices, id, &[&one], now, &c, &seeds()),
+        finish_app(&mut devices, id, &[&one], now, &c, &seeds()),
         Err(Error::ActivationCodes {
             expected: 2,
             found: 1
@@ -304,12 +310,12 @@ fn two_consecutive_codes_activate_and_record_drift_and_the_step() {
         code(&secret, p, ACCOUNT_STEP),
     );
     assert!(matches!(
-        activate(&mut devices, id, &[&a, &b], now, &c, &seeds()),
+        finish_app(&mut devices, id, &[&a, &b], now, &c, &seeds()),
         Err(Error::Rejected)
     ));
     // Malformed: a clear error.
     assert!(matches!(
-        activate(&mut devices, id, &["12ab56", &b], now, &c, &seeds()),
+        finish_app(&mut devices, id, &["12ab56", &b], now, &c, &seeds()),
         Err(Error::Otp(_))
     ));
     assert!(!devices[0].is_active());
@@ -319,12 +325,12 @@ fn two_consecutive_codes_activate_and_record_drift_and_the_step() {
         code(&secret, p, ACCOUNT_STEP + 1),
         code(&secret, p, ACCOUNT_STEP + 2),
     );
-    activate(&mut devices, id, &[&a, &b], now, &c, &seeds()).unwrap();
+    finish_app(&mut devices, id, &[&a, &b], now, &c, &seeds()).unwrap();
     let t = devices[0].totp().unwrap();
     assert_eq!(t.drift(), Drift::from_steps(2));
     assert_eq!(t.last_used_step(), Some(TimeStep::new(ACCOUNT_STEP + 2)));
     assert!(matches!(
-        activate(&mut devices, id, &[&a, &b], now, &c, &seeds()),
+        finish_app(&mut devices, id, &[&a, &b], now, &c, &seeds()),
         Err(Error::AlreadyActive)
     ));
 
@@ -357,18 +363,18 @@ fn one_code_activation_uses_the_window_and_marks_the_step_used() {
     let p = TotpParams::DEFAULT;
     let far = code(&secret, p, ACCOUNT_STEP + 2);
     assert!(matches!(
-        activate(&mut devices, id, &[&far], now, &c, &seeds()),
+        finish_app(&mut devices, id, &[&far], now, &c, &seeds()),
         Err(Error::Rejected)
     ));
     assert!(matches!(
-        activate(&mut devices, id, &["123456", "123456"], now, &c, &seeds()),
+        finish_app(&mut devices, id, &["123456", "123456"], now, &c, &seeds()),
         Err(Error::ActivationCodes {
             expected: 1,
             found: 2
         })
     ));
     let current = code(&secret, p, ACCOUNT_STEP);
-    activate(&mut devices, id, &[&current], now, &c, &seeds()).unwrap();
+    finish_app(&mut devices, id, &[&current], now, &c, &seeds()).unwrap();
     assert_eq!(
         devices[0].totp().unwrap().last_used_step(),
         Some(TimeStep::new(ACCOUNT_STEP))
@@ -860,7 +866,7 @@ mod properties {
             let mut devices = Vec::new();
             let id = enrol_app(&mut devices, DeviceName::new("P").unwrap(), &Secret::generate(), at(T0), &c, &seeds()).unwrap();
             let codes: Vec<&str> = if two { vec![&a, &b] } else { vec![&a] };
-            if activate(&mut devices, id, &codes, at(T0), &c, &seeds()).is_err() {
+            if finish_app(&mut devices, id, &codes, at(T0), &c, &seeds()).is_err() {
                 prop_assert!(!devices[0].is_active());
             }
         }
@@ -913,7 +919,7 @@ fn starting_again_with_a_pending_name_resumes_it_with_the_same_secret() {
     );
     // The code of the app that scanned the first page activates it.
     let now_code = code(&secret, TotpParams::DEFAULT, (T0 + 300) / 30);
-    activate(&mut devices, id, &[&now_code], at(T0 + 300), &c, &seeds()).unwrap();
+    finish_app(&mut devices, id, &[&now_code], at(T0 + 300), &c, &seeds()).unwrap();
     // Once active, the name is taken again, and the device is not resumable.
     assert!(matches!(
         start_app(
@@ -967,7 +973,7 @@ fn an_expired_enrolment_is_not_resumed_and_its_name_gets_a_fresh_secret() {
 
 #[test]
 fn a_cancelled_enrolment_frees_slot_and_name_and_its_codes_never_activate() {
-    let c = RegistryConfig::builder()
+    let c = RegistryConfig::builder("Acme")
         .activation(ActivationPolicy::OneCode)
         .max_devices(1)
         .build()
@@ -990,7 +996,7 @@ fn a_cancelled_enrolment_frees_slot_and_name_and_its_codes_never_activate() {
     assert!(devices.is_empty());
     let now_code = code(&secret, TotpParams::DEFAULT, ACCOUNT_STEP);
     assert!(matches!(
-        activate(&mut devices, id, &[&now_code], at(T0 + 1), &c, &seeds()),
+        finish_app(&mut devices, id, &[&now_code], at(T0 + 1), &c, &seeds()),
         Err(Error::DeviceNotFound)
     ));
     assert!(matches!(

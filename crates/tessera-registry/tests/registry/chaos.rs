@@ -111,7 +111,10 @@ async fn sixteen_enrolments_with_latency_store_exactly_eight() {
         let (store, faults) = chaos_store();
         // Every conflict means another enrolment saved, and at most eight can: with
         // more attempts than that each enrolment ends in success or a full user.
-        let config = RegistryConfig::builder().max_attempts(20).build().unwrap();
+        let config = RegistryConfig::builder("Acme")
+            .max_attempts(20)
+            .build()
+            .unwrap();
         let (registry, _clock) = registry(store, config);
         let registry = Arc::new(registry);
         let user = UserId::new("ana");
@@ -120,7 +123,7 @@ async fn sixteen_enrolments_with_latency_store_exactly_eight() {
                 let (registry, user) = (Arc::clone(&registry), user.clone());
                 tokio::spawn(async move {
                     registry
-                        .begin_enrolment(&user, &format!("Phone {i}"), "ana@example.com")
+                        .start_enrolment(&user, &format!("Phone {i}"), "ana@example.com")
                         .await
                 })
             })
@@ -217,7 +220,10 @@ async fn failing_saves_lose_nothing_and_the_code_is_accepted_once_after_recovery
 async fn enrolments_with_failing_saves_store_exactly_the_successes() {
     for round in 0..20u32 {
         let (store, faults) = chaos_store();
-        let config = RegistryConfig::builder().max_attempts(20).build().unwrap();
+        let config = RegistryConfig::builder("Acme")
+            .max_attempts(20)
+            .build()
+            .unwrap();
         let (registry, clock) = registry(store, config);
         let registry = Arc::new(registry);
         let user = UserId::new("ana");
@@ -233,7 +239,7 @@ async fn enrolments_with_failing_saves_store_exactly_the_successes() {
                 let (registry, user) = (Arc::clone(&registry), user.clone());
                 tokio::spawn(async move {
                     registry
-                        .begin_enrolment(&user, &format!("Phone {i}"), "ana@example.com")
+                        .start_enrolment(&user, &format!("Phone {i}"), "ana@example.com")
                         .await
                 })
             })

@@ -70,7 +70,7 @@ impl DeviceStore for FaultyStore {
 }
 
 pub(crate) fn one_code_config() -> RegistryConfig {
-    RegistryConfig::builder()
+    RegistryConfig::builder("Acme")
         .activation(ActivationPolicy::OneCode)
         .build()
         .unwrap()
@@ -115,12 +115,12 @@ pub(crate) async fn active_app<S: DeviceStore>(
     name: &str,
 ) -> (DeviceId, Secret) {
     let e = registry
-        .begin_enrolment(user, name, "test@example.com")
+        .start_enrolment(user, name, "test@example.com")
         .await
         .unwrap();
     let code = code_at(e.secret(), clock.now());
     registry
-        .activate(user, e.device_id(), &[&code])
+        .finish_enrolment(user, e.device_id(), &[&code])
         .await
         .unwrap();
     (e.device_id(), e.secret().clone())

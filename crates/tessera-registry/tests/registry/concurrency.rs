@@ -12,7 +12,7 @@ async fn enrol_16_at_once(
     store: FaultyStore,
     max_attempts: u32,
 ) -> (usize, usize, usize, usize, u32) {
-    let config = RegistryConfig::builder()
+    let config = RegistryConfig::builder("Acme")
         .max_attempts(max_attempts)
         .build()
         .unwrap();
@@ -25,7 +25,7 @@ async fn enrol_16_at_once(
             let user = user.clone();
             tokio::spawn(async move {
                 registry
-                    .begin_enrolment(&user, &format!("Phone {i}"), "ana@example.com")
+                    .start_enrolment(&user, &format!("Phone {i}"), "ana@example.com")
                     .await
             })
         })
@@ -123,7 +123,10 @@ async fn concurrent_reloads_of_one_setup_page_share_one_pending_device() {
         store
             .yield_before_save
             .store(round % 2 == 0, Ordering::SeqCst);
-        let config = RegistryConfig::builder().max_attempts(20).build().unwrap();
+        let config = RegistryConfig::builder("Acme")
+            .max_attempts(20)
+            .build()
+            .unwrap();
         let (registry, _clock) = registry(store, config);
         let registry = Arc::new(registry);
         let user = UserId::new("ana");
@@ -133,7 +136,7 @@ async fn concurrent_reloads_of_one_setup_page_share_one_pending_device() {
                 let user = user.clone();
                 tokio::spawn(async move {
                     registry
-                        .begin_enrolment(&user, "Phone", "ana@example.com")
+                        .start_enrolment(&user, "Phone", "ana@example.com")
                         .await
                         .unwrap()
                 })
@@ -161,7 +164,7 @@ async fn cancel_and_activate_of_one_enrolment_never_both_succeed() {
         store
             .yield_before_save
             .store(round % 2 == 0, Ordering::SeqCst);
-        let config = RegistryConfig::builder()
+        let config = RegistryConfig::builder("Acme")
             .activation(tessera_registry::ActivationPolicy::OneCode)
             .max_attempts(20)
             .build()
@@ -170,14 +173,14 @@ async fn cancel_and_activate_of_one_enrolment_never_both_succeed() {
         let registry = Arc::new(registry);
         let user = UserId::new("ana");
         let e = registry
-            .begin_enrolment(&user, "Phone", "ana@example.com")
+            .start_enrolment(&user, "Phone", "ana@example.com")
             .await
             .unwrap();
         let code = code_at(e.secret(), clock.now());
         let id = e.device_id();
         let activate = {
             let (registry, user) = (Arc::clone(&registry), user.clone());
-            tokio::spawn(async move { registry.activate(&user, id, &[&code]).await })
+            tokio::spawn(async move { registry.finish_enrolment(&user, id, &[&code]).await })
         };
         let cancel = {
             let (registry, user) = (Arc::clone(&registry), user.clone());

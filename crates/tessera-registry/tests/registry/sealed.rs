@@ -232,8 +232,8 @@ async fn old_key_seeds_verify_and_the_next_write_reseals_every_seed_of_the_user(
         .verify_unthrottled(&ana, &code_at(&phone, clock.now()))
         .await
         .unwrap();
-    registry
-        .begin_enrolment(&ana, "Laptop", "ana")
+    let _laptop = registry
+        .start_enrolment(&ana, "Laptop", "ana")
         .await
         .unwrap();
     assert_eq!(
