@@ -94,8 +94,7 @@ where
     /// # Errors
     /// [`Error::Mfa`] when the operating system's generator fails.
     pub fn in_memory(clock: C, notifier: N, delivery: Q) -> Result<Self> {
-        let config = RegistryConfig::builder()
-            .issuer("Tessera")
+        let config = RegistryConfig::builder("Tessera")
             .build()
             .map_err(Error::Registry)?;
         Self::in_memory_with(clock, notifier, delivery, OrgPolicy::default(), config)

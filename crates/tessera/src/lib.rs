@@ -200,7 +200,7 @@
 //! let registry = DeviceRegistry::new(
 //!     InMemoryDeviceStore::new(), // your DeviceStore
 //!     SystemClock,
-//!     RegistryConfig::builder().issuer("Example Inc").build()?,
+//!     RegistryConfig::builder("Example Inc").build()?,
 //!     // in a service: Keyring::from_env, the same keys on every instance
 //!     std::sync::Arc::new(tessera_registry::Keyring::ephemeral()?),
 //! );

@@ -54,7 +54,7 @@ impl World {
         let events = Arc::new(RecordingNotifier::new());
         let outbox = Arc::new(InMemoryDelivery::new());
         let (accounts, devices, mfa) = (Faults::new(), Faults::new(), Faults::new());
-        let config = RegistryConfig::builder().issuer("Tessera").build().unwrap();
+        let config = RegistryConfig::builder("Tessera").build().unwrap();
         let registry = DeviceRegistry::new(
             ChaosDeviceStore::new(InMemoryDeviceStore::new(), devices.clone()),
             clock.clone(),
@@ -423,7 +423,8 @@ async fn binding_needs_fresh_authentication() {
         .confirm_password(&ana, &Password::new(PASSWORD))
         .await
         .unwrap();
-    w.flows
+    let _enrolment = w
+        .flows
         .start_authenticator_setup(&ana, "Phone")
         .await
         .unwrap();
@@ -904,7 +905,7 @@ struct Database {
 
 impl Database {
     fn service(&self, clock: &ManualClock, keyring: tessera::Keyring) -> Shared {
-        let config = RegistryConfig::builder().issuer("Tessera").build().unwrap();
+        let config = RegistryConfig::builder("Tessera").build().unwrap();
         let server_key = ServerKey::from_keyring(&keyring).unwrap();
         let registry = DeviceRegistry::new(
             self.devices.clone(),

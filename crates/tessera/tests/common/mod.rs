@@ -43,7 +43,7 @@ impl World {
         let clock = ManualClock::new(UnixTime::from_secs(T0));
         let events = Arc::new(RecordingNotifier::new());
         let outbox = Arc::new(InMemoryDelivery::new());
-        let config = RegistryConfig::builder().issuer("Tessera").build().unwrap();
+        let config = RegistryConfig::builder("Tessera").build().unwrap();
         let registry = DeviceRegistry::new(
             InMemoryDeviceStore::new(),
             clock.clone(),
