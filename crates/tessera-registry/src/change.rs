@@ -268,11 +268,7 @@ pub(crate) fn cancel_enrolment(
     id: DeviceId,
     now: UnixTime,
 ) -> Result<DeviceInfo, Error> {
-    let device = devices
-        .iter()
-        .find(|d| d.id == id)
-        .ok_or(Error::DeviceNotFound)?;
-    if device.is_active() {
+    if find_mut(devices, id)?.is_active() {
         return Err(Error::AlreadyActive);
     }
     remove(devices, id, now)

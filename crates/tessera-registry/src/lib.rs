@@ -196,3 +196,18 @@ pub use store::DeviceStore;
 /// dependency is enough.
 pub use tessera_keyring::{Key, KeyId, Keyring, Sealed};
 pub use tessera_store::{StoreError, UserId, Version, Versioned};
+
+/// Runs a future to completion on this thread, for the unit tests: the registry's
+/// futures wait only on their store (and the chaos store's timer thread, which wakes
+/// them), so polling in a loop needs no runtime.
+#[cfg(test)]
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    use std::task::{Context, Poll, Waker};
+    let mut f = std::pin::pin!(f);
+    loop {
+        if let Poll::Ready(v) = f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+            return v;
+        }
+        std::thread::yield_now();
+    }
+}

@@ -413,16 +413,7 @@ impl<S: DeviceStore> DeviceStore for ChaosDeviceStore<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn block_on<F: Future>(f: F) -> F::Output {
-        let mut f = std::pin::pin!(f);
-        loop {
-            if let Poll::Ready(v) = f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-                return v;
-            }
-            std::thread::yield_now();
-        }
-    }
+    use crate::block_on;
 
     #[test]
     fn sleep_waits_at_least_its_duration() {
