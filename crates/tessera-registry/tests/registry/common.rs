@@ -1,5 +1,6 @@
 //! Fixtures shared by the integration tests.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
@@ -7,7 +8,7 @@ use tessera_keyring::Keyring;
 
 use tessera_otp::{Clock, ManualClock, Secret, TimeStep, Totp, TotpParams, UnixTime};
 use tessera_registry::{
-    ActivationPolicy, Device, DeviceId, DeviceRegistry, DeviceStore, InMemoryDeviceStore,
+    ActivationPolicy, Device, DeviceId, DeviceRegistry, DeviceStore, Error, InMemoryDeviceStore,
     RegistryConfig, StoreError, UserId, Version, Versioned,
 };
 
@@ -69,6 +70,26 @@ impl DeviceStore for FaultyStore {
     }
 }
 
+impl FaultyStore {
+    /// A store that yields before every save when `on`, widening race windows (the
+    /// race tests alternate it round by round).
+    pub(crate) fn yielding(on: bool) -> Self {
+        let store = Self::default();
+        store.yield_before_save.store(on, Ordering::SeqCst);
+        store
+    }
+}
+
+/// Twenty attempts: every conflict means another request saved, and at most eight
+/// enrolments can, so with more attempts than that each enrolment ends in success or
+/// a full user, never `Conflict`.
+pub(crate) fn patient_config() -> RegistryConfig {
+    RegistryConfig::builder("Acme")
+        .max_attempts(20)
+        .build()
+        .unwrap()
+}
+
 pub(crate) fn one_code_config() -> RegistryConfig {
     RegistryConfig::builder("Acme")
         .activation(ActivationPolicy::OneCode)
@@ -124,4 +145,76 @@ pub(crate) async fn active_app<S: DeviceStore>(
         .await
         .unwrap();
     (e.device_id(), e.secret().clone())
+}
+
+/// Runs `n` calls at once, each on its own task with its own handle on the registry
+/// and its index, and returns their results in order.
+pub(crate) async fn at_once<S, T, F>(
+    registry: &Arc<DeviceRegistry<S, ManualClock>>,
+    n: usize,
+    call: impl Fn(Arc<DeviceRegistry<S, ManualClock>>, usize) -> F,
+) -> Vec<T>
+where
+    S: DeviceStore + 'static,
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let tasks: Vec<_> = (0..n)
+        .map(|i| tokio::spawn(call(Arc::clone(registry), i)))
+        .collect();
+    let mut results = Vec::with_capacity(n);
+    for task in tasks {
+        results.push(task.await.unwrap());
+    }
+    results
+}
+
+/// How a batch of concurrent enrolments ended.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Enrolled {
+    pub(crate) ok: usize,
+    pub(crate) full: usize,
+    pub(crate) conflict: usize,
+    pub(crate) store: usize,
+}
+
+/// Sixteen enrolments of `user` at once ("Phone 0" to "Phone 15"); any error but a
+/// full user, a conflict or a store failure fails the test.
+pub(crate) async fn enrol_16_at_once<S: DeviceStore + 'static>(
+    registry: &Arc<DeviceRegistry<S, ManualClock>>,
+    user: &UserId,
+) -> Enrolled {
+    let results = at_once(registry, 16, |registry, i| {
+        let user = user.clone();
+        async move {
+            registry
+                .start_enrolment(&user, &format!("Phone {i}"), "ana@example.com")
+                .await
+        }
+    })
+    .await;
+    let mut tally = Enrolled::default();
+    for result in results {
+        match result {
+            Ok(_) => tally.ok += 1,
+            Err(Error::TooManyDevices { max: 8 }) => tally.full += 1,
+            Err(Error::Conflict) => tally.conflict += 1,
+            Err(Error::Store(_)) => tally.store += 1,
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
+    tally
+}
+
+/// Four conformance suites sharing `store` at once, on their own tasks.
+pub(crate) async fn conform_concurrently<S: DeviceStore + 'static>(store: Arc<S>) {
+    let runs: Vec<_> = (0..4)
+        .map(|_| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move { tessera_registry::testing::run_conformance(&store).await })
+        })
+        .collect();
+    for run in runs {
+        run.await.unwrap();
+    }
 }

@@ -4,44 +4,27 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use crate::common::{FaultyStore, active_app, code_at, one_code_config, registry};
+use crate::common::{
+    FaultyStore, active_app, at_once, code_at, enrol_16_at_once, one_code_config, patient_config,
+    registry,
+};
 use tessera_otp::Clock;
 use tessera_registry::{DeviceStore, Error, RegistryConfig, UserId};
 
-async fn enrol_16_at_once(
+/// Sixteen enrolments at once over `store`: enrolled, full, gave up with `Conflict`,
+/// devices stored, conflicts the store reported.
+async fn enrol_16_over(
     store: FaultyStore,
-    max_attempts: u32,
+    config: RegistryConfig,
 ) -> (usize, usize, usize, usize, u32) {
-    let config = RegistryConfig::builder("Acme")
-        .max_attempts(max_attempts)
-        .build()
-        .unwrap();
     let (registry, _clock) = registry(store, config);
     let registry = Arc::new(registry);
     let user = UserId::new("ana");
-    let tasks: Vec<_> = (0..16)
-        .map(|i| {
-            let registry = Arc::clone(&registry);
-            let user = user.clone();
-            tokio::spawn(async move {
-                registry
-                    .start_enrolment(&user, &format!("Phone {i}"), "ana@example.com")
-                    .await
-            })
-        })
-        .collect();
-    let (mut ok, mut full, mut conflict) = (0, 0, 0);
-    for t in tasks {
-        match t.await.unwrap() {
-            Ok(_) => ok += 1,
-            Err(Error::TooManyDevices { max: 8 }) => full += 1,
-            Err(Error::Conflict) => conflict += 1,
-            Err(e) => panic!("unexpected error: {e}"),
-        }
-    }
+    let t = enrol_16_at_once(&registry, &user).await;
+    assert_eq!(t.store, 0, "the store never fails here");
     let stored = registry.store().load(&user).await.unwrap().value.len();
     let conflicts = registry.store().conflicts.load(Ordering::SeqCst);
-    (ok, full, conflict, stored, conflicts)
+    (t.ok, t.full, t.conflict, stored, conflicts)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -49,18 +32,15 @@ async fn sixteen_concurrent_enrolments_never_leave_more_than_eight() {
     for round in 0..20 {
         // Enough attempts that each enrolment ends in success or a full user: every
         // conflict means another enrolment saved, and at most eight can.
-        let store = FaultyStore::default();
-        store
-            .yield_before_save
-            .store(round % 2 == 0, Ordering::SeqCst);
-        let (ok, full, conflict, stored, conflicts) = enrol_16_at_once(store, 20).await;
+        let store = FaultyStore::yielding(round % 2 == 0);
+        let (ok, full, conflict, stored, conflicts) = enrol_16_over(store, patient_config()).await;
         assert_eq!((ok, full, conflict, stored), (8, 8, 0, 8), "round {round}");
         eprintln!("round {round}: 8 enrolled, 8 refused, {conflicts} conflicts retried");
 
         // With the default five attempts some may give up with Conflict, never more than eight stored.
-        let store = FaultyStore::default();
-        store.yield_before_save.store(true, Ordering::SeqCst);
-        let (ok, full, conflict, stored, _) = enrol_16_at_once(store, 5).await;
+        let five = RegistryConfig::new("Acme").unwrap();
+        let (ok, full, conflict, stored, _) =
+            enrol_16_over(FaultyStore::yielding(true), five).await;
         assert_eq!(ok + full + conflict, 16);
         assert!(
             ok <= 8 && stored == ok,
@@ -72,10 +52,7 @@ async fn sixteen_concurrent_enrolments_never_leave_more_than_eight() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_same_code_sent_by_32_tasks_is_accepted_exactly_once() {
     for round in 0..20 {
-        let store = FaultyStore::default();
-        store
-            .yield_before_save
-            .store(round % 2 == 0, Ordering::SeqCst);
+        let store = FaultyStore::yielding(round % 2 == 0);
         let (registry, clock) = registry(store, one_code_config());
         let registry = Arc::new(registry);
         let user = UserId::new("ana");
@@ -87,17 +64,14 @@ async fn the_same_code_sent_by_32_tasks_is_accepted_exactly_once() {
         clock.advance(Duration::from_secs(30));
         let code = code_at(&secret, clock.now());
         let conflicts_before = registry.store().conflicts.load(Ordering::SeqCst);
-        let tasks: Vec<_> = (0..32)
-            .map(|_| {
-                let registry = Arc::clone(&registry);
-                let user = user.clone();
-                let code = code.clone();
-                tokio::spawn(async move { registry.verify_unthrottled(&user, &code).await })
-            })
-            .collect();
+        let results = at_once(&registry, 32, |registry, _| {
+            let (user, code) = (user.clone(), code.clone());
+            async move { registry.verify_unthrottled(&user, &code).await }
+        })
+        .await;
         let (mut accepted, mut rejected) = (0, 0);
-        for t in tasks {
-            match t.await.unwrap() {
+        for result in results {
+            match result {
                 Ok(v) => {
                     assert_eq!(v.device_id, id);
                     accepted += 1;
@@ -119,34 +93,21 @@ async fn the_same_code_sent_by_32_tasks_is_accepted_exactly_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_reloads_of_one_setup_page_share_one_pending_device() {
     for round in 0..20 {
-        let store = FaultyStore::default();
-        store
-            .yield_before_save
-            .store(round % 2 == 0, Ordering::SeqCst);
-        let config = RegistryConfig::builder("Acme")
-            .max_attempts(20)
-            .build()
-            .unwrap();
-        let (registry, _clock) = registry(store, config);
+        let store = FaultyStore::yielding(round % 2 == 0);
+        let (registry, _clock) = registry(store, patient_config());
         let registry = Arc::new(registry);
         let user = UserId::new("ana");
-        let tasks: Vec<_> = (0..8)
-            .map(|_| {
-                let registry = Arc::clone(&registry);
-                let user = user.clone();
-                tokio::spawn(async move {
-                    registry
-                        .start_enrolment(&user, "Phone", "ana@example.com")
-                        .await
-                        .unwrap()
-                })
-            })
-            .collect();
-        let mut shown = Vec::new();
-        for t in tasks {
-            let e = t.await.unwrap();
-            shown.push((e.device_id(), e.uri().to_owned()));
-        }
+        let mut shown: Vec<_> = at_once(&registry, 8, |registry, _| {
+            let user = user.clone();
+            async move {
+                let e = registry
+                    .start_enrolment(&user, "Phone", "ana@example.com")
+                    .await
+                    .unwrap();
+                (e.device_id(), e.uri().to_owned())
+            }
+        })
+        .await;
         shown.dedup();
         assert_eq!(shown.len(), 1, "round {round}: one device, one secret");
         let stored = registry.store().load(&user).await.unwrap().value;
@@ -160,10 +121,7 @@ async fn concurrent_reloads_of_one_setup_page_share_one_pending_device() {
 async fn cancel_and_activate_of_one_enrolment_never_both_succeed() {
     let (mut activated, mut cancelled) = (0, 0);
     for round in 0..40 {
-        let store = FaultyStore::default();
-        store
-            .yield_before_save
-            .store(round % 2 == 0, Ordering::SeqCst);
+        let store = FaultyStore::yielding(round % 2 == 0);
         let config = RegistryConfig::builder("Acme")
             .activation(tessera_registry::ActivationPolicy::OneCode)
             .max_attempts(20)

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use crate::common::{FaultyStore, active_app, code_at, one_code_config, registry};
+use crate::common::{FaultyStore, active_app, at_once, code_at, one_code_config, registry};
 use tessera_otp::Clock;
 use tessera_registry::{DeviceKind, DeviceStore, Error, InMemoryDeviceStore, UserId};
 
@@ -90,31 +90,25 @@ async fn store_failures_are_not_refusals() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_requests_with_one_code_accept_one_and_report_the_rest_as_replays() {
     for round in 0..10 {
-        let store = FaultyStore::default();
-        store
-            .yield_before_save
-            .store(round % 2 == 0, Ordering::SeqCst);
+        let store = FaultyStore::yielding(round % 2 == 0);
         let (registry, clock) = registry(store, one_code_config());
         let registry = Arc::new(registry);
         let user = UserId::new("ana");
         let (id, secret) = active_app(&registry, &clock, &user, "Phone").await;
         clock.advance(Duration::from_secs(30));
         let code = code_at(&secret, clock.now());
-        let tasks: Vec<_> = (0..8)
-            .map(|_| {
-                let registry = Arc::clone(&registry);
-                let user = user.clone();
-                let code = code.clone();
-                tokio::spawn(async move {
-                    registry
-                        .verify_unthrottled_reporting_reuse(&user, &code)
-                        .await
-                })
-            })
-            .collect();
+        let results = at_once(&registry, 8, |registry, _| {
+            let (user, code) = (user.clone(), code.clone());
+            async move {
+                registry
+                    .verify_unthrottled_reporting_reuse(&user, &code)
+                    .await
+            }
+        })
+        .await;
         let (mut accepted, mut replays) = (0, 0);
-        for t in tasks {
-            match t.await.unwrap() {
+        for result in results {
+            match result {
                 Ok(v) => {
                     assert_eq!(v.device_id, id);
                     accepted += 1;
