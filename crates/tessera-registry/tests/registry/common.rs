@@ -2,82 +2,40 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::Duration;
 
 use tessera_keyring::Keyring;
 
 use tessera_otp::{Clock, ManualClock, Secret, TimeStep, Totp, TotpParams, UnixTime};
+use tessera_registry::testing::{ChaosDeviceStore, Faults};
 use tessera_registry::{
-    ActivationPolicy, Device, DeviceId, DeviceRegistry, DeviceStore, Error, InMemoryDeviceStore,
-    RegistryConfig, StoreError, UserId, Version, Versioned,
+    ActivationPolicy, DeviceId, DeviceRegistry, DeviceStore, Error, InMemoryDeviceStore,
+    RegistryConfig, UserId,
 };
 
 /// 10 s into a 30 s step.
 pub(crate) const START: u64 = 1_700_000_010;
 
-/// A store wrapper that can fail saves, inject conflicts, widen race windows by
-/// yielding, and counts what happened.
-#[derive(Default)]
-pub(crate) struct FaultyStore {
-    pub(crate) inner: InMemoryDeviceStore,
-    pub(crate) fail_saves: AtomicBool,
-    pub(crate) inject_conflicts: AtomicU32,
-    pub(crate) yield_before_save: AtomicBool,
-    pub(crate) saves_ok: AtomicU32,
-    pub(crate) conflicts: AtomicU32,
+/// The in-memory store behind the `testing` feature's chaos wrapper: no latency and no
+/// faults until a test sets them through [`ChaosDeviceStore::faults`]; it counts
+/// loads, saves and conflicts.
+pub(crate) type FaultyStore = ChaosDeviceStore<InMemoryDeviceStore>;
+
+/// A store that fails, conflicts and waits only when told to.
+pub(crate) fn faulty_store() -> FaultyStore {
+    ChaosDeviceStore::new(InMemoryDeviceStore::new(), Faults::new())
 }
 
-impl DeviceStore for FaultyStore {
-    async fn load(&self, user: &UserId) -> Result<Versioned<Vec<Device>>, StoreError> {
-        self.inner.load(user).await
-    }
-
-    async fn save(
-        &self,
-        user: &UserId,
-        expected: Version,
-        devices: &[Device],
-    ) -> Result<Version, StoreError> {
-        if self.yield_before_save.load(Ordering::SeqCst) {
-            tokio::task::yield_now().await;
-        }
-        if self.fail_saves.load(Ordering::SeqCst) {
-            return Err(StoreError::backend("disk on fire"));
-        }
-        let injected = self
-            .inject_conflicts
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok();
-        let result = if injected {
-            Err(StoreError::Conflict)
-        } else {
-            self.inner.save(user, expected, devices).await
-        };
-        match &result {
-            Ok(_) => self.saves_ok.fetch_add(1, Ordering::SeqCst),
-            Err(StoreError::Conflict) => self.conflicts.fetch_add(1, Ordering::SeqCst),
-            Err(_) => 0,
-        };
-        result
-    }
-
-    async fn list_users(
-        &self,
-        after: Option<&UserId>,
-        limit: usize,
-    ) -> Result<Vec<UserId>, StoreError> {
-        self.inner.list_users(after, limit).await
-    }
-}
-
-impl FaultyStore {
-    /// A store that yields before every save when `on`, widening race windows (the
-    /// race tests alternate it round by round).
-    pub(crate) fn yielding(on: bool) -> Self {
-        let store = Self::default();
-        store.yield_before_save.store(on, Ordering::SeqCst);
+/// A store whose every call waits up to 50 µs when `on`, widening race windows (the
+/// race tests alternate it round by round).
+pub(crate) fn racing_store(on: bool) -> FaultyStore {
+    let store = faulty_store();
+    if on {
         store
+            .faults()
+            .set_latency(Duration::ZERO, Duration::from_micros(50));
     }
+    store
 }
 
 /// Twenty attempts: every conflict means another request saved, and at most eight

@@ -1,12 +1,11 @@
 //! The device cap and replay prevention under real races (tokio multi-thread runtime).
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use crate::common::{
     FaultyStore, active_app, at_once, code_at, enrol_16_at_once, one_code_config, patient_config,
-    registry,
+    racing_store, registry,
 };
 use tessera_otp::Clock;
 use tessera_registry::{DeviceStore, Error, RegistryConfig, UserId};
@@ -16,14 +15,14 @@ use tessera_registry::{DeviceStore, Error, RegistryConfig, UserId};
 async fn enrol_16_over(
     store: FaultyStore,
     config: RegistryConfig,
-) -> (usize, usize, usize, usize, u32) {
+) -> (usize, usize, usize, usize, u64) {
     let (registry, _clock) = registry(store, config);
     let registry = Arc::new(registry);
     let user = UserId::new("ana");
     let t = enrol_16_at_once(&registry, &user).await;
     assert_eq!(t.store, 0, "the store never fails here");
     let stored = registry.store().load(&user).await.unwrap().value.len();
-    let conflicts = registry.store().conflicts.load(Ordering::SeqCst);
+    let conflicts = registry.store().faults().conflicts();
     (t.ok, t.full, t.conflict, stored, conflicts)
 }
 
@@ -32,15 +31,14 @@ async fn sixteen_concurrent_enrolments_never_leave_more_than_eight() {
     for round in 0..20 {
         // Enough attempts that each enrolment ends in success or a full user: every
         // conflict means another enrolment saved, and at most eight can.
-        let store = FaultyStore::yielding(round % 2 == 0);
+        let store = racing_store(round % 2 == 0);
         let (ok, full, conflict, stored, conflicts) = enrol_16_over(store, patient_config()).await;
         assert_eq!((ok, full, conflict, stored), (8, 8, 0, 8), "round {round}");
         eprintln!("round {round}: 8 enrolled, 8 refused, {conflicts} conflicts retried");
 
         // With the default five attempts some may give up with Conflict, never more than eight stored.
         let five = RegistryConfig::new("Acme").unwrap();
-        let (ok, full, conflict, stored, _) =
-            enrol_16_over(FaultyStore::yielding(true), five).await;
+        let (ok, full, conflict, stored, _) = enrol_16_over(racing_store(true), five).await;
         assert_eq!(ok + full + conflict, 16);
         assert!(
             ok <= 8 && stored == ok,
@@ -52,7 +50,7 @@ async fn sixteen_concurrent_enrolments_never_leave_more_than_eight() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_same_code_sent_by_32_tasks_is_accepted_exactly_once() {
     for round in 0..20 {
-        let store = FaultyStore::yielding(round % 2 == 0);
+        let store = racing_store(round % 2 == 0);
         let (registry, clock) = registry(store, one_code_config());
         let registry = Arc::new(registry);
         let user = UserId::new("ana");
@@ -63,7 +61,7 @@ async fn the_same_code_sent_by_32_tasks_is_accepted_exactly_once() {
         let (id, secret) = active_app(&registry, &clock, &user, "Phone").await;
         clock.advance(Duration::from_secs(30));
         let code = code_at(&secret, clock.now());
-        let conflicts_before = registry.store().conflicts.load(Ordering::SeqCst);
+        let conflicts_before = registry.store().faults().conflicts();
         let results = at_once(&registry, 32, |registry, _| {
             let (user, code) = (user.clone(), code.clone());
             async move { registry.verify_unthrottled(&user, &code).await }
@@ -80,7 +78,7 @@ async fn the_same_code_sent_by_32_tasks_is_accepted_exactly_once() {
                 Err(e) => panic!("unexpected error: {e}"),
             }
         }
-        let conflicts = registry.store().conflicts.load(Ordering::SeqCst) - conflicts_before;
+        let conflicts = registry.store().faults().conflicts() - conflicts_before;
         eprintln!(
             "round {round}: accepted {accepted}, rejected {rejected}, {conflicts} conflicts retried"
         );
@@ -93,7 +91,7 @@ async fn the_same_code_sent_by_32_tasks_is_accepted_exactly_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_reloads_of_one_setup_page_share_one_pending_device() {
     for round in 0..20 {
-        let store = FaultyStore::yielding(round % 2 == 0);
+        let store = racing_store(round % 2 == 0);
         let (registry, _clock) = registry(store, patient_config());
         let registry = Arc::new(registry);
         let user = UserId::new("ana");
@@ -121,7 +119,7 @@ async fn concurrent_reloads_of_one_setup_page_share_one_pending_device() {
 async fn cancel_and_activate_of_one_enrolment_never_both_succeed() {
     let (mut activated, mut cancelled) = (0, 0);
     for round in 0..40 {
-        let store = FaultyStore::yielding(round % 2 == 0);
+        let store = racing_store(round % 2 == 0);
         let config = RegistryConfig::builder("Acme")
             .activation(tessera_registry::ActivationPolicy::OneCode)
             .max_attempts(20)

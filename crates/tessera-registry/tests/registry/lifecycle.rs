@@ -1,10 +1,9 @@
 //! Registry operations end to end over the in-memory store and a failing store.
 
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use crate::common::{
-    FaultyStore, START, active_app, code_at, code_at_step, one_code_config, registry,
+    START, active_app, code_at, code_at_step, faulty_store, one_code_config, registry,
 };
 use tessera_otp::{Clock, Rejected, UnixTime};
 use tessera_registry::{
@@ -247,7 +246,7 @@ async fn security_keys_verify_through_the_application_verifier() {
 
 #[tokio::test]
 async fn a_store_that_fails_on_save_loses_nothing() {
-    let (registry, clock) = registry(FaultyStore::default(), one_code_config());
+    let (registry, clock) = registry(faulty_store(), one_code_config());
     let ana = UserId::new("ana");
     let (id, secret) = active_app(&registry, &clock, &ana, "Phone").await;
     let pending = registry
@@ -256,7 +255,7 @@ async fn a_store_that_fails_on_save_loses_nothing() {
         .unwrap();
     let before = registry.store().load(&ana).await.unwrap();
 
-    registry.store().fail_saves.store(true, Ordering::SeqCst);
+    registry.store().faults().fail_saves(true);
     clock.advance(Duration::from_secs(30));
     let code = code_at(&secret, clock.now());
     let fails = [
@@ -284,7 +283,7 @@ async fn a_store_that_fails_on_save_loses_nothing() {
     assert_eq!(after.value, before.value, "nothing changed");
 
     // Once the store recovers, the code that failed to be recorded still works, once.
-    registry.store().fail_saves.store(false, Ordering::SeqCst);
+    registry.store().faults().fail_saves(false);
     assert_eq!(
         registry
             .verify_unthrottled(&ana, &code)
@@ -306,18 +305,18 @@ async fn conflicts_are_retried_a_bounded_number_of_times() {
         .max_attempts(3)
         .build()
         .unwrap();
-    let (registry, clock) = registry(FaultyStore::default(), config);
+    let (registry, clock) = registry(faulty_store(), config);
     let ana = UserId::new("ana");
     let (_, secret) = active_app(&registry, &clock, &ana, "Phone").await;
     let before = registry.store().load(&ana).await.unwrap();
 
     // Two conflicts, then success on the third attempt.
-    registry.store().inject_conflicts.store(2, Ordering::SeqCst);
+    registry.store().faults().conflict_next_saves(2);
     let _tablet = registry.start_enrolment(&ana, "Tablet", "a").await.unwrap();
     // Three conflicts: all attempts used, a clear error, nothing stored.
     let mid = registry.store().load(&ana).await.unwrap();
     assert_eq!(mid.version, before.version.next());
-    registry.store().inject_conflicts.store(3, Ordering::SeqCst);
+    registry.store().faults().conflict_next_saves(3);
     clock.advance(Duration::from_secs(30));
     let code = code_at(&secret, clock.now());
     assert!(matches!(
@@ -326,7 +325,7 @@ async fn conflicts_are_retried_a_bounded_number_of_times() {
     ));
     let after = registry.store().load(&ana).await.unwrap();
     assert_eq!((after.version, after.value), (mid.version, mid.value));
-    assert_eq!(registry.store().conflicts.load(Ordering::SeqCst), 5);
+    assert_eq!(registry.store().faults().conflicts(), 5);
 }
 
 #[tokio::test]
