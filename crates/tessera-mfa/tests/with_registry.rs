@@ -22,7 +22,7 @@ async fn removal_policy_and_fallback_around_the_registry() {
     let registry = DeviceRegistry::new(
         InMemoryDeviceStore::new(),
         clock.clone(),
-        RegistryConfig::DEFAULT,
+        RegistryConfig::new("Example Inc").unwrap(),
         Arc::new(tessera_registry::Keyring::ephemeral().unwrap()),
     );
     let n = Arc::new(RecordingNotifier::new());
@@ -47,7 +47,7 @@ async fn removal_policy_and_fallback_around_the_registry() {
 
     // Enrol and activate an authenticator app (two consecutive codes).
     let enrolment = registry
-        .begin_enrolment(&ana, "Phone", "ana@example.com")
+        .start_enrolment(&ana, "Phone", "ana@example.com")
         .await
         .unwrap();
     let app = Totp::new(enrolment.secret(), Default::default());
@@ -55,7 +55,7 @@ async fn removal_policy_and_fallback_around_the_registry() {
     let first = app.generate_at_step(TimeStep::new(step.get() - 1));
     let second = app.generate_at_step(step);
     let info = registry
-        .activate(
+        .finish_enrolment(
             &ana,
             enrolment.device_id(),
             &[first.expose(), second.expose()],

@@ -120,7 +120,7 @@ pub type InMemoryAccounts<C = SystemClock> =
 ///     InMemoryStore, Keyring, RecordingNotifier, RegistryConfig, SystemClock};
 ///
 /// let keyring = Arc::new(Keyring::ephemeral()?); // a service reads its keys from a file
-/// let config = RegistryConfig::builder().issuer("Example").build()?;
+/// let config = RegistryConfig::new("Example")?;
 /// let accounts = Accounts::builder(keyring, config)
 ///     .notifier(RecordingNotifier::new())
 ///     .delivery(ConsoleDelivery)
@@ -386,26 +386,24 @@ impl Accounts<InMemoryAccountStore, InMemoryDeviceStore, InMemoryStore> {
     /// [`Error::Registry`] for an invalid issuer.
     pub fn in_memory_builder(issuer: &str) -> Result<AccountsBuilder> {
         let keyring = Keyring::ephemeral().map_err(|_| Error::Randomness)?;
-        let config = RegistryConfig::builder()
-            .issuer(issuer)
-            .build()
-            .map_err(Error::Registry)?;
+        let config = RegistryConfig::new(issuer).map_err(Error::Registry)?;
         Ok(AccountsBuilder::new(Arc::new(keyring), config))
     }
 
     /// Everything in memory with the default policies, issuing authenticator entries as
-    /// "Tessera": for tests, examples and single-process experiments. A service names
-    /// its own issuer through [`in_memory_builder`](Self::in_memory_builder) or
-    /// [`builder`](Self::builder).
+    /// `issuer` (the service's name, which authenticator apps show beside each code):
+    /// for tests, examples and single-process experiments.
     ///
     /// # Errors
-    /// [`Error::Randomness`] when the operating system's generator fails.
+    /// [`Error::Randomness`] when the operating system's generator fails;
+    /// [`Error::Registry`] for a blank issuer.
     pub fn in_memory<C: Clock + Clone>(
+        issuer: &str,
         clock: C,
         notifier: impl SecurityNotifier + 'static,
         delivery: impl CodeDelivery + 'static,
     ) -> Result<InMemoryAccounts<C>> {
-        Self::in_memory_builder("Tessera")?
+        Self::in_memory_builder(issuer)?
             .notifier(notifier)
             .delivery(delivery)
             .build_in_memory(clock)

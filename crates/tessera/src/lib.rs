@@ -31,7 +31,7 @@
 //! use tessera::{Accounts, ConsoleDelivery, Password, RecordingNotifier, SignIn, SystemClock};
 //! # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
 //!
-//! let accounts = Accounts::in_memory(SystemClock, RecordingNotifier::new(), ConsoleDelivery)?;
+//! let accounts = Accounts::in_memory("Example", SystemClock, RecordingNotifier::new(), ConsoleDelivery)?;
 //!
 //! // Sign up: the password policy reports every problem at once.
 //! let weak = Password::new("password");
@@ -68,7 +68,7 @@
 //!
 //! let clock = ManualClock::new(UnixTime::from_secs(1_767_225_600));
 //! let events = std::sync::Arc::new(RecordingNotifier::new());
-//! let accounts = Accounts::in_memory(clock.clone(), events.clone(), InMemoryDelivery::new())?;
+//! let accounts = Accounts::in_memory("Example", clock.clone(), events.clone(), InMemoryDelivery::new())?;
 //! let password = Password::new("correct horse battery staple");
 //! accounts.create_account("ana", "ana@example.com", &password).await?;
 //! let SignIn::Complete(session) = accounts.sign_in("ana", &password, None).await? else {
@@ -203,7 +203,7 @@
 //!
 //! // In a service: Keyring::from_env, the same keys on every instance.
 //! let keyring = Arc::new(Keyring::ephemeral()?);
-//! let accounts = Accounts::builder(keyring, RegistryConfig::builder().issuer("Example Inc").build()?)
+//! let accounts = Accounts::builder(keyring, RegistryConfig::new("Example Inc")?)
 //!     .notifier(RecordingNotifier::new()) // your SecurityNotifier (mail, push, queue)
 //!     .delivery(Gateway)
 //!     .org_policy(OrgPolicy::builder().self_service_removal(false).build()?)

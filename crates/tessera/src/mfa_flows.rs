@@ -87,7 +87,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         let account = self.require_app_setup(session.into()).await?;
         Ok(self
             .registry
-            .begin_enrolment(&account.id, device_name, account.email.as_str())
+            .start_enrolment(&account.id, device_name, account.email.as_str())
             .await?)
     }
 
@@ -171,7 +171,10 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
             _ => None,
         };
         let account = self.require_binding(&session.assurance()).await?;
-        let info = self.registry.activate(&account.id, device, codes).await?;
+        let info = self
+            .registry
+            .finish_enrolment(&account.id, device, codes)
+            .await?;
         audit::succeeded("factor_bound", &account.id);
         let ctx = self.context(&account).await?;
         let added = self

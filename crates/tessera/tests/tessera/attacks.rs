@@ -272,9 +272,14 @@ async fn a_retired_pepper_is_the_opaque_failure() {
             .build()
             .unwrap()
     };
-    let flows = Accounts::in_memory(clock, RecordingNotifier::new(), InMemoryDelivery::new())
-        .unwrap()
-        .with_hasher(peppered(b"old", 1));
+    let flows = Accounts::in_memory(
+        "Example",
+        clock,
+        RecordingNotifier::new(),
+        InMemoryDelivery::new(),
+    )
+    .unwrap()
+    .with_hasher(peppered(b"old", 1));
     flows
         .create_account("ana", "ana@example.com", &Password::new(PASSWORD))
         .await
@@ -339,7 +344,8 @@ async fn binding_needs_fresh_authentication() {
         .confirm_password(&ana, &Password::new(PASSWORD))
         .await
         .unwrap();
-    w.flows
+    let _enrolment = w
+        .flows
         .start_authenticator_setup(&ana, "Phone")
         .await
         .unwrap();
@@ -458,7 +464,8 @@ async fn a_replay_is_answered_before_its_notification_is_delivered() {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let clock = ManualClock::new(UnixTime::from_secs(T0));
     let (notifier, outbox) = OutboxNotifier::new(16).unwrap();
-    let flows = Accounts::in_memory(clock.clone(), notifier, InMemoryDelivery::new()).unwrap();
+    let flows =
+        Accounts::in_memory("Example", clock.clone(), notifier, InMemoryDelivery::new()).unwrap();
     let ana = signed_up(&flows, "ana", "ana@example.com").await;
     let (app, _) = setup_app(&flows, &ana, "Phone", true).await;
     clock.advance(Duration::from_secs(30));
@@ -717,14 +724,19 @@ async fn peppers_rotate_with_rehash_on_sign_in() {
     use tessera::password::Pepper;
     let pepper = |id: &[u8], byte: u8| Pepper::new(id, &[byte; 32]).unwrap();
     let clock = ManualClock::new(UnixTime::from_secs(T0));
-    let flows = Accounts::in_memory(clock, RecordingNotifier::new(), InMemoryDelivery::new())
-        .unwrap()
-        .with_hasher(
-            tessera::Hasher::builder()
-                .pepper(pepper(b"2026-05", 1))
-                .build()
-                .unwrap(),
-        );
+    let flows = Accounts::in_memory(
+        "Example",
+        clock,
+        RecordingNotifier::new(),
+        InMemoryDelivery::new(),
+    )
+    .unwrap()
+    .with_hasher(
+        tessera::Hasher::builder()
+            .pepper(pepper(b"2026-05", 1))
+            .build()
+            .unwrap(),
+    );
     for name in ["ana", "bob"] {
         flows
             .create_account(
@@ -798,7 +810,7 @@ struct Database {
 
 impl Database {
     fn service(&self, clock: &ManualClock, keyring: tessera::Keyring) -> Shared {
-        let config = RegistryConfig::builder().issuer("Tessera").build().unwrap();
+        let config = RegistryConfig::new("Tessera").unwrap();
         Accounts::builder(Arc::new(keyring), config)
             .notifier(RecordingNotifier::new())
             .delivery(InMemoryDelivery::new())

@@ -1,50 +1,29 @@
 //! The device cap and replay prevention under real races (tokio multi-thread runtime).
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test helpers unwrap: a panic is a failure.
-
-mod common;
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use common::{FaultyStore, active_app, code_at, one_code_config, registry};
+use crate::common::{
+    FaultyStore, active_app, at_once, code_at, enrol_16_at_once, one_code_config, patient_config,
+    racing_store, registry,
+};
 use tessera_otp::Clock;
 use tessera_registry::{DeviceStore, Error, RegistryConfig, UserId};
 
-async fn enrol_16_at_once(
+/// Sixteen enrolments at once over `store`: enrolled, full, gave up with `Conflict`,
+/// devices stored, conflicts the store reported.
+async fn enrol_16_over(
     store: FaultyStore,
-    max_attempts: u32,
-) -> (usize, usize, usize, usize, u32) {
-    let config = RegistryConfig::builder()
-        .max_attempts(max_attempts)
-        .build()
-        .unwrap();
+    config: RegistryConfig,
+) -> (usize, usize, usize, usize, u64) {
     let (registry, _clock) = registry(store, config);
     let registry = Arc::new(registry);
     let user = UserId::new("ana");
-    let tasks: Vec<_> = (0..16)
-        .map(|i| {
-            let registry = Arc::clone(&registry);
-            let user = user.clone();
-            tokio::spawn(async move {
-                registry
-                    .begin_enrolment(&user, &format!("Phone {i}"), "ana@example.com")
-                    .await
-            })
-        })
-        .collect();
-    let (mut ok, mut full, mut conflict) = (0, 0, 0);
-    for t in tasks {
-        match t.await.unwrap() {
-            Ok(_) => ok += 1,
-            Err(Error::TooManyDevices { max: 8 }) => full += 1,
-            Err(Error::Conflict) => conflict += 1,
-            Err(e) => panic!("unexpected error: {e}"),
-        }
-    }
+    let t = enrol_16_at_once(&registry, &user).await;
+    assert_eq!(t.store, 0, "the store never fails here");
     let stored = registry.store().load(&user).await.unwrap().value.len();
-    let conflicts = registry.store().conflicts.load(Ordering::SeqCst);
-    (ok, full, conflict, stored, conflicts)
+    let conflicts = registry.store().faults().conflicts();
+    (t.ok, t.full, t.conflict, stored, conflicts)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -52,18 +31,14 @@ async fn sixteen_concurrent_enrolments_never_leave_more_than_eight() {
     for round in 0..20 {
         // Enough attempts that each enrolment ends in success or a full user: every
         // conflict means another enrolment saved, and at most eight can.
-        let store = FaultyStore::default();
-        store
-            .yield_before_save
-            .store(round % 2 == 0, Ordering::SeqCst);
-        let (ok, full, conflict, stored, conflicts) = enrol_16_at_once(store, 20).await;
+        let store = racing_store(round % 2 == 0);
+        let (ok, full, conflict, stored, conflicts) = enrol_16_over(store, patient_config()).await;
         assert_eq!((ok, full, conflict, stored), (8, 8, 0, 8), "round {round}");
         eprintln!("round {round}: 8 enrolled, 8 refused, {conflicts} conflicts retried");
 
         // With the default five attempts some may give up with Conflict, never more than eight stored.
-        let store = FaultyStore::default();
-        store.yield_before_save.store(true, Ordering::SeqCst);
-        let (ok, full, conflict, stored, _) = enrol_16_at_once(store, 5).await;
+        let five = RegistryConfig::new("Acme").unwrap();
+        let (ok, full, conflict, stored, _) = enrol_16_over(racing_store(true), five).await;
         assert_eq!(ok + full + conflict, 16);
         assert!(
             ok <= 8 && stored == ok,
@@ -75,10 +50,7 @@ async fn sixteen_concurrent_enrolments_never_leave_more_than_eight() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_same_code_sent_by_32_tasks_is_accepted_exactly_once() {
     for round in 0..20 {
-        let store = FaultyStore::default();
-        store
-            .yield_before_save
-            .store(round % 2 == 0, Ordering::SeqCst);
+        let store = racing_store(round % 2 == 0);
         let (registry, clock) = registry(store, one_code_config());
         let registry = Arc::new(registry);
         let user = UserId::new("ana");
@@ -89,18 +61,15 @@ async fn the_same_code_sent_by_32_tasks_is_accepted_exactly_once() {
         let (id, secret) = active_app(&registry, &clock, &user, "Phone").await;
         clock.advance(Duration::from_secs(30));
         let code = code_at(&secret, clock.now());
-        let conflicts_before = registry.store().conflicts.load(Ordering::SeqCst);
-        let tasks: Vec<_> = (0..32)
-            .map(|_| {
-                let registry = Arc::clone(&registry);
-                let user = user.clone();
-                let code = code.clone();
-                tokio::spawn(async move { registry.verify_unthrottled(&user, &code).await })
-            })
-            .collect();
+        let conflicts_before = registry.store().faults().conflicts();
+        let results = at_once(&registry, 32, |registry, _| {
+            let (user, code) = (user.clone(), code.clone());
+            async move { registry.verify_unthrottled(&user, &code).await }
+        })
+        .await;
         let (mut accepted, mut rejected) = (0, 0);
-        for t in tasks {
-            match t.await.unwrap() {
+        for result in results {
+            match result {
                 Ok(v) => {
                     assert_eq!(v.device_id, id);
                     accepted += 1;
@@ -109,7 +78,7 @@ async fn the_same_code_sent_by_32_tasks_is_accepted_exactly_once() {
                 Err(e) => panic!("unexpected error: {e}"),
             }
         }
-        let conflicts = registry.store().conflicts.load(Ordering::SeqCst) - conflicts_before;
+        let conflicts = registry.store().faults().conflicts() - conflicts_before;
         eprintln!(
             "round {round}: accepted {accepted}, rejected {rejected}, {conflicts} conflicts retried"
         );
@@ -122,31 +91,21 @@ async fn the_same_code_sent_by_32_tasks_is_accepted_exactly_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_reloads_of_one_setup_page_share_one_pending_device() {
     for round in 0..20 {
-        let store = FaultyStore::default();
-        store
-            .yield_before_save
-            .store(round % 2 == 0, Ordering::SeqCst);
-        let config = RegistryConfig::builder().max_attempts(20).build().unwrap();
-        let (registry, _clock) = registry(store, config);
+        let store = racing_store(round % 2 == 0);
+        let (registry, _clock) = registry(store, patient_config());
         let registry = Arc::new(registry);
         let user = UserId::new("ana");
-        let tasks: Vec<_> = (0..8)
-            .map(|_| {
-                let registry = Arc::clone(&registry);
-                let user = user.clone();
-                tokio::spawn(async move {
-                    registry
-                        .begin_enrolment(&user, "Phone", "ana@example.com")
-                        .await
-                        .unwrap()
-                })
-            })
-            .collect();
-        let mut shown = Vec::new();
-        for t in tasks {
-            let e = t.await.unwrap();
-            shown.push((e.device_id(), e.uri().to_owned()));
-        }
+        let mut shown: Vec<_> = at_once(&registry, 8, |registry, _| {
+            let user = user.clone();
+            async move {
+                let e = registry
+                    .start_enrolment(&user, "Phone", "ana@example.com")
+                    .await
+                    .unwrap();
+                (e.device_id(), e.uri().to_owned())
+            }
+        })
+        .await;
         shown.dedup();
         assert_eq!(shown.len(), 1, "round {round}: one device, one secret");
         let stored = registry.store().load(&user).await.unwrap().value;
@@ -160,11 +119,8 @@ async fn concurrent_reloads_of_one_setup_page_share_one_pending_device() {
 async fn cancel_and_activate_of_one_enrolment_never_both_succeed() {
     let (mut activated, mut cancelled) = (0, 0);
     for round in 0..40 {
-        let store = FaultyStore::default();
-        store
-            .yield_before_save
-            .store(round % 2 == 0, Ordering::SeqCst);
-        let config = RegistryConfig::builder()
+        let store = racing_store(round % 2 == 0);
+        let config = RegistryConfig::builder("Acme")
             .activation(tessera_registry::ActivationPolicy::OneCode)
             .max_attempts(20)
             .build()
@@ -173,14 +129,14 @@ async fn cancel_and_activate_of_one_enrolment_never_both_succeed() {
         let registry = Arc::new(registry);
         let user = UserId::new("ana");
         let e = registry
-            .begin_enrolment(&user, "Phone", "ana@example.com")
+            .start_enrolment(&user, "Phone", "ana@example.com")
             .await
             .unwrap();
         let code = code_at(e.secret(), clock.now());
         let id = e.device_id();
         let activate = {
             let (registry, user) = (Arc::clone(&registry), user.clone());
-            tokio::spawn(async move { registry.activate(&user, id, &[&code]).await })
+            tokio::spawn(async move { registry.finish_enrolment(&user, id, &[&code]).await })
         };
         let cancel = {
             let (registry, user) = (Arc::clone(&registry), user.clone());

@@ -1,12 +1,10 @@
 //! Registry operations end to end over the in-memory store and a failing store.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test helpers unwrap: a panic is a failure.
 
-mod common;
-
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use common::{FaultyStore, START, active_app, code_at, code_at_step, one_code_config, registry};
+use crate::common::{
+    START, active_app, code_at, code_at_step, faulty_store, one_code_config, registry,
+};
 use tessera_otp::{Clock, Rejected, UnixTime};
 use tessera_registry::{
     ActivationPolicy, AssertionVerifier, DeviceKind, DeviceStatus, DeviceStore, Error,
@@ -72,16 +70,23 @@ async fn deactivated_devices_are_refused() {
 
 #[tokio::test]
 async fn two_code_activation_list_rename_and_status() {
-    let (registry, clock) = registry(InMemoryDeviceStore::new(), RegistryConfig::DEFAULT);
+    let (registry, clock) = registry(
+        InMemoryDeviceStore::new(),
+        RegistryConfig::new("Acme").unwrap(),
+    );
     let ana = UserId::new("ana");
     let e = registry
-        .begin_enrolment(&ana, " Phone ", "ana@example.com")
+        .start_enrolment(&ana, " Phone ", "ana@example.com")
         .await
         .unwrap();
+    // The configured issuer labels the entry (issue 13 item 8: there is no default).
     assert!(
         e.uri()
-            .starts_with("otpauth://totp/ana%40example.com?secret=")
+            .starts_with("otpauth://totp/Acme:ana%40example.com?secret="),
+        "{}",
+        e.uri()
     );
+    assert_eq!(e.key_uri().issuer(), Some("Acme"));
     assert_eq!(e.expires_at(), UnixTime::from_secs(START + 600));
     let listed = registry.list(&ana).await.unwrap();
     assert_eq!(listed[0].name.as_str(), "Phone");
@@ -99,14 +104,14 @@ async fn two_code_activation_list_rename_and_status() {
         code_at_step(e.secret(), step),
     );
     assert!(matches!(
-        registry.activate(&ana, e.device_id(), &[&b]).await,
+        registry.finish_enrolment(&ana, e.device_id(), &[&b]).await,
         Err(Error::ActivationCodes {
             expected: 2,
             found: 1
         })
     ));
     let info = registry
-        .activate(&ana, e.device_id(), &[&a, &b])
+        .finish_enrolment(&ana, e.device_id(), &[&a, &b])
         .await
         .unwrap();
     assert_eq!(info.status, DeviceStatus::Active);
@@ -127,7 +132,7 @@ async fn two_code_activation_list_rename_and_status() {
     assert!(!status.has(DeviceKind::SecurityKey));
     // The pending expiry is decided by the clock: a second enrolment expires at +600.
     let late = registry
-        .begin_enrolment(&ana, "Tablet", "ana@example.com")
+        .start_enrolment(&ana, "Tablet", "ana@example.com")
         .await
         .unwrap();
     clock.advance(Duration::from_secs(600));
@@ -137,7 +142,7 @@ async fn two_code_activation_list_rename_and_status() {
     let code2 = code_at_step(late.secret(), clock.now().as_secs() / 30 + 1);
     assert!(matches!(
         registry
-            .activate(&ana, late.device_id(), &[&code, &code2])
+            .finish_enrolment(&ana, late.device_id(), &[&code, &code2])
             .await,
         Err(Error::EnrolmentExpired)
     ));
@@ -241,26 +246,26 @@ async fn security_keys_verify_through_the_application_verifier() {
 
 #[tokio::test]
 async fn a_store_that_fails_on_save_loses_nothing() {
-    let (registry, clock) = registry(FaultyStore::default(), one_code_config());
+    let (registry, clock) = registry(faulty_store(), one_code_config());
     let ana = UserId::new("ana");
     let (id, secret) = active_app(&registry, &clock, &ana, "Phone").await;
     let pending = registry
-        .begin_enrolment(&ana, "Tablet", "ana@example.com")
+        .start_enrolment(&ana, "Tablet", "ana@example.com")
         .await
         .unwrap();
     let before = registry.store().load(&ana).await.unwrap();
 
-    registry.store().fail_saves.store(true, Ordering::SeqCst);
+    registry.store().faults().fail_saves(true);
     clock.advance(Duration::from_secs(30));
     let code = code_at(&secret, clock.now());
     let fails = [
         registry.verify_unthrottled(&ana, &code).await.err(),
         registry
-            .begin_enrolment(&ana, "Laptop", "ana@example.com")
+            .start_enrolment(&ana, "Laptop", "ana@example.com")
             .await
             .err(),
         registry
-            .activate(
+            .finish_enrolment(
                 &ana,
                 pending.device_id(),
                 &[&code_at(pending.secret(), clock.now())],
@@ -278,7 +283,7 @@ async fn a_store_that_fails_on_save_loses_nothing() {
     assert_eq!(after.value, before.value, "nothing changed");
 
     // Once the store recovers, the code that failed to be recorded still works, once.
-    registry.store().fail_saves.store(false, Ordering::SeqCst);
+    registry.store().faults().fail_saves(false);
     assert_eq!(
         registry
             .verify_unthrottled(&ana, &code)
@@ -295,23 +300,23 @@ async fn a_store_that_fails_on_save_loses_nothing() {
 
 #[tokio::test]
 async fn conflicts_are_retried_a_bounded_number_of_times() {
-    let config = RegistryConfig::builder()
+    let config = RegistryConfig::builder("Acme")
         .activation(ActivationPolicy::OneCode)
         .max_attempts(3)
         .build()
         .unwrap();
-    let (registry, clock) = registry(FaultyStore::default(), config);
+    let (registry, clock) = registry(faulty_store(), config);
     let ana = UserId::new("ana");
     let (_, secret) = active_app(&registry, &clock, &ana, "Phone").await;
     let before = registry.store().load(&ana).await.unwrap();
 
     // Two conflicts, then success on the third attempt.
-    registry.store().inject_conflicts.store(2, Ordering::SeqCst);
-    registry.begin_enrolment(&ana, "Tablet", "a").await.unwrap();
+    registry.store().faults().conflict_next_saves(2);
+    let _tablet = registry.start_enrolment(&ana, "Tablet", "a").await.unwrap();
     // Three conflicts: all attempts used, a clear error, nothing stored.
     let mid = registry.store().load(&ana).await.unwrap();
     assert_eq!(mid.version, before.version.next());
-    registry.store().inject_conflicts.store(3, Ordering::SeqCst);
+    registry.store().faults().conflict_next_saves(3);
     clock.advance(Duration::from_secs(30));
     let code = code_at(&secret, clock.now());
     assert!(matches!(
@@ -320,16 +325,16 @@ async fn conflicts_are_retried_a_bounded_number_of_times() {
     ));
     let after = registry.store().load(&ana).await.unwrap();
     assert_eq!((after.version, after.value), (mid.version, mid.value));
-    assert_eq!(registry.store().conflicts.load(Ordering::SeqCst), 5);
+    assert_eq!(registry.store().faults().conflicts(), 5);
 }
 
 #[tokio::test]
 async fn enrolment_hands_back_secret_uri_and_qr() {
-    let config = RegistryConfig::builder().issuer("Acme Co").build().unwrap();
+    let config = RegistryConfig::builder("Acme Co").build().unwrap();
     let (registry, _clock) = registry(InMemoryDeviceStore::new(), config);
     let ana = UserId::new("ana");
     let e = registry
-        .begin_enrolment(&ana, "Phone", "ana@example.com")
+        .start_enrolment(&ana, "Phone", "ana@example.com")
         .await
         .unwrap();
     let parsed = tessera_otp::KeyUri::parse(e.uri()).unwrap();
@@ -343,7 +348,7 @@ async fn enrolment_hands_back_secret_uri_and_qr() {
     #[cfg(feature = "qr")]
     assert!(e.qr().unwrap().to_svg().starts_with("<svg"));
     let other = registry
-        .begin_enrolment(&ana, "Tablet", "ana@example.com")
+        .start_enrolment(&ana, "Tablet", "ana@example.com")
         .await
         .unwrap();
     assert_ne!(
@@ -355,11 +360,11 @@ async fn enrolment_hands_back_secret_uri_and_qr() {
     // A label the URI cannot carry is refused before anything is stored.
     let before = registry.list(&ana).await.unwrap();
     assert!(matches!(
-        registry.begin_enrolment(&ana, "Laptop", "ana:admin").await,
+        registry.start_enrolment(&ana, "Laptop", "ana:admin").await,
         Err(Error::Otp(_))
     ));
     assert!(matches!(
-        registry.begin_enrolment(&ana, "Laptop", "   ").await,
+        registry.start_enrolment(&ana, "Laptop", "   ").await,
         Err(Error::InvalidDevice(_))
     ));
     assert_eq!(registry.list(&ana).await.unwrap(), before);
@@ -385,8 +390,8 @@ fn every_future_is_send() {
         counter: 1,
         signature_ok: true,
     };
-    send(registry.begin_enrolment(&user, "n", "a"));
-    send(registry.activate(&user, id, &["123456"]));
+    send(registry.start_enrolment(&user, "n", "a"));
+    send(registry.finish_enrolment(&user, id, &["123456"]));
     send(registry.add_hardware_token(&user, &token, &["123456"]));
     send(registry.register_security_key(&user, "k", &key));
     send(registry.verify_unthrottled(&user, "123456"));
@@ -404,7 +409,7 @@ fn every_future_is_send() {
 /// duplicate name; a cancelled one frees its slot at once and never activates.
 #[tokio::test]
 async fn a_pending_enrolment_is_resumed_or_cancelled() {
-    let config = RegistryConfig::builder()
+    let config = RegistryConfig::builder("Acme")
         .activation(ActivationPolicy::OneCode)
         .max_devices(1)
         .build()
@@ -412,12 +417,12 @@ async fn a_pending_enrolment_is_resumed_or_cancelled() {
     let (registry, clock) = registry(InMemoryDeviceStore::new(), config);
     let ana = UserId::new("ana");
     let first = registry
-        .begin_enrolment(&ana, "Phone", "ana@example.com")
+        .start_enrolment(&ana, "Phone", "ana@example.com")
         .await
         .unwrap();
     clock.advance(Duration::from_secs(300));
     let again = registry
-        .begin_enrolment(&ana, "Phone", "ana@example.com")
+        .start_enrolment(&ana, "Phone", "ana@example.com")
         .await
         .unwrap();
     assert_eq!(again.device_id(), first.device_id());
@@ -443,7 +448,9 @@ async fn a_pending_enrolment_is_resumed_or_cancelled() {
     assert!(registry.list(&ana).await.unwrap().is_empty());
     let code = code_at(first.secret(), clock.now());
     assert!(matches!(
-        registry.activate(&ana, first.device_id(), &[&code]).await,
+        registry
+            .finish_enrolment(&ana, first.device_id(), &[&code])
+            .await,
         Err(Error::DeviceNotFound)
     ));
     assert!(matches!(
@@ -453,12 +460,12 @@ async fn a_pending_enrolment_is_resumed_or_cancelled() {
         Err(Error::DeviceNotFound)
     ));
     let fresh = registry
-        .begin_enrolment(&ana, "Tablet", "ana@example.com")
+        .start_enrolment(&ana, "Tablet", "ana@example.com")
         .await
         .unwrap();
     assert_ne!(fresh.device_id(), first.device_id());
 
-    // Expired: not resumed; beginning again issues a fresh secret.
+    // Expired: not resumed; starting again issues a fresh secret.
     clock.advance(Duration::from_secs(600));
     assert!(matches!(
         registry
@@ -467,7 +474,7 @@ async fn a_pending_enrolment_is_resumed_or_cancelled() {
         Err(Error::EnrolmentExpired)
     ));
     let renewed = registry
-        .begin_enrolment(&ana, "Tablet", "ana@example.com")
+        .start_enrolment(&ana, "Tablet", "ana@example.com")
         .await
         .unwrap();
     assert_ne!(renewed.device_id(), fresh.device_id());

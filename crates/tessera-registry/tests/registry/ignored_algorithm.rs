@@ -1,10 +1,7 @@
 //! Issue 12 item 23: an authenticator app that ignores `algorithm=SHA256` and computes
 //! SHA-1 is refused at activation with a distinct error, and nothing is stored.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests unwrap: a panic is a failure.
 
-mod common;
-
-use common::registry;
+use crate::common::registry;
 use tessera_otp::{Algorithm, Clock, ManualClock, Secret, TimeStep, Totp, TotpParams};
 use tessera_registry::{
     ActivationPolicy, DeviceRegistry, DeviceStatus, DeviceStore, Error, HardwareToken,
@@ -21,7 +18,7 @@ fn params(algorithm: Algorithm, digits: u32, period: u64) -> TotpParams {
 }
 
 fn config(policy: ActivationPolicy, issued: TotpParams) -> RegistryConfig {
-    RegistryConfig::builder()
+    RegistryConfig::builder("Acme")
         .activation(policy)
         .totp_params(issued)
         .build()
@@ -47,14 +44,14 @@ fn codes(
         .collect()
 }
 
-async fn activate(
+async fn finish_enrolment(
     registry: &DeviceRegistry<InMemoryDeviceStore, ManualClock>,
     user: &UserId,
     id: tessera_registry::DeviceId,
     codes: &[String],
 ) -> Result<tessera_registry::DeviceInfo, Error> {
     let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
-    registry.activate(user, id, &codes).await
+    registry.finish_enrolment(user, id, &codes).await
 }
 
 #[tokio::test]
@@ -69,7 +66,7 @@ async fn sha1_codes_for_a_sha256_or_sha512_app_are_refused_distinctly_and_store_
                 registry(InMemoryDeviceStore::new(), config(policy, issued_params));
             let ana = UserId::new("ana");
             let e = registry
-                .begin_enrolment(&ana, "Phone", "ana@example.com")
+                .start_enrolment(&ana, "Phone", "ana@example.com")
                 .await
                 .unwrap();
             let before = registry.store().load(&ana).await.unwrap();
@@ -77,7 +74,7 @@ async fn sha1_codes_for_a_sha256_or_sha512_app_are_refused_distinctly_and_store_
             // The app computed SHA-1 with the same secret, digits and period.
             let sha1 = params(Algorithm::Sha1, digits, period);
             let wrong_hash = codes(e.secret(), sha1, policy, &clock);
-            let err = activate(&registry, &ana, e.device_id(), &wrong_hash)
+            let err = finish_enrolment(&registry, &ana, e.device_id(), &wrong_hash)
                 .await
                 .unwrap_err();
             assert!(
@@ -103,7 +100,7 @@ async fn sha1_codes_for_a_sha256_or_sha512_app_are_refused_distinctly_and_store_
 
             // The same codes never verify later either, and real codes still activate.
             let real = codes(e.secret(), issued_params, policy, &clock);
-            activate(&registry, &ana, e.device_id(), &real)
+            finish_enrolment(&registry, &ana, e.device_id(), &real)
                 .await
                 .unwrap();
             assert!(registry.mfa_status(&ana).await.unwrap().is_enabled());
@@ -120,7 +117,7 @@ async fn wrong_codes_stay_the_plain_rejection() {
         );
         let ana = UserId::new("ana");
         let e = registry
-            .begin_enrolment(&ana, "Phone", "ana@example.com")
+            .start_enrolment(&ana, "Phone", "ana@example.com")
             .await
             .unwrap();
         // A code of another secret matches under neither hash.
@@ -130,7 +127,7 @@ async fn wrong_codes_stay_the_plain_rejection() {
             ActivationPolicy::OneCode,
             &clock,
         );
-        let err = activate(&registry, &ana, e.device_id(), &other)
+        let err = finish_enrolment(&registry, &ana, e.device_id(), &other)
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Rejected), "{issued:?}: {err:?}");
@@ -142,7 +139,7 @@ async fn a_sha256_hardware_token_that_computes_sha1_is_refused_and_not_added() {
     let policy = ActivationPolicy::TwoConsecutiveCodes;
     let (registry, clock) = registry(
         InMemoryDeviceStore::new(),
-        RegistryConfig::builder()
+        RegistryConfig::builder("Acme")
             .activation(policy)
             .build()
             .unwrap(),

@@ -1,14 +1,12 @@
 //! Replay reporting through the registry: `verify_unthrottled_reporting_reuse` over a store, with
 //! store failures and racing requests.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test helpers unwrap: a panic is a failure.
-
-mod common;
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use common::{FaultyStore, active_app, code_at, one_code_config, registry};
+use crate::common::{
+    active_app, at_once, code_at, faulty_store, one_code_config, racing_store, registry,
+};
 use tessera_otp::Clock;
 use tessera_registry::{DeviceKind, DeviceStore, Error, InMemoryDeviceStore, UserId};
 
@@ -56,14 +54,14 @@ async fn a_replay_is_reported_beside_the_one_opaque_error() {
 
 #[tokio::test]
 async fn store_failures_are_not_refusals() {
-    let (registry, clock) = registry(FaultyStore::default(), one_code_config());
+    let (registry, clock) = registry(faulty_store(), one_code_config());
     let ana = UserId::new("ana");
     let (id, secret) = active_app(&registry, &clock, &ana, "Phone").await;
     clock.advance(Duration::from_secs(30));
     let code = code_at(&secret, clock.now());
     let before = registry.store().load(&ana).await.unwrap();
 
-    registry.store().fail_saves.store(true, Ordering::SeqCst);
+    registry.store().faults().fail_saves(true);
     let failed = registry
         .verify_unthrottled_reporting_reuse(&ana, &code)
         .await
@@ -71,9 +69,9 @@ async fn store_failures_are_not_refusals() {
     assert!(matches!(failed.error(), Error::Store(_)), "{failed:?}");
     assert!(!failed.is_rejected());
     assert_eq!(failed.reuse(), None);
-    registry.store().fail_saves.store(false, Ordering::SeqCst);
+    registry.store().faults().fail_saves(false);
 
-    registry.store().inject_conflicts.store(5, Ordering::SeqCst);
+    registry.store().faults().conflict_next_saves(5);
     let failed = registry
         .verify_unthrottled_reporting_reuse(&ana, &code)
         .await
@@ -93,31 +91,25 @@ async fn store_failures_are_not_refusals() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_requests_with_one_code_accept_one_and_report_the_rest_as_replays() {
     for round in 0..10 {
-        let store = FaultyStore::default();
-        store
-            .yield_before_save
-            .store(round % 2 == 0, Ordering::SeqCst);
+        let store = racing_store(round % 2 == 0);
         let (registry, clock) = registry(store, one_code_config());
         let registry = Arc::new(registry);
         let user = UserId::new("ana");
         let (id, secret) = active_app(&registry, &clock, &user, "Phone").await;
         clock.advance(Duration::from_secs(30));
         let code = code_at(&secret, clock.now());
-        let tasks: Vec<_> = (0..8)
-            .map(|_| {
-                let registry = Arc::clone(&registry);
-                let user = user.clone();
-                let code = code.clone();
-                tokio::spawn(async move {
-                    registry
-                        .verify_unthrottled_reporting_reuse(&user, &code)
-                        .await
-                })
-            })
-            .collect();
+        let results = at_once(&registry, 8, |registry, _| {
+            let (user, code) = (user.clone(), code.clone());
+            async move {
+                registry
+                    .verify_unthrottled_reporting_reuse(&user, &code)
+                    .await
+            }
+        })
+        .await;
         let (mut accepted, mut replays) = (0, 0);
-        for t in tasks {
-            match t.await.unwrap() {
+        for result in results {
+            match result {
                 Ok(v) => {
                     assert_eq!(v.device_id, id);
                     accepted += 1;

@@ -1,20 +1,18 @@
 //! The registry over `testing::ChaosDeviceStore`: 0.2–2 ms of latency on every store
 //! call and injected failures, on a multi-thread runtime (issue 12: the wrappers the
 //! review used, shipped in the `testing` feature). Each round prints its figures
-//! (`cargo test --test chaos -- --nocapture`).
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests unwrap: a panic is a failure.
-
-mod common;
+//! (`cargo test --test registry chaos -- --nocapture`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{active_app, code_at, one_code_config, registry};
+use crate::common::{
+    Enrolled, active_app, at_once, code_at, conform_concurrently, enrol_16_at_once,
+    one_code_config, patient_config, registry,
+};
 use tessera_otp::{Clock, ManualClock};
 use tessera_registry::testing::{ChaosDeviceStore, Faults, run_conformance};
-use tessera_registry::{
-    DeviceRegistry, DeviceStore, Error, InMemoryDeviceStore, RegistryConfig, UserId,
-};
+use tessera_registry::{DeviceRegistry, DeviceStore, Error, InMemoryDeviceStore, UserId};
 
 type Chaos = ChaosDeviceStore<InMemoryDeviceStore>;
 
@@ -42,15 +40,14 @@ async fn submit(
     code: &str,
     n: usize,
 ) -> Tally {
-    let tasks: Vec<_> = (0..n)
-        .map(|_| {
-            let (registry, user, code) = (Arc::clone(registry), user.clone(), code.to_owned());
-            tokio::spawn(async move { registry.verify_unthrottled(&user, &code).await })
-        })
-        .collect();
+    let results = at_once(registry, n, |registry, _| {
+        let (user, code) = (user.clone(), code.to_owned());
+        async move { registry.verify_unthrottled(&user, &code).await }
+    })
+    .await;
     let mut t = Tally::default();
-    for task in tasks {
-        match task.await.unwrap() {
+    for result in results {
+        match result {
             Ok(_) => t.accepted += 1,
             Err(Error::Rejected) => t.rejected += 1,
             Err(Error::Conflict) => t.conflict += 1,
@@ -72,16 +69,7 @@ async fn the_conformance_suite_passes_with_latency() {
     );
     assert_eq!(faults.injected(), 0);
     // Several suites sharing the store at once, too.
-    let store = Arc::new(store);
-    let runs: Vec<_> = (0..4)
-        .map(|_| {
-            let store = Arc::clone(&store);
-            tokio::spawn(async move { run_conformance(&store).await })
-        })
-        .collect();
-    for r in runs {
-        r.await.unwrap();
-    }
+    conform_concurrently(Arc::new(store)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -112,30 +100,12 @@ async fn one_code_from_64_tasks_with_latency_is_accepted_exactly_once() {
 async fn sixteen_enrolments_with_latency_store_exactly_eight() {
     for round in 0..20 {
         let (store, faults) = chaos_store();
-        // Every conflict means another enrolment saved, and at most eight can: with
-        // more attempts than that each enrolment ends in success or a full user.
-        let config = RegistryConfig::builder().max_attempts(20).build().unwrap();
-        let (registry, _clock) = registry(store, config);
+        let (registry, _clock) = registry(store, patient_config());
         let registry = Arc::new(registry);
         let user = UserId::new("ana");
-        let tasks: Vec<_> = (0..16)
-            .map(|i| {
-                let (registry, user) = (Arc::clone(&registry), user.clone());
-                tokio::spawn(async move {
-                    registry
-                        .begin_enrolment(&user, &format!("Phone {i}"), "ana@example.com")
-                        .await
-                })
-            })
-            .collect();
-        let (mut ok, mut full) = (0, 0);
-        for task in tasks {
-            match task.await.unwrap() {
-                Ok(_) => ok += 1,
-                Err(Error::TooManyDevices { max: 8 }) => full += 1,
-                Err(e) => panic!("round {round}: unexpected error: {e}"),
-            }
-        }
+        let t = enrol_16_at_once(&registry, &user).await;
+        let (ok, full) = (t.ok, t.full);
+        assert_eq!((t.conflict, t.store), (0, 0), "round {round}: {t:?}");
         let stored = registry.store().inner().load(&user).await.unwrap();
         eprintln!(
             "round {round}: 16 enrolments: {ok} stored, {full} refused as full; {} loads, {} saves",
@@ -220,8 +190,7 @@ async fn failing_saves_lose_nothing_and_the_code_is_accepted_once_after_recovery
 async fn enrolments_with_failing_saves_store_exactly_the_successes() {
     for round in 0..20u32 {
         let (store, faults) = chaos_store();
-        let config = RegistryConfig::builder().max_attempts(20).build().unwrap();
-        let (registry, clock) = registry(store, config);
+        let (registry, clock) = registry(store, patient_config());
         let registry = Arc::new(registry);
         let user = UserId::new("ana");
         // Two devices already there (the one-code helper needs the policy: use a
@@ -231,25 +200,13 @@ async fn enrolments_with_failing_saves_store_exactly_the_successes() {
         active_app(&setup, &clock, &user, "Second").await;
         let before = registry.store().inner().load(&user).await.unwrap();
         faults.fail_next_saves(round % 8);
-        let tasks: Vec<_> = (0..16)
-            .map(|i| {
-                let (registry, user) = (Arc::clone(&registry), user.clone());
-                tokio::spawn(async move {
-                    registry
-                        .begin_enrolment(&user, &format!("Phone {i}"), "ana@example.com")
-                        .await
-                })
-            })
-            .collect();
-        let (mut ok, mut full, mut failed) = (0, 0, 0);
-        for task in tasks {
-            match task.await.unwrap() {
-                Ok(_) => ok += 1,
-                Err(Error::TooManyDevices { max: 8 }) => full += 1,
-                Err(Error::Store(_)) => failed += 1,
-                Err(e) => panic!("round {round}: unexpected error: {e}"),
-            }
-        }
+        let Enrolled {
+            ok,
+            full,
+            conflict,
+            store: failed,
+        } = enrol_16_at_once(&registry, &user).await;
+        assert_eq!(conflict, 0, "round {round}");
         let stored = registry.store().inner().load(&user).await.unwrap();
         eprintln!(
             "round {round}: {} saves failing: {ok} enrolled, {full} full, {failed} store errors; {} stored",

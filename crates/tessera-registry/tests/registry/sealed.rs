@@ -1,13 +1,10 @@
 //! TOTP seeds sealed at rest (issue 14): what a store holds, values moved between users
 //! and devices, a missing key, rotation by re-seal on write and by `reseal_page`.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests unwrap: a panic is a failure.
-
-mod common;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{START, active_app, code_at, code_at_step, keyring, one_code_config};
+use crate::common::{START, active_app, code_at, code_at_step, keyring, one_code_config};
 use tessera_keyring::{Key, KeyId, Keyring};
 use tessera_otp::{Clock, ManualClock, Secret, UnixTime};
 use tessera_registry::testing::{ChaosDeviceStore, Faults};
@@ -235,8 +232,8 @@ async fn old_key_seeds_verify_and_the_next_write_reseals_every_seed_of_the_user(
         .verify_unthrottled(&ana, &code_at(&phone, clock.now()))
         .await
         .unwrap();
-    registry
-        .begin_enrolment(&ana, "Laptop", "ana")
+    let _laptop = registry
+        .start_enrolment(&ana, "Laptop", "ana")
         .await
         .unwrap();
     assert_eq!(
@@ -248,11 +245,14 @@ async fn old_key_seeds_verify_and_the_next_write_reseals_every_seed_of_the_user(
 }
 
 /// Enrols one active app for each of `n` users; returns them with their secrets.
+/// `n` users ("user-000" on), each with one active app sealed with `ring`'s key.
 async fn populate<S: DeviceStore>(
-    registry: &Registry<S>,
+    store: &Arc<S>,
     clock: &ManualClock,
+    ring: &Arc<Keyring>,
     n: usize,
 ) -> Vec<(UserId, Secret)> {
+    let registry = &registry_with(Arc::clone(store), clock, Arc::clone(ring));
     let mut users = Vec::new();
     for i in 0..n {
         let user = UserId::new(format!("user-{i:03}"));
@@ -262,17 +262,32 @@ async fn populate<S: DeviceStore>(
     users
 }
 
+/// Retires `old` from `registry`'s keyring: every user's device still verifies its
+/// next code, under the new key only.
+async fn all_verify_after_retiring<S: DeviceStore>(
+    registry: &Registry<Arc<S>>,
+    clock: &ManualClock,
+    old: &KeyId,
+    users: &[(UserId, Secret)],
+) {
+    let mut ring = (**registry.keyring()).clone();
+    ring.retire(old, 0).unwrap();
+    let retired = registry_with(Arc::clone(registry.store()), clock, Arc::new(ring));
+    clock.advance(Duration::from_secs(30));
+    for (user, secret) in users {
+        retired
+            .verify_unthrottled(user, &code_at(secret, clock.now()))
+            .await
+            .unwrap();
+    }
+}
+
 #[tokio::test]
 async fn reseal_page_reseals_fifty_users_in_pages_of_seven_and_resumes_from_any_cursor() {
     let clock = clock();
     let store = Arc::new(InMemoryDeviceStore::new());
     let old = keyring();
-    let users = populate(
-        &registry_with(Arc::clone(&store), &clock, Arc::clone(&old)),
-        &clock,
-        50,
-    )
-    .await;
+    let users = populate(&store, &clock, &old, 50).await;
     let registry = registry_with(Arc::clone(&store), &clock, rotated(&old, "2026-12"));
     assert_eq!(
         registry.count_sealed_with(old.active_id()).await.unwrap(),
@@ -331,16 +346,7 @@ async fn reseal_page_reseals_fifty_users_in_pages_of_seven_and_resumes_from_any_
     }
 
     // Retire the old key: every device still verifies without it.
-    let mut ring = (**registry.keyring()).clone();
-    ring.retire(old.active_id(), 0).unwrap();
-    let retired = registry_with(Arc::clone(&store), &clock, Arc::new(ring));
-    clock.advance(Duration::from_secs(30));
-    for (u, secret) in &users {
-        retired
-            .verify_unthrottled(u, &code_at(secret, clock.now()))
-            .await
-            .unwrap();
-    }
+    all_verify_after_retiring(&registry, &clock, old.active_id(), &users).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -352,12 +358,7 @@ async fn reseal_runs_safely_beside_concurrent_verifications() {
         Arc::clone(&faults),
     ));
     let old = keyring();
-    let users = populate(
-        &registry_with(Arc::clone(&store), &clock, Arc::clone(&old)),
-        &clock,
-        50,
-    )
-    .await;
+    let users = populate(&store, &clock, &old, 50).await;
     faults.set_latency(Duration::from_micros(200), Duration::from_millis(2));
     let registry = Arc::new(registry_with(
         Arc::clone(&store),
@@ -422,16 +423,7 @@ async fn reseal_runs_safely_beside_concurrent_verifications() {
         assert_eq!(key_ids(&loaded), ["2026-12"]);
     }
     // And every device verifies the next code under the new key only.
-    let mut ring = (**registry.keyring()).clone();
-    ring.retire(old.active_id(), 0).unwrap();
-    let retired = registry_with(Arc::clone(&store), &clock, Arc::new(ring));
-    clock.advance(Duration::from_secs(30));
-    for (user, secret) in &users {
-        retired
-            .verify_unthrottled(user, &code_at(secret, clock.now()))
-            .await
-            .unwrap();
-    }
+    all_verify_after_retiring(&registry, &clock, old.active_id(), &users).await;
 }
 
 #[tokio::test]
