@@ -77,7 +77,14 @@ impl<S: AccountStore> AccountStore for ChaosAccountStore<S> {
 
     async fn save(&self, account: &Account, expected: Version) -> Result<Version, StoreError> {
         self.faults.before_save().await.map_err(|()| injected())?;
-        self.inner.save(account, expected).await
+        // A lost race on command (`Faults::conflict_next_saves`): nothing written.
+        let result = if self.faults.conflict_now() {
+            Err(StoreError::Conflict)
+        } else {
+            self.inner.save(account, expected).await
+        };
+        self.faults.after_save(&result);
+        result
     }
 }
 

@@ -919,3 +919,43 @@ async fn sign_in_with_app(flows: &Shared, code: &str) -> tessera::Result<Assuran
         .unwrap();
     flows.finish_second_factor(&c, code).await
 }
+
+/// A password change that loses the race for the account record retries (a bounded
+/// number of times) and lands once; one that loses every time answers `Conflict` and
+/// changes nothing: the old password still signs in, the new one does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_password_change_that_loses_races_retries_then_refuses_whole() {
+    let w = World::new();
+    let ana = w.ana().await;
+    let (old, new) = (
+        Password::new(PASSWORD),
+        Password::new("violet tractor lemonade sunrise"),
+    );
+    w.accounts.conflict_next_saves(2);
+    let changed = w
+        .flows
+        .change_password(&ana, &old, &new, &new)
+        .await
+        .unwrap();
+    assert_eq!(
+        w.accounts.conflicts(),
+        2,
+        "two lost races, then the save landed"
+    );
+    let ana = changed.into_value().assurance;
+
+    let newer = Password::new("quiet harbour copper lantern");
+    w.accounts.conflict_next_saves(100);
+    let refused = w.flows.change_password(&ana, &new, &newer, &newer).await;
+    assert!(matches!(refused, Err(Error::Conflict)), "{refused:?}");
+    assert!(refused.unwrap_err().is_conflict());
+    w.accounts.conflict_next_saves(0);
+    assert!(matches!(
+        w.flows.sign_in("ana", &new, None).await,
+        Ok(SignIn::Complete(_))
+    ));
+    assert!(
+        w.flows.sign_in("ana", &newer, None).await.is_err(),
+        "nothing half-written"
+    );
+}
