@@ -375,8 +375,10 @@ async fn isolation<S: DeviceStore>(store: &S) {
     );
 }
 
-/// Polls every future until all are done, on whichever runtime awaits this.
-async fn join_all<'a, T>(futures: Vec<Pin<Box<dyn Future<Output = T> + Send + 'a>>>) -> Vec<T> {
+/// Polls every future until all are done, on whichever runtime awaits this: the
+/// concurrency of the conformance suites (this crate's and the other stores'), with no
+/// runtime of its own.
+pub async fn join_all<'a, T>(futures: Vec<Pin<Box<dyn Future<Output = T> + Send + 'a>>>) -> Vec<T> {
     let mut futures = futures;
     let mut results: Vec<Option<T>> = futures.iter().map(|_| None).collect();
     poll_fn(|cx| {

@@ -61,4 +61,4 @@ mod chaos;
 mod conformance;
 
 pub use chaos::{ChaosDeviceStore, Faults, sleep};
-pub use conformance::run_conformance;
+pub use conformance::{join_all, run_conformance};

@@ -1,15 +1,13 @@
 //! The conformance suite every [`AccountStore`] must pass: the same checks for the
 //! in-memory store, the SQL stores of `tessera-sqlx` and an application's own.
 
-use std::future::{Future, poll_fn};
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::Poll;
 
 use tessera_mfa::{EmailAddress, Version};
 use tessera_otp::UnixTime;
 use tessera_password::PasswordHistory;
 use tessera_registry::UserId;
+use tessera_registry::testing::join_all;
 
 use crate::{Account, AccountParts, AccountStore, SecurityStamp, StoreError, Versioned};
 
@@ -201,30 +199,6 @@ async fn compare_and_set<S: AccountStore>(store: &S) {
         load(store, ghost.id()).await.is_none(),
         "saving an unknown account must not create it"
     );
-}
-
-/// Polls every future until all are done, on whichever runtime awaits this.
-async fn join_all<'a, T>(futures: Vec<Pin<Box<dyn Future<Output = T> + Send + 'a>>>) -> Vec<T> {
-    let mut futures = futures;
-    let mut results: Vec<Option<T>> = futures.iter().map(|_| None).collect();
-    poll_fn(|cx| {
-        let mut pending = false;
-        for (future, slot) in futures.iter_mut().zip(results.iter_mut()) {
-            if slot.is_none() {
-                match future.as_mut().poll(cx) {
-                    Poll::Ready(v) => *slot = Some(v),
-                    Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            Poll::Pending
-        } else {
-            Poll::Ready(())
-        }
-    })
-    .await;
-    results.into_iter().flatten().collect()
 }
 
 async fn concurrent_writes<S: AccountStore>(store: &S) {
