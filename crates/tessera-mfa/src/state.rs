@@ -44,7 +44,7 @@ pub struct AccountState {
     pub(crate) settings: MfaSettings,
     pub(crate) phone: Option<PhoneLink>,
     pub(crate) recovery: crate::recovery::RecoveryState,
-    pub(crate) challenges: Vec<crate::challenge::StoredChallenge>,
+    pub(crate) challenges: Vec<crate::codes::challenge::StoredChallenge>,
     /// When codes were sent for this account (pruned to the send window).
     pub(crate) sends: Vec<UnixTime>,
     pub(crate) throttle: crate::ThrottleState,

@@ -6,7 +6,7 @@ use std::time::Duration;
 use tessera_keyring::KeyId;
 use tessera_otp::UnixTime;
 
-use crate::secret::Tag;
+use crate::codes::secret::Tag;
 use crate::{Error, MfaMethod, Result};
 
 /// Shortest challenge lifetime.
@@ -148,7 +148,7 @@ pub struct ChallengeId([u8; 16]);
 impl ChallengeId {
     pub(crate) fn generate() -> Result<Self> {
         let mut b = [0u8; 16];
-        crate::secret::fill_random(&mut b)?;
+        crate::codes::secret::fill_random(&mut b)?;
         Ok(Self(b))
     }
 
@@ -200,7 +200,10 @@ pub(crate) struct StoredChallenge {
     /// The id of the server key the tag was made with. State stored before tags named
     /// their key has no such field and reads as
     /// [`SINGLE_SERVER_KEY_ID`](crate::SINGLE_SERVER_KEY_ID).
-    #[cfg_attr(feature = "serde", serde(default = "crate::secret::single_key_id"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default = "crate::codes::secret::single_key_id")
+    )]
     pub(crate) key_id: KeyId,
     pub(crate) expires_at: UnixTime,
     pub(crate) attempts_left: u8,

@@ -12,13 +12,15 @@
 //! code, times ten codes per attempt) without adding security. Online guessing is bounded
 //! by throttling and lockout.
 
+mod flow;
+
 use std::fmt;
 
 use tessera_keyring::KeyId;
 use tessera_otp::UnixTime;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use crate::secret::{ServerKey, Tag};
+use crate::codes::secret::{ServerKey, Tag};
 use crate::{Error, Result};
 
 /// The symbols of a recovery code: digits and capitals without the ambiguous 0, 1, I, L,
@@ -45,7 +47,7 @@ pub struct RecoveryCode(String);
 
 impl RecoveryCode {
     pub(crate) fn generate() -> Result<Self> {
-        let s = crate::secret::random_symbols(RECOVERY_ALPHABET, RECOVERY_CODE_LEN)?;
+        let s = crate::codes::secret::random_symbols(RECOVERY_ALPHABET, RECOVERY_CODE_LEN)?;
         Ok(Self(s.as_str().to_owned()))
     }
 
@@ -154,7 +156,10 @@ pub(crate) struct RecoveryState {
     /// The id of the server key the set's tags were made with. State stored before
     /// tags named their key reads as
     /// [`SINGLE_SERVER_KEY_ID`](crate::SINGLE_SERVER_KEY_ID).
-    #[cfg_attr(feature = "serde", serde(default = "crate::secret::single_key_id"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default = "crate::codes::secret::single_key_id")
+    )]
     pub(crate) key_id: KeyId,
     /// When the current set was generated; `None` if never.
     pub(crate) generated_at: Option<UnixTime>,
@@ -164,7 +169,7 @@ impl Default for RecoveryState {
     fn default() -> Self {
         Self {
             unused: Vec::new(),
-            key_id: crate::secret::single_key_id(),
+            key_id: crate::codes::secret::single_key_id(),
             generated_at: None,
         }
     }

@@ -1,5 +1,11 @@
 //! Security notifications to the account holder.
 
+mod email;
+mod outbox;
+
+pub use email::{EmailNotifier, SecurityEmail};
+pub use outbox::{DEFAULT_OUTBOX_CAPACITY, MAX_OUTBOX_CAPACITY, Outbox, OutboxNotifier};
+
 use std::future::Future;
 use std::sync::{Mutex, PoisonError};
 

@@ -1,5 +1,9 @@
 //! Throttling and lockout of authentication attempts.
 
+mod attempt;
+
+pub use attempt::Attempt;
+
 use std::time::Duration;
 
 use tessera_otp::UnixTime;

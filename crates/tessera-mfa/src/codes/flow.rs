@@ -3,10 +3,10 @@
 use tessera_otp::{Clock, UnixTime};
 use tessera_registry::UserId;
 
-use crate::challenge::{MAX_PENDING_CHALLENGES, StoredChallenge};
-use crate::secret::{ServerKey, Tag, tags_equal};
+use crate::codes::challenge::{MAX_PENDING_CHALLENGES, StoredChallenge};
+use crate::codes::secret::{ServerKey, Tag, tags_equal};
 use crate::service::Outcome;
-use crate::settings_ops::reconcile_state;
+use crate::settings::reconcile_state;
 use crate::{
     AccountContext, AccountState, Actor, AvailabilityTable, ChallengeId, ChallengeTicket,
     CodeDelivery, CodeMessage, Destination, Error, Mfa, MfaMethod, MfaStore, Notified, OneTimeCode,

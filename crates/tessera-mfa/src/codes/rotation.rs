@@ -142,7 +142,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
 #[allow(clippy::unwrap_used)] // test fixtures: a panic is a failing test
 mod tests {
     use super::*;
-    use crate::challenge::{ChallengeId, StoredChallenge};
+    use crate::codes::challenge::{ChallengeId, StoredChallenge};
     use crate::{MfaMethod, Purpose, RememberedDevice, RememberedDeviceId};
     use proptest::prelude::*;
 

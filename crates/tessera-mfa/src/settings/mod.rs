@@ -1,6 +1,21 @@
 //! Per-account MFA settings.
 
-use crate::MfaMethod;
+mod actor;
+mod authority;
+mod availability;
+mod context;
+mod flow;
+mod method;
+mod policy;
+
+pub use actor::Actor;
+pub use authority::Authority;
+pub use availability::{Availability, AvailabilityTable, MethodStatus, Unavailable};
+pub use context::{AccountContext, EmailAddress, MAX_EMAIL_LEN};
+pub(crate) use flow::reconcile_state;
+pub use flow::{Enabled, SignInPlan};
+pub use method::MfaMethod;
+pub use policy::{OrgPolicy, OrgPolicyBuilder};
 
 /// An account's MFA settings: whether MFA is on, and the method offered first.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -24,7 +24,7 @@ impl OneTimeCode {
     /// A fresh code of `digits` uniformly random digits from the operating system's
     /// CSPRNG.
     pub(crate) fn generate(digits: u8) -> Result<Self> {
-        let s = crate::secret::random_symbols(b"0123456789", usize::from(digits))?;
+        let s = crate::codes::secret::random_symbols(b"0123456789", usize::from(digits))?;
         Ok(Self(s.as_str().to_owned()))
     }
 

@@ -1,5 +1,7 @@
 //! Remembered devices: a token that lets sign-in skip the second factor on one device.
 
+mod flow;
+
 use std::fmt;
 use std::time::Duration;
 
@@ -7,7 +9,7 @@ use tessera_keyring::KeyId;
 use tessera_otp::UnixTime;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use crate::secret::{ServerKey, Tag};
+use crate::codes::secret::{ServerKey, Tag};
 use crate::{Error, Result};
 
 /// Default lifetime of a remembered device.
@@ -31,7 +33,7 @@ pub struct RememberToken([u8; 32]);
 impl RememberToken {
     pub(crate) fn generate() -> Result<Self> {
         let mut b = [0u8; 32];
-        crate::secret::fill_random(&mut b)?;
+        crate::codes::secret::fill_random(&mut b)?;
         Ok(Self(b))
     }
 
@@ -93,7 +95,7 @@ pub struct RememberedDeviceId(u64);
 impl RememberedDeviceId {
     pub(crate) fn generate() -> Result<Self> {
         let mut b = [0u8; 8];
-        crate::secret::fill_random(&mut b)?;
+        crate::codes::secret::fill_random(&mut b)?;
         Ok(Self(u64::from_be_bytes(b)))
     }
 
@@ -127,7 +129,10 @@ pub struct RememberedDevice {
     /// The id of the server key the tag was made with. State stored before tags named
     /// their key has no such field and reads as
     /// [`SINGLE_SERVER_KEY_ID`](crate::SINGLE_SERVER_KEY_ID).
-    #[cfg_attr(feature = "serde", serde(default = "crate::secret::single_key_id"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default = "crate::codes::secret::single_key_id")
+    )]
     pub(crate) key_id: KeyId,
     pub(crate) label: String,
     pub(crate) created_at: UnixTime,

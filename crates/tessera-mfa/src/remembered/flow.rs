@@ -3,8 +3,8 @@
 use tessera_otp::Clock;
 use tessera_registry::UserId;
 
+use crate::codes::secret::find_keyed_tag;
 use crate::remembered::{MAX_REMEMBERED_DEVICES, clean_label};
-use crate::secret::find_keyed_tag;
 use crate::service::Outcome;
 use crate::{
     Actor, Error, Mfa, MfaStore, Notified, RememberToken, RememberedDevice, RememberedDeviceId,

@@ -4,7 +4,7 @@
 use tessera_otp::{Clock, UnixTime};
 use tessera_registry::UserId;
 
-use crate::codes_ops::lock_event;
+use crate::codes::flow::lock_event;
 use crate::service::Outcome;
 use crate::{
     Actor, Error, Mfa, MfaStore, Notified, Result, SecurityEventKind, SecurityNotifier,

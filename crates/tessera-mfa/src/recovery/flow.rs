@@ -3,9 +3,9 @@
 use tessera_otp::Clock;
 use tessera_registry::UserId;
 
-use crate::codes_ops::record_failure;
+use crate::codes::flow::record_failure;
+use crate::codes::secret::find_tag;
 use crate::recovery::RecoveryState;
-use crate::secret::find_tag;
 use crate::service::Outcome;
 use crate::{
     AccountContext, Actor, Error, Mfa, MfaMethod, MfaStore, Notified, RecoveryCode,
@@ -147,7 +147,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     pub(crate) fn new_recovery_codes(
         &self,
         user: &UserId,
-    ) -> Result<(Vec<RecoveryCode>, Vec<crate::secret::Tag>)> {
+    ) -> Result<(Vec<RecoveryCode>, Vec<crate::codes::secret::Tag>)> {
         let codes = (0..self.recovery_codes)
             .map(|_| RecoveryCode::generate())
             .collect::<Result<Vec<_>>>()?;

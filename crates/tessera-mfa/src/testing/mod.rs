@@ -1,0 +1,7 @@
+//! Test support for stores (feature `testing`): a latency- and fault-injecting wrapper
+//! ([`ChaosStore`]) and the conformance suite every [`MfaStore`](crate::MfaStore) must
+//! pass ([`run_conformance`]).
+
+mod chaos;
+
+pub use chaos::{ChaosStore, Faults, sleep};
