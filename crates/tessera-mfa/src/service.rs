@@ -7,6 +7,7 @@ use tessera_registry::UserId;
 
 use crate::{ChallengeConfig, SendLimits, ServerKey, ThrottleConfig};
 
+use crate::state::Outcome;
 use crate::{
     AccountState, Actor, Error, MfaStore, Notified, NotifyError, OrgPolicy, Result, SecurityEvent,
     SecurityEventKind, SecurityNotifier, StoreError,
@@ -39,50 +40,6 @@ pub struct Mfa<S, N, C> {
     pub(crate) throttle: ThrottleConfig,
     pub(crate) recovery_codes: usize,
     pub(crate) remember_ttl: Duration,
-}
-
-/// What a pure change to an account's state decided.
-pub(crate) struct Outcome<R> {
-    /// Whether the state changed and must be saved.
-    pub(crate) write: bool,
-    pub(crate) value: R,
-    pub(crate) events: Vec<(Actor, SecurityEventKind)>,
-}
-
-impl<R> Outcome<R> {
-    pub(crate) fn unchanged(value: R) -> Self {
-        Self {
-            write: false,
-            value,
-            events: Vec::new(),
-        }
-    }
-
-    pub(crate) fn changed(value: R) -> Self {
-        Self {
-            write: true,
-            value,
-            events: Vec::new(),
-        }
-    }
-
-    pub(crate) fn with_event(mut self, actor: Actor, kind: SecurityEventKind) -> Self {
-        self.events.push((actor, kind));
-        self
-    }
-}
-
-impl<T> Outcome<Result<T>> {
-    /// Asks the account's throttle to admit an attempt at `now`. A refusal is the
-    /// opaque failure, with the throttle's refreshed state saved when it changed.
-    pub(crate) fn throttle_refusal(state: &mut AccountState, now: UnixTime) -> Option<Self> {
-        let (admitted, refreshed) = state.throttle.admit(now);
-        (!admitted).then(|| Self {
-            write: refreshed,
-            value: Err(Error::VerificationFailed),
-            events: Vec::new(),
-        })
-    }
 }
 
 impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {

@@ -5,8 +5,8 @@ use tessera_registry::UserId;
 
 use crate::codes::challenge::{MAX_PENDING_CHALLENGES, StoredChallenge};
 use crate::codes::secret::{ServerKey, Tag, tags_equal};
-use crate::service::Outcome;
 use crate::settings::reconcile_state;
+use crate::state::Outcome;
 use crate::{
     AccountContext, AccountState, Actor, AvailabilityTable, ChallengeId, ChallengeTicket,
     CodeDelivery, CodeMessage, Destination, Error, Mfa, MfaMethod, MfaStore, Notified, OneTimeCode,
@@ -245,7 +245,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         let policy = &self.policy;
         let n = self
             .modify(user, |state, now| {
-                if let Some(refused) = Outcome::throttle_refusal(state, now) {
+                if let Some(refused) = state.refuse_if_throttled(now) {
                     return Ok(refused);
                 }
                 // A challenge sent before the policy stopped allowing its method (e.g.
@@ -278,7 +278,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
                         }
                         Ok(out)
                     }
-                    None => Ok(record_failure(state, now, &throttle)),
+                    None => Ok(state.count_failure(now, &throttle)),
                 }
             })
             .await?;
@@ -429,26 +429,4 @@ fn check_challenge(
         state.challenges.remove(idx);
     }
     Ok(None)
-}
-
-/// Counts a failed attempt; emits the lock event when this failure starts a lock.
-pub(crate) fn record_failure<T>(
-    state: &mut AccountState,
-    now: UnixTime,
-    throttle: &crate::ThrottleConfig,
-) -> Outcome<Result<T>> {
-    let mut out = Outcome::changed(Err(Error::VerificationFailed));
-    if let Some(lock) = state.throttle.fail(now, throttle) {
-        out.events.push(lock_event(lock));
-    }
-    out
-}
-
-/// The event that tells the account holder about a lock that just started.
-pub(crate) fn lock_event(lock: crate::throttle::Lock) -> (Actor, SecurityEventKind) {
-    let kind = match lock {
-        crate::throttle::Lock::Temporary(until) => SecurityEventKind::LockedOut { until },
-        crate::throttle::Lock::Permanent => SecurityEventKind::LockedPermanently,
-    };
-    (Actor::System, kind)
 }

@@ -9,7 +9,7 @@ use tessera_keyring::KeyId;
 use tessera_otp::{Clock, UnixTime};
 use tessera_registry::UserId;
 
-use crate::service::Outcome;
+use crate::state::Outcome;
 use crate::{AccountState, Error, Mfa, MfaStore, Result, SecurityNotifier};
 
 /// Most accounts per page of a scan ([`Mfa::prune_expired`]).

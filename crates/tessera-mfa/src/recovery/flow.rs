@@ -3,10 +3,9 @@
 use tessera_otp::Clock;
 use tessera_registry::UserId;
 
-use crate::codes::flow::record_failure;
 use crate::codes::secret::find_tag;
 use crate::recovery::RecoveryState;
-use crate::service::Outcome;
+use crate::state::Outcome;
 use crate::{
     AccountContext, Actor, Error, Mfa, MfaMethod, MfaStore, Notified, RecoveryCode,
     RecoveryCodeSet, Result, SecurityEventKind, SecurityNotifier, Unavailable,
@@ -118,7 +117,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         let throttle = self.throttle;
         let n = self
             .modify(user, |state, now| {
-                if let Some(refused) = Outcome::throttle_refusal(state, now) {
+                if let Some(refused) = state.refuse_if_throttled(now) {
                     return Ok(refused);
                 }
                 // Under the key the stored set names; a set whose key is not loaded
@@ -136,7 +135,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
                             SecurityEventKind::RecoveryCodeUsed { remaining },
                         ))
                     }
-                    None => Ok(record_failure(state, now, &throttle)),
+                    None => Ok(state.count_failure(now, &throttle)),
                 }
             })
             .await?;

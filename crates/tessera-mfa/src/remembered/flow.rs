@@ -5,7 +5,7 @@ use tessera_registry::UserId;
 
 use crate::codes::secret::find_keyed_tag;
 use crate::remembered::{MAX_REMEMBERED_DEVICES, clean_label};
-use crate::service::Outcome;
+use crate::state::Outcome;
 use crate::{
     Actor, Error, Mfa, MfaStore, Notified, RememberToken, RememberedDevice, RememberedDeviceId,
     Result, SecurityEventKind, SecurityNotifier,

@@ -3,7 +3,7 @@
 use tessera_otp::Clock;
 use tessera_registry::{DeviceKind, UserId};
 
-use crate::service::Outcome;
+use crate::state::Outcome;
 use crate::{
     AccountContext, AccountState, Actor, AvailabilityTable, Error, Mfa, MfaMethod, MfaSettings,
     MfaStore, Notified, OrgPolicy, Result, SecurityEventKind, SecurityNotifier,

@@ -1,8 +1,9 @@
 //! Throttling and lockout of authentication attempts.
 
-mod attempt;
+mod change;
+mod flow;
 
-pub use attempt::Attempt;
+pub use change::Attempt;
 
 use std::time::Duration;
 
@@ -281,7 +282,7 @@ impl ThrottleState {
     }
 
     /// Counts one failure at `now`; returns the lock this failure starts, if any.
-    pub(crate) fn fail(&mut self, now: UnixTime, cfg: &ThrottleConfig) -> Option<Lock> {
+    pub(crate) fn record_failure(&mut self, now: UnixTime, cfg: &ThrottleConfig) -> Option<Lock> {
         self.failures = self.failures.saturating_add(1);
         if self.failures >= cfg.hard_limit {
             self.locked_permanently = true;
@@ -417,7 +418,7 @@ mod tests {
                 prop_assert!(!before.locked_permanently);
                 // The reservation: counted before anything is checked.
                 let reserved_from = st;
-                let lock = st.fail(now, &cfg);
+                let lock = st.record_failure(now, &cfg);
                 let after = st;
                 checked_failures += 1;
                 prop_assert!(checked_failures <= cfg.hard_limit());
@@ -467,7 +468,7 @@ mod tests {
         };
         let t = UnixTime::from_secs(1_000);
         assert_eq!(
-            st.fail(t, &cfg),
+            st.record_failure(t, &cfg),
             Some(Lock::Temporary(t.saturating_add(cfg.lockout())))
         );
         let end = t.saturating_add(cfg.lockout());
@@ -475,7 +476,10 @@ mod tests {
         assert_eq!(st.admit(end), (true, true));
         assert_eq!(st.failures(), 20);
         // The next failure locks again at once.
-        assert!(matches!(st.fail(end, &cfg), Some(Lock::Temporary(_))));
+        assert!(matches!(
+            st.record_failure(end, &cfg),
+            Some(Lock::Temporary(_))
+        ));
     }
 
     #[test]
