@@ -5,7 +5,6 @@ use tessera_registry::UserId;
 
 use crate::codes::challenge::{MAX_PENDING_CHALLENGES, StoredChallenge};
 use crate::codes::secret::{ServerKey, Tag, tags_equal};
-use crate::settings::reconcile_state;
 use crate::state::Outcome;
 use crate::{
     AccountContext, AccountState, Actor, AvailabilityTable, ChallengeId, ChallengeTicket,
@@ -360,7 +359,7 @@ fn drop_phone(
 ) -> Outcome<crate::MfaSettings> {
     let was_verified = state.phone.take().is_some_and(|p| p.is_verified());
     state.challenges.retain(|c| c.method != MfaMethod::Sms);
-    let mut out = reconcile_state(ctx, state, policy);
+    let mut out = state.reconcile(ctx, policy);
     if was_verified {
         out.events
             .insert(0, (actor, SecurityEventKind::PhoneUnlinked));

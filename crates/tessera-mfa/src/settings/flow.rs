@@ -3,10 +3,9 @@
 use tessera_otp::Clock;
 use tessera_registry::{DeviceKind, UserId};
 
-use crate::state::Outcome;
 use crate::{
-    AccountContext, AccountState, Actor, AvailabilityTable, Error, Mfa, MfaMethod, MfaSettings,
-    MfaStore, Notified, OrgPolicy, Result, SecurityEventKind, SecurityNotifier,
+    AccountContext, Actor, AvailabilityTable, Error, Mfa, MfaMethod, MfaSettings, MfaStore,
+    Notified, Result, SecurityEventKind, SecurityNotifier,
 };
 
 /// What sign-in needs after the password, for one account.
@@ -39,15 +38,6 @@ pub struct Enabled {
     /// once; `None` when MFA was already on (its codes are kept) or the policy does
     /// not allow recovery codes.
     pub recovery_codes: Option<crate::RecoveryCodeSet>,
-}
-
-/// The fallback rule: keep the preferred method while it is available, else take the
-/// strongest available method that may be preferred.
-fn fallback(settings: &MfaSettings, table: &AvailabilityTable) -> Option<MfaMethod> {
-    match settings.preferred {
-        Some(m) if table.is_available(m) => Some(m),
-        _ => table.strongest_preferable(),
-    }
 }
 
 impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
@@ -99,42 +89,14 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         } else {
             (Vec::new(), Vec::new())
         };
+        let fresh = crate::recovery::RecoveryState {
+            unused: tags,
+            key_id: self.key.active_id().clone(),
+            generated_at: None,
+        };
         let n = self
             .modify(ctx.user(), |state, now| {
-                let table = AvailabilityTable::compute(ctx, state, policy);
-                if !table.any_preferable() {
-                    return Err(Error::NoMethodAvailable);
-                }
-                let chosen = match preferred {
-                    Some(m) => check_preferable(&table, m)?,
-                    None if state.settings.enabled => {
-                        return Ok(Outcome::unchanged((state.settings, false)));
-                    }
-                    None => default_choice(policy, &table)?,
-                };
-                if state.settings.enabled {
-                    let out = set_preferred(state, chosen, actor.clone());
-                    return Ok(Outcome {
-                        write: out.write,
-                        value: (out.value, false),
-                        events: out.events,
-                    });
-                }
-                state.settings = MfaSettings {
-                    enabled: true,
-                    preferred: Some(chosen),
-                };
-                state.recovery = crate::recovery::RecoveryState {
-                    unused: tags.clone(),
-                    key_id: self.key.active_id().clone(),
-                    generated_at: issue.then_some(now),
-                };
-                // One event: `MfaEnabled` tells the holder that any older recovery
-                // codes are void and a new set was issued.
-                Ok(Outcome::changed((state.settings, true)).with_event(
-                    actor.clone(),
-                    SecurityEventKind::MfaEnabled { preferred: chosen },
-                ))
+                state.enable(ctx, preferred, &actor, policy, &fresh, now)
             })
             .await?;
         let (settings, turned_on) = n.value;
@@ -162,16 +124,8 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         if self.policy.requires_mfa(ctx.user()) {
             return Err(Error::MfaRequired);
         }
-        self.modify(ctx.user(), |state, _now| {
-            if !state.settings.enabled {
-                return Ok(Outcome::unchanged(state.settings));
-            }
-            state.settings = MfaSettings::default();
-            state.on_mfa_disabled();
-            Ok(Outcome::changed(state.settings)
-                .with_event(actor.clone(), SecurityEventKind::MfaDisabled))
-        })
-        .await
+        self.modify(ctx.user(), |state, _now| Ok(state.disable(&actor)))
+            .await
     }
 
     /// Chooses the method offered first at sign-in. Emits
@@ -189,12 +143,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         ctx.ensure_local()?;
         let policy = &self.policy;
         self.modify(ctx.user(), |state, _now| {
-            if !state.settings.enabled {
-                return Err(Error::MfaNotEnabled);
-            }
-            let table = AvailabilityTable::compute(ctx, state, policy);
-            let chosen = check_preferable(&table, method)?;
-            Ok(set_preferred(state, chosen, actor.clone()))
+            state.set_preferred(ctx, method, &actor, policy)
         })
         .await
     }
@@ -209,10 +158,8 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     /// Store errors.
     pub async fn reconcile(&self, ctx: &AccountContext) -> Result<Notified<MfaSettings>> {
         let policy = &self.policy;
-        self.modify(ctx.user(), |state, _now| {
-            Ok(reconcile_state(ctx, state, policy))
-        })
-        .await
+        self.modify(ctx.user(), |state, _now| Ok(state.reconcile(ctx, policy)))
+            .await
     }
 
     /// Decides whether `actor` may remove or replace one of the account's devices; the
@@ -243,12 +190,12 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         let policy = &self.policy;
         let method = MfaMethod::from_device_kind(kind);
         self.modify(ctx.user(), |state, _now| {
-            let mut out = reconcile_state(ctx, state, policy);
-            out.events.insert(
-                0,
-                (actor.clone(), SecurityEventKind::DeviceAdded { method }),
-            );
-            Ok(out)
+            Ok(state.device_changed(
+                ctx,
+                policy,
+                &actor,
+                SecurityEventKind::DeviceAdded { method },
+            ))
         })
         .await
     }
@@ -269,12 +216,12 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         let policy = &self.policy;
         let method = MfaMethod::from_device_kind(kind);
         self.modify(ctx.user(), |state, _now| {
-            let mut out = reconcile_state(ctx, state, policy);
-            out.events.insert(
-                0,
-                (actor.clone(), SecurityEventKind::DeviceRemoved { method }),
-            );
-            Ok(out)
+            Ok(state.device_changed(
+                ctx,
+                policy,
+                &actor,
+                SecurityEventKind::DeviceRemoved { method },
+            ))
         })
         .await
     }
@@ -285,22 +232,11 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     /// Store errors.
     pub async fn sign_in_plan(&self, ctx: &AccountContext) -> Result<SignInPlan> {
         if ctx.identity_provider().is_some() {
-            // The identity provider already did (or skipped) MFA in its own sign-in.
+            // No store I/O: the identity provider already did (or skipped) MFA.
             return Ok(SignInPlan::NoSecondFactor);
         }
         let state = self.account_state(ctx.user()).await?;
-        if !state.settings.enabled {
-            return Ok(if self.policy.requires_mfa(ctx.user()) {
-                SignInPlan::EnrolmentRequired
-            } else {
-                SignInPlan::NoSecondFactor
-            });
-        }
-        let table = AvailabilityTable::compute(ctx, &state, &self.policy);
-        Ok(SignInPlan::SecondFactor {
-            primary: fallback(&state.settings, &table),
-            available: table.available().collect(),
-        })
+        Ok(state.sign_in_plan(ctx, &self.policy))
     }
 
     /// Tells the account holder that a code was presented again after it had been used
@@ -322,72 +258,6 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     }
 }
 
-fn check_preferable(table: &AvailabilityTable, method: MfaMethod) -> Result<MfaMethod> {
-    if !method.is_preferable() {
-        return Err(Error::NotPreferable);
-    }
-    match table.get(method).reason() {
-        None => Ok(method),
-        Some(reason) => Err(Error::MethodUnavailable { method, reason }),
-    }
-}
-
-fn default_choice(policy: &OrgPolicy, table: &AvailabilityTable) -> Result<MfaMethod> {
-    match policy.default_method() {
-        Some(m) if table.is_available(m) => Ok(m),
-        _ => table
-            .strongest_preferable()
-            .ok_or(Error::SmsNeedsExplicitChoice),
-    }
-}
-
-fn set_preferred(
-    state: &mut AccountState,
-    chosen: MfaMethod,
-    actor: Actor,
-) -> Outcome<MfaSettings> {
-    let from = state.settings.preferred;
-    if from == Some(chosen) {
-        return Outcome::unchanged(state.settings);
-    }
-    state.settings.preferred = Some(chosen);
-    Outcome::changed(state.settings).with_event(
-        actor,
-        SecurityEventKind::PreferredMethodChanged {
-            from,
-            to: Some(chosen),
-            fallback: false,
-        },
-    )
-}
-
-/// The pure fallback step shared by every operation that can make the preferred method
-/// unavailable.
-pub(crate) fn reconcile_state(
-    ctx: &AccountContext,
-    state: &mut AccountState,
-    policy: &OrgPolicy,
-) -> Outcome<MfaSettings> {
-    if !state.settings.enabled {
-        return Outcome::unchanged(state.settings);
-    }
-    let table = AvailabilityTable::compute(ctx, state, policy);
-    let from = state.settings.preferred;
-    let to = fallback(&state.settings, &table);
-    if from == to {
-        return Outcome::unchanged(state.settings);
-    }
-    state.settings.preferred = to;
-    Outcome::changed(state.settings).with_event(
-        Actor::System,
-        SecurityEventKind::PreferredMethodChanged {
-            from,
-            to,
-            fallback: from.is_some(),
-        },
-    )
-}
-
 impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     /// Records a password change (the facade calls it after storing the new hash): forgets
     /// every remembered device and emits [`SecurityEventKind::PasswordChanged`].
@@ -395,14 +265,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     /// # Errors
     /// Store errors.
     pub async fn password_changed(&self, user: &UserId, actor: Actor) -> Result<Notified<()>> {
-        self.modify(user, |state, _now| {
-            let write = state.on_password_changed();
-            Ok(Outcome {
-                write,
-                value: (),
-                events: vec![(actor.clone(), SecurityEventKind::PasswordChanged)],
-            })
-        })
-        .await
+        self.modify(user, |state, _now| Ok(state.password_changed(&actor)))
+            .await
     }
 }

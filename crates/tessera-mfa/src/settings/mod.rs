@@ -3,6 +3,7 @@
 mod actor;
 mod authority;
 mod availability;
+mod change;
 mod context;
 mod flow;
 mod method;
@@ -12,7 +13,7 @@ pub use actor::Actor;
 pub use authority::Authority;
 pub use availability::{Availability, AvailabilityTable, MethodStatus, Unavailable};
 pub use context::{AccountContext, EmailAddress, MAX_EMAIL_LEN};
-pub(crate) use flow::reconcile_state;
+
 pub use flow::{Enabled, SignInPlan};
 pub use method::MfaMethod;
 pub use policy::{OrgPolicy, OrgPolicyBuilder};
