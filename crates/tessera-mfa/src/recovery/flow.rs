@@ -3,18 +3,17 @@
 use tessera_otp::Clock;
 use tessera_registry::UserId;
 
-use crate::codes::secret::find_tag;
 use crate::recovery::RecoveryState;
-use crate::state::Outcome;
 use crate::{
     AccountContext, Actor, Error, Mfa, MfaMethod, MfaStore, Notified, RecoveryCode,
-    RecoveryCodeSet, Result, SecurityEventKind, SecurityNotifier, Unavailable,
+    RecoveryCodeSet, Result, SecurityNotifier, Unavailable,
 };
+use tessera_keyring::KeyId;
 
 impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     /// Generates a new set of recovery codes (default 10) to show once, voiding the old
     /// set. Only keyed hashes are stored. Emits
-    /// [`SecurityEventKind::RecoveryCodesRegenerated`].
+    /// [`SecurityEventKind::RecoveryCodesRegenerated`](crate::SecurityEventKind::RecoveryCodesRegenerated).
     ///
     /// Only while MFA is on: [`Mfa::enable`] issues the first set, so no code minted
     /// while MFA was off can survive turning it on.
@@ -37,23 +36,14 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         }
         let user = ctx.user();
         let (codes, tags) = self.new_recovery_codes(user)?;
-        let count = codes.len();
+        let fresh = RecoveryState {
+            unused: tags,
+            key_id: self.key.active_id().clone(),
+            generated_at: None,
+        };
         let n = self
             .modify(user, |state, now| {
-                // Codes minted while MFA is off would outlive the owner's view of
-                // them (issue 12, item 4): enabling MFA issues the set instead.
-                if !state.settings.enabled {
-                    return Err(Error::MfaNotEnabled);
-                }
-                state.recovery = RecoveryState {
-                    unused: tags.clone(),
-                    key_id: self.key.active_id().clone(),
-                    generated_at: Some(now),
-                };
-                Ok(Outcome::changed(()).with_event(
-                    actor.clone(),
-                    SecurityEventKind::RecoveryCodesRegenerated { count },
-                ))
+                state.regenerate_recovery(&fresh, now, &actor)
             })
             .await?;
         Ok(Notified {
@@ -64,7 +54,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
 
     /// Signs in with a recovery code: on success the code is used up (the throttle is
     /// not reset: call [`Mfa::authentication_completed`] once the sign-in or step-up is
-    /// complete), and [`SecurityEventKind::RecoveryCodeUsed`] tells the account holder how many
+    /// complete), and [`SecurityEventKind::RecoveryCodeUsed`](crate::SecurityEventKind::RecoveryCodeUsed) tells the account holder how many
     /// remain (the returned value). The typed code is compared, in constant time, with
     /// every unused code.
     ///
@@ -115,31 +105,12 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         let user = ctx.user();
         let server_key = &self.key;
         let throttle = self.throttle;
-        let n = self
-            .modify(user, |state, now| {
-                if let Some(refused) = state.refuse_if_throttled(now) {
-                    return Ok(refused);
-                }
-                // Under the key the stored set names; a set whose key is not loaded
-                // matches nothing, like a wrong code.
-                let tag = code.tag_with(server_key, &state.recovery.key_id, user.as_str())?;
-                let found = tag.and_then(|tag| find_tag(&state.recovery.unused, &tag));
-                match found {
-                    Some(i) => {
-                        // No throttle reset: the facade calls
-                        // `Mfa::authentication_completed` once the sign-in completes.
-                        state.recovery.unused.remove(i);
-                        let remaining = state.recovery.remaining();
-                        Ok(Outcome::changed(Ok(remaining)).with_event(
-                            Actor::AccountHolder,
-                            SecurityEventKind::RecoveryCodeUsed { remaining },
-                        ))
-                    }
-                    None => Ok(state.count_failure(now, &throttle)),
-                }
-            })
-            .await?;
-        Ok(n)
+        self.modify(user, |state, now| {
+            // Under the key the stored set names.
+            let candidate = |key_id: &KeyId| code.tag_with(server_key, key_id, user.as_str());
+            state.use_recovery_code(candidate, now, &throttle)
+        })
+        .await
     }
 
     /// A fresh set of codes and their keyed hashes for `user`.

@@ -12,6 +12,7 @@
 //! code, times ten codes per attempt) without adding security. Online guessing is bounded
 //! by throttling and lockout.
 
+mod change;
 mod flow;
 
 use std::fmt;

@@ -1,14 +1,13 @@
 //! Remembering a device after a successful second factor, and revoking it.
 
-use tessera_otp::Clock;
+use tessera_otp::{Clock, UnixTime};
 use tessera_registry::UserId;
 
 use crate::codes::secret::find_keyed_tag;
-use crate::remembered::{MAX_REMEMBERED_DEVICES, clean_label};
-use crate::state::Outcome;
+use crate::remembered::clean_label;
 use crate::{
-    Actor, Error, Mfa, MfaStore, Notified, RememberToken, RememberedDevice, RememberedDeviceId,
-    Result, SecurityEventKind, SecurityNotifier,
+    Actor, Mfa, MfaStore, Notified, RememberToken, RememberedDevice, RememberedDeviceId, Result,
+    SecurityNotifier,
 };
 
 impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
@@ -18,7 +17,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     /// after the configured lifetime (default 30 days).
     ///
     /// # Errors
-    /// [`Error::MfaNotEnabled`]; [`Error::Randomness`]; store errors.
+    /// [`Error::MfaNotEnabled`](crate::Error::MfaNotEnabled); [`Error::Randomness`](crate::Error::Randomness); store errors.
     pub async fn remember_device(
         &self,
         user: &UserId,
@@ -30,26 +29,16 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         let key_id = self.key.active_id().clone();
         let label = clean_label(label);
         let ttl = self.remember_ttl;
+        let device = RememberedDevice {
+            id,
+            tag,
+            key_id,
+            label,
+            created_at: UnixTime::from_secs(0),
+            expires_at: UnixTime::from_secs(0),
+        };
         let device = self
-            .modify(user, |state, now| {
-                if !state.settings.enabled {
-                    return Err(Error::MfaNotEnabled);
-                }
-                state.remembered.retain(|d| d.expires_at > now);
-                if state.remembered.len() >= MAX_REMEMBERED_DEVICES {
-                    state.remembered.remove(0);
-                }
-                let device = RememberedDevice {
-                    id,
-                    tag,
-                    key_id: key_id.clone(),
-                    label: label.clone(),
-                    created_at: now,
-                    expires_at: now.saturating_add(ttl),
-                };
-                state.remembered.push(device.clone());
-                Ok(Outcome::changed(device))
-            })
+            .modify(user, |state, now| state.remember(device.clone(), now, ttl))
             .await?
             .into_value();
         Ok((token, device))
@@ -84,36 +73,27 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     /// Store errors.
     pub async fn remembered_devices(&self, user: &UserId) -> Result<Vec<RememberedDevice>> {
         let now = self.clock.now();
-        let mut all = self.account_state(user).await?.remembered;
-        all.retain(|d| d.expires_at > now);
-        Ok(all)
+        Ok(self.account_state(user).await?.live_remembered(now))
     }
 
     /// Forgets one remembered device.
     ///
     /// # Errors
-    /// [`Error::UnknownRememberedDevice`]; store errors.
+    /// [`Error::UnknownRememberedDevice`](crate::Error::UnknownRememberedDevice); store errors.
     pub async fn revoke_remembered_device(
         &self,
         user: &UserId,
         id: RememberedDeviceId,
     ) -> Result<()> {
-        self.modify(user, |state, _now| {
-            let before = state.remembered.len();
-            state.remembered.retain(|d| d.id != id);
-            if state.remembered.len() == before {
-                return Err(Error::UnknownRememberedDevice);
-            }
-            Ok(Outcome::changed(()))
-        })
-        .await?
-        .into_value();
+        self.modify(user, |state, _now| state.revoke_remembered(id))
+            .await?
+            .into_value();
         Ok(())
     }
 
     /// Forgets every remembered device ("sign out everywhere"; a password change and
     /// disabling MFA do it too). Emits
-    /// [`SecurityEventKind::RememberedDevicesRevoked`] when there were any. Returns how
+    /// [`SecurityEventKind::RememberedDevicesRevoked`](crate::SecurityEventKind::RememberedDevicesRevoked) when there were any. Returns how
     /// many were forgotten.
     ///
     /// # Errors
@@ -123,15 +103,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         user: &UserId,
         actor: Actor,
     ) -> Result<Notified<usize>> {
-        self.modify(user, |state, _now| {
-            let n = state.remembered.len();
-            if n == 0 {
-                return Ok(Outcome::unchanged(0));
-            }
-            state.remembered.clear();
-            Ok(Outcome::changed(n)
-                .with_event(actor.clone(), SecurityEventKind::RememberedDevicesRevoked))
-        })
-        .await
+        self.modify(user, |state, _now| Ok(state.revoke_all_remembered(&actor)))
+            .await
     }
 }

@@ -1,5 +1,6 @@
 //! Remembered devices: a token that lets sign-in skip the second factor on one device.
 
+mod change;
 mod flow;
 
 use std::fmt;
