@@ -1,16 +1,14 @@
 //! Phone numbers, and email/SMS code challenges: send, then verify once.
 
-use tessera_otp::{Clock, UnixTime};
+use tessera_otp::Clock;
 use tessera_registry::UserId;
 
-use crate::codes::challenge::{MAX_PENDING_CHALLENGES, StoredChallenge};
-use crate::codes::secret::{ServerKey, Tag, tags_equal};
-use crate::state::Outcome;
+use crate::codes::challenge::StoredChallenge;
+use crate::codes::secret::{ServerKey, Tag};
 use crate::{
-    AccountContext, AccountState, Actor, AvailabilityTable, ChallengeId, ChallengeTicket,
-    CodeDelivery, CodeMessage, Destination, Error, Mfa, MfaMethod, MfaStore, Notified, OneTimeCode,
-    PhoneLink, PhoneNumber, Purpose, Result, SecurityEventKind, SecurityNotifier, StoreError,
-    Unavailable, Verified,
+    AccountContext, Actor, ChallengeId, ChallengeTicket, CodeDelivery, CodeMessage, Destination,
+    Error, Mfa, MfaMethod, MfaStore, Notified, OneTimeCode, PhoneLink, PhoneNumber, Purpose,
+    Result, SecurityNotifier, StoreError, Unavailable, Verified,
 };
 use tessera_keyring::KeyId;
 
@@ -18,7 +16,7 @@ const OTP_DOMAIN: &str = "tessera-mfa/otp/v1";
 
 impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     /// Links `number` to the account, unverified. Linking a different number un-verifies
-    /// SMS (telling the account holder with [`SecurityEventKind::PhoneUnlinked`] when the
+    /// SMS (telling the account holder with [`SecurityEventKind::PhoneUnlinked`](crate::SecurityEventKind::PhoneUnlinked) when the
     /// old one was verified, and falling back from SMS if it was preferred); linking the
     /// same number again changes nothing. Verify it with [`Mfa::send_code`] for
     /// [`Purpose::PhoneVerification`], then [`Mfa::verify_code`].
@@ -41,22 +39,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         }
         let policy = &self.policy;
         self.modify(ctx.user(), |state, _now| {
-            let link = PhoneLink {
-                number: number.clone(),
-                verified_at: None,
-            };
-            if let Some(old) = &state.phone
-                && old.number == number
-            {
-                return Ok(Outcome::unchanged(old.clone()));
-            }
-            let out = drop_phone(ctx, state, policy, actor.clone());
-            state.phone = Some(link.clone());
-            Ok(Outcome {
-                write: true,
-                value: link,
-                events: out.events,
-            })
+            Ok(state.link_phone(ctx, &number, &actor, policy))
         })
         .await
     }
@@ -70,15 +53,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         ctx.ensure_local()?;
         let policy = &self.policy;
         self.modify(ctx.user(), |state, _now| {
-            if state.phone.is_none() {
-                return Ok(Outcome::unchanged(()));
-            }
-            let out = drop_phone(ctx, state, policy, actor.clone());
-            Ok(Outcome {
-                write: true,
-                value: (),
-                events: out.events,
-            })
+            Ok(state.unlink_phone(ctx, &actor, policy))
         })
         .await
     }
@@ -115,7 +90,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         if state.throttle.is_locked(self.clock.now()) {
             return Err(Error::VerificationFailed);
         }
-        let destination = self.destination(ctx, &state, method, purpose)?;
+        let destination = state.destination(ctx, method, purpose, &self.policy)?;
         let mut sends = state.sends.clone();
         self.limits
             .check(&mut sends, self.clock.now(), self.limits.per_account())?;
@@ -131,33 +106,23 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         let tag = code_tag(&self.key, &key_id, user, &id, &code)?
             .ok_or(Error::InvalidConfig("the active server key is missing"))?;
         let key = destination.key();
-        let (cfg, limits) = (self.challenge, self.limits);
+        let (cfg, limits, policy) = (self.challenge, self.limits, &self.policy);
         let expires_at = self
             .modify(user, |state, now| {
-                if self.destination(ctx, state, method, purpose)? != destination {
+                if state.destination(ctx, method, purpose, policy)? != destination {
                     return Err(Error::Conflict);
                 }
-                if state.throttle.is_locked(now) {
-                    return Err(Error::VerificationFailed);
-                }
-                limits.check(&mut state.sends, now, limits.per_account())?;
-                state.sends.push(now);
-                state.challenges.retain(|c| c.expires_at > now);
-                if state.challenges.len() >= MAX_PENDING_CHALLENGES {
-                    state.challenges.remove(0);
-                }
-                let expires_at = now.saturating_add(cfg.ttl());
-                state.challenges.push(StoredChallenge {
+                let challenge = StoredChallenge {
                     id,
                     method,
                     destination: key.as_str().to_owned(),
                     purpose,
                     tag,
                     key_id: key_id.clone(),
-                    expires_at,
+                    expires_at: now.saturating_add(cfg.ttl()),
                     attempts_left: cfg.max_attempts(),
-                });
-                Ok(Outcome::changed(expires_at))
+                };
+                state.store_challenge(challenge, now, &limits)
             })
             .await?
             .value;
@@ -172,15 +137,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         if let Err(e) = delivery.deliver(&message).await {
             // Best effort: if withdrawing fails too, nobody has the code anyway.
             let _ = self
-                .modify(user, |state, _now| {
-                    let before = state.challenges.len();
-                    state.challenges.retain(|c| c.id != id);
-                    Ok(Outcome {
-                        write: state.challenges.len() != before,
-                        value: (),
-                        events: Vec::new(),
-                    })
-                })
+                .modify(user, |state, _now| Ok(state.withdraw_challenge(&id)))
                 .await;
             return Err(Error::Delivery(e));
         }
@@ -203,7 +160,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     /// more checks than the throttle admits. A success consumes the challenge but does
     /// **not** reset the throttle: call [`Mfa::authentication_completed`] once the
     /// sign-in or step-up is complete (never after a phone verification). A successful [`Purpose::PhoneVerification`] marks the number
-    /// verified and emits [`SecurityEventKind::PhoneLinked`].
+    /// verified and emits [`SecurityEventKind::PhoneLinked`](crate::SecurityEventKind::PhoneLinked).
     ///
     /// # Errors
     /// [`Error::InvalidCode`] when the input is not 6 to 10 digits (nothing is counted);
@@ -224,8 +181,8 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     }
 
     /// [`Mfa::verify_code`], reporting the notifier error of a failure too: when a
-    /// wrong code locks the account, the [`SecurityEventKind::LockedOut`] (or
-    /// [`SecurityEventKind::LockedPermanently`]) notification may fail, and the caller
+    /// wrong code locks the account, the [`SecurityEventKind::LockedOut`](crate::SecurityEventKind::LockedOut) (or
+    /// [`SecurityEventKind::LockedPermanently`](crate::SecurityEventKind::LockedPermanently)) notification may fail, and the caller
     /// should log that. The outer `Err` means nothing was checked (invalid input, store
     /// failure, contention); the inner one is the check's opaque
     /// [`Error::VerificationFailed`].
@@ -242,89 +199,13 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         let server_key = &self.key;
         let throttle = self.throttle;
         let policy = &self.policy;
-        let n = self
-            .modify(user, |state, now| {
-                if let Some(refused) = state.refuse_if_throttled(now) {
-                    return Ok(refused);
-                }
-                // A challenge sent before the policy stopped allowing its method (e.g.
-                // email excluded as a second factor) is withdrawn unchecked.
-                let before = state.challenges.len();
-                state.challenges.retain(|c| {
-                    c.id != *challenge
-                        || c.purpose == Purpose::PhoneVerification
-                        || policy.allows(c.method)
-                });
-                if state.challenges.len() != before {
-                    return Ok(Outcome::changed(Err(Error::VerificationFailed)));
-                }
-                // The candidate's tag under the key the stored tag names, computed here
-                // because that is only known once the state is loaded.
-                let candidate =
-                    |key_id: &KeyId| code_tag(server_key, key_id, user, challenge, &code);
-                match check_challenge(state, challenge, candidate, now)? {
-                    Some(verified) => {
-                        // No reset here: only a completed sign-in or step-up resets
-                        // the count (`Mfa::authentication_completed`), never a phone
-                        // verification or a code on its own.
-                        let mut out = Outcome::changed(Ok(verified));
-                        if verified.purpose == Purpose::PhoneVerification {
-                            if let Some(p) = state.phone.as_mut() {
-                                p.verified_at = Some(now);
-                            }
-                            out = out
-                                .with_event(Actor::AccountHolder, SecurityEventKind::PhoneLinked);
-                        }
-                        Ok(out)
-                    }
-                    None => Ok(state.count_failure(now, &throttle)),
-                }
-            })
-            .await?;
-        Ok(n)
-    }
-
-    fn destination(
-        &self,
-        ctx: &AccountContext,
-        state: &AccountState,
-        method: MfaMethod,
-        purpose: Purpose,
-    ) -> Result<Destination> {
-        if !matches!(method, MfaMethod::Email | MfaMethod::Sms) {
-            return Err(Error::NotSentByCode { method });
-        }
-        if purpose == Purpose::PhoneVerification {
-            if method != MfaMethod::Sms {
-                return Err(Error::PhoneVerificationBySmsOnly);
-            }
-            if !self.policy.allows(MfaMethod::Sms) {
-                return Err(Error::MethodUnavailable {
-                    method,
-                    reason: Unavailable::DisabledByPolicy,
-                });
-            }
-            return state
-                .phone
-                .as_ref()
-                .map(|p| Destination::Sms(p.number.clone()))
-                .ok_or(Error::NoPhoneNumber);
-        }
-        let table = AvailabilityTable::compute(ctx, state, &self.policy);
-        if let Some(reason) = table.get(method).reason() {
-            return Err(Error::MethodUnavailable { method, reason });
-        }
-        match method {
-            MfaMethod::Email => ctx
-                .email()
-                .map(|e| Destination::Email(e.clone()))
-                .ok_or(Error::NoEmailAddress),
-            _ => state
-                .phone
-                .as_ref()
-                .map(|p| Destination::Sms(p.number.clone()))
-                .ok_or(Error::NoPhoneNumber),
-        }
+        self.modify(user, |state, now| {
+            // The candidate's tag under the key the stored tag names, computed here
+            // because that is only known once the state is loaded.
+            let candidate = |key_id: &KeyId| code_tag(server_key, key_id, user, challenge, &code);
+            state.verify_challenge(challenge, candidate, now, policy, &throttle)
+        })
+        .await
     }
 
     async fn reserve_destination(&self, destination: &Destination) -> Result<()> {
@@ -350,23 +231,6 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     }
 }
 
-/// Removes the phone link and SMS challenges; the events and the fallback that follow.
-fn drop_phone(
-    ctx: &AccountContext,
-    state: &mut AccountState,
-    policy: &crate::OrgPolicy,
-    actor: Actor,
-) -> Outcome<crate::MfaSettings> {
-    let was_verified = state.phone.take().is_some_and(|p| p.is_verified());
-    state.challenges.retain(|c| c.method != MfaMethod::Sms);
-    let mut out = state.reconcile(ctx, policy);
-    if was_verified {
-        out.events
-            .insert(0, (actor, SecurityEventKind::PhoneUnlinked));
-    }
-    out
-}
-
 /// The keyed hash of `code` for challenge `id` of `user` under the server key `key_id`;
 /// `None` when that key is not loaded.
 fn code_tag(
@@ -385,47 +249,4 @@ fn code_tag(
             code.expose().as_bytes(),
         ],
     )
-}
-
-/// Checks the typed code against the challenge `id`, with `candidate` giving its tag
-/// under the key the stored tag names: consumes the challenge on success, spends an
-/// attempt (or removes it when expired or exhausted) on failure. A stored tag whose key
-/// is not loaded matches nothing, exactly like a wrong code.
-fn check_challenge(
-    state: &mut AccountState,
-    id: &ChallengeId,
-    candidate: impl FnOnce(&KeyId) -> Result<Option<Tag>>,
-    now: UnixTime,
-) -> Result<Option<Verified>> {
-    let Some(idx) = state.challenges.iter().position(|c| &c.id == id) else {
-        return Ok(None);
-    };
-    let Some(c) = state.challenges.get_mut(idx) else {
-        return Ok(None);
-    };
-    // Valid while now < expires_at: at the expiry instant the code is dead.
-    if now >= c.expires_at || c.attempts_left == 0 {
-        state.challenges.remove(idx);
-        return Ok(None);
-    }
-    let matched = candidate(&c.key_id)?.is_some_and(|tag| tags_equal(&c.tag, &tag));
-    if matched {
-        let verified = Verified {
-            method: c.method,
-            purpose: c.purpose,
-        };
-        let destination_still_linked = match c.purpose {
-            Purpose::PhoneVerification => state.phone.as_ref().is_some_and(|p| {
-                Destination::Sms(p.number.clone()).key().as_str() == c.destination
-            }),
-            _ => true,
-        };
-        state.challenges.remove(idx);
-        return Ok(destination_still_linked.then_some(verified));
-    }
-    c.attempts_left -= 1;
-    if c.attempts_left == 0 {
-        state.challenges.remove(idx);
-    }
-    Ok(None)
 }

@@ -2,6 +2,7 @@
 //! limits, phone numbers, and the server key that tags every stored code and token.
 
 pub(crate) mod challenge;
+mod change;
 mod code;
 mod delivery;
 pub(crate) mod flow;
