@@ -3,5 +3,7 @@
 //! pass ([`run_conformance`]).
 
 mod chaos;
+mod conformance;
 
 pub use chaos::{ChaosStore, Faults, sleep};
+pub use conformance::run_conformance;

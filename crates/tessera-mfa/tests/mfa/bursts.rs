@@ -3,15 +3,11 @@
 //! attempt is counted before anything is checked, so a burst of any size gets exactly
 //! the configured number of checks, and a lock is announced once.
 #![cfg(feature = "testing")]
-// Helpers outside #[test] functions panic on purpose too: a panic is a failing test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{clock, key};
+use crate::common::{clock, key};
 use tessera_mfa::MfaStore as _;
 use tessera_mfa::testing::{ChaosStore, Faults};
 use tessera_mfa::{

@@ -1,5 +1,5 @@
 //! Shared test fixtures.
-#![allow(dead_code, unreachable_pub)] // each test binary uses a different subset
+#![allow(dead_code)] // some fixtures serve only the feature-gated modules
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -11,19 +11,19 @@ use tessera_mfa::{
 use tessera_otp::{ManualClock, UnixTime};
 use tessera_registry::UserId;
 
-pub const T0: u64 = 1_700_000_000;
+pub(crate) const T0: u64 = 1_700_000_000;
 
 /// A store where "another writer" saves the account just before each of the next
 /// `conflicts` saves, so those saves hit a real version conflict.
 #[derive(Debug, Default)]
-pub struct ConflictingStore {
-    pub inner: InMemoryStore,
-    pub conflicts: AtomicU32,
-    pub saves_attempted: AtomicU32,
+pub(crate) struct ConflictingStore {
+    pub(crate) inner: InMemoryStore,
+    pub(crate) conflicts: AtomicU32,
+    pub(crate) saves_attempted: AtomicU32,
 }
 
 impl ConflictingStore {
-    pub fn with_conflicts(n: u32) -> Self {
+    pub(crate) fn with_conflicts(n: u32) -> Self {
         Self {
             conflicts: AtomicU32::new(n),
             ..Self::default()
@@ -81,12 +81,12 @@ impl MfaStore for ConflictingStore {
     }
 }
 
-pub type TestMfa<S = InMemoryStore> = Mfa<S, Arc<RecordingNotifier>, ManualClock>;
+pub(crate) type TestMfa<S = InMemoryStore> = Mfa<S, Arc<RecordingNotifier>, ManualClock>;
 
-pub fn key() -> tessera_mfa::ServerKey {
+pub(crate) fn key() -> tessera_mfa::ServerKey {
     tessera_mfa::ServerKey::from_bytes(&[0x42; 32]).unwrap()
 }
 
-pub fn clock() -> ManualClock {
+pub(crate) fn clock() -> ManualClock {
     ManualClock::new(UnixTime::from_secs(T0))
 }

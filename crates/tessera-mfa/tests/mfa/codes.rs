@@ -1,14 +1,9 @@
 //! Part 2: email/SMS challenges and phone verification, through the public API.
 
-// Helpers outside #[test] functions panic on purpose too: a panic is a failing test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{T0, TestMfa, clock, key};
+use crate::common::{T0, TestMfa, clock, key};
 use tessera_mfa::{
     AccountContext, Actor, ChallengeConfig, Destination, EmailAddress, Error, InMemoryDelivery,
     InMemoryStore, Mfa, MfaMethod as M, OrgPolicy, PhoneNumber, Purpose, RecordingNotifier,

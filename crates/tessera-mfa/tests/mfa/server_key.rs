@@ -2,15 +2,10 @@
 //! restarted with it) accept each other's codes; rotation keeps old tags valid while
 //! their key is loaded, and `count_tags_with` says when the old key can be retired.
 
-// Helpers outside #[test] functions panic on purpose too: a panic is a failing test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::clock;
+use crate::common::clock;
 use tessera_keyring::{KeyId, Keyring};
 use tessera_mfa::{
     AccountContext, Actor, Destination, EmailAddress, Error, InMemoryDelivery, InMemoryStore, Mfa,
@@ -139,7 +134,7 @@ async fn two_instances_sharing_a_keyring_accept_each_others_codes() {
 
     // The control: an instance with a key of its own (as every instance had before)
     // accepts none of them.
-    let (store, clock) = (Arc::new(InMemoryStore::new()), common::clock());
+    let (store, clock) = (Arc::new(InMemoryStore::new()), crate::common::clock());
     let a = from_ring(&store, &clock, OLD);
     let stranger = service(&store, &clock, ServerKey::generate().unwrap());
     let issued = issue(&a).await;
@@ -359,7 +354,7 @@ async fn prune_expired_pages_and_resumes() {
 #[cfg(feature = "serde")]
 mod stored {
     use super::*;
-    use common::key;
+    use crate::common::key;
     use tessera_mfa::{AccountState, SERVER_KEY_PURPOSE};
 
     /// The forms a 32-byte key could take in a serialized document.
@@ -441,7 +436,7 @@ mod stored {
         );
 
         // A fresh store holding the old document, and a service with the same bytes.
-        let (store2, clock2) = (Arc::new(InMemoryStore::new()), common::clock());
+        let (store2, clock2) = (Arc::new(InMemoryStore::new()), crate::common::clock());
         store2
             .save_account(ctx().user(), Version::NEW, &old)
             .await
@@ -449,7 +444,7 @@ mod stored {
         accepts_all(&service(&store2, &clock2, key()), &issued).await;
 
         // Moving that deployment to a keyring: the old bytes are kept for checking only.
-        let (store3, clock3) = (Arc::new(InMemoryStore::new()), common::clock());
+        let (store3, clock3) = (Arc::new(InMemoryStore::new()), crate::common::clock());
         store3
             .save_account(ctx().user(), Version::NEW, &old)
             .await

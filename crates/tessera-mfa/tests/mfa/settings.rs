@@ -1,15 +1,10 @@
 //! Part 1: settings, availability, selection, organisation policy and notifications,
 //! through the public API.
 
-// Helpers outside #[test] functions panic on purpose too: a panic is a failing test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use common::{ConflictingStore, T0, TestMfa, clock, key};
+use crate::common::{ConflictingStore, T0, TestMfa, clock, key};
 use tessera_mfa::{
     AccountContext, Actor, Availability, EmailAddress, Error, InMemoryStore, Mfa, MfaMethod as M,
     MfaStore, OrgPolicy, RecordingNotifier, SecurityEventKind as K, SignInPlan, Unavailable,

@@ -1,15 +1,10 @@
 //! Throttling and lockout: the reservation, delays, temporary and permanent locks,
 //! resets and administrator unlock, at exact instants.
 
-// Helpers outside #[test] functions panic on purpose too: a panic is a failing test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{ConflictingStore, T0, TestMfa, clock, key};
+use crate::common::{ConflictingStore, T0, TestMfa, clock, key};
 use tessera_mfa::{
     AccountContext, Actor, EmailAddress, Error, InMemoryDelivery, InMemoryStore, Mfa,
     MfaMethod as M, OrgPolicy, PhoneNumber, Purpose, RecordingNotifier, SecurityEventKind as K,

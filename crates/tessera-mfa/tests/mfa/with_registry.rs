@@ -1,14 +1,9 @@
 //! The MFA rules next to the real device registry: availability from its status, the
 //! removal policy before its `remove`, and the fallback after it (what the facade does).
 
-// Helpers outside #[test] functions panic on purpose too: a panic is a failing test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::sync::Arc;
 
-use common::{clock, key};
+use crate::common::{clock, key};
 use tessera_mfa::{
     AccountContext, Actor, EmailAddress, Error, InMemoryStore, Mfa, MfaMethod as M, OrgPolicy,
     RecordingNotifier, SecurityEventKind as K, Unavailable,

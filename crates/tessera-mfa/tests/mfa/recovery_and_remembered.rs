@@ -1,14 +1,9 @@
 //! Part 2: recovery codes and remembered devices, through the public API.
 
-// Helpers outside #[test] functions panic on purpose too: a panic is a failing test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{T0, TestMfa, clock, key};
+use crate::common::{T0, TestMfa, clock, key};
 use tessera_mfa::{
     AccountContext, Actor, EmailAddress, Error, InMemoryStore, Mfa, MfaMethod as M, OrgPolicy,
     RecordingNotifier, RememberToken, SecurityEventKind as K, Unavailable,

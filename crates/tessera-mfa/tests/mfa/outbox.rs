@@ -1,14 +1,9 @@
 //! Item 12 of issue 12: notifications never sit on the answer's path when they go
 //! through an `OutboxNotifier`; every event is delivered once, in order.
 
-// Helpers outside #[test] functions panic on purpose too: a panic is a failing test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::sync::{Arc, Mutex};
 
-use common::{clock, key};
+use crate::common::{clock, key};
 use tessera_mfa::{
     Actor, InMemoryStore, Mfa, MfaMethod as M, NotifyError, OrgPolicy, OutboxNotifier,
     SecurityEvent, SecurityEventKind as K, SecurityNotifier,
