@@ -192,9 +192,9 @@ pub use codes::{
 };
 pub use error::{Error, Result};
 pub use notify::{
-    DEFAULT_OUTBOX_CAPACITY, EmailNotifier, MAX_OUTBOX_CAPACITY, NoNotifier, Notified, NotifyError,
-    Outbox, OutboxNotifier, RecordingNotifier, SecurityEmail, SecurityEvent, SecurityEventKind,
-    SecurityNotifier,
+    DEFAULT_OUTBOX_CAPACITY, DEFAULT_RECORD_CAPACITY, EmailNotifier, MAX_OUTBOX_CAPACITY,
+    MAX_RECORD_CAPACITY, NoNotifier, Notified, NotifyError, Outbox, OutboxNotifier, Recipient,
+    RecordingNotifier, SecurityEmail, SecurityEvent, SecurityEventKind, SecurityNotifier, UtcTime,
 };
 pub use recovery::{
     DEFAULT_RECOVERY_CODES, MAX_RECOVERY_CODES, MAX_RECOVERY_INPUT_LEN, MIN_RECOVERY_CODES,
@@ -206,9 +206,9 @@ pub use remembered::{
 };
 pub use service::{DEFAULT_STORE_ATTEMPTS, MAX_STORE_ATTEMPTS, MIN_STORE_ATTEMPTS, Mfa};
 pub use settings::{
-    AccountContext, Actor, Authority, Availability, AvailabilityTable, EmailAddress, Enabled,
-    MAX_EMAIL_LEN, MethodStatus, MfaMethod, MfaSettings, OrgPolicy, OrgPolicyBuilder, SignInPlan,
-    Unavailable,
+    Account, AccountContext, Actor, Authority, Availability, AvailabilityTable, EmailAddress,
+    Enabled, MAX_EMAIL_LEN, MethodStatus, MfaMethod, MfaSettings, OrgPolicy, OrgPolicyBuilder,
+    SignInPlan, Unavailable,
 };
 pub use state::{AccountState, PhoneLink};
 pub use store::{DestinationKey, DestinationState, InMemoryStore, MfaStore};

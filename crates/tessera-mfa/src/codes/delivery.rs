@@ -1,10 +1,10 @@
 //! Sending codes by email or SMS through the application's provider.
 
 use std::future::Future;
-use std::sync::{Mutex, PoisonError};
 
 use tessera_otp::UnixTime;
 
+use crate::notify::Recent;
 use crate::{EmailAddress, OneTimeCode, PhoneNumber, Purpose};
 
 /// Where a code goes.
@@ -109,27 +109,45 @@ impl CodeDelivery for ConsoleDelivery {
             Destination::Sms(p) => format!("sms {p}"),
         };
         println!(
-            "[{to}] code {} for {} (expires at {})",
+            "[{to}] code {} for {} (expires {})",
             message.code.expose(),
             message.purpose.as_str(),
-            message.expires_at.as_secs()
+            crate::UtcTime::new(message.expires_at).rfc3339()
         );
         Ok(())
     }
 }
 
 /// Keeps messages in memory so tests can read the codes; can be told to fail.
+///
+/// It keeps the newest [`DEFAULT_RECORD_CAPACITY`](crate::DEFAULT_RECORD_CAPACITY)
+/// messages (or [`InMemoryDelivery::with_capacity`]), dropping and counting the oldest
+/// ([`InMemoryDelivery::dropped`]), so a long-running process does not grow without
+/// bound. The codes it keeps are live secrets: it is for tests and examples only.
 #[derive(Debug, Default)]
 pub struct InMemoryDelivery {
-    sent: Mutex<Vec<CodeMessage>>,
+    sent: Recent<CodeMessage>,
     fail: std::sync::atomic::AtomicBool,
 }
 
 impl InMemoryDelivery {
-    /// An empty outbox.
+    /// An empty outbox keeping the newest
+    /// [`DEFAULT_RECORD_CAPACITY`](crate::DEFAULT_RECORD_CAPACITY) messages.
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty outbox keeping the newest `capacity` messages.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`](crate::Error::InvalidConfig) unless
+    /// `1 <= capacity <=` [`MAX_RECORD_CAPACITY`](crate::MAX_RECORD_CAPACITY).
+    pub fn with_capacity(capacity: usize) -> crate::Result<Self> {
+        Ok(Self {
+            sent: Recent::with_capacity(capacity)?,
+            fail: std::sync::atomic::AtomicBool::default(),
+        })
     }
 
     /// Makes later deliveries fail (`true`) or succeed again.
@@ -137,35 +155,34 @@ impl InMemoryDelivery {
         self.fail.store(fail, std::sync::atomic::Ordering::SeqCst);
     }
 
-    /// How many messages were delivered.
+    /// How many delivered messages are kept (not drained or dropped).
     #[must_use]
     pub fn count(&self) -> usize {
-        self.sent
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
+        self.sent.len()
     }
 
-    /// The code in the last message delivered to `destination`.
+    /// How many messages were dropped to make room, since the start.
+    #[must_use]
+    pub fn dropped(&self) -> u64 {
+        self.sent.dropped()
+    }
+
+    /// Takes the messages kept, oldest first, leaving none.
+    pub fn drain(&self) -> Vec<CodeMessage> {
+        self.sent.drain()
+    }
+
+    /// The code in the last message kept that went to `destination`.
     #[must_use]
     pub fn last_code_to(&self, destination: &Destination) -> Option<OneTimeCode> {
         self.sent
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .rev()
-            .find(|m| &m.destination == destination)
-            .map(|m| m.code.clone())
+            .find_last(|m| (&m.destination == destination).then(|| m.code.clone()))
     }
 
-    /// The code in the last message delivered.
+    /// The code in the last message kept.
     #[must_use]
     pub fn last_code(&self) -> Option<OneTimeCode> {
-        self.sent
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .last()
-            .map(|m| m.code.clone())
+        self.sent.find_last(|m| Some(m.code.clone()))
     }
 }
 
@@ -180,10 +197,7 @@ impl CodeDelivery for InMemoryDelivery {
             code: message.code.clone(),
             expires_at: message.expires_at,
         };
-        self.sent
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(copy);
+        self.sent.push(copy);
         Ok(())
     }
 }

@@ -6,9 +6,9 @@ use tessera_registry::UserId;
 use crate::codes::challenge::StoredChallenge;
 use crate::codes::secret::{ServerKey, Tag};
 use crate::{
-    AccountContext, Actor, ChallengeId, ChallengeTicket, CodeDelivery, CodeMessage, Destination,
-    Error, Mfa, MfaMethod, MfaStore, Notified, OneTimeCode, PhoneLink, PhoneNumber, Purpose,
-    Result, SecurityNotifier, StoreError, Unavailable, Verified,
+    Account, AccountContext, Actor, ChallengeId, ChallengeTicket, CodeDelivery, CodeMessage,
+    Destination, Error, Mfa, MfaMethod, MfaStore, Notified, OneTimeCode, PhoneLink, PhoneNumber,
+    Purpose, Result, SecurityNotifier, StoreError, Unavailable, Verified,
 };
 use tessera_keyring::KeyId;
 
@@ -38,7 +38,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
             });
         }
         let policy = &self.policy;
-        self.modify(ctx.user(), |state, _now| {
+        self.modify(ctx, |state, _now| {
             Ok(state.link_phone(ctx, &number, &actor, policy))
         })
         .await
@@ -52,7 +52,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     pub async fn unlink_phone(&self, ctx: &AccountContext, actor: Actor) -> Result<Notified<()>> {
         ctx.ensure_local()?;
         let policy = &self.policy;
-        self.modify(ctx.user(), |state, _now| {
+        self.modify(ctx, |state, _now| {
             Ok(state.unlink_phone(ctx, &actor, policy))
         })
         .await
@@ -108,7 +108,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         let key = destination.key();
         let (cfg, limits, policy) = (self.challenge, self.limits, &self.policy);
         let expires_at = self
-            .modify(user, |state, now| {
+            .modify(ctx, |state, now| {
                 if state.destination(ctx, method, purpose, policy)? != destination {
                     return Err(Error::Conflict);
                 }
@@ -167,13 +167,13 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     /// [`Error::VerificationFailed`]; store errors.
     pub async fn verify_code(
         &self,
-        user: &UserId,
+        account: &(impl Account + ?Sized),
         challenge: &ChallengeId,
         typed: &str,
     ) -> Result<Notified<Verified>> {
         // A lock's notifier error on a failure is dropped here, because the caller sees
         // only the opaque failure; `verify_code_notified` reports it.
-        let n = self.verify_code_notified(user, challenge, typed).await?;
+        let n = self.verify_code_notified(account, challenge, typed).await?;
         Ok(Notified {
             value: n.value?,
             notify_error: n.notify_error,
@@ -191,7 +191,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     /// As [`Mfa::verify_code`], split between the outer and the inner result.
     pub async fn verify_code_notified(
         &self,
-        user: &UserId,
+        account: &(impl Account + ?Sized),
         challenge: &ChallengeId,
         typed: &str,
     ) -> Result<Notified<Result<Verified>>> {
@@ -199,7 +199,8 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         let server_key = &self.key;
         let throttle = self.throttle;
         let policy = &self.policy;
-        self.modify(user, |state, now| {
+        let user = account.user();
+        self.modify(account, |state, now| {
             // The candidate's tag under the key the stored tag names, computed here
             // because that is only known once the state is loaded.
             let candidate = |key_id: &KeyId| code_tag(server_key, key_id, user, challenge, &code);

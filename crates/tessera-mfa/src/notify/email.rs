@@ -1,12 +1,18 @@
 //! Rendering security events as the email an account holder receives.
 
-use std::sync::{Mutex, PoisonError};
-
-use crate::{Actor, NotifyError, SecurityEvent, SecurityEventKind, SecurityNotifier};
+use super::Recent;
+use crate::{
+    Actor, EmailAddress, NotifyError, Result, SecurityEvent, SecurityEventKind, SecurityNotifier,
+};
 
 /// An email about a security event, ready for the application's mailer.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SecurityEmail {
+    /// The address to send it to: the event's [`Recipient`](crate::Recipient) address;
+    /// `None` when the operation was given a bare user id, and the mailer must look
+    /// the address up by [`SecurityEvent::account`].
+    pub to: Option<EmailAddress>,
     /// The subject line.
     pub subject: String,
     /// The plain-text body.
@@ -15,7 +21,9 @@ pub struct SecurityEmail {
 
 impl SecurityEmail {
     /// Writes the email for `event`, in the style of the "Account Information Changed"
-    /// messages that account services send. It never contains a code or a secret.
+    /// messages that account services send: greeting the recipient by name when the
+    /// event carries one, with times in UTC to the minute (`2023-11-14 22:13 UTC`). It
+    /// never contains a code or a secret.
     #[must_use]
     pub fn render(event: &SecurityEvent) -> Self {
         use SecurityEventKind as K;
@@ -92,8 +100,8 @@ impl SecurityEmail {
             K::LockedOut { until } => (
                 "Security alert",
                 format!(
-                    "Too many failed sign-in attempts. Sign-in is locked until {} (Unix time).",
-                    until.as_secs()
+                    "Too many failed sign-in attempts. Sign-in is locked until {}.",
+                    crate::UtcTime::new(*until)
                 ),
             ),
             K::LockedPermanently => (
@@ -117,12 +125,27 @@ impl SecurityEmail {
             Actor::Administrator { id } => format!("by an administrator ({id})"),
             Actor::System => "automatically".to_owned(),
         };
+        let recipient = event.recipient.as_ref();
+        let greeting = match recipient.and_then(|r| r.name.as_deref()) {
+            // A name is the application's text: one line of it, no control characters,
+            // so it cannot add lines or headers to the message.
+            Some(name) => format!(
+                "Hello {},",
+                name.chars()
+                    .filter(|c| !c.is_control())
+                    .take(100)
+                    .collect::<String>()
+                    .trim()
+            ),
+            None => "Hello,".to_owned(),
+        };
         let body = format!(
-            "Hello,\n\n{what}\n\nThis change was made {by} at {} (Unix time).\n\
+            "{greeting}\n\n{what}\n\nThis change was made {by} on {}.\n\
              If you did not expect it, contact your administrator and change your password.\n",
-            event.at.as_secs()
+            event.at_utc()
         );
         Self {
+            to: recipient.and_then(|r| r.email.clone()),
             subject: subject.to_owned(),
             body,
         }
@@ -131,10 +154,14 @@ impl SecurityEmail {
 
 /// An example notifier that writes each event as the email the account holder would get,
 /// to standard output, and keeps a copy (for examples; a service sends it with its mailer).
+///
+/// It keeps the newest [`DEFAULT_RECORD_CAPACITY`](crate::DEFAULT_RECORD_CAPACITY)
+/// emails (or [`EmailNotifier::with_capacity`]), dropping and counting the oldest
+/// ([`EmailNotifier::dropped`]), so a long-running process does not grow without bound.
 #[derive(Debug, Default)]
 pub struct EmailNotifier {
     quiet: bool,
-    sent: Mutex<Vec<SecurityEmail>>,
+    sent: Recent<SecurityEmail>,
 }
 
 impl EmailNotifier {
@@ -149,17 +176,37 @@ impl EmailNotifier {
     pub fn quiet() -> Self {
         Self {
             quiet: true,
-            sent: Mutex::default(),
+            sent: Recent::default(),
         }
     }
 
-    /// The emails written so far.
+    /// The notifier, keeping the newest `capacity` emails.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`](crate::Error::InvalidConfig) unless
+    /// `1 <= capacity <=` [`MAX_RECORD_CAPACITY`](crate::MAX_RECORD_CAPACITY).
+    pub fn with_capacity(self, capacity: usize) -> Result<Self> {
+        Ok(Self {
+            quiet: self.quiet,
+            sent: Recent::with_capacity(capacity)?,
+        })
+    }
+
+    /// The emails kept, oldest first.
     #[must_use]
     pub fn sent(&self) -> Vec<SecurityEmail> {
-        self.sent
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.sent.snapshot()
+    }
+
+    /// Takes the emails kept, oldest first, leaving none.
+    pub fn drain(&self) -> Vec<SecurityEmail> {
+        self.sent.drain()
+    }
+
+    /// How many emails were dropped to make room, since the start.
+    #[must_use]
+    pub fn dropped(&self) -> u64 {
+        self.sent.dropped()
     }
 }
 
@@ -167,15 +214,13 @@ impl SecurityNotifier for EmailNotifier {
     async fn notify(&self, event: &SecurityEvent) -> Result<(), NotifyError> {
         let email = SecurityEmail::render(event);
         if !self.quiet {
-            println!(
-                "To: account {}\nSubject: {}\n\n{}",
-                event.account, email.subject, email.body
-            );
+            match &email.to {
+                Some(to) => println!("To: {}", to.as_str()),
+                None => println!("To: account {}", event.account),
+            }
+            println!("Subject: {}\n\n{}", email.subject, email.body);
         }
-        self.sent
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(email);
+        self.sent.push(email);
         Ok(())
     }
 }
@@ -190,14 +235,14 @@ mod tests {
     #[tokio::test]
     async fn renders_account_information_changed() {
         let n = EmailNotifier::quiet();
-        let event = SecurityEvent {
-            account: UserId::new("u1"),
-            at: UnixTime::from_secs(1_700_000_000),
-            actor: Actor::administrator("ops-7"),
-            kind: SecurityEventKind::DeviceRemoved {
+        let event = SecurityEvent::new(
+            UserId::new("u1"),
+            UnixTime::from_secs(1_700_000_000),
+            Actor::administrator("ops-7"),
+            SecurityEventKind::DeviceRemoved {
                 method: MfaMethod::SecurityKey,
             },
-        };
+        );
         n.notify(&event).await.unwrap();
         let sent = n.sent();
         assert_eq!(sent.len(), 1);
@@ -208,16 +253,27 @@ mod tests {
                 .contains("Your security key was removed from your account.")
         );
         assert!(sent[0].body.contains("administrator (ops-7)"));
-        assert!(sent[0].body.contains("1700000000"));
+        // A time for people, not Unix seconds (issue 13, item 8).
+        assert!(
+            sent[0].body.contains("on 2023-11-14 22:13 UTC."),
+            "{}",
+            sent[0].body
+        );
+        assert!(!sent[0].body.contains("1700000000"));
+        assert!(sent[0].body.starts_with("Hello,\n"));
+        assert_eq!(
+            sent[0].to, None,
+            "no recipient given: the mailer looks it up"
+        );
     }
 
     fn body(kind: SecurityEventKind) -> String {
-        SecurityEmail::render(&SecurityEvent {
-            account: UserId::new("u1"),
-            at: UnixTime::from_secs(1_700_000_000),
-            actor: Actor::System,
+        SecurityEmail::render(&SecurityEvent::new(
+            UserId::new("u1"),
+            UnixTime::from_secs(1_700_000_000),
+            Actor::System,
             kind,
-        })
+        ))
         .body
     }
 
@@ -247,7 +303,7 @@ mod tests {
         });
         assert!(
             text.contains(
-                "Too many failed sign-in attempts. Sign-in is locked until 1700000900 (Unix time)."
+                "Too many failed sign-in attempts. Sign-in is locked until 2023-11-14 22:28 UTC."
             ),
             "{text}"
         );
@@ -258,5 +314,63 @@ mod tests {
             ),
             "{text}"
         );
+    }
+
+    #[tokio::test]
+    async fn writes_to_the_recipient_by_name() {
+        let n = EmailNotifier::quiet();
+        let ana = crate::AccountContext::new(UserId::new("u1"))
+            .with_email(crate::EmailAddress::parse("ana@example.com").unwrap())
+            .with_display_name("Ana\r\nBcc: evil@example.com");
+        let event = SecurityEvent::new(
+            UserId::new("u1"),
+            UnixTime::from_secs(1_764_475_973),
+            Actor::AccountHolder,
+            SecurityEventKind::PasswordChanged,
+        )
+        .with_recipient(Some(ana.recipient()));
+        n.notify(&event).await.unwrap();
+        let email = &n.sent()[0];
+        assert_eq!(
+            email.to.as_ref().map(EmailAddress::as_str),
+            Some("ana@example.com")
+        );
+        // The name is greeted on one line: its line break cannot start a header.
+        assert!(
+            email
+                .body
+                .starts_with("Hello AnaBcc: evil@example.com,\n\n"),
+            "{}",
+            email.body
+        );
+        assert!(
+            email.body.contains("on 2025-11-30 04:12 UTC."),
+            "{}",
+            email.body
+        );
+    }
+
+    #[tokio::test]
+    async fn keeps_the_newest_emails_and_counts_the_dropped() {
+        let n = EmailNotifier::quiet().with_capacity(2).unwrap();
+        for secs in [60, 120, 180] {
+            let event = SecurityEvent::new(
+                UserId::new("u1"),
+                UnixTime::from_secs(secs),
+                Actor::System,
+                SecurityEventKind::MfaDisabled,
+            );
+            n.notify(&event).await.unwrap();
+        }
+        assert_eq!(n.dropped(), 1);
+        let kept = n.drain();
+        assert_eq!(kept.len(), 2);
+        assert!(
+            kept[0].body.contains("1970-01-01 00:02 UTC"),
+            "{}",
+            kept[0].body
+        );
+        assert!(n.sent().is_empty());
+        assert!(EmailNotifier::quiet().with_capacity(0).is_err());
     }
 }

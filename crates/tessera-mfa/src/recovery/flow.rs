@@ -42,7 +42,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
             generated_at: None,
         };
         let n = self
-            .modify(user, |state, now| {
+            .modify(ctx, |state, now| {
                 state.regenerate_recovery(&fresh, now, &actor)
             })
             .await?;
@@ -105,7 +105,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         let user = ctx.user();
         let server_key = &self.key;
         let throttle = self.throttle;
-        self.modify(user, |state, now| {
+        self.modify(ctx, |state, now| {
             // Under the key the stored set names.
             let candidate = |key_id: &KeyId| code.tag_with(server_key, key_id, user.as_str());
             state.use_recovery_code(candidate, now, &throttle)

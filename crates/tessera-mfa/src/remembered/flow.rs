@@ -6,8 +6,8 @@ use tessera_registry::UserId;
 use crate::codes::secret::find_keyed_tag;
 use crate::remembered::clean_label;
 use crate::{
-    Actor, Mfa, MfaStore, Notified, RememberToken, RememberedDevice, RememberedDeviceId, Result,
-    SecurityNotifier,
+    Account, Actor, Mfa, MfaStore, Notified, RememberToken, RememberedDevice, RememberedDeviceId,
+    Result, SecurityNotifier,
 };
 
 impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
@@ -100,10 +100,12 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     /// Store errors.
     pub async fn revoke_all_remembered_devices(
         &self,
-        user: &UserId,
+        account: &(impl Account + ?Sized),
         actor: Actor,
     ) -> Result<Notified<usize>> {
-        self.modify(user, |state, _now| Ok(state.revoke_all_remembered(&actor)))
-            .await
+        self.modify(account, |state, _now| {
+            Ok(state.revoke_all_remembered(&actor))
+        })
+        .await
     }
 }

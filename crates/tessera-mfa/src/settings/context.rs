@@ -4,7 +4,7 @@ use std::fmt;
 
 use tessera_registry::{DeviceKind, UserId};
 
-use crate::{Error, Result};
+use crate::{Error, Recipient, Result};
 
 /// Longest email address accepted (RFC 5321 path limit).
 pub const MAX_EMAIL_LEN: usize = 254;
@@ -110,6 +110,7 @@ impl fmt::Debug for EmailAddress {
 pub struct AccountContext {
     user: UserId,
     email: Option<EmailAddress>,
+    display_name: Option<String>,
     identity_provider: Option<String>,
     active_devices: Vec<DeviceKind>,
 }
@@ -121,6 +122,7 @@ impl AccountContext {
         Self {
             user,
             email: None,
+            display_name: None,
             identity_provider: None,
             active_devices: Vec::new(),
         }
@@ -131,6 +133,29 @@ impl AccountContext {
     pub fn with_email(mut self, email: EmailAddress) -> Self {
         self.email = Some(email);
         self
+    }
+
+    /// The name security messages greet the account holder by (e.g. "Ana"). Not used
+    /// for any decision.
+    #[must_use]
+    pub fn with_display_name(mut self, name: impl Into<String>) -> Self {
+        self.display_name = Some(name.into());
+        self
+    }
+
+    /// The name to greet the account holder by, if given.
+    #[must_use]
+    pub fn display_name(&self) -> Option<&str> {
+        self.display_name.as_deref()
+    }
+
+    /// Whom security messages about this account go to.
+    #[must_use]
+    pub fn recipient(&self) -> Recipient {
+        Recipient {
+            email: self.email.clone(),
+            name: self.display_name.clone(),
+        }
     }
 
     /// Marks the account as managed by an external identity provider (e.g. a SAML or
@@ -180,6 +205,42 @@ impl AccountContext {
             }),
             None => Ok(()),
         }
+    }
+}
+
+/// The account an operation acts on: its id and, when the caller knows them, whom to
+/// tell about it.
+///
+/// Operations that only need the id (sign-in attempts, code checks, unlocks, password
+/// and remembered-device events) take `&impl Account`, so they accept a bare [`UserId`]
+/// or an [`AccountContext`]; given a context, the [`SecurityEvent`](crate::SecurityEvent)s
+/// they emit carry its [`Recipient`], so a notifier can write to the person without a
+/// look-up. Implemented for both; not meant to be implemented elsewhere.
+pub trait Account: Send + Sync {
+    /// The account's id.
+    fn user(&self) -> &UserId;
+
+    /// Whom to tell, when known.
+    fn recipient(&self) -> Option<Recipient>;
+}
+
+impl Account for UserId {
+    fn user(&self) -> &UserId {
+        self
+    }
+
+    fn recipient(&self) -> Option<Recipient> {
+        None
+    }
+}
+
+impl Account for AccountContext {
+    fn user(&self) -> &UserId {
+        &self.user
+    }
+
+    fn recipient(&self) -> Option<Recipient> {
+        Some(AccountContext::recipient(self))
     }
 }
 

@@ -4,8 +4,8 @@ use tessera_otp::Clock;
 use tessera_registry::{DeviceKind, UserId};
 
 use crate::{
-    AccountContext, Actor, AvailabilityTable, Error, Mfa, MfaMethod, MfaSettings, MfaStore,
-    Notified, Result, SecurityEventKind, SecurityNotifier,
+    Account, AccountContext, Actor, AvailabilityTable, Error, Mfa, MfaMethod, MfaSettings,
+    MfaStore, Notified, Result, SecurityEventKind, SecurityNotifier,
 };
 
 /// What sign-in needs after the password, for one account.
@@ -95,7 +95,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
             generated_at: None,
         };
         let n = self
-            .modify(ctx.user(), |state, now| {
+            .modify(ctx, |state, now| {
                 state.enable(ctx, preferred, &actor, policy, &fresh, now)
             })
             .await?;
@@ -124,7 +124,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         if self.policy.requires_mfa(ctx.user()) {
             return Err(Error::MfaRequired);
         }
-        self.modify(ctx.user(), |state, _now| Ok(state.disable(&actor)))
+        self.modify(ctx, |state, _now| Ok(state.disable(&actor)))
             .await
     }
 
@@ -142,7 +142,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     ) -> Result<Notified<MfaSettings>> {
         ctx.ensure_local()?;
         let policy = &self.policy;
-        self.modify(ctx.user(), |state, _now| {
+        self.modify(ctx, |state, _now| {
             state.set_preferred(ctx, method, &actor, policy)
         })
         .await
@@ -158,7 +158,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     /// Store errors.
     pub async fn reconcile(&self, ctx: &AccountContext) -> Result<Notified<MfaSettings>> {
         let policy = &self.policy;
-        self.modify(ctx.user(), |state, _now| Ok(state.reconcile(ctx, policy)))
+        self.modify(ctx, |state, _now| Ok(state.reconcile(ctx, policy)))
             .await
     }
 
@@ -189,7 +189,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         ctx.ensure_local()?;
         let policy = &self.policy;
         let method = MfaMethod::from_device_kind(kind);
-        self.modify(ctx.user(), |state, _now| {
+        self.modify(ctx, |state, _now| {
             Ok(state.device_changed(
                 ctx,
                 policy,
@@ -215,7 +215,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     ) -> Result<Notified<MfaSettings>> {
         let policy = &self.policy;
         let method = MfaMethod::from_device_kind(kind);
-        self.modify(ctx.user(), |state, _now| {
+        self.modify(ctx, |state, _now| {
             Ok(state.device_changed(
                 ctx,
                 policy,
@@ -244,13 +244,13 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     /// stored.
     pub async fn report_code_reuse(
         &self,
-        user: &UserId,
+        account: &(impl Account + ?Sized),
         method: MfaMethod,
         actor: Actor,
     ) -> Option<crate::NotifyError> {
         let now = self.clock.now();
         self.emit(
-            user,
+            account,
             now,
             vec![(actor, SecurityEventKind::CodeReuseDetected { method })],
         )
@@ -264,8 +264,12 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     ///
     /// # Errors
     /// Store errors.
-    pub async fn password_changed(&self, user: &UserId, actor: Actor) -> Result<Notified<()>> {
-        self.modify(user, |state, _now| Ok(state.password_changed(&actor)))
+    pub async fn password_changed(
+        &self,
+        account: &(impl Account + ?Sized),
+        actor: Actor,
+    ) -> Result<Notified<()>> {
+        self.modify(account, |state, _now| Ok(state.password_changed(&actor)))
             .await
     }
 }

@@ -12,7 +12,7 @@ mod policy;
 pub use actor::Actor;
 pub use authority::Authority;
 pub use availability::{Availability, AvailabilityTable, MethodStatus, Unavailable};
-pub use context::{AccountContext, EmailAddress, MAX_EMAIL_LEN};
+pub use context::{Account, AccountContext, EmailAddress, MAX_EMAIL_LEN};
 
 pub use flow::{Enabled, SignInPlan};
 pub use method::MfaMethod;

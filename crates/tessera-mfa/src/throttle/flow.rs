@@ -6,7 +6,9 @@ use tessera_otp::Clock;
 use tessera_registry::UserId;
 
 use super::change;
-use crate::{Actor, Attempt, Mfa, MfaStore, Notified, Result, SecurityNotifier, ThrottleState};
+use crate::{
+    Account, Actor, Attempt, Mfa, MfaStore, Notified, Result, SecurityNotifier, ThrottleState,
+};
 
 impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     /// Reserves an authentication attempt: one conditional save that admits the attempt
@@ -32,10 +34,14 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     /// - [`Error::Store`](crate::Error::Store) when the store failed.
     ///
     /// An application shows the last two exactly like [`Error::VerificationFailed`](crate::Error::VerificationFailed) too.
-    pub async fn begin_attempt(&self, user: &UserId) -> Result<Notified<Attempt>> {
+    pub async fn begin_attempt(
+        &self,
+        account: &(impl Account + ?Sized),
+    ) -> Result<Notified<Attempt>> {
+        let user = account.user();
         let throttle = self.throttle;
         let n = self
-            .modify(user, |state, now| {
+            .modify(account, |state, now| {
                 Ok(state.begin_attempt(user, now, &throttle))
             })
             .await?;
@@ -98,10 +104,15 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     /// # Errors
     /// [`Error::AnonymousAdministrator`](crate::Error::AnonymousAdministrator) unless `actor` is an [`Actor::Administrator`]
     /// with a non-empty identifier; store errors and [`Error::Conflict`](crate::Error::Conflict).
-    pub async fn unlock(&self, user: &UserId, actor: Actor) -> Result<Notified<()>> {
+    pub async fn unlock(
+        &self,
+        account: &(impl Account + ?Sized),
+        actor: Actor,
+    ) -> Result<Notified<()>> {
         // Refused before any store I/O.
         change::administrator_name(&actor)?;
-        self.modify(user, |state, _now| state.unlock(&actor)).await
+        self.modify(account, |state, _now| state.unlock(&actor))
+            .await
     }
 
     /// The account's throttle counters.

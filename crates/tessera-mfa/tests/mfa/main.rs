@@ -9,6 +9,7 @@ mod common;
 mod bursts;
 mod codes;
 mod conformance;
+mod notify;
 mod outbox;
 mod recovery_and_remembered;
 mod server_key;
