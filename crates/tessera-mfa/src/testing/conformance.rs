@@ -44,8 +44,7 @@ use crate::{
 /// On the first broken guarantee: that is its purpose.
 pub async fn run_conformance<S: MfaStore>(store: &S) {
     list_accounts(store).await;
-    let aggregates: [&dyn Aggregate<S>; 2] = [&Accounts, &Destinations];
-    for aggregate in aggregates {
+    for aggregate in [Aggregate::Account, Aggregate::Destination] {
         compare_and_set(store, aggregate).await;
         concurrent_saves(store, aggregate).await;
         no_lost_update(store, aggregate).await;
@@ -71,122 +70,87 @@ fn at(secs: u64) -> UnixTime {
     UnixTime::from_secs(secs)
 }
 
-/// A boxed store future, so both aggregates fit one trait object.
+/// A boxed store future, so that many can be polled at once.
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// The account and destination aggregates behind one face, so every check runs on
 /// both with one body. Values are "sends at these instants": both aggregates have such
 /// a list, and comparing it exactly is what the checks need.
-trait Aggregate<S: MfaStore>: Sync {
+#[derive(Clone, Copy, Debug)]
+enum Aggregate {
+    Account,
+    Destination,
+}
+
+impl Aggregate {
     /// The aggregate's name in panic messages.
-    fn name(&self) -> &'static str;
+    fn name(self) -> &'static str {
+        match self {
+            Self::Account => "account",
+            Self::Destination => "destination",
+        }
+    }
+
     /// A fresh, never-stored key.
-    fn fresh(&self) -> String;
-    fn load<'a>(
-        &self,
-        store: &'a S,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<Versioned<Vec<UnixTime>>, StoreError>>;
-    fn save<'a>(
-        &self,
-        store: &'a S,
-        key: &'a str,
-        expected: Version,
-        sends: Vec<UnixTime>,
-    ) -> BoxFuture<'a, Result<Version, StoreError>>;
-}
-
-struct Accounts;
-struct Destinations;
-
-impl<S: MfaStore> Aggregate<S> for Accounts {
-    fn name(&self) -> &'static str {
-        "account"
+    fn fresh(self) -> String {
+        match self {
+            Self::Account => fresh_user().as_str().to_owned(),
+            Self::Destination => fresh_destination().0,
+        }
     }
 
-    fn fresh(&self) -> String {
-        fresh_user().as_str().to_owned()
-    }
-
-    fn load<'a>(
-        &self,
+    fn load<'a, S: MfaStore>(
+        self,
         store: &'a S,
         key: &'a str,
     ) -> BoxFuture<'a, Result<Versioned<Vec<UnixTime>>, StoreError>> {
         Box::pin(async move {
-            let v = store.load_account(&UserId::new(key)).await?;
-            Ok(Versioned {
-                version: v.version,
-                value: v.value.sends,
-            })
-        })
-    }
-
-    fn save<'a>(
-        &self,
-        store: &'a S,
-        key: &'a str,
-        expected: Version,
-        sends: Vec<UnixTime>,
-    ) -> BoxFuture<'a, Result<Version, StoreError>> {
-        Box::pin(async move {
-            let state = AccountState {
-                sends,
-                ..AccountState::default()
+            let (version, value) = match self {
+                Self::Account => {
+                    let v = store.load_account(&UserId::new(key)).await?;
+                    (v.version, v.value.sends)
+                }
+                Self::Destination => {
+                    let v = store
+                        .load_destination(&DestinationKey(key.to_owned()))
+                        .await?;
+                    (v.version, v.value.sends)
+                }
             };
-            store
-                .save_account(&UserId::new(key), expected, &state)
-                .await
-        })
-    }
-}
-
-impl<S: MfaStore> Aggregate<S> for Destinations {
-    fn name(&self) -> &'static str {
-        "destination"
-    }
-
-    fn fresh(&self) -> String {
-        fresh_destination().0
-    }
-
-    fn load<'a>(
-        &self,
-        store: &'a S,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<Versioned<Vec<UnixTime>>, StoreError>> {
-        Box::pin(async move {
-            let v = store
-                .load_destination(&DestinationKey(key.to_owned()))
-                .await?;
-            Ok(Versioned {
-                version: v.version,
-                value: v.value.sends,
-            })
+            Ok(Versioned { version, value })
         })
     }
 
-    fn save<'a>(
-        &self,
+    fn save<'a, S: MfaStore>(
+        self,
         store: &'a S,
         key: &'a str,
         expected: Version,
         sends: Vec<UnixTime>,
     ) -> BoxFuture<'a, Result<Version, StoreError>> {
         Box::pin(async move {
-            let state = DestinationState { sends };
-            store
-                .save_destination(&DestinationKey(key.to_owned()), expected, &state)
-                .await
+            match self {
+                Self::Account => {
+                    let state = AccountState {
+                        sends,
+                        ..AccountState::default()
+                    };
+                    store
+                        .save_account(&UserId::new(key), expected, &state)
+                        .await
+                }
+                Self::Destination => {
+                    let key = DestinationKey(key.to_owned());
+                    store
+                        .save_destination(&key, expected, &DestinationState { sends })
+                        .await
+                }
+            }
         })
     }
 }
 
-async fn load_ok<S: MfaStore>(
-    store: &S,
-    agg: &dyn Aggregate<S>,
-    key: &str,
-) -> Versioned<Vec<UnixTime>> {
+async fn load_ok<S: MfaStore>(store: &S, agg: Aggregate, key: &str) -> Versioned<Vec<UnixTime>> {
     match agg.load(store, key).await {
         Ok(v) => v,
         Err(e) => panic!("{} load failed: {e}", agg.name()),
@@ -195,7 +159,7 @@ async fn load_ok<S: MfaStore>(
 
 async fn save_ok<S: MfaStore>(
     store: &S,
-    agg: &dyn Aggregate<S>,
+    agg: Aggregate,
     key: &str,
     expected: Version,
     sends: &[UnixTime],
@@ -208,7 +172,7 @@ async fn save_ok<S: MfaStore>(
 
 async fn expect_conflict<S: MfaStore>(
     store: &S,
-    agg: &dyn Aggregate<S>,
+    agg: Aggregate,
     key: &str,
     expected: Version,
     why: &str,
@@ -225,7 +189,7 @@ async fn expect_conflict<S: MfaStore>(
     }
 }
 
-async fn compare_and_set<S: MfaStore>(store: &S, agg: &dyn Aggregate<S>) {
+async fn compare_and_set<S: MfaStore>(store: &S, agg: Aggregate) {
     let name = agg.name();
     let key = agg.fresh();
     let empty = load_ok(store, agg, &key).await;
@@ -337,7 +301,7 @@ async fn join_all<'a, T>(futures: Vec<BoxFuture<'a, T>>) -> Vec<T> {
     results.into_iter().flatten().collect()
 }
 
-async fn concurrent_saves<S: MfaStore>(store: &S, agg: &dyn Aggregate<S>) {
+async fn concurrent_saves<S: MfaStore>(store: &S, agg: Aggregate) {
     let name = agg.name();
     let key = agg.fresh();
     let base = save_ok(store, agg, &key, Version::NEW, &[at(1)]).await;
@@ -373,7 +337,7 @@ async fn concurrent_saves<S: MfaStore>(store: &S, agg: &dyn Aggregate<S>) {
 /// Sixteen writers each add one send with load → change → save, retrying on conflict:
 /// all sixteen must be there at the end (a store that lets two saves at one version
 /// both succeed loses one).
-async fn no_lost_update<S: MfaStore>(store: &S, agg: &dyn Aggregate<S>) {
+async fn no_lost_update<S: MfaStore>(store: &S, agg: Aggregate) {
     const WRITERS: u64 = 16;
     let name = agg.name();
     let key = agg.fresh();
@@ -403,6 +367,14 @@ async fn no_lost_update<S: MfaStore>(store: &S, agg: &dyn Aggregate<S>) {
         sends, expected,
         "sixteen concurrent {name} load → change → save loops must lose no update"
     );
+}
+
+/// The value of a store call that must succeed, or a panic naming the call.
+fn must<T>(result: Result<T, StoreError>, what: &str) -> T {
+    match result {
+        Ok(v) => v,
+        Err(e) => panic!("{what}: {e}"),
+    }
 }
 
 fn key_id(id: &str) -> KeyId {
@@ -490,14 +462,14 @@ fn full_account() -> AccountState {
 async fn round_trip<S: MfaStore>(store: &S) {
     let user = fresh_user();
     let state = full_account();
-    let v = match store.save_account(&user, Version::NEW, &state).await {
-        Ok(v) => v,
-        Err(e) => panic!("saving a full account failed: {e}"),
-    };
-    let loaded = match store.load_account(&user).await {
-        Ok(l) => l,
-        Err(e) => panic!("loading a full account failed: {e}"),
-    };
+    let v = must(
+        store.save_account(&user, Version::NEW, &state).await,
+        "saving a full account failed",
+    );
+    let loaded = must(
+        store.load_account(&user).await,
+        "loading a full account failed",
+    );
     assert_eq!(
         loaded.version, v,
         "a full account loads at the version its save returned"
@@ -512,14 +484,14 @@ async fn round_trip<S: MfaStore>(store: &S) {
     let sends = DestinationState {
         sends: vec![at(u64::MAX), at(0), at(1_700_000_000)],
     };
-    let v = match store.save_destination(&key, Version::NEW, &sends).await {
-        Ok(v) => v,
-        Err(e) => panic!("saving a destination failed: {e}"),
-    };
-    let loaded = match store.load_destination(&key).await {
-        Ok(l) => l,
-        Err(e) => panic!("loading a destination failed: {e}"),
-    };
+    let v = must(
+        store.save_destination(&key, Version::NEW, &sends).await,
+        "saving a destination failed",
+    );
+    let loaded = must(
+        store.load_destination(&key).await,
+        "loading a destination failed",
+    );
     assert_eq!(
         (loaded.version, loaded.value),
         (v, sends),
@@ -530,14 +502,11 @@ async fn round_trip<S: MfaStore>(store: &S) {
 async fn isolation<S: MfaStore>(store: &S) {
     let (ana, bo) = (fresh_user(), fresh_user());
     let full = full_account();
-    let va = match store.save_account(&ana, Version::NEW, &full).await {
-        Ok(v) => v,
-        Err(e) => panic!("save failed: {e}"),
-    };
-    let b = match store.load_account(&bo).await {
-        Ok(b) => b,
-        Err(e) => panic!("load failed: {e}"),
-    };
+    let va = must(
+        store.save_account(&ana, Version::NEW, &full).await,
+        "save failed",
+    );
+    let b = must(store.load_account(&bo).await, "load failed");
     assert_eq!(
         (b.version, b.value),
         (Version::NEW, AccountState::default()),
@@ -546,10 +515,7 @@ async fn isolation<S: MfaStore>(store: &S) {
 
     // A destination whose key is the same text as a user id is another record.
     let same_text = DestinationKey(ana.as_str().to_owned());
-    let d = match store.load_destination(&same_text).await {
-        Ok(d) => d,
-        Err(e) => panic!("load failed: {e}"),
-    };
+    let d = must(store.load_destination(&same_text).await, "load failed");
     assert_eq!(
         (d.version, d.value),
         (Version::NEW, DestinationState::default()),
@@ -562,32 +528,27 @@ async fn isolation<S: MfaStore>(store: &S) {
     {
         panic!("a destination keyed like an account must save on its own: {e}");
     }
-    let a = match store.load_account(&ana).await {
-        Ok(a) => a,
-        Err(e) => panic!("load failed: {e}"),
-    };
+    let a = must(store.load_account(&ana).await, "load failed");
     assert_eq!(
         (a.version, a.value),
         (va, full),
         "a destination's save must not touch an account"
     );
-    let listed = match store.list_accounts(Some(&ana), 1).await {
-        Ok(l) => l,
-        Err(e) => panic!("list_accounts failed: {e}"),
-    };
+    let listed = must(
+        store.list_accounts(Some(&ana), 1).await,
+        "list_accounts failed",
+    );
     assert!(
         listed.iter().all(|u| !u.as_str().starts_with(ana.as_str())),
         "a destination must not be listed as an account"
     );
 
     let (d1, d2) = (fresh_destination(), fresh_destination());
-    if let Err(e) = store.save_destination(&d1, Version::NEW, &sends).await {
-        panic!("save failed: {e}");
-    }
-    let other = match store.load_destination(&d2).await {
-        Ok(d) => d,
-        Err(e) => panic!("load failed: {e}"),
-    };
+    must(
+        store.save_destination(&d1, Version::NEW, &sends).await,
+        "save failed",
+    );
+    let other = must(store.load_destination(&d2).await, "load failed");
     assert_eq!(
         other.version,
         Version::NEW,

@@ -3,51 +3,21 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::common::{T0, TestMfa, clock, key};
+use crate::common::{T0, ana, clock, email, key, service, wrong};
 use tessera_mfa::{
     AccountContext, Actor, ChallengeConfig, Destination, EmailAddress, Error, InMemoryDelivery,
     InMemoryStore, Mfa, MfaMethod as M, OrgPolicy, PhoneNumber, Purpose, RecordingNotifier,
     SecurityEventKind as K, SendLimits, Unavailable,
 };
-use tessera_otp::{Clock, ManualClock, UnixTime};
+use tessera_otp::{Clock, UnixTime};
 use tessera_registry::{DeviceKind, UserId};
 
-fn service() -> (TestMfa, Arc<RecordingNotifier>, ManualClock) {
-    let n = Arc::new(RecordingNotifier::new());
-    let c = clock();
-    let mfa = Mfa::new(
-        InMemoryStore::new(),
-        n.clone(),
-        c.clone(),
-        OrgPolicy::default(),
-        key(),
-    );
-    (mfa, n, c)
-}
-
-fn email() -> EmailAddress {
-    EmailAddress::parse("ana@example.com").unwrap()
-}
-
 fn ctx() -> AccountContext {
-    AccountContext::new(UserId::new("ana")).with_email(email())
+    ana(&[])
 }
 
 fn email_dest() -> Destination {
     Destination::Email(email())
-}
-
-fn wrong(code: &str) -> String {
-    // A different code of the same length.
-    code.chars()
-        .map(|c| {
-            if c == '9' {
-                '0'
-            } else {
-                char::from(c as u8 + 1)
-            }
-        })
-        .collect()
 }
 
 #[tokio::test]

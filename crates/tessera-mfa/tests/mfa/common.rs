@@ -14,12 +14,26 @@ use tessera_registry::UserId;
 pub(crate) const T0: u64 = 1_700_000_000;
 
 /// A store where "another writer" saves the account just before each of the next
-/// `conflicts` saves, so those saves hit a real version conflict.
+/// `conflicts` saves, so those saves hit a real version conflict; or, with a [`Flaw`],
+/// a store that breaks a guarantee, for the conformance suite to catch.
 #[derive(Debug, Default)]
 pub(crate) struct ConflictingStore {
     pub(crate) inner: InMemoryStore,
     pub(crate) conflicts: AtomicU32,
     pub(crate) saves_attempted: AtomicU32,
+    pub(crate) flaw: Flaw,
+}
+
+/// A broken guarantee of [`ConflictingStore`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Flaw {
+    #[default]
+    None,
+    /// Account saves ignore the expected version.
+    LastWriteWins,
+    /// An account whose throttle counted a failure loads as the default state, as a
+    /// document mapping that cannot hold a field's extreme value would.
+    ForgetsThrottle,
 }
 
 impl ConflictingStore {
@@ -29,11 +43,22 @@ impl ConflictingStore {
             ..Self::default()
         }
     }
+
+    pub(crate) fn flawed(flaw: Flaw) -> Self {
+        Self {
+            flaw,
+            ..Self::default()
+        }
+    }
 }
 
 impl MfaStore for ConflictingStore {
     async fn load_account(&self, user: &UserId) -> Result<Versioned<AccountState>, StoreError> {
-        self.inner.load_account(user).await
+        let mut loaded = self.inner.load_account(user).await?;
+        if self.flaw == Flaw::ForgetsThrottle && loaded.value.throttle().failures() > 0 {
+            loaded.value = AccountState::default();
+        }
+        Ok(loaded)
     }
 
     async fn save_account(
@@ -43,6 +68,10 @@ impl MfaStore for ConflictingStore {
         state: &AccountState,
     ) -> Result<Version, StoreError> {
         self.saves_attempted.fetch_add(1, Ordering::SeqCst);
+        let expected = match self.flaw {
+            Flaw::LastWriteWins => self.inner.load_account(user).await?.version,
+            _ => expected,
+        };
         let inject = self
             .conflicts
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
@@ -89,4 +118,39 @@ pub(crate) fn key() -> tessera_mfa::ServerKey {
 
 pub(crate) fn clock() -> ManualClock {
     ManualClock::new(UnixTime::from_secs(T0))
+}
+
+/// A service over an in-memory store with the default policy, its recorder and clock.
+pub(crate) fn service() -> (TestMfa, Arc<RecordingNotifier>, ManualClock) {
+    let n = Arc::new(RecordingNotifier::new());
+    let c = clock();
+    let mfa = Mfa::new(
+        InMemoryStore::new(),
+        n.clone(),
+        c.clone(),
+        tessera_mfa::OrgPolicy::default(),
+        key(),
+    );
+    (mfa, n, c)
+}
+
+pub(crate) fn email() -> tessera_mfa::EmailAddress {
+    tessera_mfa::EmailAddress::parse("ana@example.com").unwrap()
+}
+
+/// Ana, with an email address and these active devices.
+pub(crate) fn ana(devices: &[tessera_registry::DeviceKind]) -> tessera_mfa::AccountContext {
+    tessera_mfa::AccountContext::new(UserId::new("ana"))
+        .with_email(email())
+        .with_active_devices(devices.iter().copied())
+}
+
+/// A different code of the same length.
+pub(crate) fn wrong(code: &str) -> String {
+    code.chars()
+        .map(|c| match c {
+            '9' => '0',
+            _ => char::from(c as u8 + 1),
+        })
+        .collect()
 }

@@ -6,11 +6,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::common::{ConflictingStore, Flaw};
 use tessera_mfa::testing::{ChaosStore, Faults, run_conformance};
-use tessera_mfa::{
-    AccountState, DestinationKey, DestinationState, InMemoryStore, MfaStore, StoreError, UserId,
-    Version, Versioned,
-};
+use tessera_mfa::{AccountState, InMemoryStore, MfaStore, UserId, Version};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_in_memory_store_conforms() {
@@ -40,102 +38,6 @@ async fn the_chaos_store_conforms_with_latency() {
     run_conformance(&ChaosStore::new(InMemoryStore::new(), faults)).await;
 }
 
-/// A store that forgets to compare the version: the suite must refuse it.
-#[derive(Debug, Default)]
-struct LastWriteWins(InMemoryStore);
-
-impl MfaStore for LastWriteWins {
-    async fn load_account(&self, user: &UserId) -> Result<Versioned<AccountState>, StoreError> {
-        self.0.load_account(user).await
-    }
-
-    async fn save_account(
-        &self,
-        user: &UserId,
-        _expected: Version,
-        state: &AccountState,
-    ) -> Result<Version, StoreError> {
-        let current = self.0.load_account(user).await?.version;
-        self.0.save_account(user, current, state).await
-    }
-
-    async fn load_destination(
-        &self,
-        key: &DestinationKey,
-    ) -> Result<Versioned<DestinationState>, StoreError> {
-        self.0.load_destination(key).await
-    }
-
-    async fn save_destination(
-        &self,
-        key: &DestinationKey,
-        expected: Version,
-        state: &DestinationState,
-    ) -> Result<Version, StoreError> {
-        self.0.save_destination(key, expected, state).await
-    }
-
-    async fn list_accounts(
-        &self,
-        after: Option<&UserId>,
-        limit: usize,
-    ) -> Result<Vec<UserId>, StoreError> {
-        self.0.list_accounts(after, limit).await
-    }
-}
-
-/// A store that loses the state on the way when the throttle is set, as a document
-/// mapping that cannot hold a field's extreme value would.
-#[derive(Debug, Default)]
-struct ForgetsThrottle(InMemoryStore);
-
-impl MfaStore for ForgetsThrottle {
-    async fn load_account(&self, user: &UserId) -> Result<Versioned<AccountState>, StoreError> {
-        let loaded = self.0.load_account(user).await?;
-        let mut state = AccountState::default();
-        if loaded.value.throttle().failures() == 0 {
-            state = loaded.value;
-        }
-        Ok(Versioned {
-            version: loaded.version,
-            value: state,
-        })
-    }
-
-    async fn save_account(
-        &self,
-        user: &UserId,
-        expected: Version,
-        state: &AccountState,
-    ) -> Result<Version, StoreError> {
-        self.0.save_account(user, expected, state).await
-    }
-
-    async fn load_destination(
-        &self,
-        key: &DestinationKey,
-    ) -> Result<Versioned<DestinationState>, StoreError> {
-        self.0.load_destination(key).await
-    }
-
-    async fn save_destination(
-        &self,
-        key: &DestinationKey,
-        expected: Version,
-        state: &DestinationState,
-    ) -> Result<Version, StoreError> {
-        self.0.save_destination(key, expected, state).await
-    }
-
-    async fn list_accounts(
-        &self,
-        after: Option<&UserId>,
-        limit: usize,
-    ) -> Result<Vec<UserId>, StoreError> {
-        self.0.list_accounts(after, limit).await
-    }
-}
-
 async fn panic_message<F: std::future::Future<Output = ()> + Send + 'static>(f: F) -> String {
     let err = tokio::spawn(f).await.unwrap_err();
     let panic = err.into_panic();
@@ -149,7 +51,7 @@ async fn panic_message<F: std::future::Future<Output = ()> + Send + 'static>(f: 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_store_without_compare_and_set_is_refused() {
     let message = panic_message(async {
-        run_conformance(&LastWriteWins::default()).await;
+        run_conformance(&ConflictingStore::flawed(Flaw::LastWriteWins)).await;
     })
     .await;
     assert!(
@@ -161,7 +63,7 @@ async fn a_store_without_compare_and_set_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_store_that_drops_a_field_is_refused() {
     let message = panic_message(async {
-        run_conformance(&ForgetsThrottle::default()).await;
+        run_conformance(&ConflictingStore::flawed(Flaw::ForgetsThrottle)).await;
     })
     .await;
     assert!(message.contains("must round-trip exactly"), "{message}");

@@ -7,13 +7,10 @@ use tessera_mfa::{
     AccountContext, Actor, EmailAddress, EmailNotifier, InMemoryStore, Mfa, OrgPolicy,
     RecordingNotifier, ThrottleConfig,
 };
-use tessera_registry::{DeviceKind, UserId};
+use tessera_registry::DeviceKind;
 
 fn ana() -> AccountContext {
-    AccountContext::new(UserId::new("ana"))
-        .with_email(EmailAddress::parse("ana@example.com").unwrap())
-        .with_display_name("Ana")
-        .with_active_devices([DeviceKind::AuthenticatorApp])
+    crate::common::ana(&[DeviceKind::AuthenticatorApp]).with_display_name("Ana")
 }
 
 #[tokio::test]

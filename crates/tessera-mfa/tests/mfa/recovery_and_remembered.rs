@@ -3,31 +3,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::common::{T0, TestMfa, clock, key};
+use crate::common::{T0, TestMfa, ana, clock, key, service};
 use tessera_mfa::{
-    AccountContext, Actor, EmailAddress, Error, InMemoryStore, Mfa, MfaMethod as M, OrgPolicy,
-    RecordingNotifier, RememberToken, SecurityEventKind as K, Unavailable,
+    AccountContext, Actor, Error, InMemoryStore, Mfa, MfaMethod as M, OrgPolicy, RecordingNotifier,
+    RememberToken, SecurityEventKind as K, Unavailable,
 };
 use tessera_otp::{ManualClock, UnixTime};
 use tessera_registry::{DeviceKind, UserId};
 
-fn service() -> (TestMfa, Arc<RecordingNotifier>, ManualClock) {
-    let n = Arc::new(RecordingNotifier::new());
-    let c = clock();
-    let mfa = Mfa::new(
-        InMemoryStore::new(),
-        n.clone(),
-        c.clone(),
-        OrgPolicy::default(),
-        key(),
-    );
-    (mfa, n, c)
-}
-
 fn ctx() -> AccountContext {
-    AccountContext::new(UserId::new("ana"))
-        .with_email(EmailAddress::parse("ana@example.com").unwrap())
-        .with_active_devices([DeviceKind::AuthenticatorApp])
+    ana(&[DeviceKind::AuthenticatorApp])
 }
 
 #[tokio::test]

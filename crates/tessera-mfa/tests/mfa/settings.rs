@@ -4,10 +4,10 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use crate::common::{ConflictingStore, T0, TestMfa, clock, key};
+use crate::common::{ConflictingStore, T0, TestMfa, ana, clock, key};
 use tessera_mfa::{
-    AccountContext, Actor, Availability, EmailAddress, Error, InMemoryStore, Mfa, MfaMethod as M,
-    MfaStore, OrgPolicy, RecordingNotifier, SecurityEventKind as K, SignInPlan, Unavailable,
+    AccountContext, Actor, Availability, Error, InMemoryStore, Mfa, MfaMethod as M, MfaStore,
+    OrgPolicy, RecordingNotifier, SecurityEventKind as K, SignInPlan, Unavailable,
 };
 use tessera_otp::UnixTime;
 use tessera_registry::{DeviceKind, UserId};
@@ -21,9 +21,7 @@ fn service(policy: OrgPolicy) -> (TestMfa, Arc<RecordingNotifier>) {
 }
 
 fn ctx(devices: &[DeviceKind]) -> AccountContext {
-    AccountContext::new(UserId::new("ana"))
-        .with_email(EmailAddress::parse("ana@example.com").unwrap())
-        .with_active_devices(devices.iter().copied())
+    ana(devices)
 }
 
 #[tokio::test]

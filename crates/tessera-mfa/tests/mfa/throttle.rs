@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::common::{ConflictingStore, T0, TestMfa, clock, key};
+use crate::common::{ConflictingStore, T0, clock, key, service, wrong};
 use tessera_mfa::{
     AccountContext, Actor, EmailAddress, Error, InMemoryDelivery, InMemoryStore, Mfa,
     MfaMethod as M, OrgPolicy, PhoneNumber, Purpose, RecordingNotifier, SecurityEventKind as K,
@@ -13,33 +13,8 @@ use tessera_mfa::{
 use tessera_otp::{Clock, ManualClock, UnixTime};
 use tessera_registry::UserId;
 
-fn service() -> (TestMfa, Arc<RecordingNotifier>, ManualClock) {
-    let n = Arc::new(RecordingNotifier::new());
-    let c = clock();
-    let mfa = Mfa::new(
-        InMemoryStore::new(),
-        n.clone(),
-        c.clone(),
-        OrgPolicy::default(),
-        key(),
-    );
-    (mfa, n, c)
-}
-
 fn at(s: u64) -> UnixTime {
     UnixTime::from_secs(T0 + s)
-}
-
-fn wrong(code: &str) -> String {
-    code.chars()
-        .map(|c| {
-            if c == '9' {
-                '0'
-            } else {
-                char::from(c as u8 + 1)
-            }
-        })
-        .collect()
 }
 
 async fn refused<S: tessera_mfa::MfaStore>(
