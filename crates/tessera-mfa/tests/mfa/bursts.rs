@@ -11,8 +11,8 @@ use crate::common::{clock, key};
 use tessera_mfa::MfaStore as _;
 use tessera_mfa::testing::{ChaosStore, Faults};
 use tessera_mfa::{
-    AccountContext, ChallengeConfig, EmailAddress, Error, InMemoryDelivery, InMemoryStore, Mfa,
-    MfaMethod as M, OrgPolicy, Purpose, RecordingNotifier, SecurityEventKind as K,
+    ChallengeConfig, Error, InMemoryDelivery, InMemoryStore, Mfa, MfaMethod as M, OrgPolicy,
+    Purpose, RecordingNotifier, SecurityEventKind as K,
 };
 use tessera_otp::{Clock, ManualClock};
 use tessera_registry::UserId;
@@ -130,8 +130,7 @@ async fn a_failing_store_grants_nothing() {
 async fn a_burst_of_wrong_email_codes_gets_at_most_five_checks() {
     for size in [64usize, 256, 1024] {
         let (mfa, faults, _, _) = service();
-        let c = AccountContext::new(UserId::new("ana"))
-            .with_email(EmailAddress::parse("ana@example.com").unwrap());
+        let c = crate::common::ana(&[]);
         let out = InMemoryDelivery::new();
         let ticket = mfa
             .send_code(&c, M::Email, Purpose::SignIn, &out)

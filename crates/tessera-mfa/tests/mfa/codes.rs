@@ -130,14 +130,8 @@ async fn attempts_are_capped_per_challenge() {
 
     // A configured cap of one.
     let n = Arc::new(RecordingNotifier::new());
-    let one = Mfa::new(
-        InMemoryStore::new(),
-        n,
-        clock.clone(),
-        OrgPolicy::default(),
-        key(),
-    )
-    .with_challenge_config(ChallengeConfig::new(8, Duration::from_secs(600), 1).unwrap());
+    let one = crate::common::mfa_with(n, clock.clone(), OrgPolicy::default())
+        .with_challenge_config(ChallengeConfig::new(8, Duration::from_secs(600), 1).unwrap());
     let t = one
         .send_code(&ctx(), M::Email, Purpose::SignIn, &out)
         .await
@@ -435,8 +429,7 @@ async fn identity_provider_and_policy_refuse_codes_and_phones() {
         .await,
         Err(Error::ManagedByIdentityProvider { .. })
     ));
-    let strict = Mfa::new(
-        InMemoryStore::new(),
+    let strict = crate::common::mfa_with(
         Arc::new(RecordingNotifier::new()),
         clock(),
         OrgPolicy::builder()
@@ -444,7 +437,6 @@ async fn identity_provider_and_policy_refuse_codes_and_phones() {
             .disallow(M::Email)
             .build()
             .unwrap(),
-        key(),
     );
     assert!(matches!(
         strict

@@ -122,16 +122,24 @@ pub(crate) fn clock() -> ManualClock {
 
 /// A service over an in-memory store with the default policy, its recorder and clock.
 pub(crate) fn service() -> (TestMfa, Arc<RecordingNotifier>, ManualClock) {
-    let n = Arc::new(RecordingNotifier::new());
-    let c = clock();
-    let mfa = Mfa::new(
-        InMemoryStore::new(),
-        n.clone(),
-        c.clone(),
-        tessera_mfa::OrgPolicy::default(),
-        key(),
-    );
-    (mfa, n, c)
+    service_with(tessera_mfa::OrgPolicy::default())
+}
+
+/// A service over an in-memory store under `policy`, its recorder and clock.
+pub(crate) fn service_with(
+    policy: tessera_mfa::OrgPolicy,
+) -> (TestMfa, Arc<RecordingNotifier>, ManualClock) {
+    let (n, c) = (Arc::new(RecordingNotifier::new()), clock());
+    (mfa_with(n.clone(), c.clone(), policy), n, c)
+}
+
+/// A service over an in-memory store with `notifier`, `clock` and `policy`.
+pub(crate) fn mfa_with<N: tessera_mfa::SecurityNotifier>(
+    notifier: N,
+    clock: ManualClock,
+    policy: tessera_mfa::OrgPolicy,
+) -> Mfa<InMemoryStore, N, ManualClock> {
+    Mfa::new(InMemoryStore::new(), notifier, clock, policy, key())
 }
 
 pub(crate) fn email() -> tessera_mfa::EmailAddress {

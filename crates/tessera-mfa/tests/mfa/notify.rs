@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use crate::common::{T0, clock, key};
+use crate::common::{T0, clock};
 use tessera_mfa::{
-    AccountContext, Actor, EmailAddress, EmailNotifier, InMemoryStore, Mfa, OrgPolicy,
-    RecordingNotifier, ThrottleConfig,
+    AccountContext, Actor, EmailAddress, EmailNotifier, OrgPolicy, RecordingNotifier,
+    ThrottleConfig,
 };
 use tessera_registry::DeviceKind;
 
@@ -16,13 +16,7 @@ fn ana() -> AccountContext {
 #[tokio::test]
 async fn events_of_an_operation_given_a_context_carry_its_recipient() {
     let n = Arc::new(RecordingNotifier::new());
-    let mfa = Mfa::new(
-        InMemoryStore::new(),
-        n.clone(),
-        clock(),
-        OrgPolicy::default(),
-        key(),
-    );
+    let mfa = crate::common::mfa_with(n.clone(), clock(), OrgPolicy::default());
     let ctx = ana();
     let _ = mfa.enable(&ctx, None, Actor::AccountHolder).await.unwrap();
     // The operations that take an `Account` accept the context as well as a user id.
@@ -61,14 +55,8 @@ async fn a_lockout_email_names_the_person_and_the_time_in_utc() {
     )
     .unwrap();
     let c = clock();
-    let mfa = Mfa::new(
-        InMemoryStore::new(),
-        n.clone(),
-        c.clone(),
-        OrgPolicy::default(),
-        key(),
-    )
-    .with_throttle(throttle);
+    let mfa =
+        crate::common::mfa_with(n.clone(), c.clone(), OrgPolicy::default()).with_throttle(throttle);
     let ctx = ana();
     drop(mfa.begin_attempt(&ctx).await.unwrap().into_value());
     c.advance(std::time::Duration::from_secs(1));

@@ -3,10 +3,10 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::common::{clock, key};
+use crate::common::clock;
 use tessera_mfa::{
-    Actor, InMemoryStore, Mfa, MfaMethod as M, NotifyError, OrgPolicy, OutboxNotifier,
-    SecurityEvent, SecurityEventKind as K, SecurityNotifier,
+    Actor, MfaMethod as M, NotifyError, OrgPolicy, OutboxNotifier, SecurityEvent,
+    SecurityEventKind as K, SecurityNotifier,
 };
 use tessera_registry::UserId;
 use tokio::sync::Semaphore;
@@ -28,13 +28,7 @@ impl SecurityNotifier for Gated {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_code_reuse_report_returns_before_delivery_and_every_event_arrives_once_in_order() {
     let (notifier, outbox) = OutboxNotifier::new(64).unwrap();
-    let mfa = Mfa::new(
-        InMemoryStore::new(),
-        notifier,
-        clock(),
-        OrgPolicy::default(),
-        key(),
-    );
+    let mfa = crate::common::mfa_with(notifier, clock(), OrgPolicy::default());
     let mailer = Arc::new(Gated {
         gate: Semaphore::new(0),
         delivered: Mutex::new(Vec::new()),
@@ -85,13 +79,7 @@ async fn a_code_reuse_report_returns_before_delivery_and_every_event_arrives_onc
 #[tokio::test]
 async fn a_full_outbox_reports_instead_of_blocking() {
     let (notifier, outbox) = OutboxNotifier::new(2).unwrap();
-    let mfa = Mfa::new(
-        InMemoryStore::new(),
-        notifier,
-        clock(),
-        OrgPolicy::default(),
-        key(),
-    );
+    let mfa = crate::common::mfa_with(notifier, clock(), OrgPolicy::default());
     let u = UserId::new("ana");
     for _ in 0..2 {
         assert!(
@@ -136,26 +124,14 @@ async fn the_outbox_takes_the_mailer_off_the_answer_path() {
         }
     }
     let u = UserId::new("ana");
-    let direct = Mfa::new(
-        InMemoryStore::new(),
-        Slow,
-        clock(),
-        OrgPolicy::default(),
-        key(),
-    );
+    let direct = crate::common::mfa_with(Slow, clock(), OrgPolicy::default());
     let t = std::time::Instant::now();
     let _ = direct
         .report_code_reuse(&u, M::AuthenticatorApp, Actor::AccountHolder)
         .await;
     let slow = t.elapsed();
     let (notifier, outbox) = OutboxNotifier::new(8).unwrap();
-    let queued = Mfa::new(
-        InMemoryStore::new(),
-        notifier,
-        clock(),
-        OrgPolicy::default(),
-        key(),
-    );
+    let queued = crate::common::mfa_with(notifier, clock(), OrgPolicy::default());
     let t = std::time::Instant::now();
     let _ = queued
         .report_code_reuse(&u, M::AuthenticatorApp, Actor::AccountHolder)

@@ -113,15 +113,9 @@ async fn recovery_code_lifecycle() {
 #[tokio::test]
 async fn no_codes_left_is_shown_and_counts_can_be_configured() {
     let n = Arc::new(RecordingNotifier::new());
-    let mfa = Mfa::new(
-        InMemoryStore::new(),
-        n,
-        clock(),
-        OrgPolicy::default(),
-        key(),
-    )
-    .with_recovery_code_count(2)
-    .unwrap();
+    let mfa = crate::common::mfa_with(n, clock(), OrgPolicy::default())
+        .with_recovery_code_count(2)
+        .unwrap();
     let c = ctx();
     let set = mfa
         .enable(&c, None, Actor::AccountHolder)
@@ -144,12 +138,10 @@ async fn no_codes_left_is_shown_and_counts_can_be_configured() {
         Some(Unavailable::NoCodesLeft)
     );
     assert!(
-        Mfa::new(
-            InMemoryStore::new(),
+        crate::common::mfa_with(
             Arc::new(RecordingNotifier::new()),
             clock(),
-            OrgPolicy::default(),
-            key()
+            OrgPolicy::default()
         )
         .with_recovery_code_count(0)
         .is_err()
@@ -165,15 +157,13 @@ async fn recovery_codes_respect_identity_provider_and_policy() {
             .await,
         Err(Error::ManagedByIdentityProvider { .. })
     ));
-    let strict = Mfa::new(
-        InMemoryStore::new(),
+    let strict = crate::common::mfa_with(
         Arc::new(RecordingNotifier::new()),
         clock(),
         OrgPolicy::builder()
             .disallow(M::RecoveryCode)
             .build()
             .unwrap(),
-        key(),
     );
     assert!(matches!(
         strict

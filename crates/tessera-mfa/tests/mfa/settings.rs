@@ -13,11 +13,8 @@ use tessera_otp::UnixTime;
 use tessera_registry::{DeviceKind, UserId};
 
 fn service(policy: OrgPolicy) -> (TestMfa, Arc<RecordingNotifier>) {
-    let n = Arc::new(RecordingNotifier::new());
-    (
-        Mfa::new(InMemoryStore::new(), n.clone(), clock(), policy, key()),
-        n,
-    )
+    let (mfa, n, _) = crate::common::service_with(policy);
+    (mfa, n)
 }
 
 fn ctx(devices: &[DeviceKind]) -> AccountContext {
@@ -591,15 +588,9 @@ async fn no_notification_when_the_store_keeps_conflicting() {
     );
     assert!(!mfa.settings(c.user()).await.unwrap().enabled());
     assert!(
-        Mfa::new(
-            InMemoryStore::new(),
-            n.clone(),
-            clock(),
-            OrgPolicy::default(),
-            key(),
-        )
-        .with_store_attempts(0)
-        .is_err()
+        crate::common::mfa_with(n.clone(), clock(), OrgPolicy::default())
+            .with_store_attempts(0)
+            .is_err()
     );
 }
 

@@ -6,9 +6,8 @@ use std::time::Duration;
 
 use crate::common::{ConflictingStore, T0, clock, key, service, wrong};
 use tessera_mfa::{
-    AccountContext, Actor, EmailAddress, Error, InMemoryDelivery, InMemoryStore, Mfa,
-    MfaMethod as M, OrgPolicy, PhoneNumber, Purpose, RecordingNotifier, SecurityEventKind as K,
-    ThrottleConfig,
+    Actor, Error, InMemoryDelivery, InMemoryStore, Mfa, MfaMethod as M, OrgPolicy, PhoneNumber,
+    Purpose, RecordingNotifier, SecurityEventKind as K, ThrottleConfig,
 };
 use tessera_otp::{Clock, ManualClock, UnixTime};
 use tessera_registry::UserId;
@@ -143,8 +142,7 @@ async fn a_locked_account_refuses_even_the_right_email_code() {
     .unwrap();
     let (mfa, n, clock) = service();
     let mfa = mfa.with_throttle(policy);
-    let c = AccountContext::new(UserId::new("ana"))
-        .with_email(EmailAddress::parse("ana@example.com").unwrap());
+    let c = crate::common::ana(&[]);
     let out = InMemoryDelivery::new();
     let t = mfa
         .send_code(&c, M::Email, Purpose::SignIn, &out)
@@ -257,8 +255,7 @@ async fn lockout_is_notified_once_across_conflicts() {
 #[tokio::test]
 async fn a_phone_verification_does_not_reset_the_count() {
     let (mfa, _, clock) = service();
-    let c = AccountContext::new(UserId::new("ana"))
-        .with_email(EmailAddress::parse("ana@example.com").unwrap());
+    let c = crate::common::ana(&[]);
     let u = c.user().clone();
     for _ in 0..4 {
         let _ = mfa.begin_attempt(&u).await.unwrap();
@@ -416,8 +413,7 @@ async fn an_administrator_clears_a_temporary_lockout() {
 #[tokio::test]
 async fn no_code_is_sent_while_locked() {
     let (mfa, _, clock) = service();
-    let c = AccountContext::new(UserId::new("ana"))
-        .with_email(EmailAddress::parse("ana@example.com").unwrap());
+    let c = crate::common::ana(&[]);
     let u = c.user().clone();
     for _ in 0..20 {
         let s = mfa.throttle_state(&u).await.unwrap();
@@ -484,8 +480,7 @@ async fn a_notifier_error_when_a_wrong_code_locks_is_reported() {
     .unwrap();
     let (mfa, n, clock) = service();
     let mfa = mfa.with_throttle(t);
-    let c = AccountContext::new(UserId::new("ana"))
-        .with_email(EmailAddress::parse("ana@example.com").unwrap());
+    let c = crate::common::ana(&[]);
     let out = InMemoryDelivery::new();
     let ticket = mfa
         .send_code(&c, M::Email, Purpose::SignIn, &out)

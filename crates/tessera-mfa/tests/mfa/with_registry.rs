@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use crate::common::{clock, key};
+use crate::common::clock;
 use tessera_mfa::{
-    AccountContext, Actor, EmailAddress, Error, InMemoryStore, Mfa, MfaMethod as M, OrgPolicy,
-    RecordingNotifier, SecurityEventKind as K, Unavailable,
+    AccountContext, Actor, EmailAddress, Error, MfaMethod as M, OrgPolicy, RecordingNotifier,
+    SecurityEventKind as K, Unavailable,
 };
 use tessera_otp::{Clock, TimeStep, Totp};
 use tessera_registry::{DeviceRegistry, InMemoryDeviceStore, RegistryConfig, UserId};
@@ -25,13 +25,7 @@ async fn removal_policy_and_fallback_around_the_registry() {
         .self_service_removal(false)
         .build()
         .unwrap();
-    let mfa = Mfa::new(
-        InMemoryStore::new(),
-        n.clone(),
-        clock.clone(),
-        policy,
-        key(),
-    );
+    let mfa = crate::common::mfa_with(n.clone(), clock.clone(), policy);
     let ana = UserId::new("ana");
     let ctx_now = async |registry: &DeviceRegistry<InMemoryDeviceStore, _>| {
         let status = registry.mfa_status(&ana).await.unwrap();
