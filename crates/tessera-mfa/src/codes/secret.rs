@@ -247,6 +247,26 @@ impl fmt::Debug for ServerKey {
     }
 }
 
+/// A secret the account holder keeps (a recovery code, a remember token), stored only as
+/// its tag, bound to the account, under a domain of its own.
+pub(crate) trait HeldSecret {
+    /// The domain label that keeps this kind's tags apart from every other use.
+    const DOMAIN: &'static str;
+
+    /// The secret's bytes.
+    fn secret(&self) -> &[u8];
+
+    /// The tag for `account` under the active server key.
+    fn tag(&self, key: &ServerKey, account: &str) -> Result<Tag> {
+        key.tag(Self::DOMAIN, &[account.as_bytes(), self.secret()])
+    }
+
+    /// The tag for `account` under the server key `id`; `None` when it is not loaded.
+    fn tag_with(&self, key: &ServerKey, id: &KeyId, account: &str) -> Result<Option<Tag>> {
+        key.tag_with(id, Self::DOMAIN, &[account.as_bytes(), self.secret()])
+    }
+}
+
 /// Constant-time equality of two tags.
 pub(crate) fn tags_equal(a: &Tag, b: &Tag) -> bool {
     bool::from(a.ct_eq(b))

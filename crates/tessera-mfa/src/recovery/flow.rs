@@ -10,6 +10,8 @@ use crate::{
 };
 use tessera_keyring::KeyId;
 
+use crate::codes::secret::HeldSecret;
+
 impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     /// Generates a new set of recovery codes (default 10) to show once, voiding the old
     /// set. Only keyed hashes are stored. Emits

@@ -21,7 +21,7 @@ use tessera_keyring::KeyId;
 use tessera_otp::UnixTime;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use crate::codes::secret::{ServerKey, Tag};
+use crate::codes::secret::{HeldSecret, Tag};
 use crate::{Error, Result};
 
 /// The symbols of a recovery code: digits and capitals without the ambiguous 0, 1, I, L,
@@ -105,20 +105,13 @@ impl RecoveryCode {
         }
         out
     }
+}
 
-    /// The tag under the active server key.
-    pub(crate) fn tag(&self, key: &ServerKey, account: &str) -> Result<Tag> {
-        key.tag(DOMAIN, &[account.as_bytes(), self.0.as_bytes()])
-    }
+impl HeldSecret for RecoveryCode {
+    const DOMAIN: &'static str = DOMAIN;
 
-    /// The tag under the server key `id`; `None` when it is not loaded.
-    pub(crate) fn tag_with(
-        &self,
-        key: &ServerKey,
-        id: &KeyId,
-        account: &str,
-    ) -> Result<Option<Tag>> {
-        key.tag_with(id, DOMAIN, &[account.as_bytes(), self.0.as_bytes()])
+    fn secret(&self) -> &[u8] {
+        self.0.as_bytes()
     }
 }
 

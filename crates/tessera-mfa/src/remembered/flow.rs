@@ -3,7 +3,7 @@
 use tessera_otp::{Clock, UnixTime};
 use tessera_registry::UserId;
 
-use crate::codes::secret::find_keyed_tag;
+use crate::codes::secret::{HeldSecret, find_keyed_tag};
 use crate::remembered::clean_label;
 use crate::{
     Account, Actor, Mfa, MfaStore, Notified, RememberToken, RememberedDevice, RememberedDeviceId,

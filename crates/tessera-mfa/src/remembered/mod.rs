@@ -10,7 +10,7 @@ use tessera_keyring::KeyId;
 use tessera_otp::UnixTime;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use crate::codes::secret::{ServerKey, Tag};
+use crate::codes::secret::{HeldSecret, Tag};
 use crate::{Error, Result};
 
 /// Default lifetime of a remembered device.
@@ -65,20 +65,13 @@ impl RememberToken {
     pub fn encode(&self) -> Zeroizing<String> {
         Zeroizing::new(data_encoding::BASE64URL_NOPAD.encode(&self.0))
     }
+}
 
-    /// The tag under the active server key.
-    pub(crate) fn tag(&self, key: &ServerKey, account: &str) -> Result<Tag> {
-        key.tag(DOMAIN, &[account.as_bytes(), &self.0])
-    }
+impl HeldSecret for RememberToken {
+    const DOMAIN: &'static str = DOMAIN;
 
-    /// The tag under the server key `id`; `None` when it is not loaded.
-    pub(crate) fn tag_with(
-        &self,
-        key: &ServerKey,
-        id: &KeyId,
-        account: &str,
-    ) -> Result<Option<Tag>> {
-        key.tag_with(id, DOMAIN, &[account.as_bytes(), &self.0])
+    fn secret(&self) -> &[u8] {
+        &self.0
     }
 }
 

@@ -187,17 +187,9 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         actor: Actor,
     ) -> Result<Notified<MfaSettings>> {
         ctx.ensure_local()?;
-        let policy = &self.policy;
         let method = MfaMethod::from_device_kind(kind);
-        self.modify(ctx, |state, _now| {
-            Ok(state.device_changed(
-                ctx,
-                policy,
-                &actor,
-                SecurityEventKind::DeviceAdded { method },
-            ))
-        })
-        .await
+        self.device_event(ctx, actor, SecurityEventKind::DeviceAdded { method })
+            .await
     }
 
     /// Records that a device of `kind` was removed from the registry: emits
@@ -213,15 +205,21 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         kind: DeviceKind,
         actor: Actor,
     ) -> Result<Notified<MfaSettings>> {
-        let policy = &self.policy;
         let method = MfaMethod::from_device_kind(kind);
+        self.device_event(ctx, actor, SecurityEventKind::DeviceRemoved { method })
+            .await
+    }
+
+    /// A device event, told first, then the fallback step.
+    async fn device_event(
+        &self,
+        ctx: &AccountContext,
+        actor: Actor,
+        event: SecurityEventKind,
+    ) -> Result<Notified<MfaSettings>> {
+        let policy = &self.policy;
         self.modify(ctx, |state, _now| {
-            Ok(state.device_changed(
-                ctx,
-                policy,
-                &actor,
-                SecurityEventKind::DeviceRemoved { method },
-            ))
+            Ok(state.device_changed(ctx, policy, &actor, event.clone()))
         })
         .await
     }

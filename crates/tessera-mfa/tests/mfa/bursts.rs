@@ -11,8 +11,8 @@ use crate::common::{clock, key};
 use tessera_mfa::MfaStore as _;
 use tessera_mfa::testing::{ChaosStore, Faults};
 use tessera_mfa::{
-    ChallengeConfig, Error, InMemoryDelivery, InMemoryStore, Mfa, MfaMethod as M, OrgPolicy,
-    Purpose, RecordingNotifier, SecurityEventKind as K,
+    ChallengeConfig, Error, InMemoryStore, Mfa, MfaMethod as M, OrgPolicy, RecordingNotifier,
+    SecurityEventKind as K,
 };
 use tessera_otp::{Clock, ManualClock};
 use tessera_registry::UserId;
@@ -131,12 +131,7 @@ async fn a_burst_of_wrong_email_codes_gets_at_most_five_checks() {
     for size in [64usize, 256, 1024] {
         let (mfa, faults, _, _) = service();
         let c = crate::common::ana(&[]);
-        let out = InMemoryDelivery::new();
-        let ticket = mfa
-            .send_code(&c, M::Email, Purpose::SignIn, &out)
-            .await
-            .unwrap();
-        let code = out.last_code().unwrap();
+        let (ticket, code) = crate::common::email_code(&mfa, &c).await;
         let right = code.expose().to_owned();
         let wrong = if right == "000000" {
             "111111"

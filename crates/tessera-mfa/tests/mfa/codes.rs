@@ -429,15 +429,14 @@ async fn identity_provider_and_policy_refuse_codes_and_phones() {
         .await,
         Err(Error::ManagedByIdentityProvider { .. })
     ));
-    let strict = crate::common::mfa_with(
-        Arc::new(RecordingNotifier::new()),
-        clock(),
+    let strict = crate::common::service_with(
         OrgPolicy::builder()
             .disallow(M::Sms)
             .disallow(M::Email)
             .build()
             .unwrap(),
-    );
+    )
+    .0;
     assert!(matches!(
         strict
             .link_phone(

@@ -162,3 +162,32 @@ pub(crate) fn wrong(code: &str) -> String {
         })
         .collect()
 }
+
+/// Turns MFA on for `ctx` with the method the rules pick, as the account holder.
+pub(crate) async fn enable<S: tessera_mfa::MfaStore, N: tessera_mfa::SecurityNotifier>(
+    mfa: &Mfa<S, N, ManualClock>,
+    ctx: &tessera_mfa::AccountContext,
+) -> tessera_mfa::Enabled {
+    mfa.enable(ctx, None, tessera_mfa::Actor::AccountHolder)
+        .await
+        .unwrap()
+        .into_value()
+}
+
+/// Sends a sign-in code by email to `ctx`; the ticket and the code delivered.
+pub(crate) async fn email_code<S: tessera_mfa::MfaStore, N: tessera_mfa::SecurityNotifier>(
+    mfa: &Mfa<S, N, ManualClock>,
+    ctx: &tessera_mfa::AccountContext,
+) -> (tessera_mfa::ChallengeTicket, tessera_mfa::OneTimeCode) {
+    let out = tessera_mfa::InMemoryDelivery::new();
+    let ticket = mfa
+        .send_code(
+            ctx,
+            tessera_mfa::MfaMethod::Email,
+            tessera_mfa::Purpose::SignIn,
+            &out,
+        )
+        .await
+        .unwrap();
+    (ticket, out.last_code().unwrap())
+}

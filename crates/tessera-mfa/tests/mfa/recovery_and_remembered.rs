@@ -33,11 +33,8 @@ async fn recovery_code_lifecycle() {
             .await,
         Err(Error::MfaNotEnabled)
     ));
-    let set = mfa
-        .enable(&c, None, Actor::AccountHolder)
+    let set = crate::common::enable(&mfa, &c)
         .await
-        .unwrap()
-        .into_value()
         .recovery_codes
         .unwrap();
     assert_eq!(set.codes().len(), 10, "default set of ten");
@@ -117,11 +114,8 @@ async fn no_codes_left_is_shown_and_counts_can_be_configured() {
         .with_recovery_code_count(2)
         .unwrap();
     let c = ctx();
-    let set = mfa
-        .enable(&c, None, Actor::AccountHolder)
+    let set = crate::common::enable(&mfa, &c)
         .await
-        .unwrap()
-        .into_value()
         .recovery_codes
         .unwrap();
     assert_eq!(set.codes().len(), 2);
@@ -157,14 +151,13 @@ async fn recovery_codes_respect_identity_provider_and_policy() {
             .await,
         Err(Error::ManagedByIdentityProvider { .. })
     ));
-    let strict = crate::common::mfa_with(
-        Arc::new(RecordingNotifier::new()),
-        clock(),
+    let strict = crate::common::service_with(
         OrgPolicy::builder()
             .disallow(M::RecoveryCode)
             .build()
             .unwrap(),
-    );
+    )
+    .0;
     assert!(matches!(
         strict
             .regenerate_recovery_codes(&ctx(), Actor::AccountHolder)
@@ -182,19 +175,12 @@ async fn recovery_codes_respect_identity_provider_and_policy() {
 async fn turning_mfa_on_voids_every_older_recovery_code() {
     let (mfa, n, _) = service();
     let c = ctx();
-    let first = mfa
-        .enable(&c, None, Actor::AccountHolder)
+    let first = crate::common::enable(&mfa, &c)
         .await
-        .unwrap()
-        .into_value()
         .recovery_codes
         .unwrap();
     // Enabling again (already on) keeps the codes and shows none.
-    let again = mfa
-        .enable(&c, None, Actor::AccountHolder)
-        .await
-        .unwrap()
-        .into_value();
+    let again = crate::common::enable(&mfa, &c).await;
     assert!(again.recovery_codes.is_none());
     assert_eq!(mfa.recovery_codes_remaining(c.user()).await.unwrap(), 10);
 
@@ -206,11 +192,8 @@ async fn turning_mfa_on_voids_every_older_recovery_code() {
         Err(Error::MfaNotEnabled)
     ));
     n.clear();
-    let second = mfa
-        .enable(&c, None, Actor::AccountHolder)
+    let second = crate::common::enable(&mfa, &c)
         .await
-        .unwrap()
-        .into_value()
         .recovery_codes
         .unwrap();
     assert_eq!(
@@ -240,11 +223,8 @@ async fn turning_mfa_on_voids_every_older_recovery_code() {
         OrgPolicy::default(),
         key(),
     );
-    let old = open
-        .enable(&c, None, Actor::AccountHolder)
+    let old = crate::common::enable(&open, &c)
         .await
-        .unwrap()
-        .into_value()
         .recovery_codes
         .unwrap();
     let _ = open.disable(&c, Actor::AccountHolder).await.unwrap();
@@ -258,11 +238,7 @@ async fn turning_mfa_on_voids_every_older_recovery_code() {
             .unwrap(),
         key(),
     );
-    let on = strict
-        .enable(&c, None, Actor::AccountHolder)
-        .await
-        .unwrap()
-        .into_value();
+    let on = crate::common::enable(&strict, &c).await;
     assert!(on.recovery_codes.is_none());
     assert_eq!(strict.recovery_codes_remaining(c.user()).await.unwrap(), 0);
     assert!(matches!(

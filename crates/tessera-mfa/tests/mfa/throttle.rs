@@ -143,12 +143,7 @@ async fn a_locked_account_refuses_even_the_right_email_code() {
     let (mfa, n, clock) = service();
     let mfa = mfa.with_throttle(policy);
     let c = crate::common::ana(&[]);
-    let out = InMemoryDelivery::new();
-    let t = mfa
-        .send_code(&c, M::Email, Purpose::SignIn, &out)
-        .await
-        .unwrap();
-    let code = out.last_code().unwrap();
+    let (t, code) = crate::common::email_code(&mfa, &c).await;
     for i in 0..3u64 {
         clock.set(at(i * 2));
         assert!(
@@ -481,12 +476,7 @@ async fn a_notifier_error_when_a_wrong_code_locks_is_reported() {
     let (mfa, n, clock) = service();
     let mfa = mfa.with_throttle(t);
     let c = crate::common::ana(&[]);
-    let out = InMemoryDelivery::new();
-    let ticket = mfa
-        .send_code(&c, M::Email, Purpose::SignIn, &out)
-        .await
-        .unwrap();
-    let code = out.last_code().unwrap();
+    let (ticket, code) = crate::common::email_code(&mfa, &c).await;
     let bad = wrong(code.expose());
     let first = mfa
         .verify_code_notified(c.user(), &ticket.id, &bad)

@@ -63,11 +63,7 @@ async fn removal_policy_and_fallback_around_the_registry() {
         .device_added(&ctx, info.kind, Actor::AccountHolder)
         .await
         .unwrap();
-    let s = mfa
-        .enable(&ctx, None, Actor::AccountHolder)
-        .await
-        .unwrap()
-        .into_value();
+    let s = crate::common::enable(&mfa, &ctx).await;
     assert_eq!(s.settings.preferred(), Some(M::AuthenticatorApp));
 
     // The account holder may not remove it; the registry is never asked.
