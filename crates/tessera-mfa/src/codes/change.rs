@@ -11,7 +11,7 @@ use crate::state::Outcome;
 use crate::{
     AccountContext, AccountState, Actor, AvailabilityTable, ChallengeId, Destination, Error,
     MfaMethod, MfaSettings, OrgPolicy, PhoneLink, PhoneNumber, Purpose, Result, SecurityEventKind,
-    SendLimits, ThrottleConfig, Unavailable, Verified,
+    SendLimits, ThrottleConfig, Verified,
 };
 
 impl AccountState {
@@ -98,12 +98,7 @@ impl AccountState {
             if method != MfaMethod::Sms {
                 return Err(Error::PhoneVerificationBySmsOnly);
             }
-            if !policy.allows(MfaMethod::Sms) {
-                return Err(Error::MethodUnavailable {
-                    method,
-                    reason: Unavailable::DisabledByPolicy,
-                });
-            }
+            policy.ensure_allowed(MfaMethod::Sms)?;
             return phone();
         }
         let table = AvailabilityTable::compute(ctx, self, policy);
@@ -256,12 +251,9 @@ mod tests {
         }
     }
 
-    fn right(_: &KeyId) -> Result<Option<Tag>> {
-        Ok(Some(TAG))
-    }
-
-    fn wrong(_: &KeyId) -> Result<Option<Tag>> {
-        Ok(Some([8; 32]))
+    /// The typed code's tag: the stored one when `right`.
+    fn typed(right: bool) -> impl FnOnce(&KeyId) -> Result<Option<Tag>> {
+        move |_| Ok(Some(if right { TAG } else { [8; 32] }))
     }
 
     fn ctx() -> AccountContext {
@@ -287,7 +279,7 @@ mod tests {
     fn verify(
         state: &mut AccountState,
         id: &ChallengeId,
-        candidate: fn(&KeyId) -> Result<Option<Tag>>,
+        candidate: impl FnOnce(&KeyId) -> Result<Option<Tag>>,
         at: UnixTime,
     ) -> Outcome<Result<Verified>> {
         let policy = OrgPolicy::default();
@@ -303,12 +295,12 @@ mod tests {
         let c = challenge(Purpose::PhoneVerification, key.as_str());
         let id = c.id;
         state.store_challenge(c, T0, &SendLimits::DEFAULT).unwrap();
-        let out = verify(&mut state, &id, right, T0);
+        let out = verify(&mut state, &id, typed(true), T0);
         assert!(out.value.is_ok());
         assert_eq!(out.events[0].1, SecurityEventKind::PhoneLinked);
         assert!(state.phone().unwrap().is_verified());
         // Used: the same code again is the opaque failure, counted.
-        let again = verify(&mut state, &id, right, T0);
+        let again = verify(&mut state, &id, typed(true), T0);
         assert!(matches!(again.value, Err(Error::VerificationFailed)));
         assert_eq!(state.throttle.failures(), 1);
         // Unlinking a verified number is told.
@@ -324,8 +316,8 @@ mod tests {
         let c = challenge(Purpose::PhoneVerification, key.as_str());
         let id = c.id;
         state.store_challenge(c, T0, &SendLimits::DEFAULT).unwrap();
-        assert!(verify(&mut state, &id, wrong, T0).value.is_err());
-        assert!(verify(&mut state, &id, wrong, T0).value.is_err());
+        assert!(verify(&mut state, &id, typed(false), T0).value.is_err());
+        assert!(verify(&mut state, &id, typed(false), T0).value.is_err());
         assert_eq!(state.pending_challenges(), 0, "two attempts, then gone");
 
         let c = challenge(Purpose::PhoneVerification, key.as_str());
@@ -334,7 +326,11 @@ mod tests {
         state
             .store_challenge(c, later, &SendLimits::DEFAULT)
             .unwrap();
-        assert!(verify(&mut state, &id, right, expires_at).value.is_err());
+        assert!(
+            verify(&mut state, &id, typed(true), expires_at)
+                .value
+                .is_err()
+        );
         assert!(!state.phone().unwrap().is_verified());
     }
 
@@ -344,7 +340,7 @@ mod tests {
         let c = challenge(Purpose::PhoneVerification, "sms:+447700900999");
         let id = c.id;
         state.store_challenge(c, T0, &SendLimits::DEFAULT).unwrap();
-        assert!(verify(&mut state, &id, right, T0).value.is_err());
+        assert!(verify(&mut state, &id, typed(true), T0).value.is_err());
         assert!(!state.phone().unwrap().is_verified());
     }
 

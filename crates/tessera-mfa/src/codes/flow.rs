@@ -8,7 +8,7 @@ use crate::codes::secret::{ServerKey, Tag};
 use crate::{
     Account, AccountContext, Actor, ChallengeId, ChallengeTicket, CodeDelivery, CodeMessage,
     Destination, Error, Mfa, MfaMethod, MfaStore, Notified, OneTimeCode, PhoneLink, PhoneNumber,
-    Purpose, Result, SecurityNotifier, StoreError, Unavailable, Verified,
+    Purpose, Result, SecurityNotifier, StoreError, Verified,
 };
 use tessera_keyring::KeyId;
 
@@ -31,12 +31,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         actor: Actor,
     ) -> Result<Notified<PhoneLink>> {
         ctx.ensure_local()?;
-        if !self.policy.allows(MfaMethod::Sms) {
-            return Err(Error::MethodUnavailable {
-                method: MfaMethod::Sms,
-                reason: Unavailable::DisabledByPolicy,
-            });
-        }
+        self.policy.ensure_allowed(MfaMethod::Sms)?;
         let policy = &self.policy;
         self.modify(ctx, |state, _now| {
             Ok(state.link_phone(ctx, &number, &actor, policy))

@@ -30,12 +30,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         actor: Actor,
     ) -> Result<Notified<RecoveryCodeSet>> {
         ctx.ensure_local()?;
-        if !self.policy.allows(MfaMethod::RecoveryCode) {
-            return Err(Error::MethodUnavailable {
-                method: MfaMethod::RecoveryCode,
-                reason: Unavailable::DisabledByPolicy,
-            });
-        }
+        self.policy.ensure_allowed(MfaMethod::RecoveryCode)?;
         let user = ctx.user();
         let (codes, tags) = self.new_recovery_codes(user)?;
         let fresh = RecoveryState {
@@ -97,12 +92,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
                 reason: Unavailable::ManagedByIdentityProvider,
             });
         }
-        if !self.policy.allows(method) {
-            return Err(Error::MethodUnavailable {
-                method,
-                reason: Unavailable::DisabledByPolicy,
-            });
-        }
+        self.policy.ensure_allowed(method)?;
         let code = RecoveryCode::parse(typed)?;
         let user = ctx.user();
         let server_key = &self.key;

@@ -80,6 +80,18 @@ impl OrgPolicy {
         self.allowed.contains(&method)
     }
 
+    /// Fails with [`Error::MethodUnavailable`] ([`Unavailable::DisabledByPolicy`])
+    /// unless the policy allows `method`.
+    pub(crate) fn ensure_allowed(&self, method: MfaMethod) -> Result<()> {
+        if self.allows(method) {
+            return Ok(());
+        }
+        Err(Error::MethodUnavailable {
+            method,
+            reason: crate::Unavailable::DisabledByPolicy,
+        })
+    }
+
     /// Whether `user` must have MFA enabled (the per-account override wins over the rule
     /// for everyone).
     #[must_use]

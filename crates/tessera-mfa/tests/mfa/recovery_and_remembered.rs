@@ -11,6 +11,15 @@ use tessera_mfa::{
 use tessera_otp::{ManualClock, UnixTime};
 use tessera_registry::{DeviceKind, UserId};
 
+/// Why recovery codes are not available to `c`, if they are not.
+async fn recovery_reason(mfa: &TestMfa, c: &AccountContext) -> Option<Unavailable> {
+    mfa.availability(c)
+        .await
+        .unwrap()
+        .get(M::RecoveryCode)
+        .reason()
+}
+
 fn ctx() -> AccountContext {
     ana(&[DeviceKind::AuthenticatorApp])
 }
@@ -20,11 +29,7 @@ async fn recovery_code_lifecycle() {
     let (mfa, n, clock) = service();
     let c = ctx();
     assert_eq!(
-        mfa.availability(&c)
-            .await
-            .unwrap()
-            .get(M::RecoveryCode)
-            .reason(),
+        recovery_reason(&mfa, &c).await,
         Some(Unavailable::NotConfigured)
     );
     // With MFA off, no code can be minted (item 4); turning MFA on issues the set.
@@ -124,11 +129,7 @@ async fn no_codes_left_is_shown_and_counts_can_be_configured() {
     }
     assert_eq!(mfa.recovery_codes_remaining(c.user()).await.unwrap(), 0);
     assert_eq!(
-        mfa.availability(&c)
-            .await
-            .unwrap()
-            .get(M::RecoveryCode)
-            .reason(),
+        recovery_reason(&mfa, &c).await,
         Some(Unavailable::NoCodesLeft)
     );
     assert!(
