@@ -29,6 +29,14 @@
 //!   [`Mfa::revoke_all_remembered_devices`]) and **throttling** (see below).
 //! - **Notifications**: every change emits one [`SecurityEvent`] after it is stored;
 //!   a failing notifier comes back in [`Notified::notify_error`], the change stays.
+//!   An event carries its [`Recipient`] (address and name) when the operation was given
+//!   an [`AccountContext`]: the operations that need only an id take any [`Account`],
+//!   a bare [`UserId`] or a context, so pass the context where you have one. Times in
+//!   messages are [`UtcTime`] (`2023-11-14 22:13 UTC`), never raw Unix seconds.
+//!   [`RecordingNotifier`], [`EmailNotifier`] and [`InMemoryDelivery`] keep the newest
+//!   [`DEFAULT_RECORD_CAPACITY`] messages (the oldest dropped and counted), so a
+//!   service that keeps one runs in bounded memory; [`OutboxNotifier`] refuses, never
+//!   drops, when its queue is full.
 //!   The notifier is awaited on the answer's path, so a service should give [`Mfa`] an
 //!   [`OutboxNotifier`] (a bounded in-memory queue, never blocking) and drain its
 //!   [`Outbox`] into the real mailer in a background task: then a replayed code
@@ -95,6 +103,16 @@
 //! failures holds across lockouts: at [`ThrottleConfig::hard_limit`] the account stays
 //! locked until a named administrator calls [`Mfa::unlock`]. See [`ThrottleConfig`].
 //!
+//! # How the crate is laid out
+//! By concept, each type beside its rules: `settings/` (settings, availability, methods,
+//! policy, authority, the account context), `codes/` (email/SMS challenges, delivery,
+//! send limits, phone numbers, the server key), `recovery/`, `remembered/`,
+//! `throttle/`, `notify/`, and `store.rs`/`state.rs` for the stored aggregates. In each
+//! concept folder, `change.rs` holds the pure state changes (methods on
+//! [`AccountState`], taking the instant and the configuration, tested without a store
+//! or a runtime) and `flow.rs` the [`Mfa`] operations, each one load → change →
+//! conditional save.
+//!
 //! # Recovery code storage (NIST SP 800-63B §5.1.2)
 //! §5.1.2.2 accepts look-up secrets of at least 112 bits stored under an approved
 //! one-way function; only shorter ones need a salted password hash. Each
@@ -160,7 +178,9 @@
 //!   deserialize through their validating constructors; and the values a caller
 //!   keeps between requests ([`ChallengeTicket`], [`Verified`]), which hold nothing
 //!   secret.
-//! - `testing`: `testing::ChaosStore`, an [`MfaStore`] wrapper that adds latency and
+//! - `testing`: `testing::run_conformance`, the suite every [`MfaStore`] must pass
+//!   (compare-and-set, exact round trips, isolation, paging; run it from your store's
+//!   tests), and `testing::ChaosStore`, an [`MfaStore`] wrapper that adds latency and
 //!   injects store failures (`testing::Faults`), to run the burst and fault tests of
 //!   this crate against your own store.
 
