@@ -201,3 +201,37 @@ impl CodeDelivery for InMemoryDelivery {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(n: u64) -> CodeMessage {
+        CodeMessage {
+            destination: Destination::Email(EmailAddress::parse("ana@example.com").unwrap()),
+            purpose: Purpose::SignIn,
+            code: OneTimeCode::generate(6).unwrap(),
+            expires_at: UnixTime::from_secs(n),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_in_memory_delivery_keeps_the_newest_messages() {
+        let out = InMemoryDelivery::with_capacity(2).unwrap();
+        let mut codes = Vec::new();
+        for n in 0..5 {
+            let m = message(n);
+            codes.push(m.code.expose().to_owned());
+            out.deliver(&m).await.unwrap();
+        }
+        assert_eq!((out.count(), out.dropped()), (2, 3));
+        assert_eq!(
+            out.last_code().map(|c| c.expose().to_owned()),
+            codes.last().cloned()
+        );
+        let kept: Vec<u64> = out.drain().iter().map(|m| m.expires_at.as_secs()).collect();
+        assert_eq!(kept, [3, 4]);
+        assert_eq!((out.count(), out.last_code().is_none()), (0, true));
+        assert!(InMemoryDelivery::with_capacity(0).is_err());
+    }
+}
