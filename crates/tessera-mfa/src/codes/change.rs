@@ -9,10 +9,21 @@ use super::challenge::{MAX_PENDING_CHALLENGES, StoredChallenge};
 use super::secret::{Tag, tags_equal};
 use crate::state::Outcome;
 use crate::{
-    AccountContext, AccountState, Actor, AvailabilityTable, ChallengeId, Destination, Error,
-    MfaMethod, MfaSettings, OrgPolicy, PhoneLink, PhoneNumber, Purpose, Result, SecurityEventKind,
-    SendLimits, ThrottleConfig, Verified,
+    AccountContext, AccountState, Actor, AvailabilityTable, ChallengeId, Destination,
+    DestinationState, Error, MfaMethod, MfaSettings, OrgPolicy, PhoneLink, PhoneNumber, Purpose,
+    Result, SecurityEventKind, SendLimits, ThrottleConfig, Verified,
 };
+
+impl DestinationState {
+    /// Counts a send to this destination at `now`, within its budget of `limits` (one
+    /// budget for every account that sends to it, so one phone number cannot be pumped
+    /// through many accounts).
+    pub(crate) fn record_send(&mut self, now: UnixTime, limits: &SendLimits) -> Result<()> {
+        limits.check(&mut self.sends, now, limits.per_destination())?;
+        self.sends.push(now);
+        Ok(())
+    }
+}
 
 impl AccountState {
     /// Links `number`, unverified. A different number un-verifies SMS (told when the old
@@ -342,6 +353,22 @@ mod tests {
         state.store_challenge(c, T0, &SendLimits::DEFAULT).unwrap();
         assert!(verify(&mut state, &id, typed(true), T0).value.is_err());
         assert!(!state.phone().unwrap().is_verified());
+    }
+
+    #[test]
+    fn a_destination_budget_is_counted_once_per_send() {
+        let mut dest = DestinationState::default();
+        let limits = SendLimits::DEFAULT;
+        let mut now = T0;
+        for _ in 0..limits.per_destination() {
+            dest.record_send(now, &limits).unwrap();
+            now = now.saturating_add(Duration::from_secs(60));
+        }
+        assert!(matches!(
+            dest.record_send(now, &limits),
+            Err(Error::SendLimitReached { .. })
+        ));
+        assert_eq!(dest.sends.len(), 5, "a refused send is not counted");
     }
 
     #[test]

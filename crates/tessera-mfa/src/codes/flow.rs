@@ -209,10 +209,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         for _ in 0..self.store_attempts {
             let loaded = self.store.load_destination(&key).await?;
             let mut state = loaded.value;
-            let now = self.clock.now();
-            self.limits
-                .check(&mut state.sends, now, self.limits.per_destination())?;
-            state.sends.push(now);
+            state.record_send(self.clock.now(), &self.limits)?;
             match self
                 .store
                 .save_destination(&key, loaded.version, &state)
