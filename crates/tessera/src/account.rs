@@ -446,3 +446,19 @@ mod tests {
         assert_ne!(a, b);
     }
 }
+
+/// An account is whom the MFA crate's security events are about and go to: its id, and
+/// its email address as the recipient, so a notifier can write without looking it up.
+impl tessera_mfa::Account for Account {
+    fn user(&self) -> &UserId {
+        &self.id
+    }
+
+    fn recipient(&self) -> Option<tessera_mfa::Recipient> {
+        Some(
+            tessera_mfa::AccountContext::new(self.id.clone())
+                .with_email(self.email.clone())
+                .recipient(),
+        )
+    }
+}

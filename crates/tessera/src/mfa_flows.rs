@@ -367,7 +367,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
                 .await?;
             self.store_new_hash(&seen, hash, true).await?;
             audit::succeeded("password_changed", &seen.id);
-            notify_error = self.tell_password_changed(&seen.id).await;
+            notify_error = self.tell_password_changed(&seen).await;
             seen = self.load(&seen.id).await?.value;
         }
         let stamp = self.bump_stamp(&seen.id).await?;

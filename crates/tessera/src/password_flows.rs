@@ -163,11 +163,11 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         let hash = self
             .checked_new_hash(&account, use_, new, confirmation)
             .await?;
-        let remembered_devices_revoked = self.forget_remembered_devices(user).await?;
+        let remembered_devices_revoked = self.forget_remembered_devices(&account).await?;
         let long_enough = self.policy.meets_min_length(new, PasswordUse::OnlyFactor);
         let stamp = self.store_new_hash(&account, hash, long_enough).await?;
         audit::succeeded("password_changed", user);
-        let notify_error = self.tell_password_changed(user).await;
+        let notify_error = self.tell_password_changed(&account).await;
         Ok(Notified {
             value: PasswordChange {
                 assurance: Assurance {
@@ -193,13 +193,13 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         &self,
         assurance: &Assurance,
     ) -> Result<Notified<SignedOutEverywhere>> {
-        self.authorize(assurance).await?;
+        let account = self.authorize(assurance).await?;
         let user = &assurance.account;
         let stamp = self.bump_stamp(user).await?;
         audit::succeeded("signed_out_everywhere", user);
         let n = self
             .mfa
-            .revoke_all_remembered_devices(user, Actor::AccountHolder)
+            .revoke_all_remembered_devices(&account, Actor::AccountHolder)
             .await?;
         let (remembered, notify_error) = (n.value, n.notify_error);
         let sessions_deleted = self.sessions.revoke_all(user).await.ok();
@@ -300,12 +300,12 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
     }
 
     /// Forgets every remembered device, retried; fails only when every try failed.
-    async fn forget_remembered_devices(&self, user: &UserId) -> Result<usize> {
+    async fn forget_remembered_devices(&self, account: &Account) -> Result<usize> {
         let mut last = None;
         for _ in 0..CONSEQUENCE_ATTEMPTS {
             match self
                 .mfa
-                .revoke_all_remembered_devices(user, Actor::AccountHolder)
+                .revoke_all_remembered_devices(account, Actor::AccountHolder)
                 .await
             {
                 Ok(n) => return Ok(n.value),
@@ -317,10 +317,14 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
 
     /// Tells the account holder the password changed, retried; the error of the last
     /// try when none went through.
-    pub(crate) async fn tell_password_changed(&self, user: &UserId) -> Option<NotifyError> {
+    pub(crate) async fn tell_password_changed(&self, account: &Account) -> Option<NotifyError> {
         let mut last = None;
         for _ in 0..CONSEQUENCE_ATTEMPTS {
-            match self.mfa.password_changed(user, Actor::AccountHolder).await {
+            match self
+                .mfa
+                .password_changed(account, Actor::AccountHolder)
+                .await
+            {
                 Ok(n) => match n.notify_error {
                     None => return None,
                     Some(e) => last = Some(e),
@@ -329,7 +333,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
             }
         }
         if let Some(e) = &last {
-            audit::notify_failed(user, e);
+            audit::notify_failed(&account.id, e);
         }
         last
     }

@@ -1,6 +1,8 @@
 //! Sign-in (password, then a second factor) and step-up.
 
-use tessera_mfa::{Actor, Attempt, MfaMethod, MfaStore, Purpose, RememberToken, SignInPlan};
+use tessera_mfa::{
+    Account as MfaAccount, Actor, Attempt, MfaMethod, MfaStore, Purpose, RememberToken, SignInPlan,
+};
 use tessera_otp::Clock;
 use tessera_password::Password;
 use tessera_registry::{AssertionVerifier, DeviceStore, UserId, Verified};
@@ -56,8 +58,14 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
                 false,
             ),
         };
+        // A known account's lockout notice goes to its address; an unknown username's
+        // bucket has nobody to tell.
+        let holder: &dyn MfaAccount = match &account {
+            Some(a) if known => a,
+            _ => &user,
+        };
         let attempt = self
-            .reserve_attempt(&user, "sign_in_failed", known.then_some(&user))
+            .reserve_attempt(holder, "sign_in_failed", known.then_some(&user))
             .await;
         // The password work happens on every path, so timing tells nothing.
         let stored = account
@@ -530,14 +538,14 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
     /// username nobody has); a lockout notification that failed is audited too.
     async fn reserve_attempt(
         &self,
-        user: &UserId,
+        holder: &(impl MfaAccount + ?Sized),
         event: &'static str,
         audited: Option<&UserId>,
     ) -> Option<Attempt> {
-        match self.mfa.begin_attempt(user).await {
+        match self.mfa.begin_attempt(holder).await {
             Ok(n) => {
                 if let Some(e) = &n.notify_error {
-                    audit::notify_failed(user, e);
+                    audit::notify_failed(holder.user(), e);
                 }
                 Some(n.into_value())
             }

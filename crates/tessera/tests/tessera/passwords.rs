@@ -410,3 +410,42 @@ async fn the_conformance_suite_catches_a_store_without_compare_and_set() {
     let lax = LastWriteWins(tessera::InMemoryAccountStore::new());
     tessera::testing::run_account_store_conformance(&lax).await;
 }
+
+/// Issue 13, item 8: the security events of the flows carry whom to tell (the account's
+/// address), so a notifier can write the email without a lookup: the password change,
+/// "sign out everywhere", and a lockout reached through wrong passwords.
+#[tokio::test]
+async fn security_events_carry_the_account_s_address() {
+    let w = World::new();
+    let ana = w.ana().await;
+    let new = Password::new("violet tractor lemonade sunrise");
+    let ana = w
+        .flows
+        .change_password(&ana, &Password::new(PASSWORD), &new, &new)
+        .await
+        .unwrap()
+        .into_value()
+        .assurance;
+    w.flows.sign_out_everywhere(&ana).await.unwrap();
+    for _ in 0..25 {
+        w.advance(3_600);
+        let _ = w.sign_in("ana", "wrong wrong wrong wrong").await;
+    }
+    let events = w.events.events();
+    assert!(events.len() >= 3, "{events:?}");
+    for e in &events {
+        let to = e.recipient.as_ref().and_then(|r| r.email.as_ref());
+        assert_eq!(to.map(|a| a.as_str()), Some(EMAIL), "{e:?}");
+    }
+    let kinds = w.events.kinds();
+    assert!(
+        kinds.contains(&tessera::SecurityEventKind::PasswordChanged),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds
+            .iter()
+            .any(|k| matches!(k, tessera::SecurityEventKind::LockedOut { .. })),
+        "the lockout notice is among them: {kinds:?}"
+    );
+}
