@@ -426,7 +426,7 @@ async fn security_events_carry_the_account_s_address() {
         .unwrap()
         .into_value()
         .assurance;
-    w.flows.sign_out_everywhere(&ana).await.unwrap();
+    let _ = w.flows.sign_out_everywhere(&ana).await.unwrap();
     for _ in 0..25 {
         w.advance(3_600);
         let _ = w.sign_in("ana", "wrong wrong wrong wrong").await;
