@@ -9,6 +9,7 @@
 //! step behaved as expected.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -18,8 +19,8 @@ use tessera::mfa::{
 use tessera::otp::{QrCode, SoftAuthenticator};
 use tessera::{
     Accounts, Assurance, Clock, CodeDelivery, Error, Factor, InMemoryAccounts, InMemoryDelivery,
-    ManualClock, MfaMethod, Password, PasswordPolicy, RecordingNotifier, SecurityEventKind,
-    SecurityNotifier, SignIn, UnixTime,
+    InMemorySessionRevoker, ManualClock, MfaMethod, Password, PasswordPolicy, RecordingNotifier,
+    SecurityEventKind, SecurityNotifier, SignIn, UnixTime,
 };
 
 type Failure = Box<dyn std::error::Error>;
@@ -114,7 +115,7 @@ impl AuthenticatorApp {
     }
 }
 
-type Flows = InMemoryAccounts<Inbox, Outbox, ManualClock>;
+type Flows = InMemoryAccounts<ManualClock>;
 
 const START: u64 = 1_767_225_600; // 2026-01-01T00:00:00Z
 const PASSWORD: &str = "correct horse battery staple";
@@ -145,15 +146,21 @@ fn main() -> ExitCode {
 
 async fn run() -> Outcome {
     let clock = ManualClock::new(UnixTime::from_secs(START));
-    let outbox = Outbox {
+    // The application keeps handles on its outbox and inbox; the flows share them.
+    let outbox = Arc::new(Outbox {
         sent: InMemoryDelivery::new(),
         clock: clock.clone(),
-    };
+    });
+    let inbox = Arc::new(Inbox::default());
+    let sessions = Arc::new(InMemorySessionRevoker::new());
     // The organisation remembers the last three passwords (NIST's defaults otherwise).
     let policy = PasswordPolicy::builder().history(3).build()?;
-    let flows: Flows =
-        Accounts::in_memory(clock.clone(), Inbox::default(), outbox)?.with_password_policy(policy);
-    let inbox = flows.mfa().notifier();
+    let flows: Flows = Accounts::in_memory_builder("Tessera example")?
+        .notifier(Arc::clone(&inbox))
+        .delivery(Arc::clone(&outbox))
+        .sessions(Arc::clone(&sessions))
+        .password_policy(policy)
+        .build_in_memory(clock.clone())?;
 
     heading("1. Create an account");
     let weak = Password::new("analima");
@@ -199,8 +206,8 @@ async fn run() -> Outcome {
         signed_in.factors() == [Factor::Password],
         "signed in with one factor: the password",
     )?;
-    flows.sessions().open(account.id(), clock.now());
-    flows.sessions().open(account.id(), clock.now());
+    sessions.open(account.id(), clock.now());
+    sessions.open(account.id(), clock.now());
     println!("  Ana is signed in on her laptop and her phone (2 sessions)");
     let wrong = flows
         .sign_in("analima", &Password::new("not my password"), None)
@@ -370,7 +377,7 @@ async fn run() -> Outcome {
         .await?;
     let ticket = challenge.ticket().ok_or("no email challenge")?;
     println!("  code sent to {}", ticket.destination_hint);
-    let emailed = flows.delivery().last_code()?;
+    let emailed = outbox.last_code()?;
     let assurance = flows.finish_second_factor(&challenge, &emailed).await?;
     print_assurance(&assurance);
     expect(

@@ -472,13 +472,13 @@ async fn sign_in_flow(store: &Arc<FileStore>, dir: &Path) -> Result<(), BoxError
     let registry = DeviceRegistry::new(
         Arc::clone(store),
         clock.clone(),
-        RegistryConfig::DEFAULT,
+        RegistryConfig::new("Example Inc")?,
         Arc::clone(&keyring),
     );
     let ana = UserId::new("ana");
 
     let enrolment = registry
-        .begin_enrolment(&ana, "Phone", "ana@example.com")
+        .start_enrolment(&ana, "Phone", "ana@example.com")
         .await?;
     println!(
         "  enrolment of device {} begun (its otpauth:// URI goes to the app; not printed: it holds the secret)",
@@ -490,7 +490,7 @@ async fn sign_in_flow(store: &Arc<FileStore>, dir: &Path) -> Result<(), BoxError
     let previous = app.generate_at_step(TimeStep::new(step.get().saturating_sub(1)));
     let current = app.generate_at_step(step);
     registry
-        .activate(
+        .finish_enrolment(
             &ana,
             enrolment.device_id(),
             &[previous.expose(), current.expose()],
@@ -618,7 +618,7 @@ async fn rotate(
     let mut seeds = vec![(ana.clone(), ana_seed.clone())];
     for name in ["chen", "dara", "eli"] {
         let user = UserId::new(name);
-        let e = registry.begin_enrolment(&user, "Phone", name).await?;
+        let e = registry.start_enrolment(&user, "Phone", name).await?;
         let app = Totp::new(e.secret(), TotpParams::DEFAULT);
         let step = app.time_step(clock.now())?;
         let codes = [
@@ -626,7 +626,7 @@ async fn rotate(
             app.generate_at_step(step),
         ];
         registry
-            .activate(
+            .finish_enrolment(
                 &user,
                 e.device_id(),
                 &[codes[0].expose(), codes[1].expose()],
@@ -648,7 +648,7 @@ async fn rotate(
     let rotated = DeviceRegistry::new(
         Arc::clone(store),
         clock.clone(),
-        RegistryConfig::DEFAULT,
+        RegistryConfig::new("Example Inc")?,
         Arc::new(ring.clone()),
     );
 
@@ -692,7 +692,7 @@ async fn rotate(
     let after = DeviceRegistry::new(
         Arc::clone(store),
         clock.clone(),
-        RegistryConfig::DEFAULT,
+        RegistryConfig::new("Example Inc")?,
         Arc::new(ring),
     );
     clock.advance(Duration::from_secs(30));

@@ -50,7 +50,7 @@ type Registry = DeviceRegistry<InMemoryDeviceStore, ManualClock>;
 /// A registry with `n` active authenticator apps for one user; the last app's secret.
 fn setup(n: usize) -> (Registry, ManualClock, UserId, Secret) {
     let clock = ManualClock::new(UnixTime::from_secs(START));
-    let config = RegistryConfig::builder()
+    let config = RegistryConfig::builder("Bench")
         .activation(ActivationPolicy::OneCode)
         .build()
         .unwrap();
@@ -60,11 +60,11 @@ fn setup(n: usize) -> (Registry, ManualClock, UserId, Secret) {
     let user = UserId::new("bench");
     let mut last = None;
     for i in 0..n {
-        let e = block_on(registry.begin_enrolment(&user, &format!("Device {i}"), "bench")).unwrap();
+        let e = block_on(registry.start_enrolment(&user, &format!("Device {i}"), "bench")).unwrap();
         let code = Totp::new(e.secret(), TotpParams::DEFAULT)
             .generate(clock.now())
             .unwrap();
-        block_on(registry.activate(&user, e.device_id(), &[code.expose()])).unwrap();
+        block_on(registry.finish_enrolment(&user, e.device_id(), &[code.expose()])).unwrap();
         last = Some(e.secret().clone());
     }
     let status = block_on(registry.mfa_status(&user)).unwrap();

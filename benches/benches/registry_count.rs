@@ -31,7 +31,7 @@ fn block_on<F: Future>(f: F) -> F::Output {
 
 fn run(devices: usize, iterations: u64) -> u64 {
     let clock = ManualClock::new(UnixTime::from_secs(START));
-    let config = RegistryConfig::builder()
+    let config = RegistryConfig::builder("Bench")
         .activation(ActivationPolicy::OneCode)
         .build()
         .unwrap();
@@ -40,11 +40,11 @@ fn run(devices: usize, iterations: u64) -> u64 {
     let registry = DeviceRegistry::new(InMemoryDeviceStore::new(), clock.clone(), config, keyring);
     let user = UserId::new("bench");
     for i in 0..devices {
-        let e = block_on(registry.begin_enrolment(&user, &format!("Device {i}"), "bench")).unwrap();
+        let e = block_on(registry.start_enrolment(&user, &format!("Device {i}"), "bench")).unwrap();
         let code = Totp::new(e.secret(), TotpParams::DEFAULT)
             .generate(clock.now())
             .unwrap();
-        block_on(registry.activate(&user, e.device_id(), &[code.expose()])).unwrap();
+        block_on(registry.finish_enrolment(&user, e.device_id(), &[code.expose()])).unwrap();
     }
     clock.set(UnixTime::from_secs(START + 60));
     let stranger = Totp::new(&Secret::generate(), TotpParams::DEFAULT);

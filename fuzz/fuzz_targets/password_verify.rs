@@ -14,8 +14,10 @@ fuzz_target!(|input: &str| {
     let (stored, password) = input.split_once('\n').unwrap_or((input, ""));
     let password = Password::new(password);
     let plain = Hasher::new(HashParams::DEFAULT);
-    let peppered = Pepper::new(b"k1", &[7; 16]).map(|p| plain.clone().with_pepper(p));
-    for hasher in [Some(plain), peppered.ok()].into_iter().flatten() {
+    let peppered = Pepper::new(b"k1", &[7; 16])
+        .ok()
+        .and_then(|p| Hasher::builder().params(HashParams::DEFAULT).pepper(p).build().ok());
+    for hasher in [Some(plain), peppered].into_iter().flatten() {
         let _ = hasher.needs_rehash(stored);
         if cheap(stored) {
             let _ = hasher.verify(&password, stored);

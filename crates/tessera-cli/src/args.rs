@@ -52,9 +52,9 @@ pub(crate) struct KeyGenerateArgs {
     pub(crate) id: Option<String>,
 }
 
-/// The secret and parameters shared by `code` and `verify`.
+/// A key's secret and the shape of its codes, shared by `code`, `verify` and `uri build`.
 #[derive(Debug, Args)]
-pub(crate) struct OtpArgs {
+pub(crate) struct KeyArgs {
     /// The shared secret in base32 (`-` reads it from the first line of stdin).
     #[arg(long, value_name = "B32", allow_hyphen_values = true)]
     pub(crate) secret: String,
@@ -64,6 +64,13 @@ pub(crate) struct OtpArgs {
     /// Digits in a code, 6 to 10.
     #[arg(long, value_name = "N", default_value_t = 6)]
     pub(crate) digits: u32,
+}
+
+/// The key and TOTP parameters shared by `code` and `verify`.
+#[derive(Debug, Args)]
+pub(crate) struct OtpArgs {
+    #[command(flatten)]
+    pub(crate) key: KeyArgs,
     /// TOTP period in seconds.
     #[arg(long, value_name = "S", default_value_t = 30)]
     pub(crate) period: u64,
@@ -133,15 +140,8 @@ pub(crate) struct BuildArgs {
     /// The provider or service.
     #[arg(long, value_name = "I", allow_hyphen_values = true)]
     pub(crate) issuer: Option<String>,
-    /// The shared secret in base32 (`-` reads it from the first line of stdin).
-    #[arg(long, value_name = "B32", allow_hyphen_values = true)]
-    pub(crate) secret: String,
-    /// SHA1, SHA256 or SHA512.
-    #[arg(long, value_name = "ALG", default_value = "SHA1")]
-    pub(crate) algorithm: String,
-    /// Digits in a code, 6 to 10.
-    #[arg(long, value_name = "N", default_value_t = 6)]
-    pub(crate) digits: u32,
+    #[command(flatten)]
+    pub(crate) key: KeyArgs,
     /// TOTP period in seconds.
     #[arg(
         long,

@@ -28,8 +28,8 @@ pub(crate) fn algorithm(text: &str) -> Result<Algorithm, Failure> {
 
 fn totp_params(a: &OtpArgs) -> Result<TotpParams, Failure> {
     Ok(TotpParams::new(
-        algorithm(&a.algorithm)?,
-        a.digits,
+        algorithm(&a.key.algorithm)?,
+        a.key.digits,
         a.period,
         a.t0,
     )?)
@@ -41,7 +41,7 @@ fn instant(time: Option<u64>) -> UnixTime {
 
 pub(crate) fn code(a: &CodeArgs) -> Result<(), Failure> {
     let params = totp_params(&a.otp)?;
-    let secret = read_secret(&a.otp.secret)?;
+    let secret = read_secret(&a.otp.key.secret)?;
     let code = match a.counter {
         Some(counter) => Hotp::new(&secret, params.hotp()).generate(counter),
         None => Totp::new(&secret, params).generate(instant(a.time))?,
@@ -54,7 +54,7 @@ pub(crate) fn verify(a: &VerifyArgs) -> Result<(), Failure> {
     let params = totp_params(&a.otp)?;
     let window = Window::symmetric(a.window)?;
     let code = Code::parse(&a.code, params.digits())?;
-    let secret = read_secret(&a.otp.secret)?;
+    let secret = read_secret(&a.otp.key.secret)?;
     let options = VerifyOptions::new().window(window);
     let last_used = a.last_step.map(TimeStep::new);
     let step = Totp::new(&secret, params)

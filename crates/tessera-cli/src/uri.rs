@@ -70,8 +70,8 @@ pub(crate) fn import(uri: &str) -> Result<(), Failure> {
 }
 
 pub(crate) fn build(a: &BuildArgs) -> Result<(), Failure> {
-    let algorithm = algorithm(&a.algorithm)?;
-    let secret = read_secret(&a.secret)?;
+    let algorithm = algorithm(&a.key.algorithm)?;
+    let secret = read_secret(&a.key.secret)?;
     let issuer = a.issuer.as_deref();
     let key = if secret.is_weak() {
         // Accepted for compatibility with providers that still hand out 80-bit secrets,
@@ -86,7 +86,7 @@ pub(crate) fn build(a: &BuildArgs) -> Result<(), Failure> {
             Some(counter) => OtpKind::Hotp { counter },
             None => OtpKind::Totp { period: a.period },
         };
-        let params = HotpParams::new(algorithm, a.digits)?;
+        let params = HotpParams::new(algorithm, a.key.digits)?;
         let key = KeyUri::from_parts(kind, &a.account, issuer, secret, params)?;
         warn_if_weak(&key, "");
         key
@@ -96,14 +96,14 @@ pub(crate) fn build(a: &BuildArgs) -> Result<(), Failure> {
                 &a.account,
                 issuer,
                 secret,
-                HotpParams::new(algorithm, a.digits)?,
+                HotpParams::new(algorithm, a.key.digits)?,
                 counter,
             )?,
             None => KeyUri::totp(
                 &a.account,
                 issuer,
                 secret,
-                TotpParams::new(algorithm, a.digits, a.period, 0)?,
+                TotpParams::new(algorithm, a.key.digits, a.period, 0)?,
             )?,
         }
     };

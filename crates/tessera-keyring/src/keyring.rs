@@ -20,6 +20,10 @@ const DERIVE_DOMAIN: &[u8] = b"tessera-keyring/derive/v1";
 /// sealed for one purpose or owner does not open for another (a TOTP seed copied to
 /// another user's or device's record stays shut).
 ///
+/// A value, not configuration: every purpose and owner is valid, so there is no builder
+/// to validate; [`owner`](Self::owner) takes and returns the binding, made in one
+/// expression beside the seal or open that uses it.
+///
 /// ```
 /// use tessera_keyring::Binding;
 /// let b = Binding::new("totp-seed").owner(b"user-42").owner(b"device-7");

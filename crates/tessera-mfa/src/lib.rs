@@ -29,6 +29,14 @@
 //!   [`Mfa::revoke_all_remembered_devices`]) and **throttling** (see below).
 //! - **Notifications**: every change emits one [`SecurityEvent`] after it is stored;
 //!   a failing notifier comes back in [`Notified::notify_error`], the change stays.
+//!   An event carries its [`Recipient`] (address and name) when the operation was given
+//!   an [`AccountContext`]: the operations that need only an id take any [`Account`],
+//!   a bare [`UserId`] or a context, so pass the context where you have one. Times in
+//!   messages are [`UtcTime`] (`2023-11-14 22:13 UTC`), never raw Unix seconds.
+//!   [`RecordingNotifier`], [`EmailNotifier`] and [`InMemoryDelivery`] keep the newest
+//!   [`DEFAULT_RECORD_CAPACITY`] messages (the oldest dropped and counted), so a
+//!   service that keeps one runs in bounded memory; [`OutboxNotifier`] refuses, never
+//!   drops, when its queue is full.
 //!   The notifier is awaited on the answer's path, so a service should give [`Mfa`] an
 //!   [`OutboxNotifier`] (a bounded in-memory queue, never blocking) and drain its
 //!   [`Outbox`] into the real mailer in a background task: then a replayed code
@@ -95,6 +103,16 @@
 //! failures holds across lockouts: at [`ThrottleConfig::hard_limit`] the account stays
 //! locked until a named administrator calls [`Mfa::unlock`]. See [`ThrottleConfig`].
 //!
+//! # How the crate is laid out
+//! By concept, each type beside its rules: `settings/` (settings, availability, methods,
+//! policy, authority, the account context), `codes/` (email/SMS challenges, delivery,
+//! send limits, phone numbers, the server key), `recovery/`, `remembered/`,
+//! `throttle/`, `notify/`, and `store.rs`/`state.rs` for the stored aggregates. In each
+//! concept folder, `change.rs` holds the pure state changes (methods on
+//! [`AccountState`], taking the instant and the configuration, tested without a store
+//! or a runtime) and `flow.rs` the [`Mfa`] operations, each one load → change →
+//! conditional save.
+//!
 //! # Recovery code storage (NIST SP 800-63B §5.1.2)
 //! §5.1.2.2 accepts look-up secrets of at least 112 bits stored under an approved
 //! one-way function; only shorter ones need a salted password hash. Each
@@ -160,72 +178,44 @@
 //!   deserialize through their validating constructors; and the values a caller
 //!   keeps between requests ([`ChallengeTicket`], [`Verified`]), which hold nothing
 //!   secret.
-//! - `testing`: `testing::ChaosStore`, an [`MfaStore`] wrapper that adds latency and
+//! - `testing`: `testing::run_conformance`, the suite every [`MfaStore`] must pass
+//!   (compare-and-set, exact round trips, isolation, paging; run it from your store's
+//!   tests), and `testing::ChaosStore`, an [`MfaStore`] wrapper that adds latency and
 //!   injects store failures (`testing::Faults`), to run the burst and fault tests of
 //!   this crate against your own store.
 
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod actor;
-mod authority;
-mod availability;
-mod challenge;
-mod code;
-mod codes_ops;
-mod context;
-mod delivery;
-mod email;
+mod codes;
 mod error;
-mod keys_ops;
-mod limits;
-mod method;
 mod notify;
-mod outbox;
-mod phone;
-mod policy;
 mod recovery;
-mod recovery_ops;
 mod remembered;
-mod remembered_ops;
-mod secret;
 mod service;
 mod settings;
-mod settings_ops;
 mod state;
 mod store;
 mod throttle;
-mod throttle_ops;
 
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use actor::Actor;
-pub use authority::Authority;
-pub use availability::{Availability, AvailabilityTable, MethodStatus, Unavailable};
-pub use challenge::{
-    ChallengeConfig, ChallengeId, ChallengeTicket, MAX_CHALLENGE_ATTEMPTS, MAX_CHALLENGE_TTL,
-    MAX_PENDING_CHALLENGES, MIN_CHALLENGE_ATTEMPTS, MIN_CHALLENGE_TTL, Purpose, Verified,
+pub use codes::{
+    ChallengeConfig, ChallengeId, ChallengeTicket, CodeDelivery, CodeMessage, ConsoleDelivery,
+    DeliveryError, Destination, InMemoryDelivery, MAX_CHALLENGE_ATTEMPTS, MAX_CHALLENGE_TTL,
+    MAX_CODE_DIGITS, MAX_CODE_INPUT_LEN, MAX_PENDING_CHALLENGES, MAX_PHONE_DIGITS,
+    MAX_PHONE_INPUT_LEN, MAX_RESEND_INTERVAL, MAX_SCAN_PAGE, MAX_SEND_WINDOW, MAX_SENDS_PER_WINDOW,
+    MAX_SERVER_KEY_LEN, MIN_CHALLENGE_ATTEMPTS, MIN_CHALLENGE_TTL, MIN_CODE_DIGITS,
+    MIN_PHONE_DIGITS, MIN_SEND_WINDOW, MIN_SERVER_KEY_LEN, OneTimeCode, PhoneNumber, Purpose,
+    SERVER_KEY_PURPOSE, SINGLE_SERVER_KEY_ID, Scan, SendLimits, ServerKey, Verified,
 };
-pub use code::{MAX_CODE_DIGITS, MAX_CODE_INPUT_LEN, MIN_CODE_DIGITS, OneTimeCode};
-pub use context::{AccountContext, EmailAddress, MAX_EMAIL_LEN};
-pub use delivery::{
-    CodeDelivery, CodeMessage, ConsoleDelivery, DeliveryError, Destination, InMemoryDelivery,
-};
-pub use email::{EmailNotifier, SecurityEmail};
 pub use error::{Error, Result};
-pub use keys_ops::{MAX_SCAN_PAGE, Scan};
-pub use limits::{
-    MAX_RESEND_INTERVAL, MAX_SEND_WINDOW, MAX_SENDS_PER_WINDOW, MIN_SEND_WINDOW, SendLimits,
-};
-pub use method::MfaMethod;
 pub use notify::{
-    NoNotifier, Notified, NotifyError, RecordingNotifier, SecurityEvent, SecurityEventKind,
-    SecurityNotifier,
+    DEFAULT_OUTBOX_CAPACITY, DEFAULT_RECORD_CAPACITY, EmailNotifier, MAX_OUTBOX_CAPACITY,
+    MAX_RECORD_CAPACITY, NoNotifier, Notified, NotifyError, Outbox, OutboxNotifier, Recipient,
+    RecordingNotifier, SecurityEmail, SecurityEvent, SecurityEventKind, SecurityNotifier, UtcTime,
 };
-pub use outbox::{DEFAULT_OUTBOX_CAPACITY, MAX_OUTBOX_CAPACITY, Outbox, OutboxNotifier};
-pub use phone::{MAX_PHONE_DIGITS, MAX_PHONE_INPUT_LEN, MIN_PHONE_DIGITS, PhoneNumber};
-pub use policy::{OrgPolicy, OrgPolicyBuilder};
 pub use recovery::{
     DEFAULT_RECOVERY_CODES, MAX_RECOVERY_CODES, MAX_RECOVERY_INPUT_LEN, MIN_RECOVERY_CODES,
     RECOVERY_ALPHABET, RECOVERY_CODE_LEN, RECOVERY_GROUP_LEN, RecoveryCode, RecoveryCodeSet,
@@ -234,16 +224,15 @@ pub use remembered::{
     DEFAULT_REMEMBER_TTL, MAX_DEVICE_LABEL_CHARS, MAX_REMEMBER_TTL, MAX_REMEMBERED_DEVICES,
     MIN_REMEMBER_TTL, RememberToken, RememberedDevice, RememberedDeviceId,
 };
-pub use secret::{
-    MAX_SERVER_KEY_LEN, MIN_SERVER_KEY_LEN, SERVER_KEY_PURPOSE, SINGLE_SERVER_KEY_ID, ServerKey,
-};
 pub use service::{DEFAULT_STORE_ATTEMPTS, MAX_STORE_ATTEMPTS, MIN_STORE_ATTEMPTS, Mfa};
-pub use settings::MfaSettings;
-pub use settings_ops::{Enabled, SignInPlan};
+pub use settings::{
+    Account, AccountContext, Actor, Authority, Availability, AvailabilityTable, EmailAddress,
+    Enabled, MAX_EMAIL_LEN, MethodStatus, MfaMethod, MfaSettings, OrgPolicy, OrgPolicyBuilder,
+    SignInPlan, Unavailable,
+};
 pub use state::{AccountState, PhoneLink};
 pub use store::{DestinationKey, DestinationState, InMemoryStore, MfaStore};
 pub use tessera_store::{StoreError, UserId, Version, Versioned};
 pub use throttle::{
-    MAX_DELAY, MAX_HARD_LIMIT, MAX_LOCKOUT, MIN_LOCKOUT, ThrottleConfig, ThrottleState,
+    Attempt, MAX_DELAY, MAX_HARD_LIMIT, MAX_LOCKOUT, MIN_LOCKOUT, ThrottleConfig, ThrottleState,
 };
-pub use throttle_ops::Attempt;

@@ -7,9 +7,10 @@ use tessera_registry::UserId;
 
 use crate::{ChallengeConfig, SendLimits, ServerKey, ThrottleConfig};
 
+use crate::state::Outcome;
 use crate::{
-    AccountState, Actor, Error, MfaStore, Notified, NotifyError, OrgPolicy, Result, SecurityEvent,
-    SecurityEventKind, SecurityNotifier, StoreError,
+    Account, AccountState, Actor, Error, MfaStore, Notified, NotifyError, OrgPolicy, Result,
+    SecurityEvent, SecurityEventKind, SecurityNotifier, StoreError,
 };
 
 /// Fewest load → change → save rounds before giving up with [`Error::Conflict`].
@@ -39,50 +40,6 @@ pub struct Mfa<S, N, C> {
     pub(crate) throttle: ThrottleConfig,
     pub(crate) recovery_codes: usize,
     pub(crate) remember_ttl: Duration,
-}
-
-/// What a pure change to an account's state decided.
-pub(crate) struct Outcome<R> {
-    /// Whether the state changed and must be saved.
-    pub(crate) write: bool,
-    pub(crate) value: R,
-    pub(crate) events: Vec<(Actor, SecurityEventKind)>,
-}
-
-impl<R> Outcome<R> {
-    pub(crate) fn unchanged(value: R) -> Self {
-        Self {
-            write: false,
-            value,
-            events: Vec::new(),
-        }
-    }
-
-    pub(crate) fn changed(value: R) -> Self {
-        Self {
-            write: true,
-            value,
-            events: Vec::new(),
-        }
-    }
-
-    pub(crate) fn with_event(mut self, actor: Actor, kind: SecurityEventKind) -> Self {
-        self.events.push((actor, kind));
-        self
-    }
-}
-
-impl<T> Outcome<Result<T>> {
-    /// Asks the account's throttle to admit an attempt at `now`. A refusal is the
-    /// opaque failure, with the throttle's refreshed state saved when it changed.
-    pub(crate) fn throttle_refusal(state: &mut AccountState, now: UnixTime) -> Option<Self> {
-        let (admitted, refreshed) = state.throttle.admit(now);
-        (!admitted).then(|| Self {
-            write: refreshed,
-            value: Err(Error::VerificationFailed),
-            events: Vec::new(),
-        })
-    }
 }
 
 impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
@@ -195,11 +152,16 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     }
 
     /// Load → pure change → conditional save, retried on conflict; then the events, once.
-    pub(crate) async fn modify<R, F>(&self, user: &UserId, mut change: F) -> Result<Notified<R>>
+    pub(crate) async fn modify<R, F>(
+        &self,
+        account: &(impl Account + ?Sized),
+        mut change: F,
+    ) -> Result<Notified<R>>
     where
         F: FnMut(&mut AccountState, UnixTime) -> Result<Outcome<R>> + Send,
         R: Send,
     {
+        let user = account.user();
         for _ in 0..self.store_attempts {
             let loaded = self.store.load_account(user).await?;
             let mut state = loaded.value;
@@ -212,7 +174,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
                     Err(e) => return Err(e.into()),
                 }
             }
-            let notify_error = self.emit(user, now, outcome.events).await;
+            let notify_error = self.emit(account, now, outcome.events).await;
             return Ok(Notified {
                 value: outcome.value,
                 notify_error,
@@ -224,18 +186,19 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     /// Sends `events` in order; returns the first failure, after trying them all.
     pub(crate) async fn emit(
         &self,
-        user: &UserId,
+        account: &(impl Account + ?Sized),
         at: UnixTime,
         events: Vec<(Actor, SecurityEventKind)>,
     ) -> Option<NotifyError> {
         let mut first_error = None;
+        let recipient = if events.is_empty() {
+            None
+        } else {
+            account.recipient()
+        };
         for (actor, kind) in events {
-            let event = SecurityEvent {
-                account: user.clone(),
-                at,
-                actor,
-                kind,
-            };
+            let event = SecurityEvent::new(account.user().clone(), at, actor, kind)
+                .with_recipient(recipient.clone());
             if let Err(e) = self.notifier.notify(&event).await {
                 first_error.get_or_insert(e);
             }

@@ -2,7 +2,7 @@
 
 use tessera_otp::UnixTime;
 
-use crate::{MfaSettings, PhoneNumber};
+use crate::{Actor, MfaSettings, PhoneNumber, SecurityEventKind};
 
 /// A phone number linked to an account, verified or not.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,7 +44,7 @@ pub struct AccountState {
     pub(crate) settings: MfaSettings,
     pub(crate) phone: Option<PhoneLink>,
     pub(crate) recovery: crate::recovery::RecoveryState,
-    pub(crate) challenges: Vec<crate::challenge::StoredChallenge>,
+    pub(crate) challenges: Vec<crate::codes::challenge::StoredChallenge>,
     /// When codes were sent for this account (pruned to the send window).
     pub(crate) sends: Vec<UnixTime>,
     pub(crate) throttle: crate::ThrottleState,
@@ -100,5 +100,52 @@ impl AccountState {
     #[must_use]
     pub fn recovery_codes_remaining(&self) -> usize {
         self.recovery.remaining()
+    }
+}
+
+/// What a pure change to an account's state decided: whether to save, the value for the
+/// caller, and the events to send once the save succeeded.
+///
+/// Every change is a method on [`AccountState`] (beside the concept it belongs to:
+/// `settings/change.rs`, `throttle/change.rs`, …) that takes the instant and the
+/// configuration and returns one of these, so the rules are tested without a store, a
+/// clock or a runtime; [`Mfa`](crate::Mfa) only loads, applies and saves.
+#[derive(Debug)]
+pub(crate) struct Outcome<R> {
+    /// Whether the state changed and must be saved.
+    pub(crate) write: bool,
+    pub(crate) value: R,
+    pub(crate) events: Vec<(Actor, SecurityEventKind)>,
+}
+
+impl<R> Outcome<R> {
+    pub(crate) fn unchanged(value: R) -> Self {
+        Self {
+            write: false,
+            value,
+            events: Vec::new(),
+        }
+    }
+
+    pub(crate) fn changed(value: R) -> Self {
+        Self {
+            write: true,
+            value,
+            events: Vec::new(),
+        }
+    }
+
+    /// `changed` or `unchanged` as `write` says.
+    pub(crate) fn written(write: bool, value: R) -> Self {
+        Self {
+            write,
+            value,
+            events: Vec::new(),
+        }
+    }
+
+    pub(crate) fn with_event(mut self, actor: Actor, kind: SecurityEventKind) -> Self {
+        self.events.push((actor, kind));
+        self
     }
 }

@@ -109,8 +109,9 @@ impl TotpParams {
     }
 
     /// A builder that starts from [`TotpParams::DEFAULT`].
+    #[must_use]
     pub fn builder() -> TotpParamsBuilder {
-        TotpParamsBuilder::default()
+        TotpParamsBuilder::new()
     }
 
     /// The hash under HMAC.
@@ -154,8 +155,22 @@ impl Default for TotpParams {
 }
 
 /// Builds [`TotpParams`]; [`build`](Self::build) validates.
-#[derive(Clone, Copy, Debug)]
-#[must_use]
+///
+/// The shape of `argon2::ParamsBuilder`, as every builder in Tessera: setters take and
+/// return `&mut Self`, so a builder can be set up step by step (`if sha256 {
+/// b.algorithm(..); }`) as well as in one chain on a temporary, and
+/// [`build`](Self::build) borrows it, so one builder can build several parameter sets.
+///
+/// ```
+/// use tessera_otp::{Algorithm, TotpParams, TotpParamsBuilder};
+/// let mut b = TotpParamsBuilder::new();
+/// b.digits(8);
+/// let eight = b.build()?;
+/// b.algorithm(Algorithm::Sha256);
+/// assert_eq!(b.build()?.digits(), eight.digits());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TotpParamsBuilder {
     algorithm: Algorithm,
     digits: u32,
@@ -165,47 +180,59 @@ pub struct TotpParamsBuilder {
 
 impl Default for TotpParamsBuilder {
     fn default() -> Self {
-        let d = TotpParams::DEFAULT;
-        Self {
-            algorithm: d.algorithm,
-            digits: u32::from(d.digits),
-            period: d.period,
-            t0: d.t0,
-        }
+        Self::new()
     }
 }
 
 impl TotpParamsBuilder {
+    /// Starts from [`TotpParams::DEFAULT`].
+    #[must_use]
+    pub fn new() -> Self {
+        Self::from(TotpParams::DEFAULT)
+    }
+
     /// Sets the hash.
-    pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
+    pub fn algorithm(&mut self, algorithm: Algorithm) -> &mut Self {
         self.algorithm = algorithm;
         self
     }
 
-    /// Sets the number of digits (6 to 10).
-    pub fn digits(mut self, digits: u32) -> Self {
+    /// Sets the number of digits ([`MIN_DIGITS`] to [`MAX_DIGITS`]).
+    pub fn digits(&mut self, digits: u32) -> &mut Self {
         self.digits = digits;
         self
     }
 
-    /// Sets the period in seconds (at least 1).
-    pub fn period(mut self, period: u64) -> Self {
+    /// Sets the period in seconds (at least [`TotpParams::MIN_PERIOD`]).
+    pub fn period(&mut self, period: u64) -> &mut Self {
         self.period = period;
         self
     }
 
     /// Sets T0, the Unix time at which step 0 begins.
-    pub fn t0(mut self, t0: u64) -> Self {
+    pub fn t0(&mut self, t0: u64) -> &mut Self {
         self.t0 = t0;
         self
     }
 
-    /// Validates and returns the parameters.
+    /// Validates and returns the parameters; the builder stays usable.
     ///
     /// # Errors
     /// As [`TotpParams::new`].
-    pub fn build(self) -> Result<TotpParams, Error> {
+    pub fn build(&self) -> Result<TotpParams, Error> {
         TotpParams::new(self.algorithm, self.digits, self.period, self.t0)
+    }
+}
+
+impl From<TotpParams> for TotpParamsBuilder {
+    /// A builder holding `params`, to change one setting of a known-good set.
+    fn from(params: TotpParams) -> Self {
+        Self {
+            algorithm: params.algorithm,
+            digits: u32::from(params.digits),
+            period: params.period,
+            t0: params.t0,
+        }
     }
 }
 
@@ -238,5 +265,29 @@ mod tests {
             TotpParams::default(),
             TotpParams::builder().build().unwrap()
         );
+    }
+
+    /// Issue 13: the builder has argon2's shape: `&mut self` setters, a borrowing
+    /// `build`, usable step by step and again after a build.
+    #[test]
+    fn builder_has_the_argon2_shape() {
+        let mut b = TotpParamsBuilder::new();
+        b.digits(8);
+        if b.build().is_ok() {
+            b.period(60).algorithm(Algorithm::Sha256);
+        }
+        let p = b.build().unwrap();
+        assert_eq!(
+            (p.digits(), p.period(), p.algorithm()),
+            (8, 60, Algorithm::Sha256)
+        );
+        // An invalid setting fails `build`, and fixing it makes the same builder good again.
+        b.period(0);
+        assert_eq!(b.build(), Err(Error::InvalidPeriod));
+        b.period(1).t0(9);
+        assert_eq!(b.build().unwrap().t0(), 9);
+        // A known-good set round-trips through its builder.
+        assert_eq!(TotpParamsBuilder::from(p).build(), Ok(p));
+        assert_eq!(TotpParamsBuilder::default(), TotpParams::builder());
     }
 }

@@ -129,6 +129,11 @@ impl Default for Window {
 ///
 /// The last used step is not an option: [`Totp::verify`](crate::Totp::verify) takes it
 /// as an argument of its own, so that no call can leave replay protection out by default.
+///
+/// Not a builder in argon2's shape, unlike [`TotpParamsBuilder`](crate::TotpParamsBuilder):
+/// there is nothing left to validate (a [`Window`] and a [`Drift`] are checked when they are
+/// made), so the options are a `Copy` value with `const` by-value setters, usable in a
+/// `const` and passed by value to every verification.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[must_use]
 pub struct VerifyOptions {

@@ -116,7 +116,15 @@ impl Totp {
         last_used: Option<TimeStep>,
         options: VerifyOptions,
     ) -> Result<TimeStep, Rejected> {
-        self.find(code, at, last_used, options)
+        let now = self.time_step(at).map_err(|_| Rejected)?;
+        let current = options.drift.apply(now.get()).ok_or(Rejected)?;
+        let digits = self.params.digits();
+        let window = options.window;
+        match &self.key {
+            HmacKey::Sha1(k) => search(k, code, current, last_used, window, digits),
+            HmacKey::Sha256(k) => search(k, code, current, last_used, window, digits),
+            HmacKey::Sha512(k) => search(k, code, current, last_used, window, digits),
+        }
     }
 
     /// Verifies `code` at instant `at` **without replay protection**: the same code
@@ -140,25 +148,7 @@ impl Totp {
         at: UnixTime,
         options: VerifyOptions,
     ) -> Result<TimeStep, Rejected> {
-        self.find(code, at, None, options)
-    }
-
-    fn find(
-        &self,
-        code: &Code,
-        at: UnixTime,
-        last_used: Option<TimeStep>,
-        options: VerifyOptions,
-    ) -> Result<TimeStep, Rejected> {
-        let now = self.time_step(at).map_err(|_| Rejected)?;
-        let current = options.drift.apply(now.get()).ok_or(Rejected)?;
-        let digits = self.params.digits();
-        let window = options.window;
-        match &self.key {
-            HmacKey::Sha1(k) => search(k, code, current, last_used, window, digits),
-            HmacKey::Sha256(k) => search(k, code, current, last_used, window, digits),
-            HmacKey::Sha512(k) => search(k, code, current, last_used, window, digits),
-        }
+        self.verify(code, at, None, options)
     }
 
     /// Finds the device's drift from two consecutive codes (`first` then `second`): the

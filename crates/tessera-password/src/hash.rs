@@ -8,6 +8,9 @@ use zeroize::Zeroizing;
 use crate::normalize::normalize;
 use crate::{Error, HashParams, Password, Pepper};
 
+mod builder;
+pub use builder::HasherBuilder;
+
 /// Longest password, in bytes of UTF-8, that is hashed or verified. Anything longer is refused
 /// with [`Error::PasswordTooLong`] before normalisation or hashing, so a megabyte "password"
 /// costs nothing. 4 KiB holds [`crate::MAX_MAX_LENGTH`] code points of any script.
@@ -59,7 +62,7 @@ pub struct Hasher {
 }
 
 impl Hasher {
-    /// A hasher without a pepper.
+    /// A hasher at `params`, without a pepper. [`Hasher::builder`] sets peppers.
     #[must_use]
     pub fn new(params: HashParams) -> Self {
         Self {
@@ -69,24 +72,12 @@ impl Hasher {
         }
     }
 
-    /// Sets the current pepper: new hashes use it, and name it by its id in the PHC
-    /// string's `keyid`.
+    /// A builder that starts from [`HashParams::DEFAULT`] and no pepper: set the
+    /// costs, the current pepper and the retired ones, then
+    /// [`build`](HasherBuilder::build).
     #[must_use]
-    pub fn with_pepper(mut self, pepper: Pepper) -> Self {
-        self.pepper = Some(pepper);
-        self
-    }
-
-    /// Keeps a retired pepper: stored hashes that name its id still verify, and
-    /// [`needs_rehash`](Self::needs_rehash) says yes for them, so a sign-in moves each
-    /// account to the current pepper. Rotate by making the new pepper current and the
-    /// old one retired; drop the retired one once no stored hash names it. A hash naming
-    /// a pepper the hasher has neither as current nor retired is
-    /// [`Error::UnknownPepper`].
-    #[must_use]
-    pub fn with_retired_pepper(mut self, pepper: Pepper) -> Self {
-        self.retired.push(pepper);
-        self
+    pub fn builder() -> HasherBuilder {
+        HasherBuilder::new()
     }
 
     /// The pepper a stored hash names by `keyid`, current or retired.

@@ -11,8 +11,14 @@
 //!   its limit and an English message; a password change also checks the confirmation field
 //!   and the history, and always refuses the current password.
 //! - **Hashing** ([`Hasher`]): Argon2id PHC strings at OWASP's parameters (m = 19 MiB, t = 2,
-//!   p = 1), an optional [`Pepper`], constant-time verification of current and legacy Argon2
-//!   hashes, [`Hasher::needs_rehash`], and RustCrypto's `password-hash` traits.
+//!   p = 1), an optional [`Pepper`] with retired ones for rotation ([`Hasher::builder`]),
+//!   constant-time verification of current and legacy Argon2 hashes, [`Hasher::needs_rehash`],
+//!   and RustCrypto's `password-hash` traits.
+//!
+//! Configuration has one shape, `argon2::ParamsBuilder`'s: [`PasswordPolicy::builder`] and
+//! [`Hasher::builder`] return builders whose setters take and return `&mut Self` and whose
+//! `build(&self)` validates. [`Context`] is not configuration but the facts of one check (a
+//! username, an email), so it is built by value with `with_*`.
 //!
 //! ```
 //! use tessera_password::{Context, HashParams, Hasher, Password, PasswordPolicy};
@@ -139,7 +145,7 @@ mod weak;
 pub use blocklist::{Blocklist, BuiltinBlocklist, NoBlocklist};
 pub use context::{Context, MIN_CONTEXT_SUBSTRING_LEN, MIN_CONTEXT_WORD_LEN};
 pub use error::Error;
-pub use hash::{Hasher, MAX_PASSWORD_BYTES};
+pub use hash::{Hasher, HasherBuilder, MAX_PASSWORD_BYTES};
 pub use hash_params::{HashParams, Pepper};
 pub use history::PasswordHistory;
 pub use normalize::{normalize, normalized_len};

@@ -268,18 +268,14 @@ pub(crate) fn cancel_enrolment(
     id: DeviceId,
     now: UnixTime,
 ) -> Result<DeviceInfo, Error> {
-    let device = devices
-        .iter()
-        .find(|d| d.id == id)
-        .ok_or(Error::DeviceNotFound)?;
-    if device.is_active() {
+    if find_mut(devices, id)?.is_active() {
         return Err(Error::AlreadyActive);
     }
     remove(devices, id, now)
 }
 
 /// Activates a pending TOTP device with codes from it; the step used counts as used.
-pub(crate) fn activate(
+pub(crate) fn finish_app(
     devices: &mut [Device],
     id: DeviceId,
     codes: &[&str],

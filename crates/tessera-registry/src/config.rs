@@ -31,7 +31,21 @@ impl ActivationPolicy {
     }
 }
 
-/// How the registry behaves; [`RegistryConfig::DEFAULT`] is the secure choice.
+/// How the registry behaves: the issuer, which is required, and bounded settings whose
+/// defaults are the secure choice.
+///
+/// # The issuer is required
+///
+/// The issuer is the name an authenticator app shows above the account and its codes
+/// ("Acme: ana@example.com"). It is the one setting without a default
+/// ([`RegistryConfig::new`] and [`RegistryConfig::builder`] take it, deserialization
+/// refuses a file without it): a default name would label every service's entries
+/// alike (until issue 13 the facade filled in "Tessera"), so that a person with two
+/// such services could not tell their codes apart, and a phishing page could pass for
+/// any of them. A security-key-only registry still names itself: the same name is
+/// what the application shows in its WebAuthn ceremony.
+///
+/// # Bounds
 ///
 /// Every value is bounded, and [`RegistryConfigBuilder::build`] refuses anything
 /// outside the bounds (so does deserialization, feature `serde`, which goes through the
@@ -45,19 +59,25 @@ impl ActivationPolicy {
 /// | `window` | ±1 step | at most 3 steps either way (RFC 6238 §5.2 recommends 1) |
 /// | `resync_range` | 10 steps | 1 ..= 100 steps |
 /// | `max_attempts` | 5 | 1 ..= 100 |
-/// | `issuer` | none | 1 ..= 128 characters, no `:` nor control characters |
+/// | `issuer` | required | 1 ..= 128 characters, no `:` nor control characters |
 /// | `totp_params` | SHA-1, 6 digits, 30 s | T0 = 0, period 15 ..= 120 s (RFC 6238 §5.2 recommends 30 s), 6 ..= 10 digits |
 ///
 /// ```
 /// use std::time::Duration;
 /// use tessera_registry::{ActivationPolicy, RegistryConfig};
-/// let config = RegistryConfig::builder()
+/// let config = RegistryConfig::builder("Acme")
 ///     .max_devices(4)
 ///     .activation(ActivationPolicy::OneCode)
 ///     .pending_ttl(Duration::from_secs(300))
 ///     .build()?;
-/// assert_eq!(config.max_devices(), 4);
-/// assert!(RegistryConfig::builder().max_devices(9).build().is_err());
+/// assert_eq!((config.issuer(), config.max_devices()), ("Acme", 4));
+/// assert!(RegistryConfig::builder("Acme").max_devices(9).build().is_err());
+/// assert!(RegistryConfig::new("").is_err());
+///
+/// // A builder kept in a variable is changed in place (the argon2 shape).
+/// let mut builder = RegistryConfig::builder("Acme");
+/// builder.max_devices(2);
+/// assert_eq!(builder.build()?.max_devices(), 2);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,7 +88,7 @@ pub struct RegistryConfig {
     window: Window,
     resync_range: u32,
     max_attempts: u32,
-    issuer: Option<String>,
+    issuer: String,
     totp_params: TotpParams,
 }
 
@@ -115,21 +135,36 @@ impl RegistryConfig {
     pub const MAX_RESYNC_RANGE: u32 = 100;
 
     /// Eight devices, ten-minute enrolments, two-code activation, window ±1, resync
-    /// over ±10 steps, five attempts, default TOTP parameters, no issuer.
-    pub const DEFAULT: Self = Self {
+    /// over ±10 steps, five attempts, default TOTP parameters; the issuer empty, so
+    /// that nothing built from it passes [`RegistryConfigBuilder::build`] without one.
+    pub(crate) const DEFAULTS: Self = Self {
         max_devices: Self::MAX_DEVICES,
         pending_ttl: Self::DEFAULT_PENDING_TTL,
         activation: ActivationPolicy::TwoConsecutiveCodes,
         window: Window::DEFAULT,
         resync_range: Totp::DEFAULT_RESYNC_RANGE,
         max_attempts: Self::DEFAULT_MAX_ATTEMPTS,
-        issuer: None,
+        issuer: String::new(),
         totp_params: TotpParams::DEFAULT,
     };
 
-    /// A builder starting from [`DEFAULT`](Self::DEFAULT).
-    pub fn builder() -> RegistryConfigBuilder {
-        RegistryConfigBuilder(Self::DEFAULT)
+    /// The secure defaults (see the table above) under `issuer`, the name authenticator
+    /// apps show for the service.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] when the issuer is empty, longer than
+    /// [`MAX_ISSUER_LEN`](Self::MAX_ISSUER_LEN) characters, or holds a `:` or a
+    /// control character.
+    pub fn new(issuer: impl Into<String>) -> Result<Self, Error> {
+        Self::builder(issuer).build()
+    }
+
+    /// A builder for the service named `issuer`, starting from the secure defaults.
+    pub fn builder(issuer: impl Into<String>) -> RegistryConfigBuilder {
+        RegistryConfigBuilder(Self {
+            issuer: issuer.into(),
+            ..Self::DEFAULTS
+        })
     }
 
     /// The most devices per user.
@@ -170,8 +205,8 @@ impl RegistryConfig {
 
     /// The issuer shown by authenticator apps (in the otpauth:// URI).
     #[must_use]
-    pub fn issuer(&self) -> Option<&str> {
-        self.issuer.as_deref()
+    pub fn issuer(&self) -> &str {
+        &self.issuer
     }
 
     /// The TOTP parameters of new authenticator-app enrolments.
@@ -181,65 +216,55 @@ impl RegistryConfig {
     }
 }
 
-impl Default for RegistryConfig {
-    fn default() -> Self {
-        Self::DEFAULT
-    }
-}
-
-/// Builds a [`RegistryConfig`]; [`build`](Self::build) validates.
+/// Builds a [`RegistryConfig`] from [`RegistryConfig::builder`]; [`build`](Self::build)
+/// validates. Setters change the builder in place, as `argon2::ParamsBuilder`'s do, so
+/// that a builder can be chained or kept in a variable and set conditionally.
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct RegistryConfigBuilder(RegistryConfig);
 
 impl RegistryConfigBuilder {
     /// Most devices per user: 1 to [`RegistryConfig::MAX_DEVICES`].
-    pub fn max_devices(mut self, n: usize) -> Self {
+    pub fn max_devices(&mut self, n: usize) -> &mut Self {
         self.0.max_devices = n;
         self
     }
 
     /// How long an enrolment stays open (whole seconds), 1 minute to 24 hours.
-    pub fn pending_ttl(mut self, ttl: Duration) -> Self {
+    pub fn pending_ttl(&mut self, ttl: Duration) -> &mut Self {
         self.0.pending_ttl = ttl;
         self
     }
 
     /// The activation policy.
-    pub fn activation(mut self, policy: ActivationPolicy) -> Self {
+    pub fn activation(&mut self, policy: ActivationPolicy) -> &mut Self {
         self.0.activation = policy;
         self
     }
 
     /// The verification window: at most [`RegistryConfig::MAX_WINDOW_STEPS`] either way.
-    pub fn window(mut self, window: Window) -> Self {
+    pub fn window(&mut self, window: Window) -> &mut Self {
         self.0.window = window;
         self
     }
 
     /// Steps searched either way by resync, from [`RegistryConfig::MIN_RESYNC_RANGE`]
     /// to [`RegistryConfig::MAX_RESYNC_RANGE`].
-    pub fn resync_range(mut self, steps: u32) -> Self {
+    pub fn resync_range(&mut self, steps: u32) -> &mut Self {
         self.0.resync_range = steps;
         self
     }
 
     /// Attempts against concurrent changes, 1 to [`RegistryConfig::MAX_ATTEMPTS`].
-    pub fn max_attempts(mut self, n: u32) -> Self {
+    pub fn max_attempts(&mut self, n: u32) -> &mut Self {
         self.0.max_attempts = n;
-        self
-    }
-
-    /// The issuer name authenticator apps show (at most 128 characters, no `:`).
-    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
-        self.0.issuer = Some(issuer.into());
         self
     }
 
     /// TOTP parameters for new authenticator-app enrolments: T0 must be 0 (apps assume
     /// it), the period from [`RegistryConfig::MIN_PERIOD`] to
     /// [`RegistryConfig::MAX_PERIOD`] seconds.
-    pub fn totp_params(mut self, params: TotpParams) -> Self {
+    pub fn totp_params(&mut self, params: TotpParams) -> &mut Self {
         self.0.totp_params = params;
         self
     }
@@ -248,8 +273,8 @@ impl RegistryConfigBuilder {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] naming the value out of bounds.
-    pub fn build(self) -> Result<RegistryConfig, Error> {
-        let c = self.0;
+    pub fn build(&self) -> Result<RegistryConfig, Error> {
+        let c = &self.0;
         if !(RegistryConfig::MIN_DEVICES..=RegistryConfig::MAX_DEVICES).contains(&c.max_devices) {
             return Err(Error::InvalidConfig("max_devices must be from 1 to 8"));
         }
@@ -282,19 +307,21 @@ impl RegistryConfigBuilder {
                 "totp_params must have t0 = 0: otpauth:// URIs cannot carry another",
             ));
         }
-        if let Some(issuer) = &c.issuer {
-            let len = issuer.chars().count();
-            if len == 0
-                || len > RegistryConfig::MAX_ISSUER_LEN
-                || issuer.contains(':')
-                || issuer.chars().any(char::is_control)
-            {
-                return Err(Error::InvalidConfig(
-                    "issuer must be 1 to 128 characters without ':' or control characters",
-                ));
-            }
+        let len = c.issuer.chars().count();
+        if c.issuer.trim().is_empty() {
+            return Err(Error::InvalidConfig(
+                "issuer is required: the service name authenticator apps show",
+            ));
         }
-        Ok(c)
+        if len > RegistryConfig::MAX_ISSUER_LEN
+            || c.issuer.contains(':')
+            || c.issuer.chars().any(char::is_control)
+        {
+            return Err(Error::InvalidConfig(
+                "issuer must be 1 to 128 characters without ':' or control characters",
+            ));
+        }
+        Ok(c.clone())
     }
 }
 
@@ -315,27 +342,66 @@ mod tests {
 
     fn period(p: u64) -> Result<RegistryConfig, Error> {
         let params = TotpParams::builder().period(p).build().unwrap();
-        RegistryConfig::builder().totp_params(params).build()
+        RegistryConfig::builder("Acme").totp_params(params).build()
     }
 
     fn window(past: u32, future: u32) -> Result<RegistryConfig, Error> {
-        RegistryConfig::builder()
+        RegistryConfig::builder("Acme")
             .window(Window::new(past, future).unwrap())
             .build()
     }
 
     #[test]
-    fn the_default_is_the_builder_default_and_valid() {
-        assert_eq!(
-            RegistryConfig::builder().build().unwrap(),
-            RegistryConfig::DEFAULT
-        );
-        assert_eq!(RegistryConfig::DEFAULT.window(), Window::DEFAULT);
+    fn new_is_the_builder_default_and_valid() {
+        let config = RegistryConfig::new("Acme").unwrap();
+        assert_eq!(config, RegistryConfig::builder("Acme").build().unwrap());
+        assert_eq!(config.issuer(), "Acme");
+        assert_eq!(config.max_devices(), RegistryConfig::MAX_DEVICES);
+        assert_eq!(config.pending_ttl(), RegistryConfig::DEFAULT_PENDING_TTL);
+        assert_eq!(config.activation(), ActivationPolicy::TwoConsecutiveCodes);
+        assert_eq!(config.window(), Window::DEFAULT);
+        assert_eq!(config.resync_range(), Totp::DEFAULT_RESYNC_RANGE);
+        assert_eq!(config.max_attempts(), RegistryConfig::DEFAULT_MAX_ATTEMPTS);
+        assert_eq!(config.totp_params(), TotpParams::DEFAULT);
+    }
+
+    /// Issue 13 item 8: without an issuer every service's authenticator entries were
+    /// labelled alike ("Tessera", filled in by the facade). There is no configuration
+    /// without one now, and the refusal says what is missing.
+    #[test]
+    fn there_is_no_configuration_without_an_issuer() {
+        let err = RegistryConfig::new("").unwrap_err();
+        assert!(matches!(err, Error::InvalidConfig(_)), "{err:?}");
+        assert!(err.to_string().contains("issuer is required"), "{err}");
+        let err = RegistryConfig::builder("")
+            .activation(ActivationPolicy::OneCode)
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("issuer is required"), "{err}");
+        // Blank is no name either.
+        let err = RegistryConfig::new(" \t ").unwrap_err();
+        assert!(err.to_string().contains("issuer is required"), "{err}");
+    }
+
+    /// The builder is argon2's shape: setters take and return `&mut Self`, `build`
+    /// borrows, so a builder can be kept, set conditionally and built twice.
+    #[test]
+    fn a_kept_builder_is_set_in_place_and_builds_again() {
+        let mut builder = RegistryConfig::builder("Acme");
+        builder.max_devices(3);
+        builder.activation(ActivationPolicy::OneCode);
+        let first = builder.build().unwrap();
+        assert_eq!(first.max_devices(), 3);
+        assert_eq!(first.activation(), ActivationPolicy::OneCode);
+        builder.max_devices(9);
+        assert!(builder.build().is_err());
+        builder.max_devices(4);
+        assert_eq!(builder.build().unwrap().max_devices(), 4);
     }
 
     #[test]
     fn every_bound_holds_just_inside_and_refuses_just_outside() {
-        let b = RegistryConfig::builder;
+        let b = || RegistryConfig::builder("Acme");
         // max_devices 1..=8
         assert!(b().max_devices(0).build().is_err());
         assert!(b().max_devices(1).build().is_ok());
@@ -359,12 +425,12 @@ mod tests {
         assert!(b().max_attempts(100).build().is_ok());
         assert!(b().max_attempts(101).build().is_err());
         // issuer 1..=128 characters, no ':' nor control characters
-        assert!(b().issuer("").build().is_err());
-        assert!(b().issuer("A").build().is_ok());
-        assert!(b().issuer("é".repeat(128)).build().is_ok());
-        assert!(b().issuer("é".repeat(129)).build().is_err());
-        assert!(b().issuer("a:b").build().is_err());
-        assert!(b().issuer("a\u{7}b").build().is_err());
+        assert!(RegistryConfig::new("").is_err());
+        assert!(RegistryConfig::new("A").is_ok());
+        assert!(RegistryConfig::new("é".repeat(128)).is_ok());
+        assert!(RegistryConfig::new("é".repeat(129)).is_err());
+        assert!(RegistryConfig::new("a:b").is_err());
+        assert!(RegistryConfig::new("a\u{7}b").is_err());
         // t0 must be 0
         let t0 = TotpParams::builder().t0(5).build().unwrap();
         assert!(b().totp_params(t0).build().is_err());

@@ -4,14 +4,15 @@
 //! The form is flat and explicit (`pending_ttl_secs`, the window's two sides, the TOTP
 //! parameters as four fields, the algorithm by its otpauth:// name), unknown fields are
 //! refused (a misspelt bound must not silently fall back), and a missing field takes
-//! its value from [`RegistryConfig::DEFAULT`].
+//! the secure default, except `issuer`, which is required as it is by
+//! [`RegistryConfig::builder`].
 
 use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use tessera_otp::{Algorithm, TotpParams, Window};
 
-use crate::{ActivationPolicy, Error, RegistryConfig, RegistryConfigBuilder};
+use crate::{ActivationPolicy, Error, RegistryConfig};
 
 /// The window as its two sides.
 #[derive(Serialize, Deserialize)]
@@ -40,13 +41,18 @@ struct Fields {
     window: WindowFields,
     resync_range: u32,
     max_attempts: u32,
+    /// `None` only when the file has no issuer, which is refused.
     issuer: Option<String>,
     totp: TotpFields,
 }
 
 impl Default for Fields {
+    /// The secure defaults, and no issuer: a file must name one.
     fn default() -> Self {
-        Self::from(&RegistryConfig::DEFAULT)
+        Self {
+            issuer: None,
+            ..Self::from(&RegistryConfig::DEFAULTS)
+        }
     }
 }
 
@@ -63,7 +69,7 @@ impl From<&RegistryConfig> for Fields {
             },
             resync_range: c.resync_range(),
             max_attempts: c.max_attempts(),
-            issuer: c.issuer().map(str::to_owned),
+            issuer: Some(c.issuer().to_owned()),
             totp: TotpFields {
                 algorithm: p.algorithm().as_str().to_owned(),
                 digits: u32::from(p.digits()),
@@ -81,18 +87,17 @@ impl TryFrom<Fields> for RegistryConfig {
         let algorithm: Algorithm = f.totp.algorithm.parse()?;
         let params = TotpParams::new(algorithm, f.totp.digits, f.totp.period, f.totp.t0)?;
         let window = Window::new(f.window.past, f.window.future)?;
-        let mut builder: RegistryConfigBuilder = RegistryConfig::builder()
+        // A missing issuer reaches the builder as an empty one, which it refuses with
+        // the one message ("issuer is required").
+        RegistryConfig::builder(f.issuer.unwrap_or_default())
             .max_devices(f.max_devices)
             .pending_ttl(Duration::from_secs(f.pending_ttl_secs))
             .activation(f.activation)
             .window(window)
             .resync_range(f.resync_range)
             .max_attempts(f.max_attempts)
-            .totp_params(params);
-        if let Some(issuer) = f.issuer {
-            builder = builder.issuer(issuer);
-        }
-        builder.build()
+            .totp_params(params)
+            .build()
     }
 }
 
@@ -118,7 +123,7 @@ mod tests {
     use super::*;
 
     fn with(field: &str, value: Value) -> Result<RegistryConfig, serde_json::Error> {
-        let mut doc = serde_json::to_value(RegistryConfig::DEFAULT).unwrap();
+        let mut doc = serde_json::to_value(RegistryConfig::new("Acme").unwrap()).unwrap();
         let mut at = &mut doc;
         let mut parts = field.split('.').peekable();
         while let Some(part) = parts.next() {
@@ -133,7 +138,8 @@ mod tests {
 
     #[test]
     fn the_default_round_trips_and_reads_as_documented() {
-        let json = serde_json::to_value(RegistryConfig::DEFAULT).unwrap();
+        let acme = RegistryConfig::new("Acme").unwrap();
+        let json = serde_json::to_value(&acme).unwrap();
         assert_eq!(
             json,
             json!({
@@ -143,17 +149,16 @@ mod tests {
                 "window": { "past": 1, "future": 1 },
                 "resync_range": 10,
                 "max_attempts": 5,
-                "issuer": null,
+                "issuer": "Acme",
                 "totp": { "algorithm": "SHA1", "digits": 6, "period": 30, "t0": 0 }
             })
         );
         let back: RegistryConfig = serde_json::from_value(json).unwrap();
-        assert_eq!(back, RegistryConfig::DEFAULT);
-        // Missing fields take the secure defaults.
-        let empty: RegistryConfig = serde_json::from_str("{}").unwrap();
-        assert_eq!(empty, RegistryConfig::DEFAULT);
-        let custom = RegistryConfig::builder()
-            .issuer("Acme")
+        assert_eq!(back, acme);
+        // Missing fields take the secure defaults, all but the issuer.
+        let only_issuer: RegistryConfig = serde_json::from_str(r#"{"issuer":"Acme"}"#).unwrap();
+        assert_eq!(only_issuer, acme);
+        let custom = RegistryConfig::builder("Acme")
             .activation(ActivationPolicy::OneCode)
             .totp_params(
                 TotpParams::builder()
@@ -199,6 +204,12 @@ mod tests {
         assert!(with("issuer", json!("é".repeat(128))).is_ok());
         assert!(with("issuer", json!("é".repeat(129))).is_err());
         assert!(with("issuer", json!("")).is_err());
+        assert!(with("issuer", json!(null)).is_err());
+        // Issue 13 item 8: a file without an issuer is refused, saying so.
+        let err = serde_json::from_str::<RegistryConfig>("{}")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("issuer is required"), "{err}");
         assert!(with("issuer", json!("a:b")).is_err());
         assert!(with("totp.t0", json!(1)).is_err());
         assert!(with("totp.digits", json!(5)).is_err());
@@ -241,18 +252,16 @@ mod tests {
             });
             let built = (|| {
                 let params = TotpParams::new(name.parse().ok()?, digits, period, t0).ok()?;
-                let mut b = RegistryConfig::builder()
+                RegistryConfig::builder(issuer.clone()?)
                     .max_devices(max_devices)
                     .pending_ttl(Duration::from_secs(ttl))
                     .activation(policy)
                     .window(Window::new(past, future).ok()?)
                     .resync_range(resync_range)
                     .max_attempts(max_attempts)
-                    .totp_params(params);
-                if let Some(i) = &issuer {
-                    b = b.issuer(i.clone());
-                }
-                b.build().ok()
+                    .totp_params(params)
+                    .build()
+                    .ok()
             })();
             let read = serde_json::from_value::<RegistryConfig>(doc).ok();
             proptest::prop_assert_eq!(&read, &built);

@@ -7,14 +7,29 @@ use zeroize::Zeroizing;
 
 use crate::DeviceId;
 
-/// A begun authenticator-app enrolment: show the secret (or the URI as a QR code) to
-/// the person, then [`activate`](crate::DeviceRegistry::activate) with codes from
+/// A started authenticator-app enrolment: show the secret (or the URI as a QR code) to
+/// the person, then [`activate`](crate::DeviceRegistry::finish_enrolment) with codes from
 /// their app before [`expires_at`](Self::expires_at). Until then the same enrolment
 /// can be shown again ([`resume_enrolment`](crate::DeviceRegistry::resume_enrolment))
 /// or dropped ([`cancel_enrolment`](crate::DeviceRegistry::cancel_enrolment)).
 ///
 /// `Debug` shows neither the secret nor the URI (which holds it); both are zeroized
 /// on drop.
+///
+/// `#[must_use]`: the value is the only place the fresh secret is shown; an enrolment
+/// started and dropped unshown holds a slot until it expires or is cancelled. Under
+/// `#![deny(unused_must_use)]` dropping one does not compile:
+///
+/// ```compile_fail
+/// # #![deny(unused_must_use)]
+/// # use tessera_otp::ManualClock;
+/// # use tessera_registry::{DeviceRegistry, Error, InMemoryDeviceStore, UserId};
+/// # async fn f(registry: DeviceRegistry<InMemoryDeviceStore, ManualClock>) -> Result<(), Error> {
+/// registry.start_enrolment(&UserId::new("ana"), "Phone", "ana@example.com").await?;
+/// # Ok(())
+/// # }
+/// ```
+#[must_use = "show the secret or URI to the person, or cancel the enrolment"]
 pub struct Enrolment {
     pub(crate) device_id: DeviceId,
     pub(crate) key: KeyUri,

@@ -5,8 +5,8 @@
 //!   secret), hardware TOTP tokens (serial number, secret imported by an administrator)
 //!   and FIDO security keys (checked through an [`AssertionVerifier`] the application
 //!   implements, e.g. with webauthn-rs).
-//! - Lifecycle ([`DeviceRegistry`]): begin an enrolment ([`Enrolment`]: secret and
-//!   otpauth:// URI), activate it with one or two consecutive codes
+//! - Lifecycle ([`DeviceRegistry`]): start an enrolment ([`Enrolment`]: secret and
+//!   otpauth:// URI), finish it (the device becomes active) with one or two consecutive codes
 //!   ([`ActivationPolicy`]) before it expires (a reloaded enrolment page is resumed
 //!   with the same secret, [`DeviceRegistry::resume_enrolment`], or dropped at once,
 //!   [`DeviceRegistry::cancel_enrolment`]; an app that ignores a SHA-256/512
@@ -15,6 +15,10 @@
 //!   devices ([`Verified`] says which matched; a refusal can also say, for the
 //!   account holder's notification, that the code was a replay: [`Rejection`]),
 //!   resync, rename, remove, list, and [`MfaStatus`] in one call.
+//! - Configuration ([`RegistryConfig`]): bounded settings whose defaults are the secure
+//!   choice, and the issuer, the service name authenticator apps show, which has no
+//!   default: [`RegistryConfig::new`] and [`RegistryConfig::builder`] take it, so that no
+//!   service's entries carry another's (or a library's) name.
 //! - Storage ([`DeviceStore`]): the user's devices are one versioned aggregate
 //!   (a [`Versioned`] list of [`Device`]s); every operation is load → pure change → save-if-unchanged,
 //!   retried a bounded number of times. That makes the device cap and the
@@ -84,7 +88,7 @@
 //! let registry = DeviceRegistry::new(
 //!     InMemoryDeviceStore::new(),
 //!     ManualClock::new(UnixTime::from_secs(0)),
-//!     RegistryConfig::DEFAULT,
+//!     RegistryConfig::new("Example Inc").unwrap(),
 //!     std::sync::Arc::new(tessera_keyring::Keyring::ephemeral().unwrap()),
 //! );
 //! let _ = registry.verify(&UserId::new("ana"), "123456").await;
@@ -110,18 +114,18 @@
 //! let registry = DeviceRegistry::new(
 //!     InMemoryDeviceStore::new(),
 //!     clock.clone(),
-//!     RegistryConfig::DEFAULT,
+//!     RegistryConfig::new("Example Inc")?,
 //!     keyring,
 //! );
 //! let ana = UserId::new("ana");
 //!
-//! let enrolment = registry.begin_enrolment(&ana, "Phone", "ana@example.com").await?;
+//! let enrolment = registry.start_enrolment(&ana, "Phone", "ana@example.com").await?;
 //! // The person scans enrolment.uri() and types two consecutive codes (AWS's rule).
 //! let app = Totp::new(enrolment.secret(), Default::default());
 //! let step = app.time_step(clock.now())?;
 //! let first = app.generate_at_step(tessera_otp::TimeStep::new(step.get() - 1));
 //! let second = app.generate_at_step(step);
-//! registry.activate(&ana, enrolment.device_id(), &[first.expose(), second.expose()]).await?;
+//! registry.finish_enrolment(&ana, enrolment.device_id(), &[first.expose(), second.expose()]).await?;
 //!
 //! let status = registry.mfa_status(&ana).await?;
 //! assert!(status.is_enabled());
@@ -192,3 +196,18 @@ pub use store::DeviceStore;
 /// dependency is enough.
 pub use tessera_keyring::{Key, KeyId, Keyring, Sealed};
 pub use tessera_store::{StoreError, UserId, Version, Versioned};
+
+/// Runs a future to completion on this thread, for the unit tests: the registry's
+/// futures wait only on their store (and the chaos store's timer thread, which wakes
+/// them), so polling in a loop needs no runtime.
+#[cfg(test)]
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    use std::task::{Context, Poll, Waker};
+    let mut f = std::pin::pin!(f);
+    loop {
+        if let Poll::Ready(v) = f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+            return v;
+        }
+        std::thread::yield_now();
+    }
+}

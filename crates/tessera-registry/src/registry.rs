@@ -42,16 +42,16 @@ pub const MAX_ACCOUNT_LABEL_LEN: usize = 256;
 /// # }
 /// # block_on(async {
 /// let clock = ManualClock::new(UnixTime::from_secs(1_700_000_000));
-/// let config = RegistryConfig::builder().activation(ActivationPolicy::OneCode).build()?;
+/// let config = RegistryConfig::builder("Acme").activation(ActivationPolicy::OneCode).build()?;
 /// let keyring = std::sync::Arc::new(tessera_keyring::Keyring::ephemeral()?);
 /// let registry = DeviceRegistry::new(InMemoryDeviceStore::new(), clock.clone(), config, keyring);
 /// let ana = UserId::new("ana");
 ///
 /// // Enrol: show `enrolment.uri()` as a QR code; the app computes codes.
-/// let enrolment = registry.begin_enrolment(&ana, "Phone", "ana@example.com").await?;
+/// let enrolment = registry.start_enrolment(&ana, "Phone", "ana@example.com").await?;
 /// let app = Totp::new(enrolment.secret(), Default::default());
 /// let code = app.generate(clock.now())?;
-/// registry.activate(&ana, enrolment.device_id(), &[code.expose()]).await?;
+/// registry.finish_enrolment(&ana, enrolment.device_id(), &[code.expose()]).await?;
 /// assert!(registry.mfa_status(&ana).await?.is_enabled());
 ///
 /// // 30 s later the next code checks; the same code twice is refused. (No rate
@@ -144,7 +144,8 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
         Err(Error::Conflict.into())
     }
 
-    /// Begins enrolling an authenticator app: a pending device with a fresh secret.
+    /// Starts enrolling an authenticator app: a pending device with a fresh secret,
+    /// finished by [`finish_enrolment`](Self::finish_enrolment).
     ///
     /// `name` is the device's name (unique per user); `account` is the label the app
     /// shows next to the issuer (an email address, a user name).
@@ -163,7 +164,7 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// `:`, a leading space), [`Error::SealedSecret`] when the seed cannot be sealed
     /// (the system's generator failed) or a resumed seed does not open,
     /// [`Error::Conflict`], [`Error::Store`].
-    pub async fn begin_enrolment(
+    pub async fn start_enrolment(
         &self,
         user: &UserId,
         name: &str,
@@ -175,7 +176,7 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
         // Every enrolment gets its own secret, sized for its hash (RFC 6238 Appendix B).
         let secret = Secret::generate_len(params.algorithm().recommended_secret_len())?;
         // Built before anything is stored, so a label the URI cannot carry stores nothing.
-        let key = KeyUri::totp(account, self.config.issuer(), secret.clone(), params)?;
+        let key = KeyUri::totp(account, Some(self.config.issuer()), secret.clone(), params)?;
         let seeds = self.seeds(user);
         let started = self
             .update(user, |devices, now| {
@@ -196,7 +197,7 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
             (id, None, expires_at) => (id, key, expires_at),
             (id, Some((secret, params)), expires_at) => (
                 id,
-                KeyUri::totp(account, self.config.issuer(), secret, params)?,
+                KeyUri::totp(account, Some(self.config.issuer()), secret, params)?,
                 expires_at,
             ),
         };
@@ -214,12 +215,12 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// renewed to a full [`RegistryConfig::pending_ttl`] from now: the person is
     /// looking at it.
     ///
-    /// The secret is shown again, so call this only for the signed-in user who began
-    /// the enrolment, under the same checks as beginning it.
+    /// The secret is shown again, so call this only for the signed-in user who started
+    /// the enrolment, under the same checks as starting it.
     ///
     /// # Errors
     /// [`Error::DeviceNotFound`]; [`Error::AlreadyActive`] for an active device;
-    /// [`Error::EnrolmentExpired`] once its time has passed (begin again: a fresh
+    /// [`Error::EnrolmentExpired`] once its time has passed (start again: a fresh
     /// secret); [`Error::InvalidDevice`] or [`Error::Otp`] for a label the URI cannot
     /// carry; [`Error::SealedSecret`] when the seed does not open; [`Error::Conflict`],
     /// [`Error::Store`].
@@ -236,7 +237,7 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
                 change::resume_app(devices, device, now, &self.config, &seeds)
             })
             .await?;
-        let key = KeyUri::totp(account, self.config.issuer(), secret, params)?;
+        let key = KeyUri::totp(account, Some(self.config.issuer()), secret, params)?;
         Ok(Enrolment {
             device_id: device,
             uri: Zeroizing::new(key.to_uri()),
@@ -264,8 +265,9 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
         .await
     }
 
-    /// Activates a pending authenticator app with codes from it: two consecutive codes
-    /// or one, as [`RegistryConfig::activation`] says. The step used counts as used.
+    /// Finishes an enrolment: the pending authenticator app becomes active once codes
+    /// from it verify, two consecutive codes or one, as [`RegistryConfig::activation`]
+    /// says. The step used counts as used.
     ///
     /// A key issued with SHA-256 or SHA-512 whose codes fail, but match under SHA-1, is
     /// refused with [`Error::AppIgnoresAlgorithm`]: the app ignored the algorithm, and
@@ -277,7 +279,7 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// [`Error::Otp`] for a malformed code, [`Error::DeviceNotFound`],
     /// [`Error::EnrolmentExpired`], [`Error::AlreadyActive`], [`Error::SealedSecret`]
     /// when the device's seed does not open, [`Error::Conflict`], [`Error::Store`].
-    pub async fn activate(
+    pub async fn finish_enrolment(
         &self,
         user: &UserId,
         device: DeviceId,
@@ -285,7 +287,7 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     ) -> Result<DeviceInfo, Error> {
         let seeds = self.seeds(user);
         self.update(user, |devices, now| {
-            change::activate(devices, device, codes, now, &self.config, &seeds)
+            change::finish_app(devices, device, codes, now, &self.config, &seeds)
         })
         .await
     }
@@ -391,14 +393,14 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// # }
     /// # block_on(async {
     /// let clock = ManualClock::new(UnixTime::from_secs(1_700_000_000));
-    /// let config = RegistryConfig::builder().activation(ActivationPolicy::OneCode).build()?;
+    /// let config = RegistryConfig::builder("Acme").activation(ActivationPolicy::OneCode).build()?;
     /// let keyring = std::sync::Arc::new(tessera_keyring::Keyring::ephemeral()?);
     /// let registry = DeviceRegistry::new(InMemoryDeviceStore::new(), clock.clone(), config, keyring);
     /// let ana = UserId::new("ana");
-    /// let enrolment = registry.begin_enrolment(&ana, "Phone", "ana@example.com").await?;
+    /// let enrolment = registry.start_enrolment(&ana, "Phone", "ana@example.com").await?;
     /// let app = Totp::new(enrolment.secret(), Default::default());
     /// let code = app.generate(clock.now())?;
-    /// registry.activate(&ana, enrolment.device_id(), &[code.expose()]).await?;
+    /// registry.finish_enrolment(&ana, enrolment.device_id(), &[code.expose()]).await?;
     ///
     /// // The activation code again: refused as any wrong code is, and seen as a replay.
     /// let refused = registry.verify_unthrottled_reporting_reuse(&ana, code.expose()).await.unwrap_err();

@@ -26,6 +26,7 @@ pub struct UnopenedSeed {
 /// What one [`DeviceRegistry::reseal_page`] call did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
+#[must_use = "pass `next` to the following call until it is `None`"]
 pub struct ResealPage {
     /// Users visited (loaded) on this page.
     pub users: u64,

@@ -1,6 +1,7 @@
 //! Where a user's devices live: the compare-and-set store trait.
 
 use std::future::Future;
+use std::ops::Deref;
 
 use crate::{Device, StoreError, UserId, Version, Versioned};
 
@@ -108,7 +109,16 @@ pub trait DeviceStore: Send + Sync {
     ) -> impl Future<Output = Result<Vec<UserId>, StoreError>> + Send;
 }
 
-impl<S: DeviceStore + ?Sized> DeviceStore for &S {
+/// A store behind any pointer is a store: `&S`, `Arc<S>`, `Box<S>`, so that one store
+/// can be shared by registries, tasks and a test that inspects it. One impl over
+/// [`Deref`] instead of one per pointer type, each forwarding the same three calls.
+/// (So implement the trait on the store itself: a type of yours that derefs to a
+/// store is one already.)
+impl<P> DeviceStore for P
+where
+    P: Deref + Send + Sync,
+    P::Target: DeviceStore,
+{
     fn load(
         &self,
         user: &UserId,
@@ -134,28 +144,35 @@ impl<S: DeviceStore + ?Sized> DeviceStore for &S {
     }
 }
 
-impl<S: DeviceStore + ?Sized> DeviceStore for std::sync::Arc<S> {
-    fn load(
-        &self,
-        user: &UserId,
-    ) -> impl Future<Output = Result<Versioned<Vec<Device>>, StoreError>> + Send {
-        (**self).load(user)
-    }
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
 
-    fn save(
-        &self,
-        user: &UserId,
-        expected: Version,
-        devices: &[Device],
-    ) -> impl Future<Output = Result<Version, StoreError>> + Send {
-        (**self).save(user, expected, devices)
-    }
+    use super::*;
+    use crate::{InMemoryDeviceStore, block_on};
 
-    fn list_users(
-        &self,
-        after: Option<&UserId>,
-        limit: usize,
-    ) -> impl Future<Output = Result<Vec<UserId>, StoreError>> + Send {
-        (**self).list_users(after, limit)
+    fn is_store<S: DeviceStore>(_: &S) {}
+
+    /// The one forwarding impl covers every pointer a store is shared through, and a
+    /// save through one is seen through the others.
+    #[test]
+    fn a_store_behind_a_reference_an_arc_or_a_box_is_a_store() {
+        let arc = Arc::new(InMemoryDeviceStore::new());
+        is_store(&arc);
+        is_store(&&*arc);
+        is_store(&Box::new(InMemoryDeviceStore::new()));
+        let ana = UserId::new("ana");
+        let by_ref: &InMemoryDeviceStore = &arc;
+        let saved = block_on(<&InMemoryDeviceStore as DeviceStore>::save(
+            &by_ref,
+            &ana,
+            Version::NEW,
+            &[],
+        ))
+        .unwrap();
+        let loaded = block_on(<Arc<InMemoryDeviceStore> as DeviceStore>::load(&arc, &ana));
+        assert_eq!(loaded.unwrap().version, saved);
+        let boxed: Box<&InMemoryDeviceStore> = Box::new(by_ref);
+        assert_eq!(block_on(boxed.list_users(None, 10)).unwrap(), [ana]);
     }
 }

@@ -368,6 +368,22 @@ pub(crate) fn new_account_id() -> Result<UserId> {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// An account is whom the MFA crate's security events are about and go to: its id, and
+/// its email address as the recipient, so a notifier can write without looking it up.
+impl tessera_mfa::Account for Account {
+    fn user(&self) -> &UserId {
+        &self.id
+    }
+
+    fn recipient(&self) -> Option<tessera_mfa::Recipient> {
+        Some(
+            tessera_mfa::AccountContext::new(self.id.clone())
+                .with_email(self.email.clone())
+                .recipient(),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,19 +1,22 @@
 //! The flows type: the stores, delivery, notifier, sessions and clock, put together.
 
-use std::sync::OnceLock;
+use std::fmt;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use tessera_keyring::Keyring;
 use tessera_mfa::{
-    AccountContext, Authority, CodeDelivery, InMemoryStore, Mfa, MfaMethod, MfaStore, NotifyError,
-    OrgPolicy, SecurityNotifier, ServerKey, Versioned,
+    AccountContext, Authority, ChallengeConfig, CodeDelivery, InMemoryStore, Mfa, MfaMethod,
+    MfaStore, NotifyError, OrgPolicy, SecurityNotifier, SendLimits, ServerKey, ThrottleConfig,
+    Versioned,
 };
-use tessera_otp::{Clock, UnixTime};
+use tessera_otp::{Clock, SystemClock, UnixTime};
 use tessera_password::{Context, Hasher, Password, PasswordPolicy};
 use tessera_registry::{DeviceRegistry, DeviceStore, InMemoryDeviceStore, RegistryConfig, UserId};
 
+use crate::parts::{SharedDelivery, SharedNotifier, SharedOffload, SharedSessions};
 use crate::{
-    Account, AccountStore, Error, InMemoryAccountStore, InMemorySessionRevoker, Inline, Offload,
-    Result, SessionRevoker,
+    Account, AccountStore, Error, InMemoryAccountStore, Inline, Offload, Result, SessionRevoker,
 };
 
 /// How recent a second factor must be for the MFA-protected operations of the flows
@@ -36,184 +39,403 @@ pub const BINDING_PASSWORD_MAX_AGE: Duration = Duration::from_secs(20 * 60);
 /// How many times a password change reloads the account after a concurrent save.
 pub(crate) const SAVE_ATTEMPTS: u32 = 5;
 
-/// The account flows over every pluggable part.
+/// The account flows: three stores and a clock, and the side parts behind them.
 ///
 /// | parameter | trait | in memory |
 /// | --- | --- | --- |
 /// | `A` | [`AccountStore`] | [`InMemoryAccountStore`] |
 /// | `D` | [`DeviceStore`] | [`InMemoryDeviceStore`] |
 /// | `M` | [`MfaStore`] | [`InMemoryStore`] |
-/// | `N` | [`SecurityNotifier`] | [`RecordingNotifier`](tessera_mfa::RecordingNotifier), [`EmailNotifier`](tessera_mfa::EmailNotifier) |
-/// | `Q` | [`CodeDelivery`] | [`InMemoryDelivery`](tessera_mfa::InMemoryDelivery), [`ConsoleDelivery`](tessera_mfa::ConsoleDelivery) |
-/// | `R` | [`SessionRevoker`] | [`InMemorySessionRevoker`] |
-/// | `C` | [`Clock`] | [`ManualClock`](tessera_otp::ManualClock), [`SystemClock`](tessera_otp::SystemClock) |
-/// | `H` | [`Offload`] | [`Inline`] |
+/// | `C` | [`Clock`] | [`SystemClock`] (the default), [`ManualClock`](tessera_otp::ManualClock) in tests |
 ///
-/// Build it from parts with [`Accounts::new`], or all in memory with
-/// [`Accounts::in_memory`]. Every flow is an `async fn` whose future is `Send`; the
-/// type keeps no state besides its parts, so one value serves every request.
-#[derive(Debug)]
-pub struct Accounts<A, D, M, N, Q, R, C, H = Inline> {
-    pub(crate) accounts: A,
-    pub(crate) registry: DeviceRegistry<D, C>,
-    pub(crate) mfa: Mfa<M, N, C>,
-    pub(crate) delivery: Q,
-    pub(crate) sessions: R,
-    pub(crate) offload: H,
-    pub(crate) policy: PasswordPolicy,
-    pub(crate) hasher: Hasher,
+/// The side parts — the [`SecurityNotifier`], the [`CodeDelivery`], the
+/// [`SessionRevoker`] and the [`Offload`] for password hashing — are held behind one
+/// `Arc` each ([`SharedNotifier`], …), so the type names only what is on the hot path
+/// and stays the same whichever side parts are plugged in.
+///
+/// Build it with [`Accounts::builder`] (a service, from its stores and keyring) or
+/// [`Accounts::in_memory`] (tests, examples). A value is a handle: [`Clone`] costs a
+/// few reference-count increments and every clone serves the same stores, so put one
+/// in the application state and clone it into each request. Every flow is an
+/// `async fn` whose future is `Send`.
+pub struct Accounts<A, D, M, C = SystemClock> {
+    pub(crate) accounts: Arc<A>,
+    pub(crate) registry: Arc<DeviceRegistry<D, C>>,
+    pub(crate) mfa: Arc<Mfa<M, SharedNotifier, C>>,
+    pub(crate) delivery: SharedDelivery,
+    pub(crate) sessions: SharedSessions,
+    pub(crate) offload: SharedOffload,
+    pub(crate) policy: Arc<PasswordPolicy>,
+    pub(crate) hasher: Arc<Hasher>,
     pub(crate) step_up_max_age: Duration,
     /// A hash to verify against when the username is unknown, so that both cases cost
     /// the same; made on first use with the configured parameters.
-    pub(crate) dummy_hash: OnceLock<String>,
+    pub(crate) dummy_hash: Arc<OnceLock<String>>,
     /// Keys the throttle buckets of unknown usernames (random per process).
     pub(crate) unknown_buckets: std::hash::RandomState,
 }
 
-/// [`Accounts`] on the in-memory stores and session revoker.
-pub type InMemoryAccounts<N, Q, C> = Accounts<
-    InMemoryAccountStore,
-    InMemoryDeviceStore,
-    InMemoryStore,
-    N,
-    Q,
-    InMemorySessionRevoker,
-    C,
->;
-
-impl<N, Q, C> InMemoryAccounts<N, Q, C>
-where
-    N: SecurityNotifier,
-    Q: CodeDelivery,
-    C: Clock + Clone,
-{
-    /// Everything in memory, with the default organisation policy, registry
-    /// configuration (issuer "Tessera"), password policy and hashing, and a fresh random
-    /// server key: for tests, examples and single-process applications.
-    ///
-    /// # Errors
-    /// [`Error::Mfa`] when the operating system's generator fails.
-    pub fn in_memory(clock: C, notifier: N, delivery: Q) -> Result<Self> {
-        let config = RegistryConfig::builder()
-            .issuer("Tessera")
-            .build()
-            .map_err(Error::Registry)?;
-        Self::in_memory_with(clock, notifier, delivery, OrgPolicy::default(), config)
-    }
-
-    /// As [`in_memory`](Self::in_memory), under `policy` and `config`.
-    ///
-    /// # Errors
-    /// [`Error::Mfa`] when the operating system's generator fails.
-    pub fn in_memory_with(
-        clock: C,
-        notifier: N,
-        delivery: Q,
-        policy: OrgPolicy,
-        config: RegistryConfig,
-    ) -> Result<Self> {
-        // In memory, nothing outlives the process: a key of its own is enough. One
-        // keyring seals the seeds and keys the MFA tags, as a service's would.
-        let keyring = tessera_keyring::Keyring::ephemeral().map_err(|_| Error::Randomness)?;
-        let server_key = ServerKey::from_keyring(&keyring)?;
-        let registry = DeviceRegistry::new(
-            InMemoryDeviceStore::new(),
-            clock.clone(),
-            config,
-            std::sync::Arc::new(keyring),
-        );
-        let mfa = Mfa::new(InMemoryStore::new(), notifier, clock, policy, server_key);
-        Ok(Self::new(
-            InMemoryAccountStore::new(),
-            registry,
-            mfa,
-            delivery,
-            InMemorySessionRevoker::new(),
-        ))
+impl<A, D, M, C> Clone for Accounts<A, D, M, C> {
+    fn clone(&self) -> Self {
+        Self {
+            accounts: Arc::clone(&self.accounts),
+            registry: Arc::clone(&self.registry),
+            mfa: Arc::clone(&self.mfa),
+            delivery: self.delivery.clone(),
+            sessions: self.sessions.clone(),
+            offload: self.offload.clone(),
+            policy: Arc::clone(&self.policy),
+            hasher: Arc::clone(&self.hasher),
+            step_up_max_age: self.step_up_max_age,
+            dummy_hash: Arc::clone(&self.dummy_hash),
+            unknown_buckets: self.unknown_buckets.clone(),
+        }
     }
 }
 
-impl<A, D, M, N, Q, R, C> Accounts<A, D, M, N, Q, R, C, Inline>
-where
-    A: AccountStore,
-    D: DeviceStore,
-    M: MfaStore,
-    N: SecurityNotifier,
-    Q: CodeDelivery,
-    R: SessionRevoker,
-    C: Clock,
-{
-    /// The flows over these parts, with the default password policy
-    /// ([`PasswordPolicy::DEFAULT`]), Argon2id at OWASP's parameters, and password work
-    /// run [`Inline`]. The registry and the MFA service should read the same clock.
-    pub fn new(
-        accounts: A,
-        registry: DeviceRegistry<D, C>,
-        mfa: Mfa<M, N, C>,
-        delivery: Q,
-        sessions: R,
-    ) -> Self {
+impl<A, D, M, C> fmt::Debug for Accounts<A, D, M, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The stores may hold anything; the configuration is what helps in a log.
+        f.debug_struct("Accounts")
+            .field("password_policy", &self.policy)
+            .field("step_up_max_age", &self.step_up_max_age)
+            .finish_non_exhaustive()
+    }
+}
+
+/// [`Accounts`] on the in-memory stores: one concrete type, whatever side parts are
+/// plugged in (the clock is [`SystemClock`] unless a test names another).
+pub type InMemoryAccounts<C = SystemClock> =
+    Accounts<InMemoryAccountStore, InMemoryDeviceStore, InMemoryStore, C>;
+
+/// Builds [`Accounts`]: the keyring and the registry configuration up front, the side
+/// parts and the policies through setters, the stores and the clock at
+/// [`build`](Self::build). The argon2 shape: setters take `&mut self`, `build` takes
+/// `&self`, so one builder can build several services (a test's restart, say).
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::sync::Arc;
+/// use tessera::{Accounts, ConsoleDelivery, InMemoryAccountStore, InMemoryDeviceStore,
+///     InMemoryStore, Keyring, RecordingNotifier, RegistryConfig, SystemClock};
+///
+/// let keyring = Arc::new(Keyring::ephemeral()?); // a service reads its keys from a file
+/// let config = RegistryConfig::new("Example")?;
+/// let accounts = Accounts::builder(keyring, config)
+///     .notifier(RecordingNotifier::new())
+///     .delivery(ConsoleDelivery)
+///     .build(InMemoryAccountStore::new(), InMemoryDeviceStore::new(), InMemoryStore::new(), SystemClock)?;
+/// let per_request = accounts.clone(); // cheap: a handle on the same stores
+/// # let _ = per_request;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct AccountsBuilder {
+    keyring: Arc<Keyring>,
+    registry: RegistryConfig,
+    org_policy: OrgPolicy,
+    notifier: Option<SharedNotifier>,
+    delivery: Option<SharedDelivery>,
+    sessions: SharedSessions,
+    offload: SharedOffload,
+    password_policy: PasswordPolicy,
+    hasher: Hasher,
+    step_up_max_age: Duration,
+    throttle: Option<ThrottleConfig>,
+    challenges: Option<ChallengeConfig>,
+    send_limits: Option<SendLimits>,
+    recovery_code_count: Option<usize>,
+    remember_ttl: Option<Duration>,
+    store_attempts: Option<u32>,
+}
+
+/// Sessions nobody keeps: "sign out everywhere" deletes no record (the security stamp
+/// still ends every session).
+struct NoSessionRecords;
+
+impl SessionRevoker for NoSessionRecords {
+    async fn revoke_all(
+        &self,
+        _account: &UserId,
+    ) -> std::result::Result<usize, crate::SessionError> {
+        Ok(0)
+    }
+}
+
+impl AccountsBuilder {
+    fn new(keyring: Arc<Keyring>, registry: RegistryConfig) -> Self {
         Self {
-            accounts,
+            keyring,
             registry,
-            mfa,
-            delivery,
-            sessions,
-            offload: Inline,
-            policy: PasswordPolicy::DEFAULT,
+            org_policy: OrgPolicy::default(),
+            notifier: None,
+            delivery: None,
+            sessions: SharedSessions::new(NoSessionRecords),
+            offload: SharedOffload::new(Inline),
+            password_policy: PasswordPolicy::DEFAULT,
             hasher: Hasher::default(),
             step_up_max_age: DEFAULT_STEP_UP_MAX_AGE,
-            dummy_hash: OnceLock::new(),
-            unknown_buckets: std::hash::RandomState::new(),
+            throttle: None,
+            challenges: None,
+            send_limits: None,
+            recovery_code_count: None,
+            remember_ttl: None,
+            store_attempts: None,
         }
+    }
+
+    /// Who is told of security events (password changed, factor added, lockout, …).
+    /// Required.
+    pub fn notifier(&mut self, notifier: impl SecurityNotifier + 'static) -> &mut Self {
+        self.notifier = Some(SharedNotifier::new(notifier));
+        self
+    }
+
+    /// How email and SMS codes are sent. Required.
+    pub fn delivery(&mut self, delivery: impl CodeDelivery + 'static) -> &mut Self {
+        self.delivery = Some(SharedDelivery::new(delivery));
+        self
+    }
+
+    /// Which session records "sign out everywhere" also deletes (best effort: the
+    /// security stamp ends every session whatever this does). Default: none.
+    pub fn sessions(&mut self, sessions: impl SessionRevoker + 'static) -> &mut Self {
+        self.sessions = SharedSessions::new(sessions);
+        self
+    }
+
+    /// Where password hashing runs: a service on tokio passes `spawn_blocking` wrapped
+    /// in [`Bounded`](crate::Bounded) (see [`Offload`]). Default: [`Inline`].
+    pub fn offload(&mut self, offload: impl Offload + 'static) -> &mut Self {
+        self.offload = SharedOffload::new(offload);
+        self
+    }
+
+    /// The organisation's MFA policy. Default: [`OrgPolicy::default`].
+    pub fn org_policy(&mut self, policy: OrgPolicy) -> &mut Self {
+        self.org_policy = policy;
+        self
+    }
+
+    /// The policy for new and changed passwords. Default: [`PasswordPolicy::DEFAULT`].
+    pub fn password_policy(&mut self, policy: PasswordPolicy) -> &mut Self {
+        self.password_policy = policy;
+        self
+    }
+
+    /// The hasher (parameters, pepper) for new hashes. Default: Argon2id at OWASP's
+    /// parameters, no pepper.
+    pub fn hasher(&mut self, hasher: Hasher) -> &mut Self {
+        self.hasher = hasher;
+        self
+    }
+
+    /// How recent a second factor must be for the MFA-protected operations, checked at
+    /// [`build`](Self::build): [`MIN_STEP_UP_MAX_AGE`]..=[`MAX_STEP_UP_MAX_AGE`].
+    /// Default: [`DEFAULT_STEP_UP_MAX_AGE`].
+    pub fn step_up_max_age(&mut self, max_age: Duration) -> &mut Self {
+        self.step_up_max_age = max_age;
+        self
+    }
+
+    /// Throttling and lockout of failed attempts. Default: [`ThrottleConfig::DEFAULT`].
+    pub fn throttle(&mut self, throttle: ThrottleConfig) -> &mut Self {
+        self.throttle = Some(throttle);
+        self
+    }
+
+    /// Lifetime and attempts of email and SMS challenges.
+    pub fn challenges(&mut self, config: ChallengeConfig) -> &mut Self {
+        self.challenges = Some(config);
+        self
+    }
+
+    /// Send limits per destination and account.
+    pub fn send_limits(&mut self, limits: SendLimits) -> &mut Self {
+        self.send_limits = Some(limits);
+        self
+    }
+
+    /// How many recovery codes a set has, checked at [`build`](Self::build).
+    pub fn recovery_code_count(&mut self, count: usize) -> &mut Self {
+        self.recovery_code_count = Some(count);
+        self
+    }
+
+    /// How long a remembered device is trusted, checked at [`build`](Self::build).
+    pub fn remember_ttl(&mut self, ttl: Duration) -> &mut Self {
+        self.remember_ttl = Some(ttl);
+        self
+    }
+
+    /// How many times an MFA state change reloads after a concurrent save, checked at
+    /// [`build`](Self::build).
+    pub fn store_attempts(&mut self, attempts: u32) -> &mut Self {
+        self.store_attempts = Some(attempts);
+        self
+    }
+
+    /// The flows over these stores, read with `clock`.
+    ///
+    /// # Errors
+    /// [`Error::Mfa`] with `InvalidConfig` when the notifier or the delivery was not
+    /// set, or a setting is out of its bounds; [`Error::Mfa`] when the keyring cannot
+    /// key the MFA tags.
+    pub fn build<A, D, M, C>(
+        &self,
+        accounts: A,
+        devices: D,
+        mfa_state: M,
+        clock: C,
+    ) -> Result<Accounts<A, D, M, C>>
+    where
+        A: AccountStore,
+        D: DeviceStore,
+        M: MfaStore,
+        C: Clock + Clone,
+    {
+        let invalid = |why| Error::Mfa(tessera_mfa::Error::InvalidConfig(why));
+        let notifier = self
+            .notifier
+            .clone()
+            .ok_or_else(|| invalid("set a security notifier: AccountsBuilder::notifier"))?;
+        let delivery = self
+            .delivery
+            .clone()
+            .ok_or_else(|| invalid("set a code delivery: AccountsBuilder::delivery"))?;
+        if !(MIN_STEP_UP_MAX_AGE..=MAX_STEP_UP_MAX_AGE).contains(&self.step_up_max_age) {
+            return Err(invalid("the step-up age must be 1 minute to 1 day"));
+        }
+        let server_key = ServerKey::from_keyring(&self.keyring)?;
+        let mut mfa = Mfa::new(
+            mfa_state,
+            notifier,
+            clock.clone(),
+            self.org_policy.clone(),
+            server_key,
+        );
+        if let Some(t) = self.throttle {
+            mfa = mfa.with_throttle(t);
+        }
+        if let Some(c) = self.challenges {
+            mfa = mfa.with_challenge_config(c);
+        }
+        if let Some(l) = self.send_limits {
+            mfa = mfa.with_send_limits(l);
+        }
+        if let Some(n) = self.recovery_code_count {
+            mfa = mfa.with_recovery_code_count(n)?;
+        }
+        if let Some(ttl) = self.remember_ttl {
+            mfa = mfa.with_remember_ttl(ttl)?;
+        }
+        if let Some(n) = self.store_attempts {
+            mfa = mfa.with_store_attempts(n)?;
+        }
+        let registry = DeviceRegistry::new(
+            devices,
+            clock,
+            self.registry.clone(),
+            Arc::clone(&self.keyring),
+        );
+        Ok(Accounts {
+            accounts: Arc::new(accounts),
+            registry: Arc::new(registry),
+            mfa: Arc::new(mfa),
+            delivery,
+            sessions: self.sessions.clone(),
+            offload: self.offload.clone(),
+            policy: Arc::new(self.password_policy.clone()),
+            hasher: Arc::new(self.hasher.clone()),
+            step_up_max_age: self.step_up_max_age,
+            dummy_hash: Arc::new(OnceLock::new()),
+            unknown_buckets: std::hash::RandomState::new(),
+        })
+    }
+
+    /// [`build`](Self::build) on fresh in-memory stores.
+    ///
+    /// # Errors
+    /// As [`build`](Self::build).
+    pub fn build_in_memory<C: Clock + Clone>(&self, clock: C) -> Result<InMemoryAccounts<C>> {
+        self.build(
+            InMemoryAccountStore::new(),
+            InMemoryDeviceStore::new(),
+            InMemoryStore::new(),
+            clock,
+        )
     }
 }
 
-impl<A, D, M, N, Q, R, C, H> Accounts<A, D, M, N, Q, R, C, H>
-where
-    A: AccountStore,
-    D: DeviceStore,
-    M: MfaStore,
-    N: SecurityNotifier,
-    Q: CodeDelivery,
-    R: SessionRevoker,
-    C: Clock,
-    H: Offload,
-{
-    /// Runs password hashing through `offload` (e.g. tokio's `spawn_blocking`).
-    pub fn with_offload<H2: Offload>(self, offload: H2) -> Accounts<A, D, M, N, Q, R, C, H2> {
-        Accounts {
-            accounts: self.accounts,
-            registry: self.registry,
-            mfa: self.mfa,
-            delivery: self.delivery,
-            sessions: self.sessions,
-            offload,
-            policy: self.policy,
-            hasher: self.hasher,
-            step_up_max_age: self.step_up_max_age,
-            dummy_hash: self.dummy_hash,
-            unknown_buckets: self.unknown_buckets,
-        }
+impl Accounts<InMemoryAccountStore, InMemoryDeviceStore, InMemoryStore> {
+    /// A builder for flows whose seeds are sealed with `keyring` and whose
+    /// authenticator entries are issued under `registry`'s issuer: set the side parts
+    /// and policies, then [`build`](AccountsBuilder::build) with the stores and the
+    /// clock.
+    #[must_use]
+    pub fn builder(keyring: Arc<Keyring>, registry: RegistryConfig) -> AccountsBuilder {
+        AccountsBuilder::new(keyring, registry)
     }
 
-    /// Sets the password policy for new and changed passwords.
+    /// A builder for everything in memory: a fresh random keyring (nothing outlives
+    /// the process, so a key of its own is enough) and authenticator entries issued as
+    /// `issuer`.
+    ///
+    /// # Errors
+    /// [`Error::Randomness`] when the operating system's generator fails;
+    /// [`Error::Registry`] for an invalid issuer.
+    pub fn in_memory_builder(issuer: &str) -> Result<AccountsBuilder> {
+        let keyring = Keyring::ephemeral().map_err(|_| Error::Randomness)?;
+        let config = RegistryConfig::new(issuer).map_err(Error::Registry)?;
+        Ok(AccountsBuilder::new(Arc::new(keyring), config))
+    }
+
+    /// Everything in memory with the default policies, issuing authenticator entries as
+    /// `issuer` (the service's name, which authenticator apps show beside each code):
+    /// for tests, examples and single-process experiments.
+    ///
+    /// # Errors
+    /// [`Error::Randomness`] when the operating system's generator fails;
+    /// [`Error::Registry`] for a blank issuer.
+    pub fn in_memory<C: Clock + Clone>(
+        issuer: &str,
+        clock: C,
+        notifier: impl SecurityNotifier + 'static,
+        delivery: impl CodeDelivery + 'static,
+    ) -> Result<InMemoryAccounts<C>> {
+        Self::in_memory_builder(issuer)?
+            .notifier(notifier)
+            .delivery(delivery)
+            .build_in_memory(clock)
+    }
+}
+
+impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C> {
+    /// A handle on the same stores whose password work runs through `offload`.
+    #[must_use]
+    pub fn with_offload(mut self, offload: impl Offload + 'static) -> Self {
+        self.offload = SharedOffload::new(offload);
+        self
+    }
+
+    /// A handle on the same stores with `policy` for new and changed passwords.
     #[must_use]
     pub fn with_password_policy(mut self, policy: PasswordPolicy) -> Self {
-        self.policy = policy;
+        self.policy = Arc::new(policy);
         self
     }
 
-    /// Sets the hasher (parameters, pepper) for new hashes.
+    /// A handle on the same stores hashing with `hasher` (a new pepper after a
+    /// redeploy, say); existing hashes still verify while the hasher keeps their pepper
+    /// as retired.
     #[must_use]
     pub fn with_hasher(mut self, hasher: Hasher) -> Self {
-        self.hasher = hasher;
-        self.dummy_hash = OnceLock::new();
+        self.hasher = Arc::new(hasher);
+        self.dummy_hash = Arc::new(OnceLock::new());
         self
     }
 
-    /// Sets how recent a second factor must be for the MFA-protected operations of the
-    /// flows.
+    /// A handle on the same stores with another step-up age.
     ///
     /// # Errors
     /// [`Error::Mfa`] with `InvalidConfig` outside
@@ -239,18 +461,13 @@ where
     }
 
     /// The MFA service (settings, policy, notifier).
-    pub fn mfa(&self) -> &Mfa<M, N, C> {
+    pub fn mfa(&self) -> &Mfa<M, SharedNotifier, C> {
         &self.mfa
     }
 
     /// The code delivery.
-    pub fn delivery(&self) -> &Q {
+    pub fn delivery(&self) -> &SharedDelivery {
         &self.delivery
-    }
-
-    /// The session revoker.
-    pub fn sessions(&self) -> &R {
-        &self.sessions
     }
 
     /// The password policy.
@@ -299,7 +516,7 @@ where
     }
 
     pub(crate) async fn hash_password(&self, password: &Password) -> Result<String> {
-        let hasher = self.hasher.clone();
+        let hasher = Hasher::clone(&self.hasher);
         let password = password.clone();
         self.offload
             .run(move || hasher.hash(&password))
@@ -319,7 +536,7 @@ where
             Some(s) => (s.to_owned(), true),
             None => (self.dummy_hash().await?, false),
         };
-        let hasher = self.hasher.clone();
+        let hasher = Hasher::clone(&self.hasher);
         let password = password.clone();
         let matched = self
             .offload

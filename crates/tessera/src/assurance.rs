@@ -10,8 +10,11 @@ use crate::{Error, Result, SecurityStamp};
 
 /// One way the person proved who they are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(
+    feature = "session-state",
+    derive(serde::Serialize, serde::Deserialize)
+)]
+#[cfg_attr(feature = "session-state", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum Factor {
     /// The account's password.
@@ -38,7 +41,10 @@ pub enum Factor {
 /// session store, or a cookie the server encrypts and authenticates), never in a
 /// plain or merely encoded client-side cookie.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "session-state",
+    derive(serde::Serialize, serde::Deserialize)
+)]
 pub struct Assurance {
     pub(crate) account: UserId,
     pub(crate) factors: Vec<Factor>,
@@ -159,8 +165,7 @@ impl Assurance {
 /// "signed in" cannot let someone in who still has to enrol:
 ///
 /// ```compile_fail
-/// # async fn f(accounts: &tessera::InMemoryAccounts<tessera::RecordingNotifier,
-/// #     tessera::InMemoryDelivery, tessera::SystemClock>,
+/// # async fn f(accounts: &tessera::InMemoryAccounts,
 /// #     enrolling: tessera::EnrolmentSession) -> tessera::Result<()> {
 /// accounts.check_session(&enrolling).await?; // expected `&Assurance`
 /// # Ok(()) }
@@ -175,8 +180,7 @@ impl Assurance {
 /// while the same lines with an [`Assurance`] compile:
 ///
 /// ```
-/// # async fn f(accounts: &tessera::InMemoryAccounts<tessera::RecordingNotifier,
-/// #     tessera::InMemoryDelivery, tessera::SystemClock>,
+/// # async fn f(accounts: &tessera::InMemoryAccounts,
 /// #     signed_in: tessera::Assurance) -> tessera::Result<()> {
 /// accounts.check_session(&signed_in).await?;
 /// signed_in.require_second_factor(tessera::DEFAULT_STEP_UP_MAX_AGE, tessera::UnixTime::EPOCH)?;
@@ -199,8 +203,11 @@ impl Assurance {
 /// never deserializes as an [`Assurance`] (nor the other way round); like one, it is
 /// trusted as read.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[cfg_attr(
+    feature = "session-state",
+    derive(serde::Serialize, serde::Deserialize)
+)]
+#[cfg_attr(feature = "session-state", serde(deny_unknown_fields))]
 #[must_use = "keep the enrolment session in the server-side session: it is the only way to set up the required second factor"]
 pub struct EnrolmentSession {
     /// Named so that an [`Assurance`]'s serialized form never reads as this one.
@@ -336,7 +343,7 @@ mod tests {
         assert!(matches!(SetupSession::from(&a), SetupSession::SignedIn(b) if *b == a));
     }
 
-    #[cfg(feature = "serde")]
+    #[cfg(feature = "session-state")]
     proptest::proptest! {
         #[test]
         fn assurances_round_trip_through_json(

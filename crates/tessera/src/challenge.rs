@@ -37,8 +37,7 @@ pub enum SignIn {
 ///
 /// ```compile_fail
 /// #![deny(unused_must_use)]
-/// # async fn f(accounts: &tessera::InMemoryAccounts<tessera::RecordingNotifier,
-/// #     tessera::InMemoryDelivery, tessera::SystemClock>,
+/// # async fn f(accounts: &tessera::InMemoryAccounts,
 /// #     challenge: tessera::SecondFactorChallenge) -> tessera::Result<()> {
 /// accounts.start_second_factor(challenge, Some(tessera::MfaMethod::Email)).await?;
 /// # Ok(()) }
@@ -46,8 +45,7 @@ pub enum SignIn {
 ///
 /// ```
 /// #![deny(unused_must_use)]
-/// # async fn f(accounts: &tessera::InMemoryAccounts<tessera::RecordingNotifier,
-/// #     tessera::InMemoryDelivery, tessera::SystemClock>,
+/// # async fn f(accounts: &tessera::InMemoryAccounts,
 /// #     challenge: tessera::SecondFactorChallenge) -> tessera::Result<()> {
 /// let challenge = accounts.start_second_factor(challenge, Some(tessera::MfaMethod::Email)).await?;
 /// // session.insert("challenge", &challenge)?;
@@ -60,7 +58,10 @@ pub enum SignIn {
 /// of it), but like an [`Assurance`] it is trusted as read, so only the server may
 /// write it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "session-state",
+    derive(serde::Serialize, serde::Deserialize)
+)]
 #[must_use = "ceremony state: store the returned challenge in the session, in place of the old one"]
 pub struct SecondFactorChallenge {
     pub(crate) account: UserId,

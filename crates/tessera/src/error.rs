@@ -330,7 +330,7 @@ mod tests {
             Error::NoMethodChosen,
             Error::Conflict,
             Error::Store(StoreError::backend(SECRET)),
-            Error::Sessions(SessionError("sessions down".into())),
+            Error::Sessions(SessionError::new("sessions down")),
             Error::Password(tessera_password::Error::Hashing),
             Error::Password(tessera_password::Error::PasswordTooLong { max_bytes: 4096 }),
             Error::Randomness,
@@ -427,7 +427,8 @@ mod tests {
             tessera_registry::StoreError::backend(io()),
         ));
         let accounts = Error::from(StoreError::backend(io()));
-        for e in [mfa, registry, accounts] {
+        let sessions = Error::Sessions(SessionError::new(io()));
+        for e in [mfa, registry, accounts, sessions] {
             assert!(e.is_unavailable(), "{e:?}");
             assert!(chain_has_io(&e), "{e:?}");
             assert!(!e.to_string().contains(SECRET), "{e}");

@@ -31,7 +31,7 @@
 //! use tessera::{Accounts, ConsoleDelivery, Password, RecordingNotifier, SignIn, SystemClock};
 //! # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
 //!
-//! let accounts = Accounts::in_memory(SystemClock, RecordingNotifier::new(), ConsoleDelivery)?;
+//! let accounts = Accounts::in_memory("Example", SystemClock, RecordingNotifier::new(), ConsoleDelivery)?;
 //!
 //! // Sign up: the password policy reports every problem at once.
 //! let weak = Password::new("password");
@@ -67,7 +67,8 @@
 //! # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
 //!
 //! let clock = ManualClock::new(UnixTime::from_secs(1_767_225_600));
-//! let accounts = Accounts::in_memory(clock.clone(), RecordingNotifier::new(), InMemoryDelivery::new())?;
+//! let events = std::sync::Arc::new(RecordingNotifier::new());
+//! let accounts = Accounts::in_memory("Example", clock.clone(), events.clone(), InMemoryDelivery::new())?;
 //! let password = Password::new("correct horse battery staple");
 //! accounts.create_account("ana", "ana@example.com", &password).await?;
 //! let SignIn::Complete(session) = accounts.sign_in("ana", &password, None).await? else {
@@ -88,7 +89,7 @@
 //! assert!(added.settings.enabled());
 //! let recovery_codes = added.recovery_codes.ok_or("first time: codes to show once")?;
 //! assert_eq!(recovery_codes.codes().len(), 10);
-//! assert!(accounts.mfa().notifier().kinds().contains(
+//! assert!(events.kinds().contains(
 //!     &SecurityEventKind::MfaEnabled { preferred: MfaMethod::AuthenticatorApp }));
 //!
 //! // Sign in: the password, then the app's code (the preferred method).
@@ -136,7 +137,7 @@
 //! use tessera::{Assurance, MfaMethod, SecondFactorChallenge};
 //! # #[derive(Default)]
 //! # struct Session { challenge: Option<SecondFactorChallenge>, signed_in: Option<Assurance> }
-//! # type Accts = tessera::InMemoryAccounts<tessera::RecordingNotifier, tessera::InMemoryDelivery, tessera::SystemClock>;
+//! # type Accts = tessera::InMemoryAccounts;
 //!
 //! /// POST /sign-in/email: send an email code instead.
 //! async fn send_email_code(accounts: &Accts, session: &mut Session) -> tessera::Result<()> {
@@ -158,30 +159,33 @@
 //!
 //! # Plugging in storage, delivery and notifications
 //!
-//! [`Accounts`] is generic over small traits, each with an in-memory implementation:
+//! [`Accounts`] is generic over its three stores and its clock, and holds the other
+//! parts behind an `Arc` each; every part is a small trait with an in-memory
+//! implementation:
 //!
-//! | part | trait | what to implement |
-//! | --- | --- | --- |
-//! | accounts | [`AccountStore`] | load / find by username / create / save-if-version-unchanged |
-//! | MFA devices | [`DeviceStore`] | load / save-if-version-unchanged of a user's devices |
-//! | MFA state | [`MfaStore`] | the same, for settings, challenges, throttling; and per destination |
-//! | email and SMS | [`CodeDelivery`] | send one message carrying a code |
-//! | security notices | [`SecurityNotifier`] | tell the account holder what changed |
-//! | sessions | [`SessionRevoker`] | end every session of an account |
-//! | time | [`Clock`] | the current instant ([`SystemClock`]) |
-//! | password work | [`Offload`] | where Argon2 runs ([`Inline`], or `spawn_blocking`) |
+//! | part | trait | what to implement | set with |
+//! | --- | --- | --- | --- |
+//! | accounts | [`AccountStore`] | load / find by username / create / save-if-version-unchanged | [`build`](AccountsBuilder::build) |
+//! | MFA devices | [`DeviceStore`] | load / save-if-version-unchanged of a user's devices | [`build`](AccountsBuilder::build) |
+//! | MFA state | [`MfaStore`] | the same, for settings, challenges, throttling; and per destination | [`build`](AccountsBuilder::build) |
+//! | time | [`Clock`] | the current instant ([`SystemClock`]) | [`build`](AccountsBuilder::build) |
+//! | email and SMS | [`CodeDelivery`] | send one message carrying a code | [`delivery`](AccountsBuilder::delivery) |
+//! | security notices | [`SecurityNotifier`] | tell the account holder what changed | [`notifier`](AccountsBuilder::notifier) |
+//! | session records | [`SessionRevoker`] | delete an account's sessions (optional) | [`sessions`](AccountsBuilder::sessions) |
+//! | password work | [`Offload`] | where Argon2 runs ([`Inline`], or `spawn_blocking`) | [`offload`](AccountsBuilder::offload) |
 //!
-//! The stores all use one shape: a record per account with a version, and a save that
-//! writes only if the version is unchanged (SQL `UPDATE … WHERE version = ?`, Redis
-//! `WATCH`, DynamoDB conditions). That compare-and-set is what keeps a one-time code
+//! The stores all use one shape, in the words of [`tessera_store`]: a record per
+//! account with a [`Version`], and a save that writes only if the version is unchanged
+//! (SQL `UPDATE … WHERE version = ?`, Redis `WATCH`, DynamoDB conditions), failing with
+//! the one [`StoreError`]. That compare-and-set is what keeps a one-time code
 //! single-use and the eight-device cap exact under concurrent requests. Build the flows
-//! from your parts with [`Accounts::new`]:
+//! from your parts with [`Accounts::builder`]:
 //!
 //! ```
+//! use std::sync::Arc;
 //! use tessera::mfa::{CodeMessage, DeliveryError, Destination};
-//! use tessera::{Accounts, CodeDelivery, DeviceRegistry, InMemoryAccountStore,
-//!     InMemoryDeviceStore, InMemorySessionRevoker, InMemoryStore, Mfa, OrgPolicy,
-//!     RecordingNotifier, RegistryConfig, ServerKey, SystemClock};
+//! use tessera::{Accounts, CodeDelivery, InMemoryAccountStore, InMemoryDeviceStore,
+//!     InMemoryStore, Keyring, OrgPolicy, RecordingNotifier, RegistryConfig, SystemClock};
 //!
 //! /// Your provider: an HTTP call to the mail or SMS gateway goes here.
 //! struct Gateway;
@@ -197,28 +201,21 @@
 //!     }
 //! }
 //!
-//! let registry = DeviceRegistry::new(
-//!     InMemoryDeviceStore::new(), // your DeviceStore
-//!     SystemClock,
-//!     RegistryConfig::builder().issuer("Example Inc").build()?,
-//!     // in a service: Keyring::from_env, the same keys on every instance
-//!     std::sync::Arc::new(tessera_registry::Keyring::ephemeral()?),
-//! );
-//! let mfa = Mfa::new(
-//!     InMemoryStore::new(),    // your MfaStore
-//!     RecordingNotifier::new(), // your SecurityNotifier (mail, push, queue)
-//!     SystemClock,
-//!     OrgPolicy::builder().self_service_removal(false).build()?,
-//!     ServerKey::generate()?,  // in a service: from a secrets manager, shared by instances
-//! );
-//! let accounts = Accounts::new(
-//!     InMemoryAccountStore::new(), // your AccountStore
-//!     registry,
-//!     mfa,
-//!     Gateway,
-//!     InMemorySessionRevoker::new(), // your SessionRevoker
-//! );
-//! # let _ = accounts;
+//! // In a service: Keyring::from_env, the same keys on every instance.
+//! let keyring = Arc::new(Keyring::ephemeral()?);
+//! let accounts = Accounts::builder(keyring, RegistryConfig::new("Example Inc")?)
+//!     .notifier(RecordingNotifier::new()) // your SecurityNotifier (mail, push, queue)
+//!     .delivery(Gateway)
+//!     .org_policy(OrgPolicy::builder().self_service_removal(false).build()?)
+//!     .build(
+//!         InMemoryAccountStore::new(), // your AccountStore
+//!         InMemoryDeviceStore::new(),  // your DeviceStore
+//!         InMemoryStore::new(),        // your MfaStore
+//!         SystemClock,
+//!     )?;
+//! // A handle: clone it into every request.
+//! let for_a_request = accounts.clone();
+//! # let _ = for_a_request;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -245,7 +242,7 @@
 //!   ([`ServerKey::from_keyring`](tessera_mfa::ServerKey::from_keyring)). Give the same
 //!   keyring to every instance. The stores then hold nothing that signs anyone in.
 //! - Peppers ([`password::Pepper`]) are separate secrets with ids: the hasher holds the
-//!   current one and the retired ones ([`Hasher::with_retired_pepper`]); hashes are
+//!   current one and the retired ones ([`HasherBuilder::retired_pepper`](tessera_password::HasherBuilder::retired_pepper)); hashes are
 //!   moved to the current pepper at each sign-in.
 //! - To rotate the keyring: put the new key first (active), keep the old one; every
 //!   seed is re-sealed when next written, and [`Accounts::reseal_page`] does the rest;
@@ -258,7 +255,7 @@
 //! This crate depends on no async runtime, so the flows hand hashing to an [`Offload`]:
 //! [`Inline`] (the default) runs it on the calling task, fine for tests, tools and
 //! blocking-tolerant contexts; a service on tokio passes a three-line `spawn_blocking`
-//! implementation with [`Accounts::with_offload`] (see [`Offload`]), wrapped in
+//! implementation with [`AccountsBuilder::offload`] (see [`Offload`]), wrapped in
 //! [`Bounded`] so that at most a set number of hashes (19 MiB each) run at once. Work
 //! beyond the permits is refused at once: [`Error::Busy`], the same answer for every
 //! username, and not counted as the person's failed attempt.
@@ -318,10 +315,18 @@
 //! # Crate features
 //! - `qr`: `Enrolment::qr` draws the enrolment URI as a QR code (SVG, PNG, terminal);
 //!   enables `tessera-otp/qr` and `tessera-registry/qr`.
-//! - `serde`: `Serialize`/`Deserialize` for [`Assurance`], [`Factor`],
-//!   [`EnrolmentSession`] and [`SecondFactorChallenge`], so that an application can keep them in its session
-//!   between requests; enables the `serde` features of the crates below. Neither holds
-//!   a secret, but both are trusted as read: keep them where only the server writes.
+//! - `serde`: the store documents: `Serialize`/`Deserialize` for the device
+//!   aggregates (seeds only sealed), the MFA state, the password and MFA policies read
+//!   from configuration, [`SecurityStamp`], [`UserId`] and [`Version`]; enables the
+//!   `serde` features of the crates below. What a custom store or a configuration
+//!   file needs.
+//! - `session-state` (enables `serde`): `Serialize`/`Deserialize` for the
+//!   trusted-on-read session state, [`Assurance`], [`Factor`], [`EnrolmentSession`] and
+//!   [`SecondFactorChallenge`], so that an application can keep them in its
+//!   server-side session between requests. None holds a secret, but each is trusted as
+//!   it is read back: keep them where only the server writes (never a client-side
+//!   cookie). A separate feature so that turning on store documents never makes
+//!   session state serializable by accident.
 //! - `testing`: attack your own deployment in tests: `testing::ChaosAccountStore`
 //!   (and its twins for the device and MFA stores) adds latency and fails on command,
 //!   `testing::AuditLog` captures the audit events.
@@ -338,6 +343,7 @@ pub mod design;
 mod error;
 mod mfa_flows;
 mod offload;
+mod parts;
 mod password_flows;
 mod session;
 mod sign_in;
@@ -350,7 +356,7 @@ pub use account::{
     Account, AccountParts, MAX_USERNAME_LEN, MIN_USERNAME_LEN, SecurityStamp, canonical_username,
 };
 pub use accounts::{
-    Accounts, BINDING_PASSWORD_MAX_AGE, DEFAULT_STEP_UP_MAX_AGE, InMemoryAccounts,
+    Accounts, AccountsBuilder, BINDING_PASSWORD_MAX_AGE, DEFAULT_STEP_UP_MAX_AGE, InMemoryAccounts,
     MAX_STEP_UP_MAX_AGE, MIN_STEP_UP_MAX_AGE, REMEMBER_WITHIN, SECOND_FACTOR_TTL,
 };
 pub use assurance::{Assurance, EnrolmentSession, Factor, SetupSession};
@@ -358,6 +364,7 @@ pub use challenge::{SecondFactorChallenge, SignIn};
 pub use error::{Error, Result};
 pub use mfa_flows::{AuthenticatorAdded, MfaEnabled, Renewed};
 pub use offload::{Bounded, Inline, Offload, OffloadError};
+pub use parts::{SharedDelivery, SharedNotifier, SharedOffload, SharedSessions};
 pub use password_flows::{PasswordChange, SignedOutEverywhere};
 pub use session::{InMemorySessionRevoker, Revocation, SessionError, SessionRevoker};
 pub use store::{AccountStore, InMemoryAccountStore};

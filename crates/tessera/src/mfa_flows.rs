@@ -2,8 +2,8 @@
 //! preferred method, recovery codes, lost devices.
 
 use tessera_mfa::{
-    Actor, AvailabilityTable, ChallengeTicket, CodeDelivery, MfaMethod, MfaSettings, MfaStore,
-    Notified, PhoneNumber, Purpose, RecoveryCodeSet, SecurityNotifier,
+    Actor, AvailabilityTable, ChallengeTicket, MfaMethod, MfaSettings, MfaStore, Notified,
+    PhoneNumber, Purpose, RecoveryCodeSet,
 };
 use tessera_otp::{Clock, Drift};
 use tessera_password::{Password, PasswordUse};
@@ -11,9 +11,7 @@ use tessera_registry::{DeviceId, DeviceInfo, DeviceStore, Enrolment, UserId};
 
 use crate::accounts::first;
 use crate::audit;
-use crate::{
-    AccountStore, Accounts, Assurance, Error, Factor, Offload, Result, SessionRevoker, SetupSession,
-};
+use crate::{AccountStore, Accounts, Assurance, Error, Factor, Result, SetupSession};
 
 /// A change that ended the account's other sessions (its security stamp moved on),
 /// with the assurance this session continues with.
@@ -55,17 +53,7 @@ pub struct AuthenticatorAdded {
     pub signed_in: Option<Assurance>,
 }
 
-impl<A, D, M, N, Q, R, C, H> Accounts<A, D, M, N, Q, R, C, H>
-where
-    A: AccountStore,
-    D: DeviceStore,
-    M: MfaStore,
-    N: SecurityNotifier,
-    Q: CodeDelivery,
-    R: SessionRevoker,
-    C: Clock,
-    H: Offload,
-{
+impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C> {
     /// Starts setting up an authenticator app: a pending device named `device_name`
     /// with a fresh secret. Show [`Enrolment::uri`] as a QR code (or the secret for
     /// manual entry), then
@@ -99,7 +87,7 @@ where
         let account = self.require_app_setup(session.into()).await?;
         Ok(self
             .registry
-            .begin_enrolment(&account.id, device_name, account.email.as_str())
+            .start_enrolment(&account.id, device_name, account.email.as_str())
             .await?)
     }
 
@@ -183,7 +171,10 @@ where
             _ => None,
         };
         let account = self.require_binding(&session.assurance()).await?;
-        let info = self.registry.activate(&account.id, device, codes).await?;
+        let info = self
+            .registry
+            .finish_enrolment(&account.id, device, codes)
+            .await?;
         audit::succeeded("factor_bound", &account.id);
         let ctx = self.context(&account).await?;
         let added = self
@@ -376,7 +367,7 @@ where
                 .await?;
             self.store_new_hash(&seen, hash, true).await?;
             audit::succeeded("password_changed", &seen.id);
-            notify_error = self.tell_password_changed(&seen.id).await;
+            notify_error = self.tell_password_changed(&seen).await;
             seen = self.load(&seen.id).await?.value;
         }
         let stamp = self.bump_stamp(&seen.id).await?;

@@ -48,7 +48,7 @@ pub enum OffloadError {
 /// # let _ = offload;
 /// ```
 ///
-/// and passes it with [`Accounts::with_offload`](crate::Accounts::with_offload). Wrap
+/// and passes it with [`AccountsBuilder::offload`](crate::AccountsBuilder::offload). Wrap
 /// it in [`Bounded`] so that a burst of sign-ins cannot exhaust memory (each hash takes
 /// 19 MiB at the default parameters) or queue without end: work beyond the permits is
 /// refused at once with [`OffloadError::Busy`].

@@ -1,8 +1,6 @@
 //! Creating accounts and changing passwords.
 
-use tessera_mfa::{
-    Actor, CodeDelivery, EmailAddress, MfaStore, Notified, NotifyError, SecurityNotifier, Versioned,
-};
+use tessera_mfa::{Actor, EmailAddress, MfaStore, Notified, NotifyError, Versioned};
 use tessera_otp::Clock;
 use tessera_password::{Password, PasswordHistory, PasswordUse};
 use tessera_registry::{DeviceStore, UserId};
@@ -43,17 +41,7 @@ pub struct SignedOutEverywhere {
 /// remembered devices) is retried before the caller is told it did not happen.
 const CONSEQUENCE_ATTEMPTS: u32 = 3;
 
-impl<A, D, M, N, Q, R, C, H> Accounts<A, D, M, N, Q, R, C, H>
-where
-    A: AccountStore,
-    D: DeviceStore,
-    M: MfaStore,
-    N: SecurityNotifier,
-    Q: CodeDelivery,
-    R: SessionRevoker,
-    C: Clock,
-    H: Offload,
-{
+impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C> {
     /// Creates an account with a password, after checking it against the password
     /// policy (with the username and email as context words).
     ///
@@ -175,11 +163,11 @@ where
         let hash = self
             .checked_new_hash(&account, use_, new, confirmation)
             .await?;
-        let remembered_devices_revoked = self.forget_remembered_devices(user).await?;
+        let remembered_devices_revoked = self.forget_remembered_devices(&account).await?;
         let long_enough = self.policy.meets_min_length(new, PasswordUse::OnlyFactor);
         let stamp = self.store_new_hash(&account, hash, long_enough).await?;
         audit::succeeded("password_changed", user);
-        let notify_error = self.tell_password_changed(user).await;
+        let notify_error = self.tell_password_changed(&account).await;
         Ok(Notified {
             value: PasswordChange {
                 assurance: Assurance {
@@ -205,13 +193,13 @@ where
         &self,
         assurance: &Assurance,
     ) -> Result<Notified<SignedOutEverywhere>> {
-        self.authorize(assurance).await?;
+        let account = self.authorize(assurance).await?;
         let user = &assurance.account;
         let stamp = self.bump_stamp(user).await?;
         audit::succeeded("signed_out_everywhere", user);
         let n = self
             .mfa
-            .revoke_all_remembered_devices(user, Actor::AccountHolder)
+            .revoke_all_remembered_devices(&account, Actor::AccountHolder)
             .await?;
         let (remembered, notify_error) = (n.value, n.notify_error);
         let sessions_deleted = self.sessions.revoke_all(user).await.ok();
@@ -312,12 +300,12 @@ where
     }
 
     /// Forgets every remembered device, retried; fails only when every try failed.
-    async fn forget_remembered_devices(&self, user: &UserId) -> Result<usize> {
+    async fn forget_remembered_devices(&self, account: &Account) -> Result<usize> {
         let mut last = None;
         for _ in 0..CONSEQUENCE_ATTEMPTS {
             match self
                 .mfa
-                .revoke_all_remembered_devices(user, Actor::AccountHolder)
+                .revoke_all_remembered_devices(account, Actor::AccountHolder)
                 .await
             {
                 Ok(n) => return Ok(n.value),
@@ -329,10 +317,14 @@ where
 
     /// Tells the account holder the password changed, retried; the error of the last
     /// try when none went through.
-    pub(crate) async fn tell_password_changed(&self, user: &UserId) -> Option<NotifyError> {
+    pub(crate) async fn tell_password_changed(&self, account: &Account) -> Option<NotifyError> {
         let mut last = None;
         for _ in 0..CONSEQUENCE_ATTEMPTS {
-            match self.mfa.password_changed(user, Actor::AccountHolder).await {
+            match self
+                .mfa
+                .password_changed(account, Actor::AccountHolder)
+                .await
+            {
                 Ok(n) => match n.notify_error {
                     None => return None,
                     Some(e) => last = Some(e),
@@ -341,7 +333,7 @@ where
             }
         }
         if let Some(e) = &last {
-            audit::notify_failed(user, e);
+            audit::notify_failed(&account.id, e);
         }
         last
     }

@@ -6,10 +6,20 @@ use std::sync::{Mutex, PoisonError};
 use tessera_otp::UnixTime;
 use tessera_registry::UserId;
 
-/// Revoking sessions failed; the message is the backend's (never a session token).
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct SessionError(pub String);
+/// Revoking sessions failed. The backend's own error is the
+/// [`source`](std::error::Error::source), so a service can log the driver's message; it
+/// must never carry a session token.
+#[derive(Debug, thiserror::Error)]
+#[error("revoking the account's sessions failed")]
+pub struct SessionError(#[source] Box<dyn std::error::Error + Send + Sync>);
+
+impl SessionError {
+    /// Wraps the session backend's error (anything that converts into a boxed error, a
+    /// `String` or `&str` too).
+    pub fn new(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self(e.into())
+    }
+}
 
 /// Deletes every session of an account: the application's side of "sign out
 /// everywhere".

@@ -1,8 +1,7 @@
 //! Sign-in (password, then a second factor) and step-up.
 
 use tessera_mfa::{
-    Actor, Attempt, CodeDelivery, MfaMethod, MfaStore, Purpose, RememberToken, SecurityNotifier,
-    SignInPlan,
+    Account as MfaAccount, Actor, Attempt, MfaMethod, MfaStore, Purpose, RememberToken, SignInPlan,
 };
 use tessera_otp::Clock;
 use tessera_password::Password;
@@ -12,20 +11,10 @@ use crate::accounts::{REMEMBER_WITHIN, SECOND_FACTOR_TTL};
 use crate::audit::{self, Reason};
 use crate::{
     Account, AccountStore, Accounts, Assurance, BINDING_PASSWORD_MAX_AGE, EnrolmentSession, Error,
-    Factor, Offload, Result, SecondFactorChallenge, SessionRevoker, SignIn, canonical_username,
+    Factor, Result, SecondFactorChallenge, SignIn, canonical_username,
 };
 
-impl<A, D, M, N, Q, R, C, H> Accounts<A, D, M, N, Q, R, C, H>
-where
-    A: AccountStore,
-    D: DeviceStore,
-    M: MfaStore,
-    N: SecurityNotifier,
-    Q: CodeDelivery,
-    R: SessionRevoker,
-    C: Clock,
-    H: Offload,
-{
+impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C> {
     /// Checks the password and decides what comes next.
     ///
     /// A `remembered` token (from a cookie set by [`remember_device`](Self::remember_device))
@@ -69,8 +58,14 @@ where
                 false,
             ),
         };
+        // A known account's lockout notice goes to its address; an unknown username's
+        // bucket has nobody to tell.
+        let holder: &dyn MfaAccount = match &account {
+            Some(a) if known => a,
+            _ => &user,
+        };
         let attempt = self
-            .reserve_attempt(&user, "sign_in_failed", known.then_some(&user))
+            .reserve_attempt(holder, "sign_in_failed", known.then_some(&user))
             .await;
         // The password work happens on every path, so timing tells nothing.
         let stored = account
@@ -543,14 +538,14 @@ where
     /// username nobody has); a lockout notification that failed is audited too.
     async fn reserve_attempt(
         &self,
-        user: &UserId,
+        holder: &(impl MfaAccount + ?Sized),
         event: &'static str,
         audited: Option<&UserId>,
     ) -> Option<Attempt> {
-        match self.mfa.begin_attempt(user).await {
+        match self.mfa.begin_attempt(holder).await {
             Ok(n) => {
                 if let Some(e) = &n.notify_error {
-                    audit::notify_failed(user, e);
+                    audit::notify_failed(holder.user(), e);
                 }
                 Some(n.into_value())
             }

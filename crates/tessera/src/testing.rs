@@ -1,5 +1,8 @@
 //! Tools to attack your own deployment in tests (feature `testing`): an account store
-//! that adds latency and fails on command, and a capture of the audit events.
+//! that adds latency and fails on command, a capture of the audit events, and the
+//! conformance suite every [`AccountStore`] must pass ([`run_account_store_conformance`],
+//! beside `tessera_registry::testing::run_conformance` and
+//! `tessera_mfa::testing::run_conformance` for the other two stores).
 //!
 //! The device and MFA stores have their twins in `tessera_registry::testing` and
 //! `tessera_mfa::testing`, sharing one [`Faults`] vocabulary, so a test can slow down
@@ -17,6 +20,8 @@
 //! faults.fail_saves(true); // every save fails from now on, nothing is written
 //! ```
 
+mod conformance;
+
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use tessera_mfa::Version;
@@ -24,6 +29,8 @@ use tessera_registry::UserId;
 pub use tessera_registry::testing::{Faults, sleep};
 
 use crate::{Account, AccountStore, StoreError, Versioned};
+
+pub use conformance::run_account_store_conformance;
 
 /// An [`AccountStore`] that waits the [`Faults`]' latency before each call and fails
 /// when told to, without touching the store it wraps.
@@ -70,7 +77,14 @@ impl<S: AccountStore> AccountStore for ChaosAccountStore<S> {
 
     async fn save(&self, account: &Account, expected: Version) -> Result<Version, StoreError> {
         self.faults.before_save().await.map_err(|()| injected())?;
-        self.inner.save(account, expected).await
+        // A lost race on command (`Faults::conflict_next_saves`): nothing written.
+        let result = if self.faults.conflict_now() {
+            Err(StoreError::Conflict)
+        } else {
+            self.inner.save(account, expected).await
+        };
+        self.faults.after_save(&result);
+        result
     }
 }
 

@@ -9,39 +9,25 @@ use super::*;
 struct Pb(Vec<u8>);
 
 impl Pb {
-    fn varint(mut self, field: u64, mut v: u64) -> Self {
+    fn varint(mut self, field: u64, v: u64) -> Self {
         self.key(field, 0);
-        loop {
-            let byte = (v & 0x7F) as u8;
-            v >>= 7;
-            if v == 0 {
-                self.0.push(byte);
-                return self;
-            }
-            self.0.push(byte | 0x80);
-        }
+        self.raw_varint(v);
+        self
     }
 
     fn bytes(mut self, field: u64, data: &[u8]) -> Self {
         self.key(field, 2);
-        let mut len = Pb::default();
-        let mut v = data.len() as u64;
-        loop {
-            let byte = (v & 0x7F) as u8;
-            v >>= 7;
-            if v == 0 {
-                len.0.push(byte);
-                break;
-            }
-            len.0.push(byte | 0x80);
-        }
-        self.0.extend(len.0);
+        self.raw_varint(data.len() as u64);
         self.0.extend_from_slice(data);
         self
     }
 
     fn key(&mut self, field: u64, wire: u64) {
-        let mut v = field << 3 | wire;
+        self.raw_varint(field << 3 | wire);
+    }
+
+    /// Base 128, least significant group first, the high bit on every byte but the last.
+    fn raw_varint(&mut self, mut v: u64) {
         loop {
             let byte = (v & 0x7F) as u8;
             v >>= 7;

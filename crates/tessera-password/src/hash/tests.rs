@@ -9,6 +9,20 @@ fn cheap() -> Hasher {
     Hasher::new(HashParams::insecure_for_tests(8, 1, 1))
 }
 
+/// A cheap hasher with a current pepper and retired ones.
+fn peppered(current: Pepper, retired: &[Pepper]) -> Hasher {
+    let mut b = Hasher::builder();
+    b.params(HashParams::insecure_for_tests(8, 1, 1))
+        .pepper(current);
+    for r in retired {
+        b.retired_pepper(r.clone());
+    }
+    match b.build() {
+        Ok(h) => h,
+        Err(e) => panic!("distinct pepper ids: {e}"),
+    }
+}
+
 fn pepper(id: &[u8], byte: u8) -> Pepper {
     match Pepper::new(id, &[byte; 32]) {
         Ok(p) => p,
@@ -190,30 +204,30 @@ fn legacy_hashes_verify_and_need_rehash() {
 #[test]
 fn pepper_is_required_identified_and_rotated() {
     let plain = cheap();
-    let peppered = cheap().with_pepper(pepper(b"k1", 7));
-    let stored = hash(&peppered, "peppered password");
+    let k1 = peppered(pepper(b"k1", 7), &[]);
+    let stored = hash(&k1, "k1 password");
     assert!(stored.contains("keyid="));
-    assert_eq!(verify(&peppered, "peppered password", &stored), Ok(true));
-    assert_eq!(verify(&peppered, "wrong", &stored), Ok(false));
+    assert_eq!(verify(&k1, "k1 password", &stored), Ok(true));
+    assert_eq!(verify(&k1, "wrong", &stored), Ok(false));
     // Without the pepper, or with another key id, the hash cannot be checked at all.
     assert_eq!(
-        verify(&plain, "peppered password", &stored),
+        verify(&plain, "k1 password", &stored),
         Err(Error::UnknownPepper)
     );
-    let rotated = cheap().with_pepper(pepper(b"k2", 9));
+    let rotated = peppered(pepper(b"k2", 9), &[]);
     assert_eq!(
-        verify(&rotated, "peppered password", &stored),
+        verify(&rotated, "k1 password", &stored),
         Err(Error::UnknownPepper)
     );
     assert_eq!(rotated.needs_rehash(&stored), Ok(true));
     // Same id but a different secret: the password simply does not verify.
-    let impostor = cheap().with_pepper(pepper(b"k1", 8));
-    assert_eq!(verify(&impostor, "peppered password", &stored), Ok(false));
+    let impostor = peppered(pepper(b"k1", 8), &[]);
+    assert_eq!(verify(&impostor, "k1 password", &stored), Ok(false));
     // Hashes made before a pepper was introduced still verify, and need a rehash.
     let before = hash(&plain, "legacy plain");
-    assert_eq!(verify(&peppered, "legacy plain", &before), Ok(true));
-    assert_eq!(peppered.needs_rehash(&before), Ok(true));
-    assert_eq!(peppered.needs_rehash(&stored), Ok(false));
+    assert_eq!(verify(&k1, "legacy plain", &before), Ok(true));
+    assert_eq!(k1.needs_rehash(&before), Ok(true));
+    assert_eq!(k1.needs_rehash(&stored), Ok(false));
     assert_eq!(plain.needs_rehash(&stored), Ok(true));
 }
 
@@ -222,11 +236,9 @@ fn pepper_is_required_identified_and_rotated() {
 /// naming neither is `UnknownPepper`.
 #[test]
 fn retired_peppers_verify_and_ask_for_a_rehash() {
-    let old = cheap().with_pepper(pepper(b"2026-05", 7));
+    let old = peppered(pepper(b"2026-05", 7), &[]);
     let stored_old = hash(&old, "correct horse battery staple");
-    let rotated = cheap()
-        .with_pepper(pepper(b"2026-11", 9))
-        .with_retired_pepper(pepper(b"2026-05", 7));
+    let rotated = peppered(pepper(b"2026-11", 9), &[pepper(b"2026-05", 7)]);
     assert_eq!(
         verify(&rotated, "correct horse battery staple", &stored_old),
         Ok(true)
@@ -247,9 +259,7 @@ fn retired_peppers_verify_and_ask_for_a_rehash() {
         Err(Error::UnknownPepper)
     );
     // A retired pepper with the right id but another secret: no match, no error.
-    let wrong_retired = cheap()
-        .with_pepper(pepper(b"2026-11", 9))
-        .with_retired_pepper(pepper(b"2026-05", 8));
+    let wrong_retired = peppered(pepper(b"2026-11", 9), &[pepper(b"2026-05", 8)]);
     assert_eq!(
         verify(&wrong_retired, "correct horse battery staple", &stored_old),
         Ok(false)
@@ -396,4 +406,35 @@ fn short_outputs_below_ten_bytes_are_refused() {
     assert_eq!(verify(&h, "password", ten), Ok(true));
     assert_eq!(verify(&h, "passwore", ten), Ok(false));
     assert_eq!(h.needs_rehash(ten), Ok(true));
+}
+
+/// Issue 13: the builder refuses two peppers with one key id (current and retired, or
+/// two retired): a stored hash names its pepper by id alone, so the second could never
+/// verify, and a rotation that reused an id would fail every old password silently.
+#[test]
+fn builder_refuses_peppers_that_share_an_id() {
+    let mut b = Hasher::builder();
+    b.params(HashParams::insecure_for_tests(8, 1, 1))
+        .pepper(pepper(b"2026-11", 9))
+        .retired_pepper(pepper(b"2026-11", 7));
+    let refused = Err(Error::InvalidPepper("two peppers share a key id"));
+    assert_eq!(b.build().map(|h| h.params()), refused);
+    let mut b = Hasher::builder();
+    b.retired_pepper(pepper(b"old", 1))
+        .retired_pepper(pepper(b"old", 2));
+    assert_eq!(b.build().map(|h| h.params()), refused);
+    // Distinct ids build, and the builder stays usable after a build.
+    let mut b = Hasher::builder();
+    b.pepper(pepper(b"2026-11", 9))
+        .retired_pepper(pepper(b"2026-05", 7));
+    let first = b.build().unwrap();
+    let stored = hash(&first, "x");
+    assert_eq!(
+        b.build().unwrap().verify(&Password::new("x"), &stored),
+        Ok(true)
+    );
+    assert_eq!(
+        Hasher::builder().build().unwrap().params(),
+        HashParams::DEFAULT
+    );
 }

@@ -20,10 +20,16 @@ fn at(secs: u64) -> UnixTime {
 }
 
 fn config(policy: ActivationPolicy) -> RegistryConfig {
-    RegistryConfig::builder()
+    RegistryConfig::builder("Acme")
         .activation(policy)
         .build()
         .unwrap()
+}
+
+/// A test's starting point: the configuration under `policy`, the instant T0 and no
+/// devices.
+fn setup(policy: ActivationPolicy) -> (RegistryConfig, UnixTime, Vec<Device>) {
+    (config(policy), at(T0), Vec::new())
 }
 
 fn code(secret: &Secret, params: TotpParams, step: u64) -> String {
@@ -42,21 +48,24 @@ fn secret_of(devices: &[Device], id: DeviceId) -> Secret {
         .unwrap()
 }
 
+/// Enrols an app with a fresh secret: a pending device named `name`.
+fn pending_app(
+    devices: &mut Vec<Device>,
+    name: &str,
+    now: UnixTime,
+    config: &RegistryConfig,
+) -> Result<DeviceId, Error> {
+    let name = DeviceName::new(name)?;
+    enrol_app(devices, name, &Secret::generate(), now, config, &seeds())
+}
+
 /// Enrols and activates an app with one code at T0's step; returns id and secret.
 fn active_app(devices: &mut Vec<Device>, name: &str, now: UnixTime) -> (DeviceId, Secret) {
     let c = config(ActivationPolicy::OneCode);
-    let id = enrol_app(
-        devices,
-        DeviceName::new(name).unwrap(),
-        &Secret::generate(),
-        now,
-        &c,
-        &seeds(),
-    )
-    .unwrap();
+    let id = pending_app(devices, name, now, &c).unwrap();
     let secret = secret_of(devices, id);
     let step = now.as_secs() / 30;
-    activate(
+    finish_app(
         devices,
         id,
         &[&code(&secret, TotpParams::DEFAULT, step)],
@@ -83,14 +92,32 @@ fn key(id: u8) -> SecurityKey {
     SecurityKey::new(&[id; 16], &[1; 65], 0, [id; 16]).unwrap()
 }
 
+/// Starts enrolling an app named "Phone" with a fresh secret.
+fn start_phone(
+    devices: &mut Vec<Device>,
+    now: UnixTime,
+    config: &RegistryConfig,
+) -> Result<Started, Error> {
+    let name = DeviceName::new("Phone")?;
+    start_app(devices, name, &Secret::generate(), now, config, &seeds())
+}
+
+/// Registers the security key `key(id)` as `name`.
+fn add_key(
+    devices: &mut Vec<Device>,
+    name: &str,
+    id: u8,
+    now: UnixTime,
+    config: &RegistryConfig,
+) -> Result<DeviceId, Error> {
+    register_security_key(devices, DeviceName::new(name)?, &key(id), now, config)
+}
+
 #[test]
 fn eight_mixed_devices_then_the_ninth_is_refused_and_nothing_changes() {
-    let c = config(ActivationPolicy::TwoConsecutiveCodes);
-    let now = at(T0);
-    let mut devices = Vec::new();
+    let (c, now, mut devices) = setup(ActivationPolicy::TwoConsecutiveCodes);
     for i in 0..3 {
-        let name = DeviceName::new(&format!("App {i}")).unwrap();
-        enrol_app(&mut devices, name, &Secret::generate(), now, &c, &seeds()).unwrap();
+        pending_app(&mut devices, &format!("App {i}"), now, &c).unwrap();
     }
     for i in 0..3u8 {
         let secret = Secret::generate();
@@ -115,37 +142,17 @@ fn eight_mixed_devices_then_the_ninth_is_refused_and_nothing_changes() {
         .unwrap();
     }
     for i in 0..2u8 {
-        register_security_key(
-            &mut devices,
-            DeviceName::new(&format!("Key {i}")).unwrap(),
-            &key(i),
-            now,
-            &c,
-        )
-        .unwrap();
+        add_key(&mut devices, &format!("Key {i}"), i, now, &c).unwrap();
     }
     assert_eq!(devices.len(), 8);
     let before = devices.clone();
 
-    let ninth = enrol_app(
-        &mut devices,
-        DeviceName::new("Ninth").unwrap(),
-        &Secret::generate(),
-        now,
-        &c,
-        &seeds(),
-    );
+    let ninth = pending_app(&mut devices, "Ninth", now, &c);
     assert!(
         matches!(ninth, Err(Error::TooManyDevices { max: 8 })),
         "{ninth:?}"
     );
-    let tenth = register_security_key(
-        &mut devices,
-        DeviceName::new("Ninth").unwrap(),
-        &key(9),
-        now,
-        &c,
-    );
+    let tenth = add_key(&mut devices, "Ninth", 9, now, &c);
     assert!(matches!(tenth, Err(Error::TooManyDevices { max: 8 })));
     assert_eq!(devices, before, "a refused enrolment changes nothing");
 
@@ -160,44 +167,22 @@ fn eight_mixed_devices_then_the_ninth_is_refused_and_nothing_changes() {
 
 #[test]
 fn a_lower_configured_cap_is_enforced() {
-    let c = RegistryConfig::builder().max_devices(2).build().unwrap();
+    let c = RegistryConfig::builder("Acme")
+        .max_devices(2)
+        .build()
+        .unwrap();
     let mut devices = Vec::new();
     for name in ["a", "b"] {
-        enrol_app(
-            &mut devices,
-            DeviceName::new(name).unwrap(),
-            &Secret::generate(),
-            at(T0),
-            &c,
-            &seeds(),
-        )
-        .unwrap();
+        pending_app(&mut devices, name, at(T0), &c).unwrap();
     }
-    let third = enrol_app(
-        &mut devices,
-        DeviceName::new("c").unwrap(),
-        &Secret::generate(),
-        at(T0),
-        &c,
-        &seeds(),
-    );
+    let third = pending_app(&mut devices, "c", at(T0), &c);
     assert!(matches!(third, Err(Error::TooManyDevices { max: 2 })));
 }
 
 #[test]
 fn pending_devices_expire_at_the_exact_instant_and_never_verify() {
-    let c = config(ActivationPolicy::OneCode);
-    let start = at(T0);
-    let mut devices = Vec::new();
-    let id = enrol_app(
-        &mut devices,
-        DeviceName::new("Phone").unwrap(),
-        &Secret::generate(),
-        start,
-        &c,
-        &seeds(),
-    )
-    .unwrap();
+    let (c, start, mut devices) = setup(ActivationPolicy::OneCode);
+    let id = pending_app(&mut devices, "Phone", start, &c).unwrap();
     let secret = secret_of(&devices, id);
     let expires = at(T0 + 600);
     assert_eq!(
@@ -219,12 +204,12 @@ fn pending_devices_expire_at_the_exact_instant_and_never_verify() {
     let late = code(&secret, TotpParams::DEFAULT, (T0 + 600) / 30);
     let mut expired = devices.clone();
     assert!(matches!(
-        activate(&mut expired, id, &[&late], expires, &c, &seeds()),
+        finish_app(&mut expired, id, &[&late], expires, &c, &seeds()),
         Err(Error::EnrolmentExpired)
     ));
     // One second earlier it succeeds.
     let just_in_time = code(&secret, TotpParams::DEFAULT, (T0 + 599) / 30);
-    activate(
+    finish_app(
         &mut devices,
         id,
         &[&just_in_time],
@@ -239,60 +224,30 @@ fn pending_devices_expire_at_the_exact_instant_and_never_verify() {
 
 #[test]
 fn expired_enrolments_free_their_slot_when_a_device_is_added() {
-    let c = RegistryConfig::builder().max_devices(1).build().unwrap();
+    let c = RegistryConfig::builder("Acme")
+        .max_devices(1)
+        .build()
+        .unwrap();
     let mut devices = Vec::new();
-    enrol_app(
-        &mut devices,
-        DeviceName::new("Old").unwrap(),
-        &Secret::generate(),
-        at(T0),
-        &c,
-        &seeds(),
-    )
-    .unwrap();
-    let full = enrol_app(
-        &mut devices,
-        DeviceName::new("New").unwrap(),
-        &Secret::generate(),
-        at(T0 + 599),
-        &c,
-        &seeds(),
-    );
+    pending_app(&mut devices, "Old", at(T0), &c).unwrap();
+    let full = pending_app(&mut devices, "New", at(T0 + 599), &c);
     assert!(matches!(full, Err(Error::TooManyDevices { .. })));
-    enrol_app(
-        &mut devices,
-        DeviceName::new("New").unwrap(),
-        &Secret::generate(),
-        at(T0 + 600),
-        &c,
-        &seeds(),
-    )
-    .unwrap();
+    pending_app(&mut devices, "New", at(T0 + 600), &c).unwrap();
     assert_eq!(devices.len(), 1);
     assert_eq!(devices[0].name().as_str(), "New");
 }
 
 #[test]
 fn two_consecutive_codes_activate_and_record_drift_and_the_step() {
-    let c = config(ActivationPolicy::TwoConsecutiveCodes);
-    let now = at(T0);
-    let mut devices = Vec::new();
-    let id = enrol_app(
-        &mut devices,
-        DeviceName::new("Phone").unwrap(),
-        &Secret::generate(),
-        now,
-        &c,
-        &seeds(),
-    )
-    .unwrap();
+    let (c, now, mut devices) = setup(ActivationPolicy::TwoConsecutiveCodes);
+    let id = pending_app(&mut devices, "Phone", now, &c).unwrap();
     let secret = secret_of(&devices, id);
     let p = TotpParams::DEFAULT;
 
     // One code is not enough under this policy.
     let one = code(&secret, p, ACCOUNT_STEP);
     assert!(matches!(
-        activate(&mut devices, id, &[&one], now, &c, &seeds()),
+        finish_app(&mut devices, id, &[&one], now, &c, &seeds()),
         Err(Error::ActivationCodes {
             expected: 2,
             found: 1
@@ -304,12 +259,12 @@ fn two_consecutive_codes_activate_and_record_drift_and_the_step() {
         code(&secret, p, ACCOUNT_STEP),
     );
     assert!(matches!(
-        activate(&mut devices, id, &[&a, &b], now, &c, &seeds()),
+        finish_app(&mut devices, id, &[&a, &b], now, &c, &seeds()),
         Err(Error::Rejected)
     ));
     // Malformed: a clear error.
     assert!(matches!(
-        activate(&mut devices, id, &["12ab56", &b], now, &c, &seeds()),
+        finish_app(&mut devices, id, &["12ab56", &b], now, &c, &seeds()),
         Err(Error::Otp(_))
     ));
     assert!(!devices[0].is_active());
@@ -319,12 +274,12 @@ fn two_consecutive_codes_activate_and_record_drift_and_the_step() {
         code(&secret, p, ACCOUNT_STEP + 1),
         code(&secret, p, ACCOUNT_STEP + 2),
     );
-    activate(&mut devices, id, &[&a, &b], now, &c, &seeds()).unwrap();
+    finish_app(&mut devices, id, &[&a, &b], now, &c, &seeds()).unwrap();
     let t = devices[0].totp().unwrap();
     assert_eq!(t.drift(), Drift::from_steps(2));
     assert_eq!(t.last_used_step(), Some(TimeStep::new(ACCOUNT_STEP + 2)));
     assert!(matches!(
-        activate(&mut devices, id, &[&a, &b], now, &c, &seeds()),
+        finish_app(&mut devices, id, &[&a, &b], now, &c, &seeds()),
         Err(Error::AlreadyActive)
     ));
 
@@ -341,34 +296,24 @@ fn two_consecutive_codes_activate_and_record_drift_and_the_step() {
 
 #[test]
 fn one_code_activation_uses_the_window_and_marks_the_step_used() {
-    let c = config(ActivationPolicy::OneCode);
-    let now = at(T0);
-    let mut devices = Vec::new();
-    let id = enrol_app(
-        &mut devices,
-        DeviceName::new("Phone").unwrap(),
-        &Secret::generate(),
-        now,
-        &c,
-        &seeds(),
-    )
-    .unwrap();
+    let (c, now, mut devices) = setup(ActivationPolicy::OneCode);
+    let id = pending_app(&mut devices, "Phone", now, &c).unwrap();
     let secret = secret_of(&devices, id);
     let p = TotpParams::DEFAULT;
     let far = code(&secret, p, ACCOUNT_STEP + 2);
     assert!(matches!(
-        activate(&mut devices, id, &[&far], now, &c, &seeds()),
+        finish_app(&mut devices, id, &[&far], now, &c, &seeds()),
         Err(Error::Rejected)
     ));
     assert!(matches!(
-        activate(&mut devices, id, &["123456", "123456"], now, &c, &seeds()),
+        finish_app(&mut devices, id, &["123456", "123456"], now, &c, &seeds()),
         Err(Error::ActivationCodes {
             expected: 1,
             found: 2
         })
     ));
     let current = code(&secret, p, ACCOUNT_STEP);
-    activate(&mut devices, id, &[&current], now, &c, &seeds()).unwrap();
+    finish_app(&mut devices, id, &[&current], now, &c, &seeds()).unwrap();
     assert_eq!(
         devices[0].totp().unwrap().last_used_step(),
         Some(TimeStep::new(ACCOUNT_STEP))
@@ -381,20 +326,11 @@ fn one_code_activation_uses_the_window_and_marks_the_step_used() {
 
 #[test]
 fn verify_finds_the_matching_device_among_many_and_refuses_reuse() {
-    let c = config(ActivationPolicy::OneCode);
-    let now = at(T0);
-    let mut devices = Vec::new();
+    let (c, now, mut devices) = setup(ActivationPolicy::OneCode);
     let apps: Vec<_> = (0..4)
         .map(|i| active_app(&mut devices, &format!("App {i}"), now))
         .collect();
-    register_security_key(
-        &mut devices,
-        DeviceName::new("Key").unwrap(),
-        &key(1),
-        now,
-        &c,
-    )
-    .unwrap();
+    add_key(&mut devices, "Key", 1, now, &c).unwrap();
     let later = at(T0 + 30);
     let (last_id, last_secret) = &apps[3];
     let typed = code(last_secret, TotpParams::DEFAULT, ACCOUNT_STEP + 1);
@@ -438,9 +374,7 @@ fn reuse_of(devices: &mut [Device], input: &str, now: UnixTime) -> Option<CodeRe
 
 #[test]
 fn a_replayed_code_is_reported_as_reuse_and_a_wrong_one_is_not() {
-    let c = config(ActivationPolicy::OneCode);
-    let now = at(T0);
-    let mut devices = Vec::new();
+    let (c, now, mut devices) = setup(ActivationPolicy::OneCode);
     let apps: Vec<_> = (0..3)
         .map(|i| active_app(&mut devices, &format!("App {i}"), now))
         .collect();
@@ -463,15 +397,7 @@ fn a_replayed_code_is_reported_as_reuse_and_a_wrong_one_is_not() {
     )
     .unwrap();
     // A pending app: its codes are neither accepted nor a replay.
-    let pending = enrol_app(
-        &mut devices,
-        DeviceName::new("Pending").unwrap(),
-        &Secret::generate(),
-        now,
-        &c,
-        &seeds(),
-    )
-    .unwrap();
+    let pending = pending_app(&mut devices, "Pending", now, &c).unwrap();
     let pending_code = code(
         &secret_of(&devices, pending),
         TotpParams::DEFAULT,
@@ -548,9 +474,7 @@ fn a_replayed_code_is_reported_as_reuse_and_a_wrong_one_is_not() {
 
 #[test]
 fn removed_devices_never_verify_and_free_their_slot() {
-    let c = config(ActivationPolicy::OneCode);
-    let now = at(T0);
-    let mut devices = Vec::new();
+    let (c, now, mut devices) = setup(ActivationPolicy::OneCode);
     let (id, secret) = active_app(&mut devices, "Phone", now);
     let info = remove(&mut devices, id, now).unwrap();
     assert_eq!((info.id, info.kind), (id, DeviceKind::AuthenticatorApp));
@@ -568,9 +492,7 @@ fn removed_devices_never_verify_and_free_their_slot() {
 
 #[test]
 fn resync_stores_drift_from_two_consecutive_codes() {
-    let c = config(ActivationPolicy::OneCode);
-    let now = at(T0);
-    let mut devices = Vec::new();
+    let (c, now, mut devices) = setup(ActivationPolicy::OneCode);
     let (id, secret) = active_app(&mut devices, "Phone", now);
     let p = TotpParams::DEFAULT;
     // An hour later the phone's clock is five steps behind: its codes are refused.
@@ -612,27 +534,12 @@ fn resync_stores_drift_from_two_consecutive_codes() {
     ));
     assert_eq!(devices, before);
     // Not for security keys or pending devices.
-    let k = register_security_key(
-        &mut devices,
-        DeviceName::new("Key").unwrap(),
-        &key(1),
-        now,
-        &c,
-    )
-    .unwrap();
+    let k = add_key(&mut devices, "Key", 1, now, &c).unwrap();
     assert!(matches!(
         resync(&mut devices, k, &a, &b, later, &c, &seeds()),
         Err(Error::WrongKind { .. })
     ));
-    let pending = enrol_app(
-        &mut devices,
-        DeviceName::new("New").unwrap(),
-        &Secret::generate(),
-        later,
-        &c,
-        &seeds(),
-    )
-    .unwrap();
+    let pending = pending_app(&mut devices, "New", later, &c).unwrap();
     assert!(matches!(
         resync(&mut devices, pending, &a, &b, later, &c, &seeds()),
         Err(Error::NotActive)
@@ -641,35 +548,10 @@ fn resync_stores_drift_from_two_consecutive_codes() {
 
 #[test]
 fn names_are_unique_per_user_ignoring_case() {
-    let c = config(ActivationPolicy::OneCode);
-    let now = at(T0);
-    let mut devices = Vec::new();
-    let a = enrol_app(
-        &mut devices,
-        DeviceName::new("Phone").unwrap(),
-        &Secret::generate(),
-        now,
-        &c,
-        &seeds(),
-    )
-    .unwrap();
-    let b = enrol_app(
-        &mut devices,
-        DeviceName::new("Tablet").unwrap(),
-        &Secret::generate(),
-        now,
-        &c,
-        &seeds(),
-    )
-    .unwrap();
-    let dup = enrol_app(
-        &mut devices,
-        DeviceName::new(" phone ").unwrap(),
-        &Secret::generate(),
-        now,
-        &c,
-        &seeds(),
-    );
+    let (c, now, mut devices) = setup(ActivationPolicy::OneCode);
+    let a = pending_app(&mut devices, "Phone", now, &c).unwrap();
+    let b = pending_app(&mut devices, "Tablet", now, &c).unwrap();
+    let dup = pending_app(&mut devices, " phone ", now, &c);
     assert!(matches!(dup, Err(Error::DuplicateName)));
     assert!(matches!(
         rename(&mut devices, b, DeviceName::new("PHONE").unwrap()),
@@ -693,15 +575,7 @@ fn every_app_gets_its_own_secret_and_id() {
     let c = config(ActivationPolicy::OneCode);
     let mut devices = Vec::new();
     for i in 0..8 {
-        enrol_app(
-            &mut devices,
-            DeviceName::new(&i.to_string()).unwrap(),
-            &Secret::generate(),
-            at(T0),
-            &c,
-            &seeds(),
-        )
-        .unwrap();
+        pending_app(&mut devices, &i.to_string(), at(T0), &c).unwrap();
     }
     for (i, a) in devices.iter().enumerate() {
         for b in &devices[i + 1..] {
@@ -765,9 +639,7 @@ fn a_hardware_token_period_is_bounded() {
 
 #[test]
 fn security_key_counters_must_grow() {
-    let c = config(ActivationPolicy::OneCode);
-    let now = at(T0);
-    let mut devices = Vec::new();
+    let (c, now, mut devices) = setup(ActivationPolicy::OneCode);
     let mut k = key(7);
     k.sign_count = 10;
     let id =
@@ -858,9 +730,9 @@ mod properties {
             let policy = if two { ActivationPolicy::TwoConsecutiveCodes } else { ActivationPolicy::OneCode };
             let c = config(policy);
             let mut devices = Vec::new();
-            let id = enrol_app(&mut devices, DeviceName::new("P").unwrap(), &Secret::generate(), at(T0), &c, &seeds()).unwrap();
+            let id = pending_app(&mut devices, "P", at(T0), &c).unwrap();
             let codes: Vec<&str> = if two { vec![&a, &b] } else { vec![&a] };
-            if activate(&mut devices, id, &codes, at(T0), &c, &seeds()).is_err() {
+            if finish_app(&mut devices, id, &codes, at(T0), &c, &seeds()).is_err() {
                 prop_assert!(!devices[0].is_active());
             }
         }
@@ -871,16 +743,7 @@ mod properties {
 fn starting_again_with_a_pending_name_resumes_it_with_the_same_secret() {
     let c = config(ActivationPolicy::OneCode);
     let mut devices = Vec::new();
-    let name = || DeviceName::new("Phone").unwrap();
-    let first = start_app(
-        &mut devices,
-        name(),
-        &Secret::generate(),
-        at(T0),
-        &c,
-        &seeds(),
-    )
-    .unwrap();
+    let first = start_phone(&mut devices, at(T0), &c).unwrap();
     let Started::New(id) = first else {
         panic!("the first start adds a device: {first:?}")
     };
@@ -913,17 +776,10 @@ fn starting_again_with_a_pending_name_resumes_it_with_the_same_secret() {
     );
     // The code of the app that scanned the first page activates it.
     let now_code = code(&secret, TotpParams::DEFAULT, (T0 + 300) / 30);
-    activate(&mut devices, id, &[&now_code], at(T0 + 300), &c, &seeds()).unwrap();
+    finish_app(&mut devices, id, &[&now_code], at(T0 + 300), &c, &seeds()).unwrap();
     // Once active, the name is taken again, and the device is not resumable.
     assert!(matches!(
-        start_app(
-            &mut devices,
-            name(),
-            &Secret::generate(),
-            at(T0 + 301),
-            &c,
-            &seeds()
-        ),
+        start_phone(&mut devices, at(T0 + 301), &c),
         Err(Error::DuplicateName)
     ));
     assert!(matches!(
@@ -936,52 +792,27 @@ fn starting_again_with_a_pending_name_resumes_it_with_the_same_secret() {
 fn an_expired_enrolment_is_not_resumed_and_its_name_gets_a_fresh_secret() {
     let c = config(ActivationPolicy::OneCode);
     let mut devices = Vec::new();
-    let name = || DeviceName::new("Phone").unwrap();
-    let Started::New(old) = start_app(
-        &mut devices,
-        name(),
-        &Secret::generate(),
-        at(T0),
-        &c,
-        &seeds(),
-    )
-    .unwrap() else {
+    let Started::New(old) = start_phone(&mut devices, at(T0), &c).unwrap() else {
         panic!("a new device")
     };
     assert!(matches!(
         resume_app(&mut devices, old, at(T0 + 600), &c, &seeds()),
         Err(Error::EnrolmentExpired)
     ));
-    let fresh = start_app(
-        &mut devices,
-        name(),
-        &Secret::generate(),
-        at(T0 + 600),
-        &c,
-        &seeds(),
-    )
-    .unwrap();
+    let fresh = start_phone(&mut devices, at(T0 + 600), &c).unwrap();
     assert!(matches!(fresh, Started::New(id) if id != old));
     assert_eq!(devices.len(), 1);
 }
 
 #[test]
 fn a_cancelled_enrolment_frees_slot_and_name_and_its_codes_never_activate() {
-    let c = RegistryConfig::builder()
+    let c = RegistryConfig::builder("Acme")
         .activation(ActivationPolicy::OneCode)
         .max_devices(1)
         .build()
         .unwrap();
     let mut devices = Vec::new();
-    let Started::New(id) = start_app(
-        &mut devices,
-        DeviceName::new("Phone").unwrap(),
-        &Secret::generate(),
-        at(T0),
-        &c,
-        &seeds(),
-    )
-    .unwrap() else {
+    let Started::New(id) = start_phone(&mut devices, at(T0), &c).unwrap() else {
         panic!("a new device")
     };
     let secret = secret_of(&devices, id);
@@ -990,7 +821,7 @@ fn a_cancelled_enrolment_frees_slot_and_name_and_its_codes_never_activate() {
     assert!(devices.is_empty());
     let now_code = code(&secret, TotpParams::DEFAULT, ACCOUNT_STEP);
     assert!(matches!(
-        activate(&mut devices, id, &[&now_code], at(T0 + 1), &c, &seeds()),
+        finish_app(&mut devices, id, &[&now_code], at(T0 + 1), &c, &seeds()),
         Err(Error::DeviceNotFound)
     ));
     assert!(matches!(
@@ -998,15 +829,7 @@ fn a_cancelled_enrolment_frees_slot_and_name_and_its_codes_never_activate() {
         Err(Error::Rejected)
     ));
     // The one slot and the name are free at once, long before the ten minutes.
-    let again = start_app(
-        &mut devices,
-        DeviceName::new("Phone").unwrap(),
-        &Secret::generate(),
-        at(T0 + 2),
-        &c,
-        &seeds(),
-    )
-    .unwrap();
+    let again = start_phone(&mut devices, at(T0 + 2), &c).unwrap();
     assert!(matches!(again, Started::New(new) if new != id));
     assert!(matches!(
         cancel_enrolment(&mut devices, id, at(T0 + 2)),

@@ -202,11 +202,13 @@ pub struct Faults {
     fail_loads: AtomicBool,
     fail_saves: AtomicBool,
     fail_next_saves: AtomicU32,
+    conflict_next_saves: AtomicU32,
     /// Saves left to succeed before every save fails; `u32::MAX` when unarmed.
     saves_before_failing: AtomicU32,
     loads: AtomicU64,
     saves: AtomicU64,
     injected: AtomicU64,
+    conflicts: AtomicU64,
 }
 
 impl Default for Faults {
@@ -217,10 +219,12 @@ impl Default for Faults {
             fail_loads: AtomicBool::new(false),
             fail_saves: AtomicBool::new(false),
             fail_next_saves: AtomicU32::new(0),
+            conflict_next_saves: AtomicU32::new(0),
             saves_before_failing: AtomicU32::new(u32::MAX),
             loads: AtomicU64::new(0),
             saves: AtomicU64::new(0),
             injected: AtomicU64::new(0),
+            conflicts: AtomicU64::new(0),
         }
     }
 }
@@ -261,6 +265,15 @@ impl Faults {
         self.fail_next_saves.store(n, Ordering::SeqCst);
     }
 
+    /// The next `n` saves answer [`StoreError::Conflict`] without writing, as if
+    /// another request had saved first: to run the caller's retry loop and its limit
+    /// (a registry gives up after [`RegistryConfig::max_attempts`](crate::RegistryConfig::max_attempts)).
+    /// Replaces any count still pending; counted in [`injected`](Self::injected) and
+    /// [`conflicts`](Self::conflicts).
+    pub fn conflict_next_saves(&self, n: u32) {
+        self.conflict_next_saves.store(n, Ordering::SeqCst);
+    }
+
     /// The next `n` saves succeed, then every save fails, as if
     /// [`fail_saves`](Self::fail_saves) were turned on at that instant: to break an
     /// operation between two of its writes. `fail_saves(false)` disarms it.
@@ -282,10 +295,40 @@ impl Faults {
         self.saves.load(Ordering::SeqCst)
     }
 
-    /// Faults injected so far (loads and saves made to fail).
+    /// Faults injected so far (loads and saves made to fail, conflicts answered).
     #[must_use]
     pub fn injected(&self) -> u64 {
         self.injected.load(Ordering::SeqCst)
+    }
+
+    /// Saves answered with [`StoreError::Conflict`] so far: injected ones and the
+    /// inner store's own (a lost race), as counted by [`after_save`](Self::after_save).
+    #[must_use]
+    pub fn conflicts(&self) -> u64 {
+        self.conflicts.load(Ordering::SeqCst)
+    }
+
+    /// Whether this save must answer [`StoreError::Conflict`] without writing (one of
+    /// [`conflict_next_saves`](Self::conflict_next_saves)). For wrappers: call it after
+    /// [`before_save`](Self::before_save) let the save through.
+    #[must_use]
+    pub fn conflict_now(&self) -> bool {
+        let conflict = self
+            .conflict_next_saves
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if conflict {
+            self.injected.fetch_add(1, Ordering::SeqCst);
+        }
+        conflict
+    }
+
+    /// Counts the outcome of a save for [`conflicts`](Self::conflicts). For wrappers:
+    /// call it with every save's result, injected conflicts included.
+    pub fn after_save<T>(&self, result: &Result<T, StoreError>) {
+        if matches!(result, Err(StoreError::Conflict)) {
+            self.conflicts.fetch_add(1, Ordering::SeqCst);
+        }
     }
 
     /// This call's latency, drawn now: the thread's generator is not `Send`, so it
@@ -396,7 +439,13 @@ impl<S: DeviceStore> DeviceStore for ChaosDeviceStore<S> {
         devices: &[Device],
     ) -> Result<Version, StoreError> {
         self.faults.before_save().await.map_err(|()| injected())?;
-        self.inner.save(user, expected, devices).await
+        let result = if self.faults.conflict_now() {
+            Err(StoreError::Conflict)
+        } else {
+            self.inner.save(user, expected, devices).await
+        };
+        self.faults.after_save(&result);
+        result
     }
 
     /// A listing is a read: it waits, fails and counts as a load does.
@@ -413,16 +462,7 @@ impl<S: DeviceStore> DeviceStore for ChaosDeviceStore<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn block_on<F: Future>(f: F) -> F::Output {
-        let mut f = std::pin::pin!(f);
-        loop {
-            if let Poll::Ready(v) = f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-                return v;
-            }
-            std::thread::yield_now();
-        }
-    }
+    use crate::block_on;
 
     #[test]
     fn sleep_waits_at_least_its_duration() {
@@ -476,5 +516,28 @@ mod tests {
         let start = Instant::now();
         let _ = block_on(f.before_load());
         assert!(start.elapsed() >= Duration::from_millis(3));
+    }
+
+    /// Injected conflicts write nothing and are counted with the inner store's own.
+    #[test]
+    fn injected_conflicts_write_nothing_and_count_with_real_ones() {
+        let faults = Faults::new();
+        let store = ChaosDeviceStore::new(crate::InMemoryDeviceStore::new(), Arc::clone(&faults));
+        let ana = UserId::new("ana");
+        faults.conflict_next_saves(2);
+        for _ in 0..2 {
+            let refused = block_on(store.save(&ana, Version::NEW, &[]));
+            assert!(matches!(refused, Err(StoreError::Conflict)));
+        }
+        assert_eq!(
+            block_on(store.inner().load(&ana)).unwrap().version,
+            Version::NEW
+        );
+        let saved = block_on(store.save(&ana, Version::NEW, &[])).unwrap();
+        assert_eq!(saved, Version::NEW.next());
+        // A lost race of the inner store's own: counted, not injected.
+        let stale = block_on(store.save(&ana, Version::NEW, &[]));
+        assert!(matches!(stale, Err(StoreError::Conflict)));
+        assert_eq!((faults.conflicts(), faults.injected()), (3, 2));
     }
 }

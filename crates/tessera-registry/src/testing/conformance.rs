@@ -375,8 +375,10 @@ async fn isolation<S: DeviceStore>(store: &S) {
     );
 }
 
-/// Polls every future until all are done, on whichever runtime awaits this.
-async fn join_all<'a, T>(futures: Vec<Pin<Box<dyn Future<Output = T> + Send + 'a>>>) -> Vec<T> {
+/// Polls every future until all are done, on whichever runtime awaits this: the
+/// concurrency of the conformance suites (this crate's and the other stores'), with no
+/// runtime of its own.
+pub async fn join_all<'a, T>(futures: Vec<Pin<Box<dyn Future<Output = T> + Send + 'a>>>) -> Vec<T> {
     let mut futures = futures;
     let mut results: Vec<Option<T>> = futures.iter().map(|_| None).collect();
     poll_fn(|cx| {
@@ -436,13 +438,13 @@ async fn concurrent_saves<S: DeviceStore>(store: &S) {
 async fn registry_races<S: DeviceStore>(store: &S) {
     let start = UnixTime::from_secs(1_700_000_000);
     let clock = ManualClock::new(start);
-    let config = RegistryConfig::builder()
+    let config = RegistryConfig::builder("Acme")
         .activation(ActivationPolicy::OneCode)
         // Each conflict means another enrolment saved, and at most eight can: with
         // more attempts than that, every enrolment ends in success or a full user.
         .max_attempts(20)
         .build()
-        .unwrap_or(RegistryConfig::DEFAULT);
+        .unwrap_or_else(|e| panic!("the suite's configuration is valid: {e}"));
     let registry = DeviceRegistry::new(store, clock.clone(), config, Arc::clone(&KEYRING));
 
     let user = fresh_user();
@@ -451,7 +453,7 @@ async fn registry_races<S: DeviceStore>(store: &S) {
         names
             .iter()
             .map(|n| -> Pin<Box<dyn Future<Output = _> + Send + '_>> {
-                Box::pin(registry.begin_enrolment(&user, n, "conformance"))
+                Box::pin(registry.start_enrolment(&user, n, "conformance"))
             })
             .collect(),
     )
@@ -475,7 +477,7 @@ async fn registry_races<S: DeviceStore>(store: &S) {
     // One active device, and one code submitted 32 times at once: accepted once.
     let user = fresh_user();
     let enrolment = match registry
-        .begin_enrolment(&user, "Phone", "conformance")
+        .start_enrolment(&user, "Phone", "conformance")
         .await
     {
         Ok(e) => e,
@@ -488,7 +490,7 @@ async fn registry_races<S: DeviceStore>(store: &S) {
     };
     let first = code_at(clock.now());
     if let Err(e) = registry
-        .activate(&user, enrolment.device_id(), &[first.expose()])
+        .finish_enrolment(&user, enrolment.device_id(), &[first.expose()])
         .await
     {
         panic!("activation failed: {e}");

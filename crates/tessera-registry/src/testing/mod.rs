@@ -6,7 +6,8 @@
 //! - [`ChaosDeviceStore`]: wraps any store and injects latency and faults, as told by
 //!   a shared [`Faults`], so that the races and failures the registry is built to
 //!   survive (two requests with one code, sixteen enrolments at once, a save that
-//!   fails mid-run) can be run against your own store and your own flows. [`sleep`] is
+//!   fails mid-run, a save that loses a race: [`Faults::conflict_next_saves`]) can be
+//!   run against your own store and your own flows. [`sleep`] is
 //!   the runtime-agnostic sleep it waits with.
 //!
 //! The conformance suite, against the in-memory store:
@@ -60,4 +61,4 @@ mod chaos;
 mod conformance;
 
 pub use chaos::{ChaosDeviceStore, Faults, sleep};
-pub use conformance::run_conformance;
+pub use conformance::{join_all, run_conformance};

@@ -1,0 +1,331 @@
+//! The conformance suite every [`AccountStore`] must pass: the same checks for the
+//! in-memory store, the SQL stores of `tessera-sqlx` and an application's own.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tessera_mfa::{EmailAddress, Version};
+use tessera_otp::UnixTime;
+use tessera_password::PasswordHistory;
+use tessera_registry::UserId;
+use tessera_registry::testing::join_all;
+
+use crate::{Account, AccountParts, AccountStore, SecurityStamp, StoreError, Versioned};
+
+/// Runs every check against `store`, panicking with a message that names the broken
+/// guarantee:
+///
+/// 1. `create` inserts at a version past [`Version::NEW`] and refuses a second account
+///    with the same id or the same username ([`StoreError::Duplicate`]), writing nothing;
+/// 2. `save` is a compare-and-set: a stale, never-stored or [`Version::NEW`] version,
+///    or an account never created, is a [`StoreError::Conflict`] that writes nothing;
+///    versions move forward;
+/// 3. of two concurrent saves at one version exactly one wins, and of two concurrent
+///    creates of one username exactly one;
+/// 4. every field reads back exactly, by id and by username (hashes, history, identity
+///    provider, times at their extremes, the security stamp, non-ASCII text);
+/// 5. accounts are kept apart, and an unknown id or username is `None`.
+///
+/// Each run uses fresh ids and usernames, so it can run against a store that already
+/// holds data (a test database), and more than once.
+pub async fn run_account_store_conformance<S: AccountStore>(store: &S) {
+    create_is_unique(store).await;
+    compare_and_set(store).await;
+    concurrent_writes(store).await;
+    round_trip(store).await;
+    isolation(store).await;
+}
+
+/// A process-unique suffix: ids and usernames no earlier run used.
+fn fresh(prefix: &str) -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{prefix}-{nanos:x}-{n}")
+}
+
+fn account(id: &str, username: &str) -> Account {
+    let email = match EmailAddress::parse(&format!("{username}@example.com")) {
+        Ok(e) => e,
+        Err(e) => panic!("conformance fixture email refused: {e}"),
+    };
+    let parts = AccountParts::new(
+        UserId::new(id),
+        username.to_owned(),
+        email,
+        UnixTime::from_secs(1_700_000_000),
+    );
+    match Account::from_parts(parts) {
+        Ok(a) => a,
+        Err(e) => panic!("conformance fixture account refused: {e}"),
+    }
+}
+
+/// What must read back: every field of the parts, compared as text so that a store's
+/// mistake shows in the panic message (the hashes are fixtures, not secrets).
+fn fields(a: &Account) -> Vec<String> {
+    let p = a.to_parts();
+    vec![
+        p.id.to_string(),
+        p.username,
+        p.email.as_str().to_owned(),
+        format!("{:?}", p.password_hash),
+        format!("{:?}", p.history.hashes()),
+        format!("{:?}", p.identity_provider),
+        p.created_at.as_secs().to_string(),
+        format!("{:?}", p.password_changed_at.map(UnixTime::as_secs)),
+        p.stamp.get().to_string(),
+        p.password_long_enough_alone.to_string(),
+    ]
+}
+
+async fn create<S: AccountStore>(store: &S, a: &Account) -> Version {
+    match store.create(a).await {
+        Ok(v) => v,
+        Err(e) => panic!("create of {} failed: {e}", a.username()),
+    }
+}
+
+async fn load<S: AccountStore>(store: &S, id: &UserId) -> Option<Versioned<Account>> {
+    match store.load(id).await {
+        Ok(a) => a,
+        Err(e) => panic!("load of {id} failed: {e}"),
+    }
+}
+
+async fn by_name<S: AccountStore>(store: &S, username: &str) -> Option<Versioned<Account>> {
+    match store.find_by_username(username).await {
+        Ok(a) => a,
+        Err(e) => panic!("find_by_username({username}) failed: {e}"),
+    }
+}
+
+async fn create_is_unique<S: AccountStore>(store: &S) {
+    let (id, name) = (fresh("id"), fresh("user"));
+    let a = account(&id, &name);
+    let v = create(store, &a).await;
+    assert!(
+        v > Version::NEW,
+        "create must store a version past NEW, got {v}"
+    );
+    let same_id = account(&id, &fresh("other"));
+    assert!(
+        matches!(store.create(&same_id).await, Err(StoreError::Duplicate)),
+        "a second account with the same id must be a Duplicate"
+    );
+    let same_name = account(&fresh("id"), &name);
+    assert!(
+        matches!(store.create(&same_name).await, Err(StoreError::Duplicate)),
+        "a second account with the same username must be a Duplicate"
+    );
+    assert!(
+        load(store, same_name.id()).await.is_none(),
+        "a refused create must write nothing"
+    );
+    assert!(
+        by_name(store, same_id.username()).await.is_none(),
+        "a refused create must write nothing (not even the username)"
+    );
+    let loaded = load(store, a.id())
+        .await
+        .unwrap_or_else(|| panic!("created account {id} not found"));
+    assert_eq!(
+        loaded.version, v,
+        "load must return the version create returned"
+    );
+    assert_eq!(
+        fields(&loaded.value),
+        fields(&a),
+        "the first account is unchanged"
+    );
+}
+
+async fn expect_conflict<S: AccountStore>(store: &S, a: &Account, at: Version, why: &str) {
+    match store.save(a, at).await {
+        Err(StoreError::Conflict) => {}
+        Ok(v) => panic!("{why}: save at {at} succeeded ({v}), expected Conflict"),
+        Err(e) => panic!("{why}: save at {at} failed with {e}, expected Conflict"),
+    }
+}
+
+fn changed(a: &Account, stamp: u64) -> Account {
+    let mut parts = a.to_parts();
+    parts.stamp = SecurityStamp::new(stamp);
+    parts.password_changed_at = Some(UnixTime::from_secs(1_700_000_000 + stamp));
+    match Account::from_parts(parts) {
+        Ok(a) => a,
+        Err(e) => panic!("conformance fixture change refused: {e}"),
+    }
+}
+
+async fn compare_and_set<S: AccountStore>(store: &S) {
+    let a = account(&fresh("id"), &fresh("user"));
+    let v1 = create(store, &a).await;
+    let b = changed(&a, 1);
+    expect_conflict(
+        store,
+        &b,
+        Version::NEW,
+        "version NEW for an existing account",
+    )
+    .await;
+    expect_conflict(store, &b, v1.next(), "a version never stored").await;
+    let still = load(store, a.id())
+        .await
+        .unwrap_or_else(|| panic!("account lost"));
+    assert_eq!(
+        (still.version, fields(&still.value)),
+        (v1, fields(&a)),
+        "a refused save must write nothing"
+    );
+    let v2 = match store.save(&b, v1).await {
+        Ok(v) => v,
+        Err(e) => panic!("save at the stored version failed: {e}"),
+    };
+    assert!(v2 > v1, "versions must move forward ({v1} then {v2})");
+    expect_conflict(store, &changed(&a, 2), v1, "a stale version").await;
+    let now = load(store, a.id())
+        .await
+        .unwrap_or_else(|| panic!("account lost"));
+    assert_eq!(
+        (now.version, fields(&now.value)),
+        (v2, fields(&b)),
+        "the save is what loads"
+    );
+    let ghost = account(&fresh("id"), &fresh("user"));
+    expect_conflict(store, &ghost, Version::new(1), "an account never created").await;
+    assert!(
+        load(store, ghost.id()).await.is_none(),
+        "saving an unknown account must not create it"
+    );
+}
+
+async fn concurrent_writes<S: AccountStore>(store: &S) {
+    let a = account(&fresh("id"), &fresh("user"));
+    let v = create(store, &a).await;
+    let (x, y) = (changed(&a, 10), changed(&a, 20));
+    let saves = join_all(vec![
+        Box::pin(store.save(&x, v)),
+        Box::pin(store.save(&y, v)),
+    ])
+    .await;
+    let won: Vec<Version> = saves
+        .iter()
+        .filter_map(|r| r.as_ref().ok().copied())
+        .collect();
+    let conflicts = saves
+        .iter()
+        .filter(|r| matches!(r, Err(StoreError::Conflict)))
+        .count();
+    assert_eq!(
+        (won.len(), conflicts),
+        (1, 1),
+        "of two saves at one version exactly one must win"
+    );
+    let stored = load(store, a.id())
+        .await
+        .unwrap_or_else(|| panic!("account lost"));
+    assert_eq!(
+        Some(&stored.version),
+        won.first(),
+        "the winner's version is stored"
+    );
+    assert!(
+        fields(&stored.value) == fields(&x) || fields(&stored.value) == fields(&y),
+        "the winner's account is stored"
+    );
+
+    let name = fresh("user");
+    let (p, q) = (account(&fresh("id"), &name), account(&fresh("id"), &name));
+    let creates = join_all(vec![Box::pin(store.create(&p)), Box::pin(store.create(&q))]).await;
+    let made = creates.iter().filter(|r| r.is_ok()).count();
+    let dups = creates
+        .iter()
+        .filter(|r| matches!(r, Err(StoreError::Duplicate)))
+        .count();
+    assert_eq!(
+        (made, dups),
+        (1, 1),
+        "of two creates of one username exactly one must win"
+    );
+    let owner = by_name(store, &name)
+        .await
+        .unwrap_or_else(|| panic!("username {name} lost"));
+    assert!(
+        owner.value.id() == p.id() || owner.value.id() == q.id(),
+        "the username belongs to the winner"
+    );
+}
+
+async fn round_trip<S: AccountStore>(store: &S) {
+    let id = fresh("id «ü» 🔑");
+    let name = fresh("rené");
+    let mut parts = account(&id, &name).to_parts();
+    let hashes = [
+        "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3h0Ftt2X8oYB2S0mC0SOnmTKd5Lmd7xd3s1ZtI3FQZ0",
+        "$argon2id$v=19$m=19456,t=2,p=1$b3RoZXJzYWx0b3RoZXI$A0tGrmTf0mgqu2h7+2QpkVhbP1WUsQmxF5W3zR8Q8Ig",
+    ];
+    parts.password_hash = Some(hashes[0].to_owned());
+    parts.history = match PasswordHistory::from_hashes(hashes) {
+        Ok(h) => h,
+        Err(e) => panic!("conformance fixture history refused: {e}"),
+    };
+    parts.identity_provider = Some("https://idp.example.com/«tenant»".to_owned());
+    parts.created_at = UnixTime::EPOCH;
+    // i64::MAX: the latest instant a BIGINT column holds.
+    parts.password_changed_at = Some(UnixTime::from_secs(9_223_372_036_854_775_807));
+    parts.stamp = SecurityStamp::new(u64::MAX);
+    parts.password_long_enough_alone = true;
+    let a = match Account::from_parts(parts) {
+        Ok(a) => a,
+        Err(e) => panic!("conformance fixture account refused: {e}"),
+    };
+    let v = create(store, &a).await;
+    let by_id = load(store, a.id())
+        .await
+        .unwrap_or_else(|| panic!("account {id} not found"));
+    assert_eq!(by_id.version, v);
+    assert_eq!(
+        fields(&by_id.value),
+        fields(&a),
+        "every field must read back exactly (by id)"
+    );
+    let found = by_name(store, &name)
+        .await
+        .unwrap_or_else(|| panic!("username {name} not found"));
+    assert_eq!(
+        (found.version, fields(&found.value)),
+        (v, fields(&a)),
+        "and by username"
+    );
+}
+
+async fn isolation<S: AccountStore>(store: &S) {
+    let (a, b) = (
+        account(&fresh("id"), &fresh("user")),
+        account(&fresh("id"), &fresh("user")),
+    );
+    let va = create(store, &a).await;
+    let vb = create(store, &b).await;
+    let changed_a = changed(&a, 7);
+    if let Err(e) = store.save(&changed_a, va).await {
+        panic!("save failed: {e}");
+    }
+    let lb = load(store, b.id())
+        .await
+        .unwrap_or_else(|| panic!("account lost"));
+    assert_eq!(
+        (lb.version, fields(&lb.value)),
+        (vb, fields(&b)),
+        "one account's save must not touch another"
+    );
+    assert!(
+        load(store, &UserId::new(fresh("nobody"))).await.is_none(),
+        "an unknown id is None"
+    );
+    assert!(
+        by_name(store, &fresh("nobody")).await.is_none(),
+        "an unknown username is None"
+    );
+}
