@@ -62,7 +62,7 @@ struct Client {
 }
 
 async fn clients(pool: &SqlPool, tag: &str, n: usize, keyring: &Arc<Keyring>) -> Vec<Client> {
-    let config = RegistryConfig::builder()
+    let config = RegistryConfig::builder("Tessera")
         .activation(ActivationPolicy::OneCode)
         .build()
         .unwrap();
@@ -77,13 +77,13 @@ async fn clients(pool: &SqlPool, tag: &str, n: usize, keyring: &Arc<Keyring>) ->
         );
         let user = UserId::new(format!("bench-{tag}-{n}-{i}"));
         let e = registry
-            .begin_enrolment(&user, "Phone", "bench@example.com")
+            .start_enrolment(&user, "Phone", "bench@example.com")
             .await
             .unwrap();
         let totp = Totp::new(e.secret(), TotpParams::DEFAULT);
         let first = totp.generate(UnixTime::from_secs(START)).unwrap();
         registry
-            .activate(&user, e.device_id(), &[first.expose()])
+            .finish_enrolment(&user, e.device_id(), &[first.expose()])
             .await
             .unwrap();
         let codes = (1..=(OPS_PER_RUN / n) as u64)

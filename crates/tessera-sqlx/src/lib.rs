@@ -28,41 +28,25 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use tessera::{Accounts, InMemoryDelivery, InMemorySessionRevoker, Keyring, Password,
-//!     RecordingNotifier, SignIn, SystemClock};
-//! use tessera::mfa::{Mfa, OrgPolicy, ServerKey};
-//! use tessera::registry::{DeviceRegistry, RegistryConfig};
+//! use tessera::{Accounts, InMemoryDelivery, Keyring, Password, RecordingNotifier, SignIn,
+//!     SystemClock};
+//! use tessera::registry::RegistryConfig;
 //! use tessera_sqlx::SqlStores;
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
 //! # let dir = std::env::temp_dir().join(format!("tessera-sqlx-doc-{}", std::process::id()));
 //! # std::fs::create_dir_all(&dir)?;
 //! # let path = dir.join("tessera.db");
 //!
-//! // Opens (creates) the file, WAL mode, runs the migrations. On PostgreSQL:
-//! // SqlStores::connect("postgres://user@host/db"); either: SqlStores::connect(url).
+//! // Opens (creates) the file in WAL mode and runs the migrations. For PostgreSQL:
+//! // SqlStores::connect("postgres://user@host/db"); for either, from configuration:
+//! // SqlStores::connect(&database_url).
 //! let stores = SqlStores::open_sqlite(&path).await?;
 //! // In a service: Keyring::from_env, the same keys on every instance.
 //! let keyring = Arc::new(Keyring::ephemeral()?);
-//! let registry = DeviceRegistry::new(
-//!     stores.devices.clone(),
-//!     SystemClock,
-//!     RegistryConfig::builder().issuer("Example Inc").build()?,
-//!     Arc::clone(&keyring),
-//! );
-//! let mfa = Mfa::new(
-//!     stores.mfa.clone(),
-//!     RecordingNotifier::new(),
-//!     SystemClock,
-//!     OrgPolicy::default(),
-//!     ServerKey::from_keyring(&keyring)?,
-//! );
-//! let accounts = Accounts::new(
-//!     stores.accounts.clone(),
-//!     registry,
-//!     mfa,
-//!     InMemoryDelivery::new(),
-//!     InMemorySessionRevoker::new(),
-//! );
+//! let accounts = Accounts::builder(keyring, RegistryConfig::builder("Example Inc").build()?)
+//!     .notifier(RecordingNotifier::new())
+//!     .delivery(InMemoryDelivery::new())
+//!     .build(stores.accounts.clone(), stores.devices.clone(), stores.mfa.clone(), SystemClock)?;
 //!
 //! let password = Password::new("correct horse battery staple");
 //! accounts.create_account("ana", "ana@example.com", &password).await?;

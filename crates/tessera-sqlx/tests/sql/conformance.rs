@@ -32,10 +32,24 @@ async fn device_store_passes_the_registry_conformance_suite() {
     });
 }
 
-// TODO(mfa conformance): once `tessera_mfa::testing::run_conformance` lands, call it
-// here for `SqlMfaStore` on both databases (and `InMemoryStore` beside it), and the
-// facade's account-store suite for `SqlAccountStore`; until then the checks below
-// mirror the in-memory stores' unit tests at the SQL level.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mfa_store_passes_the_mfa_conformance_suite() {
+    on_both!("mfa_store_passes_the_mfa_conformance_suite", |db| {
+        let store = SqlMfaStore::new(db.migrated(8).await);
+        tessera_mfa::testing::run_conformance(&store).await;
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn account_store_passes_the_facade_conformance_suite() {
+    on_both!("account_store_passes_the_facade_conformance_suite", |db| {
+        let store = SqlAccountStore::new(db.migrated(8).await);
+        tessera::testing::run_account_store_conformance(&store).await;
+    });
+}
+
+// Beside the suites: SQL-level checks, each also run on the in-memory store where it
+// applies, so a difference between the two shows.
 
 /// The MFA store behaves as the in-memory one: compare-and-set, read-your-writes,
 /// destinations apart from accounts, listing in byte order.

@@ -166,7 +166,7 @@ async fn registry_rounds<S: DeviceStore + 'static>(store: S, p: ChildParams) {
         "enrol" => (START, 2, 50),
         s => panic!("unknown scenario {s}"),
     };
-    let config = RegistryConfig::builder()
+    let config = RegistryConfig::builder("Tessera")
         .activation(ActivationPolicy::OneCode)
         .max_attempts(attempts)
         .build()
@@ -195,7 +195,7 @@ async fn registry_rounds<S: DeviceStore + 'static>(store: S, p: ChildParams) {
                             let user = UserId::new(format!("enrol-{round}"));
                             let name = format!("Phone {index}-{t}");
                             registry
-                                .begin_enrolment(&user, &name, "race@example.com")
+                                .start_enrolment(&user, &name, "race@example.com")
                                 .await
                                 .map(|_| ())
                         }
@@ -564,7 +564,7 @@ async fn totp_users(
     ring: Arc<Keyring>,
 ) -> (DeviceRegistry<SqlDeviceStore, ManualClock>, Vec<String>) {
     let store = SqlDeviceStore::new(db.migrated(4).await);
-    let config = RegistryConfig::builder()
+    let config = RegistryConfig::builder("Tessera")
         .activation(ActivationPolicy::OneCode)
         .build()
         .unwrap();
@@ -574,13 +574,13 @@ async fn totp_users(
     for round in 0..ROUNDS {
         let user = UserId::new(format!("totp-{round}"));
         let e = registry
-            .begin_enrolment(&user, "Phone", "race@example.com")
+            .start_enrolment(&user, "Phone", "race@example.com")
             .await
             .unwrap();
         let totp = Totp::new(e.secret(), TotpParams::DEFAULT);
         let activation = totp.generate(UnixTime::from_secs(START)).unwrap();
         registry
-            .activate(&user, e.device_id(), &[activation.expose()])
+            .finish_enrolment(&user, e.device_id(), &[activation.expose()])
             .await
             .unwrap();
         let next = totp.generate(UnixTime::from_secs(START + 30)).unwrap();
