@@ -82,8 +82,8 @@ async fn unknown_formats_and_corrupt_documents_are_refused_clearly() {
                 inner.to_string(),
                 "a stored document in tessera_devices has format 2, this release reads format 1"
             );
-            // The row is untouched by a save at its version? No: a save rewrites it in
-            // this release's format only through a load, which refused.
+            // Nothing overwrites it through the registry either: every change starts
+            // with that refused load.
 
             exec(
                 &pool,
