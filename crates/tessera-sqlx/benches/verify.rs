@@ -1,6 +1,12 @@
-//! Registry verification on the SQL stores against the floor: raw sqlx issuing the same
-//! statements (the same read and conditional write, no Tessera), at 1, 8 and 32
-//! concurrent clients, on SQLite and (with `TESSERA_TEST_POSTGRES_URL`) PostgreSQL.
+//! Registry verification, and a whole TOTP second-factor step, on the SQL stores against
+//! the floor: raw sqlx issuing the same statements (the same reads and conditional
+//! writes, no Tessera), at 1, 8 and 32 concurrent clients, on SQLite and (with
+//! `TESSERA_TEST_POSTGRES_URL`) PostgreSQL.
+//!
+//! The second-factor step is what the facade's `finish_second_factor` does with the
+//! stores for an authenticator code: reserve the attempt in the MFA throttle (a
+//! conditional save), verify the code (a conditional save of the devices), complete the
+//! attempt (a conditional save): three reads, three conditional writes.
 //!
 //! `cargo bench -p tessera-sqlx --bench verify` prints a table: operations per second,
 //! p50 and p99 latency, and Tessera's throughput as a share of the floor's. Each
@@ -17,9 +23,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tessera_keyring::Keyring;
+use tessera_mfa::{Mfa, NoNotifier, OrgPolicy, ServerKey};
 use tessera_otp::{ManualClock, Totp, TotpParams, UnixTime};
 use tessera_registry::{ActivationPolicy, DeviceRegistry, RegistryConfig};
-use tessera_sqlx::{SqlDeviceStore, SqlPool, migrate};
+use tessera_sqlx::{SqlDeviceStore, SqlMfaStore, SqlPool, migrate};
 use tessera_store::UserId;
 
 const START: u64 = 1_700_000_010;
@@ -56,6 +63,7 @@ impl Run {
 /// the codes it will type, computed before the clock starts.
 struct Client {
     registry: DeviceRegistry<SqlDeviceStore, ManualClock>,
+    mfa: Mfa<SqlMfaStore, NoNotifier, ManualClock>,
     clock: ManualClock,
     user: UserId,
     codes: Vec<String>,
@@ -75,7 +83,17 @@ async fn clients(pool: &SqlPool, tag: &str, n: usize, keyring: &Arc<Keyring>) ->
             config.clone(),
             Arc::clone(keyring),
         );
+        let mfa = Mfa::new(
+            SqlMfaStore::new(pool),
+            NoNotifier,
+            clock.clone(),
+            OrgPolicy::default(),
+            ServerKey::from_keyring(keyring).unwrap(),
+        );
         let user = UserId::new(format!("bench-{tag}-{n}-{i}"));
+        // The throttle's row exists from the start, as after an account's first sign-in.
+        let attempt = mfa.begin_attempt(&user).await.unwrap().into_value();
+        mfa.attempt_completed(attempt).await.unwrap();
         let e = registry
             .start_enrolment(&user, "Phone", "bench@example.com")
             .await
@@ -94,6 +112,7 @@ async fn clients(pool: &SqlPool, tag: &str, n: usize, keyring: &Arc<Keyring>) ->
             .collect();
         out.push(Client {
             registry,
+            mfa,
             clock,
             user,
             codes,
@@ -102,7 +121,7 @@ async fn clients(pool: &SqlPool, tag: &str, n: usize, keyring: &Arc<Keyring>) ->
     out
 }
 
-async fn tessera_run(clients: Vec<Client>) -> Run {
+async fn tessera_run(clients: Vec<Client>, step: bool) -> Run {
     let started = Instant::now();
     let tasks: Vec<_> = clients
         .into_iter()
@@ -112,7 +131,13 @@ async fn tessera_run(clients: Vec<Client>) -> Run {
                 for code in &c.codes {
                     c.clock.advance(Duration::from_secs(30));
                     let t = Instant::now();
-                    c.registry.verify_unthrottled(&c.user, code).await.unwrap();
+                    if step {
+                        let attempt = c.mfa.begin_attempt(&c.user).await.unwrap().into_value();
+                        c.registry.verify_unthrottled(&c.user, code).await.unwrap();
+                        c.mfa.attempt_completed(attempt).await.unwrap();
+                    } else {
+                        c.registry.verify_unthrottled(&c.user, code).await.unwrap();
+                    }
                     lat.push(t.elapsed());
                 }
                 lat
@@ -123,19 +148,24 @@ async fn tessera_run(clients: Vec<Client>) -> Run {
 }
 
 /// The floor: the same two statements the store issues, on the same pool.
-async fn raw_run(pool: &SqlPool, users: Vec<UserId>) -> Run {
+async fn raw_run(pool: &SqlPool, users: Vec<UserId>, step: bool) -> Run {
     let per_client = OPS_PER_RUN / users.len();
-    const LOAD: &str = "SELECT version, format, data FROM tessera_devices WHERE user_id = $1";
-    const SAVE: &str = "UPDATE tessera_devices SET version = version + 1, format = $2, data = $3 \
-                        WHERE user_id = $1 AND version = $4";
-    macro_rules! op {
-        ($p:expr, $user:expr) => {{
-            let (version, format, data): (i64, i64, String) = sqlx::query_as(LOAD)
+    const LOAD_DEVICES: &str =
+        "SELECT version, format, data FROM tessera_devices WHERE user_id = $1";
+    const SAVE_DEVICES: &str = "UPDATE tessera_devices SET version = version + 1, format = $2, \
+                                data = $3 WHERE user_id = $1 AND version = $4";
+    const LOAD_MFA: &str =
+        "SELECT version, format, data FROM tessera_mfa_accounts WHERE user_id = $1";
+    const SAVE_MFA: &str = "UPDATE tessera_mfa_accounts SET version = version + 1, format = $2, \
+                            data = $3 WHERE user_id = $1 AND version = $4";
+    macro_rules! cas {
+        ($p:expr, $load:expr, $save:expr, $user:expr) => {{
+            let (version, format, data): (i64, i64, String) = sqlx::query_as($load)
                 .bind($user)
                 .fetch_one($p)
                 .await
                 .unwrap();
-            let n = sqlx::query(SAVE)
+            let n = sqlx::query($save)
                 .bind($user)
                 .bind(format)
                 .bind(data)
@@ -145,6 +175,17 @@ async fn raw_run(pool: &SqlPool, users: Vec<UserId>) -> Run {
                 .unwrap()
                 .rows_affected();
             assert_eq!(n, 1);
+        }};
+    }
+    macro_rules! op {
+        ($p:expr, $user:expr) => {{
+            if step {
+                cas!($p, LOAD_MFA, SAVE_MFA, $user);
+            }
+            cas!($p, LOAD_DEVICES, SAVE_DEVICES, $user);
+            if step {
+                cas!($p, LOAD_MFA, SAVE_MFA, $user);
+            }
         }};
     }
     let started = Instant::now();
@@ -184,7 +225,7 @@ async fn collect(tasks: Vec<tokio::task::JoinHandle<Vec<Duration>>>, started: In
 
 fn row(db: &str, clients: usize, what: &str, r: &Run, share: Option<f64>) {
     println!(
-        "| {db:8} | {clients:7} | {what:18} | {:10.0} | {:8.2} | {:8.2} | {:>10} |",
+        "| {db:8} | {clients:7} | {what:26} | {:10.0} | {:8.2} | {:8.2} | {:>10} |",
         r.throughput(),
         r.percentile(0.50).as_secs_f64() * 1e3,
         r.percentile(0.99).as_secs_f64() * 1e3,
@@ -195,34 +236,37 @@ fn row(db: &str, clients: usize, what: &str, r: &Run, share: Option<f64>) {
 async fn bench(db: &str, pool: SqlPool) {
     migrate(&pool).await.unwrap();
     let keyring = Arc::new(Keyring::ephemeral().unwrap());
-    for n in [1, 8, 32] {
-        let mut best: [Option<Run>; 2] = [None, None];
-        for rep in 0..REPEATS {
-            let t_clients = clients(&pool, &format!("t{rep}"), n, &keyring).await;
-            let r_clients = clients(&pool, &format!("r{rep}"), n, &keyring).await;
-            let raw_users: Vec<UserId> = r_clients.iter().map(|c| c.user.clone()).collect();
-            let raw = raw_run(&pool, raw_users).await;
-            let tessera = tessera_run(t_clients).await;
-            for (slot, run) in best.iter_mut().zip([raw, tessera]) {
-                if slot
-                    .as_ref()
-                    .is_none_or(|b| run.throughput() > b.throughput())
-                {
-                    *slot = Some(run);
+    for (step, what) in [(false, "verify"), (true, "2nd-factor step")] {
+        for n in [1, 8, 32] {
+            let mut best: [Option<Run>; 2] = [None, None];
+            for rep in 0..REPEATS {
+                let tag = format!("{}{rep}", u8::from(step));
+                let t_clients = clients(&pool, &format!("t{tag}"), n, &keyring).await;
+                let r_clients = clients(&pool, &format!("r{tag}"), n, &keyring).await;
+                let raw_users: Vec<UserId> = r_clients.iter().map(|c| c.user.clone()).collect();
+                let raw = raw_run(&pool, raw_users, step).await;
+                let tessera = tessera_run(t_clients, step).await;
+                for (slot, run) in best.iter_mut().zip([raw, tessera]) {
+                    if slot
+                        .as_ref()
+                        .is_none_or(|b| run.throughput() > b.throughput())
+                    {
+                        *slot = Some(run);
+                    }
                 }
             }
+            let [Some(raw), Some(tessera)] = best else {
+                unreachable!()
+            };
+            row(db, n, &format!("raw sqlx, {what}"), &raw, None);
+            row(
+                db,
+                n,
+                &format!("tessera, {what}"),
+                &tessera,
+                Some(tessera.throughput() / raw.throughput()),
+            );
         }
-        let [Some(raw), Some(tessera)] = best else {
-            unreachable!()
-        };
-        row(db, n, "raw sqlx (floor)", &raw, None);
-        row(
-            db,
-            n,
-            "tessera verify",
-            &tessera,
-            Some(tessera.throughput() / raw.throughput()),
-        );
     }
 }
 
@@ -238,8 +282,12 @@ fn main() {
         .build()
         .unwrap();
     rt.block_on(async {
-        println!("| database | clients | what               |    ops/s   | p50 (ms) | p99 (ms) | vs floor   |");
-        println!("| -------- | ------- | ------------------ | ---------- | -------- | -------- | ---------- |");
+        println!(
+            "| database | clients | what                       |    ops/s   | p50 (ms) | p99 (ms) | vs floor   |"
+        );
+        println!(
+            "| -------- | ------- | -------------------------- | ---------- | -------- | -------- | ---------- |"
+        );
         let dir = std::env::temp_dir().join(format!("tessera-sqlx-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let sqlite = sqlx::sqlite::SqlitePoolOptions::new()
