@@ -36,7 +36,9 @@
 //! - PostgreSQL faults lose nothing (see [PostgreSQL](#postgresql)).
 //!
 //! `cargo bench -p tessera-sqlx --all-features --bench verify` compares registry
-//! verification with raw sqlx issuing the same two statements, at 1, 8 and 32 clients.
+//! verification, and a whole TOTP second-factor step (throttle reservation,
+//! verification, completion), with raw sqlx issuing the same statements, at 1, 8 and 32
+//! clients (PostgreSQL too with `TESSERA_TEST_POSTGRES_URL`).
 //!
 //! # A service, wired
 //!
