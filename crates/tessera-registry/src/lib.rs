@@ -175,8 +175,8 @@ pub mod testing;
 pub use change::HardwareToken;
 pub use config::{ActivationPolicy, RegistryConfig, RegistryConfigBuilder};
 pub use device::{
-    Credential, Device, DeviceInfo, DeviceState, DeviceStatus, SecurityKey, TotpCredential,
-    UserDevices,
+    Credential, Device, DeviceInfo, DeviceState, DeviceStatus, KeyFlags, SecurityKey,
+    TotpCredential, UserDevices,
 };
 pub use enrolment::Enrolment;
 pub use error::{Error, StoreError};
