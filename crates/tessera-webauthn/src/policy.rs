@@ -1,0 +1,88 @@
+//! The organisation's minimum credential (kanidm's idea): which second factors count.
+
+use tessera_registry::{Device, DeviceKind, SecurityKey};
+use webauthn_rs::prelude::{Credential, ParsedAttestationData};
+
+/// How strongly a registered security key is bound to hardware, weakest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum KeyClass {
+    /// Backup eligible: a passkey a provider may sync to other devices.
+    Synced,
+    /// Not backup eligible: the private key stays in one authenticator.
+    DeviceBound,
+    /// Device bound, and its attestation chained to a configured root when it
+    /// registered: the model is known.
+    Attested,
+}
+
+impl KeyClass {
+    /// The class of a stored key, from its flags and its registration's attestation.
+    #[must_use]
+    pub fn of(key: &SecurityKey) -> Self {
+        if key.flags().backup_eligible {
+            return Self::Synced;
+        }
+        let attested = key
+            .relying_party_record()
+            .and_then(|r| serde_json::from_str::<Credential>(r).ok())
+            .is_some_and(|c| {
+                matches!(
+                    c.attestation.data,
+                    ParsedAttestationData::Basic(_) | ParsedAttestationData::AttCa(_)
+                )
+            });
+        if attested {
+            Self::Attested
+        } else {
+            Self::DeviceBound
+        }
+    }
+}
+
+/// The weakest second factor an organisation accepts: set it in the organisation's
+/// policy and let the facade show the methods below it as unavailable, with this as
+/// the reason.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum MinimumCredential {
+    /// Any active MFA device (authenticator app, hardware token, security key).
+    #[default]
+    AnyDevice,
+    /// A security key or passkey (phishing resistant); synced passkeys count.
+    SecurityKey,
+    /// A security key whose private key cannot leave it ([`KeyClass::DeviceBound`]).
+    DeviceBoundKey,
+    /// A device-bound key of an attested, allowed model ([`KeyClass::Attested`]).
+    AttestedKey,
+}
+
+impl MinimumCredential {
+    /// Whether `device` (active or not: the caller filters) meets the minimum.
+    #[must_use]
+    pub fn is_met_by(self, device: &Device) -> bool {
+        match (self, device.kind(), device.security_key()) {
+            (Self::AnyDevice, _, _) => true,
+            (_, DeviceKind::SecurityKey, Some(key)) => {
+                let class = KeyClass::of(key);
+                match self {
+                    Self::SecurityKey => true,
+                    Self::DeviceBoundKey => class >= KeyClass::DeviceBound,
+                    Self::AttestedKey => class >= KeyClass::Attested,
+                    Self::AnyDevice => true,
+                }
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether a device of `kind` can meet the minimum at all (for availability: an
+    /// authenticator app never meets [`MinimumCredential::SecurityKey`]).
+    #[must_use]
+    pub fn admits_kind(self, kind: DeviceKind) -> bool {
+        self == Self::AnyDevice || kind == DeviceKind::SecurityKey
+    }
+}
