@@ -230,6 +230,10 @@ impl<C: Clock, L: CeremonyLedger, I: CredentialIndex> RelyingParty<C, L, I> {
         else {
             return Err(Outcome::Refused(Refusal::UnknownCredential));
         };
+        // The record must be this key's (a store edited by hand could pair them wrongly).
+        if credential.cred_id.as_slice() != key.credential_id() {
+            return Err(Outcome::Refused(Refusal::UnknownCredential));
+        }
         // The registry's counter and flags are the authoritative ones (webauthn-rs's
         // record was written at registration).
         credential.counter = key.sign_count();
@@ -257,6 +261,11 @@ impl<C: Clock, L: CeremonyLedger, I: CredentialIndex> RelyingParty<C, L, I> {
                     })
             }
         }?;
+        // The policy as it is now, whatever it was when the ceremony started (a state
+        // from before the policy became Required asked only for presence).
+        if self.user_verification() == UserVerification::Required && !result.user_verified() {
+            return Err(Outcome::Refused(Refusal::UserVerification));
+        }
         // webauthn-rs applied the same rule; kept here so that the outcome does not
         // depend on its configuration.
         let (stored, new) = (key.sign_count(), result.counter());

@@ -118,6 +118,8 @@ mod authentication;
 mod ceremony;
 mod config;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod index;
 mod policy;
 mod relying_party;
@@ -134,13 +136,13 @@ pub use config::{
     DEFAULT_TIMEOUT, MAX_AAGUIDS, MAX_ORIGINS, MAX_TIMEOUT, MIN_TIMEOUT, UserVerification,
 };
 pub use error::{Error, Refusal};
+#[doc(hidden)]
+pub use fuzzing::fuzz_responses;
 pub use index::{Claim, CredentialIndex, InMemoryCredentialIndex};
 pub use policy::{KeyClass, MinimumCredential};
 pub use relying_party::{
     MAX_USER_NAME_LEN, RegisteredKey, RelyingParty, RelyingPartyBuilder, security_keys,
 };
-#[doc(hidden)]
-pub use response::fuzz_responses;
 pub use response::{MAX_RESPONSE_LEN, parse_authentication_response, parse_registration_response};
 /// webauthn-rs's types that this crate's API takes and returns (options for the
 /// browser, its responses, attestation roots), re-exported so one dependency is enough.

@@ -459,6 +459,12 @@ impl<C: Clock, L: CeremonyLedger, I: CredentialIndex> RelyingParty<C, L, I> {
         DeviceName::new(name)?;
         let payload = self.consume(REGISTRATION, user, &ceremony.0).await?;
         let credential = self.verify_registration(&payload, response)?;
+        // The policy as it is now, whatever it was when the ceremony started.
+        if self.settings.user_verification == UserVerification::Required
+            && !credential.user_verified
+        {
+            return Err(Error::Refused(crate::Refusal::UserVerification));
+        }
         let aaguid = match &credential.attestation.metadata {
             AttestationMetadata::Packed { aaguid } | AttestationMetadata::Tpm { aaguid, .. } => {
                 Some(*aaguid)

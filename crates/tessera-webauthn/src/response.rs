@@ -37,27 +37,58 @@ pub fn parse_authentication_response(json: &str) -> Result<PublicKeyCredential, 
         .map_err(|_| Error::MalformedResponse("not a webauthn authentication response"))
 }
 
-/// What the fuzz target runs on arbitrary bytes: both parsers, and for what parses,
-/// print → parse → print gives the same text.
-///
-/// # Panics
-/// When a parsed response does not survive the round trip (a bug to report).
-#[doc(hidden)]
-#[allow(clippy::expect_used)] // The fuzz target's assertion: a failure is the finding.
-pub fn fuzz_responses(data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    if let Ok(r) = parse_registration_response(text) {
-        let printed = serde_json::to_string(&r).expect("a parsed registration prints");
-        let again = parse_registration_response(&printed).expect("a printed registration parses");
-        let reprinted = serde_json::to_string(&again).expect("prints again");
-        assert_eq!(printed, reprinted);
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn oversized_and_foreign_json_is_malformed() {
+        let long = " ".repeat(MAX_RESPONSE_LEN + 1);
+        for text in [long.as_str(), "", "{}", "[]", "null", r#"{"id":1}"#] {
+            assert!(matches!(
+                parse_registration_response(text),
+                Err(Error::MalformedResponse(_))
+            ));
+            assert!(matches!(
+                parse_authentication_response(text),
+                Err(Error::MalformedResponse(_))
+            ));
+        }
     }
-    if let Ok(a) = parse_authentication_response(text) {
-        let printed = serde_json::to_string(&a).expect("a parsed assertion prints");
-        let again = parse_authentication_response(&printed).expect("a printed assertion parses");
-        let reprinted = serde_json::to_string(&again).expect("prints again");
-        assert_eq!(printed, reprinted);
+
+    proptest! {
+        #[test]
+        fn any_text_parses_or_is_refused_without_panicking(text in ".{0,400}") {
+            let _ = parse_registration_response(&text);
+            let _ = parse_authentication_response(&text);
+        }
+
+        #[test]
+        fn assertions_round_trip_through_json(
+            id in proptest::collection::vec(any::<u8>(), 1..64),
+            data in proptest::collection::vec(any::<u8>(), 0..80),
+            client in proptest::collection::vec(any::<u8>(), 0..80),
+            sig in proptest::collection::vec(any::<u8>(), 0..80),
+        ) {
+            use base64::Engine;
+            let b = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+            let json = serde_json::json!({
+                "id": b(&id), "rawId": b(&id), "type": "public-key",
+                "response": {
+                    "authenticatorData": b(&data), "clientDataJSON": b(&client),
+                    "signature": b(&sig), "userHandle": null
+                },
+                "extensions": {}
+            })
+            .to_string();
+            let parsed = parse_authentication_response(&json).unwrap();
+            prop_assert_eq!(&parsed.raw_id, &id);
+            prop_assert_eq!(&parsed.response.signature, &sig);
+            let printed = serde_json::to_string(&parsed).unwrap();
+            let again = parse_authentication_response(&printed).unwrap();
+            prop_assert_eq!(serde_json::to_string(&again).unwrap(), printed);
+            crate::fuzz_responses(json.as_bytes());
+        }
     }
 }

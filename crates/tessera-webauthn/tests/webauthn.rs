@@ -1117,3 +1117,28 @@ async fn two_assertions_finished_concurrently_store_the_highest_counter_once() {
     let stored = w.keys(&ana()).await[0].sign_count();
     assert_eq!(stored, *counters.iter().max().unwrap());
 }
+
+#[tokio::test]
+async fn a_state_started_before_the_policy_required_verification_is_held_to_it() {
+    let w = World::new();
+    let (before, after) = (w.rp(), w.rp_requiring_uv());
+    let mut browser = SoftPasskey::new(false);
+    // Started under Preferred, finished after the switch to Required.
+    let (state, response) = w.registration(&before, &ana(), &mut browser).await;
+    let refused = after
+        .finish_registration(&w.registry, &ana(), state, &response, "Key")
+        .await;
+    assert!(
+        matches!(refused, Err(Error::Refused(Refusal::UserVerification))),
+        "{refused:?}"
+    );
+    w.register(&before, &ana(), &mut browser, "Key").await;
+    let (state, response) = w.assertion(&before, &ana(), &mut browser).await;
+    let refused = after
+        .finish_authentication(&w.registry, &ana(), state, response)
+        .await;
+    assert!(
+        matches!(refused, Err(Error::Refused(Refusal::UserVerification))),
+        "{refused:?}"
+    );
+}
