@@ -86,3 +86,62 @@ impl MinimumCredential {
         self == Self::AnyDevice || kind == DeviceKind::SecurityKey
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use tessera_otp::UnixTime;
+    use tessera_registry::{Credential, DeviceId, DeviceName, DeviceState, KeyFlags};
+
+    use super::*;
+
+    fn key_device(flags: KeyFlags) -> Device {
+        let key = SecurityKey::new(b"id", b"pk", 0, [0; 16])
+            .unwrap()
+            .with_flags(flags);
+        Device::from_parts(
+            DeviceId::from_u128(1),
+            DeviceName::new("Key").unwrap(),
+            DeviceKind::SecurityKey,
+            DeviceState::Active,
+            UnixTime::from_secs(0),
+            None,
+            None,
+            Credential::SecurityKey(key),
+        )
+    }
+
+    #[test]
+    fn synced_passkeys_meet_security_key_but_not_device_bound() {
+        let synced = key_device(KeyFlags::new(true, true, true));
+        let bound = key_device(KeyFlags::new(false, false, false));
+        assert_eq!(
+            KeyClass::of(synced.security_key().unwrap()),
+            KeyClass::Synced
+        );
+        assert_eq!(
+            KeyClass::of(bound.security_key().unwrap()),
+            KeyClass::DeviceBound
+        );
+        for m in [MinimumCredential::AnyDevice, MinimumCredential::SecurityKey] {
+            assert!(m.is_met_by(&synced) && m.is_met_by(&bound));
+        }
+        assert!(!MinimumCredential::DeviceBoundKey.is_met_by(&synced));
+        assert!(MinimumCredential::DeviceBoundKey.is_met_by(&bound));
+        // Without a relying-party record there is no attestation to go by.
+        assert!(!MinimumCredential::AttestedKey.is_met_by(&bound));
+    }
+
+    #[test]
+    fn only_any_device_admits_authenticator_apps() {
+        assert!(MinimumCredential::AnyDevice.admits_kind(DeviceKind::AuthenticatorApp));
+        for m in [
+            MinimumCredential::SecurityKey,
+            MinimumCredential::DeviceBoundKey,
+            MinimumCredential::AttestedKey,
+        ] {
+            assert!(!m.admits_kind(DeviceKind::AuthenticatorApp));
+            assert!(!m.admits_kind(DeviceKind::HardwareToken));
+            assert!(m.admits_kind(DeviceKind::SecurityKey));
+        }
+    }
+}

@@ -514,6 +514,40 @@ impl<C: Clock, L: CeremonyLedger, I: CredentialIndex> RelyingParty<C, L, I> {
         }
     }
 
+    /// Removes a device of `user` through the registry and, for a security key,
+    /// releases its credential id in the [`CredentialIndex`] (so the key can be
+    /// registered again, to this account or another). Returns what was removed, for
+    /// the security notification. Removing a factor is sensitive: call it after the
+    /// facade's step-up, under the organisation's self-service rules.
+    ///
+    /// # Errors
+    /// [`Error::Registry`] ([`DeviceNotFound`](tessera_registry::Error::DeviceNotFound),
+    /// the store failed); [`Error::Store`] when the index fails after the removal (the
+    /// claim stays with the user, who may claim it again: harmless).
+    pub async fn remove_device<S: DeviceStore, RC: Clock>(
+        &self,
+        registry: &DeviceRegistry<S, RC>,
+        user: &UserId,
+        device: DeviceId,
+    ) -> Result<tessera_registry::DeviceInfo, Error> {
+        let loaded = registry
+            .store()
+            .load(user)
+            .await
+            .map_err(|e| Error::Registry(e.into()))?;
+        let credential_id = loaded
+            .devices
+            .iter()
+            .find(|d| d.id() == device)
+            .and_then(|d| d.security_key())
+            .map(|k| k.credential_id().to_vec());
+        let removed = registry.remove(user, device).await?;
+        if let Some(id) = credential_id {
+            self.index.release(&id, user).await.map_err(Error::Store)?;
+        }
+        Ok(removed)
+    }
+
     /// webauthn-rs's check of a registration response against the opened state.
     fn verify_registration(
         &self,

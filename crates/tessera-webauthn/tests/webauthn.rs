@@ -1142,3 +1142,35 @@ async fn a_state_started_before_the_policy_required_verification_is_held_to_it()
         "{refused:?}"
     );
 }
+
+#[tokio::test]
+async fn removing_a_key_frees_its_slot_and_its_credential_id() {
+    let w = World::new();
+    let rp = w.rp();
+    let (mut anas, mut bos) = (SoftPasskey::new(true), SoftPasskey::new(true));
+    let key = w.register(&rp, &ana(), &mut anas, "Ana's").await;
+    let anas_id = w.keys(&ana()).await[0].credential_id().to_vec();
+    let removed = rp
+        .remove_device(&w.registry, &ana(), key.device_id)
+        .await
+        .unwrap();
+    assert_eq!(removed.kind, DeviceKind::SecurityKey);
+    assert!(w.registry.list(&ana()).await.unwrap().is_empty());
+    assert_eq!(w.index.owner(&anas_id).await.unwrap(), None);
+    // The removed key no longer signs in: no key left to start with.
+    assert!(matches!(
+        rp.start_authentication(&ana(), &w.keys(&ana()).await),
+        Err(Error::Refused(Refusal::UnknownCredential))
+    ));
+    // Its id is free: another account may now hold it.
+    let (state, response) = w.registration(&rp, &bo(), &mut bos).await;
+    let forged = with_credential_id(&response, &anas_id);
+    rp.finish_registration(&w.registry, &bo(), state, &forged, "Bo's")
+        .await
+        .unwrap();
+    assert_eq!(w.index.owner(&anas_id).await.unwrap(), Some(bo()));
+    assert!(matches!(
+        rp.remove_device(&w.registry, &ana(), key.device_id).await,
+        Err(Error::Registry(tessera_registry::Error::DeviceNotFound))
+    ));
+}
