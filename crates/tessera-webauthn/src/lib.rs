@@ -101,11 +101,22 @@
 //! [`KeyClass`] say which devices meet an organisation's minimum ("a security key is
 //! required", kanidm's minimum credential type).
 //!
-//! # Left out
-//! - Passwordless sign-in with discoverable credentials (conditional UI): the
-//!   [`CredentialIndex::owner`] lookup it needs is here, the ceremony is not yet.
-//! - Attestation metadata (FIDO MDS) fetching: roots are configured, not downloaded.
-//! - The `appid` extension (U2F keys registered under a legacy AppID).
+//! # Removal
+//! [`RelyingParty::remove_device`] removes through the registry and releases the key's
+//! credential id in the [`CredentialIndex`]; removing with the registry alone leaves the
+//! id claimed by the user (harmless for them, but no other account can register it).
+//!
+//! # Left out, and why
+//! - **Passwordless sign-in with discoverable credentials.** webauthn-rs 0.6.2 ships
+//!   its discoverable ceremony as a preview (`conditional-ui`), and neither software
+//!   authenticator of webauthn-authenticator-rs can answer it (no resident keys, no
+//!   user handle in their assertions), so it could not be tested end to end here.
+//!   The parts it needs are in place: [`CredentialIndex::owner`] finds the account of
+//!   a credential id, and [`RelyingParty::user_handle`] is what the authenticator
+//!   would return.
+//! - **FIDO Metadata Service.** Attestation roots are configured, not downloaded.
+//! - **The `appid` extension** (keys registered under a legacy U2F AppID) and
+//!   **enterprise attestation**.
 //!
 //! # Crate features
 //! - `testing`: [`testing::run_index_conformance`], the rules every

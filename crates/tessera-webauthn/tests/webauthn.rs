@@ -1174,3 +1174,20 @@ async fn removing_a_key_frees_its_slot_and_its_credential_id() {
         Err(Error::Registry(tessera_registry::Error::DeviceNotFound))
     ));
 }
+
+#[test]
+fn a_security_key_stored_before_this_crate_still_reads() {
+    // The registry's document form of a key from before flags and records existed.
+    let old = r#"{"credential_id":[1,2],"public_key":[3],"sign_count":4,
+        "aaguid":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}"#;
+    let key: tessera_registry::SecurityKey = serde_json::from_str(old).unwrap();
+    assert_eq!(key.sign_count(), 4);
+    assert_eq!(key.flags(), tessera_registry::KeyFlags::default());
+    assert_eq!(key.relying_party_record(), None);
+    // Such a key cannot start a ceremony here (no webauthn-rs record): refused, no panic.
+    let w = World::new();
+    assert!(matches!(
+        w.rp().start_authentication(&ana(), &[key]),
+        Err(Error::Refused(Refusal::UnknownCredential))
+    ));
+}
