@@ -8,8 +8,8 @@ use tessera_registry::{
     AssertionVerifier, DeviceId, DeviceRegistry, DeviceStore, KeyFlags, SecurityKey, UserId,
 };
 use webauthn_rs::prelude::{
-    Credential, Passkey, PasskeyAuthentication, PublicKeyCredential, RequestChallengeResponse,
-    SecurityKeyAuthentication, WebauthnError,
+    AuthenticationResult, Credential, DiscoverableAuthentication, Passkey, PasskeyAuthentication,
+    PublicKeyCredential, RequestChallengeResponse, SecurityKeyAuthentication, WebauthnError,
 };
 
 use crate::ceremony::{self, AUTHENTICATION, Flavor};
@@ -75,6 +75,20 @@ impl OpenedAssertion {
     #[must_use]
     pub fn credential_id(&self) -> &[u8] {
         &self.credential_id
+    }
+
+    pub(crate) fn new(
+        flavor: Flavor,
+        state: serde_json::Value,
+        response: PublicKeyCredential,
+    ) -> Self {
+        Self {
+            flavor,
+            state,
+            credential_id: response.raw_id.clone(),
+            response,
+            outcome: Mutex::new(None),
+        }
     }
 
     fn record(&self, outcome: Outcome) {
@@ -146,13 +160,14 @@ impl<C: Clock, L: CeremonyLedger, I: CredentialIndex> RelyingParty<C, L, I> {
         response: PublicKeyCredential,
     ) -> Result<OpenedAssertion, Error> {
         let payload = self.consume(AUTHENTICATION, user, &ceremony.0).await?;
-        Ok(OpenedAssertion {
-            flavor: payload.flavor,
-            state: payload.state,
-            credential_id: response.raw_id.as_slice().to_vec(),
+        if payload.flavor == Flavor::Discoverable {
+            return Err(Error::InvalidState);
+        }
+        Ok(OpenedAssertion::new(
+            payload.flavor,
+            payload.state,
             response,
-            outcome: Mutex::new(None),
-        })
+        ))
     }
 
     /// Finishes an authentication: [`open_authentication`](Self::open_authentication),
@@ -182,8 +197,19 @@ impl<C: Clock, L: CeremonyLedger, I: CredentialIndex> RelyingParty<C, L, I> {
         response: PublicKeyCredential,
     ) -> Result<KeyUsed, Error> {
         let opened = self.open_authentication(user, ceremony, response).await?;
+        self.verify_opened(registry, user, &opened).await
+    }
+
+    /// The registry's check of an opened assertion, with this relying party as the
+    /// verifier, and the refusal explained.
+    pub(crate) async fn verify_opened<S: DeviceStore, RC: Clock>(
+        &self,
+        registry: &DeviceRegistry<S, RC>,
+        user: &UserId,
+        opened: &OpenedAssertion,
+    ) -> Result<KeyUsed, Error> {
         match registry
-            .verify_assertion_unthrottled(user, self, &opened)
+            .verify_assertion_unthrottled(user, self, opened)
             .await
         {
             Ok(v) => {
@@ -239,12 +265,21 @@ impl<C: Clock, L: CeremonyLedger, I: CredentialIndex> RelyingParty<C, L, I> {
         credential.counter = key.sign_count();
         credential.backup_eligible = key.flags().backup_eligible;
         credential.backup_state = key.flags().backup_state;
+        let w = &self.webauthn;
+        if assertion.flavor == Flavor::Discoverable {
+            let result = from_value::<DiscoverableAuthentication>(assertion.state.clone())
+                .map_err(|_| Outcome::Refused(Refusal::Other))
+                .and_then(|s| {
+                    w.finish_discoverable_authentication_v2(&assertion.response, s, &credential)
+                        .map_err(outcome)
+                })?;
+            return self.accept(key, &result);
+        }
         let mut state = assertion.state.clone();
         let Ok(credential) = serde_json::to_value(&credential) else {
             return Err(Outcome::Refused(Refusal::Credential));
         };
         set_credentials(&mut state, serde_json::Value::Array(vec![credential]));
-        let w = &self.webauthn;
         let result = match assertion.flavor {
             Flavor::Passkey => from_value::<PasskeyAuthentication>(state)
                 .map_err(|_| Outcome::Refused(Refusal::Other))
@@ -252,7 +287,7 @@ impl<C: Clock, L: CeremonyLedger, I: CredentialIndex> RelyingParty<C, L, I> {
                     w.finish_passkey_authentication(&assertion.response, &s)
                         .map_err(outcome)
                 }),
-            Flavor::SecurityKey | Flavor::AttestedPasskey => {
+            Flavor::SecurityKey | Flavor::AttestedPasskey | Flavor::Discoverable => {
                 from_value::<SecurityKeyAuthentication>(state)
                     .map_err(|_| Outcome::Refused(Refusal::Other))
                     .and_then(|s| {
@@ -261,6 +296,15 @@ impl<C: Clock, L: CeremonyLedger, I: CredentialIndex> RelyingParty<C, L, I> {
                     })
             }
         }?;
+        self.accept(key, &result)
+    }
+
+    /// The rules on a verified result that do not depend on webauthn-rs's settings.
+    fn accept(
+        &self,
+        key: &SecurityKey,
+        result: &AuthenticationResult,
+    ) -> Result<(u32, KeyFlags), Outcome> {
         // The policy as it is now, whatever it was when the ceremony started (a state
         // from before the policy became Required asked only for presence).
         if self.user_verification() == UserVerification::Required && !result.user_verified() {

@@ -54,6 +54,8 @@ pub(crate) enum Flavor {
     SecurityKey,
     Passkey,
     AttestedPasskey,
+    /// A passwordless sign-in: no user known at the start.
+    Discoverable,
 }
 
 /// What is sealed: the webauthn-rs state and what binds it.
@@ -80,6 +82,7 @@ impl Payload {
 
 pub(crate) const REGISTRATION: &str = "tessera-webauthn/registration-state";
 pub(crate) const AUTHENTICATION: &str = "tessera-webauthn/authentication-state";
+pub(crate) const PASSKEY_SIGN_IN: &str = "tessera-webauthn/passkey-sign-in-state";
 
 /// Seals `payload` for `purpose`, `rp_id` and `user`.
 pub(crate) fn seal(
@@ -184,6 +187,13 @@ ceremony! {
     /// [`RelyingParty::finish_authentication`](crate::RelyingParty::finish_authentication)
     /// or [`RelyingParty::open_authentication`](crate::RelyingParty::open_authentication).
     AuthenticationCeremony
+}
+
+ceremony! {
+    /// A passwordless passkey sign-in in progress (no user known yet): pass it to
+    /// [`RelyingParty::finish_passkey_sign_in`](crate::RelyingParty::finish_passkey_sign_in)
+    /// or [`RelyingParty::identify_passkey_sign_in`](crate::RelyingParty::identify_passkey_sign_in).
+    PasskeySignInCeremony
 }
 
 /// Records finished ceremonies so that each finishes at most once, across instances.

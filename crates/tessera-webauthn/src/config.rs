@@ -42,6 +42,7 @@ pub(crate) struct Settings {
     pub(crate) timeout: Duration,
     pub(crate) aaguids: Option<Vec<Uuid>>,
     pub(crate) roots: Option<AttestationCaList>,
+    pub(crate) passwordless: bool,
 }
 
 /// Fewest seconds a ceremony may last: a person must find and touch the key.

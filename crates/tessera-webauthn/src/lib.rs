@@ -95,6 +95,15 @@
 //! &relying_party, &opened)`; after a refusal [`OpenedAssertion::refusal`] tells a
 //! possible clone apart for the audit log.
 //!
+//! # Passwordless sign-in (an organisation's option)
+//! With [`RelyingPartyBuilder::passwordless`] (which needs
+//! [`UserVerification::Required`]), registrations ask for discoverable credentials and
+//! [`RelyingParty::start_passkey_sign_in`] offers the site's passkeys in the browser's
+//! autofill; [`RelyingParty::identify_passkey_sign_in`] finds the account from the
+//! credential id ([`CredentialIndex::owner`]) and checks the user handle, and the
+//! assertion is then checked like any other (counted in that account's throttle
+//! first, by the facade). [`RelyingParty::finish_passkey_sign_in`] does both.
+//!
 //! # Organisation policy
 //! [`RelyingPartyBuilder::allow_aaguids`] and [`RelyingPartyBuilder::attestation_roots`]
 //! restrict registration to known authenticator models; [`MinimumCredential`] and
@@ -107,13 +116,10 @@
 //! id claimed by the user (harmless for them, but no other account can register it).
 //!
 //! # Left out, and why
-//! - **Passwordless sign-in with discoverable credentials.** webauthn-rs 0.6.2 ships
-//!   its discoverable ceremony as a preview (`conditional-ui`), and neither software
-//!   authenticator of webauthn-authenticator-rs can answer it (no resident keys, no
-//!   user handle in their assertions), so it could not be tested end to end here.
-//!   The parts it needs are in place: [`CredentialIndex::owner`] finds the account of
-//!   a credential id, and [`RelyingParty::user_handle`] is what the authenticator
-//!   would return.
+//! - **Discoverable credentials with a real resident-key authenticator in tests.**
+//!   Neither software authenticator of webauthn-authenticator-rs stores resident keys
+//!   or returns a user handle, so the passwordless tests name the credential for the
+//!   soft passkey and set the (unsigned) user handle as a passkey provider would.
 //! - **FIDO Metadata Service.** Attestation roots are configured, not downloaded.
 //! - **The `appid` extension** (keys registered under a legacy U2F AppID) and
 //!   **enterprise attestation**.
@@ -132,6 +138,7 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 mod index;
+mod passwordless;
 mod policy;
 mod relying_party;
 mod response;
@@ -141,7 +148,7 @@ pub mod testing;
 pub use authentication::{KeyUsed, OpenedAssertion};
 pub use ceremony::{
     AuthenticationCeremony, CeremonyId, CeremonyLedger, InMemoryCeremonyLedger,
-    RegistrationCeremony,
+    PasskeySignInCeremony, RegistrationCeremony,
 };
 pub use config::{
     DEFAULT_TIMEOUT, MAX_AAGUIDS, MAX_ORIGINS, MAX_TIMEOUT, MIN_TIMEOUT, UserVerification,

@@ -55,9 +55,21 @@ pub struct RelyingPartyBuilder {
     timeout: Duration,
     aaguids: Option<Vec<Uuid>>,
     roots: Option<AttestationCaList>,
+    passwordless: bool,
 }
 
 impl RelyingPartyBuilder {
+    /// Turns on passwordless sign-in with passkeys (discoverable credentials, the
+    /// browser's passkey autofill): [`RelyingParty::start_passkey_sign_in`]. Off by
+    /// default. A passkey alone then replaces password and second factor, so this
+    /// needs [`UserVerification::Required`] (the passkey is two factors: the device
+    /// and the PIN or biometric that unlocks it), and registrations ask the
+    /// authenticator to make the credential discoverable.
+    pub const fn passwordless(mut self, on: bool) -> Self {
+        self.passwordless = on;
+        self
+    }
+
     /// The relying party's display name (default: its id), shown by some
     /// authenticators during registration.
     pub fn name(mut self, name: &str) -> Self {
@@ -152,6 +164,11 @@ impl RelyingPartyBuilder {
                 ));
             }
         }
+        if self.passwordless && self.user_verification != UserVerification::Required {
+            return Err(Error::InvalidConfig(
+                "passwordless sign-in needs user verification required",
+            ));
+        }
         if self.roots.as_ref().is_some_and(AttestationCaList::is_empty) {
             return Err(Error::InvalidConfig("the attestation roots are empty"));
         }
@@ -181,6 +198,7 @@ impl RelyingPartyBuilder {
                 timeout: self.timeout,
                 aaguids: self.aaguids,
                 roots: self.roots,
+                passwordless: self.passwordless,
             },
             keyring,
             clock,
@@ -239,6 +257,7 @@ impl RelyingParty<(), (), ()> {
             timeout: DEFAULT_TIMEOUT,
             aaguids: None,
             roots: None,
+            passwordless: false,
         }
     }
 }
@@ -272,6 +291,12 @@ impl<C: Clock, L: CeremonyLedger, I: CredentialIndex> RelyingParty<C, L, I> {
     #[must_use]
     pub const fn timeout(&self) -> Duration {
         self.settings.timeout
+    }
+
+    /// Whether passwordless passkey sign-in is on.
+    #[must_use]
+    pub const fn passwordless(&self) -> bool {
+        self.settings.passwordless
     }
 
     /// Whether registration is restricted to attested authenticator models.
@@ -386,6 +411,11 @@ impl<C: Clock, L: CeremonyLedger, I: CredentialIndex> RelyingParty<C, L, I> {
                 );
             }
         }
+        let options = if self.settings.passwordless {
+            prefer_discoverable(options)?
+        } else {
+            options
+        };
         let payload = self.payload(flavor, state)?;
         let sealed = ceremony::seal(&self.keyring, REGISTRATION, self.rp_id(), user, &payload)?;
         Ok((options, RegistrationCeremony(sealed)))
@@ -408,6 +438,7 @@ impl<C: Clock, L: CeremonyLedger, I: CredentialIndex> RelyingParty<C, L, I> {
     }
 
     /// Opens a ceremony state, refuses it when expired, and records it as used.
+    /// (`user` is empty for a passwordless sign-in, which has none yet.)
     pub(crate) async fn consume(
         &self,
         purpose: &str,
@@ -580,6 +611,8 @@ impl<C: Clock, L: CeremonyLedger, I: CredentialIndex> RelyingParty<C, L, I> {
                     .map_err(refused)?;
                 key.into()
             }
+            // Not a registration's state.
+            Flavor::Discoverable => return Err(Error::InvalidState),
             Flavor::AttestedPasskey => {
                 let s: AttestedPasskeyRegistration = from_value(state)?;
                 let key: AttestedPasskey = w
@@ -610,6 +643,23 @@ fn to_registry_key(
     )?
     .with_flags(flags)
     .with_relying_party_record(record)?)
+}
+
+/// Asks the authenticator for a discoverable credential (WebAuthn Level 3, §5.4.6
+/// `residentKey: "preferred"`): only a hint to the browser, nothing in the state
+/// depends on it (a key that cannot store one still registers, for second-factor use).
+fn prefer_discoverable(
+    options: CreationChallengeResponse,
+) -> Result<CreationChallengeResponse, Error> {
+    let mut json = to_value(&options)?;
+    if let Some(sel) = json
+        .get_mut("publicKey")
+        .and_then(|p| p.get_mut("authenticatorSelection"))
+        .and_then(|a| a.as_object_mut())
+    {
+        sel.insert("residentKey".into(), "preferred".into());
+    }
+    from_value(json)
 }
 
 pub(crate) fn to_value<T: serde::Serialize>(v: &T) -> Result<serde_json::Value, Error> {

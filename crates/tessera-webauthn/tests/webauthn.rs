@@ -1191,3 +1191,160 @@ fn a_security_key_stored_before_this_crate_still_reads() {
         Err(Error::Refused(Refusal::UnknownCredential))
     ));
 }
+
+// ---------------------------------------------------------------------------------
+// Passwordless sign-in (discoverable credentials).
+
+fn passwordless(w: &World) -> Rp {
+    w.rp_with(
+        RelyingParty::builder(RP_ID, ORIGIN)
+            .user_verification(UserVerification::Required)
+            .passwordless(true),
+    )
+}
+
+/// What a passkey provider does with a discoverable request: it picks its credential
+/// for the relying party (here: the test names it in the options the soft passkey
+/// reads) and returns the user handle it stored at registration (unsigned in WebAuthn,
+/// so the test can set it as the provider would).
+fn discover(
+    browser: &mut SoftPasskey,
+    options: RequestChallengeResponse,
+    credential_id: &[u8],
+    user_handle: Option<Uuid>,
+) -> PublicKeyCredential {
+    let options = edit(&options, |j| {
+        j["publicKey"]["allowCredentials"] = serde_json::json!([
+            {"type": "public-key", "id": webauthn_rs_id(credential_id)}
+        ]);
+    });
+    let mut response = browser.do_authentication(url(ORIGIN), options).unwrap();
+    response.response.user_handle = user_handle.map(|h| h.as_bytes().to_vec());
+    response
+}
+
+#[tokio::test]
+async fn a_passkey_signs_in_without_a_password_when_the_organisation_allows_it() {
+    let w = World::new();
+    let rp = passwordless(&w);
+    let mut browser = SoftPasskey::new(true);
+    let (options, _) = start_registration(&w, &rp, &ana()).await;
+    let asked = serde_json::to_value(&options).unwrap();
+    assert_eq!(
+        asked["publicKey"]["authenticatorSelection"]["residentKey"],
+        "preferred"
+    );
+    let key = w.register(&rp, &ana(), &mut browser, "Passkey").await;
+    let id = w.keys(&ana()).await[0].credential_id().to_vec();
+
+    let (options, state) = rp.start_passkey_sign_in().unwrap();
+    assert!(options.public_key.allow_credentials.is_empty());
+    assert!(serde_json::to_value(&options).unwrap()["mediation"] == "conditional");
+    let response = discover(&mut browser, options, &id, Some(rp.user_handle(&ana())));
+    let (user, used) = rp
+        .finish_passkey_sign_in(&w.registry, state.clone(), response.clone())
+        .await
+        .unwrap();
+    assert_eq!(user, ana());
+    assert_eq!(used.device_id, key.device_id);
+    assert!(used.flags.user_verified);
+    // Replayed: the ceremony is used.
+    let refused = rp
+        .finish_passkey_sign_in(&w.registry, state, response)
+        .await;
+    assert!(matches!(refused, Err(Error::AlreadyUsed)), "{refused:?}");
+}
+
+#[tokio::test]
+async fn a_passkey_sign_in_refuses_a_foreign_or_missing_user_handle_and_unknown_keys() {
+    let w = World::new();
+    let rp = passwordless(&w);
+    let (mut anas, mut bos) = (SoftPasskey::new(true), SoftPasskey::new(true));
+    w.register(&rp, &ana(), &mut anas, "Ana's").await;
+    w.register(&rp, &bo(), &mut bos, "Bo's").await;
+    let anas_id = w.keys(&ana()).await[0].credential_id().to_vec();
+    for handle in [Some(rp.user_handle(&bo())), None] {
+        let (options, state) = rp.start_passkey_sign_in().unwrap();
+        let response = discover(&mut anas, options, &anas_id, handle);
+        let refused = rp
+            .finish_passkey_sign_in(&w.registry, state, response)
+            .await;
+        assert!(
+            matches!(refused, Err(Error::Refused(Refusal::UnknownCredential))),
+            "{refused:?}"
+        );
+    }
+    // A key whose id no account holds (removed since).
+    let devices = w.registry.list(&ana()).await.unwrap();
+    rp.remove_device(&w.registry, &ana(), devices[0].id)
+        .await
+        .unwrap();
+    let (options, state) = rp.start_passkey_sign_in().unwrap();
+    let response = discover(&mut anas, options, &anas_id, Some(rp.user_handle(&ana())));
+    let refused = rp
+        .finish_passkey_sign_in(&w.registry, state, response)
+        .await;
+    assert!(
+        matches!(refused, Err(Error::Refused(Refusal::UnknownCredential))),
+        "{refused:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_passkey_sign_in_needs_user_verification() {
+    let w = World::new();
+    let rp = passwordless(&w);
+    // Registered as a second factor without a PIN, before passwordless was turned on.
+    let mut browser = SoftPasskey::new(false);
+    w.register(&w.rp(), &ana(), &mut browser, "Key").await;
+    let id = w.keys(&ana()).await[0].credential_id().to_vec();
+    let (options, state) = rp.start_passkey_sign_in().unwrap();
+    let options = edit(&options, |j| {
+        j["publicKey"]["userVerification"] = "discouraged".into()
+    });
+    let response = discover(&mut browser, options, &id, Some(rp.user_handle(&ana())));
+    let refused = rp
+        .finish_passkey_sign_in(&w.registry, state, response)
+        .await;
+    assert!(
+        matches!(refused, Err(Error::Refused(Refusal::UserVerification))),
+        "{refused:?}"
+    );
+}
+
+#[tokio::test]
+async fn passwordless_is_off_unless_turned_on_and_states_do_not_cross_ceremonies() {
+    let w = World::new();
+    assert!(matches!(
+        w.rp().start_passkey_sign_in(),
+        Err(Error::InvalidConfig(_))
+    ));
+    let unverified = RelyingParty::builder(RP_ID, ORIGIN)
+        .passwordless(true)
+        .build(
+            w.keyring.clone(),
+            w.clock.clone(),
+            InMemoryCeremonyLedger::new(),
+            InMemoryCredentialIndex::new(),
+        );
+    assert!(matches!(unverified, Err(Error::InvalidConfig(_))));
+
+    let rp = passwordless(&w);
+    let mut browser = SoftPasskey::new(true);
+    w.register(&rp, &ana(), &mut browser, "Passkey").await;
+    let id = w.keys(&ana()).await[0].credential_id().to_vec();
+    // A sign-in state as an authentication state, and the other way round.
+    let (options, sign_in) = rp.start_passkey_sign_in().unwrap();
+    let response = discover(&mut browser, options, &id, Some(rp.user_handle(&ana())));
+    let as_auth = AuthenticationCeremony::parse(&sign_in.to_string()).unwrap();
+    let refused = rp
+        .finish_authentication(&w.registry, &ana(), as_auth, response.clone())
+        .await;
+    assert!(matches!(refused, Err(Error::InvalidState)), "{refused:?}");
+    let (_, auth) = w.start_authentication(&rp, &ana()).await;
+    let as_sign_in = tessera_webauthn::PasskeySignInCeremony::parse(&auth.to_string()).unwrap();
+    let refused = rp
+        .finish_passkey_sign_in(&w.registry, as_sign_in, response)
+        .await;
+    assert!(matches!(refused, Err(Error::InvalidState)), "{refused:?}");
+}
