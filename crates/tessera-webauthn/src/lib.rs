@@ -140,6 +140,7 @@ pub mod fuzzing;
 mod index;
 mod passwordless;
 mod policy;
+mod registration;
 mod relying_party;
 mod response;
 #[cfg(feature = "testing")]
@@ -158,9 +159,8 @@ pub use error::{Error, Refusal};
 pub use fuzzing::fuzz_responses;
 pub use index::{Claim, CredentialIndex, InMemoryCredentialIndex};
 pub use policy::{KeyClass, MinimumCredential};
-pub use relying_party::{
-    MAX_USER_NAME_LEN, RegisteredKey, RelyingParty, RelyingPartyBuilder, security_keys,
-};
+pub use registration::RegisteredKey;
+pub use relying_party::{MAX_USER_NAME_LEN, RelyingParty, RelyingPartyBuilder, security_keys};
 pub use response::{MAX_RESPONSE_LEN, parse_authentication_response, parse_registration_response};
 /// webauthn-rs's types that this crate's API takes and returns (options for the
 /// browser, its responses, attestation roots), re-exported so one dependency is enough.
