@@ -1348,3 +1348,89 @@ async fn passwordless_is_off_unless_turned_on_and_states_do_not_cross_ceremonies
         .await;
     assert!(matches!(refused, Err(Error::InvalidState)), "{refused:?}");
 }
+
+// ---------------------------------------------------------------------------------
+// Failing stores: refused, nothing checked or stored.
+
+struct FailingLedger;
+
+impl tessera_webauthn::CeremonyLedger for FailingLedger {
+    async fn consume(
+        &self,
+        _: tessera_webauthn::CeremonyId,
+        _: UnixTime,
+        _: UnixTime,
+    ) -> Result<bool, tessera_registry::StoreError> {
+        Err(tessera_registry::StoreError::backend("ledger down"))
+    }
+}
+
+struct FailingIndex;
+
+impl CredentialIndex for FailingIndex {
+    async fn claim(&self, _: &[u8], _: &UserId) -> Result<Claim, tessera_registry::StoreError> {
+        Err(tessera_registry::StoreError::backend("index down"))
+    }
+    async fn release(&self, _: &[u8], _: &UserId) -> Result<(), tessera_registry::StoreError> {
+        Err(tessera_registry::StoreError::backend("index down"))
+    }
+    async fn owner(&self, _: &[u8]) -> Result<Option<UserId>, tessera_registry::StoreError> {
+        Err(tessera_registry::StoreError::backend("index down"))
+    }
+}
+
+#[tokio::test]
+async fn a_ledger_or_index_that_fails_refuses_and_stores_nothing() {
+    let w = World::new();
+    let mut browser = SoftPasskey::new(true);
+    let no_ledger = RelyingParty::builder(RP_ID, ORIGIN)
+        .build(
+            w.keyring.clone(),
+            w.clock.clone(),
+            FailingLedger,
+            w.index.clone(),
+        )
+        .unwrap();
+    let (options, state) = no_ledger
+        .start_registration(&ana(), "ana", "Ana", &[])
+        .unwrap();
+    let response = browser.do_registration(url(ORIGIN), options).unwrap();
+    let refused = no_ledger
+        .finish_registration(&w.registry, &ana(), state, &response, "Key")
+        .await;
+    assert!(matches!(refused, Err(Error::Store(_))), "{refused:?}");
+    assert!(w.registry.list(&ana()).await.unwrap().is_empty());
+
+    let no_index = RelyingParty::builder(RP_ID, ORIGIN)
+        .build(
+            w.keyring.clone(),
+            w.clock.clone(),
+            w.ledger.clone(),
+            FailingIndex,
+        )
+        .unwrap();
+    let (options, state) = no_index
+        .start_registration(&ana(), "ana", "Ana", &[])
+        .unwrap();
+    let response = browser.do_registration(url(ORIGIN), options).unwrap();
+    let refused = no_index
+        .finish_registration(&w.registry, &ana(), state, &response, "Key")
+        .await;
+    assert!(matches!(refused, Err(Error::Store(_))), "{refused:?}");
+    assert!(w.registry.list(&ana()).await.unwrap().is_empty());
+
+    // Signing in with a key while the ledger is down: refused before any check, and the
+    // counter is unchanged.
+    let rp = w.rp();
+    w.register(&rp, &ana(), &mut browser, "Key").await;
+    let before = w.keys(&ana()).await[0].sign_count();
+    let (options, state) = no_ledger
+        .start_authentication(&ana(), &w.keys(&ana()).await)
+        .unwrap();
+    let response = browser.do_authentication(url(ORIGIN), options).unwrap();
+    let refused = no_ledger
+        .finish_authentication(&w.registry, &ana(), state, response)
+        .await;
+    assert!(matches!(refused, Err(Error::Store(_))), "{refused:?}");
+    assert_eq!(w.keys(&ana()).await[0].sign_count(), before);
+}
