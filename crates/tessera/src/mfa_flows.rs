@@ -135,11 +135,28 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
 
     /// The binding checks of setting up an authenticator app, and no identity provider.
     async fn require_app_setup(&self, session: SetupSession<'_>) -> Result<crate::Account> {
+        self.require_factor_setup(session, MfaMethod::AuthenticatorApp)
+            .await
+    }
+
+    /// Binding a factor of `method`: fresh authentication, an account this library
+    /// manages, and a method the organisation accepts (allowed, at least its minimum).
+    pub(crate) async fn require_factor_setup(
+        &self,
+        session: SetupSession<'_>,
+        method: MfaMethod,
+    ) -> Result<crate::Account> {
         let account = self.require_binding(&session.assurance()).await?;
         if let Some(provider) = &account.identity_provider {
             return Err(Error::ManagedByIdentityProvider {
                 provider: provider.clone(),
             });
+        }
+        if let Some(reason) = self.mfa.policy().refusal(method) {
+            return Err(Error::Mfa(tessera_mfa::Error::MethodUnavailable {
+                method,
+                reason,
+            }));
         }
         Ok(account)
     }

@@ -45,7 +45,9 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         L: CeremonyLedger,
         I: CredentialIndex,
     {
-        let account = self.require_binding(&session.into().assurance()).await?;
+        let account = self
+            .require_factor_setup(session.into(), MfaMethod::SecurityKey)
+            .await?;
         let existing = security_keys(&self.registry, &account.id).await?;
         Ok(rp.start_registration(&account.id, &account.username, &account.username, &existing)?)
     }
@@ -75,7 +77,9 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         I: CredentialIndex,
     {
         let session = session.into();
-        let account = self.require_binding(&session.assurance()).await?;
+        let account = self
+            .require_factor_setup(session, MfaMethod::SecurityKey)
+            .await?;
         let response = parse_registration_response(response)?;
         let key = rp
             .finish_registration(&self.registry, &account.id, ceremony, &response, name)

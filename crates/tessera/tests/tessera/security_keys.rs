@@ -111,3 +111,45 @@ async fn binding_a_key_needs_a_fresh_authentication_and_its_own_ceremony() {
         "nothing registered"
     );
 }
+
+/// An organisation that requires a security key (kanidm's minimum credential type):
+/// an authenticator app cannot be bound, availability says why, a key can.
+#[tokio::test]
+async fn an_organisation_can_require_a_security_key() {
+    use tessera::mfa::{Authority, ThrottleConfig, Unavailable};
+    let policy = tessera::OrgPolicy::builder()
+        .minimum_authority(Some(Authority::PhishingResistant))
+        .build()
+        .unwrap();
+    let w = World::with(policy, ThrottleConfig::DEFAULT);
+    let rp = rp(&w);
+    let ana = w.ana().await;
+    let below = Unavailable::BelowOrganisationMinimum {
+        needed: Authority::PhishingResistant,
+    };
+    let refused = w.flows.start_authenticator_setup(&ana, "Phone").await;
+    assert!(
+        matches!(
+            &refused,
+            Err(Error::Mfa(tessera::mfa::Error::MethodUnavailable { method: MfaMethod::AuthenticatorApp, reason }))
+                if *reason == below
+        ),
+        "{refused:?}"
+    );
+    let table = w.flows.availability(&ana).await.unwrap();
+    assert_eq!(table.get(MfaMethod::Email).reason(), Some(below));
+    let mut browser = SoftPasskey::new(true);
+    let (options, ceremony) = w.flows.start_security_key_setup(&ana, &rp).await.unwrap();
+    let json = serde_json::to_string(&browser.do_registration(origin(), options).unwrap()).unwrap();
+    w.flows
+        .finish_security_key_setup(&ana, &rp, ceremony, &json, "Blue key", true)
+        .await
+        .unwrap();
+    let c = w.challenge("ana").await;
+    assert_eq!(c.primary(), Some(MfaMethod::SecurityKey));
+    assert!(
+        !c.available().contains(&MfaMethod::Email),
+        "{:?}",
+        c.available()
+    );
+}
