@@ -340,15 +340,16 @@ mod tests {
             .with_active_devices([DeviceKind::AuthenticatorApp, DeviceKind::SecurityKey]);
         state.recovery.unused = vec![[0; 32]];
         let t = AvailabilityTable::compute(&everything, &state, &keys_only);
-        let below = Some(BelowOrganisationMinimum {
+        let minimum = BelowOrganisationMinimum {
             needed: Authority::PhishingResistant,
-        });
+        };
+        let below = Some(minimum);
         for m in [M::AuthenticatorApp, M::HardwareToken, M::Email, M::Sms] {
             assert_eq!(t.get(m).reason(), below, "{m:?}");
         }
         assert!(t.is_available(M::SecurityKey));
         assert!(t.is_available(M::RecoveryCode));
-        assert_eq!(below.unwrap().as_str(), "below_organisation_minimum");
+        assert_eq!(minimum.as_str(), "below_organisation_minimum");
         // An AAL2 minimum keeps apps and tokens, not email or SMS.
         let aal2 = OrgPolicy::builder()
             .minimum_authority(Some(Authority::Aal2))
