@@ -141,7 +141,8 @@ async fn an_organisation_can_require_a_security_key() {
     let mut browser = SoftPasskey::new(true);
     let (options, ceremony) = w.flows.start_security_key_setup(&ana, &rp).await.unwrap();
     let json = serde_json::to_string(&browser.do_registration(origin(), options).unwrap()).unwrap();
-    w.flows
+    let _ = w
+        .flows
         .finish_security_key_setup(&ana, &rp, ceremony, &json, "Blue key", true)
         .await
         .unwrap();
