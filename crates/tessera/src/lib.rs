@@ -196,7 +196,7 @@
 //!         match &message.destination {
 //!             Destination::Email(_to) => Ok(()), // send the email
 //!             Destination::Sms(_to) => Ok(()),   // send the SMS
-//!             _ => Err(DeliveryError("unsupported destination".into())),
+//!             _ => Err(DeliveryError::new("unsupported destination")),
 //!         }
 //!     }
 //! }
