@@ -10,13 +10,17 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+use webauthn_authenticator_rs::WebauthnAuthenticator;
+use webauthn_authenticator_rs::softpasskey::SoftPasskey;
 
 use tessera::mfa::{
     CodeMessage, DeliveryError, Destination, NotifyError, SecurityEmail, SecurityEvent,
 };
 use tessera::otp::{QrCode, SoftAuthenticator};
+use tessera::webauthn::{InMemoryCeremonyLedger, InMemoryCredentialIndex, RelyingParty};
 use tessera::{
     Accounts, Assurance, Clock, CodeDelivery, Error, Factor, InMemoryAccounts, InMemoryDelivery,
     InMemorySessionRevoker, ManualClock, MfaMethod, Password, PasswordPolicy, RecordingNotifier,
@@ -118,6 +122,14 @@ impl AuthenticatorApp {
 type Flows = InMemoryAccounts<ManualClock>;
 
 const START: u64 = 1_767_225_600; // 2026-01-01T00:00:00Z
+const ORIGIN: &str = "https://login.example.com";
+
+fn origin() -> tessera::webauthn::Url {
+    // A constant that parses: checked by the example's own run.
+    ORIGIN
+        .parse()
+        .unwrap_or_else(|_| unreachable!("a valid URL"))
+}
 const PASSWORD: &str = "correct horse battery staple";
 const NEW_PASSWORD: &str = "violet tractor lemonade sunrise";
 
@@ -161,6 +173,16 @@ async fn run() -> Outcome {
         .sessions(Arc::clone(&sessions))
         .password_policy(policy)
         .build_in_memory(clock.clone())?;
+    // The site's WebAuthn relying party (its id and origin), for security keys.
+    let rp = RelyingParty::builder("example.com", ORIGIN)
+        .name("Example")
+        .build(
+            Arc::new(tessera::Keyring::ephemeral()?),
+            clock.clone(),
+            InMemoryCeremonyLedger::new(),
+            InMemoryCredentialIndex::new(),
+        )?;
+    let mut security_key = SoftPasskey::new(true);
 
     heading("1. Create an account");
     let weak = Password::new("analima");
@@ -390,7 +412,7 @@ async fn run() -> Outcome {
         "the emailed code works only once",
     )?;
 
-    heading("9. Register devices up to eight; the ninth is refused");
+    heading("9. Register devices up to eight, a security key among them; the ninth is refused");
     let weak = flows
         .start_authenticator_setup(&assurance, "Tablet 2")
         .await;
@@ -408,7 +430,7 @@ async fn run() -> Outcome {
         .await?;
     println!("  stepped up with the phone's authenticator app");
     let mut apps = Vec::new();
-    for n in 2..=8 {
+    for n in 2..=7 {
         let enrolment = flows
             .start_authenticator_setup(&assurance, &format!("Tablet {n}"))
             .await?;
@@ -420,6 +442,27 @@ async fn run() -> Outcome {
             .into_value();
         apps.push((enrolment.device_id(), app));
     }
+    // The eighth: a FIDO security key. The browser's navigator.credentials.create() is
+    // played by a software passkey; the options and the response travel as JSON.
+    let (options, ceremony) = flows.start_security_key_setup(&assurance, &rp).await?;
+    let response = security_key
+        .do_registration(origin(), options)
+        .map_err(|e| format!("the passkey refused: {e:?}"))?;
+    let key = flows
+        .finish_security_key_setup(
+            &assurance,
+            &rp,
+            ceremony,
+            &serde_json::to_string(&response)?,
+            "Blue key",
+            false,
+        )
+        .await?
+        .into_value();
+    expect(
+        key.device.kind == tessera::DeviceKind::SecurityKey,
+        "a security key is registered (WebAuthn, verified by webauthn-rs)",
+    )?;
     let devices = flows.devices(&assurance).await?;
     println!(
         "  Ana's devices: {}",
@@ -451,7 +494,54 @@ async fn run() -> Outcome {
     )?;
     inbox.recorded.clear();
 
-    heading("10. Resync a drifted device");
+    heading("10. Sign in with the security key");
+    clock.advance(Duration::from_secs(30));
+    let challenge = sign_in_challenge(&flows, NEW_PASSWORD).await?;
+    expect(
+        challenge.available().contains(&MfaMethod::SecurityKey),
+        "the security key is offered at sign-in",
+    )?;
+    let (options, ceremony) = flows.start_security_key(&challenge, &rp).await?;
+    let response = security_key
+        .do_authentication(origin(), options)
+        .map_err(|e| format!("the passkey refused: {e:?}"))?;
+    let json = serde_json::to_string(&response)?;
+    let with_key = flows
+        .finish_security_key(&challenge, &rp, ceremony, &json)
+        .await?;
+    print_assurance(&with_key);
+    expect(
+        with_key.method() == Some(MfaMethod::SecurityKey),
+        "signed in with the security key",
+    )?;
+    let again = sign_in_challenge(&flows, NEW_PASSWORD).await?;
+    let (_, fresh) = flows.start_security_key(&again, &rp).await?;
+    expect(
+        matches!(
+            flows.finish_security_key(&again, &rp, fresh, &json).await,
+            Err(Error::VerificationFailed)
+        ),
+        "a replayed assertion is refused",
+    )?;
+    // Removing a device is MFA-protected; the key's own fresh sign-in is strong enough.
+    let renewed = flows
+        .remove_device(&with_key, key.device.id)
+        .await?
+        .into_value();
+    println!(
+        "  Ana removes \"{}\" (she lends it to a colleague)",
+        renewed.value.name
+    );
+    // The removal moved the security stamp on: this session carries on with the
+    // renewed assurance; every other session has ended.
+    let assurance = renewed.assurance;
+    expect(
+        flows.devices(&assurance).await?.len() == 7,
+        "the key is removed: seven devices",
+    )?;
+    inbox.recorded.clear();
+
+    heading("11. Resync a drifted device");
     let (drifted_id, drifted) = apps.pop().ok_or("no device to drift")?;
     // Weeks pass (ten minutes of this narrative); the tablet's clock now runs four
     // minutes slow.
@@ -485,7 +575,7 @@ async fn run() -> Outcome {
         "the drifted device signs in again after resync",
     )?;
 
-    heading("11. Lose a device and recover with a recovery code");
+    heading("12. Lose a device and recover with a recovery code");
     println!("  Ana's phone is lost; she signs in with a recovery code");
     clock.advance(Duration::from_secs(60));
     let challenge = sign_in_challenge(&flows, NEW_PASSWORD).await?;
@@ -526,7 +616,7 @@ async fn run() -> Outcome {
         .await?
         .into_value();
     expect(
-        flows.devices(&recovered).await?.len() == 8,
+        flows.devices(&recovered).await?.len() == 7,
         "the new phone took the freed slot",
     )?;
     let reused = {
@@ -542,7 +632,7 @@ async fn run() -> Outcome {
         "a recovery code works only once",
     )?;
 
-    heading("12. Disable MFA (an MFA-protected operation)");
+    heading("13. Disable MFA (an MFA-protected operation)");
     clock.advance(Duration::from_secs(15 * 60));
     let stale = flows.disable_mfa(&recovered, None).await;
     expect(

@@ -85,7 +85,7 @@ impl<C: Clock> CodeDelivery for SmsGateway<C> {
     async fn deliver(&self, message: &CodeMessage) -> Result<(), DeliveryError> {
         // `Destination` is non-exhaustive: a provider says which kinds it handles.
         let Destination::Sms(number) = &message.destination else {
-            return Err(DeliveryError("this gateway sends sms only".into()));
+            return Err(DeliveryError::new("this gateway sends sms only"));
         };
         // What a careful client logs: the Debug form, which redacts the code and masks
         // the number.
@@ -100,7 +100,7 @@ impl<C: Clock> CodeDelivery for SmsGateway<C> {
             message.code.expose()
         );
         if body.chars().count() > SMS_SEGMENT_CHARS {
-            return Err(DeliveryError("the text does not fit in one sms".into()));
+            return Err(DeliveryError::new("the text does not fit in one sms"));
         }
         self.requests().push(SmsRequest {
             to: number.as_str().to_owned(),
@@ -118,8 +118,8 @@ struct DownGateway;
 impl CodeDelivery for DownGateway {
     async fn deliver(&self, _message: &CodeMessage) -> Result<(), DeliveryError> {
         // The provider's error, never the code or the number.
-        Err(DeliveryError(
-            "sms gateway answered 503 service unavailable".into(),
+        Err(DeliveryError::new(
+            "sms gateway answered 503 service unavailable",
         ))
     }
 }

@@ -122,7 +122,7 @@ pub enum Error {
         wait: Duration,
     },
     /// The delivery provider failed; the challenge was invalidated.
-    #[error("the code could not be delivered: {0}")]
+    #[error("the code could not be delivered")]
     Delivery(#[from] crate::DeliveryError),
     /// Only email and SMS send codes.
     #[error("the method {method} does not send codes; only email and sms do")]
@@ -319,7 +319,7 @@ mod tests {
                 retry_after: at,
                 wait: Duration::from_secs(30),
             },
-            Error::Delivery(crate::DeliveryError("provider down".into())),
+            Error::Delivery(crate::DeliveryError::new("provider down")),
             Error::NotSentByCode {
                 method: MfaMethod::AuthenticatorApp,
             },
@@ -359,16 +359,24 @@ mod tests {
             Error::from(crate::StoreError::Conflict),
             Error::Conflict
         ));
-        let io = std::io::Error::other(SECRET);
-        let e = Error::from(crate::StoreError::backend(io));
-        assert!(e.is_unavailable());
-        let mut source = std::error::Error::source(&e);
-        let mut found = false;
-        while let Some(s) = source {
-            found |= s.downcast_ref::<std::io::Error>().is_some();
-            source = s.source();
+        let io = || std::io::Error::other(SECRET);
+        let store = Error::from(crate::StoreError::backend(io()));
+        // A delivery provider's error too: kept as the source, not flattened to text.
+        let delivery = Error::from(crate::DeliveryError::new(io()));
+        for e in [store, delivery] {
+            assert!(e.is_unavailable());
+            assert!(!e.to_string().contains(SECRET), "{e}");
+            let mut source = std::error::Error::source(&e);
+            let mut found = false;
+            while let Some(s) = source {
+                found |= s.downcast_ref::<std::io::Error>().is_some();
+                source = s.source();
+            }
+            assert!(
+                found,
+                "the backend's io::Error is in the source chain of {e:?}"
+            );
         }
-        assert!(found, "the backend's io::Error is in the source chain");
     }
 
     #[test]

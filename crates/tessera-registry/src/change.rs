@@ -11,8 +11,8 @@ use crate::fido::counter_acceptable;
 use crate::seal::Seeds;
 use crate::{
     ActivationPolicy, AssertionVerified, CodeReuse, Credential, Device, DeviceId, DeviceInfo,
-    DeviceKind, DeviceName, DeviceState, DeviceStatus, Error, MfaStatus, RegistryConfig, Rejection,
-    SecurityKey, TotpCredential, Verified,
+    DeviceKind, DeviceName, DeviceState, DeviceStatus, Error, KeyFlags, MfaStatus, RegistryConfig,
+    Rejection, SecurityKey, TotpCredential, Verified,
 };
 
 /// Most characters in a hardware token's serial number.
@@ -525,7 +525,7 @@ pub(crate) fn verify_code(
 pub(crate) fn verify_assertion(
     devices: &mut [Device],
     credential_id: &[u8],
-    check: impl FnOnce(&SecurityKey) -> Result<u32, Rejected>,
+    check: impl FnOnce(&SecurityKey) -> Result<(u32, Option<KeyFlags>), Rejected>,
     now: UnixTime,
 ) -> Result<AssertionVerified, Error> {
     let device = devices
@@ -539,11 +539,14 @@ pub(crate) fn verify_assertion(
     let Credential::SecurityKey(key) = &mut device.credential else {
         return Err(Error::Rejected);
     };
-    let count = check(key).map_err(|Rejected| Error::Rejected)?;
+    let (count, flags) = check(key).map_err(|Rejected| Error::Rejected)?;
     if !counter_acceptable(key.sign_count, count) {
         return Err(Error::Rejected);
     }
     key.sign_count = count;
+    if let Some(flags) = flags {
+        key.flags = flags;
+    }
     device.last_used_at = Some(now);
     Ok(AssertionVerified {
         device_id: device.id,

@@ -120,6 +120,38 @@ pub struct SecurityKey {
     pub(crate) public_key: Vec<u8>,
     pub(crate) sign_count: u32,
     pub(crate) aaguid: [u8; 16],
+    /// Added for `tessera-webauthn`; absent in older documents, hence the defaults.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub(crate) flags: KeyFlags,
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub(crate) relying_party_record: Option<String>,
+}
+
+/// What a security key's authenticator data said about it (WebAuthn Level 3, §6.1
+/// "flags"): kept with the key, refreshed by every verified assertion.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct KeyFlags {
+    /// The credential may be backed up (synced) by its provider (BE): a passkey
+    /// rather than a key bound to one device.
+    pub backup_eligible: bool,
+    /// The credential is backed up now (BS).
+    pub backup_state: bool,
+    /// The person was verified (PIN, biometric) at the last ceremony (UV).
+    pub user_verified: bool,
+}
+
+impl KeyFlags {
+    /// Flags as the authenticator data reported them.
+    #[must_use]
+    pub const fn new(backup_eligible: bool, backup_state: bool, user_verified: bool) -> Self {
+        Self {
+            backup_eligible,
+            backup_state,
+            user_verified,
+        }
+    }
 }
 
 impl SecurityKey {
@@ -154,7 +186,51 @@ impl SecurityKey {
             public_key: public_key.to_vec(),
             sign_count,
             aaguid,
+            flags: KeyFlags::default(),
+            relying_party_record: None,
         })
+    }
+
+    /// Most bytes of the relying party's own record of the credential kept
+    /// ([`with_relying_party_record`](Self::with_relying_party_record)); an attestation
+    /// chain of three certificates fits well within.
+    pub const MAX_RELYING_PARTY_RECORD_LEN: usize = 32 * 1024;
+
+    /// The key with its flags as the registration or last assertion reported them.
+    #[must_use]
+    pub const fn with_flags(mut self, flags: KeyFlags) -> Self {
+        self.flags = flags;
+        self
+    }
+
+    /// The key with the WebAuthn library's own serialized record of the credential
+    /// (for `tessera-webauthn`, webauthn-rs's credential as JSON), which it needs to
+    /// start and check later ceremonies. It holds no secret: a public key, the
+    /// credential id, flags, and the attestation it was registered with.
+    ///
+    /// # Errors
+    /// [`Error::InvalidDevice`](crate::Error::InvalidDevice) for an empty record or
+    /// one longer than [`MAX_RELYING_PARTY_RECORD_LEN`](Self::MAX_RELYING_PARTY_RECORD_LEN).
+    pub fn with_relying_party_record(mut self, record: String) -> Result<Self, crate::Error> {
+        if record.is_empty() || record.len() > Self::MAX_RELYING_PARTY_RECORD_LEN {
+            return Err(crate::Error::InvalidDevice(
+                "relying party record must be 1 to 32768 bytes",
+            ));
+        }
+        self.relying_party_record = Some(record);
+        Ok(self)
+    }
+
+    /// The flags from the registration, refreshed by every verified assertion.
+    #[must_use]
+    pub const fn flags(&self) -> KeyFlags {
+        self.flags
+    }
+
+    /// The WebAuthn library's serialized record of the credential, if one was kept.
+    #[must_use]
+    pub fn relying_party_record(&self) -> Option<&str> {
+        self.relying_party_record.as_deref()
     }
 
     /// The credential id the authenticator returns with every assertion.

@@ -2,7 +2,7 @@
 
 use tessera_otp::Rejected;
 
-use crate::SecurityKey;
+use crate::{KeyFlags, SecurityKey};
 
 /// Checks a WebAuthn assertion against a stored security key: implemented by the
 /// application, for example with `webauthn-rs`.
@@ -27,6 +27,20 @@ pub trait AssertionVerifier: Send + Sync {
     /// # Errors
     /// [`Rejected`] for any failure: bad signature, wrong challenge, origin or flags.
     fn verify(&self, key: &SecurityKey, assertion: &Self::Assertion) -> Result<u32, Rejected>;
+
+    /// [`verify`](Self::verify), also returning the flags the assertion's authenticator
+    /// data carried, which the registry then stores with the key in the same write as
+    /// the counter. The registry calls this one; the default keeps the stored flags.
+    ///
+    /// # Errors
+    /// [`Rejected`], as for [`verify`](Self::verify).
+    fn verify_with_flags(
+        &self,
+        key: &SecurityKey,
+        assertion: &Self::Assertion,
+    ) -> Result<(u32, Option<KeyFlags>), Rejected> {
+        self.verify(key, assertion).map(|count| (count, None))
+    }
 }
 
 /// Whether a counter from an assertion may follow the stored one (WebAuthn Level 2,

@@ -179,7 +179,8 @@ pub mod testing;
 pub use change::HardwareToken;
 pub use config::{ActivationPolicy, RegistryConfig, RegistryConfigBuilder};
 pub use device::{
-    Credential, Device, DeviceInfo, DeviceState, DeviceStatus, SecurityKey, TotpCredential,
+    Credential, Device, DeviceInfo, DeviceState, DeviceStatus, KeyFlags, SecurityKey,
+    TotpCredential,
 };
 pub use enrolment::Enrolment;
 pub use error::Error;

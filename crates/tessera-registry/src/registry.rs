@@ -442,7 +442,9 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     }
 
     /// Verifies a security-key assertion with the application's `verifier`, and
-    /// stores the key's new signature counter, which must grow (WebAuthn §6.1.1).
+    /// stores the key's new signature counter, which must grow (WebAuthn §6.1.1), the
+    /// flags the verifier reports ([`AssertionVerifier::verify_with_flags`]) and the
+    /// time of use, in one compare-and-set write.
     ///
     /// # Warning
     ///
@@ -466,7 +468,7 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
             change::verify_assertion(
                 devices,
                 credential_id,
-                |key| verifier.verify(key, assertion),
+                |key| verifier.verify_with_flags(key, assertion),
                 now,
             )
         })

@@ -93,6 +93,12 @@ pub enum Error {
     /// An MFA rule refused, or its store failed.
     #[error(transparent)]
     Mfa(tessera_mfa::Error),
+    /// A security key's registration was refused, or the relying party's ledger or
+    /// index failed (feature `webauthn`). The sign-in path never answers this: a
+    /// refused assertion is [`Error::VerificationFailed`].
+    #[cfg(feature = "webauthn")]
+    #[error(transparent)]
+    SecurityKey(tessera_webauthn::Error),
     /// The operating system's random number generator failed.
     #[error("the operating system's random number generator failed")]
     Randomness,
@@ -145,6 +151,8 @@ impl Error {
             | Self::Password(tessera_password::Error::PasswordTooLong { .. }) => true,
             Self::Registry(e) => e.is_invalid_input(),
             Self::Mfa(e) => e.is_invalid_input(),
+            #[cfg(feature = "webauthn")]
+            Self::SecurityKey(e) => webauthn_class(e) == WebauthnClass::InvalidInput,
             _ => false,
         }
     }
@@ -171,6 +179,8 @@ impl Error {
             Self::Conflict => true,
             Self::Registry(e) => e.is_conflict(),
             Self::Mfa(e) => e.is_conflict(),
+            #[cfg(feature = "webauthn")]
+            Self::SecurityKey(e) => webauthn_class(e) == WebauthnClass::Conflict,
             _ => false,
         }
     }
@@ -188,7 +198,44 @@ impl Error {
             Self::Password(e) => !matches!(e, tessera_password::Error::PasswordTooLong { .. }),
             Self::Registry(e) => e.is_unavailable(),
             Self::Mfa(e) => e.is_unavailable(),
+            #[cfg(feature = "webauthn")]
+            Self::SecurityKey(e) => webauthn_class(e) == WebauthnClass::Unavailable,
             _ => false,
+        }
+    }
+}
+
+/// How a WebAuthn error answers the predicates.
+#[cfg(feature = "webauthn")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum WebauthnClass {
+    InvalidInput,
+    Conflict,
+    Unavailable,
+    /// The application's configuration: none of the predicates.
+    None,
+}
+
+#[cfg(feature = "webauthn")]
+fn webauthn_class(e: &tessera_webauthn::Error) -> WebauthnClass {
+    use tessera_webauthn::Error as W;
+    match e {
+        W::Store(_) | W::Seal(_) => WebauthnClass::Unavailable,
+        W::Registry(r) if r.is_unavailable() => WebauthnClass::Unavailable,
+        W::Registry(r) if r.is_conflict() => WebauthnClass::Conflict,
+        W::InvalidConfig(_) => WebauthnClass::None,
+        // A response, a ceremony or a key the request brought: fails again unchanged.
+        _ => WebauthnClass::InvalidInput,
+    }
+}
+
+#[cfg(feature = "webauthn")]
+impl From<tessera_webauthn::Error> for Error {
+    fn from(e: tessera_webauthn::Error) -> Self {
+        match e {
+            // Too many devices, a taken name: the registry's own answers.
+            tessera_webauthn::Error::Registry(r) => Self::Registry(r),
+            other => Self::SecurityKey(other),
         }
     }
 }
@@ -297,7 +344,48 @@ mod tests {
             Error::Registry(_) | Error::Mfa(_) => {
                 unreachable!("classified in their crates; checked below as wrapped")
             }
+            #[cfg(feature = "webauthn")]
+            Error::SecurityKey(e) => match e {
+                tessera_webauthn::Error::Store(_) | tessera_webauthn::Error::Seal(_) => {
+                    Class::Unavailable
+                }
+                tessera_webauthn::Error::InvalidConfig(_) => Class::None,
+                _ => Class::InvalidInput,
+            },
         }
+    }
+
+    #[cfg(feature = "webauthn")]
+    #[test]
+    fn security_key_errors_answer_one_predicate_each() {
+        use tessera_webauthn::{Error as W, Refusal};
+        let all = [
+            W::InvalidConfig("origin"),
+            W::MalformedResponse("json"),
+            W::InvalidState,
+            W::Expired,
+            W::AlreadyUsed,
+            W::Refused(Refusal::Origin),
+            W::PossibleClone { device_id: None },
+            W::AuthenticatorNotAllowed,
+            W::CredentialInUse,
+            W::Store(crate::StoreError::backend(SECRET)),
+        ];
+        for w in all {
+            let e = Error::from(w);
+            let (want, got) = (expected(&e), answered(&e));
+            if want == Class::None {
+                assert!(got.is_empty(), "{e:?} answers {got:?}");
+            } else {
+                assert_eq!(got, vec![want], "{e:?}");
+            }
+            assert!(!e.to_string().contains(SECRET), "{e}");
+        }
+        // The registry's refusals stay the registry's.
+        let full = Error::from(W::Registry(tessera_registry::Error::TooManyDevices {
+            max: 8,
+        }));
+        assert!(matches!(full, Error::Registry(_)) && full.is_invalid_input());
     }
 
     /// What a password, a code or a backend's message could hold.

@@ -196,7 +196,7 @@
 //!         match &message.destination {
 //!             Destination::Email(_to) => Ok(()), // send the email
 //!             Destination::Sms(_to) => Ok(()),   // send the SMS
-//!             _ => Err(DeliveryError("unsupported destination".into())),
+//!             _ => Err(DeliveryError::new("unsupported destination")),
 //!         }
 //!     }
 //! }
@@ -345,6 +345,8 @@ mod mfa_flows;
 mod offload;
 mod parts;
 mod password_flows;
+#[cfg(feature = "webauthn")]
+mod security_keys;
 mod session;
 mod sign_in;
 mod store;
@@ -380,6 +382,9 @@ pub use tessera_otp as otp;
 pub use tessera_password as password;
 /// A user's MFA devices (at most eight) over a compare-and-set store.
 pub use tessera_registry as registry;
+/// FIDO security keys and passkeys: the relying party the security-key flows take.
+#[cfg(feature = "webauthn")]
+pub use tessera_webauthn as webauthn;
 
 pub use tessera_keyring::{Key, KeyId, Keyring};
 pub use tessera_mfa::{

@@ -135,11 +135,28 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
 
     /// The binding checks of setting up an authenticator app, and no identity provider.
     async fn require_app_setup(&self, session: SetupSession<'_>) -> Result<crate::Account> {
+        self.require_factor_setup(session, MfaMethod::AuthenticatorApp)
+            .await
+    }
+
+    /// Binding a factor of `method`: fresh authentication, an account this library
+    /// manages, and a method the organisation accepts (allowed, at least its minimum).
+    pub(crate) async fn require_factor_setup(
+        &self,
+        session: SetupSession<'_>,
+        method: MfaMethod,
+    ) -> Result<crate::Account> {
         let account = self.require_binding(&session.assurance()).await?;
         if let Some(provider) = &account.identity_provider {
             return Err(Error::ManagedByIdentityProvider {
                 provider: provider.clone(),
             });
+        }
+        if let Some(reason) = self.mfa.policy().refusal(method) {
+            return Err(Error::Mfa(tessera_mfa::Error::MethodUnavailable {
+                method,
+                reason,
+            }));
         }
         Ok(account)
     }
@@ -166,17 +183,30 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         enable_mfa: bool,
     ) -> Result<Notified<AuthenticatorAdded>> {
         let session = session.into();
-        let enrolling = match session {
-            SetupSession::Enrolment(e) => Some(e),
-            _ => None,
-        };
         let account = self.require_binding(&session.assurance()).await?;
         let info = self
             .registry
             .finish_enrolment(&account.id, device, codes)
             .await?;
+        self.factor_bound(session, &account, info, enable_mfa).await
+    }
+
+    /// What follows a bound factor, whatever its kind: the audit event, the MFA
+    /// bookkeeping and notice, MFA turned on (with recovery codes the first time) when
+    /// asked or while enrolling, and the sign-in an enrolment ends in.
+    pub(crate) async fn factor_bound(
+        &self,
+        session: SetupSession<'_>,
+        account: &crate::Account,
+        info: DeviceInfo,
+        enable_mfa: bool,
+    ) -> Result<Notified<AuthenticatorAdded>> {
+        let enrolling = match session {
+            SetupSession::Enrolment(e) => Some(e),
+            _ => None,
+        };
         audit::succeeded("factor_bound", &account.id);
-        let ctx = self.context(&account).await?;
+        let ctx = self.context(account).await?;
         let added = self
             .mfa
             .device_added(&ctx, info.kind, Actor::AccountHolder)
@@ -190,17 +220,15 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
             settings = enabled.value.settings;
             recovery_codes = enabled.value.recovery_codes;
         }
-        // The enrolment ends in a sign-in: the password, then the app whose codes were
-        // just checked, under the stamp the binding check accepted.
+        // The enrolment ends in a sign-in: the password, then the factor just checked,
+        // under the stamp the binding check accepted.
+        let method = MfaMethod::from_device_kind(info.kind);
         let signed_in = enrolling.filter(|_| settings.enabled()).map(|e| {
             audit::succeeded("signed_in", &account.id);
             Assurance {
                 account: account.id.clone(),
-                factors: vec![
-                    Factor::Password,
-                    Factor::SecondFactor(MfaMethod::AuthenticatorApp),
-                ],
-                method: Some(MfaMethod::AuthenticatorApp),
+                factors: vec![Factor::Password, Factor::SecondFactor(method)],
+                method: Some(method),
                 device: Some(info.id),
                 authenticated_at: e.authenticated_at,
                 second_factor_at: Some(self.now()),

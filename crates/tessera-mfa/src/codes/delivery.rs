@@ -73,10 +73,20 @@ impl CodeMessage {
     }
 }
 
-/// The provider failed to send; the message is the provider's (never the code).
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct DeliveryError(pub String);
+/// The provider failed to send. The provider's own error is the
+/// [`source`](std::error::Error::source), so a service can log it; it must never carry
+/// the code.
+#[derive(Debug, thiserror::Error)]
+#[error("the code message could not be delivered")]
+pub struct DeliveryError(#[source] Box<dyn std::error::Error + Send + Sync>);
+
+impl DeliveryError {
+    /// Wraps the provider's error (anything that converts into a boxed error, a
+    /// `String` or `&str` too).
+    pub fn new(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self(e.into())
+    }
+}
 
 /// Sends code messages by email or SMS (the application's provider).
 pub trait CodeDelivery: Send + Sync {
@@ -189,7 +199,7 @@ impl InMemoryDelivery {
 impl CodeDelivery for InMemoryDelivery {
     async fn deliver(&self, message: &CodeMessage) -> Result<(), DeliveryError> {
         if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(DeliveryError("in-memory delivery set to fail".into()));
+            return Err(DeliveryError::new("in-memory delivery set to fail"));
         }
         let copy = CodeMessage {
             destination: message.destination.clone(),

@@ -21,6 +21,13 @@ pub enum Unavailable {
     ManagedByIdentityProvider,
     /// Every recovery code has been used.
     NoCodesLeft,
+    /// The organisation accepts no second factor weaker than `needed` (e.g. "a
+    /// security key is required": [`Authority::PhishingResistant`]); see
+    /// [`OrgPolicy::minimum_authority`].
+    BelowOrganisationMinimum {
+        /// The weakest authority the organisation accepts.
+        needed: Authority,
+    },
     /// The method is set up but too weak to authorise this operation (e.g. an email
     /// code cannot remove an authenticator app); see [`Authority`].
     TooWeakFor {
@@ -40,6 +47,7 @@ impl Unavailable {
             Self::ManagedByIdentityProvider => "managed_by_identity_provider",
             Self::NoCodesLeft => "no_codes_left",
             Self::TooWeakFor { .. } => "too_weak",
+            Self::BelowOrganisationMinimum { .. } => "below_organisation_minimum",
         }
     }
 }
@@ -54,6 +62,9 @@ impl fmt::Display for Unavailable {
             Self::NoCodesLeft => "no recovery codes left",
             Self::TooWeakFor { needed } => {
                 return write!(f, "too weak for this operation, which needs {needed}");
+            }
+            Self::BelowOrganisationMinimum { needed } => {
+                return write!(f, "below the organisation's minimum, {needed}");
             }
         })
     }
@@ -133,8 +144,8 @@ impl AvailabilityTable {
         if ctx.identity_provider().is_some() {
             return No(Unavailable::ManagedByIdentityProvider);
         }
-        if !policy.allows(method) {
-            return No(Unavailable::DisabledByPolicy);
+        if let Some(reason) = policy.refusal(method) {
+            return No(reason);
         }
         if let Some(kind) = method.device_kind() {
             return if ctx.has_active_device(kind) {
@@ -317,6 +328,40 @@ mod tests {
         assert_eq!(t.get(M::Sms).reason(), Some(DisabledByPolicy));
         assert_eq!(t.get(M::Email).reason(), Some(DisabledByPolicy));
         assert!(t.is_available(M::SecurityKey));
+
+        // "A security key is required": every weaker method says so, configured or
+        // not; the key and the recovery codes stay.
+        let keys_only = OrgPolicy::builder()
+            .minimum_authority(Some(Authority::PhishingResistant))
+            .build()
+            .unwrap();
+        let everything = full
+            .clone()
+            .with_active_devices([DeviceKind::AuthenticatorApp, DeviceKind::SecurityKey]);
+        state.recovery.unused = vec![[0; 32]];
+        let t = AvailabilityTable::compute(&everything, &state, &keys_only);
+        let minimum = BelowOrganisationMinimum {
+            needed: Authority::PhishingResistant,
+        };
+        let below = Some(minimum);
+        for m in [M::AuthenticatorApp, M::HardwareToken, M::Email, M::Sms] {
+            assert_eq!(t.get(m).reason(), below, "{m:?}");
+        }
+        assert!(t.is_available(M::SecurityKey));
+        assert!(t.is_available(M::RecoveryCode));
+        assert_eq!(minimum.as_str(), "below_organisation_minimum");
+        // An AAL2 minimum keeps apps and tokens, not email or SMS.
+        let aal2 = OrgPolicy::builder()
+            .minimum_authority(Some(Authority::Aal2))
+            .build()
+            .unwrap();
+        let t = AvailabilityTable::compute(&everything, &state, &aal2);
+        assert!(t.is_available(M::AuthenticatorApp));
+        assert!(
+            t.get(M::Email)
+                .reason()
+                .is_some_and(|r| r.as_str() == "below_organisation_minimum")
+        );
 
         // Identity provider: every method, whatever is configured.
         let idp = full.managed_by("Okta");

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use tessera_registry::UserId;
 
-use crate::{Actor, Error, MfaMethod, Result};
+use crate::{Actor, Authority, Error, MfaMethod, Result};
 
 /// An organisation's rules for second factors.
 ///
@@ -25,6 +25,7 @@ pub struct OrgPolicy {
     self_service_removal: bool,
     default_method: Option<MfaMethod>,
     sms_warning: bool,
+    minimum_authority: Option<Authority>,
 }
 
 /// The unvalidated shape [`OrgPolicy`] deserializes from.
@@ -37,6 +38,8 @@ struct OrgPolicyRaw {
     self_service_removal: bool,
     default_method: Option<MfaMethod>,
     sms_warning: bool,
+    #[serde(default)]
+    minimum_authority: Option<Authority>,
 }
 
 #[cfg(feature = "serde")]
@@ -50,6 +53,7 @@ impl TryFrom<OrgPolicyRaw> for OrgPolicy {
             self_service_removal: r.self_service_removal,
             default_method: r.default_method,
             sms_warning: r.sms_warning,
+            minimum_authority: r.minimum_authority,
         })
         .build()
     }
@@ -64,6 +68,7 @@ impl Default for OrgPolicy {
             self_service_removal: true,
             default_method: None,
             sms_warning: true,
+            minimum_authority: None,
         }
     }
 }
@@ -80,16 +85,40 @@ impl OrgPolicy {
         self.allowed.contains(&method)
     }
 
-    /// Fails with [`Error::MethodUnavailable`] ([`Unavailable::DisabledByPolicy`])
-    /// unless the policy allows `method`.
-    pub(crate) fn ensure_allowed(&self, method: MfaMethod) -> Result<()> {
-        if self.allows(method) {
-            return Ok(());
+    /// The weakest second factor the organisation accepts (kanidm's "minimum
+    /// credential type"): with [`Authority::PhishingResistant`], a security key is
+    /// required. Weaker methods are unavailable, with
+    /// [`Unavailable::BelowOrganisationMinimum`](crate::Unavailable::BelowOrganisationMinimum)
+    /// as the reason, for sign-in, step-up and binding alike. Recovery codes stay
+    /// available: they are the lost-key path, one use each, and an organisation that
+    /// wants none disallows them.
+    #[must_use]
+    pub fn minimum_authority(&self) -> Option<Authority> {
+        self.minimum_authority
+    }
+
+    /// Why the policy refuses `method`, if it does: not allowed, or below the
+    /// organisation's minimum.
+    #[must_use]
+    pub fn refusal(&self, method: MfaMethod) -> Option<crate::Unavailable> {
+        if !self.allows(method) {
+            return Some(crate::Unavailable::DisabledByPolicy);
         }
-        Err(Error::MethodUnavailable {
-            method,
-            reason: crate::Unavailable::DisabledByPolicy,
-        })
+        match self.minimum_authority {
+            Some(needed) if method != MfaMethod::RecoveryCode && method.authority() < needed => {
+                Some(crate::Unavailable::BelowOrganisationMinimum { needed })
+            }
+            _ => None,
+        }
+    }
+
+    /// Fails with [`Error::MethodUnavailable`] unless the policy accepts `method`
+    /// (allowed, and at least the organisation's minimum).
+    pub(crate) fn ensure_allowed(&self, method: MfaMethod) -> Result<()> {
+        match self.refusal(method) {
+            None => Ok(()),
+            Some(reason) => Err(Error::MethodUnavailable { method, reason }),
+        }
     }
 
     /// Whether `user` must have MFA enabled (the per-account override wins over the rule
@@ -145,50 +174,57 @@ impl OrgPolicy {
 
 /// Builds a validated [`OrgPolicy`].
 #[derive(Clone, Debug)]
-#[must_use]
 pub struct OrgPolicyBuilder(OrgPolicy);
 
 impl OrgPolicyBuilder {
     /// Allows exactly these methods.
-    pub fn allowed_methods(mut self, methods: impl IntoIterator<Item = MfaMethod>) -> Self {
+    pub fn allowed_methods(&mut self, methods: impl IntoIterator<Item = MfaMethod>) -> &mut Self {
         self.0.allowed = methods.into_iter().collect();
         self
     }
 
     /// Disallows one method (e.g. SMS, or email as a second factor).
-    pub fn disallow(mut self, method: MfaMethod) -> Self {
+    pub fn disallow(&mut self, method: MfaMethod) -> &mut Self {
         self.0.allowed.remove(&method);
         self
     }
 
     /// Requires MFA for every account.
-    pub fn require_mfa(mut self, required: bool) -> Self {
+    pub fn require_mfa(&mut self, required: bool) -> &mut Self {
         self.0.required_for_all = required;
         self
     }
 
     /// Requires MFA for one account (`true`) or exempts it (`false`), whatever the rule
     /// for everyone says.
-    pub fn require_mfa_for(mut self, user: UserId, required: bool) -> Self {
+    pub fn require_mfa_for(&mut self, user: UserId, required: bool) -> &mut Self {
         self.0.required_overrides.insert(user, required);
         self
     }
 
     /// Whether people may remove or replace their own devices (default: yes).
-    pub fn self_service_removal(mut self, allowed: bool) -> Self {
+    pub fn self_service_removal(&mut self, allowed: bool) -> &mut Self {
         self.0.self_service_removal = allowed;
         self
     }
 
     /// The preferred method for new enrolments.
-    pub fn default_method(mut self, method: Option<MfaMethod>) -> Self {
+    pub fn default_method(&mut self, method: Option<MfaMethod>) -> &mut Self {
         self.0.default_method = method;
         self
     }
 
     /// Whether a UI should warn when it offers SMS (default: yes).
-    pub fn sms_warning(mut self, warn: bool) -> Self {
+    pub fn sms_warning(&mut self, warn: bool) -> &mut Self {
         self.0.sms_warning = warn;
+        self
+    }
+
+    /// The weakest second factor the organisation accepts (default: none):
+    /// [`Authority::PhishingResistant`] requires a security key. See
+    /// [`OrgPolicy::minimum_authority`].
+    pub fn minimum_authority(&mut self, minimum: Option<Authority>) -> &mut Self {
+        self.0.minimum_authority = minimum;
         self
     }
 
@@ -198,8 +234,8 @@ impl OrgPolicyBuilder {
     /// [`Error::InvalidConfig`] when no method other than recovery codes is allowed, when
     /// the default method is not allowed, or when it is SMS or recovery codes (SMS may be
     /// offered but is never the default; recovery codes are never preferred).
-    pub fn build(self) -> Result<OrgPolicy> {
-        let p = self.0;
+    pub fn build(&self) -> Result<OrgPolicy> {
+        let p = self.0.clone();
         if !p.allowed.iter().any(|m| m.is_preferable()) {
             return Err(Error::InvalidConfig(
                 "the policy must allow at least one method other than recovery codes",
@@ -348,15 +384,19 @@ mod tests {
                 removal in any::<bool>(),
                 warn in any::<bool>(),
                 overrides in proptest::collection::btree_map("[a-z]{1,8}", any::<bool>(), 0..4),
+                minimum in proptest::option::of(proptest::sample::select(vec![
+                    Authority::Email, Authority::Sms, Authority::Aal2, Authority::PhishingResistant,
+                ])),
             ) {
-                let mut b = OrgPolicy::builder()
-                    .allowed_methods(allowed)
+                let mut b = OrgPolicy::builder();
+                b.allowed_methods(allowed)
                     .default_method(default)
                     .require_mfa(required)
                     .self_service_removal(removal)
-                    .sms_warning(warn);
+                    .sms_warning(warn)
+                    .minimum_authority(minimum);
                 for (u, r) in overrides {
-                    b = b.require_mfa_for(UserId::new(u), r);
+                    b.require_mfa_for(UserId::new(u), r);
                 }
                 let raw = b.0.clone();
                 let json = serde_json::to_string(&raw).unwrap();

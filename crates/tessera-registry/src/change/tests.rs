@@ -649,12 +649,12 @@ fn security_key_counters_must_grow() {
         Err(Error::DuplicateDevice)
     ));
     let cred = [7u8; 16];
-    let ok = verify_assertion(&mut devices, &cred, |_| Ok(11), now).unwrap();
+    let ok = verify_assertion(&mut devices, &cred, |_| Ok((11, None)), now).unwrap();
     assert_eq!((ok.device_id, ok.sign_count), (id, 11));
     assert_eq!(devices[0].last_used_at(), Some(now));
     for replayed in [11, 3, 0] {
         assert!(matches!(
-            verify_assertion(&mut devices, &cred, |_| Ok(replayed), now),
+            verify_assertion(&mut devices, &cred, |_| Ok((replayed, None)), now),
             Err(Error::Rejected)
         ));
     }
@@ -663,10 +663,14 @@ fn security_key_counters_must_grow() {
         Err(Error::Rejected)
     ));
     assert!(matches!(
-        verify_assertion(&mut devices, &[8; 16], |_| Ok(99), now),
+        verify_assertion(&mut devices, &[8; 16], |_| Ok((99, None)), now),
         Err(Error::Rejected)
     ));
     assert_eq!(devices[0].security_key().unwrap().sign_count(), 11);
+    assert_eq!(
+        devices[0].security_key().unwrap().flags(),
+        KeyFlags::default()
+    );
     assert!(SecurityKey::new(&[], &[1], 0, [0; 16]).is_err());
     assert!(SecurityKey::new(&[1; 1024], &[1], 0, [0; 16]).is_err());
     assert!(SecurityKey::new(&[1], &[], 0, [0; 16]).is_err());
@@ -846,4 +850,30 @@ fn an_active_device_cannot_be_cancelled() {
         Err(Error::AlreadyActive)
     ));
     assert_eq!(devices.len(), 1);
+}
+
+#[test]
+fn assertion_flags_are_stored_with_the_counter_and_a_refusal_keeps_them() {
+    let c = config(ActivationPolicy::OneCode);
+    let now = at(T0);
+    let mut devices = Vec::new();
+    let k = key(7).with_flags(KeyFlags::new(true, false, true));
+    register_security_key(&mut devices, DeviceName::new("Key").unwrap(), &k, now, &c).unwrap();
+    let cred = [7u8; 16];
+    let synced = KeyFlags::new(true, true, false);
+    verify_assertion(&mut devices, &cred, |_| Ok((1, Some(synced))), now).unwrap();
+    assert_eq!(devices[0].security_key().unwrap().flags(), synced);
+    // A counter that did not grow stores nothing, flags included.
+    let other = KeyFlags::new(true, false, false);
+    assert!(verify_assertion(&mut devices, &cred, |_| Ok((1, Some(other))), now).is_err());
+    assert_eq!(devices[0].security_key().unwrap().flags(), synced);
+    // A verifier that reports no flags keeps the stored ones.
+    verify_assertion(&mut devices, &cred, |_| Ok((2, None)), now).unwrap();
+    assert_eq!(devices[0].security_key().unwrap().flags(), synced);
+    let record = key(7).with_relying_party_record(String::new());
+    assert!(matches!(record, Err(Error::InvalidDevice(_))));
+    let long = "x".repeat(SecurityKey::MAX_RELYING_PARTY_RECORD_LEN + 1);
+    assert!(key(7).with_relying_party_record(long).is_err());
+    let kept = key(7).with_relying_party_record("{}".into()).unwrap();
+    assert_eq!(kept.relying_party_record(), Some("{}"));
 }

@@ -9,5 +9,6 @@ mod common;
 mod mfa;
 mod passwords;
 mod runtime;
+mod security_keys;
 mod session_serde;
 mod sign_in;

@@ -1,0 +1,156 @@
+//! Security keys through the facade (feature `webauthn`): a software passkey is
+//! registered under the binding rules and used as the second factor at sign-in; a
+//! replayed assertion and a ceremony from another account are the opaque failure.
+#![cfg(feature = "webauthn")]
+
+use std::sync::Arc;
+
+use tessera::webauthn::{InMemoryCeremonyLedger, InMemoryCredentialIndex, RelyingParty, Url};
+use tessera::{Error, Keyring, ManualClock, MfaMethod};
+use webauthn_authenticator_rs::WebauthnAuthenticator;
+use webauthn_authenticator_rs::softpasskey::SoftPasskey;
+
+use crate::common::{PASSWORD, World};
+
+const ORIGIN: &str = "https://login.example.com";
+
+type Rp = RelyingParty<ManualClock, InMemoryCeremonyLedger, InMemoryCredentialIndex>;
+
+fn rp(w: &World) -> Rp {
+    RelyingParty::builder("example.com", ORIGIN)
+        .build(
+            Arc::new(Keyring::ephemeral().unwrap()),
+            w.clock.clone(),
+            InMemoryCeremonyLedger::new(),
+            InMemoryCredentialIndex::new(),
+        )
+        .unwrap()
+}
+
+fn origin() -> Url {
+    ORIGIN.parse().unwrap()
+}
+
+/// Ana, signed in with her password, registers `browser` as "Blue key" with MFA on.
+async fn ana_with_key(w: &World, rp: &Rp, browser: &mut SoftPasskey) {
+    let ana = w.ana().await;
+    let (options, ceremony) = w.flows.start_security_key_setup(&ana, rp).await.unwrap();
+    let response = browser.do_registration(origin(), options).unwrap();
+    let json = serde_json::to_string(&response).unwrap();
+    let added = w
+        .flows
+        .finish_security_key_setup(&ana, rp, ceremony, &json, "Blue key", true)
+        .await
+        .unwrap()
+        .into_value();
+    assert_eq!(added.device.kind, tessera::DeviceKind::SecurityKey);
+    assert!(added.settings.enabled(), "the first factor turns MFA on");
+    assert_eq!(added.recovery_codes.unwrap().codes().len(), 10);
+}
+
+#[tokio::test]
+async fn a_passkey_is_registered_and_is_the_second_factor_at_sign_in() {
+    let w = World::new();
+    let rp = rp(&w);
+    let mut browser = SoftPasskey::new(true);
+    ana_with_key(&w, &rp, &mut browser).await;
+
+    let challenge = w.challenge("ana").await;
+    assert_eq!(challenge.primary(), Some(MfaMethod::SecurityKey));
+    let (options, ceremony) = w.flows.start_security_key(&challenge, &rp).await.unwrap();
+    let response = browser.do_authentication(origin(), options).unwrap();
+    let json = serde_json::to_string(&response).unwrap();
+    let assurance = w
+        .flows
+        .finish_security_key(&challenge, &rp, ceremony, &json)
+        .await
+        .unwrap();
+    assert_eq!(assurance.method(), Some(MfaMethod::SecurityKey));
+    w.flows.check_session(&assurance).await.unwrap();
+
+    // The same assertion again, with a new ceremony or the used one: refused, opaque.
+    let again = w.challenge("ana").await;
+    let (_, fresh) = w.flows.start_security_key(&again, &rp).await.unwrap();
+    assert!(matches!(
+        w.flows.finish_security_key(&again, &rp, fresh, &json).await,
+        Err(Error::VerificationFailed)
+    ));
+    // The key is listed with the account's devices.
+    let devices = w.flows.devices(&assurance).await.unwrap();
+    assert_eq!(devices.len(), 1);
+    assert_eq!(devices[0].name.as_str(), "Blue key");
+}
+
+#[tokio::test]
+async fn binding_a_key_needs_a_fresh_authentication_and_its_own_ceremony() {
+    let w = World::new();
+    let rp = rp(&w);
+    let ana = w.ana().await;
+    // A day later the password is no longer fresh: no binding.
+    w.advance(24 * 3600);
+    assert!(matches!(
+        w.flows.start_security_key_setup(&ana, &rp).await,
+        Err(Error::ReauthenticationRequired)
+    ));
+    // Bo's ceremony does not register a key for Ana.
+    let tessera::SignIn::Complete(fresh) = w.sign_in("ana", PASSWORD).await.unwrap() else {
+        panic!("no MFA yet: the password is enough")
+    };
+    let bo = crate::common::signed_up(&w.flows, "bob", "bob@example.com").await;
+    let (options, bo_ceremony) = w.flows.start_security_key_setup(&bo, &rp).await.unwrap();
+    let mut browser = SoftPasskey::new(true);
+    let json = serde_json::to_string(&browser.do_registration(origin(), options).unwrap()).unwrap();
+    let refused = w
+        .flows
+        .finish_security_key_setup(&fresh, &rp, bo_ceremony, &json, "Stolen", true)
+        .await;
+    assert!(matches!(refused, Err(Error::SecurityKey(_))), "{refused:?}");
+    assert!(refused.unwrap_err().is_invalid_input());
+    assert!(
+        w.flows.devices(&fresh).await.unwrap().is_empty(),
+        "nothing registered"
+    );
+}
+
+/// An organisation that requires a security key (kanidm's minimum credential type):
+/// an authenticator app cannot be bound, availability says why, a key can.
+#[tokio::test]
+async fn an_organisation_can_require_a_security_key() {
+    use tessera::mfa::{Authority, ThrottleConfig, Unavailable};
+    let policy = tessera::OrgPolicy::builder()
+        .minimum_authority(Some(Authority::PhishingResistant))
+        .build()
+        .unwrap();
+    let w = World::with(policy, ThrottleConfig::DEFAULT);
+    let rp = rp(&w);
+    let ana = w.ana().await;
+    let below = Unavailable::BelowOrganisationMinimum {
+        needed: Authority::PhishingResistant,
+    };
+    let refused = w.flows.start_authenticator_setup(&ana, "Phone").await;
+    assert!(
+        matches!(
+            &refused,
+            Err(Error::Mfa(tessera::mfa::Error::MethodUnavailable { method: MfaMethod::AuthenticatorApp, reason }))
+                if *reason == below
+        ),
+        "{refused:?}"
+    );
+    let table = w.flows.availability(&ana).await.unwrap();
+    assert_eq!(table.get(MfaMethod::Email).reason(), Some(below));
+    let mut browser = SoftPasskey::new(true);
+    let (options, ceremony) = w.flows.start_security_key_setup(&ana, &rp).await.unwrap();
+    let json = serde_json::to_string(&browser.do_registration(origin(), options).unwrap()).unwrap();
+    let _ = w
+        .flows
+        .finish_security_key_setup(&ana, &rp, ceremony, &json, "Blue key", true)
+        .await
+        .unwrap();
+    let c = w.challenge("ana").await;
+    assert_eq!(c.primary(), Some(MfaMethod::SecurityKey));
+    assert!(
+        !c.available().contains(&MfaMethod::Email),
+        "{:?}",
+        c.available()
+    );
+}
