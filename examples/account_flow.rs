@@ -11,8 +11,11 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use sqlx::Connection;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+use tessera_sqlx::{SqlAccountStore, SqlDeviceStore, SqlMfaStore, SqlStores};
 use webauthn_authenticator_rs::WebauthnAuthenticator;
 use webauthn_authenticator_rs::softpasskey::SoftPasskey;
 
@@ -22,7 +25,7 @@ use tessera::mfa::{
 use tessera::otp::{QrCode, SoftAuthenticator};
 use tessera::webauthn::{InMemoryCeremonyLedger, InMemoryCredentialIndex, RelyingParty};
 use tessera::{
-    Accounts, Assurance, Clock, CodeDelivery, Error, Factor, InMemoryAccounts, InMemoryDelivery,
+    Accounts, Assurance, Clock, CodeDelivery, Error, Factor, InMemoryDelivery,
     InMemorySessionRevoker, ManualClock, MfaMethod, Password, PasswordPolicy, RecordingNotifier,
     SecurityEventKind, SecurityNotifier, SignIn, UnixTime,
 };
@@ -119,7 +122,7 @@ impl AuthenticatorApp {
     }
 }
 
-type Flows = InMemoryAccounts<ManualClock>;
+type Flows = Accounts<SqlAccountStore, SqlDeviceStore, SqlMfaStore, ManualClock>;
 
 const START: u64 = 1_767_225_600; // 2026-01-01T00:00:00Z
 const ORIGIN: &str = "https://login.example.com";
@@ -134,7 +137,10 @@ const PASSWORD: &str = "correct horse battery staple";
 const NEW_PASSWORD: &str = "violet tractor lemonade sunrise";
 
 fn main() -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("could not start the runtime: {e}");
@@ -156,8 +162,41 @@ fn main() -> ExitCode {
     }
 }
 
+/// Where the example keeps its state: a fresh SQLite file by default (its path is
+/// printed, and it is left in place to look inside with `sqlite3`), or a fresh database
+/// on the PostgreSQL server whose URL is the first argument.
+async fn open_stores() -> Outcome<SqlStores> {
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_nanos();
+    match std::env::args().nth(1) {
+        Some(url) if url.starts_with("postgres") => {
+            // A database of its own on that server, so a second run starts afresh too.
+            let server: PgConnectOptions = url.parse()?;
+            let name = format!("tessera_account_flow_{nonce}");
+            let mut admin = PgConnection::connect_with(&server).await?;
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut admin)
+                .await?;
+            println!("PostgreSQL database: {name} (left in place)");
+            let pool = PgPool::connect_with(server.database(&name)).await?;
+            Ok(SqlStores::new(pool).await?)
+        }
+        Some(other) => Err(format!("expected a postgres:// URL, got {other:?}").into()),
+        None => {
+            let path = std::env::temp_dir().join(format!("tessera-account-flow-{nonce}.sqlite"));
+            println!(
+                "SQLite database: {} (left in place: sqlite3 it and .tables)",
+                path.display()
+            );
+            Ok(SqlStores::open_sqlite(&path).await?)
+        }
+    }
+}
+
 async fn run() -> Outcome {
     let clock = ManualClock::new(UnixTime::from_secs(START));
+    let stores = open_stores().await?;
     // The application keeps handles on its outbox and inbox; the flows share them.
     let outbox = Arc::new(Outbox {
         sent: InMemoryDelivery::new(),
@@ -172,7 +211,7 @@ async fn run() -> Outcome {
         .delivery(Arc::clone(&outbox))
         .sessions(Arc::clone(&sessions))
         .password_policy(policy)
-        .build_in_memory(clock.clone())?;
+        .build(stores.accounts, stores.devices, stores.mfa, clock.clone())?;
     // The site's WebAuthn relying party (its id and origin), for security keys.
     let rp = RelyingParty::builder("example.com", ORIGIN)
         .name("Example")
