@@ -22,6 +22,10 @@ mod error;
 mod user;
 mod version;
 
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
+
 pub use error::StoreError;
 pub use user::UserId;
 pub use version::{Version, Versioned};
