@@ -226,3 +226,19 @@ pub fn assert_one_class<E: Debug>(e: &E, want: Class, got: &[Class]) {
         assert_eq!(got, [want], "{e:?}");
     }
 }
+
+/// Runs `future` to completion on this thread by polling it in a loop: for tests of
+/// futures that never wait on anything outside themselves (in-memory stores, inline
+/// offloads), with no runtime. A future that waits on a real event spins until it comes.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    use std::task::{Context, Waker};
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let Poll::Ready(v) = future
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            return v;
+        }
+    }
+}
