@@ -110,9 +110,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         L: CeremonyLedger,
         I: CredentialIndex,
     {
-        if !challenge.available.contains(&MfaMethod::SecurityKey) {
-            return Err(Error::MethodNotOffered(MfaMethod::SecurityKey));
-        }
+        offers_security_keys(challenge)?;
         let keys = security_keys(&self.registry, &challenge.account).await?;
         Ok(rp.start_authentication(&challenge.account, &keys)?)
     }
@@ -140,9 +138,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         L: CeremonyLedger,
         I: CredentialIndex,
     {
-        if !challenge.available.contains(&MfaMethod::SecurityKey) {
-            return Err(Error::MethodNotOffered(MfaMethod::SecurityKey));
-        }
+        offers_security_keys(challenge)?;
         let user = &challenge.account;
         let refused = |reason| {
             audit::failed("second_factor_failed", Some(user), reason);
@@ -171,5 +167,14 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
             }
         }
         result
+    }
+}
+
+/// Refuses a second-factor challenge that does not offer security keys.
+fn offers_security_keys(challenge: &SecondFactorChallenge) -> Result<()> {
+    if challenge.available.contains(&MfaMethod::SecurityKey) {
+        Ok(())
+    } else {
+        Err(Error::MethodNotOffered(MfaMethod::SecurityKey))
     }
 }
