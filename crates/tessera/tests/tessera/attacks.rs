@@ -478,16 +478,7 @@ async fn a_replay_is_answered_before_its_notification_is_delivered() {
 
     let code = app.code(tessera::Clock::now(&clock));
     for attempt in 0..2 {
-        let Ok(SignIn::SecondFactor(c)) =
-            flows.sign_in("ana", &Password::new(PASSWORD), None).await
-        else {
-            panic!("MFA is on")
-        };
-        let c = flows
-            .start_second_factor(c, Some(MfaMethod::AuthenticatorApp))
-            .await
-            .unwrap();
-        let result = flows.finish_second_factor(&c, &code).await;
+        let result = sign_in_with_app(&flows, &code).await;
         assert_eq!(result.is_ok(), attempt == 0, "the replay is refused");
     }
     // The refusal is back; the notifier is still stuck on the reuse event.
@@ -867,7 +858,15 @@ async fn secrets_at_rest_are_sealed_and_keys_rotate() {
 }
 
 /// Signs Ana in with her app's `code`.
-async fn sign_in_with_app(flows: &Shared, code: &str) -> tessera::Result<Assurance> {
+async fn sign_in_with_app(
+    flows: &Accounts<
+        impl tessera::AccountStore,
+        impl tessera::DeviceStore,
+        impl tessera::MfaStore,
+        impl tessera::Clock,
+    >,
+    code: &str,
+) -> tessera::Result<Assurance> {
     let Ok(SignIn::SecondFactor(c)) = flows.sign_in("ana", &Password::new(PASSWORD), None).await
     else {
         panic!("MFA is on")
