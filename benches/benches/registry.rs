@@ -16,66 +16,25 @@
 //! linearly with the device count: each device costs one HMAC key preparation and up
 //! to three HMAC computations.
 //!
-//! The registry's futures are driven by a minimal `block_on`: the in-memory store
-//! never waits, so no runtime is measured.
+//! The registry's futures are driven by a minimal `block_on` (`tessera_benches`): the
+//! in-memory store never waits, so no runtime is measured.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Setup of fixed inputs: a failure there is a broken benchmark, and should stop it loudly.
 #![allow(missing_docs)] // criterion_main! generates an undocumented main.
 
-use std::future::Future;
 use std::hint::black_box;
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
-use tessera_otp::{Clock, ManualClock, Secret, TimeStep, Totp, TotpParams, UnixTime};
-use tessera_registry::{
-    ActivationPolicy, DeviceRegistry, InMemoryDeviceStore, RegistryConfig, UserId,
-};
+use tessera_benches::{START, block_on, registry_with_apps};
+use tessera_otp::{Clock, Secret, TimeStep, Totp, TotpParams, UnixTime};
 
-/// 10 s into its 30 s step.
-const START: u64 = 1_700_000_010;
 const PERIOD: u64 = 30;
-
-/// Polls a future that never waits (the in-memory store) to completion.
-fn block_on<F: Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(v) => v,
-        Poll::Pending => panic!("the in-memory store never waits"),
-    }
-}
-
-type Registry = DeviceRegistry<InMemoryDeviceStore, ManualClock>;
-
-/// A registry with `n` active authenticator apps for one user; the last app's secret.
-fn setup(n: usize) -> (Registry, ManualClock, UserId, Secret) {
-    let clock = ManualClock::new(UnixTime::from_secs(START));
-    let config = RegistryConfig::builder("Bench")
-        .activation(ActivationPolicy::OneCode)
-        .build()
-        .unwrap();
-    // Every seed is sealed: each verification opens every active device's seed.
-    let keyring = std::sync::Arc::new(tessera_registry::Keyring::ephemeral().unwrap());
-    let registry = DeviceRegistry::new(InMemoryDeviceStore::new(), clock.clone(), config, keyring);
-    let user = UserId::new("bench");
-    let mut last = None;
-    for i in 0..n {
-        let e = block_on(registry.start_enrolment(&user, &format!("Device {i}"), "bench")).unwrap();
-        let code = Totp::new(e.secret(), TotpParams::DEFAULT)
-            .generate(clock.now())
-            .unwrap();
-        block_on(registry.finish_enrolment(&user, e.device_id(), &[code.expose()])).unwrap();
-        last = Some(e.secret().clone());
-    }
-    let status = block_on(registry.mfa_status(&user)).unwrap();
-    assert_eq!(status.active_devices(), n);
-    (registry, clock, user, last.unwrap())
-}
 
 fn registry_verify(c: &mut Criterion) {
     let mut group = c.benchmark_group("registry_verify");
     for n in [1usize, 4, 8] {
-        let (registry, clock, user, secret) = setup(n);
+        let (registry, clock, user, secret) = registry_with_apps(n);
+        let secret = secret.unwrap();
         let totp = Totp::new(&secret, TotpParams::DEFAULT);
         // The next step to use: one past activation's.
         let mut step = START / PERIOD + 1;

@@ -9,43 +9,13 @@
 //! round.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Setup of fixed inputs: a failure is a broken benchmark.
 
-use std::future::Future;
 use std::hint::black_box;
-use std::task::{Context, Poll, Waker};
 
-use tessera_otp::{Clock, ManualClock, Secret, Totp, TotpParams, UnixTime};
-use tessera_registry::{
-    ActivationPolicy, DeviceRegistry, InMemoryDeviceStore, RegistryConfig, UserId,
-};
-
-const START: u64 = 1_700_000_010;
-
-/// Polls a future that never waits (the in-memory store) to completion.
-fn block_on<F: Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(v) => v,
-        Poll::Pending => panic!("the in-memory store never waits"),
-    }
-}
+use tessera_benches::{START, block_on, registry_with_apps};
+use tessera_otp::{Clock, Secret, Totp, TotpParams, UnixTime};
 
 fn run(devices: usize, iterations: u64) -> u64 {
-    let clock = ManualClock::new(UnixTime::from_secs(START));
-    let config = RegistryConfig::builder("Bench")
-        .activation(ActivationPolicy::OneCode)
-        .build()
-        .unwrap();
-    // Every seed is sealed: each verification opens every active device's seed.
-    let keyring = std::sync::Arc::new(tessera_registry::Keyring::ephemeral().unwrap());
-    let registry = DeviceRegistry::new(InMemoryDeviceStore::new(), clock.clone(), config, keyring);
-    let user = UserId::new("bench");
-    for i in 0..devices {
-        let e = block_on(registry.start_enrolment(&user, &format!("Device {i}"), "bench")).unwrap();
-        let code = Totp::new(e.secret(), TotpParams::DEFAULT)
-            .generate(clock.now())
-            .unwrap();
-        block_on(registry.finish_enrolment(&user, e.device_id(), &[code.expose()])).unwrap();
-    }
+    let (registry, clock, user, _) = registry_with_apps(devices);
     clock.set(UnixTime::from_secs(START + 60));
     let stranger = Totp::new(&Secret::generate(), TotpParams::DEFAULT);
     let miss = stranger.generate(clock.now()).unwrap().expose().to_owned();

@@ -222,32 +222,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]
 mod tests {
+    use tessera_store::testing::{Class, assert_one_class};
+
     use super::*;
-
-    /// The one class a variant answers, or none.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    enum Class {
-        VerificationFailed,
-        InvalidInput,
-        RetryAfter,
-        Conflict,
-        Unavailable,
-        None,
-    }
-
-    /// Every class the predicates answer for `e`.
-    fn answered(e: &Error) -> Vec<Class> {
-        [
-            (e.is_verification_failed(), Class::VerificationFailed),
-            (e.is_invalid_input(), Class::InvalidInput),
-            (e.retry_after().is_some(), Class::RetryAfter),
-            (e.is_conflict(), Class::Conflict),
-            (e.is_unavailable(), Class::Unavailable),
-        ]
-        .into_iter()
-        .filter_map(|(yes, c)| yes.then_some(c))
-        .collect()
-    }
 
     /// The class each variant must answer. No wildcard: a new variant does not compile
     /// until it is classified here.
@@ -333,13 +310,7 @@ mod tests {
         let all = every_variant();
         assert_eq!(all.len(), 26, "one of each variant");
         for e in &all {
-            let want = expected(e);
-            let got = answered(e);
-            if want == Class::None {
-                assert!(got.is_empty(), "{e:?} answers {got:?}");
-            } else {
-                assert_eq!(got, vec![want], "{e:?}");
-            }
+            assert_one_class(e, expected(e), &tessera_store::answered!(e, retry_after));
         }
     }
 

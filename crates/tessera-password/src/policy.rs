@@ -128,24 +128,7 @@ impl PasswordPolicy {
     /// 800-63B-4 §3.1.1.2). Kept so code written against it keeps its meaning.
     ///
     /// [`DEFAULT`]: PasswordPolicy::DEFAULT
-    pub const PASSWORD_ONLY: Self = Self {
-        min_length_only_factor: PASSWORD_ONLY_MIN_LENGTH,
-        min_length_with_second_factor: DEFAULT_MIN_LENGTH_WITH_SECOND_FACTOR,
-        password_use: PasswordUse::OnlyFactor,
-        max_length: DEFAULT_MAX_LENGTH,
-        min_digits: 0,
-        min_lowercase: 0,
-        min_uppercase: 0,
-        min_special: 0,
-        pattern: None,
-        blocklist: true,
-        context_words: true,
-        service_words: Vec::new(),
-        service_words_folded: Vec::new(),
-        history: 0,
-        #[cfg(feature = "zxcvbn")]
-        min_zxcvbn_score: None,
-    };
+    pub const PASSWORD_ONLY: Self = Self::DEFAULT;
 
     /// The [`PASSWORD_ONLY`](PasswordPolicy::PASSWORD_ONLY) preset.
     #[must_use]

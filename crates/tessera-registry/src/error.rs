@@ -178,29 +178,9 @@ impl From<StoreError> for Error {
 
 #[cfg(test)]
 mod tests {
+    use tessera_store::testing::{Class, assert_one_class};
+
     use super::*;
-
-    /// The one class a variant answers, or none.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    enum Class {
-        VerificationFailed,
-        InvalidInput,
-        Conflict,
-        Unavailable,
-        None,
-    }
-
-    fn answered(e: &Error) -> Vec<Class> {
-        [
-            (e.is_verification_failed(), Class::VerificationFailed),
-            (e.is_invalid_input(), Class::InvalidInput),
-            (e.is_conflict(), Class::Conflict),
-            (e.is_unavailable(), Class::Unavailable),
-        ]
-        .into_iter()
-        .filter_map(|(yes, c)| yes.then_some(c))
-        .collect()
-    }
 
     /// No wildcard: a new variant does not compile until it is classified here.
     fn expected(e: &Error) -> Class {
@@ -263,12 +243,7 @@ mod tests {
         let all = every_variant();
         assert_eq!(all.len(), 19, "one of each variant");
         for e in &all {
-            let (want, got) = (expected(e), answered(e));
-            if want == Class::None {
-                assert!(got.is_empty(), "{e:?} answers {got:?}");
-            } else {
-                assert_eq!(got, vec![want], "{e:?}");
-            }
+            assert_one_class(e, expected(e), &tessera_store::answered!(e));
         }
     }
 

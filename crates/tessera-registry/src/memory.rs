@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
 use crate::{Device, DeviceStore, StoreError, UserId, Version, Versioned};
+use tessera_store::Result;
 
 /// A [`DeviceStore`] in a mutex-guarded map: one process, nothing survives a restart.
 ///
@@ -30,7 +31,7 @@ impl InMemoryDeviceStore {
 }
 
 impl DeviceStore for InMemoryDeviceStore {
-    async fn load(&self, user: &UserId) -> Result<Versioned<Vec<Device>>, StoreError> {
+    async fn load(&self, user: &UserId) -> Result<Versioned<Vec<Device>>> {
         Ok(self.with(|users| {
             users
                 .get(user)
@@ -39,12 +40,7 @@ impl DeviceStore for InMemoryDeviceStore {
         }))
     }
 
-    async fn save(
-        &self,
-        user: &UserId,
-        expected: Version,
-        devices: &[Device],
-    ) -> Result<Version, StoreError> {
+    async fn save(&self, user: &UserId, expected: Version, devices: &[Device]) -> Result<Version> {
         self.with(|users| {
             let stored = users.get(user).map_or(Version::NEW, |(v, _)| *v);
             if stored != expected {
@@ -56,11 +52,7 @@ impl DeviceStore for InMemoryDeviceStore {
         })
     }
 
-    async fn list_users(
-        &self,
-        after: Option<&UserId>,
-        limit: usize,
-    ) -> Result<Vec<UserId>, StoreError> {
+    async fn list_users(&self, after: Option<&UserId>, limit: usize) -> Result<Vec<UserId>> {
         // A full sort per page: fine for the small maps this store is meant for.
         let mut ids: Vec<UserId> = self.with(|users| {
             users

@@ -22,6 +22,14 @@ mod error;
 mod user;
 mod version;
 
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
+
 pub use error::StoreError;
 pub use user::UserId;
 pub use version::{Version, Versioned};
+
+/// What a store method returns: `T`, or the [`StoreError`] every store shares (the
+/// `std::io::Result` convention, so that a store's signatures read as its shape).
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

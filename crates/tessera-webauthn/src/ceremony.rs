@@ -275,16 +275,7 @@ impl<L: CeremonyLedger> CeremonyLedger for std::sync::Arc<L> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn block_on<F: Future>(f: F) -> F::Output {
-        use std::task::{Context, Poll, Waker};
-        let mut f = std::pin::pin!(f);
-        loop {
-            if let Poll::Ready(v) = f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-                return v;
-            }
-        }
-    }
+    use tessera_store::testing::block_on;
 
     #[test]
     fn a_ledger_answers_true_once_per_id_and_forgets_expired_ids() {

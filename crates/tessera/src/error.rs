@@ -290,29 +290,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)] // tests
 
+    use tessera_store::testing::{Class, assert_one_class};
+
     use super::*;
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    enum Class {
-        VerificationFailed,
-        InvalidInput,
-        RetryAfter,
-        Conflict,
-        Unavailable,
-        None,
-    }
-
     fn answered(e: &Error) -> Vec<Class> {
-        [
-            (e.is_verification_failed(), Class::VerificationFailed),
-            (e.is_invalid_input(), Class::InvalidInput),
-            (e.retry_after().is_some(), Class::RetryAfter),
-            (e.is_conflict(), Class::Conflict),
-            (e.is_unavailable(), Class::Unavailable),
-        ]
-        .into_iter()
-        .filter_map(|(yes, c)| yes.then_some(c))
-        .collect()
+        tessera_store::answered!(e, retry_after)
     }
 
     /// The facade's own variants; the wrapped crates' errors are classified (and
@@ -373,12 +356,7 @@ mod tests {
         ];
         for w in all {
             let e = Error::from(w);
-            let (want, got) = (expected(&e), answered(&e));
-            if want == Class::None {
-                assert!(got.is_empty(), "{e:?} answers {got:?}");
-            } else {
-                assert_eq!(got, vec![want], "{e:?}");
-            }
+            assert_one_class(&e, expected(&e), &answered(&e));
             assert!(!e.to_string().contains(SECRET), "{e}");
         }
         // The registry's refusals stay the registry's.
@@ -433,12 +411,7 @@ mod tests {
         // 22 variants, 20 of them here (Password twice); Registry and Mfa below.
         assert_eq!(own.len(), 21);
         for e in &own {
-            let (want, got) = (expected(e), answered(e));
-            if want == Class::None {
-                assert!(got.is_empty(), "{e:?} answers {got:?}");
-            } else {
-                assert_eq!(got, vec![want], "{e:?}");
-            }
+            assert_one_class(e, expected(e), &answered(e));
         }
     }
 
@@ -472,12 +445,7 @@ mod tests {
             (R::InvalidConfig("window").into(), Class::None),
         ];
         for (e, want) in cases {
-            let got = answered(&e);
-            if want == Class::None {
-                assert!(got.is_empty(), "{e:?} answers {got:?}");
-            } else {
-                assert_eq!(got, vec![want], "{e:?}");
-            }
+            assert_one_class(&e, want, &answered(&e));
         }
     }
 

@@ -211,16 +211,7 @@ impl fmt::Debug for SharedOffload {
 mod tests {
     use super::*;
     use crate::{Bounded, Inline};
-
-    fn block_on<F: Future>(f: F) -> F::Output {
-        use std::task::{Context, Poll, Waker};
-        let mut f = std::pin::pin!(f);
-        loop {
-            if let Poll::Ready(v) = f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-                return v;
-            }
-        }
-    }
+    use tessera_store::testing::block_on;
 
     /// Claims success and never runs the work.
     struct Liar;

@@ -35,16 +35,11 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
     /// # Errors
     /// The binding errors ([`Error::StepUpRequired`], [`Error::ReauthenticationRequired`],
     /// …); [`Error::SecurityKey`] when the relying party refuses to start.
-    pub async fn start_security_key_setup<'s, RC, L, I>(
+    pub async fn start_security_key_setup<'s>(
         &self,
         session: impl Into<SetupSession<'s>>,
-        rp: &RelyingParty<RC, L, I>,
-    ) -> Result<(CreationChallengeResponse, RegistrationCeremony)>
-    where
-        RC: Clock,
-        L: CeremonyLedger,
-        I: CredentialIndex,
-    {
+        rp: &RelyingParty<impl Clock, impl CeremonyLedger, impl CredentialIndex>,
+    ) -> Result<(CreationChallengeResponse, RegistrationCeremony)> {
         let account = self
             .require_factor_setup(session.into(), MfaMethod::SecurityKey)
             .await?;
@@ -62,20 +57,15 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
     /// [`Error::SecurityKey`] for a refused response (wrong origin, challenge, an
     /// authenticator the organisation does not allow, a credential already registered,
     /// an expired or used ceremony, the ninth device); store errors.
-    pub async fn finish_security_key_setup<'s, RC, L, I>(
+    pub async fn finish_security_key_setup<'s>(
         &self,
         session: impl Into<SetupSession<'s>>,
-        rp: &RelyingParty<RC, L, I>,
+        rp: &RelyingParty<impl Clock, impl CeremonyLedger, impl CredentialIndex>,
         ceremony: RegistrationCeremony,
         response: &str,
         name: &str,
         enable_mfa: bool,
-    ) -> Result<Notified<AuthenticatorAdded>>
-    where
-        RC: Clock,
-        L: CeremonyLedger,
-        I: CredentialIndex,
-    {
+    ) -> Result<Notified<AuthenticatorAdded>> {
         let session = session.into();
         let account = self
             .require_factor_setup(session, MfaMethod::SecurityKey)
@@ -100,19 +90,12 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
     /// # Errors
     /// [`Error::MethodNotOffered`] when the challenge does not offer security keys;
     /// [`Error::SecurityKey`]; store errors.
-    pub async fn start_security_key<RC, L, I>(
+    pub async fn start_security_key(
         &self,
         challenge: &SecondFactorChallenge,
-        rp: &RelyingParty<RC, L, I>,
-    ) -> Result<(RequestChallengeResponse, AuthenticationCeremony)>
-    where
-        RC: Clock,
-        L: CeremonyLedger,
-        I: CredentialIndex,
-    {
-        if !challenge.available.contains(&MfaMethod::SecurityKey) {
-            return Err(Error::MethodNotOffered(MfaMethod::SecurityKey));
-        }
+        rp: &RelyingParty<impl Clock, impl CeremonyLedger, impl CredentialIndex>,
+    ) -> Result<(RequestChallengeResponse, AuthenticationCeremony)> {
+        offers_security_keys(challenge)?;
         let keys = security_keys(&self.registry, &challenge.account).await?;
         Ok(rp.start_authentication(&challenge.account, &keys)?)
     }
@@ -128,21 +111,14 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
     ///
     /// # Errors
     /// [`Error::VerificationFailed`]; [`Error::MethodNotOffered`].
-    pub async fn finish_security_key<RC, L, I>(
+    pub async fn finish_security_key(
         &self,
         challenge: &SecondFactorChallenge,
-        rp: &RelyingParty<RC, L, I>,
+        rp: &RelyingParty<impl Clock, impl CeremonyLedger, impl CredentialIndex>,
         ceremony: AuthenticationCeremony,
         response: &str,
-    ) -> Result<Assurance>
-    where
-        RC: Clock,
-        L: CeremonyLedger,
-        I: CredentialIndex,
-    {
-        if !challenge.available.contains(&MfaMethod::SecurityKey) {
-            return Err(Error::MethodNotOffered(MfaMethod::SecurityKey));
-        }
+    ) -> Result<Assurance> {
+        offers_security_keys(challenge)?;
         let user = &challenge.account;
         let refused = |reason| {
             audit::failed("second_factor_failed", Some(user), reason);
@@ -171,5 +147,14 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
             }
         }
         result
+    }
+}
+
+/// Refuses a second-factor challenge that does not offer security keys.
+fn offers_security_keys(challenge: &SecondFactorChallenge) -> Result<()> {
+    if challenge.available.contains(&MfaMethod::SecurityKey) {
+        Ok(())
+    } else {
+        Err(Error::MethodNotOffered(MfaMethod::SecurityKey))
     }
 }

@@ -2,12 +2,9 @@
 //! implementation, generic over the store so that the SQL adapters run the same checks
 //! as the in-memory store.
 
-use std::future::{Future, poll_fn};
-use std::pin::Pin;
-use std::task::Poll;
-
 use tessera_keyring::KeyId;
 use tessera_otp::UnixTime;
+use tessera_store::testing::{BoxFuture, check_paging, join_all, one_wins};
 
 use crate::codes::challenge::StoredChallenge;
 use crate::recovery::RecoveryState;
@@ -69,9 +66,6 @@ fn fresh_destination() -> DestinationKey {
 fn at(secs: u64) -> UnixTime {
     UnixTime::from_secs(secs)
 }
-
-/// A boxed store future, so that many can be polled at once.
-type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// The account and destination aggregates behind one face, so every check runs on
 /// both with one body. Values are "sends at these instants": both aggregates have such
@@ -277,30 +271,6 @@ async fn compare_and_set<S: MfaStore>(store: &S, agg: Aggregate) {
     .await;
 }
 
-/// Polls every future until all are done, on whichever runtime awaits this.
-async fn join_all<'a, T>(futures: Vec<BoxFuture<'a, T>>) -> Vec<T> {
-    let mut futures = futures;
-    let mut results: Vec<Option<T>> = futures.iter().map(|_| None).collect();
-    poll_fn(|cx| {
-        let mut pending = false;
-        for (future, slot) in futures.iter_mut().zip(results.iter_mut()) {
-            if slot.is_none() {
-                match future.as_mut().poll(cx) {
-                    Poll::Ready(v) => *slot = Some(v),
-                    Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            Poll::Pending
-        } else {
-            Poll::Ready(())
-        }
-    })
-    .await;
-    results.into_iter().flatten().collect()
-}
-
 async fn concurrent_saves<S: MfaStore>(store: &S, agg: Aggregate) {
     let name = agg.name();
     let key = agg.fresh();
@@ -309,21 +279,7 @@ async fn concurrent_saves<S: MfaStore>(store: &S, agg: Aggregate) {
         .map(|i| agg.save(store, &key, base, vec![at(1), at(100 + i)]))
         .collect();
     let results = join_all(writers).await;
-    let won: Vec<(usize, Version)> = results
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| r.as_ref().ok().map(|v| (i, *v)))
-        .collect();
-    let conflicts = results
-        .iter()
-        .filter(|r| matches!(r, Err(StoreError::Conflict)))
-        .count();
-    assert_eq!(
-        (won.len(), conflicts),
-        (1, 7),
-        "of eight concurrent {name} saves at one version exactly one must win and seven conflict"
-    );
-    let (winner, version) = won[0];
+    let (winner, version) = one_wins(name, &results);
     let loaded = load_ok(store, agg, &key).await;
     let winner = u64::try_from(winner).unwrap_or(u64::MAX);
     let expected = vec![at(1), at(100 + winner)];
@@ -556,45 +512,7 @@ async fn isolation<S: MfaStore>(store: &S) {
     );
 }
 
-async fn list<S: MfaStore>(store: &S, after: Option<&UserId>, limit: usize) -> Vec<UserId> {
-    match store.list_accounts(after, limit).await {
-        Ok(ids) => {
-            assert!(
-                ids.len() <= limit,
-                "list_accounts returned {} ids for a limit of {limit}",
-                ids.len()
-            );
-            assert!(
-                ids.windows(2)
-                    .all(|w| w[0].as_str().as_bytes() < w[1].as_str().as_bytes()),
-                "list_accounts must return ids sorted in byte order, without repeats"
-            );
-            assert!(
-                after.is_none_or(|a| ids
-                    .iter()
-                    .all(|id| id.as_str().as_bytes() > a.as_str().as_bytes())),
-                "list_accounts must return only ids strictly after its cursor"
-            );
-            ids
-        }
-        Err(e) => panic!("list_accounts failed: {e}"),
-    }
-}
-
 async fn list_accounts<S: MfaStore>(store: &S) {
-    // An empty store lists nothing (checked only when the store starts empty, so that
-    // the suite still runs against a shared database).
-    if list(store, None, 1).await.is_empty() {
-        assert!(
-            list(store, None, 100).await.is_empty(),
-            "an empty store lists no account"
-        );
-    }
-    assert!(
-        list(store, None, 0).await.is_empty(),
-        "a limit of 0 lists no account"
-    );
-
     // Ten users under one fresh prefix, one of them past ASCII ("é" sorts after "z" in
     // bytes, not in a locale's collation): every id strictly between the prefix and
     // the last of them starts with the prefix, so nobody else's rows can interleave.
@@ -615,48 +533,18 @@ async fn list_accounts<S: MfaStore>(store: &S) {
             panic!("save failed: {e}");
         }
     }
-    let users = sorted;
-    let all = list(store, Some(&prefix), 10).await;
-    assert_eq!(
-        all, users,
-        "ten accounts listed after their prefix, in byte order"
-    );
-
-    // Pages of three resume exactly after the cursor.
-    let mut cursor = prefix.clone();
-    for page in users.chunks(3) {
-        let got = list(store, Some(&cursor), 3).await;
-        assert_eq!(
-            got.get(..page.len()),
-            Some(page),
-            "pages of three resume exactly after the cursor"
-        );
-        cursor = page[page.len() - 1].clone();
-    }
-    let tail = list(store, Some(&users[4]), 5).await;
-    assert_eq!(
-        tail,
-        users[5..].to_vec(),
-        "a page ending on the last account"
-    );
+    let list = |after: Option<UserId>, limit| async move {
+        store.list_accounts(after.as_ref(), limit).await
+    };
+    check_paging("list_accounts", &prefix, &users, list).await;
     // The cursor need not exist: between the first two ids.
-    let between = UserId::new(format!("{}!", users[0].as_str()));
-    let got = list(store, Some(&between), 1).await;
+    let between = UserId::new(format!("{}!", sorted[0].as_str()));
+    let got = list(Some(between), 1)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         got,
-        users[1..2].to_vec(),
+        sorted[1..2].to_vec(),
         "a cursor that is not stored is still a position"
-    );
-    let after_last = list(store, Some(&users[9]), 10).await;
-    assert!(
-        after_last
-            .iter()
-            .all(|id| !id.as_str().starts_with(prefix.as_str())),
-        "nothing of ours after the last account"
-    );
-    let beyond = UserId::new("\u{10ffff}\u{10ffff}\u{10ffff}\u{10ffff}");
-    assert!(
-        list(store, Some(&beyond), 10).await.is_empty(),
-        "nothing is listed after the greatest id"
     );
 }

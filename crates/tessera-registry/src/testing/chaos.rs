@@ -16,6 +16,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use crate::{Device, DeviceStore, StoreError, UserId, Version, Versioned};
+use tessera_store::Result;
 
 /// Waits `d` on any async runtime (or none): one background thread, started on first
 /// use, wakes each sleeping task at its deadline. Library crates depend on no runtime,
@@ -427,17 +428,12 @@ fn injected() -> StoreError {
 }
 
 impl<S: DeviceStore> DeviceStore for ChaosDeviceStore<S> {
-    async fn load(&self, user: &UserId) -> Result<Versioned<Vec<Device>>, StoreError> {
+    async fn load(&self, user: &UserId) -> Result<Versioned<Vec<Device>>> {
         self.faults.before_load().await.map_err(|()| injected())?;
         self.inner.load(user).await
     }
 
-    async fn save(
-        &self,
-        user: &UserId,
-        expected: Version,
-        devices: &[Device],
-    ) -> Result<Version, StoreError> {
+    async fn save(&self, user: &UserId, expected: Version, devices: &[Device]) -> Result<Version> {
         self.faults.before_save().await.map_err(|()| injected())?;
         let result = if self.faults.conflict_now() {
             Err(StoreError::Conflict)
@@ -449,11 +445,7 @@ impl<S: DeviceStore> DeviceStore for ChaosDeviceStore<S> {
     }
 
     /// A listing is a read: it waits, fails and counts as a load does.
-    async fn list_users(
-        &self,
-        after: Option<&UserId>,
-        limit: usize,
-    ) -> Result<Vec<UserId>, StoreError> {
+    async fn list_users(&self, after: Option<&UserId>, limit: usize) -> Result<Vec<UserId>> {
         self.faults.before_load().await.map_err(|()| injected())?;
         self.inner.list_users(after, limit).await
     }

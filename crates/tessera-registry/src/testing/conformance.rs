@@ -1,10 +1,9 @@
 //! The store conformance suite: every guarantee of [`DeviceStore`] checked against an
 //! implementation, and the registry's races run over it.
 
-use std::future::{Future, poll_fn};
-use std::pin::Pin;
-use std::task::Poll;
 use std::time::Duration;
+
+use tessera_store::testing::{BoxFuture, check_paging, join_all, one_wins};
 
 use std::sync::{Arc, LazyLock};
 
@@ -65,47 +64,7 @@ fn sealed_seed(len: usize) -> Sealed {
     }
 }
 
-async fn list<S: DeviceStore>(store: &S, after: Option<&UserId>, limit: usize) -> Vec<UserId> {
-    match store.list_users(after, limit).await {
-        Ok(ids) => {
-            assert!(
-                ids.len() <= limit,
-                "list_users returned {} ids for a limit of {limit}",
-                ids.len()
-            );
-            assert!(
-                ids.windows(2)
-                    .all(|w| w[0].as_str().as_bytes() < w[1].as_str().as_bytes()),
-                "list_users must return ids sorted in byte order, without repeats"
-            );
-            assert!(
-                after.is_none_or(|a| ids
-                    .iter()
-                    .all(|id| id.as_str().as_bytes() > a.as_str().as_bytes())),
-                "list_users must return only ids strictly after its cursor"
-            );
-            ids
-        }
-        Err(e) => panic!("list_users failed: {e}"),
-    }
-}
-
 async fn list_users<S: DeviceStore>(store: &S) {
-    // An empty store lists nothing (checked only when the store starts empty, so that
-    // the suite still runs against a shared database).
-    if list(store, None, 1).await.is_empty() {
-        assert!(
-            list(store, None, 100).await.is_empty(),
-            "an empty store lists no user"
-        );
-    }
-    assert!(
-        list(store, None, 0).await.is_empty(),
-        "a limit of 0 lists no user"
-    );
-
-    // Ten users under one fresh prefix: every id strictly between the prefix and the
-    // last of them starts with the prefix, so nobody else's rows can interleave.
     let prefix = fresh_user();
     let users: Vec<UserId> = (0..10)
         .map(|i| UserId::new(format!("{}-{i:02}", prefix.as_str())))
@@ -114,35 +73,10 @@ async fn list_users<S: DeviceStore>(store: &S) {
     for user in users.iter().rev() {
         save(store, user, Version::NEW, &[app("A", 1)]).await;
     }
-    let all = list(store, Some(&prefix), 10).await;
-    assert_eq!(all, users, "ten users listed after their prefix, in order");
-
-    // Exact pages of three: 3, 3, 3, then the last one first on the fourth page.
-    let mut cursor = prefix.clone();
-    for page in users.chunks(3) {
-        let got = list(store, Some(&cursor), 3).await;
-        assert_eq!(
-            got.get(..page.len()),
-            Some(page),
-            "pages of three resume exactly after the cursor"
-        );
-        cursor = page[page.len() - 1].clone();
-    }
-    // A page of exactly the remaining users, then the cursor on the last of them.
-    let tail = list(store, Some(&users[4]), 5).await;
-    assert_eq!(tail, users[5..].to_vec(), "a page ending on the last user");
-    let after_last = list(store, Some(&users[9]), 10).await;
-    assert!(
-        after_last
-            .iter()
-            .all(|id| !id.as_str().starts_with(prefix.as_str())),
-        "nothing of ours after the last user"
-    );
-    let beyond = UserId::new("\u{10ffff}\u{10ffff}\u{10ffff}\u{10ffff}");
-    assert!(
-        list(store, Some(&beyond), 10).await.is_empty(),
-        "nothing is listed after the greatest id"
-    );
+    check_paging("list_users", &prefix, &users, |after, limit| async move {
+        store.list_users(after.as_ref(), limit).await
+    })
+    .await;
 }
 
 fn fresh_user() -> UserId {
@@ -375,32 +309,6 @@ async fn isolation<S: DeviceStore>(store: &S) {
     );
 }
 
-/// Polls every future until all are done, on whichever runtime awaits this: the
-/// concurrency of the conformance suites (this crate's and the other stores'), with no
-/// runtime of its own.
-pub async fn join_all<'a, T>(futures: Vec<Pin<Box<dyn Future<Output = T> + Send + 'a>>>) -> Vec<T> {
-    let mut futures = futures;
-    let mut results: Vec<Option<T>> = futures.iter().map(|_| None).collect();
-    poll_fn(|cx| {
-        let mut pending = false;
-        for (future, slot) in futures.iter_mut().zip(results.iter_mut()) {
-            if slot.is_none() {
-                match future.as_mut().poll(cx) {
-                    Poll::Ready(v) => *slot = Some(v),
-                    Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            Poll::Pending
-        } else {
-            Poll::Ready(())
-        }
-    })
-    .await;
-    results.into_iter().flatten().collect()
-}
-
 async fn concurrent_saves<S: DeviceStore>(store: &S) {
     let user = fresh_user();
     let base = save(store, &user, Version::NEW, &[app("Base", 1)]).await;
@@ -410,25 +318,9 @@ async fn concurrent_saves<S: DeviceStore>(store: &S) {
         Box::pin(store.save(&user, base, &y)),
     ])
     .await;
-    let won: Vec<Version> = results
-        .iter()
-        .filter_map(|r| r.as_ref().ok().copied())
-        .collect();
-    let conflicts = results
-        .iter()
-        .filter(|r| matches!(r, Err(StoreError::Conflict)))
-        .count();
-    assert_eq!(
-        (won.len(), conflicts),
-        (1, 1),
-        "of two saves at one version exactly one must win"
-    );
+    let (_, won) = one_wins("device", &results);
     let loaded = load(store, &user).await;
-    assert_eq!(
-        Some(&loaded.version),
-        won.first(),
-        "the winner's version is stored"
-    );
+    assert_eq!(loaded.version, won, "the winner's version is stored");
     assert!(
         loaded.value == x || loaded.value == y,
         "the winner's devices are stored"
@@ -452,7 +344,7 @@ async fn registry_races<S: DeviceStore>(store: &S) {
     let results = join_all(
         names
             .iter()
-            .map(|n| -> Pin<Box<dyn Future<Output = _> + Send + '_>> {
+            .map(|n| -> BoxFuture<'_, _> {
                 Box::pin(registry.start_enrolment(&user, n, "conformance"))
             })
             .collect(),
@@ -499,7 +391,7 @@ async fn registry_races<S: DeviceStore>(store: &S) {
     let code = code_at(clock.now());
     let results = join_all(
         (0..32)
-            .map(|_| -> Pin<Box<dyn Future<Output = _> + Send + '_>> {
+            .map(|_| -> BoxFuture<'_, _> {
                 Box::pin(registry.verify_unthrottled(&user, code.expose()))
             })
             .collect(),

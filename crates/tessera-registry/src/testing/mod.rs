@@ -61,4 +61,6 @@ mod chaos;
 mod conformance;
 
 pub use chaos::{ChaosDeviceStore, Faults, sleep};
-pub use conformance::{join_all, run_conformance};
+pub use conformance::run_conformance;
+/// Polls every future until all are done (moved to `tessera-store`, re-exported here).
+pub use tessera_store::testing::join_all;

@@ -7,7 +7,7 @@ use tessera_mfa::{EmailAddress, Version};
 use tessera_otp::UnixTime;
 use tessera_password::PasswordHistory;
 use tessera_registry::UserId;
-use tessera_registry::testing::join_all;
+use tessera_store::testing::{join_all, one_wins};
 
 use crate::{Account, AccountParts, AccountStore, SecurityStamp, StoreError, Versioned};
 
@@ -210,27 +210,11 @@ async fn concurrent_writes<S: AccountStore>(store: &S) {
         Box::pin(store.save(&y, v)),
     ])
     .await;
-    let won: Vec<Version> = saves
-        .iter()
-        .filter_map(|r| r.as_ref().ok().copied())
-        .collect();
-    let conflicts = saves
-        .iter()
-        .filter(|r| matches!(r, Err(StoreError::Conflict)))
-        .count();
-    assert_eq!(
-        (won.len(), conflicts),
-        (1, 1),
-        "of two saves at one version exactly one must win"
-    );
+    let (_, won) = one_wins("account", &saves);
     let stored = load(store, a.id())
         .await
         .unwrap_or_else(|| panic!("account lost"));
-    assert_eq!(
-        Some(&stored.version),
-        won.first(),
-        "the winner's version is stored"
-    );
+    assert_eq!(stored.version, won, "the winner's version is stored");
     assert!(
         fields(&stored.value) == fields(&x) || fields(&stored.value) == fields(&y),
         "the winner's account is stored"

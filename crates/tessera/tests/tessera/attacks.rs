@@ -264,27 +264,12 @@ async fn no_failure_of_the_sign_in_path_tells_an_account_exists() {
 /// Item 3: a hash that names a pepper the hasher no longer has is the opaque failure.
 #[tokio::test]
 async fn a_retired_pepper_is_the_opaque_failure() {
-    use tessera::password::Pepper;
-    let clock = ManualClock::new(UnixTime::from_secs(T0));
-    let peppered = |id: &[u8], byte: u8| {
-        tessera::Hasher::builder()
-            .pepper(Pepper::new(id, &[byte; 32]).unwrap())
-            .build()
-            .unwrap()
-    };
-    let flows = Accounts::in_memory(
-        "Example",
-        clock,
-        RecordingNotifier::new(),
-        InMemoryDelivery::new(),
-    )
-    .unwrap()
-    .with_hasher(peppered(b"old", 1));
+    let flows = peppered_flows(peppered((b"old", 1), None));
     flows
         .create_account("ana", "ana@example.com", &Password::new(PASSWORD))
         .await
         .unwrap();
-    let flows = flows.with_hasher(peppered(b"new", 2));
+    let flows = flows.with_hasher(peppered((b"new", 2), None));
     assert!(matches!(
         flows.sign_in("ana", &Password::new(PASSWORD), None).await,
         Err(Error::VerificationFailed)
@@ -493,16 +478,7 @@ async fn a_replay_is_answered_before_its_notification_is_delivered() {
 
     let code = app.code(tessera::Clock::now(&clock));
     for attempt in 0..2 {
-        let Ok(SignIn::SecondFactor(c)) =
-            flows.sign_in("ana", &Password::new(PASSWORD), None).await
-        else {
-            panic!("MFA is on")
-        };
-        let c = flows
-            .start_second_factor(c, Some(MfaMethod::AuthenticatorApp))
-            .await
-            .unwrap();
-        let result = flows.finish_second_factor(&c, &code).await;
+        let result = sign_in_with_app(&flows, &code).await;
         assert_eq!(result.is_ok(), attempt == 0, "the replay is refused");
     }
     // The refusal is back; the notifier is still stuck on the reuse event.
@@ -721,22 +697,7 @@ async fn a_failed_lockout_notification_is_reported() {
 /// the opaque failure too, never a distinct error.
 #[tokio::test]
 async fn peppers_rotate_with_rehash_on_sign_in() {
-    use tessera::password::Pepper;
-    let pepper = |id: &[u8], byte: u8| Pepper::new(id, &[byte; 32]).unwrap();
-    let clock = ManualClock::new(UnixTime::from_secs(T0));
-    let flows = Accounts::in_memory(
-        "Example",
-        clock,
-        RecordingNotifier::new(),
-        InMemoryDelivery::new(),
-    )
-    .unwrap()
-    .with_hasher(
-        tessera::Hasher::builder()
-            .pepper(pepper(b"2026-05", 1))
-            .build()
-            .unwrap(),
-    );
+    let flows = peppered_flows(peppered((b"2026-05", 1), None));
     for name in ["ana", "bob"] {
         flows
             .create_account(
@@ -748,13 +709,7 @@ async fn peppers_rotate_with_rehash_on_sign_in() {
             .unwrap();
     }
     let old_id = keyid_of(flows.account_store(), "ana").await;
-    let flows = flows.with_hasher(
-        tessera::Hasher::builder()
-            .pepper(pepper(b"2026-11", 2))
-            .retired_pepper(pepper(b"2026-05", 1))
-            .build()
-            .unwrap(),
-    );
+    let flows = flows.with_hasher(peppered((b"2026-11", 2), Some((b"2026-05", 1))));
     assert!(matches!(
         flows
             .sign_in("ana", &Password::new("a wrong password"), None)
@@ -773,12 +728,7 @@ async fn peppers_rotate_with_rehash_on_sign_in() {
         "bob has not signed in yet"
     );
     // The old pepper dropped: ana (rehashed) signs in, bob gets the opaque failure.
-    let flows = flows.with_hasher(
-        tessera::Hasher::builder()
-            .pepper(pepper(b"2026-11", 2))
-            .build()
-            .unwrap(),
-    );
+    let flows = flows.with_hasher(peppered((b"2026-11", 2), None));
     assert!(matches!(
         flows.sign_in("ana", &Password::new(PASSWORD), None).await,
         Ok(SignIn::Complete(_))
@@ -908,7 +858,15 @@ async fn secrets_at_rest_are_sealed_and_keys_rotate() {
 }
 
 /// Signs Ana in with her app's `code`.
-async fn sign_in_with_app(flows: &Shared, code: &str) -> tessera::Result<Assurance> {
+async fn sign_in_with_app(
+    flows: &Accounts<
+        impl tessera::AccountStore,
+        impl tessera::DeviceStore,
+        impl tessera::MfaStore,
+        impl tessera::Clock,
+    >,
+    code: &str,
+) -> tessera::Result<Assurance> {
     let Ok(SignIn::SecondFactor(c)) = flows.sign_in("ana", &Password::new(PASSWORD), None).await
     else {
         panic!("MFA is on")
@@ -958,4 +916,36 @@ async fn a_password_change_that_loses_races_retries_then_refuses_whole() {
         w.flows.sign_in("ana", &newer, None).await.is_err(),
         "nothing half-written"
     );
+}
+
+/// A hasher with the pepper `(id, byte)` (its key: 32 times the byte), and a retired one.
+fn peppered(current: (&[u8], u8), retired: Option<(&[u8], u8)>) -> tessera::Hasher {
+    use tessera::password::Pepper;
+    let pepper = |(id, byte): (&[u8], u8)| Pepper::new(id, &[byte; 32]).unwrap();
+    let mut builder = tessera::Hasher::builder();
+    builder.pepper(pepper(current));
+    if let Some(old) = retired {
+        builder.retired_pepper(pepper(old));
+    }
+    builder.build().unwrap()
+}
+
+/// In-memory flows at [`T0`] that hash with `hasher` (the pepper rotation tests).
+fn peppered_flows(
+    hasher: tessera::Hasher,
+) -> Accounts<
+    impl tessera::AccountStore,
+    impl tessera::DeviceStore,
+    impl tessera::MfaStore,
+    ManualClock,
+> {
+    let clock = ManualClock::new(UnixTime::from_secs(T0));
+    Accounts::in_memory(
+        "Example",
+        clock,
+        RecordingNotifier::new(),
+        InMemoryDelivery::new(),
+    )
+    .unwrap()
+    .with_hasher(hasher)
 }

@@ -7,8 +7,9 @@ use std::time::Duration;
 use tessera::mfa::ThrottleConfig;
 use tessera::otp::SoftAuthenticator;
 use tessera::{
-    Accounts, Assurance, DeviceId, InMemoryAccounts, InMemoryDelivery, InMemorySessionRevoker,
-    ManualClock, OrgPolicy, Password, RecordingNotifier, SecondFactorChallenge, SignIn, UnixTime,
+    AccountStore, Accounts, Assurance, Clock, DeviceId, DeviceStore, InMemoryAccounts,
+    InMemoryDelivery, InMemorySessionRevoker, ManualClock, MfaStore, OrgPolicy, Password,
+    RecordingNotifier, SecondFactorChallenge, SignIn, UnixTime,
 };
 
 pub const T0: u64 = 1_767_225_600;
@@ -175,18 +176,12 @@ impl App {
 
 /// Sets up an authenticator app for `who` on any flows: start, scan the URI, two
 /// consecutive codes, finish. Returns the app and what the finish returned.
-pub async fn setup_app<'s, A, D, M, C>(
-    flows: &tessera::Accounts<A, D, M, C>,
+pub async fn setup_app<'s>(
+    flows: &Accounts<impl AccountStore, impl DeviceStore, impl MfaStore, impl Clock>,
     who: impl Into<tessera::SetupSession<'s>>,
     name: &str,
     enable: bool,
-) -> (App, tessera::Notified<tessera::AuthenticatorAdded>)
-where
-    A: tessera::AccountStore,
-    D: tessera::DeviceStore,
-    M: tessera::MfaStore,
-    C: tessera::Clock,
-{
+) -> (App, tessera::Notified<tessera::AuthenticatorAdded>) {
     let who = who.into();
     let enrolment = flows.start_authenticator_setup(who, name).await.unwrap();
     let app = App::scan(enrolment.uri(), enrolment.device_id());
@@ -199,17 +194,11 @@ where
 }
 
 /// Creates `user` with [`PASSWORD`] on any flows and signs them in (no MFA yet).
-pub async fn signed_up<A, D, M, C>(
-    flows: &tessera::Accounts<A, D, M, C>,
+pub async fn signed_up(
+    flows: &Accounts<impl AccountStore, impl DeviceStore, impl MfaStore, impl Clock>,
     user: &str,
     email: &str,
-) -> Assurance
-where
-    A: tessera::AccountStore,
-    D: tessera::DeviceStore,
-    M: tessera::MfaStore,
-    C: tessera::Clock,
-{
+) -> Assurance {
     let password = Password::new(PASSWORD);
     flows.create_account(user, email, &password).await.unwrap();
     match flows.sign_in(user, &password, None).await.unwrap() {
@@ -219,17 +208,11 @@ where
 }
 
 /// A step-up of `who` with `app`'s current code, on any flows.
-pub async fn step_up_with_app<A, D, M, C>(
-    flows: &tessera::Accounts<A, D, M, C>,
+pub async fn step_up_with_app(
+    flows: &Accounts<impl AccountStore, impl DeviceStore, impl MfaStore, impl Clock>,
     who: &Assurance,
     app: &App,
-) -> Assurance
-where
-    A: tessera::AccountStore,
-    D: tessera::DeviceStore,
-    M: tessera::MfaStore,
-    C: tessera::Clock,
-{
+) -> Assurance {
     let c = flows.start_step_up(who).await.unwrap();
     let c = flows
         .start_second_factor(c, Some(tessera::MfaMethod::AuthenticatorApp))

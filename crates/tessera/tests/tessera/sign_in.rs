@@ -8,8 +8,8 @@ use std::time::Duration;
 use crate::common::{App, EMAIL, PASSWORD, World, setup_app};
 use tessera::mfa::{Purpose, ThrottleConfig};
 use tessera::{
-    AccountStore, Error, Factor, MfaMethod, OrgPolicy, Password, SecurityEventKind as K, SignIn,
-    UnixTime,
+    AccountStore, Error, Factor, MfaMethod, OrgPolicy, Password, SecondFactorChallenge,
+    SecurityEventKind as K, SignIn, UnixTime,
 };
 
 /// Ana with an authenticator app and MFA on; returns the app and her recovery codes.
@@ -29,6 +29,21 @@ async fn ana_with_mfa(w: &World) -> (App, Vec<String>) {
     w.advance(30);
     w.events.clear();
     (app, codes)
+}
+
+/// Ana (MFA on) past her password, with an email code sent.
+async fn ana_at_an_email_code() -> (World, SecondFactorChallenge) {
+    let w = World::new();
+    let _ = ana_with_mfa(&w).await;
+    let c = w.challenge("ana").await;
+    let c = w.start(c, Some(MfaMethod::Email)).await;
+    (w, c)
+}
+
+/// The failures counted in the throttle of the account `c` signs in.
+async fn failures(w: &World, c: &SecondFactorChallenge) -> u32 {
+    let state = w.flows.mfa().throttle_state(c.account()).await.unwrap();
+    state.failures()
 }
 
 #[tokio::test]
@@ -144,15 +159,7 @@ async fn a_replayed_code_is_refused_and_reported() {
     let wrong = if code == "123456" { "654321" } else { "123456" };
     let _ = w.flows.finish_second_factor(&c, wrong).await.unwrap_err();
     assert!(w.events.kinds().is_empty());
-    assert_eq!(
-        w.flows
-            .mfa()
-            .throttle_state(c.account())
-            .await
-            .unwrap()
-            .failures(),
-        2
-    );
+    assert_eq!(failures(&w, &c).await, 2);
 }
 
 #[tokio::test]
@@ -226,10 +233,7 @@ async fn the_challenge_that_comes_out_of_start_finishes_with_the_email_code() {
 /// session's copy) keeps its method and code, and finishes.
 #[tokio::test]
 async fn a_refused_start_leaves_the_held_challenge_usable() {
-    let w = World::new();
-    let _ = ana_with_mfa(&w).await;
-    let c = w.challenge("ana").await;
-    let held = w.start(c, Some(MfaMethod::Email)).await;
+    let (w, held) = ana_at_an_email_code().await;
     let code = w.last_code();
     // SMS is not offered (no phone): refused, nothing sent.
     assert!(matches!(
@@ -244,10 +248,7 @@ async fn a_refused_start_leaves_the_held_challenge_usable() {
 
 #[tokio::test]
 async fn fallback_to_an_email_code() {
-    let w = World::new();
-    let _ = ana_with_mfa(&w).await;
-    let c = w.challenge("ana").await;
-    let c = w.start(c, Some(MfaMethod::Email)).await;
+    let (w, c) = ana_at_an_email_code().await;
     let ticket = c.ticket().unwrap().clone();
     assert_eq!(ticket.method, MfaMethod::Email);
     assert_eq!(ticket.destination_hint, "a***@example.com");
@@ -449,29 +450,16 @@ async fn failures_throttle_and_then_lock_through_sign_in() {
         .await
         .unwrap_err();
     assert!(matches!(refused, Error::VerificationFailed));
-    assert_eq!(
-        w.flows
-            .mfa()
-            .throttle_state(c.account())
-            .await
-            .unwrap()
-            .failures(),
-        2
-    );
-    w.advance(1);
-    assert!(
-        w.flows
-            .finish_second_factor(&c, wrong(w.now()))
-            .await
-            .is_err()
-    ); // failure 3
-    w.advance(1);
-    assert!(
-        w.flows
-            .finish_second_factor(&c, wrong(w.now()))
-            .await
-            .is_err()
-    ); // failure 4
+    assert_eq!(failures(&w, &c).await, 2);
+    for _failure in 3..=4 {
+        w.advance(1);
+        assert!(
+            w.flows
+                .finish_second_factor(&c, wrong(w.now()))
+                .await
+                .is_err()
+        );
+    }
     let locked_until = w.now().saturating_add(Duration::from_secs(60));
     assert!(w.events.kinds().contains(&K::LockedOut {
         until: locked_until
@@ -552,6 +540,18 @@ async fn ana_must_enrol() -> (World, tessera::EnrolmentSession) {
     (w, enrolling)
 }
 
+/// [`ana_must_enrol`], then an authenticator app named "Phone" started and scanned.
+async fn ana_scanned_an_app() -> (World, tessera::EnrolmentSession, App) {
+    let (w, enrolling) = ana_must_enrol().await;
+    let enrolment = w
+        .flows
+        .start_authenticator_setup(&enrolling, "Phone")
+        .await
+        .unwrap();
+    let app = App::scan(enrolment.uri(), enrolment.device_id());
+    (w, enrolling, app)
+}
+
 #[tokio::test]
 async fn organisation_requiring_mfa_sends_new_accounts_to_enrolment() {
     let (w, enrolling) = ana_must_enrol().await;
@@ -563,13 +563,7 @@ async fn organisation_requiring_mfa_sends_new_accounts_to_enrolment() {
 
 #[tokio::test]
 async fn an_enrolment_session_ends_in_a_full_sign_in_with_the_new_app() {
-    let (w, enrolling) = ana_must_enrol().await;
-    let enrolment = w
-        .flows
-        .start_authenticator_setup(&enrolling, "Phone")
-        .await
-        .unwrap();
-    let app = App::scan(enrolment.uri(), enrolment.device_id());
+    let (w, enrolling, app) = ana_scanned_an_app().await;
     let [first, second] = app.two_codes(w.now());
     w.advance(5);
     // `enable_mfa: false` is overruled: the organisation requires MFA.
@@ -619,12 +613,7 @@ async fn an_enrolment_session_obeys_the_binding_rules() {
     ));
 
     // The security stamp: "sign out everywhere" ends an enrolment session too.
-    let (w, enrolling) = ana_must_enrol().await;
-    let enrolment = w
-        .flows
-        .start_authenticator_setup(&enrolling, "Phone")
-        .await
-        .unwrap();
+    let (w, enrolling, app) = ana_scanned_an_app().await;
     // The stamp moves on (as a password reset by the application would make it).
     let stored = w
         .flows
@@ -641,7 +630,6 @@ async fn an_enrolment_session_obeys_the_binding_rules() {
         .save(&moved, stored.version)
         .await
         .unwrap();
-    let app = App::scan(enrolment.uri(), enrolment.device_id());
     let [a, b] = app.two_codes(w.now());
     assert!(matches!(
         w.flows

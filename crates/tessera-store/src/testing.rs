@@ -1,0 +1,244 @@
+//! Checks shared by the store crates' conformance suites and tests (feature `testing`).
+//!
+//! Every store trait has one shape (load a versioned aggregate, save it if the version
+//! is unchanged) and every error type one set of jiff-style predicates, so the checks
+//! of that shape are written once, here, and each crate's suite calls them with its own
+//! store or error: [`join_all`] and [`one_wins`] for concurrent saves, [`check_page`]
+//! and [`check_paging`] for listings, [`Class`] and [`assert_one_class`] for the
+//! "every variant answers exactly one predicate" tests.
+//!
+//! Nothing here needs a runtime: the futures are polled on whichever runtime awaits
+//! them.
+
+use std::fmt::{Debug, Display};
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
+use std::task::Poll;
+
+use crate::{StoreError, UserId, Version};
+
+/// A boxed future, as [`join_all`] takes them.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Polls every future until all are done, on whichever runtime awaits this: the
+/// concurrency of the conformance suites, with no runtime of its own. The results come
+/// back in the order of the futures.
+pub async fn join_all<'a, T>(futures: Vec<BoxFuture<'a, T>>) -> Vec<T> {
+    let mut futures = futures;
+    let mut results: Vec<Option<T>> = futures.iter().map(|_| None).collect();
+    poll_fn(|cx| {
+        let mut pending = false;
+        for (future, slot) in futures.iter_mut().zip(results.iter_mut()) {
+            if slot.is_none() {
+                match future.as_mut().poll(cx) {
+                    Poll::Ready(v) => *slot = Some(v),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    })
+    .await;
+    results.into_iter().flatten().collect()
+}
+
+/// Checks that of concurrent saves at one version exactly one won and every other one
+/// is a [`StoreError::Conflict`]; returns the winner's index and its new version.
+///
+/// # Panics
+/// If no save, or more than one, won, or a loser failed with anything but a conflict.
+#[track_caller]
+pub fn one_wins(what: &str, results: &[Result<Version, StoreError>]) -> (usize, Version) {
+    let won: Vec<(usize, Version)> = results
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.as_ref().ok().map(|v| (i, *v)))
+        .collect();
+    let conflicts = results
+        .iter()
+        .filter(|r| matches!(r, Err(StoreError::Conflict)))
+        .count();
+    let n = results.len();
+    assert_eq!(
+        (won.len(), conflicts),
+        (1, n.saturating_sub(1)),
+        "of {n} concurrent {what} saves at one version exactly one must win and the others conflict"
+    );
+    won[0]
+}
+
+/// Checks one page of a listing of users (`what` names the method): at most `limit`
+/// ids, sorted in byte order without repeats, all strictly after `after`; returns them.
+///
+/// # Panics
+/// If the listing failed or broke one of those rules.
+#[track_caller]
+pub fn check_page<E: Display>(
+    what: &str,
+    after: Option<&UserId>,
+    limit: usize,
+    result: Result<Vec<UserId>, E>,
+) -> Vec<UserId> {
+    let ids = result.unwrap_or_else(|e| panic!("{what} failed: {e}"));
+    assert!(
+        ids.len() <= limit,
+        "{what} returned {} ids for a limit of {limit}",
+        ids.len()
+    );
+    assert!(
+        ids.windows(2)
+            .all(|w| w[0].as_str().as_bytes() < w[1].as_str().as_bytes()),
+        "{what} must return ids sorted in byte order, without repeats"
+    );
+    assert!(
+        after.is_none_or(|a| ids
+            .iter()
+            .all(|id| id.as_str().as_bytes() > a.as_str().as_bytes())),
+        "{what} must return only ids strictly after its cursor"
+    );
+    ids
+}
+
+/// Checks keyset paging over ten `users` already saved under one fresh `prefix` (each
+/// id is the prefix and a suffix, so nobody else's rows interleave): the whole listing
+/// after the prefix, pages of three resuming exactly after their cursor, a page ending
+/// on the last user, nothing of ours after it and nothing at all after the greatest id.
+/// An empty store must list nothing, and a limit of 0 nothing. `list(after, limit)` is
+/// one call of the store's listing, checked with [`check_page`].
+///
+/// # Panics
+/// If `users` is not ten ids, or the listing breaks one of those rules.
+pub async fn check_paging<F, Fut, E>(what: &str, prefix: &UserId, users: &[UserId], list: F)
+where
+    F: Fn(Option<UserId>, usize) -> Fut,
+    Fut: Future<Output = Result<Vec<UserId>, E>>,
+    E: Display,
+{
+    assert_eq!(users.len(), 10, "check_paging takes ten users");
+    let page = async |after: Option<&UserId>, limit: usize| {
+        check_page(what, after, limit, list(after.cloned(), limit).await)
+    };
+    let mut sorted = users.to_vec();
+    sorted.sort_by(|a, b| a.as_str().as_bytes().cmp(b.as_str().as_bytes()));
+    let users = sorted;
+    // An empty store lists nothing (checked only when the store starts empty, so that
+    // the suite still runs against a shared database).
+    if page(None, 1).await.is_empty() {
+        assert!(
+            page(None, 100).await.is_empty(),
+            "an empty store lists nothing"
+        );
+    }
+    assert!(page(None, 0).await.is_empty(), "a limit of 0 lists nothing");
+
+    let all = page(Some(prefix), 10).await;
+    assert_eq!(
+        all, users,
+        "ten users listed after their prefix, in byte order"
+    );
+    let mut cursor = prefix.clone();
+    for chunk in users.chunks(3) {
+        let got = page(Some(&cursor), 3).await;
+        assert_eq!(
+            got.get(..chunk.len()),
+            Some(chunk),
+            "pages of three resume exactly after the cursor"
+        );
+        cursor = chunk[chunk.len() - 1].clone();
+    }
+    let tail = page(Some(&users[4]), 5).await;
+    assert_eq!(tail, users[5..].to_vec(), "a page ending on the last user");
+    let after_last = page(Some(&users[9]), 10).await;
+    assert!(
+        after_last
+            .iter()
+            .all(|id| !id.as_str().starts_with(prefix.as_str())),
+        "nothing of ours after the last user"
+    );
+    let beyond = UserId::new("\u{10ffff}\u{10ffff}\u{10ffff}\u{10ffff}");
+    assert!(
+        page(Some(&beyond), 10).await.is_empty(),
+        "nothing is listed after the greatest id"
+    );
+}
+
+/// The one class of answer an error's predicates give (issue 13's jiff-style
+/// predicates: `is_verification_failed`, `is_invalid_input`, `retry_after`,
+/// `is_conflict`, `is_unavailable`), or `None` for an error that answers none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Class {
+    /// `is_verification_failed()`.
+    VerificationFailed,
+    /// `is_invalid_input()`.
+    InvalidInput,
+    /// `retry_after().is_some()`.
+    RetryAfter,
+    /// `is_conflict()`.
+    Conflict,
+    /// `is_unavailable()`.
+    Unavailable,
+    /// No predicate (a configuration error: a bug to fix, not an answer to give).
+    None,
+}
+
+/// Every class the predicates of `$e` answer, as a `Vec<Class>`; `retry_after` as a
+/// second argument adds that predicate, for the error types that have it.
+#[macro_export]
+macro_rules! answered {
+    ($e:expr) => {{
+        use $crate::testing::Class;
+        let e = $e;
+        [
+            (e.is_verification_failed(), Class::VerificationFailed),
+            (e.is_invalid_input(), Class::InvalidInput),
+            (e.is_conflict(), Class::Conflict),
+            (e.is_unavailable(), Class::Unavailable),
+        ]
+        .into_iter()
+        .filter_map(|(yes, c)| yes.then_some(c))
+        .collect::<Vec<Class>>()
+    }};
+    ($e:expr, retry_after) => {{
+        let e = $e;
+        let mut got = $crate::answered!(e);
+        if e.retry_after().is_some() {
+            got.push($crate::testing::Class::RetryAfter);
+        }
+        got
+    }};
+}
+
+/// Checks that `e` answered (`got`, from [`answered!`](crate::answered)) exactly the one
+/// class it must (`want`), or none for [`Class::None`].
+///
+/// # Panics
+/// If it answered another class, more than one, or (for `want` not `None`) none.
+#[track_caller]
+pub fn assert_one_class<E: Debug>(e: &E, want: Class, got: &[Class]) {
+    if want == Class::None {
+        assert!(got.is_empty(), "{e:?} answers {got:?}");
+    } else {
+        assert_eq!(got, [want], "{e:?}");
+    }
+}
+
+/// Runs `future` to completion on this thread by polling it in a loop: for tests of
+/// futures that never wait on anything outside themselves (in-memory stores, inline
+/// offloads), with no runtime. A future that waits on a real event spins until it comes.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    use std::task::{Context, Waker};
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let Poll::Ready(v) = future
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            return v;
+        }
+    }
+}
