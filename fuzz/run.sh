@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds every cargo-fuzz target and runs each one for a while, on the stable toolchain.
 #
-#   fuzz/run.sh                  # every target, 15 s each (what CI runs)
+#   fuzz/run.sh                  # every target, 15 s each (CI runs 10 s each)
 #   fuzz/run.sh 300              # every target, 5 minutes each
 #   fuzz/run.sh 300 code_parse   # some targets
 #   fuzz/run.sh --build-only     # just build them
