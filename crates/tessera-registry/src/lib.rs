@@ -136,7 +136,7 @@
 //! ```
 //!
 //! # Crate features
-//! - `testing`: [`testing::run_conformance`](crate::testing), the test suite every
+//! - `testing`: `testing::run_conformance`, the test suite every
 //!   [`DeviceStore`] implementation should pass, and `testing::ChaosDeviceStore`
 //!   with `testing::Faults`, which add latency and failures to any store so that
 //!   the races and failures of the registry's own tests can be run against yours.

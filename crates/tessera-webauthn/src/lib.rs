@@ -125,7 +125,7 @@
 //!   **enterprise attestation**.
 //!
 //! # Crate features
-//! - `testing`: [`testing::run_index_conformance`], the rules every
+//! - `testing`: `testing::run_index_conformance`, the rules every
 //!   [`CredentialIndex`] implementation must keep.
 
 #![forbid(unsafe_code)]
