@@ -14,5 +14,5 @@
 mod chaos;
 mod conformance;
 
-pub use chaos::{ChaosStore, Faults, sleep};
+pub use chaos::{ChaosStore, Faults, Flaw, sleep};
 pub use conformance::run_conformance;
