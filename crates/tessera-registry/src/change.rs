@@ -254,12 +254,7 @@ pub(crate) fn resume_app(
     config: &RegistryConfig,
     seeds: &Seeds<'_>,
 ) -> Result<(Secret, TotpParams, UnixTime), Error> {
-    let device = find_mut(devices, id)?;
-    match device.status(now) {
-        DeviceStatus::Active => return Err(Error::AlreadyActive),
-        DeviceStatus::Expired => return Err(Error::EnrolmentExpired),
-        DeviceStatus::Pending { .. } => {}
-    }
+    let device = find_pending(devices, id, now)?;
     let kind = device.kind;
     let Credential::Totp(cred) = &device.credential else {
         return Err(Error::WrongKind { kind });
@@ -269,6 +264,17 @@ pub(crate) fn resume_app(
     let expires_at = now.saturating_add(config.pending_ttl());
     device.state = DeviceState::Pending { expires_at };
     Ok((secret, params, expires_at))
+}
+
+/// The device `id` while its enrolment is pending: [`Error::AlreadyActive`] once
+/// active, [`Error::EnrolmentExpired`] once its enrolment has expired.
+fn find_pending(devices: &mut [Device], id: DeviceId, now: UnixTime) -> Result<&mut Device, Error> {
+    let device = find_mut(devices, id)?;
+    match device.status(now) {
+        DeviceStatus::Active => Err(Error::AlreadyActive),
+        DeviceStatus::Expired => Err(Error::EnrolmentExpired),
+        DeviceStatus::Pending { .. } => Ok(device),
+    }
 }
 
 /// Cancels a pending (or expired) enrolment: the device goes, freeing its slot and
@@ -294,12 +300,7 @@ pub(crate) fn finish_app(
     config: &RegistryConfig,
     seeds: &Seeds<'_>,
 ) -> Result<DeviceInfo, Error> {
-    let device = find_mut(devices, id)?;
-    match device.status(now) {
-        DeviceStatus::Active => return Err(Error::AlreadyActive),
-        DeviceStatus::Expired => return Err(Error::EnrolmentExpired),
-        DeviceStatus::Pending { .. } => {}
-    }
+    let device = find_pending(devices, id, now)?;
     let kind = device.kind;
     let Credential::Totp(cred) = &mut device.credential else {
         return Err(Error::WrongKind { kind });
