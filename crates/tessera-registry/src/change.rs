@@ -162,17 +162,35 @@ fn check_activation_codes(
     }
 }
 
+/// An app enrolment to start: its name and fresh secret, when, under which
+/// configuration, sealed with whose seeds. One value for [`enrol_app`] and
+/// [`start_app`], which take the same five things.
+#[derive(Clone, Copy)]
+pub(crate) struct NewApp<'a> {
+    /// The name the person gave.
+    pub(crate) name: &'a DeviceName,
+    /// The secret to store, sealed, if a new app is added.
+    pub(crate) secret: &'a Secret,
+    /// The time of the change.
+    pub(crate) now: UnixTime,
+    /// The registry's configuration (slots, expiry, TOTP parameters).
+    pub(crate) config: &'a RegistryConfig,
+    /// The user's seeds, to seal the secret with.
+    pub(crate) seeds: Seeds<'a>,
+}
+
 /// Adds a pending authenticator app with a fresh secret.
-pub(crate) fn enrol_app(
-    devices: &mut Vec<Device>,
-    name: DeviceName,
-    secret: &Secret,
-    now: UnixTime,
-    config: &RegistryConfig,
-    seeds: &Seeds<'_>,
-) -> Result<DeviceId, Error> {
-    let id = admit(devices, &name, now, config)?;
+pub(crate) fn enrol_app(devices: &mut Vec<Device>, app: NewApp<'_>) -> Result<DeviceId, Error> {
+    let NewApp {
+        name,
+        secret,
+        now,
+        config,
+        seeds,
+    } = app;
+    let id = admit(devices, name, now, config)?;
     let sealed = seeds.seal(id, secret)?;
+    let name = name.clone();
     devices.push(Device {
         id,
         name,
@@ -210,24 +228,17 @@ pub(crate) enum Started {
 /// Only a pending app that has not expired is resumed; an active device of that name
 /// is still [`Error::DuplicateName`], and an expired enrolment is pruned first, so its
 /// name and slot are free for a fresh secret.
-pub(crate) fn start_app(
-    devices: &mut Vec<Device>,
-    name: DeviceName,
-    secret: &Secret,
-    now: UnixTime,
-    config: &RegistryConfig,
-    seeds: &Seeds<'_>,
-) -> Result<Started, Error> {
-    prune_expired(devices, now);
+pub(crate) fn start_app(devices: &mut Vec<Device>, app: NewApp<'_>) -> Result<Started, Error> {
+    prune_expired(devices, app.now);
     let pending = devices.iter().find(|d| {
-        d.name.collides(&name)
+        d.name.collides(app.name)
             && d.kind == DeviceKind::AuthenticatorApp
-            && matches!(d.status(now), DeviceStatus::Pending { .. })
+            && matches!(d.status(app.now), DeviceStatus::Pending { .. })
     });
     if let Some(d) = pending {
         return Ok(Started::Resumed(d.id));
     }
-    enrol_app(devices, name, secret, now, config, seeds).map(Started::New)
+    enrol_app(devices, app).map(Started::New)
 }
 
 /// A pending app's enrolment again: its seed opened, its parameters, and its expiry
@@ -243,12 +254,7 @@ pub(crate) fn resume_app(
     config: &RegistryConfig,
     seeds: &Seeds<'_>,
 ) -> Result<(Secret, TotpParams, UnixTime), Error> {
-    let device = find_mut(devices, id)?;
-    match device.status(now) {
-        DeviceStatus::Active => return Err(Error::AlreadyActive),
-        DeviceStatus::Expired => return Err(Error::EnrolmentExpired),
-        DeviceStatus::Pending { .. } => {}
-    }
+    let device = find_pending(devices, id, now)?;
     let kind = device.kind;
     let Credential::Totp(cred) = &device.credential else {
         return Err(Error::WrongKind { kind });
@@ -258,6 +264,17 @@ pub(crate) fn resume_app(
     let expires_at = now.saturating_add(config.pending_ttl());
     device.state = DeviceState::Pending { expires_at };
     Ok((secret, params, expires_at))
+}
+
+/// The device `id` while its enrolment is pending: [`Error::AlreadyActive`] once
+/// active, [`Error::EnrolmentExpired`] once its enrolment has expired.
+fn find_pending(devices: &mut [Device], id: DeviceId, now: UnixTime) -> Result<&mut Device, Error> {
+    let device = find_mut(devices, id)?;
+    match device.status(now) {
+        DeviceStatus::Active => Err(Error::AlreadyActive),
+        DeviceStatus::Expired => Err(Error::EnrolmentExpired),
+        DeviceStatus::Pending { .. } => Ok(device),
+    }
 }
 
 /// Cancels a pending (or expired) enrolment: the device goes, freeing its slot and
@@ -283,12 +300,7 @@ pub(crate) fn finish_app(
     config: &RegistryConfig,
     seeds: &Seeds<'_>,
 ) -> Result<DeviceInfo, Error> {
-    let device = find_mut(devices, id)?;
-    match device.status(now) {
-        DeviceStatus::Active => return Err(Error::AlreadyActive),
-        DeviceStatus::Expired => return Err(Error::EnrolmentExpired),
-        DeviceStatus::Pending { .. } => {}
-    }
+    let device = find_pending(devices, id, now)?;
     let kind = device.kind;
     let Credential::Totp(cred) = &mut device.credential else {
         return Err(Error::WrongKind { kind });

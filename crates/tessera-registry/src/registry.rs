@@ -180,8 +180,14 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
         let seeds = self.seeds(user);
         let started = self
             .update(user, |devices, now| {
-                match change::start_app(devices, name.clone(), &secret, now, &self.config, &seeds)?
-                {
+                let app = change::NewApp {
+                    name: &name,
+                    secret: &secret,
+                    now,
+                    config: &self.config,
+                    seeds,
+                };
+                match change::start_app(devices, app)? {
                     change::Started::New(id) => {
                         Ok((id, None, now.saturating_add(self.config.pending_ttl())))
                     }

@@ -13,9 +13,9 @@ use tessera_registry::{
     RegistryConfig, UserId,
 };
 use tessera_webauthn::{
-    AttestationCaList, AttestationCaListBuilder, AuthenticationCeremony, Claim,
+    AttestationCaList, AttestationCaListBuilder, AuthenticationCeremony, CeremonyLedger, Claim,
     CreationChallengeResponse, CredentialIndex, Error, InMemoryCeremonyLedger,
-    InMemoryCredentialIndex, KeyClass, MinimumCredential, PublicKeyCredential, Refusal,
+    InMemoryCredentialIndex, KeyClass, KeyUsed, MinimumCredential, PublicKeyCredential, Refusal,
     RegisterPublicKeyCredential, RegisteredKey, RegistrationCeremony, RelyingParty,
     RelyingPartyBuilder, RequestChallengeResponse, Url, UserVerification, Uuid,
     parse_authentication_response, parse_registration_response, security_keys,
@@ -107,9 +107,34 @@ impl World {
         name: &str,
     ) -> RegisteredKey {
         let (state, response) = self.registration(rp, user, browser).await;
-        rp.finish_registration(&self.registry, user, state, &response, name)
+        self.enrol(rp, user, state, &response, name).await.unwrap()
+    }
+
+    /// Finishes a registration against this world's registry (through any ledger and
+    /// index: the failing ones too).
+    async fn enrol<L: CeremonyLedger, I: CredentialIndex>(
+        &self,
+        rp: &RelyingParty<ManualClock, L, I>,
+        user: &UserId,
+        state: RegistrationCeremony,
+        response: &RegisterPublicKeyCredential,
+        name: &str,
+    ) -> Result<RegisteredKey, Error> {
+        rp.finish_registration(&self.registry, user, state, response, name)
             .await
-            .unwrap()
+    }
+
+    /// Finishes an authentication against this world's registry (through any ledger
+    /// and index).
+    async fn sign_in<L: CeremonyLedger, I: CredentialIndex>(
+        &self,
+        rp: &RelyingParty<ManualClock, L, I>,
+        user: &UserId,
+        state: AuthenticationCeremony,
+        response: PublicKeyCredential,
+    ) -> Result<KeyUsed, Error> {
+        rp.finish_authentication(&self.registry, user, state, response)
+            .await
     }
 
     async fn start_authentication(
@@ -167,6 +192,14 @@ fn edit<T: serde::Serialize + serde::de::DeserializeOwned>(
     serde_json::from_value(json).unwrap()
 }
 
+/// Asserts that `result` is the error `pattern`, showing it otherwise.
+macro_rules! assert_refused {
+    ($result:expr, $pattern:pat $(if $guard:expr)?) => {{
+        let result = $result;
+        assert!(matches!(result, Err($pattern) $(if $guard)?), "{result:?}");
+    }};
+}
+
 /// Attestation roots trusting `ca` for `aaguid`. (A macro: the certificate's type is
 /// not nameable from outside webauthn-authenticator-rs.)
 macro_rules! roots_for {
@@ -213,10 +246,7 @@ async fn a_soft_passkey_registers_as_a_security_key_and_signs_in() {
 
     w.clock.advance(Duration::from_secs(60));
     let (state, response) = w.assertion(&rp, &ana(), &mut browser).await;
-    let used = rp
-        .finish_authentication(&w.registry, &ana(), state, response)
-        .await
-        .unwrap();
+    let used = w.sign_in(&rp, &ana(), state, response).await.unwrap();
     assert_eq!(used.device_id, key.device_id);
     assert!(used.sign_count > stored.sign_count());
     let listed = w.registry.list(&ana()).await.unwrap();
@@ -227,10 +257,7 @@ async fn a_soft_passkey_registers_as_a_security_key_and_signs_in() {
 
     // And again: the counter keeps growing.
     let (state, response) = w.assertion(&rp, &ana(), &mut browser).await;
-    let again = rp
-        .finish_authentication(&w.registry, &ana(), state, response)
-        .await
-        .unwrap();
+    let again = w.sign_in(&rp, &ana(), state, response).await.unwrap();
     assert!(again.sign_count > used.sign_count);
 }
 
@@ -252,10 +279,7 @@ async fn a_soft_token_with_attestation_registers_under_its_root_and_allow_list()
     assert!(MinimumCredential::AttestedKey.is_met_by(&device));
 
     let (state, response) = w.assertion(&rp, &ana(), &mut token).await;
-    let used = rp
-        .finish_authentication(&w.registry, &ana(), state, response)
-        .await
-        .unwrap();
+    let used = w.sign_in(&rp, &ana(), state, response).await.unwrap();
     assert_eq!(used.device_id, key.device_id);
 }
 
@@ -267,10 +291,7 @@ async fn user_verification_required_registers_and_signs_in_with_a_verifying_key(
     let key = w.register(&rp, &ana(), &mut browser, "Passkey").await;
     assert!(key.flags.user_verified);
     let (state, response) = w.assertion(&rp, &ana(), &mut browser).await;
-    let used = rp
-        .finish_authentication(&w.registry, &ana(), state, response)
-        .await
-        .unwrap();
+    let used = w.sign_in(&rp, &ana(), state, response).await.unwrap();
     assert!(used.flags.user_verified);
 }
 
@@ -285,10 +306,7 @@ async fn user_verification_discouraged_works_with_a_presence_only_key() {
     let key = w.register(&rp, &ana(), &mut browser, "Kiosk key").await;
     assert!(!key.flags.user_verified);
     let (state, response) = w.assertion(&rp, &ana(), &mut browser).await;
-    let used = rp
-        .finish_authentication(&w.registry, &ana(), state, response)
-        .await
-        .unwrap();
+    let used = w.sign_in(&rp, &ana(), state, response).await.unwrap();
     assert!(!used.flags.user_verified);
 }
 
@@ -305,8 +323,7 @@ async fn the_state_is_text_and_another_instance_finishes_what_one_started() {
     let response = browser.do_registration(url(ORIGIN), options).unwrap();
     // The browser's response as JSON, parsed with the bounded parser.
     let response = parse_registration_response(&serde_json::to_string(&response).unwrap()).unwrap();
-    second
-        .finish_registration(&w.registry, &ana(), state, &response, "Key")
+    w.enrol(&second, &ana(), state, &response, "Key")
         .await
         .unwrap();
 
@@ -315,10 +332,7 @@ async fn the_state_is_text_and_another_instance_finishes_what_one_started() {
     let response = browser.do_authentication(url(ORIGIN), options).unwrap();
     let response =
         parse_authentication_response(&serde_json::to_string(&response).unwrap()).unwrap();
-    second
-        .finish_authentication(&w.registry, &ana(), state, response)
-        .await
-        .unwrap();
+    w.sign_in(&second, &ana(), state, response).await.unwrap();
 }
 
 #[tokio::test]
@@ -375,12 +389,9 @@ async fn a_response_from_another_origin_is_refused() {
     let response = browser
         .do_registration(url("https://evil.example.com"), options)
         .unwrap();
-    let refused = rp
-        .finish_registration(&w.registry, &ana(), state, &response, "Key")
-        .await;
-    assert!(
-        matches!(refused, Err(Error::Refused(Refusal::Origin))),
-        "{refused:?}"
+    assert_refused!(
+        w.enrol(&rp, &ana(), state, &response, "Key").await,
+        Error::Refused(Refusal::Origin)
     );
 
     w.register(&rp, &ana(), &mut browser, "Key").await;
@@ -388,12 +399,9 @@ async fn a_response_from_another_origin_is_refused() {
     let response = browser
         .do_authentication(url("https://evil.example.com"), options)
         .unwrap();
-    let refused = rp
-        .finish_authentication(&w.registry, &ana(), state, response)
-        .await;
-    assert!(
-        matches!(refused, Err(Error::Refused(Refusal::Origin))),
-        "{refused:?}"
+    assert_refused!(
+        w.sign_in(&rp, &ana(), state, response).await,
+        Error::Refused(Refusal::Origin)
     );
 }
 
@@ -408,12 +416,9 @@ async fn a_response_for_another_relying_party_id_is_refused() {
         j["publicKey"]["rp"]["id"] = "login.example.com".into()
     });
     let response = browser.do_registration(url(ORIGIN), options).unwrap();
-    let refused = rp
-        .finish_registration(&w.registry, &ana(), state, &response, "Key")
-        .await;
-    assert!(
-        matches!(refused, Err(Error::Refused(Refusal::RelyingPartyId))),
-        "{refused:?}"
+    assert_refused!(
+        w.enrol(&rp, &ana(), state, &response, "Key").await,
+        Error::Refused(Refusal::RelyingPartyId)
     );
 
     w.register(&rp, &ana(), &mut browser, "Key").await;
@@ -422,12 +427,9 @@ async fn a_response_for_another_relying_party_id_is_refused() {
         j["publicKey"]["rpId"] = "login.example.com".into()
     });
     let response = browser.do_authentication(url(ORIGIN), options).unwrap();
-    let refused = rp
-        .finish_authentication(&w.registry, &ana(), state, response)
-        .await;
-    assert!(
-        matches!(refused, Err(Error::Refused(Refusal::RelyingPartyId))),
-        "{refused:?}"
+    assert_refused!(
+        w.sign_in(&rp, &ana(), state, response).await,
+        Error::Refused(Refusal::RelyingPartyId)
     );
 }
 
@@ -439,24 +441,18 @@ async fn another_ceremonys_challenge_is_refused() {
     let (options, _first) = start_registration(&w, &rp, &ana()).await;
     let (_, second) = start_registration(&w, &rp, &ana()).await;
     let response = browser.do_registration(url(ORIGIN), options).unwrap();
-    let refused = rp
-        .finish_registration(&w.registry, &ana(), second, &response, "Key")
-        .await;
-    assert!(
-        matches!(refused, Err(Error::Refused(Refusal::Challenge))),
-        "{refused:?}"
+    assert_refused!(
+        w.enrol(&rp, &ana(), second, &response, "Key").await,
+        Error::Refused(Refusal::Challenge)
     );
 
     w.register(&rp, &ana(), &mut browser, "Key").await;
     let (options, _first) = w.start_authentication(&rp, &ana()).await;
     let (_, second) = w.start_authentication(&rp, &ana()).await;
     let response = browser.do_authentication(url(ORIGIN), options).unwrap();
-    let refused = rp
-        .finish_authentication(&w.registry, &ana(), second, response)
-        .await;
-    assert!(
-        matches!(refused, Err(Error::Refused(Refusal::Challenge))),
-        "{refused:?}"
+    assert_refused!(
+        w.sign_in(&rp, &ana(), second, response).await,
+        Error::Refused(Refusal::Challenge)
     );
 }
 
@@ -466,23 +462,26 @@ async fn another_users_or_relying_partys_state_does_not_open() {
     let rp = w.rp();
     let mut browser = SoftPasskey::new(true);
     let (state, response) = w.registration(&rp, &bo(), &mut browser).await;
-    let refused = rp
-        .finish_registration(&w.registry, &ana(), state.clone(), &response, "Key")
-        .await;
-    assert!(matches!(refused, Err(Error::InvalidState)), "{refused:?}");
+    assert_refused!(
+        w.enrol(&rp, &ana(), state.clone(), &response, "Key").await,
+        Error::InvalidState
+    );
     // Another relying party sharing the keyring (another id) cannot open it either.
     let other = w.rp_with(RelyingParty::builder("login.example.com", ORIGIN));
-    let refused = other
-        .finish_registration(&w.registry, &bo(), state.clone(), &response, "Key")
-        .await;
-    assert!(matches!(refused, Err(Error::InvalidState)), "{refused:?}");
+    assert_refused!(
+        w.enrol(&other, &bo(), state.clone(), &response, "Key")
+            .await,
+        Error::InvalidState
+    );
     // A keyring without its key: refused the same way.
     let stranger = World::new();
-    let refused = stranger
-        .rp()
-        .finish_registration(&stranger.registry, &bo(), state, &response, "Key")
-        .await;
-    assert!(matches!(refused, Err(Error::InvalidState)), "{refused:?}");
+    assert_refused!(
+        stranger
+            .rp()
+            .finish_registration(&stranger.registry, &bo(), state, &response, "Key")
+            .await,
+        Error::InvalidState
+    );
 }
 
 #[tokio::test]
@@ -497,18 +496,16 @@ async fn a_tampered_state_is_refused() {
     let last = bytes.len() - 2;
     bytes[last] = if bytes[last] == b'A' { b'B' } else { b'A' };
     let tampered = RegistrationCeremony::parse(&String::from_utf8(bytes).unwrap()).unwrap();
-    let refused = rp
-        .finish_registration(&w.registry, &ana(), tampered, &response, "Key")
-        .await;
-    assert!(matches!(refused, Err(Error::InvalidState)), "{refused:?}");
+    assert_refused!(
+        w.enrol(&rp, &ana(), tampered, &response, "Key").await,
+        Error::InvalidState
+    );
     assert!(matches!(
         AuthenticationCeremony::parse("tsk1.nonsense"),
         Err(Error::InvalidState)
     ));
     // The untampered state still works: the refusal did not use it up.
-    rp.finish_registration(&w.registry, &ana(), state, &response, "Key")
-        .await
-        .unwrap();
+    w.enrol(&rp, &ana(), state, &response, "Key").await.unwrap();
 }
 
 #[tokio::test]
@@ -518,10 +515,10 @@ async fn an_expired_state_is_refused() {
     let mut browser = SoftPasskey::new(true);
     let (state, response) = w.registration(&rp, &ana(), &mut browser).await;
     w.clock.advance(Duration::from_secs(60));
-    let refused = rp
-        .finish_registration(&w.registry, &ana(), state, &response, "Key")
-        .await;
-    assert!(matches!(refused, Err(Error::Expired)), "{refused:?}");
+    assert_refused!(
+        w.enrol(&rp, &ana(), state, &response, "Key").await,
+        Error::Expired
+    );
 
     w.clock.advance(Duration::from_secs(1));
     w.register(&rp, &ana(), &mut browser, "Key").await;
@@ -529,15 +526,13 @@ async fn an_expired_state_is_refused() {
     w.clock.advance(Duration::from_secs(59));
     let (fresh, fresh_response) = w.assertion(&rp, &ana(), &mut browser).await;
     w.clock.advance(Duration::from_secs(1));
-    let refused = rp
-        .finish_authentication(&w.registry, &ana(), state, response)
-        .await;
-    assert!(matches!(refused, Err(Error::Expired)), "{refused:?}");
+    assert_refused!(
+        w.sign_in(&rp, &ana(), state, response).await,
+        Error::Expired
+    );
     // One second short of its end a state is still good.
     w.clock.set(UnixTime::from_secs(T0 + 61 + 59 + 59));
-    rp.finish_authentication(&w.registry, &ana(), fresh, fresh_response)
-        .await
-        .unwrap();
+    w.sign_in(&rp, &ana(), fresh, fresh_response).await.unwrap();
 }
 
 #[tokio::test]
@@ -547,22 +542,19 @@ async fn a_replayed_assertion_is_refused() {
     let mut browser = SoftPasskey::new(true);
     w.register(&rp, &ana(), &mut browser, "Key").await;
     let (state, response) = w.assertion(&rp, &ana(), &mut browser).await;
-    rp.finish_authentication(&w.registry, &ana(), state.clone(), response.clone())
+    w.sign_in(&rp, &ana(), state.clone(), response.clone())
         .await
         .unwrap();
     // The same state and response again: the ceremony is used.
-    let refused = rp
-        .finish_authentication(&w.registry, &ana(), state, response.clone())
-        .await;
-    assert!(matches!(refused, Err(Error::AlreadyUsed)), "{refused:?}");
+    assert_refused!(
+        w.sign_in(&rp, &ana(), state, response.clone()).await,
+        Error::AlreadyUsed
+    );
     // The response against a fresh ceremony: not its challenge.
     let (_, fresh) = w.start_authentication(&rp, &ana()).await;
-    let refused = rp
-        .finish_authentication(&w.registry, &ana(), fresh, response)
-        .await;
-    assert!(
-        matches!(refused, Err(Error::Refused(Refusal::Challenge))),
-        "{refused:?}"
+    assert_refused!(
+        w.sign_in(&rp, &ana(), fresh, response).await,
+        Error::Refused(Refusal::Challenge)
     );
 }
 
@@ -575,17 +567,14 @@ async fn a_refused_response_uses_the_ceremony_up() {
     let (state, mut response) = w.assertion(&rp, &ana(), &mut browser).await;
     let good = response.clone();
     response.response.signature[10] ^= 1;
-    let refused = rp
-        .finish_authentication(&w.registry, &ana(), state.clone(), response)
-        .await;
-    assert!(
-        matches!(refused, Err(Error::Refused(Refusal::Signature))),
-        "{refused:?}"
+    assert_refused!(
+        w.sign_in(&rp, &ana(), state.clone(), response).await,
+        Error::Refused(Refusal::Signature)
     );
-    let refused = rp
-        .finish_authentication(&w.registry, &ana(), state, good)
-        .await;
-    assert!(matches!(refused, Err(Error::AlreadyUsed)), "{refused:?}");
+    assert_refused!(
+        w.sign_in(&rp, &ana(), state, good).await,
+        Error::AlreadyUsed
+    );
 }
 
 #[tokio::test]
@@ -598,17 +587,9 @@ async fn a_counter_that_did_not_grow_is_refused_as_a_possible_clone() {
     // signed in meanwhile would have.
     let (older_state, older) = w.assertion(&rp, &ana(), &mut browser).await;
     let (newer_state, newer) = w.assertion(&rp, &ana(), &mut browser).await;
-    let used = rp
-        .finish_authentication(&w.registry, &ana(), newer_state, newer)
-        .await
-        .unwrap();
-    let refused = rp
-        .finish_authentication(&w.registry, &ana(), older_state, older)
-        .await;
-    assert!(
-        matches!(refused, Err(Error::PossibleClone { device_id: Some(id) }) if id == key.device_id),
-        "{refused:?}"
-    );
+    let used = w.sign_in(&rp, &ana(), newer_state, newer).await.unwrap();
+    assert_refused!(w.sign_in(&rp, &ana(), older_state, older)
+        .await, Error::PossibleClone { device_id: Some(id) } if id == key.device_id);
     // Nothing was stored by the refusal.
     assert_eq!(w.keys(&ana()).await[0].sign_count(), used.sign_count);
 
@@ -616,9 +597,7 @@ async fn a_counter_that_did_not_grow_is_refused_as_a_possible_clone() {
     // assertion says why.
     let (older_state, older) = w.assertion(&rp, &ana(), &mut browser).await;
     let (newer_state, newer) = w.assertion(&rp, &ana(), &mut browser).await;
-    rp.finish_authentication(&w.registry, &ana(), newer_state, newer)
-        .await
-        .unwrap();
+    w.sign_in(&rp, &ana(), newer_state, newer).await.unwrap();
     let opened = rp
         .open_authentication(&ana(), older_state, older)
         .await
@@ -649,12 +628,9 @@ async fn another_users_credential_is_refused() {
             serde_json::to_value(webauthn_rs_id(&anas_id)).unwrap();
     });
     let response = anas.do_authentication(url(ORIGIN), options).unwrap();
-    let refused = rp
-        .finish_authentication(&w.registry, &bo(), state, response)
-        .await;
-    assert!(
-        matches!(refused, Err(Error::Refused(Refusal::UnknownCredential))),
-        "{refused:?}"
+    assert_refused!(
+        w.sign_in(&rp, &bo(), state, response).await,
+        Error::Refused(Refusal::UnknownCredential)
     );
 }
 
@@ -675,12 +651,9 @@ async fn missing_user_verification_is_refused_when_required() {
         j["publicKey"]["authenticatorSelection"]["userVerification"] = "discouraged".into();
     });
     let response = browser.do_registration(url(ORIGIN), options).unwrap();
-    let refused = rp
-        .finish_registration(&w.registry, &ana(), state, &response, "Key")
-        .await;
-    assert!(
-        matches!(refused, Err(Error::Refused(Refusal::UserVerification))),
-        "{refused:?}"
+    assert_refused!(
+        w.enrol(&rp, &ana(), state, &response, "Key").await,
+        Error::Refused(Refusal::UserVerification)
     );
 
     // A key registered while UV was preferred, used after the policy became required.
@@ -691,12 +664,9 @@ async fn missing_user_verification_is_refused_when_required() {
         j["publicKey"]["userVerification"] = "discouraged".into();
     });
     let response = browser.do_authentication(url(ORIGIN), options).unwrap();
-    let refused = rp
-        .finish_authentication(&w.registry, &ana(), state, response)
-        .await;
-    assert!(
-        matches!(refused, Err(Error::Refused(Refusal::UserVerification))),
-        "{refused:?}"
+    assert_refused!(
+        w.sign_in(&rp, &ana(), state, response).await,
+        Error::Refused(Refusal::UserVerification)
     );
 }
 
@@ -710,12 +680,9 @@ async fn a_tampered_signature_or_client_data_is_refused() {
     let (state, mut response) = w.assertion(&rp, &ana(), &mut browser).await;
     let last = response.response.signature.len() - 1;
     response.response.signature[last] ^= 0x01;
-    let refused = rp
-        .finish_authentication(&w.registry, &ana(), state, response)
-        .await;
-    assert!(
-        matches!(refused, Err(Error::Refused(Refusal::Signature))),
-        "{refused:?}"
+    assert_refused!(
+        w.sign_in(&rp, &ana(), state, response).await,
+        Error::Refused(Refusal::Signature)
     );
 
     // Client data with the right challenge and origin plus one more member: the
@@ -724,29 +691,21 @@ async fn a_tampered_signature_or_client_data_is_refused() {
     let cd = &mut response.response.client_data_json;
     assert_eq!(cd.pop(), Some(b'}'));
     cd.extend_from_slice(br#","extra":true}"#);
-    let refused = rp
-        .finish_authentication(&w.registry, &ana(), state, response)
-        .await;
-    assert!(
-        matches!(refused, Err(Error::Refused(Refusal::Signature))),
-        "{refused:?}"
+    assert_refused!(
+        w.sign_in(&rp, &ana(), state, response).await,
+        Error::Refused(Refusal::Signature)
     );
 
     // Authenticator data with the user-present flag cleared.
     let (state, mut response) = w.assertion(&rp, &ana(), &mut browser).await;
     response.response.authenticator_data[32] &= !0x01;
-    let refused = rp
-        .finish_authentication(&w.registry, &ana(), state, response)
-        .await;
-    assert!(
-        matches!(refused, Err(Error::Refused(Refusal::UserPresence))),
-        "{refused:?}"
+    assert_refused!(
+        w.sign_in(&rp, &ana(), state, response).await,
+        Error::Refused(Refusal::UserPresence)
     );
     // After all that the key still signs in.
     let (state, response) = w.assertion(&rp, &ana(), &mut browser).await;
-    rp.finish_authentication(&w.registry, &ana(), state, response)
-        .await
-        .unwrap();
+    w.sign_in(&rp, &ana(), state, response).await.unwrap();
 }
 
 #[tokio::test]
@@ -761,12 +720,9 @@ async fn an_authenticator_outside_the_allow_list_or_roots_is_refused() {
             .allow_aaguids([other_model]),
     );
     let (state, response) = w.registration(&rp, &ana(), &mut token).await;
-    let refused = rp
-        .finish_registration(&w.registry, &ana(), state, &response, "Key")
-        .await;
-    assert!(
-        matches!(refused, Err(Error::AuthenticatorNotAllowed)),
-        "{refused:?}"
+    assert_refused!(
+        w.enrol(&rp, &ana(), state, &response, "Key").await,
+        Error::AuthenticatorNotAllowed
     );
 
     // Its root is not among the trusted ones.
@@ -776,23 +732,17 @@ async fn an_authenticator_outside_the_allow_list_or_roots_is_refused() {
             .attestation_roots(roots_for!(strangers_ca, SOFT_TOKEN_AAGUID)),
     );
     let (state, response) = w.registration(&rp, &ana(), &mut token).await;
-    let refused = rp
-        .finish_registration(&w.registry, &ana(), state, &response, "Key")
-        .await;
-    assert!(
-        matches!(refused, Err(Error::AuthenticatorNotAllowed)),
-        "{refused:?}"
+    assert_refused!(
+        w.enrol(&rp, &ana(), state, &response, "Key").await,
+        Error::AuthenticatorNotAllowed
     );
 
     // A passkey without attestation, when roots are required.
     let mut passkey = SoftPasskey::new(true);
     let (state, response) = w.registration(&rp, &ana(), &mut passkey).await;
-    let refused = rp
-        .finish_registration(&w.registry, &ana(), state, &response, "Key")
-        .await;
-    assert!(
-        matches!(refused, Err(Error::AuthenticatorNotAllowed)),
-        "{refused:?}"
+    assert_refused!(
+        w.enrol(&rp, &ana(), state, &response, "Key").await,
+        Error::AuthenticatorNotAllowed
     );
     assert!(w.registry.list(&ana()).await.unwrap().is_empty());
 }
@@ -857,19 +807,16 @@ async fn a_credential_id_registered_to_any_account_is_refused() {
     // about the id, nothing else).
     let (state, response) = w.registration(&rp, &UserId::new("cy"), &mut bos).await;
     let own = with_credential_id(&response, &response.raw_id.clone());
-    rp.finish_registration(&w.registry, &UserId::new("cy"), state, &own, "Cy's")
+    w.enrol(&rp, &UserId::new("cy"), state, &own, "Cy's")
         .await
         .unwrap();
 
     // Bo's authenticator claims Ana's credential id.
     let (state, response) = w.registration(&rp, &bo(), &mut bos).await;
     let forged = with_credential_id(&response, &anas_id);
-    let refused = rp
-        .finish_registration(&w.registry, &bo(), state, &forged, "Bo's")
-        .await;
-    assert!(
-        matches!(refused, Err(Error::CredentialInUse)),
-        "{refused:?}"
+    assert_refused!(
+        w.enrol(&rp, &bo(), state, &forged, "Bo's").await,
+        Error::CredentialInUse
     );
     assert!(w.registry.list(&bo()).await.unwrap().is_empty());
     assert_eq!(w.index.owner(&anas_id).await.unwrap(), Some(ana()));
@@ -877,12 +824,9 @@ async fn a_credential_id_registered_to_any_account_is_refused() {
     // Ana registering her own id twice: refused by the registry, the claim kept.
     let (state, response) = w.registration(&rp, &ana(), &mut bos).await;
     let forged = with_credential_id(&response, &anas_id);
-    let refused = rp
-        .finish_registration(&w.registry, &ana(), state, &forged, "Again")
-        .await;
-    assert!(
-        matches!(refused, Err(Error::CredentialInUse)),
-        "{refused:?}"
+    assert_refused!(
+        w.enrol(&rp, &ana(), state, &forged, "Again").await,
+        Error::CredentialInUse
     );
     assert_eq!(w.index.owner(&anas_id).await.unwrap(), Some(ana()));
     assert_eq!(w.registry.list(&ana()).await.unwrap().len(), 1);
@@ -898,9 +842,7 @@ async fn keys_count_in_the_eight_and_a_refused_ninth_releases_its_claim() {
             .await;
     }
     let (state, response) = w.registration(&rp, &ana(), &mut browser).await;
-    let refused = rp
-        .finish_registration(&w.registry, &ana(), state, &response, "Ninth")
-        .await;
+    let refused = w.enrol(&rp, &ana(), state, &response, "Ninth").await;
     assert!(
         matches!(
             refused,
@@ -920,9 +862,7 @@ async fn a_name_the_registry_refuses_does_not_use_the_ceremony_up() {
     let rp = w.rp();
     let mut browser = SoftPasskey::new(true);
     let (state, response) = w.registration(&rp, &ana(), &mut browser).await;
-    let refused = rp
-        .finish_registration(&w.registry, &ana(), state.clone(), &response, "  ")
-        .await;
+    let refused = w.enrol(&rp, &ana(), state.clone(), &response, "  ").await;
     assert!(
         matches!(
             refused,
@@ -930,9 +870,7 @@ async fn a_name_the_registry_refuses_does_not_use_the_ceremony_up() {
         ),
         "{refused:?}"
     );
-    rp.finish_registration(&w.registry, &ana(), state, &response, "Key")
-        .await
-        .unwrap();
+    w.enrol(&rp, &ana(), state, &response, "Key").await.unwrap();
 }
 
 #[tokio::test]
@@ -1044,10 +982,7 @@ async fn two_finishes_of_one_authentication_state_exactly_one_succeeds() {
             .map(|_| {
                 let (w, rp, state, response) =
                     (w.clone(), rp.clone(), state.clone(), response.clone());
-                tokio::spawn(async move {
-                    rp.finish_authentication(&w.registry, &ana(), state, response)
-                        .await
-                })
+                tokio::spawn(async move { w.sign_in(&rp, &ana(), state, response).await })
             })
             .collect();
         let mut results = Vec::new();
@@ -1072,7 +1007,7 @@ async fn two_finishes_of_one_registration_state_exactly_one_succeeds() {
         .map(|i| {
             let (w, rp, state, response) = (w.clone(), rp.clone(), state.clone(), response.clone());
             tokio::spawn(async move {
-                rp.finish_registration(&w.registry, &ana(), state, &response, &format!("Key {i}"))
+                w.enrol(&rp, &ana(), state, &response, &format!("Key {i}"))
                     .await
             })
         })
@@ -1102,7 +1037,7 @@ async fn two_assertions_finished_concurrently_store_the_highest_counter_once() {
         .into_iter()
         .map(|(s, a)| {
             let (w, rp) = (w.clone(), rp.clone());
-            tokio::spawn(async move { rp.finish_authentication(&w.registry, &ana(), s, a).await })
+            tokio::spawn(async move { w.sign_in(&rp, &ana(), s, a).await })
         })
         .collect();
     let mut counters = Vec::new();
@@ -1125,21 +1060,15 @@ async fn a_state_started_before_the_policy_required_verification_is_held_to_it()
     let mut browser = SoftPasskey::new(false);
     // Started under Preferred, finished after the switch to Required.
     let (state, response) = w.registration(&before, &ana(), &mut browser).await;
-    let refused = after
-        .finish_registration(&w.registry, &ana(), state, &response, "Key")
-        .await;
-    assert!(
-        matches!(refused, Err(Error::Refused(Refusal::UserVerification))),
-        "{refused:?}"
+    assert_refused!(
+        w.enrol(&after, &ana(), state, &response, "Key").await,
+        Error::Refused(Refusal::UserVerification)
     );
     w.register(&before, &ana(), &mut browser, "Key").await;
     let (state, response) = w.assertion(&before, &ana(), &mut browser).await;
-    let refused = after
-        .finish_authentication(&w.registry, &ana(), state, response)
-        .await;
-    assert!(
-        matches!(refused, Err(Error::Refused(Refusal::UserVerification))),
-        "{refused:?}"
+    assert_refused!(
+        w.sign_in(&after, &ana(), state, response).await,
+        Error::Refused(Refusal::UserVerification)
     );
 }
 
@@ -1165,9 +1094,7 @@ async fn removing_a_key_frees_its_slot_and_its_credential_id() {
     // Its id is free: another account may now hold it.
     let (state, response) = w.registration(&rp, &bo(), &mut bos).await;
     let forged = with_credential_id(&response, &anas_id);
-    rp.finish_registration(&w.registry, &bo(), state, &forged, "Bo's")
-        .await
-        .unwrap();
+    w.enrol(&rp, &bo(), state, &forged, "Bo's").await.unwrap();
     assert_eq!(w.index.owner(&anas_id).await.unwrap(), Some(bo()));
     assert!(matches!(
         rp.remove_device(&w.registry, &ana(), key.device_id).await,
@@ -1249,10 +1176,11 @@ async fn a_passkey_signs_in_without_a_password_when_the_organisation_allows_it()
     assert_eq!(used.device_id, key.device_id);
     assert!(used.flags.user_verified);
     // Replayed: the ceremony is used.
-    let refused = rp
-        .finish_passkey_sign_in(&w.registry, state, response)
-        .await;
-    assert!(matches!(refused, Err(Error::AlreadyUsed)), "{refused:?}");
+    assert_refused!(
+        rp.finish_passkey_sign_in(&w.registry, state, response)
+            .await,
+        Error::AlreadyUsed
+    );
 }
 
 #[tokio::test]
@@ -1266,12 +1194,10 @@ async fn a_passkey_sign_in_refuses_a_foreign_or_missing_user_handle_and_unknown_
     for handle in [Some(rp.user_handle(&bo())), None] {
         let (options, state) = rp.start_passkey_sign_in().unwrap();
         let response = discover(&mut anas, options, &anas_id, handle);
-        let refused = rp
-            .finish_passkey_sign_in(&w.registry, state, response)
-            .await;
-        assert!(
-            matches!(refused, Err(Error::Refused(Refusal::UnknownCredential))),
-            "{refused:?}"
+        assert_refused!(
+            rp.finish_passkey_sign_in(&w.registry, state, response)
+                .await,
+            Error::Refused(Refusal::UnknownCredential)
         );
     }
     // A key whose id no account holds (removed since).
@@ -1281,12 +1207,10 @@ async fn a_passkey_sign_in_refuses_a_foreign_or_missing_user_handle_and_unknown_
         .unwrap();
     let (options, state) = rp.start_passkey_sign_in().unwrap();
     let response = discover(&mut anas, options, &anas_id, Some(rp.user_handle(&ana())));
-    let refused = rp
-        .finish_passkey_sign_in(&w.registry, state, response)
-        .await;
-    assert!(
-        matches!(refused, Err(Error::Refused(Refusal::UnknownCredential))),
-        "{refused:?}"
+    assert_refused!(
+        rp.finish_passkey_sign_in(&w.registry, state, response)
+            .await,
+        Error::Refused(Refusal::UnknownCredential)
     );
 }
 
@@ -1303,12 +1227,10 @@ async fn a_passkey_sign_in_needs_user_verification() {
         j["publicKey"]["userVerification"] = "discouraged".into()
     });
     let response = discover(&mut browser, options, &id, Some(rp.user_handle(&ana())));
-    let refused = rp
-        .finish_passkey_sign_in(&w.registry, state, response)
-        .await;
-    assert!(
-        matches!(refused, Err(Error::Refused(Refusal::UserVerification))),
-        "{refused:?}"
+    assert_refused!(
+        rp.finish_passkey_sign_in(&w.registry, state, response)
+            .await,
+        Error::Refused(Refusal::UserVerification)
     );
 }
 
@@ -1337,16 +1259,17 @@ async fn passwordless_is_off_unless_turned_on_and_states_do_not_cross_ceremonies
     let (options, sign_in) = rp.start_passkey_sign_in().unwrap();
     let response = discover(&mut browser, options, &id, Some(rp.user_handle(&ana())));
     let as_auth = AuthenticationCeremony::parse(&sign_in.to_string()).unwrap();
-    let refused = rp
-        .finish_authentication(&w.registry, &ana(), as_auth, response.clone())
-        .await;
-    assert!(matches!(refused, Err(Error::InvalidState)), "{refused:?}");
+    assert_refused!(
+        w.sign_in(&rp, &ana(), as_auth, response.clone()).await,
+        Error::InvalidState
+    );
     let (_, auth) = w.start_authentication(&rp, &ana()).await;
     let as_sign_in = tessera_webauthn::PasskeySignInCeremony::parse(&auth.to_string()).unwrap();
-    let refused = rp
-        .finish_passkey_sign_in(&w.registry, as_sign_in, response)
-        .await;
-    assert!(matches!(refused, Err(Error::InvalidState)), "{refused:?}");
+    assert_refused!(
+        rp.finish_passkey_sign_in(&w.registry, as_sign_in, response)
+            .await,
+        Error::InvalidState
+    );
 }
 
 // ---------------------------------------------------------------------------------
@@ -1354,7 +1277,7 @@ async fn passwordless_is_off_unless_turned_on_and_states_do_not_cross_ceremonies
 
 struct FailingLedger;
 
-impl tessera_webauthn::CeremonyLedger for FailingLedger {
+impl CeremonyLedger for FailingLedger {
     async fn consume(
         &self,
         _: tessera_webauthn::CeremonyId,
@@ -1395,10 +1318,10 @@ async fn a_ledger_or_index_that_fails_refuses_and_stores_nothing() {
         .start_registration(&ana(), "ana", "Ana", &[])
         .unwrap();
     let response = browser.do_registration(url(ORIGIN), options).unwrap();
-    let refused = no_ledger
-        .finish_registration(&w.registry, &ana(), state, &response, "Key")
-        .await;
-    assert!(matches!(refused, Err(Error::Store(_))), "{refused:?}");
+    assert_refused!(
+        w.enrol(&no_ledger, &ana(), state, &response, "Key").await,
+        Error::Store(_)
+    );
     assert!(w.registry.list(&ana()).await.unwrap().is_empty());
 
     let no_index = RelyingParty::builder(RP_ID, ORIGIN)
@@ -1413,10 +1336,10 @@ async fn a_ledger_or_index_that_fails_refuses_and_stores_nothing() {
         .start_registration(&ana(), "ana", "Ana", &[])
         .unwrap();
     let response = browser.do_registration(url(ORIGIN), options).unwrap();
-    let refused = no_index
-        .finish_registration(&w.registry, &ana(), state, &response, "Key")
-        .await;
-    assert!(matches!(refused, Err(Error::Store(_))), "{refused:?}");
+    assert_refused!(
+        w.enrol(&no_index, &ana(), state, &response, "Key").await,
+        Error::Store(_)
+    );
     assert!(w.registry.list(&ana()).await.unwrap().is_empty());
 
     // Signing in with a key while the ledger is down: refused before any check, and the
@@ -1428,9 +1351,9 @@ async fn a_ledger_or_index_that_fails_refuses_and_stores_nothing() {
         .start_authentication(&ana(), &w.keys(&ana()).await)
         .unwrap();
     let response = browser.do_authentication(url(ORIGIN), options).unwrap();
-    let refused = no_ledger
-        .finish_authentication(&w.registry, &ana(), state, response)
-        .await;
-    assert!(matches!(refused, Err(Error::Store(_))), "{refused:?}");
+    assert_refused!(
+        w.sign_in(&no_ledger, &ana(), state, response).await,
+        Error::Store(_)
+    );
     assert_eq!(w.keys(&ana()).await[0].sign_count(), before);
 }

@@ -29,17 +29,45 @@ fn injected() -> StoreError {
 }
 
 /// An [`MfaStore`] wrapper that waits the [`Faults`]' latency before each call and
-/// fails when told to, without touching the inner store.
+/// fails when told to, without touching the inner store; or, with a [`Flaw`], a store
+/// that breaks a guarantee, to check that a conformance suite catches it.
 #[derive(Debug)]
 pub struct ChaosStore<S> {
     inner: S,
     faults: Arc<Faults>,
+    flaw: Option<Flaw>,
+}
+
+/// A guarantee of [`MfaStore`] that a flawed [`ChaosStore`] breaks, as a faulty
+/// implementation would: [`run_conformance`](crate::testing::run_conformance) must
+/// refuse such a store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Flaw {
+    /// Account saves ignore the expected version (no compare-and-set).
+    LastWriteWins,
+    /// An account whose throttle counted a failure loads as the default state, as a
+    /// document mapping that cannot hold a field's extreme value would.
+    ForgetsThrottle,
 }
 
 impl<S: MfaStore> ChaosStore<S> {
     /// Wraps `inner`, injecting `faults`.
     pub fn new(inner: S, faults: Arc<Faults>) -> Self {
-        Self { inner, faults }
+        Self {
+            inner,
+            faults,
+            flaw: None,
+        }
+    }
+
+    /// Wraps `inner`, breaking the guarantee `flaw` names (and injecting no faults).
+    pub fn flawed(inner: S, flaw: Flaw) -> Self {
+        Self {
+            inner,
+            faults: Faults::new(),
+            flaw: Some(flaw),
+        }
     }
 
     /// The wrapped store.
@@ -56,7 +84,11 @@ impl<S: MfaStore> ChaosStore<S> {
 impl<S: MfaStore> MfaStore for ChaosStore<S> {
     async fn load_account(&self, user: &UserId) -> Result<Versioned<AccountState>, StoreError> {
         self.faults.before_load().await.map_err(|()| injected())?;
-        self.inner.load_account(user).await
+        let mut loaded = self.inner.load_account(user).await?;
+        if self.flaw == Some(Flaw::ForgetsThrottle) && loaded.value.throttle().failures() > 0 {
+            loaded.value = AccountState::default();
+        }
+        Ok(loaded)
     }
 
     async fn save_account(
@@ -66,7 +98,17 @@ impl<S: MfaStore> MfaStore for ChaosStore<S> {
         state: &AccountState,
     ) -> Result<Version, StoreError> {
         self.faults.before_save().await.map_err(|()| injected())?;
-        self.inner.save_account(user, expected, state).await
+        let expected = match self.flaw {
+            Some(Flaw::LastWriteWins) => self.inner.load_account(user).await?.version,
+            _ => expected,
+        };
+        let result = if self.faults.conflict_now() {
+            Err(StoreError::Conflict)
+        } else {
+            self.inner.save_account(user, expected, state).await
+        };
+        self.faults.after_save(&result);
+        result
     }
 
     async fn load_destination(
@@ -84,7 +126,13 @@ impl<S: MfaStore> MfaStore for ChaosStore<S> {
         state: &DestinationState,
     ) -> Result<Version, StoreError> {
         self.faults.before_save().await.map_err(|()| injected())?;
-        self.inner.save_destination(key, expected, state).await
+        let result = if self.faults.conflict_now() {
+            Err(StoreError::Conflict)
+        } else {
+            self.inner.save_destination(key, expected, state).await
+        };
+        self.faults.after_save(&result);
+        result
     }
 
     async fn list_accounts(

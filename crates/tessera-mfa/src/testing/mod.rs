@@ -2,6 +2,12 @@
 //! ([`ChaosStore`]) and the conformance suite every [`MfaStore`](crate::MfaStore) must
 //! pass ([`run_conformance`]).
 //!
+//! The wrapper steers with the registry's shared [`Faults`]: latency, failed loads and
+//! saves, and injected version conflicts ([`Faults::conflict_next_saves`]: the save
+//! answers [`StoreError::Conflict`](crate::StoreError::Conflict) and writes nothing).
+//! [`ChaosStore::flawed`] instead breaks one guarantee ([`Flaw`]), to show that the
+//! suite refuses such a store.
+//!
 //! A store adapter runs the suite from its own tests, against a real database:
 //!
 //! ```
@@ -14,5 +20,5 @@
 mod chaos;
 mod conformance;
 
-pub use chaos::{ChaosStore, Faults, sleep};
+pub use chaos::{ChaosStore, Faults, Flaw, sleep};
 pub use conformance::run_conformance;

@@ -2,112 +2,20 @@
 #![allow(dead_code)] // some fixtures serve only the feature-gated modules
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 
-use tessera_mfa::{
-    AccountState, DestinationKey, DestinationState, InMemoryStore, Mfa, MfaStore,
-    RecordingNotifier, StoreError, Version, Versioned,
-};
+use tessera_mfa::{InMemoryStore, Mfa, RecordingNotifier};
 use tessera_otp::{ManualClock, UnixTime};
 use tessera_registry::UserId;
 
 pub(crate) const T0: u64 = 1_700_000_000;
 
-/// A store where "another writer" saves the account just before each of the next
-/// `conflicts` saves, so those saves hit a real version conflict; or, with a [`Flaw`],
-/// a store that breaks a guarantee, for the conformance suite to catch.
-#[derive(Debug, Default)]
-pub(crate) struct ConflictingStore {
-    pub(crate) inner: InMemoryStore,
-    pub(crate) conflicts: AtomicU32,
-    pub(crate) saves_attempted: AtomicU32,
-    pub(crate) flaw: Flaw,
-}
-
-/// A broken guarantee of [`ConflictingStore`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) enum Flaw {
-    #[default]
-    None,
-    /// Account saves ignore the expected version.
-    LastWriteWins,
-    /// An account whose throttle counted a failure loads as the default state, as a
-    /// document mapping that cannot hold a field's extreme value would.
-    ForgetsThrottle,
-}
-
-impl ConflictingStore {
-    pub(crate) fn with_conflicts(n: u32) -> Self {
-        Self {
-            conflicts: AtomicU32::new(n),
-            ..Self::default()
-        }
-    }
-
-    pub(crate) fn flawed(flaw: Flaw) -> Self {
-        Self {
-            flaw,
-            ..Self::default()
-        }
-    }
-}
-
-impl MfaStore for ConflictingStore {
-    async fn load_account(&self, user: &UserId) -> Result<Versioned<AccountState>, StoreError> {
-        let mut loaded = self.inner.load_account(user).await?;
-        if self.flaw == Flaw::ForgetsThrottle && loaded.value.throttle().failures() > 0 {
-            loaded.value = AccountState::default();
-        }
-        Ok(loaded)
-    }
-
-    async fn save_account(
-        &self,
-        user: &UserId,
-        expected: Version,
-        state: &AccountState,
-    ) -> Result<Version, StoreError> {
-        self.saves_attempted.fetch_add(1, Ordering::SeqCst);
-        let expected = match self.flaw {
-            Flaw::LastWriteWins => self.inner.load_account(user).await?.version,
-            _ => expected,
-        };
-        let inject = self
-            .conflicts
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok();
-        if inject {
-            let current = self.inner.load_account(user).await?;
-            self.inner
-                .save_account(user, current.version, &current.value)
-                .await?;
-        }
-        self.inner.save_account(user, expected, state).await
-    }
-
-    async fn load_destination(
-        &self,
-        key: &DestinationKey,
-    ) -> Result<Versioned<DestinationState>, StoreError> {
-        self.inner.load_destination(key).await
-    }
-
-    async fn save_destination(
-        &self,
-        key: &DestinationKey,
-        expected: Version,
-        state: &DestinationState,
-    ) -> Result<Version, StoreError> {
-        self.inner.save_destination(key, expected, state).await
-    }
-
-    async fn list_accounts(
-        &self,
-        after: Option<&UserId>,
-        limit: usize,
-    ) -> Result<Vec<UserId>, StoreError> {
-        self.inner.list_accounts(after, limit).await
-    }
+/// A store whose next `n` saves answer a version conflict (as if another writer had
+/// saved first), counting every save in its [`Faults`](tessera_mfa::testing::Faults).
+#[cfg(feature = "testing")]
+pub(crate) fn conflicting(n: u32) -> tessera_mfa::testing::ChaosStore<InMemoryStore> {
+    let faults = tessera_mfa::testing::Faults::new();
+    faults.conflict_next_saves(n);
+    tessera_mfa::testing::ChaosStore::new(InMemoryStore::new(), faults)
 }
 
 pub(crate) type TestMfa<S = InMemoryStore> = Mfa<S, Arc<RecordingNotifier>, ManualClock>;

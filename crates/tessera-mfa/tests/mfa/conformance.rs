@@ -6,8 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::common::{ConflictingStore, Flaw};
-use tessera_mfa::testing::{ChaosStore, Faults, run_conformance};
+use tessera_mfa::testing::{ChaosStore, Faults, Flaw, run_conformance};
 use tessera_mfa::{AccountState, InMemoryStore, MfaStore, UserId, Version};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -51,7 +50,11 @@ async fn panic_message<F: std::future::Future<Output = ()> + Send + 'static>(f: 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_store_without_compare_and_set_is_refused() {
     let message = panic_message(async {
-        run_conformance(&ConflictingStore::flawed(Flaw::LastWriteWins)).await;
+        run_conformance(&ChaosStore::flawed(
+            InMemoryStore::new(),
+            Flaw::LastWriteWins,
+        ))
+        .await;
     })
     .await;
     assert!(
@@ -63,7 +66,11 @@ async fn a_store_without_compare_and_set_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_store_that_drops_a_field_is_refused() {
     let message = panic_message(async {
-        run_conformance(&ConflictingStore::flawed(Flaw::ForgetsThrottle)).await;
+        run_conformance(&ChaosStore::flawed(
+            InMemoryStore::new(),
+            Flaw::ForgetsThrottle,
+        ))
+        .await;
     })
     .await;
     assert!(message.contains("must round-trip exactly"), "{message}");

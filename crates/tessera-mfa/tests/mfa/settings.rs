@@ -2,9 +2,8 @@
 //! through the public API.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
-use crate::common::{ConflictingStore, T0, TestMfa, ana, clock, key};
+use crate::common::{T0, TestMfa, ana, clock, key};
 use tessera_mfa::{
     AccountContext, Actor, Availability, Error, InMemoryStore, Mfa, MfaMethod as M, MfaStore,
     OrgPolicy, RecordingNotifier, SecurityEventKind as K, SignInPlan, Unavailable,
@@ -515,11 +514,13 @@ async fn self_service_removal_forbidden_by_policy() {
         .unwrap();
 }
 
+// Conflicts are injected by the `testing` feature's ChaosStore.
+#[cfg(feature = "testing")]
 #[tokio::test]
 async fn notifications_are_sent_exactly_once_across_conflict_retries() {
     let n = Arc::new(RecordingNotifier::new());
     let mfa = Mfa::new(
-        ConflictingStore::with_conflicts(3),
+        crate::common::conflicting(3),
         n.clone(),
         clock(),
         OrgPolicy::default(),
@@ -528,11 +529,7 @@ async fn notifications_are_sent_exactly_once_across_conflict_retries() {
     let c = ctx(&[DeviceKind::AuthenticatorApp, DeviceKind::SecurityKey]);
     let s = mfa.enable(&c, None, Actor::AccountHolder).await.unwrap();
     assert_eq!(s.value.settings.preferred(), Some(M::SecurityKey));
-    assert_eq!(
-        mfa.store().saves_attempted.load(Ordering::SeqCst),
-        4,
-        "3 conflicts, then success"
-    );
+    assert_eq!(mfa.store().faults().saves(), 4, "3 conflicts, then success");
     assert_eq!(
         n.kinds(),
         [K::MfaEnabled {
@@ -551,7 +548,7 @@ async fn notifications_are_sent_exactly_once_across_conflict_retries() {
     );
 
     // A fallback under conflicts: one event, and only after the save.
-    mfa.store().conflicts.store(2, Ordering::SeqCst);
+    mfa.store().faults().conflict_next_saves(2);
     n.clear();
     let _ = mfa
         .device_removed(
@@ -564,11 +561,13 @@ async fn notifications_are_sent_exactly_once_across_conflict_retries() {
     assert_eq!(n.kinds().len(), 2);
 }
 
+// Conflicts are injected by the `testing` feature's ChaosStore.
+#[cfg(feature = "testing")]
 #[tokio::test]
 async fn no_notification_when_the_store_keeps_conflicting() {
     let n = Arc::new(RecordingNotifier::new());
     let mfa = Mfa::new(
-        ConflictingStore::with_conflicts(100),
+        crate::common::conflicting(100),
         n.clone(),
         clock(),
         OrgPolicy::default(),
@@ -581,7 +580,7 @@ async fn no_notification_when_the_store_keeps_conflicting() {
         mfa.enable(&c, None, Actor::AccountHolder).await,
         Err(Error::Conflict)
     ));
-    assert_eq!(mfa.store().saves_attempted.load(Ordering::SeqCst), 5);
+    assert_eq!(mfa.store().faults().saves(), 5);
     assert!(
         n.events().is_empty(),
         "never notify before the change is stored"

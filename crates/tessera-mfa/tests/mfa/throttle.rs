@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::common::{ConflictingStore, T0, clock, key, service, wrong};
+use crate::common::{T0, clock, key, service, wrong};
 use tessera_mfa::{
     Actor, Error, InMemoryDelivery, InMemoryStore, Mfa, MfaMethod as M, OrgPolicy, PhoneNumber,
     Purpose, RecordingNotifier, SecurityEventKind as K, ThrottleConfig,
@@ -204,6 +204,8 @@ async fn counters_are_shared_through_the_store() {
     assert_eq!(a.throttle_state(&u).await.unwrap().failures(), 5);
 }
 
+// Conflicts are injected by the `testing` feature's ChaosStore.
+#[cfg(feature = "testing")]
 #[tokio::test]
 async fn lockout_is_notified_once_across_conflicts() {
     let n = Arc::new(RecordingNotifier::new());
@@ -218,7 +220,7 @@ async fn lockout_is_notified_once_across_conflicts() {
     .unwrap();
     let c = clock();
     let mfa = Mfa::new(
-        ConflictingStore::with_conflicts(0),
+        crate::common::conflicting(0),
         n.clone(),
         c.clone(),
         OrgPolicy::default(),
@@ -229,9 +231,7 @@ async fn lockout_is_notified_once_across_conflicts() {
     let _ = mfa.begin_attempt(&u).await.unwrap();
     // The next three saves conflict with another writer; the locking reservation is
     // retried and must notify once, after the save that counts.
-    mfa.store()
-        .conflicts
-        .store(3, std::sync::atomic::Ordering::SeqCst);
+    mfa.store().faults().conflict_next_saves(3);
     c.advance(Duration::from_secs(1));
     let a = mfa.begin_attempt(&u).await.unwrap();
     assert!(a.notify_error.is_none());

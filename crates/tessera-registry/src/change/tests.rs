@@ -48,6 +48,22 @@ fn secret_of(devices: &[Device], id: DeviceId) -> Secret {
         .unwrap()
 }
 
+/// An enrolment of `name` with `secret`, sealed with the test user's seeds.
+fn app<'a>(
+    name: &'a DeviceName,
+    secret: &'a Secret,
+    now: UnixTime,
+    config: &'a RegistryConfig,
+) -> NewApp<'a> {
+    NewApp {
+        name,
+        secret,
+        now,
+        config,
+        seeds: seeds(),
+    }
+}
+
 /// Enrols an app with a fresh secret: a pending device named `name`.
 fn pending_app(
     devices: &mut Vec<Device>,
@@ -56,7 +72,7 @@ fn pending_app(
     config: &RegistryConfig,
 ) -> Result<DeviceId, Error> {
     let name = DeviceName::new(name)?;
-    enrol_app(devices, name, &Secret::generate(), now, config, &seeds())
+    enrol_app(devices, app(&name, &Secret::generate(), now, config))
 }
 
 /// Enrols and activates an app with one code at T0's step; returns id and secret.
@@ -99,7 +115,7 @@ fn start_phone(
     config: &RegistryConfig,
 ) -> Result<Started, Error> {
     let name = DeviceName::new("Phone")?;
-    start_app(devices, name, &Secret::generate(), now, config, &seeds())
+    start_app(devices, app(&name, &Secret::generate(), now, config))
 }
 
 /// Registers the security key `key(id)` as `name`.
@@ -681,15 +697,8 @@ fn debug_never_shows_secrets() {
     let c = config(ActivationPolicy::OneCode);
     let mut devices = Vec::new();
     let secret = Secret::from_base32("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").unwrap();
-    enrol_app(
-        &mut devices,
-        DeviceName::new("Phone").unwrap(),
-        &secret,
-        at(T0),
-        &c,
-        &seeds(),
-    )
-    .unwrap();
+    let name = DeviceName::new("Phone").unwrap();
+    enrol_app(&mut devices, app(&name, &secret, at(T0), &c)).unwrap();
     let shown = format!("{devices:?}");
     assert!(!shown.contains("JBSW"), "{shown}");
     assert!(!shown.contains("72, 101"), "{shown}"); // the bytes "He…" in decimal
@@ -754,15 +763,8 @@ fn starting_again_with_a_pending_name_resumes_it_with_the_same_secret() {
     let secret = secret_of(&devices, id);
     // The page reloads five minutes later, the name typed in another case.
     let other = Secret::generate();
-    let again = start_app(
-        &mut devices,
-        DeviceName::new("PHONE").unwrap(),
-        &other,
-        at(T0 + 300),
-        &c,
-        &seeds(),
-    )
-    .unwrap();
+    let name = DeviceName::new("PHONE").unwrap();
+    let again = start_app(&mut devices, app(&name, &other, at(T0 + 300), &c)).unwrap();
     assert_eq!(again, Started::Resumed(id));
     assert_eq!(devices.len(), 1, "no second slot taken");
     let (shown, params, expires) =
