@@ -154,3 +154,48 @@ async fn an_organisation_can_require_a_security_key() {
         c.available()
     );
 }
+
+/// A counter that did not grow (two assertions of one key, the newer finished first):
+/// the older is the opaque failure, audited as a possible cloned key, and the holder is
+/// told (a code-reuse notice for the security key).
+#[tokio::test]
+async fn a_key_whose_counter_went_back_is_refused_and_told() {
+    let w = World::new();
+    let rp = rp(&w);
+    let mut browser = SoftPasskey::new(true);
+    ana_with_key(&w, &rp, &mut browser).await;
+    let older_challenge = w.challenge("ana").await;
+    let newer_challenge = w.challenge("ana").await;
+    let (options, older_ceremony) = w
+        .flows
+        .start_security_key(&older_challenge, &rp)
+        .await
+        .unwrap();
+    let older =
+        serde_json::to_string(&browser.do_authentication(origin(), options).unwrap()).unwrap();
+    let (options, newer_ceremony) = w
+        .flows
+        .start_security_key(&newer_challenge, &rp)
+        .await
+        .unwrap();
+    let newer =
+        serde_json::to_string(&browser.do_authentication(origin(), options).unwrap()).unwrap();
+    w.flows
+        .finish_security_key(&newer_challenge, &rp, newer_ceremony, &newer)
+        .await
+        .unwrap();
+    w.events.clear();
+    assert!(matches!(
+        w.flows
+            .finish_security_key(&older_challenge, &rp, older_ceremony, &older)
+            .await,
+        Err(Error::VerificationFailed)
+    ));
+    assert_eq!(
+        w.events.kinds(),
+        [tessera::SecurityEventKind::CodeReuseDetected {
+            method: MfaMethod::SecurityKey
+        }],
+        "the holder is told"
+    );
+}
