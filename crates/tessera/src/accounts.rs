@@ -303,9 +303,7 @@ impl AccountsBuilder {
             .delivery
             .clone()
             .ok_or_else(|| invalid("set a code delivery: AccountsBuilder::delivery"))?;
-        if !(MIN_STEP_UP_MAX_AGE..=MAX_STEP_UP_MAX_AGE).contains(&self.step_up_max_age) {
-            return Err(invalid("the step-up age must be 1 minute to 1 day"));
-        }
+        check_step_up_max_age(self.step_up_max_age)?;
         let server_key = ServerKey::from_keyring(&self.keyring)?;
         let mut mfa = Mfa::new(
             mfa_state,
@@ -441,11 +439,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
     /// [`Error::Mfa`] with `InvalidConfig` outside
     /// [`MIN_STEP_UP_MAX_AGE`]..=[`MAX_STEP_UP_MAX_AGE`].
     pub fn with_step_up_max_age(mut self, max_age: Duration) -> Result<Self> {
-        if !(MIN_STEP_UP_MAX_AGE..=MAX_STEP_UP_MAX_AGE).contains(&max_age) {
-            return Err(Error::Mfa(tessera_mfa::Error::InvalidConfig(
-                "the step-up age must be 1 minute to 1 day",
-            )));
-        }
+        check_step_up_max_age(max_age)?;
         self.step_up_max_age = max_age;
         Ok(self)
     }
@@ -657,6 +651,18 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
             assurance.require_password_within(BINDING_PASSWORD_MAX_AGE, self.now())?;
             Ok(account)
         }
+    }
+}
+
+/// Refuses a step-up age outside [`MIN_STEP_UP_MAX_AGE`]..=[`MAX_STEP_UP_MAX_AGE`]: the
+/// one check of the builder and of [`Accounts::with_step_up_max_age`].
+fn check_step_up_max_age(max_age: Duration) -> Result<()> {
+    if (MIN_STEP_UP_MAX_AGE..=MAX_STEP_UP_MAX_AGE).contains(&max_age) {
+        Ok(())
+    } else {
+        Err(Error::Mfa(tessera_mfa::Error::InvalidConfig(
+            "the step-up age must be 1 minute to 1 day",
+        )))
     }
 }
 

@@ -79,6 +79,16 @@ pub struct SecondFactorChallenge {
 }
 
 impl SecondFactorChallenge {
+    /// Refuses a challenge that does not offer security keys: the one check before any
+    /// security-key step (and before a ceremony is used up).
+    pub(crate) fn require_security_key(&self) -> crate::Result<()> {
+        if self.available.contains(&MfaMethod::SecurityKey) {
+            Ok(())
+        } else {
+            Err(crate::Error::MethodNotOffered(MfaMethod::SecurityKey))
+        }
+    }
+
     /// The account being authenticated.
     #[must_use]
     pub fn account(&self) -> &UserId {

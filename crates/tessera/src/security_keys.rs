@@ -95,7 +95,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         challenge: &SecondFactorChallenge,
         rp: &RelyingParty<impl Clock, impl CeremonyLedger, impl CredentialIndex>,
     ) -> Result<(RequestChallengeResponse, AuthenticationCeremony)> {
-        offers_security_keys(challenge)?;
+        challenge.require_security_key()?;
         let keys = security_keys(&self.registry, &challenge.account).await?;
         Ok(rp.start_authentication(&challenge.account, &keys)?)
     }
@@ -118,7 +118,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         ceremony: AuthenticationCeremony,
         response: &str,
     ) -> Result<Assurance> {
-        offers_security_keys(challenge)?;
+        challenge.require_security_key()?;
         let user = &challenge.account;
         let refused = |reason| {
             audit::failed("second_factor_failed", Some(user), reason);
@@ -147,14 +147,5 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
             }
         }
         result
-    }
-}
-
-/// Refuses a second-factor challenge that does not offer security keys.
-fn offers_security_keys(challenge: &SecondFactorChallenge) -> Result<()> {
-    if challenge.available.contains(&MfaMethod::SecurityKey) {
-        Ok(())
-    } else {
-        Err(Error::MethodNotOffered(MfaMethod::SecurityKey))
     }
 }

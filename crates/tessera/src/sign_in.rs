@@ -434,9 +434,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         verifier: &V,
         assertion: &V::Assertion,
     ) -> Result<Assurance> {
-        if !challenge.available.contains(&MfaMethod::SecurityKey) {
-            return Err(Error::MethodNotOffered(MfaMethod::SecurityKey));
-        }
+        challenge.require_security_key()?;
         let user = &challenge.account;
         if self.now() >= challenge.expires_at {
             audit::failed("second_factor_failed", Some(user), Reason::Expired);
