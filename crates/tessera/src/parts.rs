@@ -213,10 +213,10 @@ mod tests {
     use crate::{Bounded, Inline};
     use tessera_store::testing::block_on;
 
-    /// Claims success and never runs the work.
-    struct Liar;
+    /// Refuses every piece of work as busy.
+    struct AlwaysBusy;
 
-    impl Offload for Liar {
+    impl Offload for AlwaysBusy {
         async fn run<T, F>(&self, _work: F) -> Result<T, OffloadError>
         where
             T: Send + 'static,
@@ -226,10 +226,11 @@ mod tests {
         }
     }
 
-    /// Runs the work, throws the result away, and says it went well.
-    struct Dropper;
+    /// Never runs the work, yet reports success (a made-up `()`, the only value it can
+    /// make without the work, which is what the erased offload asks for).
+    struct NeverRuns;
 
-    impl Offload for Dropper {
+    impl Offload for NeverRuns {
         async fn run<T, F>(&self, work: F) -> Result<T, OffloadError>
         where
             T: Send + 'static,
@@ -259,11 +260,11 @@ mod tests {
             "the permit came back through the erasure"
         );
         assert_eq!(
-            block_on(SharedOffload::new(Liar).run(|| 1)),
+            block_on(SharedOffload::new(AlwaysBusy).run(|| 1)),
             Err(OffloadError::Busy)
         );
         assert_eq!(
-            block_on(SharedOffload::new(Dropper).run(|| 1)),
+            block_on(SharedOffload::new(NeverRuns).run(|| 1)),
             Err(OffloadError::Failed),
             "success without a result is a failure, not a made-up value"
         );
