@@ -224,6 +224,8 @@ pub(crate) fn is_sequential(folded: &str) -> bool {
 /// Keyboard rows of the QWERTY, QWERTZ and AZERTY layouts, including the number row.
 const KEYBOARD_ROWS: &[&str] = &[
     "`1234567890-=",
+    // The US number row shifted (`!@#$%^&*`).
+    "~!@#$%^&*()_+",
     "qwertyuiop[]\\",
     "asdfghjkl;'",
     "zxcvbnm,./",

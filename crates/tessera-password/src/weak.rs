@@ -9,7 +9,10 @@
 //!    (Cyrillic, Greek, Armenian, Latin small capitals and dotless i) replaced by them,
 //!    diacritics dropped, lowercased, outer white space trimmed and inner runs collapsed;
 //! 2. that skeleton without the **decorations** people put around a word: a leading and a
-//!    trailing run of digits, punctuation and spaces (`2024`, `123!`, `!!`);
+//!    trailing run of digits, punctuation and spaces (`2024`, `123!`, `!!`), dropped only
+//!    when they are no longer than the word they leave or are themselves easy to guess
+//!    (`Fall2024!!!!`, `bear12345678!`); a short word inside a long random decoration
+//!    (`#!*^##^^bE@r#!#*`) is a strong password, not the word;
 //! 3. each of those with common **leetspeak** undone (`@`→a, `0`→o, `3`→e, `$`→s, …), when the
 //!    form holds a Latin letter;
 //! 4. when a form is wholly one **unit repeated** (`passwordpassword`, `ana2024!ana2024!`,
@@ -28,6 +31,8 @@
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 use zeroize::Zeroizing;
+
+use crate::blocklist::{is_keyboard_run, is_repeated, is_sequential};
 
 /// Whether `c` is invisible when rendered: format characters, fillers and variation
 /// selectors (the Default_Ignorable_Code_Point property of Unicode, minus nothing a person can
@@ -212,18 +217,70 @@ fn is_decoration(c: char) -> bool {
     !c.is_alphabetic()
 }
 
-/// `form` without its trailing decoration (`password123!` → `password`); unchanged when
-/// stripping would leave nothing.
-fn strip_trailing(form: &str) -> &str {
-    let core = form.trim_end_matches(is_decoration);
-    if core.is_empty() { form } else { core }
+/// Whether a run of decoration is itself easy to guess: at most two pieces, digits and other
+/// marks (`2024` and `!!!!`), each of at most four characters or one character or short unit
+/// repeated, a run of consecutive characters or a keyboard row (`12345678`, `!@#$%^&*`).
+fn is_guessable_decoration(run: &str) -> bool {
+    let simple = |piece: &str| {
+        piece.chars().count() <= 4
+            || is_repeated(piece)
+            || is_sequential(piece)
+            || is_keyboard_run(piece)
+    };
+    // Split where digits meet other marks; a third piece makes it a pattern of its own.
+    let is_digit = |c: char| c.is_numeric();
+    let first_is_digit = run.chars().next().is_some_and(is_digit);
+    let split = run
+        .find(|c: char| is_digit(c) != first_is_digit)
+        .unwrap_or(run.len());
+    let (first, second) = run.split_at(split);
+    let one_class = |piece: &str| piece.chars().all(|c| is_digit(c) != first_is_digit);
+    simple(first) && one_class(second) && simple(second)
 }
 
-/// `form` without its leading decoration (`2024password` → `password`); unchanged when
-/// stripping would leave nothing.
+/// `form` without its leading and/or trailing decoration (`2024password123!` → `password`).
+///
+/// A decoration is dropped only when it is no longer than the word it keeps or each dropped
+/// run is itself guessable ([`is_guessable_decoration`]): `bear` wrapped in twelve random
+/// marks (`#!*^##^^bE@r#!#*`) is a strong password, not the list entry `bear` decorated.
+/// Unchanged when stripping would leave nothing or the decoration is not dropped.
+fn strip(form: &str, leading: bool, trailing: bool) -> &str {
+    let start = if leading {
+        form.len() - form.trim_start_matches(is_decoration).len()
+    } else {
+        0
+    };
+    let end = if trailing {
+        form.trim_end_matches(is_decoration).len()
+    } else {
+        form.len()
+    };
+    if start >= end || (start == 0 && end == form.len()) {
+        return form;
+    }
+    let (head, core, tail) = (&form[..start], &form[start..end], &form[end..]);
+    let dropped = head.chars().count() + tail.chars().count();
+    let kept = core.chars().count();
+    if dropped <= kept || (is_guessable_decoration(head) && is_guessable_decoration(tail)) {
+        core
+    } else {
+        form
+    }
+}
+
+/// `form` without its trailing decoration (`password123!` → `password`), as [`strip`].
+fn strip_trailing(form: &str) -> &str {
+    strip(form, false, true)
+}
+
+/// `form` without its leading decoration (`2024password` → `password`), as [`strip`].
 fn strip_leading(form: &str) -> &str {
-    let core = form.trim_start_matches(is_decoration);
-    if core.is_empty() { form } else { core }
+    strip(form, true, false)
+}
+
+/// `form` without both decorations, as [`strip`] (judged together, not one after the other).
+fn strip_both(form: &str) -> &str {
+    strip(form, true, true)
 }
 
 /// The shortest unit `form` is wholly made of, repeated at least twice (`abcabc` → `abc`).
@@ -276,12 +333,12 @@ impl Candidates {
                 root.as_str(),
                 strip_trailing(&root),
                 strip_leading(&root),
-                strip_leading(strip_trailing(&root)),
+                strip_both(&root),
             ] {
                 push(&mut literal, form);
                 if let Some(unit) = repeated_unit(form) {
                     push(&mut literal, unit);
-                    push(&mut literal, strip_leading(strip_trailing(unit)));
+                    push(&mut literal, strip_both(unit));
                 }
             }
         }
@@ -293,7 +350,7 @@ impl Candidates {
             for one_as in ['i', 'l'] {
                 if let Some(read) = read_leet(form, one_as) {
                     push(&mut unleeted, &read);
-                    push(&mut unleeted, strip_leading(strip_trailing(&read)));
+                    push(&mut unleeted, strip_both(&read));
                 }
             }
         }
@@ -382,6 +439,65 @@ mod tests {
         for not_alike in ['b', 'ж', 'λ', 'ß', '1', ' '] {
             assert_eq!(confusable(not_alike), None, "{not_alike:?}");
         }
+    }
+
+    #[test]
+    fn guessable_decorations() {
+        for run in [
+            "",
+            "1",
+            "2024",
+            "123!",
+            "!!",
+            "2024!",
+            "2024!!!!",
+            "12345678!",
+            "!@#$%^&*(",
+            "0000000000",
+            "!!!!!!!!!",
+            "98765!!",
+            "zzzz",
+        ] {
+            assert!(is_guessable_decoration(run), "{run:?}");
+        }
+        for run in [
+            "#!*^##^^",
+            "##0#0#00^*!",
+            "83920",
+            "1!2@3#",
+            "2024!!#!*^",
+            "12!34!",
+        ] {
+            assert!(!is_guessable_decoration(run), "{run:?}");
+        }
+    }
+
+    /// Found by the property test `random_strings_are_accepted`: a short word wrapped in a
+    /// long random decoration was read as the word (`bear`, `nn` repeated).
+    #[test]
+    fn long_random_decorations_are_not_dropped() {
+        for (password, not_a_candidate) in [
+            ("#!*^##^^bE@r#!#*", "bear"),
+            ("0^*Nn##0#0#00^*!", "nn"),
+            ("x83920!#", "x"),
+        ] {
+            let forms = all(password);
+            assert!(
+                !forms.iter().any(|f| f == not_a_candidate),
+                "{password}: {forms:?}"
+            );
+        }
+        // Dropped when no longer than the word, or guessable however long.
+        assert_eq!(strip_both("summer83920"), "summer");
+        assert_eq!(strip_both("#!*^#summer#!#*^"), "#!*^#summer#!#*^");
+        assert_eq!(strip_both("#!summer#!"), "summer");
+        assert_eq!(strip_both("fall2024!!!!"), "fall");
+        assert_eq!(strip_both("bear12345678!"), "bear");
+        assert_eq!(strip_both("!@#$%^&*(qwerty"), "qwerty");
+        assert_eq!(strip_trailing("2024bear#!*^##^^&"), "2024bear#!*^##^^&");
+        assert_eq!(strip_leading("2024bear#!*^##^^&"), "bear#!*^##^^&");
+        assert_eq!(strip_both("2024"), "2024");
+        assert_eq!(strip_both("bear"), "bear");
     }
 
     #[test]

@@ -120,6 +120,10 @@ const GOOD: &[&str] = &[
     "H8r$Lm3^Qz6!Kc1&",
     "tN4@wq8Zr!2LxV9e",
     "Jb7%Yp2!mK9#sW4d",
+    // Drawn by `random_strings_are_accepted` and once refused: a short word (`bE@r`, `Nn`)
+    // inside a long random decoration was read as the word alone.
+    "#!*^##^^bE@r#!#*",
+    "0^*Nn##0#0#00^*!",
 ];
 
 fn refused(policy: &PasswordPolicy, password: &str) -> bool {
