@@ -33,6 +33,10 @@ pub enum Reason {
     PasswordNotCheckable,
     /// Attempts must wait, or the account is locked.
     Throttled,
+    /// A code could not be sent: a send limit, or the provider failed.
+    NotSent,
+    /// MFA is on and no second factor but the reset's own channel is left.
+    NoSecondFactor,
     /// Too many concurrent writers to the account's throttle: refused without checking.
     Contention,
     /// A store failed: refused without checking.
@@ -50,6 +54,12 @@ pub enum Reason {
     /// Every permit of the [`Bounded`](crate::Bounded) offload was taken: nothing was
     /// checked and the attempt was taken back. A sign of load, not of the person.
     Busy,
+    /// The password was a temporary one whose time ran out: an administrator issues a
+    /// new one.
+    TemporaryPasswordExpired,
+    /// A tooling credential was presented where only a password is accepted, or the
+    /// other way round.
+    WrongKindOfSecret,
 }
 
 impl Reason {
@@ -62,6 +72,8 @@ impl Reason {
             Self::WrongPassword => "wrong_password",
             Self::PasswordNotCheckable => "password_not_checkable",
             Self::Throttled => "throttled",
+            Self::NotSent => "not_sent",
+            Self::NoSecondFactor => "no_second_factor",
             Self::Contention => "contention",
             Self::StoreFailure => "store_failure",
             Self::WrongSecondFactor => "wrong_second_factor",
@@ -69,6 +81,30 @@ impl Reason {
             Self::Expired => "expired",
             Self::SealedSecret => "sealed_secret",
             Self::Busy => "busy",
+            Self::TemporaryPasswordExpired => "temporary_password_expired",
+            Self::WrongKindOfSecret => "wrong_kind_of_secret",
+        }
+    }
+
+    /// The reason a code was not sent ([`Accounts::start_password_reset`](crate::Accounts::start_password_reset)).
+    pub(crate) fn of_send(e: &crate::Error) -> Self {
+        match e {
+            crate::Error::VerificationFailed => Self::Throttled,
+            crate::Error::Mfa(m) if m.retry_after().is_some() => Self::NotSent,
+            crate::Error::Mfa(tessera_mfa::Error::Delivery(_)) => Self::NotSent,
+            crate::Error::Mfa(tessera_mfa::Error::Conflict) => Self::Contention,
+            _ => Self::StoreFailure,
+        }
+    }
+
+    /// The reason a code check failed.
+    pub(crate) fn of_code(e: &tessera_mfa::Error) -> Self {
+        match e {
+            tessera_mfa::Error::VerificationFailed | tessera_mfa::Error::InvalidCode(_) => {
+                Self::WrongSecondFactor
+            }
+            tessera_mfa::Error::Conflict => Self::Contention,
+            _ => Self::StoreFailure,
         }
     }
 
@@ -105,6 +141,17 @@ pub(crate) fn notify_failed(account: &UserId, error: &tessera_mfa::NotifyError) 
         event = "notification_failed",
         account = account.as_str(),
         error = %error,
+    );
+}
+
+/// A named administrator's action on an account, with the reason they gave.
+pub(crate) fn admin_action(event: &'static str, account: &UserId, action: &crate::AdminAction) {
+    tracing::warn!(
+        target: AUDIT_TARGET,
+        event,
+        account = account.as_str(),
+        actor = action.admin(),
+        reason = action.reason(),
     );
 }
 

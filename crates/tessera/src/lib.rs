@@ -341,6 +341,7 @@ pub mod audit;
 mod challenge;
 pub mod design;
 mod error;
+pub mod lifecycle;
 mod mfa_flows;
 mod offload;
 mod parts;
@@ -355,15 +356,21 @@ pub mod testing;
 pub mod threat_model;
 
 pub use account::{
-    Account, AccountParts, MAX_USERNAME_LEN, MIN_USERNAME_LEN, SecurityStamp, canonical_username,
+    Account, AccountLifecycle, AccountParts, MAX_USERNAME_LEN, MIN_USERNAME_LEN, SecurityStamp,
+    canonical_username,
 };
 pub use accounts::{
     Accounts, AccountsBuilder, BINDING_PASSWORD_MAX_AGE, DEFAULT_STEP_UP_MAX_AGE, InMemoryAccounts,
     MAX_STEP_UP_MAX_AGE, MIN_STEP_UP_MAX_AGE, REMEMBER_WITHIN, SECOND_FACTOR_TTL,
 };
 pub use assurance::{Assurance, EnrolmentSession, Factor, SetupSession};
-pub use challenge::{SecondFactorChallenge, SignIn};
+pub use challenge::{PasswordChangeSession, SecondFactorChallenge, SignIn};
 pub use error::{Error, Result};
+pub use lifecycle::{
+    AdminAction, DEFAULT_TEMPORARY_PASSWORD_TTL, MAX_ADMIN_ID_LEN, MAX_ADMIN_REASON_LEN,
+    MAX_TEMPORARY_PASSWORD_TTL, MIN_TEMPORARY_PASSWORD_TTL, MfaReset, PasswordReset,
+    PasswordResetDone, ResetSession, ResetStep, TEMPORARY_PASSWORD_LEN,
+};
 pub use mfa_flows::{AuthenticatorAdded, MfaEnabled, Renewed};
 pub use offload::{Bounded, Inline, Offload, OffloadError};
 pub use parts::{SharedDelivery, SharedNotifier, SharedOffload, SharedSessions};

@@ -114,7 +114,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
                     purpose,
                     tag,
                     key_id: key_id.clone(),
-                    expires_at: now.saturating_add(cfg.ttl()),
+                    expires_at: now.saturating_add(cfg.ttl_for(purpose)),
                     attempts_left: cfg.max_attempts(),
                 };
                 state.store_challenge(challenge, now, &limits)

@@ -119,6 +119,11 @@ impl SecurityEmail {
                 "Every device that skipped the second sign-in step must now ask for it again."
                     .to_owned(),
             ),
+            K::MfaReset { .. } => (
+                "Security alert",
+                "Your two-step verification was reset: your devices, recovery codes and phone number no longer work, and you will set up a new second step at your next sign-in."
+                    .to_owned(),
+            ),
         };
         let by = match &event.actor {
             Actor::AccountHolder => "from your account".to_owned(),

@@ -88,6 +88,13 @@ pub enum SecurityEventKind {
     },
     /// Every remembered device was forgotten (sign out everywhere, password change).
     RememberedDevicesRevoked,
+    /// A named administrator reset the account's MFA after every factor was lost: MFA
+    /// off, recovery codes void, the phone number unlinked, remembered devices
+    /// forgotten; the account sets up a second factor again at its next sign-in.
+    MfaReset {
+        /// The administrator's identifier.
+        by: String,
+    },
 }
 
 /// Whom a security message goes to: the account's email address and the name to greet

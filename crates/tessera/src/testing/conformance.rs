@@ -77,6 +77,7 @@ fn fields(a: &Account) -> Vec<String> {
         format!("{:?}", p.password_changed_at.map(UnixTime::as_secs)),
         p.stamp.get().to_string(),
         p.password_long_enough_alone.to_string(),
+        format!("{:?}", p.lifecycle),
     ]
 }
 
@@ -261,6 +262,9 @@ async fn round_trip<S: AccountStore>(store: &S) {
     parts.password_changed_at = Some(UnixTime::from_secs(9_223_372_036_854_775_807));
     parts.stamp = SecurityStamp::new(u64::MAX);
     parts.password_long_enough_alone = true;
+    parts.lifecycle.temporary_password_expires_at =
+        Some(UnixTime::from_secs(9_223_372_036_854_775_807));
+    parts.lifecycle.enrolment_required = true;
     let a = match Account::from_parts(parts) {
         Ok(a) => a,
         Err(e) => panic!("conformance fixture account refused: {e}"),

@@ -6,6 +6,7 @@
 
 mod attacks;
 mod common;
+mod lifecycle;
 mod mfa;
 mod passwords;
 mod runtime;
