@@ -144,6 +144,8 @@ pub struct AccountLifecycle {
     /// An administrator reset the account's MFA: the next sign-in must set up a second
     /// factor before anything else, whatever the organisation's policy.
     pub enrolment_required: bool,
+    /// Credentials for tools and command lines (see [`crate::tooling`]), oldest first.
+    pub tooling_credentials: Vec<crate::ToolingCredential>,
 }
 
 /// What a store persisted, to rebuild an [`Account`] with [`Account::from_parts`].

@@ -77,6 +77,8 @@ pub struct Accounts<A, D, M, C = SystemClock> {
     pub(crate) reset_ttl: Duration,
     /// How long a temporary password works.
     pub(crate) temporary_password_ttl: Duration,
+    /// Keys the tooling credentials' hashes ([`crate::tooling`]).
+    pub(crate) keyring: Arc<Keyring>,
 }
 
 impl<A, D, M, C> Clone for Accounts<A, D, M, C> {
@@ -95,6 +97,7 @@ impl<A, D, M, C> Clone for Accounts<A, D, M, C> {
             unknown_buckets: self.unknown_buckets.clone(),
             reset_ttl: self.reset_ttl,
             temporary_password_ttl: self.temporary_password_ttl,
+            keyring: Arc::clone(&self.keyring),
         }
     }
 }
@@ -375,6 +378,7 @@ impl AccountsBuilder {
             unknown_buckets: std::hash::RandomState::new(),
             reset_ttl: self.challenges.unwrap_or_default().reset_ttl(),
             temporary_password_ttl: self.temporary_password_ttl,
+            keyring: Arc::clone(&self.keyring),
         })
     }
 

@@ -109,6 +109,10 @@ pub enum Error {
     /// ([`admin_reset_mfa`](crate::Accounts::admin_reset_mfa)).
     #[error("a password reset needs a second factor other than email; ask an administrator")]
     NoSecondFactorForReset,
+    /// A tooling credential's name is bad or taken, its id unknown, the account has the
+    /// most allowed, or the account is not an identity provider's.
+    #[error("tooling credential: {0}")]
+    InvalidToolingCredential(&'static str),
     /// The text naming an administrator or their reason is empty, too long or has
     /// control characters.
     #[error("invalid administrator action: {0}")]
@@ -165,6 +169,7 @@ impl Error {
             | Self::ResetChallenge
             | Self::NoSecondFactorForReset
             | Self::InvalidAdminAction(_)
+            | Self::InvalidToolingCredential(_)
             | Self::Password(tessera_password::Error::PasswordTooLong { .. }) => true,
             Self::Registry(e) => e.is_invalid_input(),
             Self::Mfa(e) => e.is_invalid_input(),
@@ -331,7 +336,8 @@ mod tests {
             | Error::NoMethodChosen
             | Error::ResetChallenge
             | Error::NoSecondFactorForReset
-            | Error::InvalidAdminAction(_) => Class::InvalidInput,
+            | Error::InvalidAdminAction(_)
+            | Error::InvalidToolingCredential(_) => Class::InvalidInput,
             Error::Password(tessera_password::Error::PasswordTooLong { .. }) => Class::InvalidInput,
             Error::Conflict => Class::Conflict,
             Error::Store(_)
@@ -417,6 +423,7 @@ mod tests {
             Error::ResetChallenge,
             Error::NoSecondFactorForReset,
             Error::InvalidAdminAction("empty"),
+            Error::InvalidToolingCredential("taken"),
             Error::Conflict,
             Error::Store(StoreError::backend(SECRET)),
             Error::Sessions(SessionError::new("sessions down")),
@@ -431,8 +438,8 @@ mod tests {
     #[test]
     fn every_variant_answers_exactly_its_one_predicate() {
         let own = own_variants();
-        // 25 variants, 23 of them here (Password twice); Registry and Mfa below.
-        assert_eq!(own.len(), 24);
+        // 26 variants, 24 of them here (Password twice); Registry and Mfa below.
+        assert_eq!(own.len(), 25);
         for e in &own {
             assert_one_class(e, expected(e), &answered(e));
         }

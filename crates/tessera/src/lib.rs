@@ -354,6 +354,7 @@ mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod threat_model;
+pub mod tooling;
 
 pub use account::{
     Account, AccountLifecycle, AccountParts, MAX_USERNAME_LEN, MIN_USERNAME_LEN, SecurityStamp,
@@ -378,6 +379,10 @@ pub use password_flows::{PasswordChange, SignedOutEverywhere};
 pub use session::{InMemorySessionRevoker, Revocation, SessionError, SessionRevoker};
 pub use store::{AccountStore, InMemoryAccountStore};
 pub use tessera_store::StoreError;
+pub use tooling::{
+    MAX_TOOLING_CREDENTIALS, MAX_TOOLING_NAME_LEN, NewToolingCredential, TOOLING_KEY_PURPOSE,
+    TOOLING_PREFIX, ToolSignIn, ToolingCredential,
+};
 
 /// The keys that seal secrets at rest: keyring, rotation, sealed values.
 pub use tessera_keyring as keyring;

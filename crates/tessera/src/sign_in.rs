@@ -616,7 +616,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
     /// Reserves an attempt in `user`'s throttle. A refusal (throttled, contention, a
     /// failing store) is `None`, audited as `event` naming `audited` (no account for a
     /// username nobody has); a lockout notification that failed is audited too.
-    async fn reserve_attempt(
+    pub(crate) async fn reserve_attempt(
         &self,
         holder: &(impl MfaAccount + ?Sized),
         event: &'static str,

@@ -95,6 +95,17 @@ pub enum SecurityEventKind {
         /// The administrator's identifier.
         by: String,
     },
+    /// A named credential for tools and command lines was created (the `tessera`
+    /// facade's tooling credentials).
+    ToolingCredentialAdded {
+        /// The name the holder gave it.
+        name: String,
+    },
+    /// A tooling credential was revoked.
+    ToolingCredentialRevoked {
+        /// Its name.
+        name: String,
+    },
 }
 
 /// Whom a security message goes to: the account's email address and the name to greet
