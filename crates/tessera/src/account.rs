@@ -146,6 +146,8 @@ pub struct AccountLifecycle {
     pub enrolment_required: bool,
     /// Credentials for tools and command lines (see [`crate::tooling`]), oldest first.
     pub tooling_credentials: Vec<crate::ToolingCredential>,
+    /// Changes of factors the holder asked for (see [`crate::change_requests`]).
+    pub change_requests: Vec<crate::ChangeRequest>,
 }
 
 /// What a store persisted, to rebuild an [`Account`] with [`Account::from_parts`].

@@ -113,6 +113,10 @@ pub enum Error {
     /// most allowed, or the account is not an identity provider's.
     #[error("tooling credential: {0}")]
     InvalidToolingCredential(&'static str),
+    /// A change request names no device of the account, its note is bad, the same
+    /// change is pending, too many are, or its id names no pending request.
+    #[error("change request: {0}")]
+    InvalidChangeRequest(&'static str),
     /// The text naming an administrator or their reason is empty, too long or has
     /// control characters.
     #[error("invalid administrator action: {0}")]
@@ -170,6 +174,7 @@ impl Error {
             | Self::NoSecondFactorForReset
             | Self::InvalidAdminAction(_)
             | Self::InvalidToolingCredential(_)
+            | Self::InvalidChangeRequest(_)
             | Self::Password(tessera_password::Error::PasswordTooLong { .. }) => true,
             Self::Registry(e) => e.is_invalid_input(),
             Self::Mfa(e) => e.is_invalid_input(),
@@ -337,7 +342,8 @@ mod tests {
             | Error::ResetChallenge
             | Error::NoSecondFactorForReset
             | Error::InvalidAdminAction(_)
-            | Error::InvalidToolingCredential(_) => Class::InvalidInput,
+            | Error::InvalidToolingCredential(_)
+            | Error::InvalidChangeRequest(_) => Class::InvalidInput,
             Error::Password(tessera_password::Error::PasswordTooLong { .. }) => Class::InvalidInput,
             Error::Conflict => Class::Conflict,
             Error::Store(_)
@@ -424,6 +430,7 @@ mod tests {
             Error::NoSecondFactorForReset,
             Error::InvalidAdminAction("empty"),
             Error::InvalidToolingCredential("taken"),
+            Error::InvalidChangeRequest("pending"),
             Error::Conflict,
             Error::Store(StoreError::backend(SECRET)),
             Error::Sessions(SessionError::new("sessions down")),
@@ -438,8 +445,8 @@ mod tests {
     #[test]
     fn every_variant_answers_exactly_its_one_predicate() {
         let own = own_variants();
-        // 26 variants, 24 of them here (Password twice); Registry and Mfa below.
-        assert_eq!(own.len(), 25);
+        // 27 variants, 25 of them here (Password twice); Registry and Mfa below.
+        assert_eq!(own.len(), 26);
         for e in &own {
             assert_one_class(e, expected(e), &answered(e));
         }

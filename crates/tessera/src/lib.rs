@@ -339,6 +339,7 @@ mod accounts;
 mod assurance;
 pub mod audit;
 mod challenge;
+pub mod change_requests;
 pub mod design;
 mod error;
 pub mod lifecycle;
@@ -366,6 +367,10 @@ pub use accounts::{
 };
 pub use assurance::{Assurance, EnrolmentSession, Factor, SetupSession};
 pub use challenge::{PasswordChangeSession, SecondFactorChallenge, SignIn};
+pub use change_requests::{
+    ChangeRequest, Decision, FactorChange, MAX_CHANGE_NOTE_LEN, MAX_KEPT_CHANGE_REQUESTS,
+    MAX_PENDING_CHANGE_REQUESTS,
+};
 pub use error::{Error, Result};
 pub use lifecycle::{
     AdminAction, DEFAULT_TEMPORARY_PASSWORD_TTL, MAX_ADMIN_ID_LEN, MAX_ADMIN_REASON_LEN,

@@ -162,6 +162,11 @@ fn random_bytes<const N: usize>() -> Result<zeroize::Zeroizing<[u8; N]>> {
     Ok(bytes)
 }
 
+/// A random id of 16 hex digits (credentials, change requests).
+pub(crate) fn random_hex_id() -> Result<String> {
+    Ok(hex(random_bytes::<8>()?.as_ref()))
+}
+
 /// A new secret: the prefix and 32 base32 letters.
 fn generate_secret() -> Result<Password> {
     let bytes = random_bytes::<SECRET_LETTERS>()?;
@@ -235,7 +240,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         let key_id = self.keyring.active_id().clone();
         let tag = tag(&self.keyring, &key_id, user, secret.expose())
             .ok_or(Error::InvalidToolingCredential("the active key is missing"))?;
-        let id = hex(random_bytes::<8>()?.as_ref());
+        let id = random_hex_id()?;
         let credential = ToolingCredential {
             id,
             name: name.to_owned(),

@@ -133,6 +133,25 @@ impl SecurityEmail {
                     one_line(name)
                 ),
             ),
+            K::FactorChangeRequested { change } => (
+                "Change requested",
+                format!(
+                    "A request to {} was sent to your administrators. Nothing changes until one of them approves it.",
+                    one_line(change)
+                ),
+            ),
+            K::FactorChangeDecided { change, approved } => (
+                "Change request decided",
+                format!(
+                    "The request to {} was {}.",
+                    one_line(change),
+                    if *approved {
+                        "approved and carried out"
+                    } else {
+                        "rejected; nothing changed"
+                    }
+                ),
+            ),
             K::MfaReset { .. } => (
                 "Security alert",
                 "Your two-step verification was reset: your devices, recovery codes and phone number no longer work, and you will set up a new second step at your next sign-in."

@@ -106,6 +106,19 @@ pub enum SecurityEventKind {
         /// Its name.
         name: String,
     },
+    /// The holder asked an administrator for a change of factors the organisation does
+    /// not let holders make themselves (the `tessera` facade's change requests).
+    FactorChangeRequested {
+        /// What was asked, in words ("remove the device “Work phone”").
+        change: String,
+    },
+    /// An administrator decided a change request.
+    FactorChangeDecided {
+        /// What was asked, in words.
+        change: String,
+        /// Whether it was approved (and carried out) or rejected.
+        approved: bool,
+    },
 }
 
 /// Whom a security message goes to: the account's email address and the name to greet

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod attacks;
+mod change_requests;
 mod common;
 mod lifecycle;
 mod mfa;
