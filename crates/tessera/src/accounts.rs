@@ -324,6 +324,8 @@ impl AccountsBuilder {
             .delivery
             .clone()
             .ok_or_else(|| invalid("set a code delivery: AccountsBuilder::delivery"))?;
+        // Every notice to the holder is an audit event too (lockouts, code reuse, …).
+        let notifier = SharedNotifier::new(crate::audit::Audited(notifier));
         check_step_up_max_age(self.step_up_max_age)?;
         if !(crate::MIN_TEMPORARY_PASSWORD_TTL..=crate::MAX_TEMPORARY_PASSWORD_TTL)
             .contains(&self.temporary_password_ttl)

@@ -526,3 +526,39 @@ async fn administrator_actions_refuse_federated_accounts_and_unknown_ids() {
     assert_eq!(reset.value.devices_removed, 0);
     w.flows.check_session(&bo).await.unwrap();
 }
+
+/// Issue 19 item 8: a lockout reaches the audit stream as a `security_event` with its
+/// kind, besides the notifier; no secret in any event.
+#[tokio::test]
+async fn lockouts_and_other_notices_are_audit_events() {
+    use std::time::Duration;
+    let log = AuditLog::install().unwrap();
+    let s = Duration::from_secs;
+    let throttle = tessera::mfa::ThrottleConfig::new(1, 2, 100, s(1), s(1), s(3600)).unwrap();
+    let w = World::with(tessera::OrgPolicy::default(), throttle);
+    let user = w.ana().await.account().clone();
+    for _ in 0..2 {
+        w.advance(2);
+        assert!(w.sign_in("ana", "wrong wrong wrong wrong").await.is_err());
+    }
+    let events = log.for_account(&user);
+    let locked: Vec<_> = events
+        .iter()
+        .filter(|e| e.event == "security_event" && e.kind.as_deref() == Some("locked_out"))
+        .collect();
+    assert_eq!(locked.len(), 1, "{events:?}");
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.event == "sign_in_failed" && e.reason.as_deref() == Some("wrong_password"))
+            .count(),
+        2
+    );
+    for e in &events {
+        let shown = format!("{e:?}");
+        assert!(
+            !shown.contains("wrong wrong") && !shown.contains(PASSWORD),
+            "{shown}"
+        );
+    }
+}
