@@ -4,7 +4,7 @@ use std::error::Error as _;
 
 use tessera_registry::DeviceStore;
 use tessera_sqlx::{DOCUMENT_FORMAT, Error, SqlDeviceStore, SqlPool};
-use tessera_store::{StoreError, UserId, Version};
+use tessera_store::{StoreError, UserId, Versioned};
 
 use crate::on_both;
 
@@ -36,7 +36,7 @@ async fn a_saved_aggregate_is_a_json_document_with_its_format() {
             let pool = db.migrated(2).await;
             let store = SqlDeviceStore::new(&pool);
             let u = UserId::new("doc");
-            store.save(&u, Version::NEW, &[]).await.unwrap();
+            store.save(&u, &Versioned::default()).await.unwrap();
             assert_eq!(
                 text(
                     &pool,
