@@ -59,10 +59,10 @@ use crate::{Device, StoreError, UserId, Version, Versioned};
 /// );
 /// -- load
 /// SELECT version, data FROM user_devices WHERE user_id = ?;   -- no row: version 0
-/// -- save, expected > 0: Conflict unless exactly one row changed
+/// -- save read at version > 0: Conflict unless exactly one row changed
 /// UPDATE user_devices SET data = ?, version = version + 1
 ///  WHERE user_id = ? AND version = ?;
-/// -- save, expected = 0: Conflict on a unique-key violation
+/// -- save read at version 0: Conflict on a unique-key violation
 /// INSERT INTO user_devices (user_id, version, data) VALUES (?, 1, ?);
 /// -- list_users (sort by bytes: COLLATE "C" on PostgreSQL, BINARY on SQLite)
 /// SELECT user_id FROM user_devices WHERE user_id > ? ORDER BY user_id LIMIT ?;

@@ -112,26 +112,25 @@ impl Aggregate {
         })
     }
 
+    /// Saves `sends` as the aggregate's value, at the version they were read at.
     fn save<'a, S: MfaStore>(
         self,
         store: &'a S,
         key: &'a str,
-        expected: Version,
-        sends: Vec<UnixTime>,
+        sends: Versioned<Vec<UnixTime>>,
     ) -> BoxFuture<'a, Result<Version, StoreError>> {
         Box::pin(async move {
             match self {
                 Self::Account => {
-                    let state = AccountState {
+                    let state = sends.map(|sends| AccountState {
                         sends,
                         ..AccountState::default()
-                    };
-                    let state = Versioned::new(expected, state);
+                    });
                     store.save_account(&UserId::new(key), &state).await
                 }
                 Self::Destination => {
                     let key = DestinationKey(key.to_owned());
-                    let state = Versioned::new(expected, DestinationState { sends });
+                    let state = sends.map(|sends| DestinationState { sends });
                     store.save_destination(&key, &state).await
                 }
             }
@@ -153,7 +152,10 @@ async fn save_ok<S: MfaStore>(
     expected: Version,
     sends: &[UnixTime],
 ) -> Version {
-    match agg.save(store, key, expected, sends.to_vec()).await {
+    match agg
+        .save(store, key, Versioned::new(expected, sends.to_vec()))
+        .await
+    {
         Ok(v) => v,
         Err(e) => panic!("{} save at version {expected} failed: {e}", agg.name()),
     }
@@ -167,7 +169,10 @@ async fn expect_conflict<S: MfaStore>(
     why: &str,
 ) {
     let name = agg.name();
-    match agg.save(store, key, expected, vec![at(999)]).await {
+    match agg
+        .save(store, key, Versioned::new(expected, vec![at(999)]))
+        .await
+    {
         Err(StoreError::Conflict) => {}
         Ok(v) => panic!(
             "{name} save with {why} (version {expected}) succeeded (new version {v}), expected Conflict"
@@ -271,7 +276,7 @@ async fn concurrent_saves<S: MfaStore>(store: &S, agg: Aggregate) {
     let key = agg.fresh();
     let base = save_ok(store, agg, &key, Version::NEW, &[at(1)]).await;
     let writers: Vec<BoxFuture<'_, _>> = (0..8u64)
-        .map(|i| agg.save(store, &key, base, vec![at(1), at(100 + i)]))
+        .map(|i| agg.save(store, &key, Versioned::new(base, vec![at(1), at(100 + i)])))
         .collect();
     let results = join_all(writers).await;
     let (winner, version) = one_wins(name, &results);
@@ -297,10 +302,9 @@ async fn no_lost_update<S: MfaStore>(store: &S, agg: Aggregate) {
             let key = key.as_str();
             Box::pin(async move {
                 for round in 1..=1000u32 {
-                    let loaded = load_ok(store, agg, key).await;
-                    let mut sends = loaded.value;
-                    sends.push(at(i));
-                    match agg.save(store, key, loaded.version, sends).await {
+                    let mut sends = load_ok(store, agg, key).await;
+                    sends.value.push(at(i));
+                    match agg.save(store, key, sends).await {
                         Ok(_) => return round,
                         Err(StoreError::Conflict) => {}
                         Err(e) => panic!("{name} save in a race failed: {e}"),
