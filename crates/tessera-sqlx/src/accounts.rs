@@ -154,7 +154,8 @@ impl AccountStore for SqlAccountStore {
         }
     }
 
-    async fn save(&self, account: &Account, expected: Version) -> Result<Version, StoreError> {
+    async fn save(&self, account: &Versioned<Account>) -> Result<Version, StoreError> {
+        let (expected, account) = (account.version, &account.value);
         let data = encode(TABLE, &AccountDoc::of(account))?;
         // The username is part of the condition: the flows never rename in `save`, and
         // a save that tried to would otherwise bypass the unique check's meaning.

@@ -1,6 +1,6 @@
 //! Creating accounts and changing passwords.
 
-use tessera_mfa::{Actor, EmailAddress, MfaStore, Notified, NotifyError, Versioned};
+use tessera_mfa::{Actor, EmailAddress, MfaStore, Notified, NotifyError};
 use tessera_otp::Clock;
 use tessera_password::{Password, PasswordHistory, PasswordUse};
 use tessera_registry::{DeviceStore, UserId};
@@ -392,10 +392,10 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         mut change: impl FnMut(&mut Account) -> Result<()> + Send,
     ) -> Result<Account> {
         for _ in 0..SAVE_ATTEMPTS {
-            let Versioned { version, mut value } = self.load(id).await?;
-            change(&mut value)?;
-            match self.accounts.save(&value, version).await {
-                Ok(_) => return Ok(value),
+            let mut account = self.load(id).await?;
+            change(&mut account.value)?;
+            match self.accounts.save(&account).await {
+                Ok(_) => return Ok(account.value),
                 Err(crate::StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
             }

@@ -710,7 +710,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
             current.value.history = history;
         }
         current.value.password_hash = Some(new);
-        let _ = self.accounts.save(&current.value, current.version).await;
+        let _ = self.accounts.save(&current).await;
     }
 }
 

@@ -75,13 +75,13 @@ impl<S: AccountStore> AccountStore for ChaosAccountStore<S> {
         self.inner.create(account).await
     }
 
-    async fn save(&self, account: &Account, expected: Version) -> Result<Version, StoreError> {
+    async fn save(&self, account: &Versioned<Account>) -> Result<Version, StoreError> {
         self.faults.before_save().await.map_err(|()| injected())?;
         // A lost race on command (`Faults::conflict_next_saves`): nothing written.
         let result = if self.faults.conflict_now() {
             Err(StoreError::Conflict)
         } else {
-            self.inner.save(account, expected).await
+            self.inner.save(account).await
         };
         self.faults.after_save(&result);
         result

@@ -473,46 +473,42 @@ async fn identity_provider_and_policy_refuse_codes_and_phones() {
     ));
 }
 
-#[test]
-fn single_use_under_32_concurrent_completions() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(4)
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let (mut failed, mut contended) = (0, 0);
-        for round in 0..20 {
-            let (mfa, _, _) = service();
-            let mfa = Arc::new(mfa);
-            let out = InMemoryDelivery::new();
-            let t = mfa.send_code(&ctx(), M::Email, Purpose::SignIn, &out).await.unwrap();
-            let code = out.last_code().unwrap().expose().to_owned();
-            let barrier = Arc::new(tokio::sync::Barrier::new(32));
-            let tasks: Vec<_> = (0..32)
-                .map(|_| {
-                    let (mfa, barrier, code, id) = (mfa.clone(), barrier.clone(), code.clone(), t.id);
-                    tokio::spawn(async move {
-                        barrier.wait().await;
-                        mfa.verify_code(&UserId::new("ana"), &id, &code).await
-                    })
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn single_use_under_32_concurrent_completions() {
+    let (mut failed, mut contended) = (0, 0);
+    for round in 0..20 {
+        let (mfa, _, _) = service();
+        let mfa = Arc::new(mfa);
+        let out = InMemoryDelivery::new();
+        let t = mfa
+            .send_code(&ctx(), M::Email, Purpose::SignIn, &out)
+            .await
+            .unwrap();
+        let code = out.last_code().unwrap().expose().to_owned();
+        let barrier = Arc::new(tokio::sync::Barrier::new(32));
+        let tasks: Vec<_> = (0..32)
+            .map(|_| {
+                let (mfa, barrier, code, id) = (mfa.clone(), barrier.clone(), code.clone(), t.id);
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    mfa.verify_code(&UserId::new("ana"), &id, &code).await
                 })
-                .collect();
-            let mut ok = 0;
-            for task in tasks {
-                match task.await.unwrap() {
-                    Ok(_) => ok += 1,
-                    Err(Error::VerificationFailed) => failed += 1,
-                    Err(Error::Conflict) => contended += 1,
-                    Err(e) => panic!("round {round}: {e:?}"),
-                }
+            })
+            .collect();
+        let mut ok = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(_) => ok += 1,
+                Err(Error::VerificationFailed) => failed += 1,
+                Err(Error::Conflict) => contended += 1,
+                Err(e) => panic!("round {round}: {e:?}"),
             }
-            assert_eq!(ok, 1, "round {round}: exactly one completion succeeds");
         }
-        println!(
-            "20 rounds x 32 completions: 20 succeeded, {failed} opaque failures, {contended} gave up on contention"
-        );
-    });
+        assert_eq!(ok, 1, "round {round}: exactly one completion succeeds");
+    }
+    println!(
+        "20 rounds x 32 completions: 20 succeeded, {failed} opaque failures, {contended} gave up on contention"
+    );
 }
 
 /// Item 7: an organisation can exclude email as a second factor: it is then neither
