@@ -219,12 +219,27 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # The rest of an account's life
+//! - [`lifecycle`]: a forgotten password reset by an emailed code, which never bypasses
+//!   MFA (a second factor other than email comes first when MFA is on); temporary
+//!   passwords an administrator issues ([`SignIn::PasswordChangeRequired`] admits only
+//!   the change); an administrator's MFA reset when every factor is lost, after which the
+//!   account must enrol again. Administrators are named, with a reason ([`AdminAction`]).
+//! - [`tooling`]: generated, hashed, named and revocable credentials for tools and
+//!   command lines, never accepted at the interactive sign-in.
+//! - [`change_requests`]: where holders may not remove factors themselves, they ask and
+//!   an administrator approves or rejects.
+//! - [`audit`]: the catalogue of audit events every decision emits through `tracing`.
+//!
+//! `examples/account_lifecycle.rs` runs all of it on a SQLite file.
+//!
 //! # What the application keeps
 //! - The stores' records, whole, with their versions; the [`ServerKey`] outside them.
 //! - Between the requests of a sign-in, the [`SecondFactorChallenge`] (replaced by the
 //!   one each step returns); after it, the [`Assurance`]; for an account that must
 //!   first set up a second factor, the [`EnrolmentSession`], under another key than the
-//!   assurance: all server-side, in the session. The library keeps no state of its own.
+//!   assurance (likewise a [`PasswordChangeSession`], a [`PasswordReset`] and a
+//!   [`ResetSession`]): all server-side, in the session. The library keeps no state of its own.
 //! - On every request that trusts the session, [`Accounts::check_session`]: an
 //!   assurance made under an older security stamp (the password changed, the account
 //!   signed out everywhere, MFA went off, a factor was removed) is refused, whatever the

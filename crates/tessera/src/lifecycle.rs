@@ -20,7 +20,7 @@
 //!    [`finish_reset_second_factor`](Accounts::finish_reset_second_factor).
 //! 3. [`finish_password_reset`](Accounts::finish_password_reset) stores the new password
 //!    under a new security stamp (every session ends), forgets remembered devices, asks
-//!    the [`SessionRevoker`](crate::SessionRevoker) to delete the sessions and tells the
+//!    the [`SessionRevoker`] to delete the sessions and tells the
 //!    holder. A [`ResetSession`] is good for one password.
 //!
 //! # Temporary passwords
@@ -208,7 +208,7 @@ impl ResetSession {
 pub struct PasswordResetDone {
     /// Remembered devices forgotten.
     pub remembered_devices_revoked: usize,
-    /// Sessions the [`SessionRevoker`](crate::SessionRevoker) deleted; `None` when it
+    /// Sessions the [`SessionRevoker`] deleted; `None` when it
     /// failed (they ended with the security stamp anyway).
     pub sessions_deleted: Option<usize>,
 }
@@ -219,7 +219,7 @@ pub struct PasswordResetDone {
 pub struct MfaReset {
     /// Devices removed from the registry.
     pub devices_removed: usize,
-    /// Sessions the [`SessionRevoker`](crate::SessionRevoker) deleted; `None` when it
+    /// Sessions the [`SessionRevoker`] deleted; `None` when it
     /// failed (they ended with the security stamp anyway).
     pub sessions_deleted: Option<usize>,
 }
