@@ -129,6 +129,32 @@ pub struct SecondFactorChallenge {
 }
 
 impl SecondFactorChallenge {
+    /// A challenge for `purpose` on `account` (under its current security stamp),
+    /// offering `(primary, available)`, after the factors `prior` were checked at
+    /// `authenticated_at`; it can be completed for [`SECOND_FACTOR_TTL`](crate::SECOND_FACTOR_TTL)
+    /// from `now`.
+    pub(crate) fn open(
+        purpose: Purpose,
+        account: &crate::Account,
+        prior: Vec<crate::Factor>,
+        authenticated_at: UnixTime,
+        (primary, available): (Option<MfaMethod>, Vec<MfaMethod>),
+        now: UnixTime,
+    ) -> Self {
+        Self {
+            account: account.id.clone(),
+            purpose,
+            prior,
+            authenticated_at,
+            primary,
+            available,
+            method: None,
+            ticket: None,
+            expires_at: now.saturating_add(crate::SECOND_FACTOR_TTL),
+            stamp: account.stamp,
+        }
+    }
+
     /// Refuses a password reset's challenge where a sign-in or step-up is finished: it
     /// ends in a [`ResetSession`](crate::ResetSession), never an [`Assurance`].
     pub(crate) fn refuse_reset(&self) -> crate::Result<()> {

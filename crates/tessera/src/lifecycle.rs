@@ -349,18 +349,14 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
                         .find(|m| *m != MfaMethod::RecoveryCode)
                 });
                 audit::succeeded("password_reset_code_verified", user);
-                Ok(ResetStep::SecondFactor(SecondFactorChallenge {
-                    account: account.id,
-                    purpose: Purpose::PasswordReset,
-                    prior: Vec::new(),
-                    authenticated_at: now,
-                    primary,
-                    available,
-                    method: None,
-                    ticket: None,
-                    expires_at: now.saturating_add(SECOND_FACTOR_TTL),
-                    stamp: account.stamp,
-                }))
+                Ok(ResetStep::SecondFactor(SecondFactorChallenge::open(
+                    Purpose::PasswordReset,
+                    &account,
+                    Vec::new(),
+                    now,
+                    (primary, available),
+                    now,
+                )))
             }
             _ => {
                 audit::succeeded("password_reset_code_verified", user);
@@ -466,11 +462,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
             audit::failed("password_reset_failed", Some(user), Reason::NoSecondFactor);
             return Err(Error::SessionRevoked);
         }
-        let use_ = if mfa_on {
-            PasswordUse::WithSecondFactor
-        } else {
-            PasswordUse::OnlyFactor
-        };
+        let use_ = crate::password_flows::password_use(mfa_on);
         let hash = self
             .checked_new_hash(&account, use_, new, confirmation)
             .await?;
@@ -576,11 +568,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
             }
             None => return Err(Error::SessionRevoked),
         }
-        let use_ = if self.mfa.settings(user).await?.enabled() {
-            PasswordUse::WithSecondFactor
-        } else {
-            PasswordUse::OnlyFactor
-        };
+        let use_ = self.password_use(user).await?;
         let hash = self
             .checked_new_hash(&account, use_, new, confirmation)
             .await?;

@@ -156,11 +156,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         }
         self.confirm_current_password(&account, current).await?;
 
-        let use_ = if self.mfa.settings(user).await?.enabled() {
-            PasswordUse::WithSecondFactor
-        } else {
-            PasswordUse::OnlyFactor
-        };
+        let use_ = self.password_use(user).await?;
         let hash = self
             .checked_new_hash(&account, use_, new, confirmation)
             .await?;
@@ -242,6 +238,11 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
             renewed.factors.insert(0, crate::Factor::Password);
         }
         Ok(renewed)
+    }
+
+    /// What the account's password is: the only factor, or one beside MFA.
+    pub(crate) async fn password_use(&self, user: &UserId) -> Result<PasswordUse> {
+        Ok(password_use(self.mfa.settings(user).await?.enabled()))
     }
 
     /// Checks the account's current password inside the throttle: the attempt is
@@ -414,5 +415,14 @@ fn history_with_current(account: &Account) -> PasswordHistory {
             PasswordHistory::from_hashes(all).unwrap_or_else(|_| account.history.clone())
         }
         _ => account.history.clone(),
+    }
+}
+
+/// The password's use with MFA on or off.
+pub(crate) fn password_use(mfa_on: bool) -> PasswordUse {
+    if mfa_on {
+        PasswordUse::WithSecondFactor
+    } else {
+        PasswordUse::OnlyFactor
     }
 }

@@ -191,9 +191,11 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
                 if let Some(attempt) = attempt {
                     let _ = self.mfa.attempt_passed(attempt).await;
                 }
-                Ok(SignIn::SecondFactor(
-                    self.sign_in_challenge(user, now, stamp, primary, available),
-                ))
+                Ok(SignIn::SecondFactor(self.sign_in_challenge(
+                    current,
+                    now,
+                    (primary, available),
+                )))
             }
             // A plan this version does not know: fail closed.
             _ => Err(Error::VerificationFailed),
@@ -239,24 +241,18 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
     /// The second factor of a sign-in whose password was checked at `authenticated_at`.
     fn sign_in_challenge(
         &self,
-        user: UserId,
+        account: &Account,
         authenticated_at: tessera_otp::UnixTime,
-        stamp: crate::SecurityStamp,
-        primary: Option<MfaMethod>,
-        available: Vec<MfaMethod>,
+        offered: (Option<MfaMethod>, Vec<MfaMethod>),
     ) -> SecondFactorChallenge {
-        SecondFactorChallenge {
-            account: user,
-            purpose: Purpose::SignIn,
-            prior: vec![Factor::Password],
+        SecondFactorChallenge::open(
+            Purpose::SignIn,
+            account,
+            vec![Factor::Password],
             authenticated_at,
-            primary,
-            available,
-            method: None,
-            ticket: None,
-            expires_at: self.now().saturating_add(SECOND_FACTOR_TTL),
-            stamp,
-        }
+            offered,
+            self.now(),
+        )
     }
 
     /// Ends an enrolment session once a second factor is set up by another way than
@@ -284,15 +280,9 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         password.require_password_within(BINDING_PASSWORD_MAX_AGE, now)?;
         let ctx = self.context(&account).await?;
         match self.mfa.sign_in_plan(&ctx).await? {
-            SignInPlan::SecondFactor { primary, available } => {
-                Ok(SignIn::SecondFactor(self.sign_in_challenge(
-                    account.id,
-                    session.authenticated_at,
-                    account.stamp,
-                    primary,
-                    available,
-                )))
-            }
+            SignInPlan::SecondFactor { primary, available } => Ok(SignIn::SecondFactor(
+                self.sign_in_challenge(&account, session.authenticated_at, (primary, available)),
+            )),
             SignInPlan::EnrolmentRequired => Ok(SignIn::EnrolmentRequired(session)),
             SignInPlan::NoSecondFactor if account.lifecycle.enrolment_required => {
                 Ok(SignIn::EnrolmentRequired(session))
@@ -328,23 +318,19 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         let ctx = self.context(&account).await?;
         let now = self.now();
         match self.mfa.sign_in_plan(&ctx).await? {
-            SignInPlan::SecondFactor { primary, available } => Ok(SecondFactorChallenge {
-                account: account.id,
-                purpose: Purpose::StepUp,
-                prior: assurance
+            SignInPlan::SecondFactor { primary, available } => Ok(SecondFactorChallenge::open(
+                Purpose::StepUp,
+                &account,
+                assurance
                     .factors
                     .iter()
                     .copied()
                     .filter(|f| *f == Factor::Password)
                     .collect(),
-                authenticated_at: assurance.authenticated_at,
-                primary,
-                available,
-                method: None,
-                ticket: None,
-                expires_at: now.saturating_add(SECOND_FACTOR_TTL),
-                stamp: account.stamp,
-            }),
+                assurance.authenticated_at,
+                (primary, available),
+                now,
+            )),
             _ => Err(Error::Mfa(tessera_mfa::Error::MfaNotEnabled)),
         }
     }

@@ -99,3 +99,18 @@ pub(crate) async fn email_code<S: tessera_mfa::MfaStore, N: tessera_mfa::Securit
         .unwrap();
     (ticket, out.last_code().unwrap())
 }
+
+/// Links (unverified) the phone number +1 415 555 2671 to `ctx`, as the holder.
+pub(crate) async fn link_phone<S: tessera_mfa::MfaStore, N: tessera_mfa::SecurityNotifier>(
+    mfa: &Mfa<S, N, ManualClock>,
+    ctx: &tessera_mfa::AccountContext,
+) {
+    let _ = mfa
+        .link_phone(
+            ctx,
+            tessera_mfa::PhoneNumber::parse("+14155552671").unwrap(),
+            tessera_mfa::Actor::AccountHolder,
+        )
+        .await
+        .unwrap();
+}

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use crate::common::{T0, clock, key, service, wrong};
 use tessera_mfa::{
-    Actor, Error, InMemoryDelivery, InMemoryStore, Mfa, MfaMethod as M, OrgPolicy, PhoneNumber,
-    Purpose, RecordingNotifier, SecurityEventKind as K, ThrottleConfig,
+    Actor, Error, InMemoryDelivery, InMemoryStore, Mfa, MfaMethod as M, OrgPolicy, Purpose,
+    RecordingNotifier, SecurityEventKind as K, ThrottleConfig,
 };
 use tessera_otp::{Clock, ManualClock, UnixTime};
 use tessera_registry::UserId;
@@ -255,14 +255,7 @@ async fn a_phone_verification_does_not_reset_the_count() {
     for _ in 0..4 {
         let _ = mfa.begin_attempt(&u).await.unwrap();
     }
-    let _ = mfa
-        .link_phone(
-            &c,
-            PhoneNumber::parse("+14155552671").unwrap(),
-            Actor::AccountHolder,
-        )
-        .await
-        .unwrap();
+    crate::common::link_phone(&mfa, &c).await;
     let out = InMemoryDelivery::new();
     let t = mfa
         .send_code(&c, M::Sms, Purpose::PhoneVerification, &out)

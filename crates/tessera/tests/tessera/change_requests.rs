@@ -30,6 +30,18 @@ async fn ana_with_two_apps(w: &World) -> (tessera::Assurance, App, App) {
     (fresh, first, second)
 }
 
+/// Ana (two apps) asks to remove the first one; her assurance and the request.
+async fn asks_to_remove_the_first_app(w: &World) -> (tessera::Assurance, tessera::ChangeRequest) {
+    let (ana, first, _second) = ana_with_two_apps(w).await;
+    let request = w
+        .flows
+        .request_factor_change(&ana, FactorChange::RemoveDevice { device: first.id }, "")
+        .await
+        .unwrap()
+        .into_value();
+    (ana, request)
+}
+
 #[tokio::test]
 async fn a_removal_the_holder_may_not_make_is_requested_and_approved() {
     let log = AuditLog::install().unwrap();
@@ -115,14 +127,8 @@ async fn a_removal_the_holder_may_not_make_is_requested_and_approved() {
 #[tokio::test]
 async fn a_rejected_request_changes_nothing() {
     let w = by_request();
-    let (ana, first, _second) = ana_with_two_apps(&w).await;
+    let (ana, request) = asks_to_remove_the_first_app(&w).await;
     let user = ana.account().clone();
-    let request = w
-        .flows
-        .request_factor_change(&ana, FactorChange::RemoveDevice { device: first.id }, "")
-        .await
-        .unwrap()
-        .into_value();
     let rejected = w
         .flows
         .reject_change_request(&admin(), &user, request.id())
@@ -189,14 +195,8 @@ async fn requests_need_a_fresh_session_a_real_device_and_a_clean_note() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn eight_administrators_approving_at_once_decide_once() {
     let w = by_request();
-    let (ana, first, _second) = ana_with_two_apps(&w).await;
+    let (ana, request) = asks_to_remove_the_first_app(&w).await;
     let user = ana.account().clone();
-    let request = w
-        .flows
-        .request_factor_change(&ana, FactorChange::RemoveDevice { device: first.id }, "")
-        .await
-        .unwrap()
-        .into_value();
     let tasks: Vec<_> = (0..8)
         .map(|i| {
             let (flows, user, id) = (w.flows.clone(), user.clone(), request.id().to_owned());

@@ -27,6 +27,23 @@ impl World {
             .unwrap()
     }
 
+    /// A temporary password for `user`, issued by [`admin`].
+    async fn temporary(&self, user: &tessera::UserId) -> Password {
+        self.flows
+            .issue_temporary_password(&admin(), user)
+            .await
+            .unwrap()
+            .into_value()
+    }
+
+    /// Signs "ana" in with `temporary`, which admits only the change.
+    async fn change_required(&self, temporary: &Password) -> tessera::PasswordChangeSession {
+        match self.sign_in("ana", temporary.expose()).await.unwrap() {
+            SignIn::PasswordChangeRequired(session) => session,
+            other => panic!("a temporary password admits only the change, got {other:?}"),
+        }
+    }
+
     async fn signs_in_with(&self, password: &str) -> bool {
         self.sign_in("ana", password).await.is_ok()
     }
@@ -304,12 +321,7 @@ async fn a_temporary_password_admits_only_the_change_and_expires() {
     let w = World::new();
     let before = w.ana().await;
     let user = before.account().clone();
-    let temporary = w
-        .flows
-        .issue_temporary_password(&admin(), &user)
-        .await
-        .unwrap()
-        .into_value();
+    let temporary = w.temporary(&user).await;
     assert_eq!(temporary.expose().len(), tessera::TEMPORARY_PASSWORD_LEN);
     assert!(!format!("{temporary:?}").contains(temporary.expose()));
     assert!(matches!(
@@ -334,11 +346,7 @@ async fn a_temporary_password_admits_only_the_change_and_expires() {
         1
     );
 
-    let SignIn::PasswordChangeRequired(session) =
-        w.sign_in("ana", temporary.expose()).await.unwrap()
-    else {
-        panic!("a temporary password admits only the change")
-    };
+    let session = w.change_required(&temporary).await;
     // Not the temporary password itself, nor a weak one.
     assert!(matches!(
         w.flows
@@ -379,18 +387,9 @@ async fn a_temporary_password_admits_only_the_change_and_expires() {
 async fn a_temporary_password_stops_working_after_24_hours() {
     let w = World::new();
     let user = w.ana().await.account().clone();
-    let temporary = w
-        .flows
-        .issue_temporary_password(&admin(), &user)
-        .await
-        .unwrap()
-        .into_value();
+    let temporary = w.temporary(&user).await;
     w.advance(24 * 3600 - 1);
-    let SignIn::PasswordChangeRequired(session) =
-        w.sign_in("ana", temporary.expose()).await.unwrap()
-    else {
-        panic!("still valid one second before")
-    };
+    let session = w.change_required(&temporary).await;
     w.advance(1);
     assert!(matches!(
         w.sign_in("ana", temporary.expose()).await,
@@ -409,17 +408,8 @@ async fn with_mfa_on_the_required_change_leads_to_the_second_factor() {
     let w = World::new();
     let ana = w.ana().await;
     let app = w.add_app(&ana, "phone", true).await;
-    let temporary = w
-        .flows
-        .issue_temporary_password(&admin(), ana.account())
-        .await
-        .unwrap()
-        .into_value();
-    let SignIn::PasswordChangeRequired(session) =
-        w.sign_in("ana", temporary.expose()).await.unwrap()
-    else {
-        panic!("the change comes first")
-    };
+    let temporary = w.temporary(ana.account()).await;
+    let session = w.change_required(&temporary).await;
     let SignIn::SecondFactor(c) = w
         .flows
         .finish_required_password_change(session, &pw(NEW), &pw(NEW))
