@@ -84,6 +84,20 @@ impl SqlPool {
         })
     }
 
+    /// The first column of the row with key `key` (bound as `$1`), as text.
+    pub(crate) async fn fetch_text(
+        &self,
+        sql: &'static str,
+        key: &str,
+    ) -> Result<Option<String>, Error> {
+        Ok(match self {
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(p) => sqlx::query_scalar(sql).bind(key).fetch_optional(p).await?,
+            #[cfg(feature = "postgres")]
+            Self::Postgres(p) => sqlx::query_scalar(sql).bind(key).fetch_optional(p).await?,
+        })
+    }
+
     /// Runs one write and returns how many rows it changed.
     pub(crate) async fn execute(&self, sql: &'static str, args: &[Arg<'_>]) -> Result<u64, Error> {
         // One macro body for both drivers: the binds differ only in type.
