@@ -12,3 +12,4 @@ mod runtime;
 mod security_keys;
 mod session_serde;
 mod sign_in;
+mod status;

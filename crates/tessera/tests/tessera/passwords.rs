@@ -376,6 +376,14 @@ impl tessera::AccountStore for LastWriteWins {
         };
         self.0.save(account, current.version).await
     }
+
+    async fn list(
+        &self,
+        after: Option<&tessera::UserId>,
+        limit: usize,
+    ) -> Result<Vec<tessera::Account>, tessera::StoreError> {
+        self.0.list(after, limit).await
+    }
 }
 
 #[tokio::test]
