@@ -29,6 +29,7 @@
 //!    `Keyring::retire`, which refuses otherwise, and drop the old key from the
 //!    keyring text.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -47,7 +48,10 @@ use tessera_mfa::{
     MfaStore, NoNotifier, OrgPolicy, ServerKey, Version, Versioned,
 };
 use tessera_otp::{Clock, ManualClock, Secret, TimeStep, Totp, TotpParams, UnixTime};
-use tessera_registry::{Device, DeviceRegistry, DeviceStore, RegistryConfig, StoreError, UserId};
+use tessera_registry::{
+    Device, DeviceFingerprint, DeviceRegistry, DeviceStore, FingerprintClaim, RegistryConfig,
+    StoreError, UserId,
+};
 
 // ─── The store ──────────────────────────────────────────────────────────────────────
 
@@ -70,6 +74,11 @@ struct FileStore {
     // One lock for the whole folder keeps the example short; a lock per document would
     // let different users save in parallel.
     lock: Arc<Mutex<()>>,
+    /// Who holds each device fingerprint (one token or seed, one user). Kept in memory
+    /// to keep the example short; a real store keeps them durable beside the devices
+    /// (here: one file per fingerprint made with `OpenOptions::create_new`, whose
+    /// atomic create is the claim).
+    claims: Arc<Mutex<HashMap<DeviceFingerprint, UserId>>>,
 }
 
 impl FileStore {
@@ -77,6 +86,7 @@ impl FileStore {
         Self {
             dir: dir.into(),
             lock: Arc::default(),
+            claims: Arc::default(),
         }
     }
 
@@ -240,6 +250,35 @@ impl DeviceStore for FileStore {
         })
         .await?;
         Ok(users)
+    }
+
+    async fn claim_fingerprint(
+        &self,
+        fingerprint: &DeviceFingerprint,
+        user: &UserId,
+    ) -> Result<FingerprintClaim, StoreError> {
+        // Check and insert under one lock: that is the atomic claim the trait asks for.
+        let mut claims = self.claims.lock().unwrap_or_else(PoisonError::into_inner);
+        match claims.get(fingerprint) {
+            None => {
+                claims.insert(*fingerprint, user.clone());
+                Ok(FingerprintClaim::New)
+            }
+            Some(holder) if holder == user => Ok(FingerprintClaim::AlreadyHeld),
+            Some(_) => Err(StoreError::Duplicate),
+        }
+    }
+
+    async fn release_fingerprint(
+        &self,
+        fingerprint: &DeviceFingerprint,
+        user: &UserId,
+    ) -> Result<(), StoreError> {
+        let mut claims = self.claims.lock().unwrap_or_else(PoisonError::into_inner);
+        if claims.get(fingerprint) == Some(user) {
+            claims.remove(fingerprint);
+        }
+        Ok(())
     }
 }
 

@@ -35,6 +35,39 @@ pub(crate) enum Command {
     /// Keys for the keyring that seals secrets at rest.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Reports for administrators, read from a Tessera database.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ReportCommand {
+    /// Every account's MFA state, as an AWS-style credential report: one row per
+    /// account in order of id, with a header row (CSV, RFC 4180) or as a JSON array.
+    ///
+    /// Columns: user, user_id, identity_provider, password_enabled,
+    /// password_last_changed, user_creation_time, mfa_active, mfa_preferred,
+    /// authenticator_apps, hardware_tokens, security_keys, sms_available,
+    /// email_available, recovery_codes_left, mfa_devices, mfa_last_used, locked,
+    /// locked_until. Times are ISO 8601 UTC; an absent value is N/A in CSV and null in
+    /// JSON. SMS and email availability follow the default organisation policy. A
+    /// text field that begins with =, +, -, @, a tab or a carriage return is prefixed
+    /// with ' in CSV, so that a spreadsheet does not run it as a formula.
+    ///
+    /// Reads only: no migration is run and no file is created; no key is needed (the
+    /// report holds no secret).
+    Mfa(ReportMfaArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReportMfaArgs {
+    /// A SQLite database file (a path, or sqlite:<path>) or a PostgreSQL URL
+    /// (postgres://…), migrated by tessera-sqlx.
+    #[arg(long, value_name = "PATH|URL")]
+    pub(crate) database: String,
+    /// csv or json.
+    #[arg(long, value_name = "FORMAT", default_value = "csv", value_parser = ["csv", "json"])]
+    pub(crate) format: String,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,5 +1,6 @@
 //! The `tessera` command: one-time codes, verification, secrets, otpauth:// URIs, QR
-//! codes (in the manner of oathtool), and password checks and hashes.
+//! codes (in the manner of oathtool), password checks and hashes, and the MFA report
+//! of a Tessera database for administrators.
 //!
 //! Exit status: 0 success; 1 a well-formed code that did not verify, a password that
 //! breaks the policy or does not match its hash; 2 bad input of any kind, with a
@@ -8,12 +9,14 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod csv;
 mod key;
 mod otp;
 mod output;
 mod password;
 mod private_file;
 mod qr;
+mod report;
 mod uri;
 
 use std::process::ExitCode;
@@ -21,7 +24,7 @@ use std::process::ExitCode;
 use clap::Parser as _;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 
-use args::{Cli, Command, KeyCommand, PasswordCommand, UriCommand};
+use args::{Cli, Command, KeyCommand, PasswordCommand, ReportCommand, UriCommand};
 
 /// Why a command did not succeed.
 #[derive(Debug)]
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
         Command::Password(PasswordCommand::Hash) => password::hash(),
         Command::Password(PasswordCommand::Verify(a)) => password::verify(&a),
         Command::Key(KeyCommand::Generate(a)) => key::generate(&a),
+        Command::Report(ReportCommand::Mfa(a)) => report::mfa(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

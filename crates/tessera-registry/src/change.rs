@@ -324,6 +324,16 @@ pub struct HardwareToken {
 }
 
 impl HardwareToken {
+    /// The serial number, trimmed.
+    pub(crate) fn serial(&self) -> &str {
+        &self.serial
+    }
+
+    /// The imported secret.
+    pub(crate) const fn secret(&self) -> &Secret {
+        &self.secret
+    }
+
     /// A token's name, serial number (trimmed, 1 to 64 printable ASCII characters),
     /// imported secret and parameters (hardware tokens often use 8 digits or 60 s; the
     /// period must be from [`RegistryConfig::MIN_PERIOD`] to

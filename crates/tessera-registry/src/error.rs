@@ -74,6 +74,17 @@ pub enum Error {
     /// Another security key of the user has this credential id, or a token this serial.
     #[error("the user already has this device")]
     DuplicateDevice,
+    /// The hardware token (its serial number) or the seed is registered to another
+    /// user: one device belongs to one user (AWS: "a user can't type a code from
+    /// another user's device"). Nothing was stored.
+    ///
+    /// Returned only after the device's codes verified, so it tells nothing to
+    /// someone who merely knows or guesses a serial: whoever sees it holds the device
+    /// or its seed, which another account already uses (a shared or leaked seed, or a
+    /// token handed on without being removed from its first holder). The message does
+    /// not say which user, nor repeat the serial.
+    #[error("this mfa device is registered to another user")]
+    DeviceBelongsToAnotherUser,
     /// A serial number or security-key field is empty or too long.
     #[error("invalid device data: {0}")]
     InvalidDevice(&'static str),
@@ -146,6 +157,7 @@ impl Error {
                 | Self::InvalidName { .. }
                 | Self::DuplicateName
                 | Self::DuplicateDevice
+                | Self::DeviceBelongsToAnotherUser
                 | Self::InvalidDevice(_)
                 | Self::AppIgnoresAlgorithm { .. }
                 | Self::Otp(_)
@@ -196,6 +208,7 @@ mod tests {
             | Error::InvalidName { .. }
             | Error::DuplicateName
             | Error::DuplicateDevice
+            | Error::DeviceBelongsToAnotherUser
             | Error::InvalidDevice(_)
             | Error::AppIgnoresAlgorithm { .. }
             | Error::Otp(_) => Class::InvalidInput,
@@ -225,6 +238,7 @@ mod tests {
             Error::InvalidName { min: 1, max: 32 },
             Error::DuplicateName,
             Error::DuplicateDevice,
+            Error::DeviceBelongsToAnotherUser,
             Error::InvalidDevice("serial"),
             Error::AppIgnoresAlgorithm {
                 issued: Algorithm::Sha256,
@@ -241,7 +255,7 @@ mod tests {
     #[test]
     fn every_variant_answers_exactly_its_one_predicate() {
         let all = every_variant();
-        assert_eq!(all.len(), 19, "one of each variant");
+        assert_eq!(all.len(), 20, "one of each variant");
         for e in &all {
             assert_one_class(e, expected(e), &tessera_store::answered!(e));
         }

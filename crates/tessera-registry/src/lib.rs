@@ -64,6 +64,38 @@
 //! The `examples/custom_storage.rs` program shows a JSON-file store holding only
 //! sealed seeds, and a whole rotation.
 //!
+//! # One device, one user
+//!
+//! A hardware token and a seed belong to one user (AWS: "each virtual MFA device
+//! assigned to a user must be unique … a user can't type a code from another user's
+//! device"). Adding a hardware token claims its serial number (ASCII case folded) and
+//! its seed, and finishing an app's enrolment claims the app's seed, in the store
+//! ([`DeviceStore::claim_fingerprint`]), before the device is stored active; removing
+//! the device releases them. A second user is refused with
+//! [`Error::DeviceBelongsToAnotherUser`]; the store's atomic claim makes that hold
+//! under concurrent enrolments on any number of servers.
+//!
+//! - **Never the seed:** a claim holds a [`DeviceFingerprint`], HMAC-SHA-256 under a
+//!   key derived from the keyring for [`FINGERPRINT_PURPOSE`], over `"serial"` or
+//!   `"seed"` and the value. Without the keyring a fingerprint tests nothing.
+//! - **Enumeration:** the refusal comes only after the device's codes verified (a dry
+//!   run of the change precedes the claim), so it tells nothing to someone who knows
+//!   a serial but lacks the token. Whoever sees it holds a seed another account uses:
+//!   a leaked or shared seed worth an administrator's attention. It never says which
+//!   user.
+//! - **Rotation:** claims are made under every key the keyring holds, so a device
+//!   claimed before a new key was added stays claimed after. Once an old key is
+//!   retired, its claims no longer match: run
+//!   [`DeviceRegistry::claim_existing_devices`] for every user (as for
+//!   [`reseal_page`](DeviceRegistry::reseal_page)) after adding a key.
+//! - **Devices stored before this existed** have no claim; the same pass adds them
+//!   (and reports devices two users already share, for an administrator to settle).
+//! - **Best effort releases:** a claim whose operation then fails is released, unless
+//!   a device the user now has needs it; a release that fails leaves a claim without
+//!   a device, which refuses that device to other users until it is released.
+//! - **Security keys** are not claimed here: a WebAuthn credential id is unique by
+//!   construction, and `tessera-webauthn` checks it per user.
+//!
 //! # Signing in: use the facade, not this crate
 //!
 //! The registry has **no rate limit**. Its code checks are named for it
@@ -162,6 +194,7 @@ mod device;
 mod enrolment;
 mod error;
 mod fido;
+mod fingerprint;
 mod id;
 mod kind;
 mod memory;
@@ -185,6 +218,7 @@ pub use device::{
 pub use enrolment::Enrolment;
 pub use error::Error;
 pub use fido::AssertionVerifier;
+pub use fingerprint::{DeviceFingerprint, FINGERPRINT_LEN, FINGERPRINT_PURPOSE, FingerprintClaim};
 pub use id::{DeviceId, DeviceName};
 pub use kind::DeviceKind;
 pub use memory::InMemoryDeviceStore;

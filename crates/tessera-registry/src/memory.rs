@@ -3,7 +3,10 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
-use crate::{Device, DeviceStore, StoreError, UserId, Version, Versioned};
+use crate::{
+    Device, DeviceFingerprint, DeviceStore, FingerprintClaim, StoreError, UserId, Version,
+    Versioned,
+};
 use tessera_store::Result;
 
 /// A [`DeviceStore`] in a mutex-guarded map: one process, nothing survives a restart.
@@ -13,6 +16,9 @@ use tessera_store::Result;
 #[derive(Debug, Default)]
 pub struct InMemoryDeviceStore {
     users: Mutex<HashMap<UserId, (Version, Vec<Device>)>>,
+    /// Who holds each device fingerprint; a lock of its own, as the claims are
+    /// separate from the aggregates.
+    claims: Mutex<HashMap<DeviceFingerprint, UserId>>,
 }
 
 impl InMemoryDeviceStore {
@@ -27,6 +33,21 @@ impl InMemoryDeviceStore {
         // is one insert), so a poisoned map is still consistent.
         let mut guard = self.users.lock().unwrap_or_else(PoisonError::into_inner);
         f(&mut guard)
+    }
+
+    /// Every fingerprint claim, sorted: for tests that check what a store holds (a
+    /// keyed fingerprint and a user id, never a seed or serial).
+    #[must_use]
+    pub fn claims(&self) -> Vec<(DeviceFingerprint, UserId)> {
+        let mut all: Vec<_> = self
+            .claims
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .map(|(f, u)| (*f, u.clone()))
+            .collect();
+        all.sort();
+        all
     }
 }
 
@@ -64,5 +85,34 @@ impl DeviceStore for InMemoryDeviceStore {
         ids.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
         ids.truncate(limit);
         Ok(ids)
+    }
+
+    async fn claim_fingerprint(
+        &self,
+        fingerprint: &DeviceFingerprint,
+        user: &UserId,
+    ) -> Result<FingerprintClaim> {
+        // One insert under the lock: a poisoned map is still consistent.
+        let mut claims = self.claims.lock().unwrap_or_else(PoisonError::into_inner);
+        match claims.get(fingerprint) {
+            None => {
+                claims.insert(*fingerprint, user.clone());
+                Ok(FingerprintClaim::New)
+            }
+            Some(holder) if holder == user => Ok(FingerprintClaim::AlreadyHeld),
+            Some(_) => Err(StoreError::Duplicate),
+        }
+    }
+
+    async fn release_fingerprint(
+        &self,
+        fingerprint: &DeviceFingerprint,
+        user: &UserId,
+    ) -> Result<()> {
+        let mut claims = self.claims.lock().unwrap_or_else(PoisonError::into_inner);
+        if claims.get(fingerprint) == Some(user) {
+            claims.remove(fingerprint);
+        }
+        Ok(())
     }
 }

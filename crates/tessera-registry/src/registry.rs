@@ -7,12 +7,15 @@ use tessera_otp::{Clock, Drift, KeyUri, Secret, UnixTime};
 use zeroize::Zeroizing;
 
 use crate::change::ReuseCheck;
+use crate::fingerprint::{Material, fingerprints};
 use crate::seal::Seeds;
 use crate::{
     AssertionVerified, AssertionVerifier, Device, DeviceId, DeviceInfo, DeviceName, DeviceStore,
     Enrolment, Error, HardwareToken, MfaStatus, RegistryConfig, Rejection, SecurityKey, UserId,
     Verified, change,
 };
+
+mod claims;
 
 /// Most characters in the account label shown by authenticator apps.
 pub const MAX_ACCOUNT_LABEL_LEN: usize = 256;
@@ -283,7 +286,13 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// [`Error::ActivationCodes`],
     /// [`Error::Otp`] for a malformed code, [`Error::DeviceNotFound`],
     /// [`Error::EnrolmentExpired`], [`Error::AlreadyActive`], [`Error::SealedSecret`]
-    /// when the device's seed does not open, [`Error::Conflict`], [`Error::Store`].
+    /// when the device's seed does not open, [`Error::DeviceBelongsToAnotherUser`]
+    /// when another user holds the seed's fingerprint claim, [`Error::Conflict`],
+    /// [`Error::Store`].
+    ///
+    /// Once the codes verify, the seed's keyed fingerprint is claimed in the store for
+    /// the user before the device is stored active (one seed, one user); see
+    /// [`DeviceStore::claim_fingerprint`].
     pub async fn finish_enrolment(
         &self,
         user: &UserId,
@@ -291,10 +300,25 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
         codes: &[&str],
     ) -> Result<DeviceInfo, Error> {
         let seeds = self.seeds(user);
-        self.update(user, |devices, now| {
+        // A dry run first: the seed is claimed only once the codes verify.
+        let mut copy = self.store.load(user).await?.value;
+        change::finish_app(
+            &mut copy,
+            device,
+            codes,
+            self.clock.now(),
+            &self.config,
+            &seeds,
+        )?;
+        let fps = copy
+            .iter()
+            .find(|d| d.id == device)
+            .map(|d| self.device_fingerprints(user, d))
+            .unwrap_or_default();
+        let finish = self.update(user, |devices, now| {
             change::finish_app(devices, device, codes, now, &self.config, &seeds)
-        })
-        .await
+        });
+        self.with_claims(user, &fps, finish).await
     }
 
     /// Adds a hardware TOTP token an administrator imported; it is active at once if
@@ -307,6 +331,9 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     /// [`Error::TooManyDevices`], [`Error::SealedSecret`] when the secret cannot be
     /// sealed, [`Error::Conflict`], [`Error::Store`]. (A stored seed that does not open
     /// cannot be compared for [`Error::DuplicateDevice`]; it is passed over.)
+    /// [`Error::DeviceBelongsToAnotherUser`] when another user holds the token's
+    /// serial or seed (its keyed fingerprint, claimed in the store once the codes
+    /// verify and before the token is stored; serials compare ignoring ASCII case).
     pub async fn add_hardware_token(
         &self,
         user: &UserId,
@@ -314,10 +341,23 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
         codes: &[&str],
     ) -> Result<DeviceId, Error> {
         let seeds = self.seeds(user);
-        self.update(user, |devices, now| {
+        // A dry run first: serial and seed are claimed only once the codes verify, so
+        // a serial alone never tells whether another user has the token.
+        let mut copy = self.store.load(user).await?.value;
+        change::add_hardware_token(
+            &mut copy,
+            token,
+            codes,
+            self.clock.now(),
+            &self.config,
+            &seeds,
+        )?;
+        let mut fps = fingerprints(&self.keyring, Material::Serial(token.serial()))?;
+        fps.extend(fingerprints(&self.keyring, Material::Seed(token.secret()))?);
+        let add = self.update(user, |devices, now| {
             change::add_hardware_token(devices, token, codes, now, &self.config, &seeds)
-        })
-        .await
+        });
+        self.with_claims(user, &fps, add).await
     }
 
     /// Registers a security key after the application's WebAuthn registration
@@ -516,13 +556,27 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
     }
 
     /// Removes (deactivates) a device: it verifies nothing from now on, and its slot is
-    /// free. Returns what it was, for the security notification.
+    /// free. Returns what it was, for the security notification. Its fingerprint
+    /// claims are released after the save, so another user may enrol the device;
+    /// best effort: a failed release is not reported (the claim then stays, and
+    /// refuses the device to others, until it is released in the store).
     ///
     /// # Errors
     /// [`Error::DeviceNotFound`], [`Error::Conflict`], [`Error::Store`].
     pub async fn remove(&self, user: &UserId, device: DeviceId) -> Result<DeviceInfo, Error> {
-        self.update(user, |devices, now| change::remove(devices, device, now))
-            .await
+        let mut removed = None;
+        let info = self
+            .update(user, |devices, now| {
+                removed = devices.iter().find(|d| d.id == device).cloned();
+                change::remove(devices, device, now)
+            })
+            .await?;
+        // The device's claims go with it (best effort: see the `claims` module).
+        if let Some(d) = removed {
+            self.release_unneeded(user, &self.device_fingerprints(user, &d))
+                .await;
+        }
+        Ok(info)
     }
 
     /// The user's devices with their status now, in order of enrolment.

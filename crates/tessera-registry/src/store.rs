@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::ops::Deref;
 
-use crate::{Device, StoreError, UserId, Version, Versioned};
+use crate::{Device, DeviceFingerprint, FingerprintClaim, StoreError, UserId, Version, Versioned};
 
 /// Storage for each user's devices as one versioned aggregate.
 ///
@@ -43,8 +43,19 @@ use crate::{Device, StoreError, UserId, Version, Versioned};
 ///    too). Rotation ([`DeviceRegistry::reseal_page`](crate::DeviceRegistry::reseal_page),
 ///    [`count_sealed_with`](crate::DeviceRegistry::count_sealed_with)) walks every user
 ///    with it.
+/// 8. **Exclusive fingerprint claims.** [`claim_fingerprint`](Self::claim_fingerprint)
+///    records that a device (a token's serial, a seed: a keyed
+///    [`DeviceFingerprint`], never the seed) belongs to one user. Check and insert are
+///    one atomic step, across every process sharing the store: of any number of
+///    concurrent claims of one fingerprint by different users exactly one succeeds,
+///    the others get [`StoreError::Duplicate`]. A claim by its holder succeeds again
+///    ([`FingerprintClaim::AlreadyHeld`]); [`release_fingerprint`](Self::release_fingerprint)
+///    removes a claim only when called by its holder. Claims are separate from the
+///    users' aggregates (a unique key on the fingerprint: SQL `INSERT … ON CONFLICT DO
+///    NOTHING`, then read the holder; Redis `SET NX`; DynamoDB
+///    `attribute_not_exists`).
 ///
-/// `testing::run_conformance` (feature `testing`) checks 1, 2, 4, 5 and 7 against an
+/// `testing::run_conformance` (feature `testing`) checks 1, 2, 4, 5, 7 and 8 against an
 /// implementation.
 ///
 /// # Sketches
@@ -108,11 +119,34 @@ pub trait DeviceStore: Send + Sync {
         after: Option<&UserId>,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<UserId>, StoreError>> + Send;
+
+    /// Claims `fingerprint` for `user`, atomically: [`FingerprintClaim::New`] when it
+    /// was unclaimed, [`FingerprintClaim::AlreadyHeld`] when `user` holds it.
+    ///
+    /// # Errors
+    /// [`StoreError::Duplicate`] when another user holds it (nothing written);
+    /// [`StoreError::Backend`].
+    fn claim_fingerprint(
+        &self,
+        fingerprint: &DeviceFingerprint,
+        user: &UserId,
+    ) -> impl Future<Output = Result<FingerprintClaim, StoreError>> + Send;
+
+    /// Removes `user`'s claim of `fingerprint`; does nothing when the claim is
+    /// another user's or there is none.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn release_fingerprint(
+        &self,
+        fingerprint: &DeviceFingerprint,
+        user: &UserId,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// A store behind any pointer is a store: `&S`, `Arc<S>`, `Box<S>`, so that one store
 /// can be shared by registries, tasks and a test that inspects it. One impl over
-/// [`Deref`] instead of one per pointer type, each forwarding the same three calls.
+/// [`Deref`] instead of one per pointer type, each forwarding the same calls.
 /// (So implement the trait on the store itself: a type of yours that derefs to a
 /// store is one already.)
 impl<P> DeviceStore for P
@@ -141,6 +175,22 @@ where
         limit: usize,
     ) -> impl Future<Output = Result<Vec<UserId>, StoreError>> + Send {
         (**self).list_users(after, limit)
+    }
+
+    fn claim_fingerprint(
+        &self,
+        fingerprint: &DeviceFingerprint,
+        user: &UserId,
+    ) -> impl Future<Output = Result<FingerprintClaim, StoreError>> + Send {
+        (**self).claim_fingerprint(fingerprint, user)
+    }
+
+    fn release_fingerprint(
+        &self,
+        fingerprint: &DeviceFingerprint,
+        user: &UserId,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        (**self).release_fingerprint(fingerprint, user)
     }
 }
 

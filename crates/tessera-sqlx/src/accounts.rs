@@ -7,7 +7,7 @@ use tessera_otp::UnixTime;
 use tessera_password::PasswordHistory;
 use tessera_store::{StoreError, UserId, Version, Versioned};
 
-use crate::document::{DOCUMENT_FORMAT, backend, decode, encode, to_db};
+use crate::document::{DOCUMENT_FORMAT, backend, decode, encode, limit_to_db, to_db};
 use crate::pool::Arg;
 use crate::table::conflict_or_backend;
 use crate::{Error, SqlPool};
@@ -43,8 +43,12 @@ impl SqlAccountStore {
         let Some(row) = self.pool.fetch_doc(sql, key).await.map_err(backend)? else {
             return Ok(None);
         };
+        Ok(Some(Self::account(row)?))
+    }
+
+    fn account(row: (i64, i64, String)) -> Result<Versioned<Account>, StoreError> {
         let doc: Versioned<AccountDoc> = decode(TABLE, row)?;
-        Ok(Some(Versioned::new(doc.version, doc.value.into_account()?)))
+        Ok(Versioned::new(doc.version, doc.value.into_account()?))
     }
 }
 
@@ -179,5 +183,27 @@ impl AccountStore for SqlAccountStore {
         } else {
             Err(StoreError::Conflict)
         }
+    }
+
+    async fn list(&self, after: Option<&UserId>, limit: usize) -> Result<Vec<Account>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        // Keyset paging on the primary key: byte order (BINARY on SQLite, the "C"
+        // collation on PostgreSQL), exact while accounts are created meanwhile.
+        let sql = if after.is_some() {
+            "SELECT version, format, data FROM tessera_accounts WHERE id > $1
+             ORDER BY id LIMIT $2"
+        } else {
+            "SELECT version, format, data FROM tessera_accounts ORDER BY id LIMIT $1"
+        };
+        let rows = self
+            .pool
+            .fetch_docs(sql, after.map(UserId::as_str), limit_to_db(limit))
+            .await
+            .map_err(backend)?;
+        rows.into_iter()
+            .map(|row| Self::account(row).map(|v| v.value))
+            .collect()
     }
 }

@@ -90,6 +90,7 @@
 //! | `tessera_mfa_accounts` | `user_id` | `version`, `format`, `data` | an account's MFA state: settings, phone, throttle and lockout, pending challenges, recovery codes and remembered devices (codes and tokens only as keyed hashes) |
 //! | `tessera_mfa_destinations` | `destination` (`email:…`, `sms:…`) | `version`, `format`, `data` | send counters per email address or phone number |
 //! | `tessera_accounts` | `id`, `username` (unique) | `version`, `format`, `data` | the account: email, password hash and history (protect as password hashes), identity provider, times, security stamp |
+//! | `tessera_device_fingerprints` | `fingerprint` (64 hex digits) | `user_id`, `created_at` (Unix seconds) | which user holds each hardware token serial and TOTP seed, as a keyed HMAC-SHA-256 fingerprint (never the seed): one device, one user (migration 2) |
 //! | `tessera_migrations` | `version` | `description`, `checksum` (SHA-256 of the SQL), `applied_at` (Unix seconds) | which migrations ran |
 //!
 //! - `version` is a `BIGINT` greater than 0: the aggregate's [`Version`](tessera_store::Version).

@@ -20,18 +20,32 @@ struct Migration {
 }
 
 #[cfg(feature = "sqlite")]
-const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    description: "stores",
-    sql: include_str!("../migrations/sqlite/0001_stores.sql"),
-}];
+const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "stores",
+        sql: include_str!("../migrations/sqlite/0001_stores.sql"),
+    },
+    Migration {
+        version: 2,
+        description: "device fingerprints",
+        sql: include_str!("../migrations/sqlite/0002_device_fingerprints.sql"),
+    },
+];
 
 #[cfg(feature = "postgres")]
-const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    description: "stores",
-    sql: include_str!("../migrations/postgres/0001_stores.sql"),
-}];
+const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "stores",
+        sql: include_str!("../migrations/postgres/0001_stores.sql"),
+    },
+    Migration {
+        version: 2,
+        description: "device fingerprints",
+        sql: include_str!("../migrations/postgres/0002_device_fingerprints.sql"),
+    },
+];
 
 /// The bookkeeping table, the same on both databases.
 const BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS tessera_migrations (

@@ -84,6 +84,46 @@ impl SqlPool {
         })
     }
 
+    /// The first column of the row with key `key` (bound as `$1`), as text.
+    pub(crate) async fn fetch_text(
+        &self,
+        sql: &'static str,
+        key: &str,
+    ) -> Result<Option<String>, Error> {
+        Ok(match self {
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(p) => sqlx::query_scalar(sql).bind(key).fetch_optional(p).await?,
+            #[cfg(feature = "postgres")]
+            Self::Postgres(p) => sqlx::query_scalar(sql).bind(key).fetch_optional(p).await?,
+        })
+    }
+
+    /// Every row's `version`, `format` and `data` columns: a page of documents.
+    /// `after` is bound as `$1` and `limit` next when given; `sql` says which it uses.
+    pub(crate) async fn fetch_docs(
+        &self,
+        sql: &'static str,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<(i64, i64, String)>, Error> {
+        macro_rules! run {
+            ($pool:expr) => {{
+                let q = sqlx::query_as(sql);
+                let q = match after {
+                    Some(a) => q.bind(a),
+                    None => q,
+                };
+                q.bind(limit).fetch_all($pool).await?
+            }};
+        }
+        Ok(match self {
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(p) => run!(p),
+            #[cfg(feature = "postgres")]
+            Self::Postgres(p) => run!(p),
+        })
+    }
+
     /// Runs one write and returns how many rows it changed.
     pub(crate) async fn execute(&self, sql: &'static str, args: &[Arg<'_>]) -> Result<u64, Error> {
         // One macro body for both drivers: the binds differ only in type.

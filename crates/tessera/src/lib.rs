@@ -310,6 +310,19 @@
 //! assert_eq!(status(&tessera::mfa::Error::Conflict.into()), (409, None));
 //! ```
 //!
+//! # MFA status for administrators
+//!
+//! [`Accounts::mfa_status_page`] lists the accounts of the store in order of id, a page
+//! at a time (keyset paging over [`AccountStore::list`]), each with its [`MfaStatus`]:
+//! federated or not, password set and last changed, MFA on or off and the preferred
+//! factor, active apps, hardware tokens and security keys, whether SMS and email codes
+//! are available, recovery codes left, when a device was last used, and whether the
+//! account is locked out now. It holds no secret, phone number or email address: a
+//! "security recommendations" view (accounts without a second factor, or with SMS
+//! alone) and an AWS-style credential report (`tessera report mfa --database …` prints
+//! it as CSV or JSON) are built from it. It lists every username: an administrator's
+//! call only.
+//!
 //! # Security properties
 //! - One opaque failure ([`Error::VerificationFailed`]) for every failed authentication,
 //!   after the same password work and store round trips for known and unknown
@@ -366,6 +379,7 @@ mod password_flows;
 mod security_keys;
 mod session;
 mod sign_in;
+mod status;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -397,6 +411,7 @@ pub use offload::{Bounded, Inline, Offload, OffloadError};
 pub use parts::{SharedDelivery, SharedNotifier, SharedOffload, SharedSessions};
 pub use password_flows::{PasswordChange, SignedOutEverywhere};
 pub use session::{InMemorySessionRevoker, Revocation, SessionError, SessionRevoker};
+pub use status::{MAX_STATUS_PAGE, MfaStatus, MfaStatusPage};
 pub use store::{AccountStore, InMemoryAccountStore};
 pub use tessera_store::StoreError;
 pub use tooling::{

@@ -25,12 +25,17 @@ use crate::Account;
 ///    never change an account's id or username in `save`.
 /// 3. **Read your writes**, durable before `Ok`, accounts kept apart: as the
 ///    `DeviceStore` documentation of `tessera-registry` spells out.
-/// 4. **Hashes at rest.** The record holds the password hash and history: protect them
+/// 4. **Paged listing.** [`list`](Self::list) returns the accounts whose id sorts
+///    (by its string, in byte order) strictly after `after`, in that order, at most
+///    `limit` of them: keyset paging that stays exact while accounts are created.
+/// 5. **Hashes at rest.** The record holds the password hash and history: protect them
 ///    as password hashes, and never log them.
 ///
 /// In SQL: a table with `id` primary key, `username` unique, `version`, and the fields
 /// of [`AccountParts`](crate::AccountParts); `save` is
-/// `UPDATE accounts SET …, version = version + 1 WHERE id = ? AND version = ?`.
+/// `UPDATE accounts SET …, version = version + 1 WHERE id = ? AND version = ?`; `list`
+/// is `SELECT … WHERE id > ? ORDER BY id LIMIT ?` (byte order: `COLLATE "C"` on
+/// PostgreSQL, `BINARY` on SQLite).
 pub trait AccountStore: Send + Sync {
     /// The account with this id, and its version; `None` when there is none.
     fn load(
@@ -62,6 +67,18 @@ pub trait AccountStore: Send + Sync {
         &self,
         account: &Versioned<Account>,
     ) -> impl Future<Output = Result<Version, StoreError>> + Send;
+
+    /// Up to `limit` accounts whose ids sort strictly after `after` (from the first
+    /// when `None`), ordered by id in byte order: an administrator's listing
+    /// ([`Accounts::mfa_status_page`](crate::Accounts::mfa_status_page)).
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn list(
+        &self,
+        after: Option<&UserId>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Account>, StoreError>> + Send;
 }
 
 impl<S: AccountStore + ?Sized> AccountStore for std::sync::Arc<S> {
@@ -91,6 +108,14 @@ impl<S: AccountStore + ?Sized> AccountStore for std::sync::Arc<S> {
         account: &Versioned<Account>,
     ) -> impl Future<Output = Result<Version, StoreError>> + Send {
         (**self).save(account)
+    }
+
+    fn list(
+        &self,
+        after: Option<&UserId>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Account>, StoreError>> + Send {
+        (**self).list(after, limit)
     }
 }
 
@@ -182,5 +207,19 @@ impl AccountStore for InMemoryAccountStore {
             stored.value = account.value.clone();
             Ok(stored.version)
         })
+    }
+
+    async fn list(&self, after: Option<&UserId>, limit: usize) -> Result<Vec<Account>, StoreError> {
+        // A full sort per page: fine for the maps this store is meant for.
+        let mut page: Vec<Account> = self.with(|t| {
+            t.accounts
+                .values()
+                .filter(|a| after.is_none_or(|after| a.value.id.as_str() > after.as_str()))
+                .map(|a| a.value.clone())
+                .collect()
+        });
+        page.sort_unstable_by(|a, b| a.id.as_str().cmp(b.id.as_str()));
+        page.truncate(limit);
+        Ok(page)
     }
 }

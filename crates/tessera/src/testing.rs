@@ -86,6 +86,12 @@ impl<S: AccountStore> AccountStore for ChaosAccountStore<S> {
         self.faults.after_save(&result);
         result
     }
+
+    /// A listing is a read: it waits, fails and counts as a load does.
+    async fn list(&self, after: Option<&UserId>, limit: usize) -> Result<Vec<Account>, StoreError> {
+        self.faults.before_load().await.map_err(|()| injected())?;
+        self.inner.list(after, limit).await
+    }
 }
 
 /// One audit event as [`AuditLog`] captured it.

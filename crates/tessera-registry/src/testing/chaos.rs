@@ -15,7 +15,10 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use crate::{Device, DeviceStore, StoreError, UserId, Version, Versioned};
+use crate::{
+    Device, DeviceFingerprint, DeviceStore, FingerprintClaim, StoreError, UserId, Version,
+    Versioned,
+};
 use tessera_store::Result;
 
 /// Waits `d` on any async runtime (or none): one background thread, started on first
@@ -206,6 +209,8 @@ pub struct Faults {
     conflict_next_saves: AtomicU32,
     /// Saves left to succeed before every save fails; `u32::MAX` when unarmed.
     saves_before_failing: AtomicU32,
+    fail_claims: AtomicBool,
+    claims: AtomicU64,
     loads: AtomicU64,
     saves: AtomicU64,
     injected: AtomicU64,
@@ -222,6 +227,8 @@ impl Default for Faults {
             fail_next_saves: AtomicU32::new(0),
             conflict_next_saves: AtomicU32::new(0),
             saves_before_failing: AtomicU32::new(u32::MAX),
+            fail_claims: AtomicBool::new(false),
+            claims: AtomicU64::new(0),
             loads: AtomicU64::new(0),
             saves: AtomicU64::new(0),
             injected: AtomicU64::new(0),
@@ -282,6 +289,32 @@ impl Faults {
         self.fail_saves.store(false, Ordering::SeqCst);
         self.saves_before_failing
             .store(n.min(u32::MAX - 1), Ordering::SeqCst);
+    }
+
+    /// While on, every fingerprint claim and release fails with the backend error
+    /// `"injected fault"`, and nothing is written. Claims have their own switch so
+    /// that the save faults above keep hitting the devices' saves.
+    pub fn fail_claims(&self, on: bool) {
+        self.fail_claims.store(on, Ordering::SeqCst);
+    }
+
+    /// Fingerprint claims and releases attempted so far, failed ones included.
+    #[must_use]
+    pub fn claims(&self) -> u64 {
+        self.claims.load(Ordering::SeqCst)
+    }
+
+    /// Counts a fingerprint claim or release, waits the latency, and says whether it
+    /// must fail. For wrappers, as [`before_save`](Self::before_save).
+    ///
+    /// # Errors
+    /// `Err(())` while [`fail_claims`](Self::fail_claims) is on.
+    // The unit error is the shared shape: each wrapper maps it to its store's error.
+    #[allow(clippy::result_unit_err)]
+    pub async fn before_claim(&self) -> Result<(), ()> {
+        self.claims.fetch_add(1, Ordering::SeqCst);
+        sleep(self.latency()).await;
+        self.inject(self.fail_claims.load(Ordering::SeqCst))
     }
 
     /// Loads attempted so far, failed ones included.
@@ -448,6 +481,24 @@ impl<S: DeviceStore> DeviceStore for ChaosDeviceStore<S> {
     async fn list_users(&self, after: Option<&UserId>, limit: usize) -> Result<Vec<UserId>> {
         self.faults.before_load().await.map_err(|()| injected())?;
         self.inner.list_users(after, limit).await
+    }
+
+    async fn claim_fingerprint(
+        &self,
+        fingerprint: &DeviceFingerprint,
+        user: &UserId,
+    ) -> Result<FingerprintClaim> {
+        self.faults.before_claim().await.map_err(|()| injected())?;
+        self.inner.claim_fingerprint(fingerprint, user).await
+    }
+
+    async fn release_fingerprint(
+        &self,
+        fingerprint: &DeviceFingerprint,
+        user: &UserId,
+    ) -> Result<()> {
+        self.faults.before_claim().await.map_err(|()| injected())?;
+        self.inner.release_fingerprint(fingerprint, user).await
     }
 }
 

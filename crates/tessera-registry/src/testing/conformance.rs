@@ -12,9 +12,9 @@ use tessera_keyring::{Binding, Keyring, Sealed};
 use tessera_otp::{Algorithm, Clock, Drift, ManualClock, TimeStep, Totp, TotpParams, UnixTime};
 
 use crate::{
-    ActivationPolicy, Credential, Device, DeviceId, DeviceKind, DeviceName, DeviceRegistry,
-    DeviceState, DeviceStore, Error, RegistryConfig, SecurityKey, StoreError, TotpCredential,
-    UserId,
+    ActivationPolicy, Credential, Device, DeviceFingerprint, DeviceId, DeviceKind, DeviceName,
+    DeviceRegistry, DeviceState, DeviceStore, Error, FingerprintClaim, HardwareToken,
+    RegistryConfig, SecurityKey, StoreError, TotpCredential, UserId,
 };
 
 /// Runs every check against `store` and panics with a description of the first
@@ -34,7 +34,12 @@ use crate::{
 /// enrolments leave exactly eight devices and thirty-two concurrent submissions of one
 /// code are accepted exactly once; [`DeviceStore::list_users`] pages in byte order,
 /// strictly after its cursor, at most `limit` ids a page, and returns nothing after
-/// the last id (and nothing at all on an empty store).
+/// the last id (and nothing at all on an empty store); fingerprint claims are
+/// exclusive (of 32 concurrent claims of one fingerprint by 32 users exactly one
+/// succeeds, the others are [`StoreError::Duplicate`]), a holder's second claim is
+/// [`FingerprintClaim::AlreadyHeld`], a release by another user does nothing, and after
+/// the holder's release another user can claim it; through a [`DeviceRegistry`], one
+/// hardware token added for 32 users at once has exactly one owner.
 ///
 /// # Panics
 /// On the first broken guarantee: that is its purpose.
@@ -45,6 +50,8 @@ pub async fn run_conformance<S: DeviceStore>(store: &S) {
     isolation(store).await;
     concurrent_saves(store).await;
     registry_races(store).await;
+    fingerprint_claims(store).await;
+    one_token_one_owner(store).await;
 }
 
 /// The suite's own keyring: stores see sealed seeds only, and only the registry opens
@@ -414,4 +421,140 @@ async fn registry_races<S: DeviceStore>(store: &S) {
         (1, 31),
         "one code sent 32 times at once is accepted exactly once"
     );
+}
+
+/// A fingerprint no other run of the suite uses.
+fn fresh_fingerprint() -> DeviceFingerprint {
+    let mut bytes = [0u8; 32];
+    rand::Rng::fill_bytes(&mut rand::rng(), &mut bytes);
+    DeviceFingerprint::from_bytes(bytes)
+}
+
+async fn claim<S: DeviceStore>(
+    store: &S,
+    fp: &DeviceFingerprint,
+    user: &UserId,
+) -> Result<FingerprintClaim, StoreError> {
+    store.claim_fingerprint(fp, user).await
+}
+
+async fn release<S: DeviceStore>(store: &S, fp: &DeviceFingerprint, user: &UserId) {
+    if let Err(e) = store.release_fingerprint(fp, user).await {
+        panic!("release_fingerprint failed: {e}");
+    }
+}
+
+async fn fingerprint_claims<S: DeviceStore>(store: &S) {
+    let fp = fresh_fingerprint();
+    let users: Vec<UserId> = (0..32).map(|_| fresh_user()).collect();
+    let results = join_all(
+        users
+            .iter()
+            .map(|u| -> BoxFuture<'_, _> { Box::pin(store.claim_fingerprint(&fp, u)) })
+            .collect(),
+    )
+    .await;
+    let won: Vec<usize> = results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| matches!(r, Ok(FingerprintClaim::New)))
+        .map(|(i, _)| i)
+        .collect();
+    let duplicates = results
+        .iter()
+        .filter(|r| matches!(r, Err(StoreError::Duplicate)))
+        .count();
+    assert_eq!(
+        (won.len(), duplicates),
+        (1, 31),
+        "32 concurrent claims of one fingerprint by 32 users: exactly one is made, 31 are Duplicate ({results:?})"
+    );
+    let holder = &users[won[0]];
+    let other = &users[(won[0] + 1) % users.len()];
+    assert!(
+        matches!(
+            claim(store, &fp, holder).await,
+            Ok(FingerprintClaim::AlreadyHeld)
+        ),
+        "a claim by its holder succeeds again, as AlreadyHeld"
+    );
+    release(store, &fp, other).await;
+    assert!(
+        matches!(claim(store, &fp, other).await, Err(StoreError::Duplicate)),
+        "a release by another user does nothing"
+    );
+    assert!(
+        matches!(
+            claim(store, &fp, holder).await,
+            Ok(FingerprintClaim::AlreadyHeld)
+        ),
+        "a release by another user leaves the holder's claim"
+    );
+    release(store, &fp, holder).await;
+    assert!(
+        matches!(claim(store, &fp, other).await, Ok(FingerprintClaim::New)),
+        "after the holder's release another user can claim it"
+    );
+    assert!(
+        matches!(claim(store, &fp, holder).await, Err(StoreError::Duplicate)),
+        "the former holder is now refused"
+    );
+    // Claims are not devices: nothing shows in the users' aggregates or listing.
+    assert_eq!(
+        load(store, other).await.version,
+        Version::NEW,
+        "a claim does not create a device aggregate"
+    );
+    // Releasing what nobody holds is not an error.
+    release(store, &fresh_fingerprint(), holder).await;
+}
+
+async fn one_token_one_owner<S: DeviceStore>(store: &S) {
+    let clock = ManualClock::new(UnixTime::from_secs(1_700_000_000));
+    let config = RegistryConfig::builder("Acme")
+        .activation(ActivationPolicy::OneCode)
+        .build()
+        .unwrap_or_else(|e| panic!("the suite's configuration is valid: {e}"));
+    let registry = DeviceRegistry::new(store, clock.clone(), config, Arc::clone(&KEYRING));
+    let secret = tessera_otp::Secret::generate();
+    let serial = format!("CONF-{}", DeviceId::random());
+    let token = match HardwareToken::new("Token", &serial, secret.clone(), TotpParams::DEFAULT) {
+        Ok(t) => t,
+        Err(e) => panic!("conformance token refused: {e}"),
+    };
+    let code = match Totp::new(&secret, TotpParams::DEFAULT).generate(clock.now()) {
+        Ok(c) => c,
+        Err(e) => panic!("code generation failed: {e}"),
+    };
+    let codes = [code.expose()];
+    let users: Vec<UserId> = (0..32).map(|_| fresh_user()).collect();
+    let results = join_all(
+        users
+            .iter()
+            .map(|u| -> BoxFuture<'_, _> {
+                Box::pin(registry.add_hardware_token(u, &token, &codes))
+            })
+            .collect(),
+    )
+    .await;
+    let owners: Vec<&UserId> = users
+        .iter()
+        .zip(&results)
+        .filter(|(_, r)| r.is_ok())
+        .map(|(u, _)| u)
+        .collect();
+    let refused = results
+        .iter()
+        .filter(|r| matches!(r, Err(Error::DeviceBelongsToAnotherUser)))
+        .count();
+    assert_eq!(
+        (owners.len(), refused),
+        (1, 31),
+        "one hardware token added for 32 users at once: exactly one owner"
+    );
+    for user in &users {
+        let stored = load(store, user).await.value.len();
+        let want = usize::from(owners.contains(&user));
+        assert_eq!(stored, want, "only the owner stores the token");
+    }
 }

@@ -11,3 +11,4 @@ mod ignored_algorithm;
 mod lifecycle;
 mod reuse;
 mod sealed;
+mod unique;

@@ -368,3 +368,103 @@ async fn postgres_serialization_failures_are_conflicts() {
         pool.close().await;
     }
 }
+
+/// 32 users claim one device fingerprint at once, from 32 tasks on a multi-thread
+/// runtime, five rounds: exactly one claim is made each round, and the table holds the
+/// fingerprint as hex and the holder's id, nothing else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_fingerprint_claims_have_one_holder() {
+    on_both!("concurrent_fingerprint_claims_have_one_holder", |db| {
+        use tessera_registry::{DeviceFingerprint, DeviceStore as _, FingerprintClaim};
+        let store = Arc::new(SqlDeviceStore::new(db.migrated(8).await));
+        for round in 0..5u8 {
+            let fp = DeviceFingerprint::from_bytes([round; 32]);
+            let tasks: Vec<_> = (0..32)
+                .map(|i| {
+                    let store = Arc::clone(&store);
+                    tokio::spawn(async move {
+                        let user = UserId::new(format!("claimer-{i:02}"));
+                        (user.clone(), store.claim_fingerprint(&fp, &user).await)
+                    })
+                })
+                .collect();
+            let mut holders = Vec::new();
+            for t in tasks {
+                match t.await.unwrap() {
+                    (user, Ok(FingerprintClaim::New)) => holders.push(user),
+                    (_, Err(StoreError::Duplicate)) => {}
+                    (_, other) => panic!("{}: {other:?}", db.target.name()),
+                }
+            }
+            assert_eq!(holders.len(), 1, "{} round {round}", db.target.name());
+            let rows: Vec<(String, String)> = match store.pool() {
+                tessera_sqlx::SqlPool::Sqlite(p) => sqlx::query_as(
+                    "SELECT fingerprint, user_id FROM tessera_device_fingerprints WHERE fingerprint = $1",
+                )
+                .bind(fp.to_hex())
+                .fetch_all(p)
+                .await
+                .unwrap(),
+                tessera_sqlx::SqlPool::Postgres(p) => sqlx::query_as(
+                    "SELECT fingerprint, user_id FROM tessera_device_fingerprints WHERE fingerprint = $1",
+                )
+                .bind(fp.to_hex())
+                .fetch_all(p)
+                .await
+                .unwrap(),
+                _ => unreachable!(),
+            };
+            assert_eq!(rows, [(fp.to_hex(), holders[0].as_str().to_owned())]);
+            // A non-holder's release does nothing; the holder's frees it.
+            let other = UserId::new("someone-else");
+            store.release_fingerprint(&fp, &other).await.unwrap();
+            assert!(matches!(
+                store.claim_fingerprint(&fp, &other).await,
+                Err(StoreError::Duplicate)
+            ));
+            store.release_fingerprint(&fp, &holders[0]).await.unwrap();
+            assert!(matches!(
+                store.claim_fingerprint(&fp, &other).await,
+                Ok(FingerprintClaim::New)
+            ));
+        }
+    });
+}
+
+/// The account store lists by id in byte order on both databases, as the in-memory one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn account_listing_pages_in_byte_order() {
+    on_both!("account_listing_pages_in_byte_order", |db| {
+        let store = SqlAccountStore::new(db.migrated(4).await);
+        for (id, name) in [
+            ("b", "bbb"),
+            ("B", "cap-b"),
+            ("é", "eacute"),
+            ("a-1", "a-1"),
+            ("a", "aaa"),
+        ] {
+            store.create(&account(id, name)).await.unwrap();
+        }
+        let ids = |page: Vec<tessera::Account>| {
+            page.iter()
+                .map(|a| a.id().as_str().to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ids(store.list(None, 100).await.unwrap()),
+            ["B", "a", "a-1", "b", "é"]
+        );
+        assert_eq!(
+            ids(store.list(Some(&UserId::new("a")), 2).await.unwrap()),
+            ["a-1", "b"]
+        );
+        assert!(store.list(None, 0).await.unwrap().is_empty());
+        assert!(
+            store
+                .list(Some(&UserId::new("é")), 9)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    });
+}

@@ -44,7 +44,8 @@ async fn migrate_runs_once_even_when_called_concurrently() {
         );
         assert_eq!(
             count(&app, "SELECT MAX(version) FROM tessera_migrations").await,
-            1
+            2,
+            "0001 stores, 0002 device fingerprints"
         );
         assert_eq!(
             count(&app, "SELECT COUNT(*) FROM _sqlx_migrations").await,
@@ -55,6 +56,7 @@ async fn migrate_runs_once_even_when_called_concurrently() {
             "tessera_mfa_accounts",
             "tessera_mfa_destinations",
             "tessera_accounts",
+            "tessera_device_fingerprints",
         ] {
             assert_eq!(
                 count(&app, &format!("SELECT COUNT(*) FROM {table}")).await,
@@ -90,7 +92,7 @@ async fn newer_or_edited_schemas_are_refused() {
                 e,
                 Error::SchemaTooNew {
                     found: 99,
-                    known: 1
+                    known: 2
                 }
             ),
             "{e:?}"
@@ -160,7 +162,7 @@ async fn open_sqlite_creates_a_wal_file() {
         .unwrap();
     assert_eq!(
         count(again.pool(), "SELECT COUNT(*) FROM tessera_migrations").await,
-        1
+        latest_migration(again.pool())
     );
     let _ = Arc::new(again);
 }

@@ -149,6 +149,22 @@ impl DeviceStore for LastWriterWins {
     ) -> Result<Vec<UserId>, tessera_store::StoreError> {
         self.0.list_users(after, limit).await
     }
+
+    async fn claim_fingerprint(
+        &self,
+        fingerprint: &tessera_registry::DeviceFingerprint,
+        user: &UserId,
+    ) -> Result<tessera_registry::FingerprintClaim, tessera_store::StoreError> {
+        self.0.claim_fingerprint(fingerprint, user).await
+    }
+
+    async fn release_fingerprint(
+        &self,
+        fingerprint: &tessera_registry::DeviceFingerprint,
+        user: &UserId,
+    ) -> Result<(), tessera_store::StoreError> {
+        self.0.release_fingerprint(fingerprint, user).await
+    }
 }
 
 /// The registry races: each round, every task verifies the round's code or enrols.

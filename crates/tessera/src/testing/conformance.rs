@@ -7,7 +7,7 @@ use tessera_mfa::{EmailAddress, Version};
 use tessera_otp::UnixTime;
 use tessera_password::PasswordHistory;
 use tessera_registry::UserId;
-use tessera_store::testing::{join_all, one_wins};
+use tessera_store::testing::{check_paging, join_all, one_wins};
 
 use crate::{Account, AccountParts, AccountStore, SecurityStamp, StoreError, Versioned};
 
@@ -23,7 +23,9 @@ use crate::{Account, AccountParts, AccountStore, SecurityStamp, StoreError, Vers
 ///    creates of one username exactly one;
 /// 4. every field reads back exactly, by id and by username (hashes, history, identity
 ///    provider, times at their extremes, the security stamp, non-ASCII text);
-/// 5. accounts are kept apart, and an unknown id or username is `None`.
+/// 5. accounts are kept apart, and an unknown id or username is `None`;
+/// 6. `list` pages by id in byte order, strictly after its cursor, at most `limit`
+///    accounts a page, each account whole, and nothing after the greatest id.
 ///
 /// Each run uses fresh ids and usernames, so it can run against a store that already
 /// holds data (a test database), and more than once.
@@ -33,6 +35,7 @@ pub async fn run_account_store_conformance<S: AccountStore>(store: &S) {
     concurrent_writes(store).await;
     round_trip(store).await;
     isolation(store).await;
+    listing(store).await;
 }
 
 /// A process-unique suffix: ids and usernames no earlier run used.
@@ -312,4 +315,41 @@ async fn isolation<S: AccountStore>(store: &S) {
         by_name(store, &fresh("nobody")).await.is_none(),
         "an unknown username is None"
     );
+}
+
+async fn listing<S: AccountStore>(store: &S) {
+    let prefix = UserId::new(fresh("conformance-list"));
+    let ids: Vec<UserId> = (0..10)
+        .map(|i| UserId::new(format!("{}-{i:02}", prefix.as_str())))
+        .collect();
+    // Created out of order: the listing sorts, not the insertion order.
+    for (i, id) in ids.iter().enumerate().rev() {
+        let username = format!("{}-u{i}", prefix.as_str()).to_lowercase();
+        create(store, &account(id.as_str(), &username)).await;
+    }
+    check_paging(
+        "AccountStore::list",
+        &prefix,
+        &ids,
+        |after, limit| async move {
+            store
+                .list(after.as_ref(), limit)
+                .await
+                .map(|page| page.iter().map(|a| a.id().clone()).collect::<Vec<_>>())
+        },
+    )
+    .await;
+    // Each account whole, as `load` returns it.
+    let page = match store.list(Some(&prefix), 10).await {
+        Ok(p) => p,
+        Err(e) => panic!("list failed: {e}"),
+    };
+    for listed in &page {
+        let loaded = load(store, listed.id()).await.map(|v| v.value);
+        assert_eq!(
+            loaded.as_ref().map(fields),
+            Some(fields(listed)),
+            "list must return each account as load does"
+        );
+    }
 }

@@ -14,4 +14,5 @@ mod runtime;
 mod security_keys;
 mod session_serde;
 mod sign_in;
+mod status;
 mod tooling;

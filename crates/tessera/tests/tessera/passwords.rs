@@ -377,6 +377,14 @@ impl tessera::AccountStore for LastWriteWins {
         let overwrite = tessera::Versioned::new(current.version, account.value.clone());
         self.0.save(&overwrite).await
     }
+
+    async fn list(
+        &self,
+        after: Option<&tessera::UserId>,
+        limit: usize,
+    ) -> Result<Vec<tessera::Account>, tessera::StoreError> {
+        self.0.list(after, limit).await
+    }
 }
 
 #[tokio::test]
