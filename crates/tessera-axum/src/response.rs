@@ -367,6 +367,59 @@ mod tests {
         );
     }
 
+    fn body(e: AuthError) -> (Response, String) {
+        let r = e.into_response();
+        let (parts, body) = r.into_parts();
+        let bytes = rt()
+            .block_on(axum::body::to_bytes(body, 4096))
+            .unwrap()
+            .to_vec();
+        (
+            Response::from_parts(parts, axum::body::Body::empty()),
+            String::from_utf8(bytes).unwrap(),
+        )
+    }
+
+    /// What a backend's message, a password or a code could hold.
+    const SECRET: &str = "postgres://admin:hunter2@db 123456";
+
+    #[test]
+    fn server_failures_say_nothing_of_their_cause() {
+        let store = tessera::Error::Store(tessera::StoreError::backend(SECRET));
+        let (r, text) = body(store.into());
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(text, r#"{"error":"unavailable"}"#);
+        assert_eq!(r.headers().get(RETRY_AFTER), None);
+
+        let session = tower_sessions::session::Error::Store(
+            tower_sessions::session_store::Error::Backend(SECRET.into()),
+        );
+        let (r, text) = body(session.into());
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(text, r#"{"error":"unavailable"}"#);
+
+        let (r, text) = body(tessera::Error::Busy.into());
+        assert_eq!(r.headers().get(RETRY_AFTER).unwrap(), "1");
+        assert_eq!(text, r#"{"error":"unavailable"}"#);
+
+        let config = tessera::Error::Mfa(tessera::mfa::Error::InvalidConfig("the server key"));
+        let (r, text) = body(config.into());
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(text, r#"{"error":"internal"}"#);
+        assert_eq!(r.headers().get(CACHE_CONTROL).unwrap(), "no-store");
+    }
+
+    #[test]
+    fn a_step_up_from_a_flow_is_an_rfc_9470_challenge() {
+        let (r, text) = body(tessera::Error::StepUpRequired.into());
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            r.headers().get(WWW_AUTHENTICATE).unwrap(),
+            "Bearer error=\"insufficient_user_authentication\", error_description=\"A more recent second factor is required\""
+        );
+        assert_eq!(text, r#"{"error":"insufficient_user_authentication"}"#);
+    }
+
     #[test]
     fn each_class_has_its_status() {
         let cases: Vec<(tessera::Error, StatusCode)> = vec![

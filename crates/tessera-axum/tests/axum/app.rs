@@ -21,8 +21,8 @@ use tessera::{
 };
 use tessera_axum::{
     AuthError, AuthSession, PENDING_AUTHENTICATOR_SETUP, PENDING_SECOND_FACTOR, PENDING_STEP_UP,
-    PendingSecondFactor, RecentSecondFactor, SignedIn, SpawnBlocking, TesseraConfig, TesseraState,
-    bounded_offload, retry_on_conflict,
+    PendingEnrolment, PendingSecondFactor, RecentSecondFactor, SignedIn, SpawnBlocking,
+    TesseraConfig, TesseraState, bounded_offload, retry_on_conflict,
 };
 use tower::ServiceExt;
 use tower_sessions::{MemoryStore, SessionManagerLayer};
@@ -68,6 +68,11 @@ pub struct World {
 
 impl World {
     pub fn new() -> Self {
+        Self::with_policy(tessera::OrgPolicy::default())
+    }
+
+    /// The service under an organisation's MFA policy.
+    pub fn with_policy(policy: tessera::OrgPolicy) -> Self {
         let clock = ManualClock::new(UnixTime::from_secs(T0));
         let outbox = Arc::new(InMemoryDelivery::new());
         let offload = Arc::new(bounded_offload(PERMITS));
@@ -77,6 +82,7 @@ impl World {
             .notifier(RecordingNotifier::new())
             .delivery(outbox.clone())
             .offload(offload.clone())
+            .org_policy(policy)
             .build(
                 ChaosAccountStore::new(InMemoryAccountStore::new(), faults.clone()),
                 InMemoryDeviceStore::new(),
@@ -182,6 +188,8 @@ fn router(state: AppState) -> Router {
         .route("/sign-up", post(sign_up))
         .route("/sign-in", post(sign_in))
         .route("/sign-in/second-factor", post(second_factor))
+        .route("/enrol/app", post(enrol_app))
+        .route("/enrol/app/activate", post(finish_enrol_app))
         .route("/visit", get(visit))
         .route("/me", get(me))
         .route("/mfa/app", post(start_app))
@@ -254,6 +262,43 @@ async fn second_factor(
         .finish_second_factor(&challenge, &c.code)
         .await?;
     session.sign_in(&assurance).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// MFA required and not set up: the only thing an enrolling session may do.
+async fn enrol_app(
+    State(app): State<AppState>,
+    enrolling: PendingEnrolment,
+) -> Result<Json<Value>, AuthError> {
+    let enrolment = app
+        .accounts
+        .start_authenticator_setup(enrolling.enrolment(), "Phone")
+        .await?;
+    enrolling
+        .session()
+        .insert(PENDING_AUTHENTICATOR_SETUP, &enrolment.device_id())
+        .await?;
+    Ok(Json(json!({"otpauth_uri": enrolment.uri()})))
+}
+
+/// Two codes activate the app, turn MFA on and complete the sign-in.
+async fn finish_enrol_app(
+    State(app): State<AppState>,
+    enrolling: PendingEnrolment,
+    Json(c): Json<TwoCodes>,
+) -> Result<StatusCode, AuthError> {
+    let session = enrolling.session();
+    let device = session
+        .get(PENDING_AUTHENTICATOR_SETUP)
+        .await?
+        .ok_or(tessera::Error::NoMethodChosen)?;
+    let added = app
+        .accounts
+        .finish_authenticator_setup(enrolling.enrolment(), device, &[&c.first, &c.second], true)
+        .await?
+        .into_value();
+    let signed_in = added.signed_in.ok_or(tessera::Error::VerificationFailed)?;
+    session.sign_in(&signed_in).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

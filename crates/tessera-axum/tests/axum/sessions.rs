@@ -174,3 +174,48 @@ async fn signing_out_ends_the_session() {
     replay.set_session_id(Some(&id));
     assert_eq!(replay.get("/me").await.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn an_enrolling_session_may_only_set_up_a_second_factor() {
+    let mut policy = tessera::OrgPolicy::builder();
+    policy.require_mfa(true);
+    let w = World::with_policy(policy.build().unwrap());
+    w.sign_up("ana").await;
+    let c = w.program();
+    let r = c.sign_in("ana", PASSWORD).await;
+    assert_eq!(r.json()["next"], "set_up_second_factor");
+
+    // Not signed in, not half-signed-in for a second factor either.
+    assert_eq!(c.get("/me").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        c.post("/mfa/app", json!({})).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let r = c
+        .post("/sign-in/second-factor", json!({"code": "123456"}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+
+    // The setup routes admit it; the activation completes the sign-in.
+    let r = c.post("/enrol/app", json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let app =
+        tessera::otp::SoftAuthenticator::scan(r.json()["otpauth_uri"].as_str().unwrap()).unwrap();
+    let [first, second] = app.two_codes(w.now()).unwrap();
+    let before = c.session_id();
+    let r = c
+        .post(
+            "/enrol/app/activate",
+            json!({"first": first.expose(), "second": second.expose()}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+    assert_ne!(c.session_id(), before, "a new session id when signed in");
+    assert_eq!(c.get("/me").await.status, StatusCode::OK);
+    assert_eq!(c.get("/danger-zone").await.status, StatusCode::OK);
+    // Signed in, it is no longer enrolling.
+    assert_eq!(
+        c.post("/enrol/app", json!({})).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
