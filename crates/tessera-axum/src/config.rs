@@ -23,6 +23,11 @@ pub enum Error {
 /// [`builder`](Self::builder) validates every setting at
 /// [`build`](TesseraConfigBuilder::build).
 ///
+/// The facade's own MFA-protected operations (removing a device, turning MFA off)
+/// check the facade's step-up age ([`AccountsBuilder::step_up_max_age`](tessera::AccountsBuilder::step_up_max_age));
+/// keep this one equal or shorter, so that a route that [`RecentSecondFactor`](crate::RecentSecondFactor)
+/// admits is not refused by the flow it calls.
+///
 /// ```
 /// use std::time::Duration;
 /// use tessera_axum::TesseraConfig;

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 ///
 /// | error | status | body (`application/json`) |
 /// | --- | --- | --- |
-/// | [`is_verification_failed`](tessera::Error::is_verification_failed) | 401 | `{"error":"verification_failed"}`, byte for byte whatever the reason |
+/// | [`is_verification_failed`](tessera::Error::is_verification_failed) | 401, `WWW-Authenticate: Bearer` | `{"error":"verification_failed"}`, byte for byte whatever the reason |
 /// | [`retry_after`](tessera::Error::retry_after) (too many codes sent) | 429, `Retry-After: N` | `{"error":"too_many_requests","retry_after":N}` |
 /// | [`is_invalid_input`](tessera::Error::is_invalid_input) | 422 | `{"error":"invalid_input","code":…,"message":…}`, and `"violations":[{"code","params","message"}]` for a password the policy refuses |
 /// | [`is_conflict`](tessera::Error::is_conflict) | 503, `Retry-After: 1` | `{"error":"conflict"}` |
@@ -203,6 +203,10 @@ impl IntoResponse for AuthError {
         }
         if let Some(challenge) = challenge {
             headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+        } else if status == StatusCode::UNAUTHORIZED {
+            // RFC 9110 §15.5.2: every 401 carries a challenge; without an error code,
+            // as for a request that brought no usable credentials (RFC 6750 §3.1).
+            headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }

@@ -1,7 +1,7 @@
 //! Tessera's errors through the router: 401, 429, 422, 503.
 
 use axum::http::StatusCode;
-use axum::http::header::{CACHE_CONTROL, RETRY_AFTER, SET_COOKIE};
+use axum::http::header::{CACHE_CONTROL, RETRY_AFTER, SET_COOKIE, WWW_AUTHENTICATE};
 use serde_json::json;
 
 use crate::app::{PASSWORD, World};
@@ -34,6 +34,7 @@ async fn the_opaque_401_is_byte_identical_for_an_unknown_user_and_a_wrong_passwo
         assert_eq!(r.headers, unknown.headers, "the same headers too");
         assert_eq!(r.headers.get(SET_COOKIE), None, "no session for a failure");
         assert_eq!(r.headers.get(CACHE_CONTROL).unwrap(), "no-store");
+        assert_eq!(r.headers.get(WWW_AUTHENTICATE).unwrap(), "Bearer");
     }
 }
 
@@ -158,4 +159,36 @@ async fn conflicts_are_retried_a_bounded_number_of_times_then_503_retry_after_1(
     assert_eq!(w.faults.conflicts(), 22);
     assert_eq!(ana.get("/me").await.status, StatusCode::OK);
     assert_eq!(other.get("/me").await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_throttled_sign_in_is_the_same_opaque_401_not_a_429() {
+    let w = World::new();
+    w.sign_up("ana").await;
+    let attempt = |password: &'static str| {
+        let c = w.program();
+        async move {
+            c.post("/sign-in", json!({"username": "ana", "password": password}))
+                .await
+        }
+    };
+    let first = attempt("wrong password one").await;
+    for _ in 0..10 {
+        let _ = attempt("wrong password two").await;
+    }
+    // Throttled now: even the right password is refused, exactly like a wrong one, so
+    // the answer tells neither that the account exists nor that it is throttled.
+    let throttled = attempt(PASSWORD).await;
+    assert_eq!(throttled.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(throttled.body, first.body);
+    assert_eq!(throttled.headers, first.headers);
+    assert_eq!(throttled.headers.get(RETRY_AFTER), None);
+    let unknown = w
+        .program()
+        .post(
+            "/sign-in",
+            json!({"username": "nobody", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(unknown.body, throttled.body);
 }
