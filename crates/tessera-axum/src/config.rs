@@ -214,6 +214,21 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Whatever is accepted is a path on this site and a valid `Location` value.
+        #[test]
+        fn an_accepted_path_stays_on_the_site(path in "[/\\\\]{0,2}\\PC{0,30}") {
+            if let Ok(c) = TesseraConfig::builder().sign_in_path(path.clone()).build() {
+                proptest::prop_assert!(c.sign_in_path().starts_with('/'));
+                proptest::prop_assert!(!c.sign_in_path().starts_with("//"));
+                proptest::prop_assert!(!c.sign_in_path().starts_with("/\\"));
+                proptest::prop_assert!(
+                    axum::http::HeaderValue::from_str(c.sign_in_path()).is_ok()
+                );
+            }
+        }
+    }
+
     #[test]
     fn the_maximum_age_is_bounded_and_whole_seconds() {
         let build = |d| TesseraConfig::builder().second_factor_max_age(d).build();

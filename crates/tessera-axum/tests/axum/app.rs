@@ -68,14 +68,19 @@ pub struct World {
 
 impl World {
     pub fn new() -> Self {
-        Self::with_policy(tessera::OrgPolicy::default())
+        Self::with(tessera::OrgPolicy::default(), PERMITS)
     }
 
     /// The service under an organisation's MFA policy.
     pub fn with_policy(policy: tessera::OrgPolicy) -> Self {
+        Self::with(policy, PERMITS)
+    }
+
+    /// The service under `policy`, with `permits` hashes at once.
+    pub fn with(policy: tessera::OrgPolicy, permits: usize) -> Self {
         let clock = ManualClock::new(UnixTime::from_secs(T0));
         let outbox = Arc::new(InMemoryDelivery::new());
-        let offload = Arc::new(bounded_offload(PERMITS));
+        let offload = Arc::new(bounded_offload(permits));
         let faults = Faults::new();
         let accounts = Accounts::in_memory_builder("Tessera")
             .unwrap()

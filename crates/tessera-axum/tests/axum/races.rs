@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use axum::http::StatusCode;
 use serde_json::json;
+use tessera::Offload;
 
 use crate::app::{PASSWORD, World};
 
@@ -88,4 +89,59 @@ async fn one_code_completes_exactly_one_of_32_concurrent_second_factors() {
     }
     assert_eq!((ok, refused), (1, 31), "the code is single-use");
     assert_eq!(winners[0].get("/me").await.status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sign_ins_beyond_the_offloads_permits_are_503_retry_after_1_for_every_username() {
+    let w = World::with(tessera::OrgPolicy::default(), 2);
+    w.sign_up("ana").await;
+    // Two hashes running (held on the blocking pool until released): every permit taken.
+    let (started_tx, started_rx) = std::sync::mpsc::channel::<()>();
+    let release = std::sync::Arc::new(std::sync::Barrier::new(3));
+    let held: Vec<_> = (0..2)
+        .map(|_| {
+            let (offload, started, release) =
+                (w.offload.clone(), started_tx.clone(), release.clone());
+            tokio::spawn(async move {
+                offload
+                    .run(move || {
+                        started.send(()).unwrap();
+                        release.wait();
+                    })
+                    .await
+            })
+        })
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        started_rx.recv().unwrap();
+        started_rx.recv().unwrap();
+    })
+    .await
+    .unwrap();
+    assert_eq!(w.offload.in_use(), 2);
+
+    let mut bodies = HashSet::new();
+    for user in ["ana", "nobody"] {
+        let r = w
+            .program()
+            .post("/sign-in", json!({"username": user, "password": PASSWORD}))
+            .await;
+        assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{user}");
+        assert_eq!(r.header(axum::http::header::RETRY_AFTER), Some("1"));
+        bodies.insert(r.body);
+    }
+    assert_eq!(bodies.len(), 1, "one answer whatever the username");
+
+    let release_all = release.clone();
+    tokio::task::spawn_blocking(move || {
+        release_all.wait();
+    })
+    .await
+    .unwrap();
+    for h in held {
+        h.await.unwrap().unwrap();
+    }
+    // Nothing was counted against the account: it signs in at once.
+    let c = w.program();
+    assert_eq!(c.sign_in("ana", PASSWORD).await.json()["next"], "done");
 }
