@@ -234,8 +234,12 @@
 //!   and `SameSite` cookies.
 //!
 //! # Crate features
-//! None: the crate always needs `tessera`'s `session-state` (which it turns on) and
-//! tokio (which axum runs on).
+//! - `webauthn`: session keys for the security-key ceremonies,
+//!   `PENDING_SECURITY_KEY_SETUP` and `PENDING_SECURITY_KEY`; enables `tessera/webauthn`
+//!   (webauthn-rs, MPL-2.0, Rust 1.89).
+//!
+//! The crate always needs `tessera`'s `session-state` (which it turns on) and tokio
+//! (which axum runs on).
 
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -259,4 +263,6 @@ pub use session::{
     AuthSession, PENDING_AUTHENTICATOR_SETUP, PENDING_ENROLMENT, PENDING_SECOND_FACTOR,
     PENDING_STEP_UP, SIGNED_IN, SessionKey,
 };
+#[cfg(feature = "webauthn")]
+pub use session::{PENDING_SECURITY_KEY, PENDING_SECURITY_KEY_SETUP};
 pub use state::TesseraState;

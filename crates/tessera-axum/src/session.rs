@@ -73,14 +73,31 @@ pub const PENDING_ENROLMENT: SessionKey<EnrolmentSession> =
 pub const PENDING_AUTHENTICATOR_SETUP: SessionKey<DeviceId> =
     SessionKey::new("tessera.pending_authenticator_setup");
 
+/// A security-key registration in progress
+/// ([`start_security_key_setup`](tessera::Accounts::start_security_key_setup)'s
+/// ceremony, sealed: the session store can neither read nor change it).
+#[cfg(feature = "webauthn")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webauthn")))]
+pub const PENDING_SECURITY_KEY_SETUP: SessionKey<tessera::webauthn::RegistrationCeremony> =
+    SessionKey::new("tessera.pending_security_key_setup");
+/// A security-key assertion in progress, for a sign-in's second factor or a step-up
+/// ([`start_security_key`](tessera::Accounts::start_security_key)'s ceremony, sealed).
+#[cfg(feature = "webauthn")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webauthn")))]
+pub const PENDING_SECURITY_KEY: SessionKey<tessera::webauthn::AuthenticationCeremony> =
+    SessionKey::new("tessera.pending_security_key");
+
 /// Every key this crate writes that says who the session is or is becoming; a
-/// change of who the session is clears all of them first.
-const IDENTITY_KEYS: [&str; 5] = [
+/// change of who the session is clears all of them first (the security-key keys
+/// too, whether or not this build has the feature that names them).
+const IDENTITY_KEYS: [&str; 7] = [
     SIGNED_IN.name,
     PENDING_SECOND_FACTOR.name,
     PENDING_STEP_UP.name,
     PENDING_ENROLMENT.name,
     PENDING_AUTHENTICATOR_SETUP.name,
+    "tessera.pending_security_key_setup",
+    "tessera.pending_security_key",
 ];
 
 /// The session of the request, typed: read and write the states under their
@@ -226,5 +243,30 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthSession {
             .cloned()
             .map(Self::new)
             .ok_or_else(Rejection::missing_session_layer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_identity_key_is_cleared_at_a_change_of_identity() {
+        let names = [
+            SIGNED_IN.name(),
+            PENDING_SECOND_FACTOR.name(),
+            PENDING_STEP_UP.name(),
+            PENDING_ENROLMENT.name(),
+            PENDING_AUTHENTICATOR_SETUP.name(),
+            #[cfg(feature = "webauthn")]
+            PENDING_SECURITY_KEY_SETUP.name(),
+            #[cfg(feature = "webauthn")]
+            PENDING_SECURITY_KEY.name(),
+        ];
+        for name in names {
+            assert!(IDENTITY_KEYS.contains(&name), "{name}");
+        }
+        let unique: std::collections::HashSet<_> = IDENTITY_KEYS.iter().collect();
+        assert_eq!(unique.len(), IDENTITY_KEYS.len());
     }
 }
