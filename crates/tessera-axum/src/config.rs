@@ -46,6 +46,7 @@ pub struct TesseraConfig {
     sign_in_path: String,
     step_up_path: String,
     second_factor_max_age: Duration,
+    session_max_age: Duration,
 }
 
 impl TesseraConfig {
@@ -61,6 +62,15 @@ impl TesseraConfig {
     pub const MIN_SECOND_FACTOR_MAX_AGE: Duration = tessera::MIN_STEP_UP_MAX_AGE;
     /// The longest maximum age accepted: the facade's [`tessera::MAX_STEP_UP_MAX_AGE`].
     pub const MAX_SECOND_FACTOR_MAX_AGE: Duration = tessera::MAX_STEP_UP_MAX_AGE;
+    /// How long a sign-in lasts at most, counted from its password: 24 hours, NIST SP
+    /// 800-63B-4's overall reauthentication timeout at AAL2 ("SHOULD be no more than 24
+    /// hours"). The inactivity timeout is the session store's (`tower_sessions::Expiry::OnInactivity`,
+    /// an hour at AAL2).
+    pub const DEFAULT_SESSION_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
+    /// The shortest sign-in accepted.
+    pub const MIN_SESSION_MAX_AGE: Duration = Duration::from_secs(5 * 60);
+    /// The longest sign-in accepted: 30 days, for a service that states its reason.
+    pub const MAX_SESSION_MAX_AGE: Duration = Duration::from_secs(30 * 24 * 3600);
     /// The longest path accepted.
     pub const MAX_PATH_LEN: usize = 256;
 
@@ -89,6 +99,13 @@ impl TesseraConfig {
     pub fn second_factor_max_age(&self) -> Duration {
         self.second_factor_max_age
     }
+
+    /// How long after its password a sign-in ends, whatever its activity: past it,
+    /// [`SignedIn`](crate::SignedIn) ends the session and asks for the password again.
+    #[must_use]
+    pub fn session_max_age(&self) -> Duration {
+        self.session_max_age
+    }
 }
 
 impl Default for TesseraConfig {
@@ -97,6 +114,7 @@ impl Default for TesseraConfig {
             sign_in_path: Self::DEFAULT_SIGN_IN_PATH.to_owned(),
             step_up_path: Self::DEFAULT_STEP_UP_PATH.to_owned(),
             second_factor_max_age: Self::DEFAULT_SECOND_FACTOR_MAX_AGE,
+            session_max_age: Self::DEFAULT_SESSION_MAX_AGE,
         }
     }
 }
@@ -128,6 +146,14 @@ impl TesseraConfigBuilder {
         self
     }
 
+    /// How long after its password a sign-in ends:
+    /// [`TesseraConfig::MIN_SESSION_MAX_AGE`]..=[`TesseraConfig::MAX_SESSION_MAX_AGE`],
+    /// and at least the second factor's maximum age.
+    pub fn session_max_age(&mut self, max_age: Duration) -> &mut Self {
+        self.config.session_max_age = max_age;
+        self
+    }
+
     /// The configuration, once every setting is checked.
     ///
     /// # Errors
@@ -148,6 +174,19 @@ impl TesseraConfigBuilder {
         if age.subsec_nanos() != 0 {
             return Err(Error::InvalidConfig(
                 "the second factor's maximum age must be whole seconds",
+            ));
+        }
+        let session = self.config.session_max_age;
+        if !(TesseraConfig::MIN_SESSION_MAX_AGE..=TesseraConfig::MAX_SESSION_MAX_AGE)
+            .contains(&session)
+        {
+            return Err(Error::InvalidConfig(
+                "the session's maximum age must be 5 minutes to 30 days",
+            ));
+        }
+        if session < age {
+            return Err(Error::InvalidConfig(
+                "the session's maximum age must be at least the second factor's",
             ));
         }
         Ok(self.config.clone())
@@ -181,6 +220,7 @@ mod tests {
         assert_eq!(built.sign_in_path(), "/sign-in");
         assert_eq!(built.step_up_path(), "/step-up");
         assert_eq!(built.second_factor_max_age(), Duration::from_secs(600));
+        assert_eq!(built.session_max_age(), Duration::from_secs(86_400));
     }
 
     #[test]
@@ -237,5 +277,20 @@ mod tests {
         assert!(build(Duration::from_secs(86_400)).is_ok());
         assert!(build(Duration::from_secs(86_401)).is_err());
         assert!(build(Duration::from_millis(60_500)).is_err());
+    }
+
+    #[test]
+    fn the_session_lasts_5_minutes_to_30_days_and_outlives_the_second_factor() {
+        let build = |d| TesseraConfig::builder().session_max_age(d).build();
+        assert!(build(Duration::from_secs(299)).is_err());
+        assert!(build(Duration::from_secs(30 * 86_400 + 1)).is_err());
+        assert!(build(Duration::from_secs(30 * 86_400)).is_ok());
+        // Shorter than the default second factor age (10 minutes): refused.
+        assert!(build(Duration::from_secs(300)).is_err());
+        let short = TesseraConfig::builder()
+            .second_factor_max_age(Duration::from_secs(300))
+            .session_max_age(Duration::from_secs(300))
+            .build();
+        assert!(short.is_ok());
     }
 }

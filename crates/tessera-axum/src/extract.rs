@@ -152,6 +152,9 @@ impl IntoResponse for Rejection {
 /// change or "sign out everywhere" in another session ends this one at its next
 /// request. A session that ended is deleted.
 ///
+/// A sign-in ends [`TesseraConfig::session_max_age`](crate::TesseraConfig::session_max_age)
+/// after its password (24 hours by default), whatever its activity.
+///
 /// A half-signed-in session (password right, second factor pending) and an enrolling
 /// one are **not** signed in. Refused: a browser is sent to the sign-in page, a
 /// program gets 401 ([`RejectionKind::NotSignedIn`]).
@@ -213,6 +216,15 @@ where
         let Some(assurance) = session.get(SIGNED_IN).await? else {
             return Err(not_signed_in());
         };
+        let age = tessera
+            .now()
+            .saturating_duration_since(assurance.authenticated_at());
+        if age > tessera.config().session_max_age() {
+            // Too long since the password: sign in again (NIST SP 800-63B-4's overall
+            // reauthentication timeout).
+            session.sign_out().await?;
+            return Err(not_signed_in());
+        }
         match tessera.check_session(&assurance).await {
             Ok(()) => {
                 parts.extensions.insert(Checked(assurance.clone()));

@@ -39,7 +39,7 @@
 //!     TesseraState, bounded_offload, retry_on_conflict,
 //! };
 //! use tower_sessions::cookie::SameSite;
-//! use tower_sessions::{MemoryStore, SessionManagerLayer};
+//! use tower_sessions::{Expiry, MemoryStore, SessionManagerLayer};
 //!
 //! #[derive(Clone)]
 //! struct App {
@@ -177,6 +177,9 @@
 //!     let app = App { tessera: TesseraState::new(accounts.clone(), config), accounts };
 //!     // Server-side sessions; any tower-sessions store (SQL, Redis) in production.
 //!     let sessions = SessionManagerLayer::new(MemoryStore::default())
+//!         // Idle for an hour: signed out (NIST SP 800-63B-4, AAL2); 24 hours after
+//!         // the password in any case (`TesseraConfig::session_max_age`).
+//!         .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::hours(1)))
 //!         .with_secure(true)
 //!         .with_http_only(true)
 //!         .with_same_site(SameSite::Lax);
@@ -202,6 +205,9 @@
 //! - **The security stamp on every request.** [`SignedIn`] reads the account (one
 //!   store read) on every request, so that revocation needs no index from accounts to
 //!   sessions and works with any session store. A session that ended is deleted.
+//! - **Sessions end.** A sign-in lasts at most [`TesseraConfig::session_max_age`]
+//!   after its password (24 hours by default, NIST SP 800-63B-4's overall timeout at
+//!   AAL2), whatever its activity; the idle timeout is the session layer's `Expiry`.
 //! - **Session fixation.** [`AuthSession::record_sign_in`], [`AuthSession::sign_in`]
 //!   and [`AuthSession::renew`] give the session a new id (`cycle_id`) before they
 //!   write: an id known before the password is worth nothing after it.

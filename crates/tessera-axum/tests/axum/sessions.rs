@@ -219,3 +219,21 @@ async fn an_enrolling_session_may_only_set_up_a_second_factor() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn a_sign_in_ends_24_hours_after_its_password_whatever_its_activity() {
+    let w = World::new();
+    let ana = w.signed_in("ana").await;
+    let day = tessera_axum::TesseraConfig::DEFAULT_SESSION_MAX_AGE.as_secs();
+    // Active all day: still signed in at exactly 24 hours.
+    for _ in 0..4 {
+        w.advance(day / 4);
+        assert_eq!(ana.get("/me").await.status, StatusCode::OK);
+    }
+    w.advance(1);
+    assert_eq!(ana.get("/me").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(ana.session_id(), None, "the session was ended");
+    // The password signs in again.
+    ana.sign_in("ana", PASSWORD).await;
+    assert_eq!(ana.get("/me").await.status, StatusCode::OK);
+}
