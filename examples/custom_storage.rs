@@ -201,11 +201,10 @@ impl DeviceStore for FileStore {
     async fn save(
         &self,
         user: &UserId,
-        expected: Version,
-        devices: &[Device],
+        devices: &Versioned<Vec<Device>>,
     ) -> Result<Version, StoreError> {
         let path = self.path("devices", user.as_str());
-        Ok(self.save_state(path, expected, &devices.to_vec()).await?)
+        Ok(self.save_state(path, devices).await?)
     }
 
     async fn list_users(
@@ -283,16 +282,11 @@ impl FileStore {
         })
     }
 
-    async fn save_state<T>(
-        &self,
-        path: PathBuf,
-        expected: Version,
-        state: &T,
-    ) -> Result<Version, FileError>
+    async fn save_state<T>(&self, path: PathBuf, state: &Versioned<T>) -> Result<Version, FileError>
     where
         T: Serialize + Clone + Send + 'static,
     {
-        let (lock, state) = (Arc::clone(&self.lock), state.clone());
+        let (lock, expected, state) = (Arc::clone(&self.lock), state.version, state.value.clone());
         let version = blocking(move || {
             save_if_unchanged(&lock, &path, expected.get(), |version| {
                 serde_json::to_vec_pretty(&StateDocument { version, state })
@@ -311,11 +305,10 @@ impl MfaStore for FileStore {
     async fn save_account(
         &self,
         user: &UserId,
-        expected: Version,
-        state: &AccountState,
+        state: &Versioned<AccountState>,
     ) -> Result<Version, StoreError> {
         let path = self.path("account", user.as_str());
-        Ok(self.save_state(path, expected, state).await?)
+        Ok(self.save_state(path, state).await?)
     }
 
     async fn load_destination(
@@ -330,11 +323,10 @@ impl MfaStore for FileStore {
     async fn save_destination(
         &self,
         key: &DestinationKey,
-        expected: Version,
-        state: &DestinationState,
+        state: &Versioned<DestinationState>,
     ) -> Result<Version, StoreError> {
         let path = self.path("destination", key.as_str());
-        Ok(self.save_state(path, expected, state).await?)
+        Ok(self.save_state(path, state).await?)
     }
 
     async fn list_accounts(
@@ -420,7 +412,7 @@ async fn compare_and_set(store: &FileStore) -> Result<(), BoxError> {
         fresh.version == Version::NEW && fresh.value.is_empty(),
         "a user never saved loads at version 0 with no devices",
     )?;
-    let v1 = store.save(&bo, Version::NEW, &[]).await?;
+    let v1 = store.save(&bo, &fresh).await?;
     check(
         v1 == Version::new(1),
         "the first save (expecting version 0) creates version 1",
@@ -433,8 +425,8 @@ async fn compare_and_set(store: &FileStore) -> Result<(), BoxError> {
         "  requests A and B load bo's devices: A sees version {}, B sees version {}",
         seen_by_a.version, seen_by_b.version
     );
-    let a = store.save(&bo, seen_by_a.version, &[]).await;
-    let b = store.save(&bo, seen_by_b.version, &[]).await;
+    let a = store.save(&bo, &seen_by_a).await;
+    let b = store.save(&bo, &seen_by_b).await;
     println!("  A saves: {}", outcome(&a));
     println!("  B saves: {}", outcome(&b));
     check(
@@ -446,10 +438,7 @@ async fn compare_and_set(store: &FileStore) -> Result<(), BoxError> {
         "the document on disk is the winner's, version 2",
     )?;
     check(
-        matches!(
-            store.save(&bo, Version::NEW, &[]).await,
-            Err(StoreError::Conflict)
-        ),
+        matches!(store.save(&bo, &fresh).await, Err(StoreError::Conflict)),
         "expecting version 0 for an existing user is a Conflict too (no silent overwrite)",
     )
 }

@@ -163,12 +163,11 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     {
         let user = account.user();
         for _ in 0..self.store_attempts {
-            let loaded = self.store.load_account(user).await?;
-            let mut state = loaded.value;
+            let mut state = self.store.load_account(user).await?;
             let now = self.clock.now();
-            let outcome = change(&mut state, now)?;
+            let outcome = change(&mut state.value, now)?;
             if outcome.write {
-                match self.store.save_account(user, loaded.version, &state).await {
+                match self.store.save_account(user, &state).await {
                     Ok(_) => {}
                     Err(StoreError::Conflict) => continue,
                     Err(e) => return Err(e.into()),

@@ -32,10 +32,11 @@ pub struct DestinationState {
 /// Where this crate keeps its state: one versioned aggregate per account and one per
 /// delivery destination, saved with compare-and-set.
 ///
-/// `load` of an unknown key returns the default value at [`Version::NEW`]. `save` writes
-/// only if the stored version still equals `expected` (absent counts as
-/// [`Version::NEW`]) and returns the new version; otherwise it returns
-/// [`StoreError::Conflict`] and writes nothing. In SQL that is
+/// `load` of an unknown key returns the default value at [`Version::NEW`]. `save` takes
+/// the value together with the version it was read at (the [`Versioned`] a `load`
+/// returned, its value changed): it writes only if the stored version still equals
+/// that one (absent counts as [`Version::NEW`]) and returns the new version; otherwise
+/// it returns [`StoreError::Conflict`] and writes nothing. In SQL that is
 /// `UPDATE … SET state = ?, version = version + 1 WHERE key = ? AND version = ?` (or an
 /// `INSERT` that fails on an existing key for `NEW`).
 ///
@@ -48,12 +49,11 @@ pub trait MfaStore: Send + Sync {
         user: &UserId,
     ) -> impl Future<Output = Result<Versioned<AccountState>, StoreError>> + Send;
 
-    /// Saves an account's state if its version is still `expected`.
+    /// Saves an account's state if its stored version is still `state.version`.
     fn save_account(
         &self,
         user: &UserId,
-        expected: Version,
-        state: &AccountState,
+        state: &Versioned<AccountState>,
     ) -> impl Future<Output = Result<Version, StoreError>> + Send;
 
     /// Loads a destination's send counters.
@@ -62,12 +62,12 @@ pub trait MfaStore: Send + Sync {
         key: &DestinationKey,
     ) -> impl Future<Output = Result<Versioned<DestinationState>, StoreError>> + Send;
 
-    /// Saves a destination's send counters if their version is still `expected`.
+    /// Saves a destination's send counters if their stored version is still
+    /// `state.version`.
     fn save_destination(
         &self,
         key: &DestinationKey,
-        expected: Version,
-        state: &DestinationState,
+        state: &Versioned<DestinationState>,
     ) -> impl Future<Output = Result<Version, StoreError>> + Send;
 
     /// Up to `limit` ids of stored accounts, in ascending order ([`UserId`]'s `Ord`, a
@@ -115,22 +115,15 @@ fn load<K: Eq + std::hash::Hash, V: Clone + Default>(
 fn save<K: Eq + std::hash::Hash + Clone, V: Clone>(
     map: &Mutex<HashMap<K, Versioned<V>>>,
     key: &K,
-    expected: Version,
-    value: &V,
+    state: &Versioned<V>,
 ) -> Result<Version, StoreError> {
     let mut map = map.lock().unwrap_or_else(PoisonError::into_inner);
     let current = map.get(key).map_or(Version::NEW, |v| v.version);
-    if current != expected {
+    if current != state.version {
         return Err(StoreError::Conflict);
     }
     let version = current.next();
-    map.insert(
-        key.clone(),
-        Versioned {
-            version,
-            value: value.clone(),
-        },
-    );
+    map.insert(key.clone(), Versioned::new(version, state.value.clone()));
     Ok(version)
 }
 
@@ -142,10 +135,9 @@ impl MfaStore for InMemoryStore {
     async fn save_account(
         &self,
         user: &UserId,
-        expected: Version,
-        state: &AccountState,
+        state: &Versioned<AccountState>,
     ) -> Result<Version, StoreError> {
-        save(&self.accounts, user, expected, state)
+        save(&self.accounts, user, state)
     }
 
     async fn load_destination(
@@ -158,10 +150,9 @@ impl MfaStore for InMemoryStore {
     async fn save_destination(
         &self,
         key: &DestinationKey,
-        expected: Version,
-        state: &DestinationState,
+        state: &Versioned<DestinationState>,
     ) -> Result<Version, StoreError> {
-        save(&self.destinations, key, expected, state)
+        save(&self.destinations, key, state)
     }
 
     async fn list_accounts(
@@ -192,10 +183,9 @@ impl<S: MfaStore + ?Sized> MfaStore for std::sync::Arc<S> {
     fn save_account(
         &self,
         user: &UserId,
-        expected: Version,
-        state: &AccountState,
+        state: &Versioned<AccountState>,
     ) -> impl Future<Output = Result<Version, StoreError>> + Send {
-        (**self).save_account(user, expected, state)
+        (**self).save_account(user, state)
     }
 
     fn load_destination(
@@ -208,10 +198,9 @@ impl<S: MfaStore + ?Sized> MfaStore for std::sync::Arc<S> {
     fn save_destination(
         &self,
         key: &DestinationKey,
-        expected: Version,
-        state: &DestinationState,
+        state: &Versioned<DestinationState>,
     ) -> impl Future<Output = Result<Version, StoreError>> + Send {
-        (**self).save_destination(key, expected, state)
+        (**self).save_destination(key, state)
     }
 
     fn list_accounts(
@@ -233,15 +222,15 @@ mod tests {
         let u = UserId::new("u");
         let v = store.load_account(&u).await.unwrap();
         assert_eq!(v.version, Version::NEW);
-        let v1 = store
-            .save_account(&u, Version::NEW, &v.value)
-            .await
-            .unwrap();
+        let v1 = store.save_account(&u, &v).await.unwrap();
         assert!(matches!(
-            store.save_account(&u, Version::NEW, &v.value).await,
+            store.save_account(&u, &v).await,
             Err(StoreError::Conflict)
         ));
-        let v2 = store.save_account(&u, v1, &v.value).await.unwrap();
+        let v2 = store
+            .save_account(&u, &Versioned::new(v1, v.value))
+            .await
+            .unwrap();
         assert!(v2 > v1);
         assert_eq!(store.load_account(&u).await.unwrap().version, v2);
     }
@@ -265,16 +254,12 @@ mod tests {
         // Saved out of order; a destination is not an account.
         for u in ["d", "b", "a", "c"] {
             store
-                .save_account(&UserId::new(u), Version::NEW, &AccountState::default())
+                .save_account(&UserId::new(u), &Versioned::default())
                 .await
                 .unwrap();
         }
         store
-            .save_destination(
-                &DestinationKey("email:x".into()),
-                Version::NEW,
-                &DestinationState::default(),
-            )
+            .save_destination(&DestinationKey("email:x".into()), &Versioned::default())
             .await
             .unwrap();
         // Exact pages: 2 + 2, then an empty one.

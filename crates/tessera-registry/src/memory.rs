@@ -40,14 +40,14 @@ impl DeviceStore for InMemoryDeviceStore {
         }))
     }
 
-    async fn save(&self, user: &UserId, expected: Version, devices: &[Device]) -> Result<Version> {
+    async fn save(&self, user: &UserId, devices: &Versioned<Vec<Device>>) -> Result<Version> {
         self.with(|users| {
             let stored = users.get(user).map_or(Version::NEW, |(v, _)| *v);
-            if stored != expected {
+            if stored != devices.version {
                 return Err(StoreError::Conflict);
             }
             let next = stored.next();
-            users.insert(user.clone(), (next, devices.to_vec()));
+            users.insert(user.clone(), (next, devices.value.clone()));
             Ok(next)
         })
     }

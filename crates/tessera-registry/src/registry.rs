@@ -129,13 +129,12 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
         E: From<Error> + Send,
     {
         for _ in 0..self.config.max_attempts() {
-            let loaded = self.store.load(user).await.map_err(Error::from)?;
-            let mut devices = loaded.value;
-            let out = change(&mut devices, self.clock.now())?;
+            let mut devices = self.store.load(user).await.map_err(Error::from)?;
+            let out = change(&mut devices.value, self.clock.now())?;
             // Re-seal on write: a seed sealed with a retired-to-be key moves to the
             // active key in the same save. One that does not open stays as stored.
-            self.seeds(user).reseal_stale(&mut devices);
-            match self.store.save(user, loaded.version, &devices).await {
+            self.seeds(user).reseal_stale(&mut devices.value);
+            match self.store.save(user, &devices).await {
                 Ok(_) => return Ok(out),
                 Err(crate::StoreError::Conflict) => continue,
                 Err(e) => return Err(Error::Store(e).into()),

@@ -86,7 +86,7 @@ impl<S: DeviceStore, C: Clock> DeviceRegistry<S, C> {
             let mut loaded = self.store().load(user).await?;
             let done = seeds.reseal_stale(&mut loaded.value);
             if done.resealed > 0 {
-                match self.store().save(user, loaded.version, &loaded.value).await {
+                match self.store().save(user, &loaded).await {
                     Ok(_) => {}
                     Err(StoreError::Conflict) => continue,
                     Err(e) => return Err(Error::Store(e)),

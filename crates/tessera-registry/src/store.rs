@@ -14,15 +14,17 @@ use crate::{Device, StoreError, UserId, Version, Versioned};
 ///
 /// # What an implementation must guarantee
 ///
-/// 1. **Atomic compare-and-set on one record.** `save(user, expected, devices)` writes
-///    `devices` and returns the new version if and only if the stored version is
-///    `expected` at the instant of writing; otherwise it writes nothing and returns
-///    [`StoreError::Conflict`]. Check and write are one atomic step: two concurrent
-///    saves with the same `expected` must never both succeed.
+/// 1. **Atomic compare-and-set on one record.** `save(user, devices)` takes the devices
+///    together with the version they were read at (the [`Versioned`] that `load`
+///    returned, its value changed). It writes `devices.value` and returns the new
+///    version if and only if the stored version is `devices.version` at the instant of
+///    writing; otherwise it writes nothing and returns [`StoreError::Conflict`]. Check
+///    and write are one atomic step: two concurrent saves at one version must never
+///    both succeed.
 /// 2. **Versions only move forward.** A successful save stores a version greater than
-///    `expected` (normally `expected + 1`) and returns it. Version 0 means "never
-///    saved": a save with `expected == 0` creates the record and must fail with
-///    `Conflict` when one already exists (a unique key on the user id).
+///    the one read (normally one more) and returns it. Version 0 means "never saved": a
+///    save at version 0 creates the record and must fail with `Conflict` when one
+///    already exists (a unique key on the user id).
 /// 3. **Durable before `Ok`.** When `save` returns `Ok`, the write is committed; a
 ///    later `load` (from any process) sees it. An error other than `Conflict` must mean
 ///    either "nothing was written" or be indistinguishable to the registry from it; the
@@ -57,10 +59,10 @@ use crate::{Device, StoreError, UserId, Version, Versioned};
 /// );
 /// -- load
 /// SELECT version, data FROM user_devices WHERE user_id = ?;   -- no row: version 0
-/// -- save, expected > 0: Conflict unless exactly one row changed
+/// -- save read at version > 0: Conflict unless exactly one row changed
 /// UPDATE user_devices SET data = ?, version = version + 1
 ///  WHERE user_id = ? AND version = ?;
-/// -- save, expected = 0: Conflict on a unique-key violation
+/// -- save read at version 0: Conflict on a unique-key violation
 /// INSERT INTO user_devices (user_id, version, data) VALUES (?, 1, ?);
 /// -- list_users (sort by bytes: COLLATE "C" on PostgreSQL, BINARY on SQLite)
 /// SELECT user_id FROM user_devices WHERE user_id > ? ORDER BY user_id LIMIT ?;
@@ -84,8 +86,8 @@ pub trait DeviceStore: Send + Sync {
         user: &UserId,
     ) -> impl Future<Output = Result<Versioned<Vec<Device>>, StoreError>> + Send;
 
-    /// Stores `devices` as the user's devices if the stored version is still
-    /// `expected`, and returns the new version.
+    /// Stores `devices.value` as the user's devices if the stored version is still
+    /// `devices.version`, and returns the new version.
     ///
     /// # Errors
     /// [`StoreError::Conflict`] when the stored version differs (nothing written);
@@ -93,8 +95,7 @@ pub trait DeviceStore: Send + Sync {
     fn save(
         &self,
         user: &UserId,
-        expected: Version,
-        devices: &[Device],
+        devices: &Versioned<Vec<Device>>,
     ) -> impl Future<Output = Result<Version, StoreError>> + Send;
 
     /// Up to `limit` ids of users with a stored aggregate, sorted by their string in
@@ -129,10 +130,9 @@ where
     fn save(
         &self,
         user: &UserId,
-        expected: Version,
-        devices: &[Device],
+        devices: &Versioned<Vec<Device>>,
     ) -> impl Future<Output = Result<Version, StoreError>> + Send {
-        (**self).save(user, expected, devices)
+        (**self).save(user, devices)
     }
 
     fn list_users(
@@ -166,8 +166,7 @@ mod tests {
         let saved = block_on(<&InMemoryDeviceStore as DeviceStore>::save(
             &by_ref,
             &ana,
-            Version::NEW,
-            &[],
+            &Versioned::default(),
         ))
         .unwrap();
         let loaded = block_on(<Arc<InMemoryDeviceStore> as DeviceStore>::load(&arc, &ana));

@@ -1,7 +1,7 @@
 //! Accounts in `tessera_accounts`.
 
 use serde::{Deserialize, Serialize};
-use tessera::{Account, AccountParts, AccountStore, SecurityStamp};
+use tessera::{Account, AccountLifecycle, AccountParts, AccountStore, SecurityStamp};
 use tessera_mfa::EmailAddress;
 use tessera_otp::UnixTime;
 use tessera_password::PasswordHistory;
@@ -62,6 +62,9 @@ struct AccountDoc {
     password_changed_at: Option<u64>,
     stamp: u64,
     password_long_enough_alone: bool,
+    /// Absent from documents written before it: nothing pending.
+    #[serde(default)]
+    lifecycle: AccountLifecycle,
 }
 
 impl AccountDoc {
@@ -77,6 +80,7 @@ impl AccountDoc {
             password_changed_at: account.password_changed_at().map(UnixTime::as_secs),
             stamp: account.security_stamp().get(),
             password_long_enough_alone: account.password_long_enough_alone(),
+            lifecycle: account.lifecycle().clone(),
         }
     }
 
@@ -101,6 +105,7 @@ impl AccountDoc {
         parts.password_changed_at = self.password_changed_at.map(UnixTime::from_secs);
         parts.stamp = SecurityStamp::new(self.stamp);
         parts.password_long_enough_alone = self.password_long_enough_alone;
+        parts.lifecycle = self.lifecycle;
         Account::from_parts(parts).map_err(|e| invalid(&e))
     }
 }
@@ -149,7 +154,8 @@ impl AccountStore for SqlAccountStore {
         }
     }
 
-    async fn save(&self, account: &Account, expected: Version) -> Result<Version, StoreError> {
+    async fn save(&self, account: &Versioned<Account>) -> Result<Version, StoreError> {
+        let (expected, account) = (account.version, &account.value);
         let data = encode(TABLE, &AccountDoc::of(account))?;
         // The username is part of the condition: the flows never rename in `save`, and
         // a save that tried to would otherwise bypass the unique check's meaning.

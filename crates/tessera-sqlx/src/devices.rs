@@ -38,11 +38,17 @@ impl DeviceStore for SqlDeviceStore {
     async fn save(
         &self,
         user: &UserId,
-        expected: Version,
-        devices: &[Device],
+        devices: &Versioned<Vec<Device>>,
     ) -> Result<Version, StoreError> {
-        let data = encode(TABLE, devices)?;
-        save_doc(&self.pool, Doc::DEVICES, user.as_str(), expected, &data).await
+        let data = encode(TABLE, &devices.value)?;
+        save_doc(
+            &self.pool,
+            Doc::DEVICES,
+            user.as_str(),
+            devices.version,
+            &data,
+        )
+        .await
     }
 
     async fn list_users(

@@ -42,18 +42,11 @@ impl MfaStore for SqlMfaStore {
     async fn save_account(
         &self,
         user: &UserId,
-        expected: Version,
-        state: &AccountState,
+        state: &Versioned<AccountState>,
     ) -> Result<Version, StoreError> {
-        let data = encode(ACCOUNTS, state)?;
-        save_doc(
-            &self.pool,
-            Doc::MFA_ACCOUNTS,
-            user.as_str(),
-            expected,
-            &data,
-        )
-        .await
+        let data = encode(ACCOUNTS, &state.value)?;
+        let (doc, key) = (Doc::MFA_ACCOUNTS, user.as_str());
+        save_doc(&self.pool, doc, key, state.version, &data).await
     }
 
     async fn load_destination(
@@ -67,18 +60,11 @@ impl MfaStore for SqlMfaStore {
     async fn save_destination(
         &self,
         key: &DestinationKey,
-        expected: Version,
-        state: &DestinationState,
+        state: &Versioned<DestinationState>,
     ) -> Result<Version, StoreError> {
-        let data = encode(DESTINATIONS, state)?;
-        save_doc(
-            &self.pool,
-            Doc::MFA_DESTINATIONS,
-            key.as_str(),
-            expected,
-            &data,
-        )
-        .await
+        let data = encode(DESTINATIONS, &state.value)?;
+        let (doc, key) = (Doc::MFA_DESTINATIONS, key.as_str());
+        save_doc(&self.pool, doc, key, state.version, &data).await
     }
 
     async fn list_accounts(

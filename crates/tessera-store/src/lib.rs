@@ -8,7 +8,9 @@
 //! implementation of one store reads like an implementation of the others:
 //!
 //! - [`UserId`]: whose aggregate it is;
-//! - [`Version`] and [`Versioned`]: which version was loaded, to pass back to `save`;
+//! - [`Version`] and [`Versioned`]: a value with the version it was read at; every
+//!   `load` returns one and every `save` takes it back, changed, so a write always
+//!   carries the version it expects to find;
 //! - [`StoreError`]: the one error every store returns — a [`Conflict`](StoreError::Conflict)
 //!   (reload and retry), a [`Duplicate`](StoreError::Duplicate) (a unique claim is
 //!   taken), or a [`Backend`](StoreError::Backend) failure that keeps its cause.

@@ -47,12 +47,18 @@ impl std::fmt::Display for Version {
     }
 }
 
-/// A value with the version it was loaded at: what every store's `load` returns.
+/// A value with the version it was read at: what every store's `load` returns and
+/// every store's `save` takes back.
+///
+/// The shape of every write is load → change [`value`](Self::value) in place → `save`
+/// the same `Versioned`: its [`version`](Self::version) is the one the store compares
+/// (compare-and-set), so a value cannot be saved without the version it was read at.
+/// A value never stored is saved as [`Versioned::unsaved`] (or `Versioned::default()`).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Versioned<T> {
-    /// The version to pass back to `save`.
+    /// The version the value was read at: the one `save` expects to find stored.
     pub version: Version,
-    /// The value.
+    /// The value, to change before saving it back.
     pub value: T,
 }
 
@@ -67,6 +73,13 @@ impl<T> Versioned<T> {
     #[must_use]
     pub const fn unsaved(value: T) -> Self {
         Self::new(Version::NEW, value)
+    }
+
+    /// The value changed by `f`, at the same version: a store's row decoded into its
+    /// aggregate, or an aggregate narrowed to the part a test compares.
+    #[must_use]
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Versioned<U> {
+        Versioned::new(self.version, f(self.value))
     }
 }
 
@@ -84,6 +97,16 @@ mod tests {
         assert_eq!(Version::new(7).get(), 7);
         assert_eq!(Version::new(7).to_string(), "v7");
         assert_eq!(Versioned::unsaved("x"), Versioned::new(Version::NEW, "x"));
+    }
+
+    #[test]
+    fn map_keeps_the_version() {
+        let read = Versioned::new(Version::new(3), "seven");
+        assert_eq!(read.map(str::len), Versioned::new(Version::new(3), 5));
+        assert_eq!(
+            Versioned::<&str>::default().map(str::len),
+            Versioned::unsaved(0)
+        );
     }
 
     #[cfg(feature = "serde")]

@@ -124,6 +124,30 @@ pub struct Account {
     pub(crate) password_changed_at: Option<UnixTime>,
     pub(crate) stamp: SecurityStamp,
     pub(crate) password_long_enough_alone: bool,
+    pub(crate) lifecycle: AccountLifecycle,
+}
+
+/// Where an account is in its life beyond its password: a temporary password that must
+/// be changed, a second factor to set up again after an administrator's MFA reset.
+///
+/// Stores keep it as they keep the rest of [`AccountParts`] (with the `serde` feature
+/// it serializes; every field defaults, so documents written before it read as an
+/// account with nothing pending).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+#[non_exhaustive]
+pub struct AccountLifecycle {
+    /// When the current password is a temporary one an administrator issued: the
+    /// instant it stops working. Sign-in with it admits only the change of password.
+    pub temporary_password_expires_at: Option<UnixTime>,
+    /// An administrator reset the account's MFA: the next sign-in must set up a second
+    /// factor before anything else, whatever the organisation's policy.
+    pub enrolment_required: bool,
+    /// Credentials for tools and command lines (see [`crate::tooling`]), oldest first.
+    pub tooling_credentials: Vec<crate::ToolingCredential>,
+    /// Changes of factors the holder asked for (see [`crate::change_requests`]).
+    pub change_requests: Vec<crate::ChangeRequest>,
 }
 
 /// What a store persisted, to rebuild an [`Account`] with [`Account::from_parts`].
@@ -153,6 +177,8 @@ pub struct AccountParts {
     /// 800-63B-4: 15 characters by default), recorded when it was set: turning MFA off
     /// with a shorter one needs a new password.
     pub password_long_enough_alone: bool,
+    /// A temporary password, an enrolment owed (see [`AccountLifecycle`]).
+    pub lifecycle: AccountLifecycle,
 }
 
 impl AccountParts {
@@ -170,6 +196,7 @@ impl AccountParts {
             password_changed_at: None,
             stamp: SecurityStamp::INITIAL,
             password_long_enough_alone: false,
+            lifecycle: AccountLifecycle::default(),
         }
     }
 }
@@ -199,6 +226,7 @@ impl Account {
             password_changed_at: parts.password_changed_at,
             stamp: parts.stamp,
             password_long_enough_alone: parts.password_long_enough_alone,
+            lifecycle: parts.lifecycle,
         })
     }
 
@@ -217,7 +245,14 @@ impl Account {
             password_changed_at: self.password_changed_at,
             stamp: self.stamp,
             password_long_enough_alone: self.password_long_enough_alone,
+            lifecycle: self.lifecycle.clone(),
         }
+    }
+
+    /// A temporary password, an enrolment owed.
+    #[must_use]
+    pub fn lifecycle(&self) -> &AccountLifecycle {
+        &self.lifecycle
     }
 
     /// The account's id: the same id names it in the device registry and MFA state.

@@ -73,6 +73,12 @@ pub struct Accounts<A, D, M, C = SystemClock> {
     pub(crate) dummy_hash: Arc<OnceLock<String>>,
     /// Keys the throttle buckets of unknown usernames (random per process).
     pub(crate) unknown_buckets: std::hash::RandomState,
+    /// How long a password reset code lives (the challenge configuration's).
+    pub(crate) reset_ttl: Duration,
+    /// How long a temporary password works.
+    pub(crate) temporary_password_ttl: Duration,
+    /// Keys the tooling credentials' hashes ([`crate::tooling`]).
+    pub(crate) keyring: Arc<Keyring>,
 }
 
 impl<A, D, M, C> Clone for Accounts<A, D, M, C> {
@@ -89,6 +95,9 @@ impl<A, D, M, C> Clone for Accounts<A, D, M, C> {
             step_up_max_age: self.step_up_max_age,
             dummy_hash: Arc::clone(&self.dummy_hash),
             unknown_buckets: self.unknown_buckets.clone(),
+            reset_ttl: self.reset_ttl,
+            temporary_password_ttl: self.temporary_password_ttl,
+            keyring: Arc::clone(&self.keyring),
         }
     }
 }
@@ -147,6 +156,7 @@ pub struct AccountsBuilder {
     recovery_code_count: Option<usize>,
     remember_ttl: Option<Duration>,
     store_attempts: Option<u32>,
+    temporary_password_ttl: Duration,
 }
 
 /// Sessions nobody keeps: "sign out everywhere" deletes no record (the security stamp
@@ -181,6 +191,7 @@ impl AccountsBuilder {
             recovery_code_count: None,
             remember_ttl: None,
             store_attempts: None,
+            temporary_password_ttl: crate::DEFAULT_TEMPORARY_PASSWORD_TTL,
         }
     }
 
@@ -275,6 +286,16 @@ impl AccountsBuilder {
         self
     }
 
+    /// How long a temporary password an administrator issues works
+    /// ([`Accounts::issue_temporary_password`]): [`DEFAULT_TEMPORARY_PASSWORD_TTL`](crate::DEFAULT_TEMPORARY_PASSWORD_TTL)
+    /// unless set, within
+    /// [`MIN_TEMPORARY_PASSWORD_TTL`](crate::MIN_TEMPORARY_PASSWORD_TTL)..=[`MAX_TEMPORARY_PASSWORD_TTL`](crate::MAX_TEMPORARY_PASSWORD_TTL)
+    /// ([`build`](Self::build) refuses others).
+    pub fn temporary_password_ttl(&mut self, ttl: Duration) -> &mut Self {
+        self.temporary_password_ttl = ttl;
+        self
+    }
+
     /// The flows over these stores, read with `clock`.
     ///
     /// # Errors
@@ -303,7 +324,16 @@ impl AccountsBuilder {
             .delivery
             .clone()
             .ok_or_else(|| invalid("set a code delivery: AccountsBuilder::delivery"))?;
+        // Every notice to the holder is an audit event too (lockouts, code reuse, …).
+        let notifier = SharedNotifier::new(crate::audit::Audited(notifier));
         check_step_up_max_age(self.step_up_max_age)?;
+        if !(crate::MIN_TEMPORARY_PASSWORD_TTL..=crate::MAX_TEMPORARY_PASSWORD_TTL)
+            .contains(&self.temporary_password_ttl)
+        {
+            return Err(invalid(
+                "a temporary password must work 10 minutes to 7 days",
+            ));
+        }
         let server_key = ServerKey::from_keyring(&self.keyring)?;
         let mut mfa = Mfa::new(
             mfa_state,
@@ -348,6 +378,9 @@ impl AccountsBuilder {
             step_up_max_age: self.step_up_max_age,
             dummy_hash: Arc::new(OnceLock::new()),
             unknown_buckets: std::hash::RandomState::new(),
+            reset_ttl: self.challenges.unwrap_or_default().reset_ttl(),
+            temporary_password_ttl: self.temporary_password_ttl,
+            keyring: Arc::clone(&self.keyring),
         })
     }
 

@@ -24,6 +24,10 @@ pub enum Factor {
     /// A remembered device let the sign-in skip the second factor. It does not count as
     /// a second factor for [`Assurance::require_second_factor`].
     RememberedDevice,
+    /// The account's identity provider authenticated the person
+    /// ([`Accounts::signed_in_by_identity_provider`](crate::Accounts::signed_in_by_identity_provider));
+    /// as fresh as a password for binding a credential.
+    IdentityProvider,
 }
 
 /// What an authentication proved: the account, the factors used, the second-factor
@@ -146,7 +150,9 @@ impl Assurance {
     /// [`Error::ReauthenticationRequired`] when it is older, or no password was checked.
     pub fn require_password_within(&self, max_age: Duration, now: UnixTime) -> Result<()> {
         let fresh = now.saturating_duration_since(self.authenticated_at) <= max_age;
-        if fresh && self.factors.contains(&Factor::Password) {
+        let primary = self.factors.contains(&Factor::Password)
+            || self.factors.contains(&Factor::IdentityProvider);
+        if fresh && primary {
             Ok(())
         } else {
             Err(Error::ReauthenticationRequired)

@@ -19,6 +19,56 @@ pub enum SignIn {
     /// none on: the person may only set up a second factor. An [`EnrolmentSession`] is
     /// not an [`Assurance`]: keep it apart from the signed-in state.
     EnrolmentRequired(EnrolmentSession),
+    /// The password was a temporary one an administrator issued
+    /// ([`Accounts::issue_temporary_password`](crate::Accounts::issue_temporary_password)):
+    /// the person may only choose a new password, with
+    /// [`Accounts::finish_required_password_change`](crate::Accounts::finish_required_password_change),
+    /// which then goes on as a sign-in would (a second factor when MFA is on). A
+    /// [`PasswordChangeSession`] is not an [`Assurance`]: keep it apart from the
+    /// signed-in state.
+    PasswordChangeRequired(PasswordChangeSession),
+}
+
+/// The half-signed-in state of a sign-in with a temporary password: it admits only
+/// [`Accounts::finish_required_password_change`](crate::Accounts::finish_required_password_change),
+/// within ten minutes and while the account's security stamp is unchanged.
+///
+/// Keep it in the server-side session, like a [`SecondFactorChallenge`] (with the
+/// `session-state` feature it serializes, in a form that never reads as an
+/// [`Assurance`]); it is trusted as read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "session-state",
+    derive(serde::Serialize, serde::Deserialize)
+)]
+#[cfg_attr(feature = "session-state", serde(deny_unknown_fields))]
+#[must_use = "keep the session in the server-side session: it is the only way to replace the temporary password"]
+pub struct PasswordChangeSession {
+    /// Named so that no other state's serialized form reads as this one.
+    pub(crate) changing: UserId,
+    pub(crate) authenticated_at: UnixTime,
+    pub(crate) expires_at: UnixTime,
+    pub(crate) stamp: crate::SecurityStamp,
+}
+
+impl PasswordChangeSession {
+    /// The account whose password must change.
+    #[must_use]
+    pub fn account(&self) -> &UserId {
+        &self.changing
+    }
+
+    /// When the temporary password was checked.
+    #[must_use]
+    pub fn authenticated_at(&self) -> UnixTime {
+        self.authenticated_at
+    }
+
+    /// From this instant on the session can no longer be used.
+    #[must_use]
+    pub fn expires_at(&self) -> UnixTime {
+        self.expires_at
+    }
 }
 
 /// A second factor in progress: which methods are offered, which one was started, and
@@ -79,6 +129,25 @@ pub struct SecondFactorChallenge {
 }
 
 impl SecondFactorChallenge {
+    /// Refuses a password reset's challenge where a sign-in or step-up is finished: it
+    /// ends in a [`ResetSession`](crate::ResetSession), never an [`Assurance`].
+    pub(crate) fn refuse_reset(&self) -> crate::Result<()> {
+        if self.purpose == Purpose::PasswordReset {
+            Err(crate::Error::ResetChallenge)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The purpose of the email/SMS codes sent for this challenge: a reset's second
+    /// factor is a re-authentication (its email code already proved the inbox).
+    pub(crate) fn code_purpose(&self) -> Purpose {
+        match self.purpose {
+            Purpose::PasswordReset => Purpose::StepUp,
+            other => other,
+        }
+    }
+
     /// Refuses a challenge that does not offer security keys: the one check before any
     /// security-key step (and before a ceremony is used up).
     pub(crate) fn require_security_key(&self) -> crate::Result<()> {

@@ -339,8 +339,10 @@ mod accounts;
 mod assurance;
 pub mod audit;
 mod challenge;
+pub mod change_requests;
 pub mod design;
 mod error;
+pub mod lifecycle;
 mod mfa_flows;
 mod offload;
 mod parts;
@@ -353,17 +355,28 @@ mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod threat_model;
+pub mod tooling;
 
 pub use account::{
-    Account, AccountParts, MAX_USERNAME_LEN, MIN_USERNAME_LEN, SecurityStamp, canonical_username,
+    Account, AccountLifecycle, AccountParts, MAX_USERNAME_LEN, MIN_USERNAME_LEN, SecurityStamp,
+    canonical_username,
 };
 pub use accounts::{
     Accounts, AccountsBuilder, BINDING_PASSWORD_MAX_AGE, DEFAULT_STEP_UP_MAX_AGE, InMemoryAccounts,
     MAX_STEP_UP_MAX_AGE, MIN_STEP_UP_MAX_AGE, REMEMBER_WITHIN, SECOND_FACTOR_TTL,
 };
 pub use assurance::{Assurance, EnrolmentSession, Factor, SetupSession};
-pub use challenge::{SecondFactorChallenge, SignIn};
+pub use challenge::{PasswordChangeSession, SecondFactorChallenge, SignIn};
+pub use change_requests::{
+    ChangeRequest, Decision, FactorChange, MAX_CHANGE_NOTE_LEN, MAX_KEPT_CHANGE_REQUESTS,
+    MAX_PENDING_CHANGE_REQUESTS,
+};
 pub use error::{Error, Result};
+pub use lifecycle::{
+    AdminAction, DEFAULT_TEMPORARY_PASSWORD_TTL, MAX_ADMIN_ID_LEN, MAX_ADMIN_REASON_LEN,
+    MAX_TEMPORARY_PASSWORD_TTL, MIN_TEMPORARY_PASSWORD_TTL, MfaReset, PasswordReset,
+    PasswordResetDone, ResetSession, ResetStep, TEMPORARY_PASSWORD_LEN,
+};
 pub use mfa_flows::{AuthenticatorAdded, MfaEnabled, Renewed};
 pub use offload::{Bounded, Inline, Offload, OffloadError};
 pub use parts::{SharedDelivery, SharedNotifier, SharedOffload, SharedSessions};
@@ -371,6 +384,10 @@ pub use password_flows::{PasswordChange, SignedOutEverywhere};
 pub use session::{InMemorySessionRevoker, Revocation, SessionError, SessionRevoker};
 pub use store::{AccountStore, InMemoryAccountStore};
 pub use tessera_store::StoreError;
+pub use tooling::{
+    MAX_TOOLING_CREDENTIALS, MAX_TOOLING_NAME_LEN, NewToolingCredential, TOOLING_KEY_PURPOSE,
+    TOOLING_PREFIX, ToolSignIn, ToolingCredential,
+};
 
 /// The keys that seal secrets at rest: keyring, rotation, sealed values.
 pub use tessera_keyring as keyring;

@@ -345,6 +345,9 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
             .enable(&ctx, preferred, Actor::AccountHolder)
             .await?;
         audit::succeeded("mfa_enabled", &account.id);
+        if account.lifecycle.enrolment_required {
+            self.enrolment_done(&account.id).await?;
+        }
         let notify_error = enabled.notify_error;
         let enabled = enabled.value;
         Ok(Notified {

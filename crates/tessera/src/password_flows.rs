@@ -1,6 +1,6 @@
 //! Creating accounts and changing passwords.
 
-use tessera_mfa::{Actor, EmailAddress, MfaStore, Notified, NotifyError, Versioned};
+use tessera_mfa::{Actor, EmailAddress, MfaStore, Notified, NotifyError};
 use tessera_otp::Clock;
 use tessera_password::{Password, PasswordHistory, PasswordUse};
 use tessera_registry::{DeviceStore, UserId};
@@ -114,6 +114,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
             password_changed_at: None,
             stamp: crate::SecurityStamp::INITIAL,
             password_long_enough_alone: false,
+            lifecycle: crate::AccountLifecycle::default(),
         })
     }
 
@@ -300,7 +301,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
     }
 
     /// Forgets every remembered device, retried; fails only when every try failed.
-    async fn forget_remembered_devices(&self, account: &Account) -> Result<usize> {
+    pub(crate) async fn forget_remembered_devices(&self, account: &Account) -> Result<usize> {
         let mut last = None;
         for _ in 0..CONSEQUENCE_ATTEMPTS {
             match self
@@ -351,6 +352,10 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         let keep = self.policy.history();
         let stored = self
             .update_account(&seen.id, |account| {
+                // Every session that began before `seen` ended with a later stamp.
+                if account.stamp != seen.stamp {
+                    return Err(Error::SessionRevoked);
+                }
                 if account.password_hash != seen.password_hash {
                     return Err(Error::Conflict);
                 }
@@ -358,6 +363,8 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
                 account.password_hash = Some(hash.clone());
                 account.password_changed_at = Some(now);
                 account.password_long_enough_alone = long_enough_alone;
+                // Whatever set it, a new password is the holder's own.
+                account.lifecycle.temporary_password_expires_at = None;
                 account.stamp = account.stamp.next();
                 Ok(())
             })
@@ -379,16 +386,16 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
 
     /// Load → change → save-if-unchanged on the account, reloaded on a conflict a few
     /// times; returns what was stored.
-    async fn update_account(
+    pub(crate) async fn update_account(
         &self,
         id: &UserId,
         mut change: impl FnMut(&mut Account) -> Result<()> + Send,
     ) -> Result<Account> {
         for _ in 0..SAVE_ATTEMPTS {
-            let Versioned { version, mut value } = self.load(id).await?;
-            change(&mut value)?;
-            match self.accounts.save(&value, version).await {
-                Ok(_) => return Ok(value),
+            let mut account = self.load(id).await?;
+            change(&mut account.value)?;
+            match self.accounts.save(&account).await {
+                Ok(_) => return Ok(account.value),
                 Err(crate::StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
             }

@@ -11,7 +11,7 @@ use crate::accounts::{REMEMBER_WITHIN, SECOND_FACTOR_TTL};
 use crate::audit::{self, Reason};
 use crate::{
     Account, AccountStore, Accounts, Assurance, BINDING_PASSWORD_MAX_AGE, EnrolmentSession, Error,
-    Factor, Result, SecondFactorChallenge, SignIn, canonical_username,
+    Factor, PasswordChangeSession, Result, SecondFactorChallenge, SignIn, canonical_username,
 };
 
 impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C> {
@@ -117,12 +117,48 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         }
         self.rehash_if_needed(&current, password).await;
         let now = self.now();
+        if let Some(until) = current.lifecycle.temporary_password_expires_at {
+            if now >= until {
+                audit::failed(
+                    "sign_in_failed",
+                    Some(&user),
+                    Reason::TemporaryPasswordExpired,
+                );
+                return Err(Error::VerificationFailed);
+            }
+            // Right, but only good for choosing a new one: nothing completes yet.
+            let _ = self.mfa.attempt_passed(attempt).await;
+            audit::succeeded("signed_in_password_change_required", &user);
+            return Ok(SignIn::PasswordChangeRequired(PasswordChangeSession {
+                changing: user,
+                authenticated_at: now,
+                expires_at: now.saturating_add(SECOND_FACTOR_TTL),
+                stamp: current.stamp,
+            }));
+        }
+        self.after_password(&current, now, Some(attempt), remembered)
+            .await
+    }
+
+    /// What follows a right password at `now` (the sign-in's `attempt`, if one is
+    /// open): the second factor, an enrolment, or the completed sign-in.
+    pub(crate) async fn after_password(
+        &self,
+        current: &Account,
+        now: tessera_otp::UnixTime,
+        attempt: Option<Attempt>,
+        remembered: Option<&RememberToken>,
+    ) -> Result<SignIn> {
+        let user = current.id.clone();
         let stamp = current.stamp;
-        let plan = match self.context(&current).await {
+        let plan = match self.context(current).await {
             Ok(ctx) => self.mfa.sign_in_plan(&ctx).await.map_err(Error::from),
             Err(e) => Err(e),
         };
         let plan = match plan {
+            Ok(SignInPlan::NoSecondFactor) if current.lifecycle.enrolment_required => {
+                SignInPlan::EnrolmentRequired
+            }
             Ok(p) => p,
             Err(_) => {
                 audit::failed("sign_in_failed", Some(&user), Reason::StoreFailure);
@@ -131,12 +167,12 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         };
         match plan {
             SignInPlan::NoSecondFactor => {
-                self.complete_attempt(attempt).await;
+                self.complete(attempt, &user).await;
                 audit::succeeded("signed_in", &user);
                 Ok(SignIn::Complete(Assurance::password_only(user, now, stamp)))
             }
             SignInPlan::EnrolmentRequired => {
-                self.complete_attempt(attempt).await;
+                self.complete(attempt, &user).await;
                 audit::succeeded("signed_in_enrolment_required", &user);
                 Ok(SignIn::EnrolmentRequired(EnrolmentSession::new(
                     user, now, stamp,
@@ -146,19 +182,34 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
                 if let Some(token) = remembered
                     && self.mfa.is_remembered(&user, token).await.unwrap_or(false)
                 {
-                    self.complete_attempt(attempt).await;
+                    self.complete(attempt, &user).await;
                     audit::succeeded("signed_in_remembered_device", &user);
                     return Ok(SignIn::Complete(Assurance::remembered(user, now, stamp)));
                 }
                 // The password was right: its provisional failure is taken back, but
                 // nothing resets until the second factor completes the sign-in.
-                let _ = self.mfa.attempt_passed(attempt).await;
+                if let Some(attempt) = attempt {
+                    let _ = self.mfa.attempt_passed(attempt).await;
+                }
                 Ok(SignIn::SecondFactor(
                     self.sign_in_challenge(user, now, stamp, primary, available),
                 ))
             }
             // A plan this version does not know: fail closed.
             _ => Err(Error::VerificationFailed),
+        }
+    }
+
+    /// Resets the throttle after a completed sign-in: the open attempt's, or the
+    /// account's when the attempt was closed earlier (a required password change).
+    async fn complete(&self, attempt: Option<Attempt>, user: &UserId) {
+        match attempt {
+            Some(attempt) => self.complete_attempt(attempt).await,
+            None => {
+                if self.mfa.authentication_completed(user).await.is_err() {
+                    audit::failed("throttle_reset_failed", Some(user), Reason::StoreFailure);
+                }
+            }
         }
     }
 
@@ -243,6 +294,9 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
                 )))
             }
             SignInPlan::EnrolmentRequired => Ok(SignIn::EnrolmentRequired(session)),
+            SignInPlan::NoSecondFactor if account.lifecycle.enrolment_required => {
+                Ok(SignIn::EnrolmentRequired(session))
+            }
             SignInPlan::NoSecondFactor => {
                 audit::succeeded("signed_in", &account.id);
                 Ok(SignIn::Complete(password))
@@ -253,7 +307,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
     }
 
     /// The shared throttle bucket of a username no account has.
-    fn unknown_bucket(&self, username: &str) -> UserId {
+    pub(crate) fn unknown_bucket(&self, username: &str) -> UserId {
         use std::hash::BuildHasher;
         let bucket = self.unknown_buckets.hash_one(username) % 4096;
         UserId::new(format!("tessera:unknown:{bucket:03x}"))
@@ -333,7 +387,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
             let ctx = self.context(&account).await?;
             Some(
                 self.mfa
-                    .send_code(&ctx, method, challenge.purpose, &self.delivery)
+                    .send_code(&ctx, method, challenge.code_purpose(), &self.delivery)
                     .await?,
             )
         } else {
@@ -364,6 +418,19 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         challenge: &SecondFactorChallenge,
         typed: &str,
     ) -> Result<Assurance> {
+        challenge.refuse_reset()?;
+        let (method, device) = self.check_second_factor(challenge, typed).await?;
+        self.finish(challenge, method, device).await
+    }
+
+    /// Checks the typed second factor of `challenge` (counted in the throttle, every
+    /// failure opaque) and resets the throttle on success; returns the method and the
+    /// device that answered.
+    pub(crate) async fn check_second_factor(
+        &self,
+        challenge: &SecondFactorChallenge,
+        typed: &str,
+    ) -> Result<(MfaMethod, Option<tessera_registry::DeviceId>)> {
         let method = challenge.method.ok_or(Error::NoMethodChosen)?;
         let user = &challenge.account;
         if self.now() >= challenge.expires_at {
@@ -383,7 +450,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
                     .await
                     .map_err(|e| refused(user, &e))?
                     .into_value();
-                if verified.purpose != challenge.purpose || verified.method != method {
+                if verified.purpose != challenge.code_purpose() || verified.method != method {
                     audit::failed(
                         "second_factor_failed",
                         Some(user),
@@ -419,7 +486,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         {
             audit::failed("throttle_reset_failed", Some(user), Reason::StoreFailure);
         }
-        self.finish(challenge, method, device).await
+        Ok((method, device))
     }
 
     /// Finishes the second factor with a security-key assertion, checked by the
@@ -434,6 +501,22 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         verifier: &V,
         assertion: &V::Assertion,
     ) -> Result<Assurance> {
+        challenge.refuse_reset()?;
+        let device = self
+            .check_security_key(challenge, verifier, assertion)
+            .await?;
+        self.finish(challenge, MfaMethod::SecurityKey, Some(device))
+            .await
+    }
+
+    /// Checks a security-key assertion for `challenge`, counted in the throttle; the
+    /// device that answered.
+    pub(crate) async fn check_security_key<V: AssertionVerifier>(
+        &self,
+        challenge: &SecondFactorChallenge,
+        verifier: &V,
+        assertion: &V::Assertion,
+    ) -> Result<tessera_registry::DeviceId> {
         challenge.require_security_key()?;
         let user = &challenge.account;
         if self.now() >= challenge.expires_at {
@@ -448,8 +531,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         {
             Ok(v) => {
                 self.complete_attempt(attempt).await;
-                self.finish(challenge, MfaMethod::SecurityKey, Some(v.device_id))
-                    .await
+                Ok(v.device_id)
             }
             Err(e) => {
                 let reason = if matches!(e, tessera_registry::Error::Rejected) {
@@ -534,7 +616,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
     /// Reserves an attempt in `user`'s throttle. A refusal (throttled, contention, a
     /// failing store) is `None`, audited as `event` naming `audited` (no account for a
     /// username nobody has); a lockout notification that failed is audited too.
-    async fn reserve_attempt(
+    pub(crate) async fn reserve_attempt(
         &self,
         holder: &(impl MfaAccount + ?Sized),
         event: &'static str,
@@ -628,7 +710,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
             current.value.history = history;
         }
         current.value.password_hash = Some(new);
-        let _ = self.accounts.save(&current.value, current.version).await;
+        let _ = self.accounts.save(&current).await;
     }
 }
 

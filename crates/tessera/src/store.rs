@@ -17,11 +17,12 @@ use crate::Account;
 ///    an account has that id or that username. Usernames arrive in canonical form
 ///    (trimmed, lowercase: see [`canonical_username`](crate::canonical_username)), so a
 ///    plain unique key suffices. Check and insert are one atomic step.
-/// 2. **Atomic compare-and-set.** [`save`](Self::save) writes the account and returns
-///    the new (greater) version if and only if the stored version still equals
-///    `expected`; otherwise it writes nothing and returns
-///    [`StoreError::Conflict`]. The flows never change an account's id or
-///    username in `save`.
+/// 2. **Atomic compare-and-set.** [`save`](Self::save) takes the account together
+///    with the version it was read at (the [`Versioned`] that `load` or
+///    `find_by_username` returned, its value changed). It writes the account and returns
+///    the new (greater) version if and only if the stored version still equals that
+///    one; otherwise it writes nothing and returns [`StoreError::Conflict`]. The flows
+///    never change an account's id or username in `save`.
 /// 3. **Read your writes**, durable before `Ok`, accounts kept apart: as the
 ///    `DeviceStore` documentation of `tessera-registry` spells out.
 /// 4. **Hashes at rest.** The record holds the password hash and history: protect them
@@ -51,15 +52,15 @@ pub trait AccountStore: Send + Sync {
     fn create(&self, account: &Account)
     -> impl Future<Output = Result<Version, StoreError>> + Send;
 
-    /// Stores `account` if its stored version is still `expected`; returns the new one.
+    /// Stores `account.value` if its stored version is still `account.version`; returns
+    /// the new one.
     ///
     /// # Errors
     /// [`StoreError::Conflict`] when the version differs or the account does not
     /// exist (nothing written); [`StoreError::Backend`].
     fn save(
         &self,
-        account: &Account,
-        expected: Version,
+        account: &Versioned<Account>,
     ) -> impl Future<Output = Result<Version, StoreError>> + Send;
 }
 
@@ -87,10 +88,9 @@ impl<S: AccountStore + ?Sized> AccountStore for std::sync::Arc<S> {
 
     fn save(
         &self,
-        account: &Account,
-        expected: Version,
+        account: &Versioned<Account>,
     ) -> impl Future<Output = Result<Version, StoreError>> + Send {
-        (**self).save(account, expected)
+        (**self).save(account)
     }
 }
 
@@ -169,16 +169,17 @@ impl AccountStore for InMemoryAccountStore {
         })
     }
 
-    async fn save(&self, account: &Account, expected: Version) -> Result<Version, StoreError> {
+    async fn save(&self, account: &Versioned<Account>) -> Result<Version, StoreError> {
         self.with(|t| {
-            let Some(stored) = t.accounts.get_mut(&account.id) else {
+            let Some(stored) = t.accounts.get_mut(&account.value.id) else {
                 return Err(StoreError::Conflict);
             };
-            if stored.version != expected || stored.value.username != account.username {
+            if stored.version != account.version || stored.value.username != account.value.username
+            {
                 return Err(StoreError::Conflict);
             }
-            stored.version = expected.next();
-            stored.value = account.clone();
+            stored.version = account.version.next();
+            stored.value = account.value.clone();
             Ok(stored.version)
         })
     }

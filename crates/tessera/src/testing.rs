@@ -75,13 +75,13 @@ impl<S: AccountStore> AccountStore for ChaosAccountStore<S> {
         self.inner.create(account).await
     }
 
-    async fn save(&self, account: &Account, expected: Version) -> Result<Version, StoreError> {
+    async fn save(&self, account: &Versioned<Account>) -> Result<Version, StoreError> {
         self.faults.before_save().await.map_err(|()| injected())?;
         // A lost race on command (`Faults::conflict_next_saves`): nothing written.
         let result = if self.faults.conflict_now() {
             Err(StoreError::Conflict)
         } else {
-            self.inner.save(account, expected).await
+            self.inner.save(account).await
         };
         self.faults.after_save(&result);
         result
@@ -99,6 +99,8 @@ pub struct AuditEvent {
     pub reason: Option<String>,
     /// The `actor` field, for administrator actions.
     pub actor: Option<String>,
+    /// The `kind` field, for `security_event`.
+    pub kind: Option<String>,
 }
 
 /// Captures every audit event of the process (target [`crate::audit::AUDIT_TARGET`]),
@@ -164,6 +166,7 @@ impl tracing::field::Visit for Fields {
             "account" => &mut self.0.account,
             "reason" => &mut self.0.reason,
             "actor" => &mut self.0.actor,
+            "kind" => &mut self.0.kind,
             _ => return,
         };
         *slot = Some(value.to_owned());
@@ -171,9 +174,12 @@ impl tracing::field::Visit for Fields {
 
     fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
         // `Option<&str>` fields arrive here when set; strings arrive through record_str.
-        if field.name() == "account" {
-            self.0.account = Some(format!("{value:?}").trim_matches('"').to_owned());
-        }
+        let slot = match field.name() {
+            "account" => &mut self.0.account,
+            "actor" => &mut self.0.actor,
+            _ => return,
+        };
+        *slot = Some(format!("{value:?}").trim_matches('"').to_owned());
     }
 }
 

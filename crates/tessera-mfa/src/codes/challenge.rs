@@ -13,6 +13,10 @@ use crate::{Error, MfaMethod, Result};
 pub const MIN_CHALLENGE_TTL: Duration = Duration::from_secs(60);
 /// Longest challenge lifetime: ten minutes, as the design's invariant 6 requires (`tessera::design`).
 pub const MAX_CHALLENGE_TTL: Duration = Duration::from_secs(600);
+/// Default lifetime of a password reset code (15 minutes).
+pub const DEFAULT_RESET_TTL: Duration = Duration::from_secs(15 * 60);
+/// Longest lifetime of a password reset code (an hour).
+pub const MAX_RESET_TTL: Duration = Duration::from_secs(60 * 60);
 /// Fewest attempts per challenge.
 pub const MIN_CHALLENGE_ATTEMPTS: u8 = 1;
 /// Most attempts per challenge.
@@ -32,6 +36,10 @@ pub enum Purpose {
     PhoneVerification,
     /// Re-authentication before a sensitive operation.
     StepUp,
+    /// Proving control of the account's email address to reset a forgotten password.
+    /// Sent by email only, to the account's address, whatever methods MFA offers; it
+    /// is never a second factor (a sign-in or step-up refuses its code).
+    PasswordReset,
 }
 
 impl Purpose {
@@ -42,6 +50,7 @@ impl Purpose {
             Self::SignIn => "sign_in",
             Self::PhoneVerification => "phone_verification",
             Self::StepUp => "step_up",
+            Self::PasswordReset => "password_reset",
         }
     }
 }
@@ -57,6 +66,7 @@ pub struct ChallengeConfig {
     digits: u8,
     ttl: Duration,
     max_attempts: u8,
+    reset_ttl: Duration,
 }
 
 /// The unvalidated shape [`ChallengeConfig`] deserializes from.
@@ -66,13 +76,20 @@ struct ChallengeConfigRaw {
     digits: u8,
     ttl: Duration,
     max_attempts: u8,
+    #[serde(default = "default_reset_ttl")]
+    reset_ttl: Duration,
+}
+
+#[cfg(feature = "serde")]
+const fn default_reset_ttl() -> Duration {
+    DEFAULT_RESET_TTL
 }
 
 #[cfg(feature = "serde")]
 impl TryFrom<ChallengeConfigRaw> for ChallengeConfig {
     type Error = Error;
     fn try_from(r: ChallengeConfigRaw) -> Result<Self> {
-        Self::new(r.digits, r.ttl, r.max_attempts)
+        Self::new(r.digits, r.ttl, r.max_attempts)?.with_reset_ttl(r.reset_ttl)
     }
 }
 
@@ -83,11 +100,13 @@ impl Default for ChallengeConfig {
 }
 
 impl ChallengeConfig {
-    /// Six digits, five minutes, five attempts.
+    /// Six digits, five minutes, five attempts; password reset codes live
+    /// [`DEFAULT_RESET_TTL`].
     pub const DEFAULT: Self = Self {
         digits: 6,
         ttl: Duration::from_secs(300),
         max_attempts: 5,
+        reset_ttl: DEFAULT_RESET_TTL,
     };
 
     /// Validated settings (whole seconds for `ttl`).
@@ -115,7 +134,41 @@ impl ChallengeConfig {
             digits,
             ttl,
             max_attempts,
+            reset_ttl: DEFAULT_RESET_TTL,
         })
+    }
+
+    /// The same settings with password reset codes ([`Purpose::PasswordReset`]) living
+    /// `ttl` (whole seconds): a reset code goes to an inbox that may be read later than
+    /// a sign-in code, so it may live longer, but never more than an hour.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for a lifetime outside
+    /// [`MIN_CHALLENGE_TTL`]..=[`MAX_RESET_TTL`].
+    pub fn with_reset_ttl(mut self, ttl: Duration) -> Result<Self> {
+        if ttl < MIN_CHALLENGE_TTL || ttl > MAX_RESET_TTL {
+            return Err(Error::InvalidConfig(
+                "a password reset code must live 1 to 60 minutes",
+            ));
+        }
+        self.reset_ttl = ttl;
+        Ok(self)
+    }
+
+    /// How long a code for `purpose` stays valid: [`reset_ttl`](Self::reset_ttl) for a
+    /// password reset, [`ttl`](Self::ttl) otherwise.
+    #[must_use]
+    pub fn ttl_for(&self, purpose: Purpose) -> Duration {
+        match purpose {
+            Purpose::PasswordReset => self.reset_ttl,
+            _ => self.ttl,
+        }
+    }
+
+    /// How long a password reset code stays valid.
+    #[must_use]
+    pub fn reset_ttl(&self) -> Duration {
+        self.reset_ttl
     }
 
     /// Digits per code.
@@ -146,7 +199,12 @@ impl ChallengeConfig {
 pub struct ChallengeId([u8; 16]);
 
 impl ChallengeId {
-    pub(crate) fn generate() -> Result<Self> {
+    /// A fresh random id (what every new challenge gets; also a decoy that names no
+    /// stored challenge).
+    ///
+    /// # Errors
+    /// [`Error::Randomness`](crate::Error::Randomness).
+    pub fn generate() -> Result<Self> {
         let mut b = [0u8; 16];
         crate::codes::secret::fill_random(&mut b)?;
         Ok(Self(b))
@@ -269,6 +327,30 @@ mod tests {
         assert!(ChallengeConfig::new(6, Duration::from_secs(600), 0).is_err());
         assert!(ChallengeConfig::new(6, Duration::from_secs(600), 11).is_err());
         ChallengeConfig::new(10, Duration::from_secs(600), 10).unwrap();
+    }
+
+    #[test]
+    fn reset_codes_live_15_minutes_by_default_and_at_most_an_hour() {
+        let c = ChallengeConfig::default();
+        assert_eq!(c.reset_ttl(), Duration::from_secs(900));
+        assert_eq!(c.ttl_for(Purpose::PasswordReset), Duration::from_secs(900));
+        for p in [Purpose::SignIn, Purpose::StepUp, Purpose::PhoneVerification] {
+            assert_eq!(c.ttl_for(p), c.ttl());
+        }
+        assert!(c.with_reset_ttl(Duration::from_secs(59)).is_err());
+        assert!(c.with_reset_ttl(Duration::from_secs(3601)).is_err());
+        let hour = c.with_reset_ttl(Duration::from_secs(3600)).unwrap();
+        assert_eq!(
+            hour.ttl_for(Purpose::PasswordReset),
+            Duration::from_secs(3600)
+        );
+        assert_eq!(
+            c.with_reset_ttl(Duration::from_secs(60))
+                .unwrap()
+                .reset_ttl(),
+            Duration::from_secs(60)
+        );
+        assert_eq!(Purpose::PasswordReset.as_str(), "password_reset");
     }
 
     proptest! {

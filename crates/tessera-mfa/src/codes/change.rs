@@ -105,6 +105,17 @@ impl AccountState {
                 .map(|p| Destination::Sms(p.number.clone()))
                 .ok_or(Error::NoPhoneNumber)
         };
+        if purpose == Purpose::PasswordReset {
+            // The account's own address, whatever MFA offers: the code proves control of
+            // the inbox, and is never a second factor.
+            if method != MfaMethod::Email {
+                return Err(Error::NotSentByCode { method });
+            }
+            return ctx
+                .email()
+                .map(|e| Destination::Email(e.clone()))
+                .ok_or(Error::NoEmailAddress);
+        }
         if purpose == Purpose::PhoneVerification {
             if method != MfaMethod::Sms {
                 return Err(Error::PhoneVerificationBySmsOnly);
@@ -176,7 +187,12 @@ impl AccountState {
         // excluded as a second factor) is withdrawn unchecked.
         let before = self.challenges.len();
         self.challenges.retain(|c| {
-            c.id != *id || c.purpose == Purpose::PhoneVerification || policy.allows(c.method)
+            c.id != *id
+                || matches!(
+                    c.purpose,
+                    Purpose::PhoneVerification | Purpose::PasswordReset
+                )
+                || policy.allows(c.method)
         });
         if self.challenges.len() != before {
             return Ok(Outcome::changed(Err(Error::VerificationFailed)));

@@ -60,6 +60,7 @@ impl CodeMessage {
             Purpose::SignIn => "sign-in code",
             Purpose::PhoneVerification => "code to verify this phone number",
             Purpose::StepUp => "confirmation code",
+            Purpose::PasswordReset => "password reset code",
         };
         let minutes = self
             .expires_at

@@ -114,7 +114,7 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
                     purpose,
                     tag,
                     key_id: key_id.clone(),
-                    expires_at: now.saturating_add(cfg.ttl()),
+                    expires_at: now.saturating_add(cfg.ttl_for(purpose)),
                     attempts_left: cfg.max_attempts(),
                 };
                 state.store_challenge(challenge, now, &limits)
@@ -207,14 +207,9 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
     async fn reserve_destination(&self, destination: &Destination) -> Result<()> {
         let key = destination.key();
         for _ in 0..self.store_attempts {
-            let loaded = self.store.load_destination(&key).await?;
-            let mut state = loaded.value;
-            state.record_send(self.clock.now(), &self.limits)?;
-            match self
-                .store
-                .save_destination(&key, loaded.version, &state)
-                .await
-            {
+            let mut state = self.store.load_destination(&key).await?;
+            state.value.record_send(self.clock.now(), &self.limits)?;
+            match self.store.save_destination(&key, &state).await {
                 Ok(_) => return Ok(()),
                 Err(StoreError::Conflict) => {}
                 Err(e) => return Err(e.into()),

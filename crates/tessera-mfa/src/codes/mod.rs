@@ -12,8 +12,9 @@ mod rotation;
 pub(crate) mod secret;
 
 pub use challenge::{
-    ChallengeConfig, ChallengeId, ChallengeTicket, MAX_CHALLENGE_ATTEMPTS, MAX_CHALLENGE_TTL,
-    MAX_PENDING_CHALLENGES, MIN_CHALLENGE_ATTEMPTS, MIN_CHALLENGE_TTL, Purpose, Verified,
+    ChallengeConfig, ChallengeId, ChallengeTicket, DEFAULT_RESET_TTL, MAX_CHALLENGE_ATTEMPTS,
+    MAX_CHALLENGE_TTL, MAX_PENDING_CHALLENGES, MAX_RESET_TTL, MIN_CHALLENGE_ATTEMPTS,
+    MIN_CHALLENGE_TTL, Purpose, Verified,
 };
 pub use code::{MAX_CODE_DIGITS, MAX_CODE_INPUT_LEN, MIN_CODE_DIGITS, OneTimeCode};
 pub use delivery::{

@@ -119,6 +119,44 @@ impl SecurityEmail {
                 "Every device that skipped the second sign-in step must now ask for it again."
                     .to_owned(),
             ),
+            K::ToolingCredentialAdded { name } => (
+                "Account information changed",
+                format!(
+                    "A credential for tools named \"{}\" was created.",
+                    one_line(name)
+                ),
+            ),
+            K::ToolingCredentialRevoked { name } => (
+                "Account information changed",
+                format!(
+                    "The credential for tools named \"{}\" was revoked and no longer works.",
+                    one_line(name)
+                ),
+            ),
+            K::FactorChangeRequested { change } => (
+                "Change requested",
+                format!(
+                    "A request to {} was sent to your administrators. Nothing changes until one of them approves it.",
+                    one_line(change)
+                ),
+            ),
+            K::FactorChangeDecided { change, approved } => (
+                "Change request decided",
+                format!(
+                    "The request to {} was {}.",
+                    one_line(change),
+                    if *approved {
+                        "approved and carried out"
+                    } else {
+                        "rejected; nothing changed"
+                    }
+                ),
+            ),
+            K::MfaReset { .. } => (
+                "Security alert",
+                "Your two-step verification was reset: your devices, recovery codes and phone number no longer work, and you will set up a new second step at your next sign-in."
+                    .to_owned(),
+            ),
         };
         let by = match &event.actor {
             Actor::AccountHolder => "from your account".to_owned(),
@@ -223,6 +261,12 @@ impl SecurityNotifier for EmailNotifier {
         self.sent.push(email);
         Ok(())
     }
+}
+
+/// The application's text on one line, without control characters (it cannot add lines
+/// or headers to the message).
+fn one_line(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).collect()
 }
 
 #[cfg(test)]

@@ -88,6 +88,37 @@ pub enum SecurityEventKind {
     },
     /// Every remembered device was forgotten (sign out everywhere, password change).
     RememberedDevicesRevoked,
+    /// A named administrator reset the account's MFA after every factor was lost: MFA
+    /// off, recovery codes void, the phone number unlinked, remembered devices
+    /// forgotten; the account sets up a second factor again at its next sign-in.
+    MfaReset {
+        /// The administrator's identifier.
+        by: String,
+    },
+    /// A named credential for tools and command lines was created (the `tessera`
+    /// facade's tooling credentials).
+    ToolingCredentialAdded {
+        /// The name the holder gave it.
+        name: String,
+    },
+    /// A tooling credential was revoked.
+    ToolingCredentialRevoked {
+        /// Its name.
+        name: String,
+    },
+    /// The holder asked an administrator for a change of factors the organisation does
+    /// not let holders make themselves (the `tessera` facade's change requests).
+    FactorChangeRequested {
+        /// What was asked, in words ("remove the device “Work phone”").
+        change: String,
+    },
+    /// An administrator decided a change request.
+    FactorChangeDecided {
+        /// What was asked, in words.
+        change: String,
+        /// Whether it was approved (and carried out) or rejected.
+        approved: bool,
+    },
 }
 
 /// Whom a security message goes to: the account's email address and the name to greet

@@ -237,6 +237,19 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
         Ok(state.sign_in_plan(ctx, &self.policy))
     }
 
+    /// Tells the account holder about `kind`, done by `actor`, for the events that
+    /// happen outside the MFA state (the facade's tooling credentials). Nothing is
+    /// stored; the notifier's error, if any, is returned.
+    pub async fn tell_holder(
+        &self,
+        account: &(impl Account + ?Sized),
+        actor: Actor,
+        kind: SecurityEventKind,
+    ) -> Option<crate::NotifyError> {
+        let now = self.clock.now();
+        self.emit(account, now, vec![(actor, kind)]).await
+    }
+
     /// Tells the account holder that a code was presented again after it had been used
     /// (the registry detects TOTP replays; the facade reports them here). Nothing is
     /// stored.

@@ -94,18 +94,23 @@ impl<S: MfaStore> MfaStore for ChaosStore<S> {
     async fn save_account(
         &self,
         user: &UserId,
-        expected: Version,
-        state: &AccountState,
+        state: &Versioned<AccountState>,
     ) -> Result<Version, StoreError> {
         self.faults.before_save().await.map_err(|()| injected())?;
-        let expected = match self.flaw {
-            Some(Flaw::LastWriteWins) => self.inner.load_account(user).await?.version,
-            _ => expected,
+        // The flaw overwrites whatever is stored now, as if the version were not checked.
+        let overwrite;
+        let state = match self.flaw {
+            Some(Flaw::LastWriteWins) => {
+                let current = self.inner.load_account(user).await?.version;
+                overwrite = Versioned::new(current, state.value.clone());
+                &overwrite
+            }
+            _ => state,
         };
         let result = if self.faults.conflict_now() {
             Err(StoreError::Conflict)
         } else {
-            self.inner.save_account(user, expected, state).await
+            self.inner.save_account(user, state).await
         };
         self.faults.after_save(&result);
         result
@@ -122,14 +127,13 @@ impl<S: MfaStore> MfaStore for ChaosStore<S> {
     async fn save_destination(
         &self,
         key: &DestinationKey,
-        expected: Version,
-        state: &DestinationState,
+        state: &Versioned<DestinationState>,
     ) -> Result<Version, StoreError> {
         self.faults.before_save().await.map_err(|()| injected())?;
         let result = if self.faults.conflict_now() {
             Err(StoreError::Conflict)
         } else {
-            self.inner.save_destination(key, expected, state).await
+            self.inner.save_destination(key, state).await
         };
         self.faults.after_save(&result);
         result

@@ -99,45 +99,39 @@ impl Aggregate {
         key: &'a str,
     ) -> BoxFuture<'a, Result<Versioned<Vec<UnixTime>>, StoreError>> {
         Box::pin(async move {
-            let (version, value) = match self {
-                Self::Account => {
-                    let v = store.load_account(&UserId::new(key)).await?;
-                    (v.version, v.value.sends)
-                }
-                Self::Destination => {
-                    let v = store
-                        .load_destination(&DestinationKey(key.to_owned()))
-                        .await?;
-                    (v.version, v.value.sends)
-                }
-            };
-            Ok(Versioned { version, value })
+            Ok(match self {
+                Self::Account => store
+                    .load_account(&UserId::new(key))
+                    .await?
+                    .map(|state| state.sends),
+                Self::Destination => store
+                    .load_destination(&DestinationKey(key.to_owned()))
+                    .await?
+                    .map(|state| state.sends),
+            })
         })
     }
 
+    /// Saves `sends` as the aggregate's value, at the version they were read at.
     fn save<'a, S: MfaStore>(
         self,
         store: &'a S,
         key: &'a str,
-        expected: Version,
-        sends: Vec<UnixTime>,
+        sends: Versioned<Vec<UnixTime>>,
     ) -> BoxFuture<'a, Result<Version, StoreError>> {
         Box::pin(async move {
             match self {
                 Self::Account => {
-                    let state = AccountState {
+                    let state = sends.map(|sends| AccountState {
                         sends,
                         ..AccountState::default()
-                    };
-                    store
-                        .save_account(&UserId::new(key), expected, &state)
-                        .await
+                    });
+                    store.save_account(&UserId::new(key), &state).await
                 }
                 Self::Destination => {
                     let key = DestinationKey(key.to_owned());
-                    store
-                        .save_destination(&key, expected, &DestinationState { sends })
-                        .await
+                    let state = sends.map(|sends| DestinationState { sends });
+                    store.save_destination(&key, &state).await
                 }
             }
         })
@@ -158,7 +152,10 @@ async fn save_ok<S: MfaStore>(
     expected: Version,
     sends: &[UnixTime],
 ) -> Version {
-    match agg.save(store, key, expected, sends.to_vec()).await {
+    match agg
+        .save(store, key, Versioned::new(expected, sends.to_vec()))
+        .await
+    {
         Ok(v) => v,
         Err(e) => panic!("{} save at version {expected} failed: {e}", agg.name()),
     }
@@ -172,7 +169,10 @@ async fn expect_conflict<S: MfaStore>(
     why: &str,
 ) {
     let name = agg.name();
-    match agg.save(store, key, expected, vec![at(999)]).await {
+    match agg
+        .save(store, key, Versioned::new(expected, vec![at(999)]))
+        .await
+    {
         Err(StoreError::Conflict) => {}
         Ok(v) => panic!(
             "{name} save with {why} (version {expected}) succeeded (new version {v}), expected Conflict"
@@ -276,7 +276,7 @@ async fn concurrent_saves<S: MfaStore>(store: &S, agg: Aggregate) {
     let key = agg.fresh();
     let base = save_ok(store, agg, &key, Version::NEW, &[at(1)]).await;
     let writers: Vec<BoxFuture<'_, _>> = (0..8u64)
-        .map(|i| agg.save(store, &key, base, vec![at(1), at(100 + i)]))
+        .map(|i| agg.save(store, &key, Versioned::new(base, vec![at(1), at(100 + i)])))
         .collect();
     let results = join_all(writers).await;
     let (winner, version) = one_wins(name, &results);
@@ -302,10 +302,9 @@ async fn no_lost_update<S: MfaStore>(store: &S, agg: Aggregate) {
             let key = key.as_str();
             Box::pin(async move {
                 for round in 1..=1000u32 {
-                    let loaded = load_ok(store, agg, key).await;
-                    let mut sends = loaded.value;
-                    sends.push(at(i));
-                    match agg.save(store, key, loaded.version, sends).await {
+                    let mut sends = load_ok(store, agg, key).await;
+                    sends.value.push(at(i));
+                    match agg.save(store, key, sends).await {
                         Ok(_) => return round,
                         Err(StoreError::Conflict) => {}
                         Err(e) => panic!("{name} save in a race failed: {e}"),
@@ -417,9 +416,9 @@ fn full_account() -> AccountState {
 
 async fn round_trip<S: MfaStore>(store: &S) {
     let user = fresh_user();
-    let state = full_account();
+    let state = Versioned::unsaved(full_account());
     let v = must(
-        store.save_account(&user, Version::NEW, &state).await,
+        store.save_account(&user, &state).await,
         "saving a full account failed",
     );
     let loaded = must(
@@ -431,17 +430,17 @@ async fn round_trip<S: MfaStore>(store: &S) {
         "a full account loads at the version its save returned"
     );
     assert_eq!(
-        loaded.value, state,
+        loaded.value, state.value,
         "every field of AccountState (settings, phone link, recovery codes, challenges, \
          sends in their order, throttle, remembered devices) must round-trip exactly"
     );
 
     let key = fresh_destination();
-    let sends = DestinationState {
+    let sends = Versioned::unsaved(DestinationState {
         sends: vec![at(u64::MAX), at(0), at(1_700_000_000)],
-    };
+    });
     let v = must(
-        store.save_destination(&key, Version::NEW, &sends).await,
+        store.save_destination(&key, &sends).await,
         "saving a destination failed",
     );
     let loaded = must(
@@ -450,18 +449,15 @@ async fn round_trip<S: MfaStore>(store: &S) {
     );
     assert_eq!(
         (loaded.version, loaded.value),
-        (v, sends),
+        (v, sends.value),
         "every field of DestinationState must round-trip exactly"
     );
 }
 
 async fn isolation<S: MfaStore>(store: &S) {
     let (ana, bo) = (fresh_user(), fresh_user());
-    let full = full_account();
-    let va = must(
-        store.save_account(&ana, Version::NEW, &full).await,
-        "save failed",
-    );
+    let full = Versioned::unsaved(full_account());
+    let va = must(store.save_account(&ana, &full).await, "save failed");
     let b = must(store.load_account(&bo).await, "load failed");
     assert_eq!(
         (b.version, b.value),
@@ -477,17 +473,14 @@ async fn isolation<S: MfaStore>(store: &S) {
         (Version::NEW, DestinationState::default()),
         "an account must not show as a destination"
     );
-    let sends = DestinationState { sends: vec![at(5)] };
-    if let Err(e) = store
-        .save_destination(&same_text, Version::NEW, &sends)
-        .await
-    {
+    let sends = Versioned::unsaved(DestinationState { sends: vec![at(5)] });
+    if let Err(e) = store.save_destination(&same_text, &sends).await {
         panic!("a destination keyed like an account must save on its own: {e}");
     }
     let a = must(store.load_account(&ana).await, "load failed");
     assert_eq!(
         (a.version, a.value),
-        (va, full),
+        (va, full.value),
         "a destination's save must not touch an account"
     );
     let listed = must(
@@ -500,10 +493,7 @@ async fn isolation<S: MfaStore>(store: &S) {
     );
 
     let (d1, d2) = (fresh_destination(), fresh_destination());
-    must(
-        store.save_destination(&d1, Version::NEW, &sends).await,
-        "save failed",
-    );
+    must(store.save_destination(&d1, &sends).await, "save failed");
     let other = must(store.load_destination(&d2).await, "load failed");
     assert_eq!(
         other.version,
@@ -526,10 +516,7 @@ async fn list_accounts<S: MfaStore>(store: &S) {
     sorted.sort_by(|a, b| a.as_str().as_bytes().cmp(b.as_str().as_bytes()));
     // Saved out of order: the listing sorts, not the insertion order.
     for user in users.iter().rev() {
-        if let Err(e) = store
-            .save_account(user, Version::NEW, &AccountState::default())
-            .await
-        {
+        if let Err(e) = store.save_account(user, &Versioned::default()).await {
             panic!("save failed: {e}");
         }
     }

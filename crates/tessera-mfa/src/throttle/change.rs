@@ -141,6 +141,19 @@ impl AccountState {
         }
         Ok(Outcome::changed(()).with_event(actor.clone(), SecurityEventKind::Unlocked { by }))
     }
+
+    /// A named administrator's reset after every factor was lost: MFA off, recovery
+    /// codes void, phone unlinked, remembered devices and pending codes forgotten, with
+    /// [`SecurityEventKind::MfaReset`]. Throttle counters stay (a reset is not an unlock).
+    pub(crate) fn reset_by_administrator(&mut self, actor: &Actor) -> Result<Outcome<()>> {
+        let by = administrator_name(actor)?;
+        self.settings = crate::MfaSettings::default();
+        self.recovery = crate::recovery::RecoveryState::default();
+        self.phone = None;
+        self.remembered.clear();
+        self.challenges.clear();
+        Ok(Outcome::changed(()).with_event(actor.clone(), SecurityEventKind::MfaReset { by }))
+    }
 }
 
 #[cfg(test)]

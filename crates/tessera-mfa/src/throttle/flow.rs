@@ -115,6 +115,26 @@ impl<S: MfaStore, N: SecurityNotifier, C: Clock> Mfa<S, N, C> {
             .await
     }
 
+    /// A named administrator resets the MFA of an account whose holder lost every
+    /// factor: MFA off, recovery codes void, the phone number unlinked, remembered
+    /// devices and pending codes forgotten. Emits
+    /// [`SecurityEventKind::MfaReset`](crate::SecurityEventKind::MfaReset). The devices
+    /// are the registry's: remove them there. Unlike [`Mfa::disable`] this works while
+    /// the policy requires MFA (the account then has to enrol again).
+    ///
+    /// # Errors
+    /// [`Error::AnonymousAdministrator`](crate::Error::AnonymousAdministrator) unless
+    /// `actor` is a named administrator; store errors.
+    pub async fn reset_by_administrator(
+        &self,
+        account: &(impl Account + ?Sized),
+        actor: Actor,
+    ) -> Result<Notified<()>> {
+        change::administrator_name(&actor)?;
+        self.modify(account, |state, _now| state.reset_by_administrator(&actor))
+            .await
+    }
+
     /// The account's throttle counters.
     ///
     /// # Errors

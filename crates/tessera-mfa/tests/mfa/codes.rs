@@ -473,46 +473,42 @@ async fn identity_provider_and_policy_refuse_codes_and_phones() {
     ));
 }
 
-#[test]
-fn single_use_under_32_concurrent_completions() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(4)
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let (mut failed, mut contended) = (0, 0);
-        for round in 0..20 {
-            let (mfa, _, _) = service();
-            let mfa = Arc::new(mfa);
-            let out = InMemoryDelivery::new();
-            let t = mfa.send_code(&ctx(), M::Email, Purpose::SignIn, &out).await.unwrap();
-            let code = out.last_code().unwrap().expose().to_owned();
-            let barrier = Arc::new(tokio::sync::Barrier::new(32));
-            let tasks: Vec<_> = (0..32)
-                .map(|_| {
-                    let (mfa, barrier, code, id) = (mfa.clone(), barrier.clone(), code.clone(), t.id);
-                    tokio::spawn(async move {
-                        barrier.wait().await;
-                        mfa.verify_code(&UserId::new("ana"), &id, &code).await
-                    })
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn single_use_under_32_concurrent_completions() {
+    let (mut failed, mut contended) = (0, 0);
+    for round in 0..20 {
+        let (mfa, _, _) = service();
+        let mfa = Arc::new(mfa);
+        let out = InMemoryDelivery::new();
+        let t = mfa
+            .send_code(&ctx(), M::Email, Purpose::SignIn, &out)
+            .await
+            .unwrap();
+        let code = out.last_code().unwrap().expose().to_owned();
+        let barrier = Arc::new(tokio::sync::Barrier::new(32));
+        let tasks: Vec<_> = (0..32)
+            .map(|_| {
+                let (mfa, barrier, code, id) = (mfa.clone(), barrier.clone(), code.clone(), t.id);
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    mfa.verify_code(&UserId::new("ana"), &id, &code).await
                 })
-                .collect();
-            let mut ok = 0;
-            for task in tasks {
-                match task.await.unwrap() {
-                    Ok(_) => ok += 1,
-                    Err(Error::VerificationFailed) => failed += 1,
-                    Err(Error::Conflict) => contended += 1,
-                    Err(e) => panic!("round {round}: {e:?}"),
-                }
+            })
+            .collect();
+        let mut ok = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(_) => ok += 1,
+                Err(Error::VerificationFailed) => failed += 1,
+                Err(Error::Conflict) => contended += 1,
+                Err(e) => panic!("round {round}: {e:?}"),
             }
-            assert_eq!(ok, 1, "round {round}: exactly one completion succeeds");
         }
-        println!(
-            "20 rounds x 32 completions: 20 succeeded, {failed} opaque failures, {contended} gave up on contention"
-        );
-    });
+        assert_eq!(ok, 1, "round {round}: exactly one completion succeeds");
+    }
+    println!(
+        "20 rounds x 32 completions: 20 succeeded, {failed} opaque failures, {contended} gave up on contention"
+    );
 }
 
 /// Item 7: an organisation can exclude email as a second factor: it is then neither
@@ -585,5 +581,115 @@ async fn a_policy_can_exclude_email_as_a_second_factor() {
         }
         .as_str(),
         "too_weak"
+    );
+}
+
+/// Issue 19: a password reset code goes by email to the account's address whatever MFA
+/// offers (here email is excluded as a second factor), lives 15 minutes, verifies once as
+/// a reset, and is never sent by SMS.
+#[tokio::test]
+async fn password_reset_codes_go_to_the_accounts_email_whatever_mfa_offers() {
+    let (mfa, _, clock) =
+        crate::common::service_with(OrgPolicy::builder().disallow(M::Email).build().unwrap());
+    let out = InMemoryDelivery::new();
+    assert!(matches!(
+        mfa.send_code(&ctx(), M::Email, Purpose::SignIn, &out).await,
+        Err(Error::MethodUnavailable { .. })
+    ));
+    let t = mfa
+        .send_code(&ctx(), M::Email, Purpose::PasswordReset, &out)
+        .await
+        .unwrap();
+    assert_eq!(t.purpose, Purpose::PasswordReset);
+    assert_eq!(
+        t.expires_at,
+        clock.now().saturating_add(Duration::from_secs(900))
+    );
+    let sent = out.drain();
+    assert_eq!(sent[0].destination, email_dest());
+    assert!(sent[0].text(clock.now()).contains("password reset code"));
+    assert!(sent[0].text(clock.now()).contains("15 minutes"));
+    let code = sent[0].code.expose().to_owned();
+    // Still valid one second before its expiry, and verified as a reset.
+    clock.advance(Duration::from_secs(899));
+    let v = mfa.verify_code(&ctx(), &t.id, &code).await.unwrap().value;
+    assert_eq!((v.method, v.purpose), (M::Email, Purpose::PasswordReset));
+    assert!(mfa.verify_code(&ctx(), &t.id, &code).await.is_err());
+    for method in [M::Sms, M::AuthenticatorApp] {
+        assert!(matches!(
+            mfa.send_code(&ctx(), method, Purpose::PasswordReset, &out)
+                .await,
+            Err(Error::NotSentByCode { .. })
+        ));
+    }
+    // Without an address there is nothing to send to.
+    assert!(matches!(
+        mfa.send_code(
+            &AccountContext::new(UserId::new("bo")),
+            M::Email,
+            Purpose::PasswordReset,
+            &out
+        )
+        .await,
+        Err(Error::NoEmailAddress)
+    ));
+}
+
+#[tokio::test]
+async fn a_reset_code_dies_at_its_expiry_instant() {
+    let (mfa, _, clock) = service();
+    let out = InMemoryDelivery::new();
+    let t = mfa
+        .send_code(&ctx(), M::Email, Purpose::PasswordReset, &out)
+        .await
+        .unwrap();
+    clock.advance(Duration::from_secs(900));
+    let code = out.last_code().unwrap();
+    assert!(mfa.verify_code(&ctx(), &t.id, code.expose()).await.is_err());
+}
+
+/// Issue 19: an administrator's MFA reset voids every factor the MFA state holds.
+#[tokio::test]
+async fn an_administrator_mfa_reset_clears_every_factor_and_tells_the_holder() {
+    let (mfa, n, _) = service();
+    let c = ana(&[DeviceKind::AuthenticatorApp]);
+    let enabled = crate::common::enable(&mfa, &c).await;
+    assert!(enabled.recovery_codes.is_some());
+    let _ = mfa
+        .link_phone(
+            &c,
+            PhoneNumber::parse("+14155552671").unwrap(),
+            Actor::AccountHolder,
+        )
+        .await
+        .unwrap();
+    for who in [
+        Actor::administrator(" "),
+        Actor::System,
+        Actor::AccountHolder,
+    ] {
+        assert!(matches!(
+            mfa.reset_by_administrator(&c, who).await,
+            Err(Error::AnonymousAdministrator)
+        ));
+    }
+    assert!(mfa.settings(c.user()).await.unwrap().enabled());
+    n.clear();
+    let r = mfa
+        .reset_by_administrator(&c, Actor::administrator("root@corp"))
+        .await
+        .unwrap();
+    assert!(r.notify_error.is_none());
+    let state = mfa.account_state(c.user()).await.unwrap();
+    assert!(!state.settings().enabled());
+    assert_eq!(state.recovery_codes_remaining(), 0);
+    assert_eq!(state.pending_challenges(), 0);
+    assert!(state.phone().is_none());
+    let kinds: Vec<K> = n.events().into_iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [K::MfaReset {
+            by: "root@corp".into()
+        }]
     );
 }

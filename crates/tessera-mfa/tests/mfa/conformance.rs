@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tessera_mfa::testing::{ChaosStore, Faults, Flaw, run_conformance};
-use tessera_mfa::{AccountState, InMemoryStore, MfaStore, UserId, Version};
+use tessera_mfa::{InMemoryStore, MfaStore, UserId, Versioned};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_in_memory_store_conforms() {
@@ -20,7 +20,7 @@ async fn the_in_memory_store_conforms_through_an_arc_and_with_others_rows_in_it(
     // Rows of someone else around ours: the suite must not assume an empty store.
     for user in ["a", "tessera-mfa-conformance-", "zzz"] {
         store
-            .save_account(&UserId::new(user), Version::NEW, &AccountState::default())
+            .save_account(&UserId::new(user), &Versioned::default())
             .await
             .unwrap();
     }

@@ -10,7 +10,7 @@ use tessera_keyring::{KeyId, Keyring};
 use tessera_mfa::{
     AccountContext, Actor, Destination, EmailAddress, Error, InMemoryDelivery, InMemoryStore, Mfa,
     MfaMethod as M, MfaStore, NoNotifier, OrgPolicy, Purpose, RecoveryCodeSet, RememberToken,
-    ServerKey, Version,
+    ServerKey, Version, Versioned,
 };
 use tessera_otp::ManualClock;
 use tessera_registry::{DeviceKind, UserId};
@@ -436,19 +436,14 @@ mod stored {
         );
 
         // A fresh store holding the old document, and a service with the same bytes.
+        let old = Versioned::unsaved(old);
         let (store2, clock2) = (Arc::new(InMemoryStore::new()), crate::common::clock());
-        store2
-            .save_account(ctx().user(), Version::NEW, &old)
-            .await
-            .unwrap();
+        store2.save_account(ctx().user(), &old).await.unwrap();
         accepts_all(&service(&store2, &clock2, key()), &issued).await;
 
         // Moving that deployment to a keyring: the old bytes are kept for checking only.
         let (store3, clock3) = (Arc::new(InMemoryStore::new()), crate::common::clock());
-        store3
-            .save_account(ctx().user(), Version::NEW, &old)
-            .await
-            .unwrap();
+        store3.save_account(ctx().user(), &old).await.unwrap();
         let migrated = ServerKey::from_keyring(&ring(NEW))
             .unwrap()
             .with_previous_key(&[0x42; 32])

@@ -433,12 +433,12 @@ impl<S: DeviceStore> DeviceStore for ChaosDeviceStore<S> {
         self.inner.load(user).await
     }
 
-    async fn save(&self, user: &UserId, expected: Version, devices: &[Device]) -> Result<Version> {
+    async fn save(&self, user: &UserId, devices: &Versioned<Vec<Device>>) -> Result<Version> {
         self.faults.before_save().await.map_err(|()| injected())?;
         let result = if self.faults.conflict_now() {
             Err(StoreError::Conflict)
         } else {
-            self.inner.save(user, expected, devices).await
+            self.inner.save(user, devices).await
         };
         self.faults.after_save(&result);
         result
@@ -516,19 +516,20 @@ mod tests {
         let faults = Faults::new();
         let store = ChaosDeviceStore::new(crate::InMemoryDeviceStore::new(), Arc::clone(&faults));
         let ana = UserId::new("ana");
+        let none = Versioned::default();
         faults.conflict_next_saves(2);
         for _ in 0..2 {
-            let refused = block_on(store.save(&ana, Version::NEW, &[]));
+            let refused = block_on(store.save(&ana, &none));
             assert!(matches!(refused, Err(StoreError::Conflict)));
         }
         assert_eq!(
             block_on(store.inner().load(&ana)).unwrap().version,
             Version::NEW
         );
-        let saved = block_on(store.save(&ana, Version::NEW, &[])).unwrap();
+        let saved = block_on(store.save(&ana, &none)).unwrap();
         assert_eq!(saved, Version::NEW.next());
         // A lost race of the inner store's own: counted, not injected.
-        let stale = block_on(store.save(&ana, Version::NEW, &[]));
+        let stale = block_on(store.save(&ana, &none));
         assert!(matches!(stale, Err(StoreError::Conflict)));
         assert_eq!((faults.conflicts(), faults.injected()), (3, 2));
     }

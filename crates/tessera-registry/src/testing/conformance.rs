@@ -124,7 +124,10 @@ async fn save<S: DeviceStore>(
     version: Version,
     devices: &[Device],
 ) -> Version {
-    match store.save(user, version, devices).await {
+    match store
+        .save(user, &Versioned::new(version, devices.to_vec()))
+        .await
+    {
         Ok(v) => v,
         Err(e) => panic!("save at version {version} failed: {e}"),
     }
@@ -137,7 +140,10 @@ async fn expect_conflict<S: DeviceStore>(
     devices: &[Device],
     why: &str,
 ) {
-    match store.save(user, version, devices).await {
+    match store
+        .save(user, &Versioned::new(version, devices.to_vec()))
+        .await
+    {
         Err(StoreError::Conflict) => {}
         Ok(v) => panic!(
             "{why}: save at version {version} succeeded (new version {v}), expected Conflict"
@@ -312,17 +318,18 @@ async fn isolation<S: DeviceStore>(store: &S) {
 async fn concurrent_saves<S: DeviceStore>(store: &S) {
     let user = fresh_user();
     let base = save(store, &user, Version::NEW, &[app("Base", 1)]).await;
-    let (x, y) = (vec![app("X", 2)], vec![app("Y", 3)]);
+    let x = Versioned::new(base, vec![app("X", 2)]);
+    let y = Versioned::new(base, vec![app("Y", 3)]);
     let results = join_all(vec![
-        Box::pin(store.save(&user, base, &x)),
-        Box::pin(store.save(&user, base, &y)),
+        Box::pin(store.save(&user, &x)),
+        Box::pin(store.save(&user, &y)),
     ])
     .await;
     let (_, won) = one_wins("device", &results);
     let loaded = load(store, &user).await;
     assert_eq!(loaded.version, won, "the winner's version is stored");
     assert!(
-        loaded.value == x || loaded.value == y,
+        loaded.value == x.value || loaded.value == y.value,
         "the winner's devices are stored"
     );
 }

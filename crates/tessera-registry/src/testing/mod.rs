@@ -42,7 +42,7 @@
 //! # }
 //! use std::time::Duration;
 //! use tessera_registry::testing::{ChaosDeviceStore, Faults, run_conformance};
-//! use tessera_registry::{DeviceStore, InMemoryDeviceStore, StoreError, UserId, Version};
+//! use tessera_registry::{DeviceStore, InMemoryDeviceStore, StoreError, UserId, Version, Versioned};
 //!
 //! let faults = Faults::new();
 //! faults.set_latency(Duration::from_micros(200), Duration::from_millis(2));
@@ -50,7 +50,7 @@
 //! block_on(run_conformance(&store));
 //!
 //! faults.fail_next_saves(1);
-//! let refused = block_on(store.save(&UserId::new("ana"), Version::NEW, &[]));
+//! let refused = block_on(store.save(&UserId::new("ana"), &Versioned::default()));
 //! assert!(matches!(refused, Err(StoreError::Backend(_))));
 //! assert_eq!(faults.injected(), 1);
 //! assert_eq!(block_on(store.inner().load(&UserId::new("ana")))?.version, Version::NEW);

@@ -84,7 +84,10 @@ async fn a_document_moved_to_another_user_does_not_open_and_nothing_changes() {
     // Someone with write access to the store copies ana's document to bob.
     let stolen = store.load(&ana).await.unwrap();
     store
-        .save(&bob, tessera_registry::Version::NEW, &stolen.value)
+        .save(
+            &bob,
+            &tessera_registry::Versioned::unsaved(stolen.value.clone()),
+        )
         .await
         .unwrap();
 
@@ -119,11 +122,10 @@ async fn a_seed_copied_to_another_device_refuses_and_the_others_still_verify() {
     let (second, second_secret) = active_app(&registry, &clock, &ana, "Tablet").await;
 
     // The first device's sealed seed pasted over the second's.
-    let loaded = store.load(&ana).await.unwrap();
-    let copied = sealed_of(&loaded.value[0]);
-    let mut devices = loaded.value.clone();
-    devices[1] = with_credential(&devices[1], copied);
-    let version = store.save(&ana, loaded.version, &devices).await.unwrap();
+    let mut devices = store.load(&ana).await.unwrap();
+    let copied = sealed_of(&devices.value[0]);
+    devices.value[1] = with_credential(&devices.value[1], copied);
+    let version = store.save(&ana, &devices).await.unwrap();
     let before = store.load(&ana).await.unwrap();
 
     clock.advance(Duration::from_secs(30));

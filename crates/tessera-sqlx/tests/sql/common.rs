@@ -13,6 +13,31 @@ use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
 /// The variable that names the PostgreSQL server for the tests.
 pub(crate) const PG_URL_VAR: &str = "TESSERA_TEST_POSTGRES_URL";
 
+/// Runs one statement of a test's set-up on either database; panics if it fails.
+pub(crate) async fn exec(pool: &SqlPool, sql: &str) {
+    match pool {
+        SqlPool::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+        SqlPool::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+        _ => unreachable!(),
+    }
+    .unwrap();
+}
+
+/// The one value of a one-row, one-column query on either database (a count, a
+/// document's text); panics if it fails.
+pub(crate) async fn scalar<T>(pool: &SqlPool, sql: &str) -> T
+where
+    T: Send + Unpin + sqlx::Type<sqlx::Sqlite> + sqlx::Type<sqlx::Postgres>,
+    T: for<'r> sqlx::Decode<'r, sqlx::Sqlite> + for<'r> sqlx::Decode<'r, sqlx::Postgres>,
+{
+    match pool {
+        SqlPool::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,
+        SqlPool::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await,
+        _ => unreachable!(),
+    }
+    .unwrap()
+}
+
 /// A name no other test (in this or another process) uses.
 pub(crate) fn unique(prefix: &str) -> String {
     static N: AtomicU32 = AtomicU32::new(0);

@@ -9,7 +9,7 @@ use tessera_mfa::{
 };
 use tessera_registry::testing::run_conformance;
 use tessera_sqlx::{SqlAccountStore, SqlDeviceStore, SqlMfaStore};
-use tessera_store::{StoreError, UserId, Version};
+use tessera_store::{StoreError, UserId, Version, Versioned};
 
 use crate::on_both;
 
@@ -71,20 +71,18 @@ async fn mfa_checks<S: MfaStore>(store: &S) {
     let loaded = store.load_account(&u).await.unwrap();
     assert_eq!(loaded.version, Version::NEW);
     assert_eq!(loaded.value, AccountState::default());
-    let v1 = store
-        .save_account(&u, Version::NEW, &loaded.value)
-        .await
-        .unwrap();
+    let v1 = store.save_account(&u, &loaded).await.unwrap();
     assert_eq!(v1, Version::new(1));
     assert!(matches!(
-        store.save_account(&u, Version::NEW, &loaded.value).await,
+        store.save_account(&u, &loaded).await,
         Err(StoreError::Conflict)
     ));
+    let at = |version| Versioned::new(version, loaded.value.clone());
     assert!(matches!(
-        store.save_account(&u, Version::new(7), &loaded.value).await,
+        store.save_account(&u, &at(Version::new(7))).await,
         Err(StoreError::Conflict)
     ));
-    let v2 = store.save_account(&u, v1, &loaded.value).await.unwrap();
+    let v2 = store.save_account(&u, &at(v1)).await.unwrap();
     assert_eq!(v2, Version::new(2));
     assert_eq!(store.load_account(&u).await.unwrap().version, v2);
     // Another user is untouched.
@@ -105,13 +103,11 @@ async fn mfa_checks<S: MfaStore>(store: &S) {
         (Version::NEW, DestinationState::default())
     );
     let d1 = store
-        .save_destination(&key, Version::NEW, &DestinationState::default())
+        .save_destination(&key, &Versioned::default())
         .await
         .unwrap();
     assert!(matches!(
-        store
-            .save_destination(&key, Version::NEW, &DestinationState::default())
-            .await,
+        store.save_destination(&key, &Versioned::default()).await,
         Err(StoreError::Conflict)
     ));
     assert_eq!(store.load_destination(&key).await.unwrap().version, d1);
@@ -119,7 +115,7 @@ async fn mfa_checks<S: MfaStore>(store: &S) {
     // Listing: byte order (not a locale's), strictly after the cursor, pages.
     for id in ["b", "B", "é", "a-1", "a", "Z", "e"] {
         store
-            .save_account(&UserId::new(id), Version::NEW, &AccountState::default())
+            .save_account(&UserId::new(id), &Versioned::default())
             .await
             .unwrap();
     }
@@ -162,9 +158,9 @@ async fn concurrent_mfa_saves_at_one_version_have_one_winner() {
                     .map(|_| {
                         let (store, u) = (Arc::clone(&store), u.clone());
                         tokio::spawn(async move {
-                            store
-                                .save_account(&u, Version::new(round), &AccountState::default())
-                                .await
+                            let state =
+                                Versioned::new(Version::new(round), AccountState::default());
+                            store.save_account(&u, &state).await
                         })
                     })
                     .collect();
@@ -231,23 +227,23 @@ async fn account_store_keeps_ids_and_usernames_unique() {
         parts.password_changed_at = Some(tessera::UnixTime::from_secs(1_700_000_500));
         parts.stamp = tessera::SecurityStamp::new(9);
         parts.password_long_enough_alone = true;
-        let changed = tessera::Account::from_parts(parts).unwrap();
-        let v2 = store.save(&changed, Version::new(1)).await.unwrap();
+        let changed = Versioned::new(loaded.version, tessera::Account::from_parts(parts).unwrap());
+        let v2 = store.save(&changed).await.unwrap();
         assert_eq!(v2, Version::new(2));
         assert!(matches!(
-            store.save(&changed, Version::new(1)).await,
+            store.save(&changed).await,
             Err(StoreError::Conflict)
         ));
         // Saving an account that does not exist is a conflict, not an insert.
+        let ghost = Versioned::new(Version::new(1), account("id-ghost", "ghost"));
         assert!(matches!(
-            store
-                .save(&account("id-ghost", "ghost"), Version::new(1))
-                .await,
+            store.save(&ghost).await,
             Err(StoreError::Conflict)
         ));
         // A save never renames: another username at the right version is refused.
+        let renamed = Versioned::new(v2, account("id-ana", "anna"));
         assert!(matches!(
-            store.save(&account("id-ana", "anna"), v2).await,
+            store.save(&renamed).await,
             Err(StoreError::Conflict)
         ));
         let back = store.load(&UserId::new("id-ana")).await.unwrap().unwrap();
@@ -336,10 +332,7 @@ async fn postgres_serialization_failures_are_conflicts() {
             .create(&account(u.as_str(), &username))
             .await
             .unwrap();
-        store
-            .save_account(&u, Version::NEW, &AccountState::default())
-            .await
-            .unwrap();
+        store.save_account(&u, &Versioned::default()).await.unwrap();
         let (mut mfa_wins, mut account_wins) = (0, 0);
         for round in 1..=5u64 {
             let tasks: Vec<_> = (0..16)
@@ -348,12 +341,11 @@ async fn postgres_serialization_failures_are_conflicts() {
                         (Arc::clone(&store), Arc::clone(&accounts), u.clone());
                     let username = username.clone();
                     tokio::spawn(async move {
-                        let m = store
-                            .save_account(&u, Version::new(round), &AccountState::default())
-                            .await;
-                        let a = accounts
-                            .save(&account(u.as_str(), &username), Version::new(round))
-                            .await;
+                        let state = Versioned::new(Version::new(round), AccountState::default());
+                        let m = store.save_account(&u, &state).await;
+                        let same =
+                            Versioned::new(Version::new(round), account(u.as_str(), &username));
+                        let a = accounts.save(&same).await;
                         (m, a)
                     })
                 })

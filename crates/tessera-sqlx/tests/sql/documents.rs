@@ -4,26 +4,13 @@ use std::error::Error as _;
 
 use tessera_registry::DeviceStore;
 use tessera_sqlx::{DOCUMENT_FORMAT, Error, SqlDeviceStore, SqlPool};
-use tessera_store::{StoreError, UserId, Version};
+use tessera_store::{StoreError, UserId, Versioned};
 
+use crate::common::{exec, scalar};
 use crate::on_both;
 
-async fn exec(pool: &SqlPool, sql: &str) {
-    match pool {
-        SqlPool::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-        SqlPool::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-        _ => unreachable!(),
-    }
-    .unwrap();
-}
-
 async fn text(pool: &SqlPool, sql: &str) -> String {
-    match pool {
-        SqlPool::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-        SqlPool::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-        _ => unreachable!(),
-    }
-    .unwrap()
+    scalar(pool, sql).await
 }
 
 /// The row holds a JSON array of devices, the format number beside it, and version 1
@@ -36,7 +23,7 @@ async fn a_saved_aggregate_is_a_json_document_with_its_format() {
             let pool = db.migrated(2).await;
             let store = SqlDeviceStore::new(&pool);
             let u = UserId::new("doc");
-            store.save(&u, Version::NEW, &[]).await.unwrap();
+            store.save(&u, &Versioned::default()).await.unwrap();
             assert_eq!(
                 text(
                     &pool,

@@ -11,7 +11,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use tessera::{Account, AccountParts, AccountStore, SecurityStamp, UnixTime};
 use tessera_mfa::EmailAddress;
 use tessera_sqlx::{SqlAccountStore, SqlPool};
-use tessera_store::{StoreError, UserId, Version};
+use tessera_store::{StoreError, UserId, Version, Versioned};
 
 use crate::common::{Target, TestDb, pg_options, unique};
 
@@ -78,7 +78,10 @@ async fn a_backend_killed_inside_a_transaction_loses_nothing() {
     let pool = named_pool(&db, &app).await;
     let store = SqlAccountStore::new(&pool);
     store.create(&account_at(1)).await.unwrap();
-    store.save(&account_at(2), Version::new(1)).await.unwrap();
+    store
+        .save(&Versioned::new(Version::new(1), account_at(2)))
+        .await
+        .unwrap();
 
     // 1. Another writer's transaction changed the row and is killed before it commits:
     //    its change is gone, the stored account is the last committed one.
@@ -112,7 +115,8 @@ async fn a_backend_killed_inside_a_transaction_loses_nothing() {
         .unwrap();
     let saving = {
         let store = store.clone();
-        tokio::spawn(async move { store.save(&account_at(3), Version::new(2)).await })
+        let at_2 = Versioned::new(Version::new(2), account_at(3));
+        tokio::spawn(async move { store.save(&at_2).await })
     };
     let deadline = Instant::now() + Duration::from_secs(10);
     let pid: i32 = loop {
@@ -151,7 +155,10 @@ async fn a_backend_killed_inside_a_transaction_loses_nothing() {
 
     // 3. The same pool works again (the dead connection is replaced).
     assert_eq!(
-        store.save(&account_at(3), Version::new(2)).await.unwrap(),
+        store
+            .save(&Versioned::new(Version::new(2), account_at(3)))
+            .await
+            .unwrap(),
         Version::new(3)
     );
     assert_eq!(stamp_and_version(&store).await, (3, Version::new(3)));
@@ -191,9 +198,9 @@ async fn a_server_restart_mid_run_loses_nothing_and_the_stores_recover() {
                 assert!(Instant::now() < deadline, "no recovery: {errors:?}");
                 let is_back = back.load(Ordering::SeqCst);
                 let step = async {
-                    let loaded = store.load(&UserId::new("fault")).await?.unwrap();
-                    let next = loaded.version.next().get();
-                    store.save(&account_at(next), loaded.version).await
+                    let mut loaded = store.load(&UserId::new("fault")).await?.unwrap();
+                    loaded.value = account_at(loaded.version.next().get());
+                    store.save(&loaded).await
                 };
                 match step.await {
                     Ok(_) => {

@@ -4,24 +4,11 @@ use std::sync::Arc;
 
 use tessera_sqlx::{Error, SqlPool, SqlStores, latest_migration, migrate};
 
+use crate::common::{exec, scalar};
 use crate::on_both;
 
 async fn count(pool: &SqlPool, sql: &str) -> i64 {
-    match pool {
-        SqlPool::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-        SqlPool::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-        _ => unreachable!(),
-    }
-    .unwrap()
-}
-
-async fn exec(pool: &SqlPool, sql: &str) {
-    match pool {
-        SqlPool::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-        SqlPool::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-        _ => unreachable!(),
-    }
-    .unwrap();
+    scalar(pool, sql).await
 }
 
 /// Eight `migrate` calls at once (instances starting together), then more: every

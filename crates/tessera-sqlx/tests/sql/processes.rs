@@ -129,12 +129,13 @@ impl DeviceStore for LastWriterWins {
     async fn save(
         &self,
         user: &UserId,
-        _expected: tessera_store::Version,
-        devices: &[tessera_registry::Device],
+        devices: &tessera_store::Versioned<Vec<tessera_registry::Device>>,
     ) -> Result<tessera_store::Version, tessera_store::StoreError> {
+        // Whatever version the caller read, overwrite what is stored now.
+        let mut overwrite = devices.clone();
         loop {
-            let current = self.0.load(user).await?.version;
-            match self.0.save(user, current, devices).await {
+            overwrite.version = self.0.load(user).await?.version;
+            match self.0.save(user, &overwrite).await {
                 Err(tessera_store::StoreError::Conflict) => {}
                 other => return other,
             }

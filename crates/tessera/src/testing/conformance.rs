@@ -77,6 +77,7 @@ fn fields(a: &Account) -> Vec<String> {
         format!("{:?}", p.password_changed_at.map(UnixTime::as_secs)),
         p.stamp.get().to_string(),
         p.password_long_enough_alone.to_string(),
+        format!("{:?}", p.lifecycle),
     ]
 }
 
@@ -142,7 +143,7 @@ async fn create_is_unique<S: AccountStore>(store: &S) {
 }
 
 async fn expect_conflict<S: AccountStore>(store: &S, a: &Account, at: Version, why: &str) {
-    match store.save(a, at).await {
+    match store.save(&Versioned::new(at, a.clone())).await {
         Err(StoreError::Conflict) => {}
         Ok(v) => panic!("{why}: save at {at} succeeded ({v}), expected Conflict"),
         Err(e) => panic!("{why}: save at {at} failed with {e}, expected Conflict"),
@@ -179,7 +180,7 @@ async fn compare_and_set<S: AccountStore>(store: &S) {
         (v1, fields(&a)),
         "a refused save must write nothing"
     );
-    let v2 = match store.save(&b, v1).await {
+    let v2 = match store.save(&Versioned::new(v1, b.clone())).await {
         Ok(v) => v,
         Err(e) => panic!("save at the stored version failed: {e}"),
     };
@@ -204,19 +205,16 @@ async fn compare_and_set<S: AccountStore>(store: &S) {
 async fn concurrent_writes<S: AccountStore>(store: &S) {
     let a = account(&fresh("id"), &fresh("user"));
     let v = create(store, &a).await;
-    let (x, y) = (changed(&a, 10), changed(&a, 20));
-    let saves = join_all(vec![
-        Box::pin(store.save(&x, v)),
-        Box::pin(store.save(&y, v)),
-    ])
-    .await;
+    let x = Versioned::new(v, changed(&a, 10));
+    let y = Versioned::new(v, changed(&a, 20));
+    let saves = join_all(vec![Box::pin(store.save(&x)), Box::pin(store.save(&y))]).await;
     let (_, won) = one_wins("account", &saves);
     let stored = load(store, a.id())
         .await
         .unwrap_or_else(|| panic!("account lost"));
     assert_eq!(stored.version, won, "the winner's version is stored");
     assert!(
-        fields(&stored.value) == fields(&x) || fields(&stored.value) == fields(&y),
+        fields(&stored.value) == fields(&x.value) || fields(&stored.value) == fields(&y.value),
         "the winner's account is stored"
     );
 
@@ -261,6 +259,9 @@ async fn round_trip<S: AccountStore>(store: &S) {
     parts.password_changed_at = Some(UnixTime::from_secs(9_223_372_036_854_775_807));
     parts.stamp = SecurityStamp::new(u64::MAX);
     parts.password_long_enough_alone = true;
+    parts.lifecycle.temporary_password_expires_at =
+        Some(UnixTime::from_secs(9_223_372_036_854_775_807));
+    parts.lifecycle.enrolment_required = true;
     let a = match Account::from_parts(parts) {
         Ok(a) => a,
         Err(e) => panic!("conformance fixture account refused: {e}"),
@@ -292,8 +293,7 @@ async fn isolation<S: AccountStore>(store: &S) {
     );
     let va = create(store, &a).await;
     let vb = create(store, &b).await;
-    let changed_a = changed(&a, 7);
-    if let Err(e) = store.save(&changed_a, va).await {
+    if let Err(e) = store.save(&Versioned::new(va, changed(&a, 7))).await {
         panic!("save failed: {e}");
     }
     let lb = load(store, b.id())

@@ -5,10 +5,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod attacks;
+mod change_requests;
 mod common;
+mod lifecycle;
 mod mfa;
 mod passwords;
 mod runtime;
 mod security_keys;
 mod session_serde;
 mod sign_in;
+mod tooling;

@@ -77,10 +77,10 @@ async fn the_store_is_compare_and_set() {
     let ana = w.ana().await;
     let store = w.flows.account_store();
     let loaded = store.load(ana.account()).await.unwrap().unwrap();
-    let v2 = store.save(&loaded.value, loaded.version).await.unwrap();
+    let v2 = store.save(&loaded).await.unwrap();
     assert!(v2 > loaded.version);
     assert!(matches!(
-        store.save(&loaded.value, loaded.version).await,
+        store.save(&loaded).await,
         Err(tessera::StoreError::Conflict)
     ));
     assert!(matches!(
@@ -368,13 +368,14 @@ impl tessera::AccountStore for LastWriteWins {
 
     async fn save(
         &self,
-        account: &tessera::Account,
-        _expected: tessera::Version,
+        account: &tessera::Versioned<tessera::Account>,
     ) -> Result<tessera::Version, tessera::StoreError> {
-        let Some(current) = self.0.load(account.id()).await? else {
+        let Some(current) = self.0.load(account.value.id()).await? else {
             return Err(tessera::StoreError::Conflict);
         };
-        self.0.save(account, current.version).await
+        // Whatever version the caller read, overwrite what is stored now.
+        let overwrite = tessera::Versioned::new(current.version, account.value.clone());
+        self.0.save(&overwrite).await
     }
 }
 

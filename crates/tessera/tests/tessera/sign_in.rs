@@ -615,7 +615,7 @@ async fn an_enrolment_session_obeys_the_binding_rules() {
     // The security stamp: "sign out everywhere" ends an enrolment session too.
     let (w, enrolling, app) = ana_scanned_an_app().await;
     // The stamp moves on (as a password reset by the application would make it).
-    let stored = w
+    let mut stored = w
         .flows
         .account_store()
         .load(enrolling.account())
@@ -624,12 +624,8 @@ async fn an_enrolment_session_obeys_the_binding_rules() {
         .unwrap();
     let mut parts = stored.value.to_parts();
     parts.stamp = tessera::SecurityStamp::new(parts.stamp.get() + 1);
-    let moved = tessera::Account::from_parts(parts).unwrap();
-    w.flows
-        .account_store()
-        .save(&moved, stored.version)
-        .await
-        .unwrap();
+    stored.value = tessera::Account::from_parts(parts).unwrap();
+    w.flows.account_store().save(&stored).await.unwrap();
     let [a, b] = app.two_codes(w.now());
     assert!(matches!(
         w.flows
