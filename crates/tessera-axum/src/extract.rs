@@ -9,9 +9,11 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
-use tessera::{Assurance, EnrolmentSession, SecondFactorChallenge, UserId};
+use tessera::{Assurance, EnrolmentSession, PasswordChangeSession, SecondFactorChallenge, UserId};
 
-use crate::session::{PENDING_ENROLMENT, PENDING_SECOND_FACTOR, SIGNED_IN};
+use crate::session::{
+    PENDING_ENROLMENT, PENDING_PASSWORD_CHANGE, PENDING_SECOND_FACTOR, SIGNED_IN,
+};
 use crate::{AuthSession, TesseraState, prefers_html};
 
 /// Why an extractor refused the request, and the answer: a redirect for a browser
@@ -398,6 +400,48 @@ where
         let session = AuthSession::from_request_parts(parts, state).await?;
         match session.get(PENDING_ENROLMENT).await? {
             Some(enrolment) => Ok(Self { enrolment, session }),
+            None => Err(Rejection::new(RejectionKind::NothingPending, redirect)),
+        }
+    }
+}
+
+/// A sign-in with a temporary password ([`tessera::SignIn::PasswordChangeRequired`]):
+/// only the route that chooses the new password takes it, within its ten minutes. Not
+/// a [`SignedIn`]. Pass it to
+/// [`finish_required_password_change`](tessera::Accounts::finish_required_password_change)
+/// and [`AuthSession::record_sign_in`] what comes back.
+///
+/// Refused: as [`PendingSecondFactor`].
+#[derive(Clone, Debug)]
+pub struct PendingPasswordChange {
+    change: PasswordChangeSession,
+    session: AuthSession,
+}
+
+impl PendingPasswordChange {
+    /// The password-change session and the session.
+    pub fn into_parts(self) -> (PasswordChangeSession, AuthSession) {
+        (self.change, self.session)
+    }
+}
+
+impl<S> FromRequestParts<S> for PendingPasswordChange
+where
+    TesseraState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let tessera = TesseraState::from_ref(state);
+        let redirect = prefers_html(&parts.headers).then(|| tessera.config().sign_in_path());
+        let session = AuthSession::from_request_parts(parts, state).await?;
+        match session.get(PENDING_PASSWORD_CHANGE).await? {
+            Some(change) if tessera.now() < change.expires_at() => Ok(Self { change, session }),
+            Some(_expired) => {
+                session.remove(PENDING_PASSWORD_CHANGE).await?;
+                Err(Rejection::new(RejectionKind::NothingPending, redirect))
+            }
             None => Err(Rejection::new(RejectionKind::NothingPending, redirect)),
         }
     }

@@ -4,10 +4,10 @@
 //!
 //! | piece | what it does |
 //! | --- | --- |
-//! | [`AuthSession`], [`SessionKey`] | the sign-in states kept in the server-side session (`tower-sessions`) under typed keys: [`SIGNED_IN`], [`PENDING_SECOND_FACTOR`], [`PENDING_ENROLMENT`], [`PENDING_STEP_UP`], [`PENDING_AUTHENTICATOR_SETUP`]; a new session id at every gain of privilege |
+//! | [`AuthSession`], [`SessionKey`] | the sign-in states kept in the server-side session (`tower-sessions`) under typed keys: [`SIGNED_IN`], [`PENDING_SECOND_FACTOR`], [`PENDING_ENROLMENT`], [`PENDING_PASSWORD_CHANGE`], [`PENDING_STEP_UP`], [`PENDING_AUTHENTICATOR_SETUP`]; a new session id at every gain of privilege |
 //! | [`SignedIn`] | a signed-in account, its security stamp checked against the account on every request (a password change or "sign out everywhere" elsewhere ends this session) |
 //! | [`RecentSecondFactor`] | signed in with a second factor at most [`TesseraConfig::second_factor_max_age`] old (AWS's `aws:MultiFactorAuthAge`); a browser is sent to the step-up page, a program gets RFC 9470's challenge |
-//! | [`PendingSecondFactor`], [`PendingEnrolment`] | the half-signed-in states, which only the second-factor and setup routes take; never a [`SignedIn`] |
+//! | [`PendingSecondFactor`], [`PendingEnrolment`], [`PendingPasswordChange`] | the half-signed-in states, which only the second-factor, setup and new-password routes take; never a [`SignedIn`] |
 //! | [`TesseraState`], [`TesseraConfig`] | what the extractors need, reached through the application's state with [`FromRef`](axum::extract::FromRef) |
 //! | [`AuthError`], [`retry_on_conflict`] | [`tessera::Error`] as a response: one opaque 401, 429 with `Retry-After`, 422 with the violations, 503 without detail |
 //! | [`bounded_offload`] | Argon2 on tokio's blocking pool, at most N at once (the facade's [`Bounded`](tessera::Bounded)) |
@@ -260,14 +260,15 @@ mod state;
 
 pub use config::{Error, TesseraConfig, TesseraConfigBuilder};
 pub use extract::{
-    PendingEnrolment, PendingSecondFactor, RecentSecondFactor, Rejection, RejectionKind, SignedIn,
+    PendingEnrolment, PendingPasswordChange, PendingSecondFactor, RecentSecondFactor, Rejection,
+    RejectionKind, SignedIn,
 };
 pub use negotiate::prefers_html;
 pub use offload::{SpawnBlocking, bounded_offload};
 pub use response::{AuthError, MAX_CONFLICT_ATTEMPTS, retry_on_conflict};
 pub use session::{
-    AuthSession, PENDING_AUTHENTICATOR_SETUP, PENDING_ENROLMENT, PENDING_SECOND_FACTOR,
-    PENDING_STEP_UP, SIGNED_IN, SessionKey,
+    AuthSession, PENDING_AUTHENTICATOR_SETUP, PENDING_ENROLMENT, PENDING_PASSWORD_CHANGE,
+    PENDING_SECOND_FACTOR, PENDING_STEP_UP, SIGNED_IN, SessionKey,
 };
 #[cfg(feature = "webauthn")]
 pub use session::{PENDING_SECURITY_KEY, PENDING_SECURITY_KEY_SETUP};

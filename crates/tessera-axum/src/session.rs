@@ -7,7 +7,9 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tessera::{Assurance, DeviceId, EnrolmentSession, SecondFactorChallenge, SignIn};
+use tessera::{
+    Assurance, DeviceId, EnrolmentSession, PasswordChangeSession, SecondFactorChallenge, SignIn,
+};
 use tower_sessions::Session;
 
 use crate::{AuthError, Rejection};
@@ -67,6 +69,10 @@ pub const PENDING_STEP_UP: SessionKey<SecondFactorChallenge> =
 /// A sign-in that must set up a second factor first, and may do nothing else.
 pub const PENDING_ENROLMENT: SessionKey<EnrolmentSession> =
     SessionKey::new("tessera.pending_enrolment");
+/// A sign-in with a temporary password an administrator issued: it may only choose a
+/// new password ([`finish_required_password_change`](tessera::Accounts::finish_required_password_change)).
+pub const PENDING_PASSWORD_CHANGE: SessionKey<PasswordChangeSession> =
+    SessionKey::new("tessera.pending_password_change");
 /// The device of an authenticator-app setup in progress (the setup page shows its QR
 /// code; a reload resumes it with
 /// [`resume_authenticator_setup`](tessera::Accounts::resume_authenticator_setup)).
@@ -90,11 +96,12 @@ pub const PENDING_SECURITY_KEY: SessionKey<tessera::webauthn::AuthenticationCere
 /// Every key this crate writes that says who the session is or is becoming; a
 /// change of who the session is clears all of them first (the security-key keys
 /// too, whether or not this build has the feature that names them).
-const IDENTITY_KEYS: [&str; 7] = [
+const IDENTITY_KEYS: [&str; 8] = [
     SIGNED_IN.name,
     PENDING_SECOND_FACTOR.name,
     PENDING_STEP_UP.name,
     PENDING_ENROLMENT.name,
+    PENDING_PASSWORD_CHANGE.name,
     PENDING_AUTHENTICATOR_SETUP.name,
     "tessera.pending_security_key_setup",
     "tessera.pending_security_key",
@@ -168,9 +175,11 @@ impl AuthSession {
     }
 
     /// Records what [`Accounts::sign_in`](tessera::Accounts::sign_in) (or
-    /// [`finish_enrolment`](tessera::Accounts::finish_enrolment)) decided after the
-    /// password: signed in, a second factor pending, or an enrolment pending. Each
-    /// replaces whatever identity state the session had, under a new session id.
+    /// [`finish_enrolment`](tessera::Accounts::finish_enrolment),
+    /// [`finish_required_password_change`](tessera::Accounts::finish_required_password_change))
+    /// decided after the password: signed in, a second factor pending, an enrolment
+    /// pending, or a new password owed. Each replaces whatever identity state the
+    /// session had, under a new session id.
     ///
     /// # Errors
     /// The session store failed.
@@ -184,6 +193,10 @@ impl AuthSession {
             SignIn::EnrolmentRequired(enrolment) => {
                 self.renew_identity().await?;
                 self.insert(PENDING_ENROLMENT, enrolment).await
+            }
+            SignIn::PasswordChangeRequired(change) => {
+                self.renew_identity().await?;
+                self.insert(PENDING_PASSWORD_CHANGE, change).await
             }
             // A step this version does not know: record nothing, sign nobody in.
             _ => self.renew_identity().await,
@@ -257,6 +270,7 @@ mod tests {
             PENDING_SECOND_FACTOR.name(),
             PENDING_STEP_UP.name(),
             PENDING_ENROLMENT.name(),
+            PENDING_PASSWORD_CHANGE.name(),
             PENDING_AUTHENTICATOR_SETUP.name(),
             #[cfg(feature = "webauthn")]
             PENDING_SECURITY_KEY_SETUP.name(),

@@ -21,8 +21,8 @@ use tessera::{
 };
 use tessera_axum::{
     AuthError, AuthSession, PENDING_AUTHENTICATOR_SETUP, PENDING_SECOND_FACTOR, PENDING_STEP_UP,
-    PendingEnrolment, PendingSecondFactor, RecentSecondFactor, SignedIn, SpawnBlocking,
-    TesseraConfig, TesseraState, bounded_offload, retry_on_conflict,
+    PendingEnrolment, PendingPasswordChange, PendingSecondFactor, RecentSecondFactor, SignedIn,
+    SpawnBlocking, TesseraConfig, TesseraState, bounded_offload, retry_on_conflict,
 };
 use tower::ServiceExt;
 use tower_sessions::{MemoryStore, SessionManagerLayer};
@@ -193,6 +193,7 @@ fn router(state: AppState) -> Router {
         .route("/sign-up", post(sign_up))
         .route("/sign-in", post(sign_in))
         .route("/sign-in/second-factor", post(second_factor))
+        .route("/sign-in/new-password", post(new_password))
         .route("/enrol/app", post(enrol_app))
         .route("/enrol/app/activate", post(finish_enrol_app))
         .route("/visit", get(visit))
@@ -245,6 +246,7 @@ async fn sign_in(
     Ok(Json(match step {
         SignIn::Complete(_) => json!({"next": "done"}),
         SignIn::SecondFactor(_) => json!({"next": "second_factor"}),
+        SignIn::PasswordChangeRequired(_) => json!({"next": "choose_password"}),
         _ => json!({"next": "set_up_second_factor"}),
     }))
 }
@@ -268,6 +270,31 @@ async fn second_factor(
         .await?;
     session.sign_in(&assurance).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct Replacement {
+    new: String,
+    confirm: String,
+}
+
+/// A temporary password's sign-in chooses the password it goes on with.
+async fn new_password(
+    State(app): State<AppState>,
+    pending: PendingPasswordChange,
+    Json(p): Json<Replacement>,
+) -> Result<Json<Value>, AuthError> {
+    let (change, session) = pending.into_parts();
+    let step = app
+        .accounts
+        .finish_required_password_change(change, &Password::new(p.new), &Password::new(p.confirm))
+        .await?;
+    session.record_sign_in(&step).await?;
+    Ok(Json(match step {
+        SignIn::Complete(_) => json!({"next": "done"}),
+        SignIn::SecondFactor(_) => json!({"next": "second_factor"}),
+        _ => json!({"next": "set_up_second_factor"}),
+    }))
 }
 
 /// MFA required and not set up: the only thing an enrolling session may do.

@@ -237,3 +237,56 @@ async fn a_sign_in_ends_24_hours_after_its_password_whatever_its_activity() {
     ana.sign_in("ana", PASSWORD).await;
     assert_eq!(ana.get("/me").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_temporary_password_admits_only_the_choice_of_a_new_one() {
+    let w = World::new();
+    let laptop = w.signed_in("ana").await;
+    let ana = {
+        use tessera::AccountStore;
+        let found = w.accounts.account_store().find_by_username("ana").await;
+        found.unwrap().unwrap().value.id().clone()
+    };
+    let action = tessera::AdminAction::new("admin", "locked out").unwrap();
+    let temporary = w
+        .accounts
+        .issue_temporary_password(&action, &ana)
+        .await
+        .unwrap()
+        .into_value();
+    // Issuing it ended every session.
+    assert_eq!(laptop.get("/me").await.status, StatusCode::UNAUTHORIZED);
+
+    let c = w.program();
+    let r = c.sign_in("ana", temporary.expose()).await;
+    assert_eq!(r.json()["next"], "choose_password");
+    assert_eq!(c.get("/me").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        c.post("/sign-in/second-factor", json!({"code": "123456"}))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    // A weak choice is 422 and leaves the state pending.
+    let r = c
+        .post(
+            "/sign-in/new-password",
+            json!({"new": "short", "confirm": "short"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let new = "a fresh and long passphrase";
+    let before = c.session_id();
+    let r = c
+        .post("/sign-in/new-password", json!({"new": new, "confirm": new}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["next"], "done");
+    assert_ne!(c.session_id(), before);
+    assert_eq!(c.get("/me").await.status, StatusCode::OK);
+    // Signed in, nothing is owed any more.
+    let r = c
+        .post("/sign-in/new-password", json!({"new": new, "confirm": new}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
