@@ -4,7 +4,7 @@
 //!
 //! | piece | what it does |
 //! | --- | --- |
-//! | [`AuthSession`], [`SessionKey`] | the sign-in states kept in the server-side session (`tower-sessions`) under typed keys: [`SIGNED_IN`], [`PENDING_SECOND_FACTOR`], [`PENDING_ENROLMENT`], [`PENDING_PASSWORD_CHANGE`], [`PENDING_STEP_UP`], [`PENDING_AUTHENTICATOR_SETUP`]; a new session id at every gain of privilege |
+//! | [`AuthSession`], [`SessionKey`] | the sign-in states kept in the server-side session (`tower-sessions`) under typed keys: [`SIGNED_IN`], [`PENDING_SECOND_FACTOR`], [`PENDING_ENROLMENT`], [`PENDING_PASSWORD_CHANGE`], [`PENDING_STEP_UP`], [`PENDING_AUTHENTICATOR_SETUP`], the password reset's [`PENDING_PASSWORD_RESET`], [`PENDING_RESET_SECOND_FACTOR`], [`PENDING_RESET_PASSWORD`]; a new session id at every gain of privilege |
 //! | [`SignedIn`] | a signed-in account, its security stamp checked against the account on every request (a password change or "sign out everywhere" elsewhere ends this session) |
 //! | [`RecentSecondFactor`] | signed in with a second factor at most [`TesseraConfig::second_factor_max_age`] old (AWS's `aws:MultiFactorAuthAge`); a browser is sent to the step-up page, a program gets RFC 9470's challenge |
 //! | [`PendingSecondFactor`], [`PendingEnrolment`], [`PendingPasswordChange`] | the half-signed-in states, which only the second-factor, setup and new-password routes take; never a [`SignedIn`] |
@@ -268,6 +268,7 @@ pub use offload::{SpawnBlocking, bounded_offload};
 pub use response::{AuthError, MAX_CONFLICT_ATTEMPTS, retry_on_conflict};
 pub use session::{
     AuthSession, PENDING_AUTHENTICATOR_SETUP, PENDING_ENROLMENT, PENDING_PASSWORD_CHANGE,
+    PENDING_PASSWORD_RESET, PENDING_RESET_PASSWORD, PENDING_RESET_SECOND_FACTOR,
     PENDING_SECOND_FACTOR, PENDING_STEP_UP, SIGNED_IN, SessionKey,
 };
 #[cfg(feature = "webauthn")]

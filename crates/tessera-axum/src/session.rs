@@ -8,7 +8,8 @@ use axum::http::request::Parts;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tessera::{
-    Assurance, DeviceId, EnrolmentSession, PasswordChangeSession, SecondFactorChallenge, SignIn,
+    Assurance, DeviceId, EnrolmentSession, PasswordChangeSession, PasswordReset, ResetSession,
+    SecondFactorChallenge, SignIn,
 };
 use tower_sessions::Session;
 
@@ -73,6 +74,20 @@ pub const PENDING_ENROLMENT: SessionKey<EnrolmentSession> =
 /// new password ([`finish_required_password_change`](tessera::Accounts::finish_required_password_change)).
 pub const PENDING_PASSWORD_CHANGE: SessionKey<PasswordChangeSession> =
     SessionKey::new("tessera.pending_password_change");
+/// A password reset waiting for its emailed code
+/// ([`start_password_reset`](tessera::Accounts::start_password_reset)).
+pub const PENDING_PASSWORD_RESET: SessionKey<PasswordReset> =
+    SessionKey::new("tessera.pending_password_reset");
+/// A password reset's second factor ([`tessera::ResetStep::SecondFactor`]), apart from a
+/// sign-in's: it finishes only with
+/// [`finish_reset_second_factor`](tessera::Accounts::finish_reset_second_factor).
+pub const PENDING_RESET_SECOND_FACTOR: SessionKey<SecondFactorChallenge> =
+    SessionKey::new("tessera.pending_reset_second_factor");
+/// A password reset that may choose the new password ([`tessera::ResetStep::NewPassword`],
+/// or what [`finish_reset_second_factor`](tessera::Accounts::finish_reset_second_factor)
+/// returns), for [`finish_password_reset`](tessera::Accounts::finish_password_reset).
+pub const PENDING_RESET_PASSWORD: SessionKey<ResetSession> =
+    SessionKey::new("tessera.pending_reset_password");
 /// The device of an authenticator-app setup in progress (the setup page shows its QR
 /// code; a reload resumes it with
 /// [`resume_authenticator_setup`](tessera::Accounts::resume_authenticator_setup)).
@@ -96,12 +111,15 @@ pub const PENDING_SECURITY_KEY: SessionKey<tessera::webauthn::AuthenticationCere
 /// Every key this crate writes that says who the session is or is becoming; a
 /// change of who the session is clears all of them first (the security-key keys
 /// too, whether or not this build has the feature that names them).
-const IDENTITY_KEYS: [&str; 8] = [
+const IDENTITY_KEYS: [&str; 11] = [
     SIGNED_IN.name,
     PENDING_SECOND_FACTOR.name,
     PENDING_STEP_UP.name,
     PENDING_ENROLMENT.name,
     PENDING_PASSWORD_CHANGE.name,
+    PENDING_PASSWORD_RESET.name,
+    PENDING_RESET_SECOND_FACTOR.name,
+    PENDING_RESET_PASSWORD.name,
     PENDING_AUTHENTICATOR_SETUP.name,
     "tessera.pending_security_key_setup",
     "tessera.pending_security_key",
@@ -271,6 +289,9 @@ mod tests {
             PENDING_STEP_UP.name(),
             PENDING_ENROLMENT.name(),
             PENDING_PASSWORD_CHANGE.name(),
+            PENDING_PASSWORD_RESET.name(),
+            PENDING_RESET_SECOND_FACTOR.name(),
+            PENDING_RESET_PASSWORD.name(),
             PENDING_AUTHENTICATOR_SETUP.name(),
             #[cfg(feature = "webauthn")]
             PENDING_SECURITY_KEY_SETUP.name(),
