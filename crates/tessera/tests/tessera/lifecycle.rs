@@ -552,3 +552,27 @@ async fn lockouts_and_other_notices_are_audit_events() {
         );
     }
 }
+
+/// With email as the only second factor (recovery codes not allowed by the organisation),
+/// a reset has nothing to ask for besides the inbox it already used: refused, and the
+/// password is unchanged.
+#[tokio::test]
+async fn a_reset_with_email_as_the_only_second_factor_is_refused() {
+    let policy = tessera::OrgPolicy::builder()
+        .disallow(MfaMethod::RecoveryCode)
+        .build()
+        .unwrap();
+    let w = World::with(policy, tessera::mfa::ThrottleConfig::DEFAULT);
+    let ana = w.ana().await;
+    let _ = w
+        .flows
+        .enable_mfa(&ana, Some(MfaMethod::Email))
+        .await
+        .unwrap();
+    let reset = w.flows.start_password_reset("ana").await.unwrap();
+    assert!(matches!(
+        w.flows.verify_password_reset(reset, &w.last_code()).await,
+        Err(Error::NoSecondFactorForReset)
+    ));
+    assert!(w.signs_in_with(PASSWORD).await);
+}
