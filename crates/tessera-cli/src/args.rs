@@ -49,7 +49,8 @@ pub(crate) enum ReportCommand {
     /// password_last_changed, user_creation_time, mfa_active, mfa_preferred,
     /// authenticator_apps, hardware_tokens, security_keys, sms_available,
     /// email_available, recovery_codes_left, mfa_devices, mfa_last_used, locked,
-    /// locked_until. Times are ISO 8601 UTC; an absent value is N/A in CSV and null in
+    /// locked_until, temporary_password, enrolment_required, tooling_credentials,
+    /// pending_change_requests. Times are ISO 8601 UTC; an absent value is N/A in CSV and null in
     /// JSON. SMS and email availability follow the default organisation policy. A
     /// text field that begins with =, +, -, @, a tab or a carriage return is prefixed
     /// with ' in CSV, so that a spreadsheet does not run it as a formula.

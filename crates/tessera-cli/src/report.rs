@@ -18,7 +18,7 @@ use crate::csv;
 const PAGE: usize = 500;
 
 /// The columns, in order: the CSV header and the JSON keys.
-pub(crate) const COLUMNS: [&str; 18] = [
+pub(crate) const COLUMNS: [&str; 22] = [
     "user",
     "user_id",
     "identity_provider",
@@ -37,6 +37,10 @@ pub(crate) const COLUMNS: [&str; 18] = [
     "mfa_last_used",
     "locked",
     "locked_until",
+    "temporary_password",
+    "enrolment_required",
+    "tooling_credentials",
+    "pending_change_requests",
 ];
 
 pub(crate) fn mfa(args: &ReportMfaArgs) -> Result<(), Failure> {
@@ -213,6 +217,10 @@ fn csv_row(s: &MfaStatus) -> Vec<String> {
         time_or_na(s.last_used_at),
         s.locked.to_string(),
         time_or_na(s.locked_until),
+        s.temporary_password.to_string(),
+        s.enrolment_required.to_string(),
+        s.tooling_credentials.to_string(),
+        s.pending_change_requests.to_string(),
     ]
 }
 
@@ -237,6 +245,10 @@ fn json_row(s: &MfaStatus) -> Value {
         "mfa_last_used": time(s.last_used_at),
         "locked": s.locked,
         "locked_until": time(s.locked_until),
+        "temporary_password": s.temporary_password,
+        "enrolment_required": s.enrolment_required,
+        "tooling_credentials": s.tooling_credentials,
+        "pending_change_requests": s.pending_change_requests,
     })
 }
 

@@ -59,6 +59,15 @@ pub struct MfaStatus {
     pub locked: bool,
     /// Until when, for a timed lockout; `None` while not locked or locked for good.
     pub locked_until: Option<UnixTime>,
+    /// Whether the current password is a temporary one an administrator issued, still
+    /// to be changed.
+    pub temporary_password: bool,
+    /// Whether an administrator's MFA reset left an enrolment owed.
+    pub enrolment_required: bool,
+    /// Tooling credentials (see [`crate::tooling`]).
+    pub tooling_credentials: usize,
+    /// Change requests waiting for an administrator (see [`crate::change_requests`]).
+    pub pending_change_requests: usize,
 }
 
 impl MfaStatus {
@@ -205,6 +214,15 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
             last_used_at: devices.iter().filter_map(|d| d.last_used_at).max(),
             locked,
             locked_until: throttle.locked_until().filter(|_| locked),
+            temporary_password: account.lifecycle.temporary_password_expires_at.is_some(),
+            enrolment_required: account.lifecycle.enrolment_required,
+            tooling_credentials: account.lifecycle.tooling_credentials.len(),
+            pending_change_requests: account
+                .lifecycle
+                .change_requests
+                .iter()
+                .filter(|r| r.is_pending())
+                .count(),
         })
     }
 }

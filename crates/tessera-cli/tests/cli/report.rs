@@ -16,7 +16,8 @@ use crate::common::run;
 const HEADER: &str = "user,user_id,identity_provider,password_enabled,password_last_changed,\
 user_creation_time,mfa_active,mfa_preferred,authenticator_apps,hardware_tokens,\
 security_keys,sms_available,email_available,recovery_codes_left,mfa_devices,\
-mfa_last_used,locked,locked_until";
+mfa_last_used,locked,locked_until,temporary_password,enrolment_required,\
+tooling_credentials,pending_change_requests";
 
 /// A folder of its own, removed at the end.
 struct TempDir(PathBuf);
@@ -127,7 +128,7 @@ fn the_mfa_report_lists_every_account_as_csv_and_json() {
     let rows: Vec<Vec<String>> = lines[1..].iter().map(|l| split(l)).collect();
     let by_user = |u: &str| rows.iter().find(|r| r[0] == u).unwrap().clone();
     let ana = by_user("ana");
-    assert_eq!(ana.len(), 18);
+    assert_eq!(ana.len(), 22);
     assert_eq!(
         (ana[3].as_str(), ana[9].as_str(), ana[14].as_str()),
         ("true", "1", "1"),
@@ -135,6 +136,7 @@ fn the_mfa_report_lists_every_account_as_csv_and_json() {
     );
     assert_eq!(ana[5], "2023-11-14T22:13:20Z");
     assert_eq!((ana[2].as_str(), ana[15].as_str()), ("N/A", "N/A"));
+    assert_eq!(ana[18..], ["false", "false", "0", "0"]);
     let fed = by_user("'-fed");
     assert_eq!(fed[2], "Okta, Inc. \"EU\"");
     assert_eq!(fed[3], "false");

@@ -204,3 +204,48 @@ async fn a_federated_account_shows_its_provider_and_no_password() {
     let shown = format!("{s:?}");
     assert!(!shown.contains("fed@example.com"), "{shown}");
 }
+
+/// The lifecycle's state shows too: a temporary password, an owed enrolment, tooling
+/// credentials, pending change requests.
+#[tokio::test]
+async fn the_lifecycle_shows_in_the_status() {
+    let w = World::new();
+    let ana = w.ana().await;
+    let s = status_of(&w, "ana").await;
+    assert_eq!(
+        (
+            s.temporary_password,
+            s.enrolment_required,
+            s.tooling_credentials,
+            s.pending_change_requests
+        ),
+        (false, false, 0, 0)
+    );
+    let _ = w.flows.create_tooling_credential(&ana, "ci").await.unwrap();
+    let _ = w
+        .flows
+        .request_factor_change(&ana, tessera::FactorChange::ResetMfa, "")
+        .await
+        .unwrap();
+    let admin = tessera::AdminAction::new("root", "support call").unwrap();
+    let _ = w
+        .flows
+        .issue_temporary_password(&admin, ana.account())
+        .await
+        .unwrap();
+    let _ = w
+        .flows
+        .admin_reset_mfa(&admin, ana.account())
+        .await
+        .unwrap();
+    let s = status_of(&w, "ana").await;
+    assert_eq!(
+        (
+            s.temporary_password,
+            s.enrolment_required,
+            s.tooling_credentials,
+            s.pending_change_requests
+        ),
+        (true, true, 1, 1)
+    );
+}
