@@ -677,6 +677,20 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Any text is judged without panicking; what passes is trimmed, within bounds
+        /// and free of control characters.
+        #[test]
+        fn admin_actions_never_panic(admin in "\\PC{0,140}", reason in "(\\PC|\n){0,520}") {
+            if let Ok(a) = AdminAction::new(&admin, &reason) {
+                proptest::prop_assert_eq!(a.admin(), admin.trim());
+                proptest::prop_assert_eq!(a.reason(), reason.trim());
+                proptest::prop_assert!(!a.reason().chars().any(char::is_control));
+                proptest::prop_assert!(a.admin().chars().count() <= MAX_ADMIN_ID_LEN);
+            }
+        }
+    }
+
     #[test]
     fn admin_actions_are_named_and_explained() {
         let a = AdminAction::new("  root ", " lost phone ").unwrap();

@@ -499,6 +499,30 @@ mod tests {
         assert!(well_formed("tsr_abcdefghijklmnopqrstuvwxyz234567"));
     }
 
+    proptest::proptest! {
+        /// Any text is judged without panicking; only the prefix and 32 base32 letters pass.
+        #[test]
+        fn well_formed_accepts_exactly_the_generated_shape(s in "\\PC{0,50}") {
+            let expected = s.len() == 36
+                && s.starts_with(TOOLING_PREFIX)
+                && s[4..].bytes().all(|b| b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b));
+            proptest::prop_assert_eq!(well_formed(&s), expected);
+        }
+
+        #[test]
+        fn generated_shapes_pass(letters in "[a-z2-7]{32}") {
+            let secret = format!("{TOOLING_PREFIX}{letters}");
+            proptest::prop_assert!(well_formed(&secret));
+        }
+
+        #[test]
+        fn names_never_panic_and_come_back_trimmed(s in "\\PC{0,80}") {
+            if let Ok(name) = checked_name(&s) {
+                proptest::prop_assert_eq!(name, s.trim());
+            }
+        }
+    }
+
     #[test]
     fn names_are_checked() {
         assert_eq!(checked_name("  ci deploy ").unwrap(), "ci deploy");
