@@ -92,6 +92,10 @@ impl FromRef<App> for TesseraState {
 pub struct Options {
     /// `Secure` cookies (on for anything but development over plain http).
     pub secure_cookies: bool,
+    /// Lock sign-in after 5 failures with 1-second delays after the third, instead of
+    /// the production throttle (5 free failures, delays from 30 seconds, a lockout at
+    /// 20): lets a demonstration or a browser test reach the lockout in seconds.
+    pub fast_lockout: bool,
 }
 
 /// The application on `stores`.
@@ -100,7 +104,18 @@ pub struct Options {
 /// When the facade cannot be built.
 pub fn app(stores: SqlStores, options: &Options) -> Result<Router, Box<dyn std::error::Error>> {
     let outbox = Outbox::default();
-    let accounts: Flows = Accounts::in_memory_builder("Tessera web example")?
+    let mut builder = Accounts::in_memory_builder("Tessera web example")?;
+    if options.fast_lockout {
+        builder.throttle(tessera::mfa::ThrottleConfig::new(
+            3,
+            5,
+            tessera::mfa::MAX_HARD_LIMIT,
+            Duration::from_secs(1),
+            Duration::from_secs(1),
+            tessera::mfa::MIN_LOCKOUT,
+        )?);
+    }
+    let accounts: Flows = builder
         .notifier(outbox.clone())
         .delivery(outbox.clone())
         .offload(tessera_axum::bounded_offload(2))

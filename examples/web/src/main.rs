@@ -1,7 +1,7 @@
 //! `tessera-web`: runs the Credentials web application and prints its address.
 //!
 //! ```text
-//! tessera-web [--port N] [--database postgres://…] [--secure-cookies]
+//! tessera-web [--port N] [--database postgres://…] [--secure-cookies] [--fast-lockout]
 //! ```
 //! The port comes from `--port`, else `PORT`, else 0 (any free port). The state goes to
 //! a fresh SQLite file in a temporary folder unless `--database` names a PostgreSQL
@@ -28,9 +28,10 @@ fn parse_args() -> Result<Args, String> {
             "--port" => port = Some(args.next().ok_or("--port needs a number")?),
             "--database" => database = Some(args.next().ok_or("--database needs a URL")?),
             "--secure-cookies" => options.secure_cookies = true,
+            "--fast-lockout" => options.fast_lockout = true,
             "--help" | "-h" => {
                 return Err(
-                    "usage: tessera-web [--port N] [--database postgres://…] [--secure-cookies]"
+                    "usage: tessera-web [--port N] [--database postgres://…] [--secure-cookies] [--fast-lockout]"
                         .to_owned(),
                 );
             }
