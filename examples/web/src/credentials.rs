@@ -4,7 +4,7 @@ use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tessera::mfa::{Availability, MfaMethod, RecoveryCodeSet, RememberedDeviceId};
+use tessera::mfa::{Availability, ChallengeTicket, MfaMethod, RecoveryCodeSet, RememberedDeviceId};
 use tessera::registry::{DeviceId, DeviceKind, DeviceStatus};
 use tessera::{Error, Password};
 use tessera_axum::{AuthSession, PENDING_AUTHENTICATOR_SETUP, RecentSecondFactor, SignedIn};
@@ -13,6 +13,9 @@ use crate::auth::{describe, flash, is_server_error, parse_method, take_flash};
 use crate::html::{self, Notice, csrf_field, esc};
 use crate::security::csrf_token;
 use crate::{App, server_error};
+
+/// The session key of a phone verification in progress.
+const PHONE_KEY: &str = "web.phone_verification";
 
 /// Where a refused change sends the person: the step-up page when it needs a fresh
 /// second factor, sign-in when the session ended, the Credentials page (with the
@@ -143,6 +146,9 @@ pub(crate) async fn page(State(app): State<App>, me: SignedIn) -> Response {
 <label for="r1-{id}">Code</label><input type="text" id="r1-{id}" name="first" inputmode="numeric" autocomplete="off">
 <label for="r2-{id}">Next code</label><input type="text" id="r2-{id}" name="second" inputmode="numeric" autocomplete="off">
 <button type="submit">Resync {name}</button></form>
+<form method="post" action="/credentials/devices/rename">{field}<input type="hidden" name="device" value="{id}">
+<label for="n-{id}">New name</label><input type="text" id="n-{id}" name="name" autocomplete="off">
+<button type="submit">Rename {name}</button></form>
 <form method="post" action="/credentials/devices/remove">{field}<input type="hidden" name="device" value="{id}"><button type="submit" class="danger">Remove {name}</button></form>
 </td></tr>"#,
             name = esc(&name),
@@ -162,6 +168,30 @@ pub(crate) async fn page(State(app): State<App>, me: SignedIn) -> Response {
 <form method="post" action="/credentials/app">{field}
 <label for="device-name">Device name</label><input type="text" id="device-name" name="name" required value="Phone">
 <button type="submit">Set up authenticator app</button></form></section>"#
+    ));
+    let phone = if status.sms {
+        "<p>A verified phone number is linked; text-message codes can be used.</p>".to_owned()
+    } else {
+        String::new()
+    };
+    let pending_phone = matches!(
+        me.session().inner().get::<ChallengeTicket>(PHONE_KEY).await,
+        Ok(Some(_))
+    );
+    let verify = if pending_phone {
+        format!(
+            r#"<form method="post" action="/credentials/phone/verify">{field}
+<label for="sms-code">Code from the text message</label><input type="text" id="sms-code" name="code" inputmode="numeric" autocomplete="one-time-code" required>
+<button type="submit">Verify phone number</button></form>"#
+        )
+    } else {
+        String::new()
+    };
+    body.push_str(&format!(
+        r#"<section aria-labelledby="phone"><h2 id="phone">Phone number</h2>{phone}
+<form method="post" action="/credentials/phone">{field}
+<label for="number">Phone number (international format, e.g. +447700900123)</label><input type="text" id="number" name="number" autocomplete="tel" required>
+<button type="submit">Send a code by text message</button></form>{verify}</section>"#
     ));
     if status.mfa_enabled {
         body.push_str(&format!(
@@ -580,4 +610,111 @@ pub(crate) async fn revoke_browser(
         }
     }
     Redirect::to("/credentials").into_response()
+}
+
+/// The rename form.
+#[derive(Deserialize)]
+pub(crate) struct RenameForm {
+    device: String,
+    name: String,
+}
+
+/// POST `/credentials/devices/rename`.
+pub(crate) async fn rename(
+    State(app): State<App>,
+    me: SignedIn,
+    Form(f): Form<RenameForm>,
+) -> Response {
+    let Ok(device) = f.device.parse::<DeviceId>() else {
+        return Redirect::to("/credentials").into_response();
+    };
+    // The session is checked first: a revoked one may rename nothing.
+    if let Err(e) = app.accounts.check_session(me.assurance()).await {
+        return refused(me.session(), &e).await;
+    }
+    match app
+        .accounts
+        .registry()
+        .rename(me.account(), device, f.name.trim())
+        .await
+    {
+        Ok(()) => {
+            flash(
+                me.session().inner(),
+                Notice::Info,
+                "The device was renamed.",
+            )
+            .await;
+            Redirect::to("/credentials").into_response()
+        }
+        Err(e) => refused(me.session(), &Error::Registry(e)).await,
+    }
+}
+
+/// The phone form.
+#[derive(Deserialize)]
+pub(crate) struct PhoneForm {
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// POST `/credentials/phone`: links the number and texts it a code.
+pub(crate) async fn link_phone(
+    State(app): State<App>,
+    me: SignedIn,
+    Form(f): Form<PhoneForm>,
+) -> Response {
+    match app
+        .accounts
+        .start_phone_verification(me.assurance(), f.number.trim())
+        .await
+    {
+        Ok(ticket) => {
+            if let Err(e) = me.session().inner().insert(PHONE_KEY, &ticket).await {
+                tracing::error!(target: "tessera_web", "could not keep the phone verification: {e}");
+            }
+            flash(
+                me.session().inner(),
+                Notice::Info,
+                "We sent a code to that number by text message.",
+            )
+            .await;
+            Redirect::to("/credentials").into_response()
+        }
+        Err(e) => refused(me.session(), &e).await,
+    }
+}
+
+/// POST `/credentials/phone/verify`.
+pub(crate) async fn verify_phone(
+    State(app): State<App>,
+    me: SignedIn,
+    Form(f): Form<PhoneForm>,
+) -> Response {
+    let Ok(Some(ticket)) = me.session().inner().get::<ChallengeTicket>(PHONE_KEY).await else {
+        return Redirect::to("/credentials").into_response();
+    };
+    match app
+        .accounts
+        .finish_phone_verification(me.assurance(), &ticket, f.code.trim())
+        .await
+    {
+        Ok(_) => {
+            let _ = me
+                .session()
+                .inner()
+                .remove::<ChallengeTicket>(PHONE_KEY)
+                .await;
+            flash(
+                me.session().inner(),
+                Notice::Info,
+                "Your phone number is verified.",
+            )
+            .await;
+            Redirect::to("/credentials").into_response()
+        }
+        Err(e) => refused(me.session(), &e).await,
+    }
 }

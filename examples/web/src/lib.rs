@@ -10,7 +10,8 @@
 //! method", "trust this browser"), the Credentials page (password change with its
 //! confirmation and policy violations, "Force Logout", MFA "Enabled" and "Preferred
 //! MFA Method" with each method's availability and reason, "Set up authenticator app"
-//! with its QR code and key in text, devices with resync and removal, recovery codes,
+//! with its QR code and key in text, a phone number verified by a texted code, devices
+//! with rename, resync and removal, recovery codes,
 //! remembered browsers), the step-up page, the forgot-password pages and the
 //! development outbox (`/dev/outbox`).
 //!
@@ -159,6 +160,9 @@ pub fn app(stores: SqlStores, options: &Options) -> Result<Router, Box<dyn std::
             "/credentials/devices/remove",
             post(credentials::remove_device),
         )
+        .route("/credentials/devices/rename", post(credentials::rename))
+        .route("/credentials/phone", post(credentials::link_phone))
+        .route("/credentials/phone/verify", post(credentials::verify_phone))
         .route(
             "/credentials/recovery-codes",
             post(credentials::regenerate_codes),

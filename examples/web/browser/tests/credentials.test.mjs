@@ -152,6 +152,19 @@ describe('the Credentials web application', () => {
     await page.waitForURL(/\/credentials$/);
     assert.match(await page.getByRole('status').first().innerText(), /The device was removed/);
     assert.equal(await button(page, 'Remove Tablet').count(), 0);
+    // Still within the step-up's five minutes: new recovery codes, shown once.
+    await button(page, 'Regenerate recovery codes').click();
+    await page.waitForURL(/\/credentials\/recovery-codes$/);
+    assert.equal(await page.locator('ul.codes li').count(), 10);
+    await page.goto(`${server.url}/credentials`);
+    // Rename, and forget the trusted browser.
+    await page.getByLabel('New name').fill('Main phone');
+    await button(page, 'Rename Phone').click();
+    await page.waitForURL(/\/credentials$/);
+    assert.equal(await button(page, 'Remove Main phone').count(), 1);
+    await button(page, 'Revoke Browser').click();
+    await page.waitForURL(/\/credentials$/);
+    assert.match(await page.locator('#browsers + ul').innerText(), /No trusted browsers/);
     await page.context().close();
   });
 
@@ -163,6 +176,25 @@ describe('the Credentials web application', () => {
     await laptop.waitForURL(/\/credentials$/);
     await signIn(phone, 'bolanle');
     await phone.waitForURL(/\/credentials$/);
+    // The password change shows the policy's violations on submit.
+    await laptop.getByLabel('Current password').fill(PASSWORD);
+    await laptop.getByLabel('New password', { exact: true }).fill('violet tractor lemonade sunrise');
+    await laptop.getByLabel('Confirm new password').fill('violet tractor lemonade sunrse');
+    await button(laptop, 'Change password').click();
+    await laptop.waitForURL(/\/credentials$/);
+    assert.match(await laptop.getByRole('alert').innerText(), /That password cannot be used/);
+    // A phone number, verified by the code texted to it (read from the outbox).
+    await laptop.getByLabel(/international format/).fill('+447700900123');
+    await button(laptop, 'Send a code by text message').click();
+    await laptop.waitForURL(/\/credentials$/);
+    const outbox = await newPage();
+    await outbox.goto(`${server.url}/dev/outbox`);
+    const sms = await outbox.locator('tbody tr', { hasText: 'SMS' }).first().innerText();
+    await outbox.context().close();
+    await laptop.getByLabel('Code from the text message').fill(sms.match(/is (\d+)\./)[1]);
+    await button(laptop, 'Verify phone number').click();
+    await laptop.waitForURL(/\/credentials$/);
+    assert.match(await laptop.getByRole('status').first().innerText(), /phone number is verified/);
     await button(laptop, 'Force Logout').click();
     await laptop.waitForURL(/\/credentials$/);
     assert.match(await laptop.getByRole('status').first().innerText(), /Every other session was signed out/);
