@@ -91,7 +91,14 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export class App {
   constructor(key) { this.key = key; this.last = currentStep(); }
   /** Two consecutive codes for activation: the previous step's and the current one's. */
-  twoCodes() { const t = currentStep(); this.last = t; return [totp(this.key, t - 1), totp(this.key, t)]; }
+  async twoCodes() {
+    // Not in a step's last 3 s: the server checks the pair against its own clock, and
+    // a step that ends in flight would leave the older code outside the ±1 window.
+    while (Date.now() % 30_000 > 27_000) await sleep(250);
+    const t = currentStep();
+    this.last = t;
+    return [totp(this.key, t - 1), totp(this.key, t)];
+  }
   /** A code the server has not seen, waiting for the clock when needed. */
   async freshCode() {
     const next = this.last + 1;
