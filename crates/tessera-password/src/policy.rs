@@ -576,6 +576,77 @@ mod tests {
         assert!(PasswordPolicyBuilder::new().build().is_ok());
     }
 
+    /// Every bound of the builder, just inside and just outside, with its message.
+    #[test]
+    fn every_bound_is_exact() {
+        fn check(b: &mut PasswordPolicyBuilder) -> Result<(), &'static str> {
+            match b.build() {
+                Ok(_) => Ok(()),
+                Err(Error::InvalidPolicy(why)) => Err(why),
+                Err(other) => panic!("{other:?}"),
+            }
+        }
+        let b = PasswordPolicy::builder;
+        let max = "max_length must be between 64 and 1024";
+        assert_eq!(check(b().max_length(64)), Ok(()));
+        assert_eq!(check(b().max_length(63)), Err(max));
+        assert_eq!(check(b().max_length(1024)), Ok(()));
+        assert_eq!(check(b().max_length(1025)), Err(max));
+        let min = "min_length must be between 8 and max_length";
+        assert_eq!(check(b().min_length(8)), Ok(()));
+        assert_eq!(check(b().min_length(7)), Err(min));
+        assert_eq!(check(b().max_length(64).min_length(64)), Ok(()));
+        assert_eq!(check(b().max_length(64).min_length(65)), Err(min));
+        let only = "min_length_only_factor must be between min_length and max_length";
+        assert_eq!(check(b().min_length(9).min_length_only_factor(9)), Ok(()));
+        assert_eq!(
+            check(b().min_length(9).min_length_only_factor(8)),
+            Err(only)
+        );
+        assert_eq!(check(b().min_length_only_factor(128)), Ok(()));
+        assert_eq!(check(b().min_length_only_factor(129)), Err(only));
+        let classes = "character class minimums must add up to at most max_length";
+        assert_eq!(
+            check(b().max_length(64).min_digits(60).min_special(4)),
+            Ok(())
+        );
+        assert_eq!(
+            check(b().max_length(64).min_digits(61).min_special(4)),
+            Err(classes)
+        );
+        assert_eq!(check(b().max_length(64).min_lowercase(65)), Err(classes));
+        assert_eq!(check(b().max_length(64).min_uppercase(65)), Err(classes));
+        assert_eq!(check(b().history(24)), Ok(()));
+        assert_eq!(check(b().history(25)), Err("history must be at most 24"));
+        let mut words = b();
+        for i in 0..64 {
+            words.service_word(format!("word{i}"));
+        }
+        assert_eq!(check(&mut words), Ok(()));
+        assert_eq!(
+            check(words.service_word("one-too-many")),
+            Err("at most 64 service words")
+        );
+        assert_eq!(check(b().service_word("w".repeat(1024))), Ok(()));
+        assert_eq!(
+            check(b().service_word("w".repeat(1025))),
+            Err("service words must be at most 1024 bytes")
+        );
+        assert_eq!(check(b().pattern("a".repeat(1024))), Ok(()));
+        assert_eq!(
+            check(b().pattern("a".repeat(1025))),
+            Err("pattern must be at most 1024 bytes")
+        );
+        #[cfg(feature = "zxcvbn")]
+        {
+            assert_eq!(check(b().min_zxcvbn_score(4)), Ok(()));
+            assert_eq!(
+                check(b().min_zxcvbn_score(5)),
+                Err("min_zxcvbn_score must be between 0 and 4")
+            );
+        }
+    }
+
     #[test]
     fn bounds_are_enforced() {
         assert!(PasswordPolicy::builder().min_length(7).build().is_err());
