@@ -576,6 +576,36 @@ mod tests {
         assert!(PasswordPolicyBuilder::new().build().is_ok());
     }
 
+    #[test]
+    fn getters_return_what_was_set() {
+        let p = PasswordPolicy::builder()
+            .min_digits(1)
+            .min_lowercase(2)
+            .min_uppercase(3)
+            .min_special(4)
+            .blocklist(false)
+            .context_words(false)
+            .service_word("acme")
+            .pattern("^[a-z ]+$")
+            .history(5)
+            .build()
+            .unwrap();
+        assert_eq!(
+            (
+                p.min_digits(),
+                p.min_lowercase(),
+                p.min_uppercase(),
+                p.min_special()
+            ),
+            (1, 2, 3, 4)
+        );
+        assert!(!p.blocklist() && !p.context_words());
+        assert_eq!(p.service_words(), ["acme"]);
+        assert_eq!(p.pattern(), Some("^[a-z ]+$"));
+        assert_eq!(p.history(), 5);
+        assert_eq!(PasswordPolicyBuilder::default(), PasswordPolicy::builder());
+    }
+
     /// Every bound of the builder, just inside and just outside, with its message.
     #[test]
     fn every_bound_is_exact() {
