@@ -604,6 +604,15 @@ mod tests {
         assert_eq!(p.pattern(), Some("^[a-z ]+$"));
         assert_eq!(p.history(), 5);
         assert_eq!(PasswordPolicyBuilder::default(), PasswordPolicy::builder());
+        #[cfg(feature = "zxcvbn")]
+        {
+            assert_eq!(PasswordPolicy::DEFAULT.min_zxcvbn_score(), None);
+            let scored = PasswordPolicy::builder()
+                .min_zxcvbn_score(3)
+                .build()
+                .unwrap();
+            assert_eq!(scored.min_zxcvbn_score(), Some(3));
+        }
     }
 
     /// Every bound of the builder, just inside and just outside, with its message.
