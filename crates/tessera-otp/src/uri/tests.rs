@@ -625,3 +625,19 @@ proptest! {
         }
     }
 }
+
+/// The length limit is inclusive: a URI padded with trailing spaces to exactly
+/// `MAX_LEN` bytes is read, one byte more is refused.
+#[test]
+fn uri_length_limit_is_inclusive() {
+    let uri = format!("otpauth://totp/a?secret={B32}");
+    let at_limit = format!("{uri}{}", " ".repeat(KeyUri::MAX_LEN - uri.len()));
+    assert_eq!(at_limit.len(), KeyUri::MAX_LEN);
+    assert_eq!(parse(&at_limit), parse(&uri));
+    assert_eq!(
+        err(&format!("{at_limit} ")),
+        Error::UriTooLong {
+            max: KeyUri::MAX_LEN
+        }
+    );
+}

@@ -454,3 +454,26 @@ fn each_cost_alone_decides_a_rehash() {
         assert_eq!(ours.needs_rehash(&stored), Ok(false), "{stored}");
     }
 }
+
+/// A stored hash may name costs up to the bounds, not beyond (a tampered PHC string
+/// must not make verification allocate without bound).
+#[test]
+fn stored_costs_are_bounded_inclusively() {
+    let phc = |m: u32, t: u32, p: u32| {
+        format!(
+            "$argon2id$v=19$m={m},t={t},p={p}$c2FsdHNhbHQ${}",
+            "A".repeat(43)
+        )
+    };
+    let h = Hasher::default();
+    for ok in [phc(1_048_576, 2, 1), phc(19_456, 64, 1), phc(19_456, 2, 16)] {
+        assert_eq!(h.needs_rehash(&ok), Ok(false), "{ok}");
+    }
+    for over in [phc(1_048_577, 2, 1), phc(19_456, 65, 1), phc(19_456, 2, 17)] {
+        assert_eq!(
+            h.needs_rehash(&over),
+            Err(Error::HashParamsOutOfRange),
+            "{over}"
+        );
+    }
+}
