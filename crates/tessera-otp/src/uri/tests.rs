@@ -641,3 +641,15 @@ fn uri_length_limit_is_inclusive() {
         }
     );
 }
+
+/// Numbers are ASCII digits only: Rust's parser would take a leading `+` (`%2B`, since a
+/// bare `+` reads as a space), the URI does not.
+#[test]
+fn numbers_take_no_sign() {
+    for (query, name) in [("digits=%2B6", "digits"), ("period=%2B30", "period")] {
+        let uri = format!("otpauth://totp/a?secret={B32}&{query}");
+        assert_eq!(err(&uri), Error::InvalidParameter(name), "{uri}");
+    }
+    let uri = format!("otpauth://hotp/a?secret={B32}&counter=%2B1");
+    assert_eq!(err(&uri), Error::InvalidParameter("counter"));
+}
