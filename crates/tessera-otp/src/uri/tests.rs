@@ -653,3 +653,23 @@ fn numbers_take_no_sign() {
     let uri = format!("otpauth://hotp/a?secret={B32}&counter=%2B1");
     assert_eq!(err(&uri), Error::InvalidParameter("counter"));
 }
+
+/// The label splits after the issuer parameter only when both the prefix matches and a
+/// `:` follows it; otherwise at the first `:`.
+#[test]
+fn label_splits_after_the_issuer_only_when_both_hold() {
+    // The prefix matches but no `:` follows it.
+    assert_eq!(
+        split_label("A:Bc:alice", Some("A:B")),
+        (Some("A"), "Bc:alice")
+    );
+    // A `:` follows, but the prefix is another issuer.
+    assert_eq!(
+        split_label("X:Y:alice", Some("A:B")),
+        (Some("X"), "Y:alice")
+    );
+    assert_eq!(
+        split_label("a:b: alice", Some("A:B")),
+        (Some("a:b"), "alice")
+    );
+}
