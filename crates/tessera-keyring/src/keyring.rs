@@ -203,7 +203,7 @@ impl Keyring {
         if index == self.active {
             return Err(Error::RetiringActiveKey(id.clone()));
         }
-        if still_sealed > 0 {
+        if still_sealed != 0 {
             return Err(Error::KeyStillInUse {
                 id: id.clone(),
                 count: still_sealed,

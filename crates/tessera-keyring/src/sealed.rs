@@ -181,4 +181,22 @@ mod tests {
             );
         }
     }
+
+    /// The length limit is inclusive: a well-formed value of exactly
+    /// [`MAX_SEALED_LEN`] bytes parses, one byte more does not.
+    #[test]
+    fn longest_value_is_accepted() {
+        let sealed_of = |len: usize| Sealed {
+            key_id: KeyId::parse("k1").unwrap(),
+            nonce: [7; NONCE_LEN],
+            ciphertext: vec![1; len],
+        };
+        let at_limit = (TAG_LEN..4096)
+            .map(|len| sealed_of(len).to_string())
+            .find(|text| text.len() == MAX_SEALED_LEN)
+            .unwrap();
+        assert!(Sealed::parse(&at_limit).is_ok());
+        let over = format!("{at_limit}A");
+        assert_eq!(Sealed::parse(&over), Err(Error::Malformed("too long")));
+    }
 }

@@ -84,4 +84,12 @@ mod tests {
             assert_eq!(alg.to_string().parse(), Ok(alg));
         }
     }
+
+    #[test]
+    fn recommended_secret_lengths_are_the_hash_output_sizes() {
+        // RFC 6238 Appendix B: the test seeds are 20, 32 and 64 bytes, one hash output each.
+        assert_eq!(Algorithm::Sha1.recommended_secret_len(), 20);
+        assert_eq!(Algorithm::Sha256.recommended_secret_len(), 32);
+        assert_eq!(Algorithm::Sha512.recommended_secret_len(), 64);
+    }
 }

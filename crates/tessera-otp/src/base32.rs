@@ -99,6 +99,17 @@ mod tests {
     }
 
     #[test]
+    fn input_limit_is_inclusive() {
+        // 4096 bytes of text (a secret padded with spaces) are read; one more is refused.
+        let at_limit = format!("MZXW6YTBOI{}", " ".repeat(MAX_INPUT_LEN - 10));
+        assert_eq!(decode_lenient(&at_limit).unwrap().as_slice(), b"foobar");
+        assert_eq!(
+            decode_lenient(&format!("{at_limit} ")),
+            Err(Error::SecretTooLong { max: 256 })
+        );
+    }
+
+    #[test]
     fn lenient_forms() {
         assert_eq!(
             decode_lenient("mzxw 6ytb-oi").unwrap().as_slice(),

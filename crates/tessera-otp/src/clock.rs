@@ -137,6 +137,67 @@ mod tests {
     }
 
     #[test]
+    fn system_clock_reads_the_system_time() {
+        // Read std's clock on both sides, so the check holds however slow the machine is.
+        let before = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let now = SystemClock.now().as_secs();
+        let after = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        assert!(
+            before <= now && now <= after,
+            "{before} <= {now} <= {after}"
+        );
+        // Not the epoch, nor any fixed instant: later than 2020-01-01.
+        assert!(now > 1_577_836_800);
+    }
+
+    #[test]
+    fn references_and_arcs_forward_to_the_clock() {
+        fn read(clock: impl Clock) -> UnixTime {
+            clock.now()
+        }
+        let clock = ManualClock::new(UnixTime::from_secs(1_234_567));
+        assert_eq!(read(&clock), UnixTime::from_secs(1_234_567));
+        assert_eq!(
+            read(Arc::new(clock.clone())),
+            UnixTime::from_secs(1_234_567)
+        );
+        let shared: Arc<dyn Clock> = Arc::new(clock.clone());
+        assert_eq!(read(&shared), UnixTime::from_secs(1_234_567));
+        clock.set(UnixTime::from_secs(42));
+        assert_eq!(read(&*shared), UnixTime::from_secs(42));
+    }
+
+    #[test]
+    fn unix_time_arithmetic_saturates() {
+        let t = UnixTime::from_secs(100);
+        assert_eq!(t.saturating_add(Duration::from_secs(5)).as_secs(), 105);
+        assert_eq!(t.saturating_sub(Duration::from_secs(5)).as_secs(), 95);
+        assert_eq!(t.saturating_sub(Duration::from_secs(500)), UnixTime::EPOCH);
+        assert_eq!(
+            UnixTime::from_secs(u64::MAX).saturating_add(Duration::from_secs(1)),
+            UnixTime::from_secs(u64::MAX)
+        );
+        assert_eq!(
+            t.saturating_duration_since(UnixTime::from_secs(40)),
+            Duration::from_secs(60)
+        );
+        assert_eq!(
+            t.saturating_duration_since(UnixTime::from_secs(400)),
+            Duration::ZERO
+        );
+        assert_eq!(
+            UnixTime::from(UNIX_EPOCH + Duration::from_millis(90_500)),
+            UnixTime::from_secs(90)
+        );
+    }
+
+    #[test]
     fn system_time_before_epoch_is_epoch() {
         let before = UNIX_EPOCH - Duration::from_secs(10);
         assert_eq!(UnixTime::from(before), UnixTime::EPOCH);

@@ -281,6 +281,80 @@ mod tests {
     }
 
     #[test]
+    fn typed_codes_have_the_value_of_their_digits() {
+        // The slow path (separators, non-ASCII digits) computes the value itself; it must
+        // agree with the digits, or a typed code would never match the computed one.
+        for (input, digits, value) in [
+            ("987 654", 6, 987_654),
+            ("０１２３４５", 6, 12_345),
+            ("\u{6f9}\u{6f8}\u{6f7}-\u{6f6}\u{6f5}\u{6f4}", 6, 987_654),
+            ("98 76 54 32 10", 10, 9_876_543_210),
+            (" 1234567 ", 7, 1_234_567),
+        ] {
+            let code = Code::parse(input, digits).unwrap();
+            assert_eq!(code.value(), value, "{input:?}");
+            assert_eq!(code.len(), digits);
+            assert!(code == Code::from_value(value, digits), "{input:?}");
+        }
+        // Digits just outside each accepted range are not digits.
+        for ch in [
+            '/', ':', '\u{FF0F}', '\u{FF1A}', '\u{65F}', '\u{66A}', '\u{6EF}', '\u{6FA}',
+        ] {
+            let input = format!("12345{ch}");
+            assert_eq!(
+                Code::parse(&input, 6).unwrap_err(),
+                Error::CodeNotDigits,
+                "{input:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn plain_input_is_only_ascii_digits() {
+        // Exactly `digits` bytes takes the fast path: every byte must be a digit, and
+        // the bytes just past '9' (':' is '0' + 10) or letters are not.
+        for input in [
+            "::::::",
+            "12345:",
+            "abcdef",
+            "/12345",
+            "\u{7f}\u{7f}\u{7f}\u{7f}\u{7f}\u{7f}",
+        ] {
+            assert_eq!(
+                Code::parse(input, 6).unwrap_err(),
+                Error::CodeNotDigits,
+                "{input:?}"
+            );
+        }
+        // All ten digits survive in order, the ninth and tenth included.
+        for (input, digits) in [("1234567890", 10), ("987654321", 9), ("00000000", 8)] {
+            let code = Code::parse(input, digits).unwrap();
+            assert_eq!(code.expose(), input);
+            assert_eq!(code.value(), input.parse::<u64>().unwrap());
+        }
+    }
+
+    #[test]
+    fn input_length_limit_is_inclusive() {
+        let padded = format!("123456{}", " ".repeat(Code::MAX_INPUT_LEN - 6));
+        assert_eq!(padded.len(), Code::MAX_INPUT_LEN);
+        assert_eq!(Code::parse(&padded, 6).unwrap().value(), 123_456);
+        let over = format!("{padded} ");
+        assert_eq!(Code::parse(&over, 6).unwrap_err(), Error::CodeTooLong);
+    }
+
+    #[test]
+    fn codes_differ_by_value_and_by_length() {
+        let a = Code::parse("000123", 6).unwrap();
+        assert!(a == Code::parse("000 123", 6).unwrap());
+        assert!(a != Code::parse("000124", 6).unwrap());
+        // Same value, different length: a 7-digit code is not the 6-digit one.
+        assert!(a != Code::parse("0000123", 7).unwrap());
+        assert!(!a.is_empty());
+        assert_eq!(Code::from_value(42, 8).expose(), "00000042");
+    }
+
+    #[test]
     fn debug_is_redacted() {
         let code = Code::parse("654321", 6).unwrap();
         assert_eq!(format!("{code:?}"), "Code([REDACTED; 6 digits])");

@@ -117,3 +117,24 @@ impl std::fmt::Debug for Hotp {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Algorithm, Totp, TotpParams};
+
+    #[test]
+    fn debug_shows_the_parameters_and_never_the_key() {
+        let secret = Secret::from_bytes(b"12345678901234567890").unwrap();
+        let hotp = Hotp::new(&secret, HotpParams::new(Algorithm::Sha256, 8).unwrap());
+        assert_eq!(
+            format!("{hotp:?}"),
+            "Hotp { params: HotpParams { algorithm: Sha256, digits: 8 }, .. }"
+        );
+        let totp = Totp::new(&secret, TotpParams::DEFAULT);
+        assert_eq!(
+            format!("{totp:?}"),
+            "Totp { params: TotpParams { algorithm: Sha1, digits: 6, period: 30, t0: 0 }, .. }"
+        );
+    }
+}

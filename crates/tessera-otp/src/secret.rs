@@ -191,6 +191,33 @@ mod tests {
     }
 
     #[test]
+    fn length_bounds_are_exact() {
+        // Issued: 128 bits accepted, one byte less refused (RFC 4226 §4, R6).
+        assert_eq!(Secret::generate_len(16).unwrap().len(), 16);
+        assert!(!Secret::generate_len(16).unwrap().is_weak());
+        // Imported: 80 bits accepted and weak, 15 bytes still weak, 256 the most.
+        assert_eq!(
+            Secret::from_bytes(&[1; 9]).unwrap_err(),
+            Error::SecretTooShort { len: 9, min: 10 }
+        );
+        assert!(Secret::from_bytes(&[1; 15]).unwrap().is_weak());
+        let longest = Secret::from_bytes(&[7; 256]).unwrap();
+        assert_eq!(longest.expose_bytes(), &[7; 256][..]);
+        assert!(!longest.is_empty());
+        assert_eq!(
+            Secret::from_bytes(&[1; 257]).unwrap_err(),
+            Error::SecretTooLong { max: 256 }
+        );
+        assert_eq!(Secret::generate_len(256).unwrap().len(), 256);
+        // Same length, one byte apart: different secrets.
+        let mut bytes = [3u8; 20];
+        let a = Secret::from_bytes(&bytes).unwrap();
+        bytes[19] = 4;
+        assert!(a != Secret::from_bytes(&bytes).unwrap());
+        assert!(a == Secret::from_bytes(&[3; 20]).unwrap());
+    }
+
+    #[test]
     fn debug_and_errors_never_show_the_secret() {
         let s = Secret::from_base32("JBSWY3DPEHPK3PXP").unwrap();
         let shown = format!("{s:?}");

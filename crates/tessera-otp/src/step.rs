@@ -193,4 +193,48 @@ mod tests {
         assert_eq!(Window::ZERO.offsets().collect::<Vec<_>>(), [0]);
         assert!(Window::symmetric(51).is_err());
     }
+
+    #[test]
+    fn window_bounds_and_default_are_exact() {
+        // The default forgives one step each way and no more.
+        assert_eq!(Window::DEFAULT.offsets().collect::<Vec<_>>(), [0, -1, 1]);
+        assert_eq!(Window::default(), Window::DEFAULT);
+        assert_eq!((Window::DEFAULT.past(), Window::DEFAULT.future()), (1, 1));
+        let widest = Window::symmetric(Window::MAX_STEPS).unwrap();
+        assert_eq!((widest.past(), widest.future()), (50, 50));
+        assert_eq!(widest.offsets().count(), 101);
+        assert_eq!(
+            Window::new(51, 0).unwrap_err(),
+            crate::Error::InvalidWindow { max: 50 }
+        );
+        assert!(Window::new(0, 51).is_err());
+        assert_eq!(
+            Window::new(3, 0).unwrap().offsets().collect::<Vec<_>>(),
+            [0, -1, -2, -3]
+        );
+    }
+
+    #[test]
+    fn drift_moves_steps_within_range() {
+        assert_eq!(TimeStep::new(9).get(), 9);
+        assert_eq!(Drift::from_steps(-3).steps(), -3);
+        assert_eq!(Drift::default(), Drift::ZERO);
+        assert_eq!(Drift::from_steps(2).apply(10), Some(12));
+        assert_eq!(Drift::from_steps(-2).apply(10), Some(8));
+        assert_eq!(Drift::from_steps(-11).apply(10), None);
+        assert_eq!(Drift::from_steps(1).apply(u64::MAX), None);
+    }
+
+    #[test]
+    fn verify_options_default_to_one_step_and_no_drift() {
+        let options = VerifyOptions::new();
+        assert_eq!(options.window, Window::DEFAULT);
+        assert_eq!(options.drift, Drift::ZERO);
+        assert_eq!(VerifyOptions::default(), options);
+        let set = options
+            .window(Window::new(2, 3).unwrap())
+            .drift(Drift::from_steps(-4));
+        assert_eq!(set.window, Window::new(2, 3).unwrap());
+        assert_eq!(set.drift, Drift::from_steps(-4));
+    }
 }

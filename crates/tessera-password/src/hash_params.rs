@@ -112,7 +112,11 @@ impl HashParams {
                 "m_cost times t_cost is below OWASP's minimum",
             ));
         }
-        Self::checked(m_cost, t_cost, p_cost)
+        Ok(Self {
+            m_cost,
+            t_cost,
+            p_cost,
+        })
     }
 
     /// Cheap parameters for this crate's own tests only: never compiled into a release.
@@ -123,20 +127,6 @@ impl HashParams {
             t_cost,
             p_cost,
         }
-    }
-
-    fn checked(m_cost: u32, t_cost: u32, p_cost: u32) -> Result<Self, Error> {
-        // argon2 needs at least 8 KiB a lane.
-        if m_cost < 8 * p_cost {
-            return Err(Error::InvalidHashParams(
-                "m_cost must be at least 8 KiB a lane",
-            ));
-        }
-        Ok(Self {
-            m_cost,
-            t_cost,
-            p_cost,
-        })
     }
 
     /// Memory cost in KiB.
@@ -170,6 +160,11 @@ impl HashParams {
             .map_err(|_| Error::InvalidHashParams("rejected by argon2"))
     }
 }
+
+// argon2 needs at least 8 KiB a lane. The bounds above guarantee it for every accepted
+// set, so `new` has no run-time check for it (one that could never fail, which no test
+// could tell from a wrong one); if the bounds ever change, this stops the build.
+const _: () = assert!(HashParams::MIN_M_COST >= 8 * HashParams::MAX_P_COST);
 
 impl Default for HashParams {
     fn default() -> Self {
@@ -270,5 +265,56 @@ mod tests {
         let p = Pepper::new(b"k1", &[0xAB; 32]);
         let shown = format!("{p:?}");
         assert!(shown.contains("redacted") && !shown.contains("171"));
+    }
+
+    /// Every bound of [`HashParams::new`], just inside and just outside, with its message.
+    #[test]
+    fn every_bound_is_exact() {
+        let p = HashParams::DEFAULT;
+        assert_eq!((p.m_cost(), p.t_cost(), p.p_cost()), (19_456, 2, 1));
+        let m = Error::InvalidHashParams("m_cost must be between 7168 and 1048576 KiB");
+        let t = Error::InvalidHashParams("t_cost must be between 1 and 64");
+        let lanes = Error::InvalidHashParams("p_cost must be between 1 and 16");
+        let work = Error::InvalidHashParams("m_cost times t_cost is below OWASP's minimum");
+        let ok = |m, t, p| {
+            let params = HashParams::new(m, t, p).unwrap();
+            assert_eq!(
+                (params.m_cost(), params.t_cost(), params.p_cost()),
+                (m, t, p)
+            );
+        };
+        ok(7168, 5, 1);
+        assert_eq!(HashParams::new(7167, 5, 1), Err(m.clone()));
+        ok(1_048_576, 1, 16);
+        assert_eq!(HashParams::new(1_048_577, 1, 1), Err(m));
+        ok(7168, 64, 1);
+        assert_eq!(HashParams::new(7168, 65, 1), Err(t.clone()));
+        assert_eq!(HashParams::new(1_048_576, 0, 1), Err(t));
+        assert_eq!(HashParams::new(19_456, 2, 17), Err(lanes.clone()));
+        assert_eq!(HashParams::new(19_456, 2, 0), Err(lanes));
+        // m·t at OWASP's floor of 7 MiB × 5 = 35,840 is accepted, one KiB less is not.
+        ok(35_840, 1, 1);
+        assert_eq!(HashParams::new(35_839, 1, 1), Err(work.clone()));
+        ok(17_920, 2, 1);
+        assert_eq!(HashParams::new(17_919, 2, 1), Err(work));
+    }
+
+    #[test]
+    fn pepper_bounds_are_exact() {
+        assert_eq!(
+            Pepper::new(b"12345678", &[1; 16]).unwrap().id(),
+            b"12345678"
+        );
+        assert_eq!(
+            Pepper::new(b"k", &[1; 128]).unwrap().secret(),
+            &[1; 128][..]
+        );
+        let long = Error::InvalidPepper("pepper must be 16 to 128 bytes");
+        assert_eq!(Pepper::new(b"k", &[1; 129]).unwrap_err(), long);
+        assert_eq!(Pepper::new(b"k", &[1; 15]).unwrap_err(), long);
+        assert_eq!(
+            format!("{:?}", Pepper::new(b"k1", &[0xAB; 32]).unwrap()),
+            r#"Pepper { id: [107, 49], secret: "<redacted>" }"#
+        );
     }
 }

@@ -123,6 +123,23 @@ mod tests {
     }
 
     #[test]
+    fn newest_first_and_keep_bounds() {
+        const NEWER: &str =
+            "$argon2id$v=19$m=8,t=1,p=1$bmV3ZXJzYWx0$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        let mut h = PasswordHistory::new();
+        assert!(h.is_empty());
+        h.push(H, 2).unwrap();
+        assert!(!h.is_empty());
+        h.push(NEWER, 2).unwrap();
+        assert_eq!(h.hashes(), [NEWER, H]);
+        // Keeping none empties it; importing more than 24 keeps the first 24.
+        h.push(H, 0).unwrap();
+        assert!(h.is_empty());
+        let many = PasswordHistory::from_hashes(vec![H; MAX_HISTORY + 1]).unwrap();
+        assert_eq!(many.len(), MAX_HISTORY);
+    }
+
+    #[test]
     fn debug_prints_only_the_count() {
         let h = PasswordHistory::from_hashes([H, H]).unwrap_or_default();
         let shown = format!("{h:?}");

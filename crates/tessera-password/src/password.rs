@@ -77,6 +77,16 @@ mod tests {
     fn debug_is_redacted() {
         let p = Password::new("hunter2hunter2");
         assert!(!format!("{p:?}").contains("hunter"));
+        // Exactly the redaction: a Debug that printed nothing would hide that a password
+        // was there at all.
+        assert_eq!(format!("{p:?}"), "Password(<redacted>)");
+    }
+
+    #[test]
+    fn empty_is_the_empty_string() {
+        assert!(Password::new("").is_empty());
+        assert!(!Password::from(" ").is_empty());
+        assert_eq!(Password::from(String::from("ab")).len_bytes(), 2);
     }
 
     #[test]

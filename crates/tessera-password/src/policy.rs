@@ -577,6 +577,116 @@ mod tests {
     }
 
     #[test]
+    fn getters_return_what_was_set() {
+        let p = PasswordPolicy::builder()
+            .min_digits(1)
+            .min_lowercase(2)
+            .min_uppercase(3)
+            .min_special(4)
+            .blocklist(false)
+            .context_words(false)
+            .service_word("acme")
+            .pattern("^[a-z ]+$")
+            .history(5)
+            .build()
+            .unwrap();
+        assert_eq!(
+            (
+                p.min_digits(),
+                p.min_lowercase(),
+                p.min_uppercase(),
+                p.min_special()
+            ),
+            (1, 2, 3, 4)
+        );
+        assert!(!p.blocklist() && !p.context_words());
+        assert_eq!(p.service_words(), ["acme"]);
+        assert_eq!(p.pattern(), Some("^[a-z ]+$"));
+        assert_eq!(p.history(), 5);
+        assert_eq!(PasswordPolicyBuilder::default(), PasswordPolicy::builder());
+        #[cfg(feature = "zxcvbn")]
+        {
+            assert_eq!(PasswordPolicy::DEFAULT.min_zxcvbn_score(), None);
+            let scored = PasswordPolicy::builder()
+                .min_zxcvbn_score(3)
+                .build()
+                .unwrap();
+            assert_eq!(scored.min_zxcvbn_score(), Some(3));
+        }
+    }
+
+    /// Every bound of the builder, just inside and just outside, with its message.
+    #[test]
+    fn every_bound_is_exact() {
+        fn check(b: &mut PasswordPolicyBuilder) -> Result<(), &'static str> {
+            match b.build() {
+                Ok(_) => Ok(()),
+                Err(Error::InvalidPolicy(why)) => Err(why),
+                Err(other) => panic!("{other:?}"),
+            }
+        }
+        let b = PasswordPolicy::builder;
+        let max = "max_length must be between 64 and 1024";
+        assert_eq!(check(b().max_length(64)), Ok(()));
+        assert_eq!(check(b().max_length(63)), Err(max));
+        assert_eq!(check(b().max_length(1024)), Ok(()));
+        assert_eq!(check(b().max_length(1025)), Err(max));
+        let min = "min_length must be between 8 and max_length";
+        assert_eq!(check(b().min_length(8)), Ok(()));
+        assert_eq!(check(b().min_length(7)), Err(min));
+        assert_eq!(check(b().max_length(64).min_length(64)), Ok(()));
+        assert_eq!(check(b().max_length(64).min_length(65)), Err(min));
+        let only = "min_length_only_factor must be between min_length and max_length";
+        assert_eq!(check(b().min_length(9).min_length_only_factor(9)), Ok(()));
+        assert_eq!(
+            check(b().min_length(9).min_length_only_factor(8)),
+            Err(only)
+        );
+        assert_eq!(check(b().min_length_only_factor(128)), Ok(()));
+        assert_eq!(check(b().min_length_only_factor(129)), Err(only));
+        let classes = "character class minimums must add up to at most max_length";
+        assert_eq!(
+            check(b().max_length(64).min_digits(60).min_special(4)),
+            Ok(())
+        );
+        assert_eq!(
+            check(b().max_length(64).min_digits(61).min_special(4)),
+            Err(classes)
+        );
+        assert_eq!(check(b().max_length(64).min_lowercase(65)), Err(classes));
+        assert_eq!(check(b().max_length(64).min_uppercase(65)), Err(classes));
+        assert_eq!(check(b().history(24)), Ok(()));
+        assert_eq!(check(b().history(25)), Err("history must be at most 24"));
+        let mut words = b();
+        for i in 0..64 {
+            words.service_word(format!("word{i}"));
+        }
+        assert_eq!(check(&mut words), Ok(()));
+        assert_eq!(
+            check(words.service_word("one-too-many")),
+            Err("at most 64 service words")
+        );
+        assert_eq!(check(b().service_word("w".repeat(1024))), Ok(()));
+        assert_eq!(
+            check(b().service_word("w".repeat(1025))),
+            Err("service words must be at most 1024 bytes")
+        );
+        assert_eq!(check(b().pattern("a".repeat(1024))), Ok(()));
+        assert_eq!(
+            check(b().pattern("a".repeat(1025))),
+            Err("pattern must be at most 1024 bytes")
+        );
+        #[cfg(feature = "zxcvbn")]
+        {
+            assert_eq!(check(b().min_zxcvbn_score(4)), Ok(()));
+            assert_eq!(
+                check(b().min_zxcvbn_score(5)),
+                Err("min_zxcvbn_score must be between 0 and 4")
+            );
+        }
+    }
+
+    #[test]
     fn bounds_are_enforced() {
         assert!(PasswordPolicy::builder().min_length(7).build().is_err());
         assert!(PasswordPolicy::builder().max_length(63).build().is_err());

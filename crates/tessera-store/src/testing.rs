@@ -242,3 +242,176 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
         }
     }
 }
+
+/// The checkers are tests' only defence against a store that breaks its contract, so each
+/// is shown to pass a store that keeps it and to fail one that breaks it.
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // Tests fail by panicking.
+
+    use std::collections::BTreeSet;
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// A future that is pending once before it is ready, as a save waiting on a lock is.
+    fn after_one_yield<T: Send + 'static>(value: T) -> BoxFuture<'static, T> {
+        let mut yielded = false;
+        let mut value = Some(value);
+        Box::pin(poll_fn(move |cx| {
+            if yielded {
+                Poll::Ready(value.take().unwrap())
+            } else {
+                yielded = true;
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+        }))
+    }
+
+    #[test]
+    fn join_all_returns_every_result_in_order() {
+        let futures: Vec<BoxFuture<'_, u32>> = vec![
+            after_one_yield(1),
+            Box::pin(async { 2 }),
+            after_one_yield(3),
+        ];
+        assert_eq!(block_on(join_all(futures)), [1, 2, 3]);
+        assert!(block_on(join_all(Vec::<BoxFuture<'_, u32>>::new())).is_empty());
+    }
+
+    #[test]
+    fn one_wins_names_the_winner() {
+        let v = Version::new(8);
+        assert_eq!(one_wins("x", &[Ok(v)]), (0, v));
+        assert_eq!(
+            one_wins(
+                "x",
+                &[Err(StoreError::Conflict), Ok(v), Err(StoreError::Conflict)]
+            ),
+            (1, v)
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "exactly one must win")]
+    fn one_wins_refuses_two_winners() {
+        let _ = one_wins("x", &[Ok(Version::new(1)), Ok(Version::new(1))]);
+    }
+
+    #[test]
+    #[should_panic(expected = "exactly one must win")]
+    fn one_wins_refuses_a_loser_that_did_not_conflict() {
+        let _ = one_wins("x", &[Ok(Version::new(1)), Err(StoreError::Duplicate)]);
+    }
+
+    fn ids(names: &[&str]) -> Vec<UserId> {
+        names.iter().map(|n| UserId::new(*n)).collect()
+    }
+
+    #[test]
+    fn check_page_returns_a_good_page() {
+        let page = ids(&["a1", "a2", "a3"]);
+        let after = UserId::new("a");
+        assert_eq!(
+            check_page("list", Some(&after), 3, Ok::<_, StoreError>(page.clone())),
+            page
+        );
+        assert_eq!(
+            check_page("list", None, 5, Ok::<_, StoreError>(page.clone())),
+            page
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "for a limit of 2")]
+    fn check_page_refuses_more_than_the_limit() {
+        check_page("list", None, 2, Ok::<_, StoreError>(ids(&["a", "b", "c"])));
+    }
+
+    #[test]
+    #[should_panic(expected = "sorted in byte order")]
+    fn check_page_refuses_repeats() {
+        check_page("list", None, 5, Ok::<_, StoreError>(ids(&["a", "a"])));
+    }
+
+    #[test]
+    #[should_panic(expected = "strictly after its cursor")]
+    fn check_page_refuses_the_cursor_itself() {
+        let after = UserId::new("b");
+        check_page(
+            "list",
+            Some(&after),
+            5,
+            Ok::<_, StoreError>(ids(&["b", "c"])),
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "list failed")]
+    fn check_page_refuses_an_error() {
+        check_page("list", None, 5, Err::<Vec<UserId>, _>(StoreError::Conflict));
+    }
+
+    /// Ten users under a prefix, and a listing over them that keeps or breaks the rules.
+    fn paging(skip_cursor: bool) {
+        let prefix = UserId::new("p-");
+        let users: Vec<UserId> = (0..10)
+            .rev()
+            .map(|i| UserId::new(format!("p-{i}")))
+            .collect();
+        let store: Mutex<BTreeSet<String>> =
+            Mutex::new(users.iter().map(|u| u.as_str().to_owned()).collect());
+        let list = |after: Option<UserId>, limit: usize| {
+            let rows = store.lock().unwrap().clone();
+            async move {
+                let ids: Vec<UserId> = rows
+                    .iter()
+                    .filter(|id| {
+                        skip_cursor
+                            || after
+                                .as_ref()
+                                .is_none_or(|a| id.as_bytes() > a.as_str().as_bytes())
+                    })
+                    .take(limit)
+                    .map(UserId::new)
+                    .collect();
+                Ok::<_, StoreError>(ids)
+            }
+        };
+        block_on(check_paging("list", &prefix, &users, list));
+    }
+
+    #[test]
+    fn check_paging_passes_a_correct_listing() {
+        paging(false);
+    }
+
+    #[test]
+    #[should_panic(expected = "strictly after its cursor")]
+    fn check_paging_fails_a_listing_that_ignores_its_cursor() {
+        paging(true);
+    }
+
+    #[test]
+    fn assert_one_class_passes_the_one_class() {
+        assert_one_class(&StoreError::Conflict, Class::Conflict, &[Class::Conflict]);
+        assert_one_class(&StoreError::Duplicate, Class::None, &[]);
+    }
+
+    #[test]
+    #[should_panic(expected = "Conflict")]
+    fn assert_one_class_fails_another_class() {
+        assert_one_class(
+            &StoreError::Conflict,
+            Class::Conflict,
+            &[Class::Unavailable],
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "answers")]
+    fn assert_one_class_fails_an_answer_where_none_is_due() {
+        assert_one_class(&StoreError::Duplicate, Class::None, &[Class::Conflict]);
+    }
+}

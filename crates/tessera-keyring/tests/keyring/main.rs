@@ -203,6 +203,24 @@ fn nothing_secret_in_debug_or_errors() {
     assert!(shown.contains("k1"));
 }
 
+/// Each `Debug` names what an operator needs (ids, the active one, a length) and nothing else.
+#[test]
+fn debug_shows_ids_and_lengths_only() {
+    let mut r = Keyring::new(id("k1"), Key::from_bytes(&[0x5a; 32]).unwrap());
+    r.add(id("k2"), Key::from_bytes(&[0x6b; 32]).unwrap())
+        .unwrap();
+    assert_eq!(
+        format!("{r:?}"),
+        r#"Keyring { active: KeyId("k1"), ids: [KeyId("k1"), KeyId("k2")] }"#
+    );
+    let sealed = r.seal(&seed_of(b"u", b"d"), b"0123456789").unwrap();
+    // Ten bytes of secret and a 16-byte tag; neither the nonce nor the ciphertext.
+    assert_eq!(
+        format!("{sealed:?}"),
+        r#"Sealed { key_id: KeyId("k1"), ciphertext_len: 26, .. }"#
+    );
+}
+
 #[test]
 fn nonces_are_fresh() {
     let r = ring();

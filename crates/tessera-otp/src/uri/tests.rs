@@ -625,3 +625,51 @@ proptest! {
         }
     }
 }
+
+/// The length limit is inclusive: a URI padded with trailing spaces to exactly
+/// `MAX_LEN` bytes is read, one byte more is refused.
+#[test]
+fn uri_length_limit_is_inclusive() {
+    let uri = format!("otpauth://totp/a?secret={B32}");
+    let at_limit = format!("{uri}{}", " ".repeat(KeyUri::MAX_LEN - uri.len()));
+    assert_eq!(at_limit.len(), KeyUri::MAX_LEN);
+    assert_eq!(parse(&at_limit), parse(&uri));
+    assert_eq!(
+        err(&format!("{at_limit} ")),
+        Error::UriTooLong {
+            max: KeyUri::MAX_LEN
+        }
+    );
+}
+
+/// Numbers are ASCII digits only: Rust's parser would take a leading `+` (`%2B`, since a
+/// bare `+` reads as a space), the URI does not.
+#[test]
+fn numbers_take_no_sign() {
+    for (query, name) in [("digits=%2B6", "digits"), ("period=%2B30", "period")] {
+        let uri = format!("otpauth://totp/a?secret={B32}&{query}");
+        assert_eq!(err(&uri), Error::InvalidParameter(name), "{uri}");
+    }
+    let uri = format!("otpauth://hotp/a?secret={B32}&counter=%2B1");
+    assert_eq!(err(&uri), Error::InvalidParameter("counter"));
+}
+
+/// The label splits after the issuer parameter only when both the prefix matches and a
+/// `:` follows it; otherwise at the first `:`.
+#[test]
+fn label_splits_after_the_issuer_only_when_both_hold() {
+    // The prefix matches but no `:` follows it.
+    assert_eq!(
+        split_label("A:Bc:alice", Some("A:B")),
+        (Some("A"), "Bc:alice")
+    );
+    // A `:` follows, but the prefix is another issuer.
+    assert_eq!(
+        split_label("X:Y:alice", Some("A:B")),
+        (Some("X"), "Y:alice")
+    );
+    assert_eq!(
+        split_label("a:b: alice", Some("A:B")),
+        (Some("a:b"), "alice")
+    );
+}

@@ -438,3 +438,42 @@ fn builder_refuses_peppers_that_share_an_id() {
         HashParams::DEFAULT
     );
 }
+
+/// Each cost on its own: lower than the hasher's asks for a rehash, higher does not.
+#[test]
+fn each_cost_alone_decides_a_rehash() {
+    let with = |m, t, p| Hasher::new(HashParams::insecure_for_tests(m, t, p));
+    // argon2 wants 8 KiB a lane, so 32 KiB leaves room for lanes either side of 2.
+    let ours = with(32, 2, 2);
+    for (m, t, p) in [(16, 2, 2), (32, 1, 2), (32, 2, 1)] {
+        let stored = hash(&with(m, t, p), "x");
+        assert_eq!(ours.needs_rehash(&stored), Ok(true), "{stored}");
+    }
+    for (m, t, p) in [(64, 2, 2), (32, 3, 2), (32, 2, 3), (32, 2, 2)] {
+        let stored = hash(&with(m, t, p), "x");
+        assert_eq!(ours.needs_rehash(&stored), Ok(false), "{stored}");
+    }
+}
+
+/// A stored hash may name costs up to the bounds, not beyond (a tampered PHC string
+/// must not make verification allocate without bound).
+#[test]
+fn stored_costs_are_bounded_inclusively() {
+    let phc = |m: u32, t: u32, p: u32| {
+        format!(
+            "$argon2id$v=19$m={m},t={t},p={p}$c2FsdHNhbHQ${}",
+            "A".repeat(43)
+        )
+    };
+    let h = Hasher::default();
+    for ok in [phc(1_048_576, 2, 1), phc(19_456, 64, 1), phc(19_456, 2, 16)] {
+        assert_eq!(h.needs_rehash(&ok), Ok(false), "{ok}");
+    }
+    for over in [phc(1_048_577, 2, 1), phc(19_456, 65, 1), phc(19_456, 2, 17)] {
+        assert_eq!(
+            h.needs_rehash(&over),
+            Err(Error::HashParamsOutOfRange),
+            "{over}"
+        );
+    }
+}
