@@ -347,19 +347,11 @@ where
     type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let tessera = TesseraState::from_ref(state);
-        let redirect = prefers_html(&parts.headers).then(|| tessera.config().sign_in_path());
-        let session = AuthSession::from_request_parts(parts, state).await?;
-        match session.get(PENDING_SECOND_FACTOR).await? {
-            Some(challenge) if tessera.now() < challenge.expires_at() => {
-                Ok(Self { challenge, session })
-            }
-            Some(_expired) => {
-                session.remove(PENDING_SECOND_FACTOR).await?;
-                Err(Rejection::new(RejectionKind::NothingPending, redirect))
-            }
-            None => Err(Rejection::new(RejectionKind::NothingPending, redirect)),
-        }
+        let (challenge, session) = pending(parts, state, PENDING_SECOND_FACTOR, |c| {
+            Some(c.expires_at())
+        })
+        .await?;
+        Ok(Self { challenge, session })
     }
 }
 
@@ -395,13 +387,9 @@ where
     type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let tessera = TesseraState::from_ref(state);
-        let redirect = prefers_html(&parts.headers).then(|| tessera.config().sign_in_path());
-        let session = AuthSession::from_request_parts(parts, state).await?;
-        match session.get(PENDING_ENROLMENT).await? {
-            Some(enrolment) => Ok(Self { enrolment, session }),
-            None => Err(Rejection::new(RejectionKind::NothingPending, redirect)),
-        }
+        // The facade checks an enrolment's age itself, in every setup flow.
+        let (enrolment, session) = pending(parts, state, PENDING_ENROLMENT, |_| None).await?;
+        Ok(Self { enrolment, session })
     }
 }
 
@@ -433,16 +421,39 @@ where
     type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let tessera = TesseraState::from_ref(state);
-        let redirect = prefers_html(&parts.headers).then(|| tessera.config().sign_in_path());
-        let session = AuthSession::from_request_parts(parts, state).await?;
-        match session.get(PENDING_PASSWORD_CHANGE).await? {
-            Some(change) if tessera.now() < change.expires_at() => Ok(Self { change, session }),
-            Some(_expired) => {
-                session.remove(PENDING_PASSWORD_CHANGE).await?;
-                Err(Rejection::new(RejectionKind::NothingPending, redirect))
-            }
-            None => Err(Rejection::new(RejectionKind::NothingPending, redirect)),
+        let (change, session) = pending(parts, state, PENDING_PASSWORD_CHANGE, |c| {
+            Some(c.expires_at())
+        })
+        .await?;
+        Ok(Self { change, session })
+    }
+}
+
+/// The half-signed-in state kept under `key`, with the session: refused (to the sign-in
+/// page for a browser) when there is none, and removed and refused once `expires_at`
+/// says it expired.
+async fn pending<S, T>(
+    parts: &mut Parts,
+    state: &S,
+    key: crate::SessionKey<T>,
+    expires_at: impl Fn(&T) -> Option<tessera::UnixTime>,
+) -> Result<(T, AuthSession), Rejection>
+where
+    TesseraState: FromRef<S>,
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    let tessera = TesseraState::from_ref(state);
+    let redirect = prefers_html(&parts.headers).then(|| tessera.config().sign_in_path());
+    let session = AuthSession::from_request_parts(parts, state).await?;
+    match session.get(key).await? {
+        Some(value) if expires_at(&value).is_none_or(|at| tessera.now() < at) => {
+            Ok((value, session))
         }
+        Some(_expired) => {
+            session.remove(key).await?;
+            Err(Rejection::new(RejectionKind::NothingPending, redirect))
+        }
+        None => Err(Rejection::new(RejectionKind::NothingPending, redirect)),
     }
 }

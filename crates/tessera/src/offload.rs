@@ -196,17 +196,18 @@ mod tests {
 
     use super::*;
 
-    /// tokio's blocking pool: a panic in the work is a `JoinError`.
-    struct SpawnBlocking;
+    /// A thread of its own per work: a panic in the work comes back from `join`. (The
+    /// tokio blocking pool's offload is `tessera_axum::SpawnBlocking`, tested there.)
+    struct OwnThread;
 
-    impl Offload for SpawnBlocking {
+    impl Offload for OwnThread {
         async fn run<T, F>(&self, work: F) -> Result<T, OffloadError>
         where
             T: Send + 'static,
             F: FnOnce() -> T + Send + 'static,
         {
-            tokio::task::spawn_blocking(work)
-                .await
+            std::thread::spawn(work)
+                .join()
                 .map_err(|_| OffloadError::Failed)
         }
     }
@@ -244,7 +245,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn a_panicking_work_gives_its_permit_back() {
-        let b = Bounded::new(SpawnBlocking, 1);
+        let b = Bounded::new(OwnThread, 1);
         let panicked = b.run(|| -> u32 { panic!("work panicked") }).await;
         assert_eq!(panicked, Err(OffloadError::Failed));
         assert_eq!(b.in_use(), 0);

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use tessera::mfa::{MfaMethod, RememberToken};
 use tessera::{Error, Password, SecondFactorChallenge, SignIn};
 use tessera_axum::{
-    AuthSession, PENDING_SECOND_FACTOR, PENDING_STEP_UP, PendingSecondFactor, SignedIn,
+    AuthSession, PENDING_SECOND_FACTOR, PENDING_STEP_UP, PendingSecondFactor, SessionKey, SignedIn,
 };
 use tower_sessions::Session;
 
@@ -343,13 +343,35 @@ pub(crate) async fn choose_method(
     Form(f): Form<MethodForm>,
 ) -> Response {
     let (challenge, session) = pending.into_parts();
+    start_method(
+        &app,
+        &session,
+        PENDING_SECOND_FACTOR,
+        challenge,
+        &f.method,
+        "/sign-in/second-factor",
+    )
+    .await
+}
+
+/// "Use another method" on any second-factor page: starts `method` on `challenge`, keeps
+/// the started challenge under `key` (a refusal is flashed, the kept one stays) and goes
+/// back to `page`.
+pub(crate) async fn start_method(
+    app: &App,
+    session: &AuthSession,
+    key: SessionKey<SecondFactorChallenge>,
+    challenge: SecondFactorChallenge,
+    method: &str,
+    page: &'static str,
+) -> Response {
     match app
         .accounts
-        .start_second_factor(challenge, parse_method(&f.method))
+        .start_second_factor(challenge, parse_method(method))
         .await
     {
         Ok(started) => {
-            if let Err(e) = session.insert(PENDING_SECOND_FACTOR, &started).await {
+            if let Err(e) = session.insert(key, &started).await {
                 return e.into_response();
             }
         }
@@ -358,7 +380,7 @@ pub(crate) async fn choose_method(
         }
         Err(e) => return server_error(&e),
     }
-    Redirect::to("/sign-in/second-factor").into_response()
+    Redirect::to(page).into_response()
 }
 
 /// POST `/sign-out`.
@@ -423,19 +445,15 @@ pub(crate) async fn step_up(
         return Redirect::to("/step-up").into_response();
     };
     if let Some(method) = f.method {
-        match app
-            .accounts
-            .start_second_factor(challenge, parse_method(&method))
-            .await
-        {
-            Ok(c) => {
-                if let Err(e) = session.insert(PENDING_STEP_UP, &c).await {
-                    return e.into_response();
-                }
-            }
-            Err(e) => flash(session.inner(), Notice::Error, &describe(&e)).await,
-        }
-        return Redirect::to("/step-up").into_response();
+        return start_method(
+            &app,
+            session,
+            PENDING_STEP_UP,
+            challenge,
+            &method,
+            "/step-up",
+        )
+        .await;
     }
     let code = f.code.unwrap_or_default();
     match app

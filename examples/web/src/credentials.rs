@@ -252,13 +252,7 @@ pub(crate) async fn change_password(
             if let Err(e) = me.session().renew(&done.assurance).await {
                 return e.into_response();
             }
-            flash(
-                me.session().inner(),
-                Notice::Info,
-                "Password changed. Every other session was signed out.",
-            )
-            .await;
-            Redirect::to("/credentials").into_response()
+            back_with(&me, "Password changed. Every other session was signed out.").await
         }
         Err(e) => refused(me.session(), &e).await,
     }
@@ -274,13 +268,7 @@ pub(crate) async fn force_logout(State(app): State<App>, me: SignedIn) -> Respon
             if let Err(e) = me.session().renew(&done.assurance).await {
                 return e.into_response();
             }
-            flash(
-                me.session().inner(),
-                Notice::Info,
-                "Every other session was signed out.",
-            )
-            .await;
-            Redirect::to("/credentials").into_response()
+            back_with(&me, "Every other session was signed out.").await
         }
         Err(e) => e.into_response(),
     }
@@ -332,15 +320,7 @@ pub(crate) async fn mfa_settings(
         return match app.accounts.enable_mfa(me.assurance(), preferred).await {
             Ok(done) => match done.into_value().recovery_codes {
                 Some(set) => codes_page(&csrf, &set, "Multi-factor authentication is on."),
-                None => {
-                    flash(
-                        me.session().inner(),
-                        Notice::Info,
-                        "Multi-factor authentication is on.",
-                    )
-                    .await;
-                    Redirect::to("/credentials").into_response()
-                }
+                None => back_with(&me, "Multi-factor authentication is on.").await,
             },
             Err(e) => refused(me.session(), &e).await,
         };
@@ -352,13 +332,7 @@ pub(crate) async fn mfa_settings(
                 if let Err(e) = me.session().renew(&done.assurance).await {
                     return e.into_response();
                 }
-                flash(
-                    me.session().inner(),
-                    Notice::Info,
-                    "Multi-factor authentication is off.",
-                )
-                .await;
-                Redirect::to("/credentials").into_response()
+                back_with(&me, "Multi-factor authentication is off.").await
             }
             Err(e) => refused(me.session(), &e).await,
         };
@@ -369,15 +343,7 @@ pub(crate) async fn mfa_settings(
             .set_preferred_method(me.assurance(), method)
             .await
         {
-            Ok(_) => {
-                flash(
-                    me.session().inner(),
-                    Notice::Info,
-                    "Preferred method saved.",
-                )
-                .await;
-                Redirect::to("/credentials").into_response()
-            }
+            Ok(_) => back_with(&me, "Preferred method saved.").await,
             Err(e) => refused(me.session(), &e).await,
         };
     }
@@ -473,15 +439,7 @@ pub(crate) async fn finish_app(
                     &set,
                     "Your authenticator app is set up and multi-factor authentication is on.",
                 ),
-                None => {
-                    flash(
-                        me.session().inner(),
-                        Notice::Info,
-                        "Your authenticator app is set up.",
-                    )
-                    .await;
-                    Redirect::to("/credentials").into_response()
-                }
+                None => back_with(&me, "Your authenticator app is set up.").await,
             }
         }
         Err(e) => refused(me.session(), &e).await,
@@ -512,15 +470,7 @@ pub(crate) async fn resync(
         .resync_device(me.assurance(), device, f.first.trim(), f.second.trim())
         .await
     {
-        Ok(_) => {
-            flash(
-                me.session().inner(),
-                Notice::Info,
-                "The device is in sync again.",
-            )
-            .await;
-            Redirect::to("/credentials").into_response()
-        }
+        Ok(_) => back_with(&me, "The device is in sync again.").await,
         Err(e) => refused(me.session(), &e).await,
     }
 }
@@ -541,13 +491,7 @@ pub(crate) async fn remove_device(
             if let Err(e) = me.session().renew(&done.assurance).await {
                 return e.into_response();
             }
-            flash(
-                me.session().inner(),
-                Notice::Info,
-                "The device was removed.",
-            )
-            .await;
-            Redirect::to("/credentials").into_response()
+            back_with(&me, "The device was removed.").await
         }
         Err(e) => refused(me.session(), &e).await,
     }
@@ -638,15 +582,7 @@ pub(crate) async fn rename(
         .rename(me.account(), device, f.name.trim())
         .await
     {
-        Ok(()) => {
-            flash(
-                me.session().inner(),
-                Notice::Info,
-                "The device was renamed.",
-            )
-            .await;
-            Redirect::to("/credentials").into_response()
-        }
+        Ok(()) => back_with(&me, "The device was renamed.").await,
         Err(e) => refused(me.session(), &Error::Registry(e)).await,
     }
 }
@@ -675,13 +611,7 @@ pub(crate) async fn link_phone(
             if let Err(e) = me.session().inner().insert(PHONE_KEY, &ticket).await {
                 tracing::error!(target: "tessera_web", "could not keep the phone verification: {e}");
             }
-            flash(
-                me.session().inner(),
-                Notice::Info,
-                "We sent a code to that number by text message.",
-            )
-            .await;
-            Redirect::to("/credentials").into_response()
+            back_with(&me, "We sent a code to that number by text message.").await
         }
         Err(e) => refused(me.session(), &e).await,
     }
@@ -707,14 +637,14 @@ pub(crate) async fn verify_phone(
                 .inner()
                 .remove::<ChallengeTicket>(PHONE_KEY)
                 .await;
-            flash(
-                me.session().inner(),
-                Notice::Info,
-                "Your phone number is verified.",
-            )
-            .await;
-            Redirect::to("/credentials").into_response()
+            back_with(&me, "Your phone number is verified.").await
         }
         Err(e) => refused(me.session(), &e).await,
     }
+}
+
+/// Back to the Credentials page with `message` shown once.
+async fn back_with(me: &SignedIn, message: &str) -> Response {
+    flash(me.session().inner(), Notice::Info, message).await;
+    Redirect::to("/credentials").into_response()
 }

@@ -10,7 +10,7 @@ use tessera_axum::{
     AuthSession, PENDING_PASSWORD_RESET, PENDING_RESET_PASSWORD, PENDING_RESET_SECOND_FACTOR,
 };
 
-use crate::auth::{CODE_FAILED, describe, flash, is_server_error, parse_method, take_flash};
+use crate::auth::{CODE_FAILED, describe, flash, is_server_error, take_flash};
 use crate::html::{self, Notice, csrf_field, notice};
 use crate::security::csrf_token;
 use crate::{App, server_error};
@@ -154,19 +154,15 @@ pub(crate) async fn second_factor(
         return Redirect::to("/forgot-password").into_response();
     };
     if let Some(method) = f.method {
-        match app
-            .accounts
-            .start_second_factor(challenge, parse_method(&method))
-            .await
-        {
-            Ok(c) => {
-                if let Err(e) = session.insert(PENDING_RESET_SECOND_FACTOR, &c).await {
-                    return e.into_response();
-                }
-            }
-            Err(e) => flash(session.inner(), Notice::Error, &describe(&e)).await,
-        }
-        return Redirect::to("/forgot-password/second-factor").into_response();
+        return crate::auth::start_method(
+            &app,
+            &session,
+            PENDING_RESET_SECOND_FACTOR,
+            challenge,
+            &method,
+            "/forgot-password/second-factor",
+        )
+        .await;
     }
     match app
         .accounts

@@ -134,6 +134,13 @@ impl World {
         Client::new(self.router.clone(), false)
     }
 
+    /// A program's sign-in as `user` with `password`, answered.
+    pub async fn program_sign_in(&self, user: &str, password: &str) -> Reply {
+        self.program()
+            .post("/sign-in", json!({"username": user, "password": password}))
+            .await
+    }
+
     /// Signs `user` up (status 201 expected).
     pub async fn sign_up(&self, user: &str) {
         let r = self

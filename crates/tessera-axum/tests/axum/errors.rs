@@ -10,13 +10,7 @@ use crate::app::{PASSWORD, World};
 async fn the_opaque_401_is_byte_identical_for_an_unknown_user_and_a_wrong_password() {
     let w = World::new();
     w.sign_up("ana").await;
-    let unknown = w
-        .program()
-        .post(
-            "/sign-in",
-            json!({"username": "nobody", "password": PASSWORD}),
-        )
-        .await;
+    let unknown = w.program_sign_in("nobody", PASSWORD).await;
     let wrong = w
         .program()
         .post(
@@ -183,12 +177,6 @@ async fn a_throttled_sign_in_is_the_same_opaque_401_not_a_429() {
     assert_eq!(throttled.body, first.body);
     assert_eq!(throttled.headers, first.headers);
     assert_eq!(throttled.headers.get(RETRY_AFTER), None);
-    let unknown = w
-        .program()
-        .post(
-            "/sign-in",
-            json!({"username": "nobody", "password": PASSWORD}),
-        )
-        .await;
+    let unknown = w.program_sign_in("nobody", PASSWORD).await;
     assert_eq!(unknown.body, throttled.body);
 }

@@ -15,6 +15,28 @@ fn token(serial: &str, secret: &Secret) -> HardwareToken {
     HardwareToken::new("Token", serial, secret.clone(), TotpParams::DEFAULT).unwrap()
 }
 
+/// A fresh in-memory registry where Ana added a token with `serial` (its code checked);
+/// the registry, its clock and the token's seed.
+async fn ana_with_token(
+    serial: &str,
+) -> (
+    DeviceRegistry<InMemoryDeviceStore, ManualClock>,
+    ManualClock,
+    Secret,
+) {
+    let (registry, clock) = registry(InMemoryDeviceStore::new(), one_code_config());
+    let seed = Secret::generate();
+    registry
+        .add_hardware_token(
+            &ana(),
+            &token(serial, &seed),
+            &[&code_at(&seed, clock.now())],
+        )
+        .await
+        .unwrap();
+    (registry, clock, seed)
+}
+
 fn ana() -> UserId {
     UserId::new("ana")
 }
@@ -25,13 +47,8 @@ fn bo() -> UserId {
 
 #[tokio::test]
 async fn the_same_seed_for_a_second_user_is_refused() {
-    let (registry, clock) = registry(InMemoryDeviceStore::new(), one_code_config());
-    let seed = Secret::generate();
+    let (registry, clock, seed) = ana_with_token("S-1").await;
     let code = code_at(&seed, clock.now());
-    registry
-        .add_hardware_token(&ana(), &token("S-1", &seed), &[&code])
-        .await
-        .unwrap();
     // Another serial, the same imported seed: one device.
     let refused = registry
         .add_hardware_token(&bo(), &token("S-2", &seed), &[&code])
@@ -78,16 +95,7 @@ async fn the_same_serial_for_a_second_user_is_refused_in_any_case() {
 /// alone (printed on the token, or guessed) never tells whether someone has it.
 #[tokio::test]
 async fn a_taken_serial_with_a_wrong_code_reads_as_a_wrong_code() {
-    let (registry, clock) = registry(InMemoryDeviceStore::new(), one_code_config());
-    let seed = Secret::generate();
-    registry
-        .add_hardware_token(
-            &ana(),
-            &token("S-1", &seed),
-            &[&code_at(&seed, clock.now())],
-        )
-        .await
-        .unwrap();
+    let (registry, clock, _seed) = ana_with_token("S-1").await;
     let other = Secret::generate();
     let wrong = code_at(&Secret::generate(), clock.now());
     let refused = registry
@@ -137,13 +145,8 @@ async fn removal_releases_the_device_for_another_user() {
 /// second attempt keeps the claims the first device needs.
 #[tokio::test]
 async fn a_users_own_duplicate_keeps_its_claims() {
-    let (registry, clock) = registry(InMemoryDeviceStore::new(), one_code_config());
-    let seed = Secret::generate();
+    let (registry, clock, seed) = ana_with_token("S-1").await;
     let code = code_at(&seed, clock.now());
-    registry
-        .add_hardware_token(&ana(), &token("S-1", &seed), &[&code])
-        .await
-        .unwrap();
     let t2 = HardwareToken::new("Token 2", "S-1", seed.clone(), TotpParams::DEFAULT).unwrap();
     let again = registry
         .add_hardware_token(&ana(), &t2, &[&code])
@@ -257,16 +260,7 @@ async fn thirty_two_concurrent_enrolments_of_one_seed_have_one_owner() {
 /// Nothing the store holds (devices or claims) contains the seed or the serial.
 #[tokio::test]
 async fn the_store_never_holds_the_seed_or_the_serial_in_a_claim() {
-    let (registry, clock) = registry(InMemoryDeviceStore::new(), one_code_config());
-    let seed = Secret::generate();
-    registry
-        .add_hardware_token(
-            &ana(),
-            &token("SERIAL-XYZ-42", &seed),
-            &[&code_at(&seed, clock.now())],
-        )
-        .await
-        .unwrap();
+    let (registry, _clock, seed) = ana_with_token("SERIAL-XYZ-42").await;
     let devices = registry.store().load(&ana()).await.unwrap().value;
     let document = serde_json::to_string(&devices).unwrap();
     let claims = registry.store().claims();
@@ -339,13 +333,7 @@ async fn a_key_rotation_keeps_the_device_claimed() {
 /// shared by two users already is reported.
 #[tokio::test]
 async fn existing_devices_can_be_claimed_after_the_fact() {
-    let (registry, clock) = registry(InMemoryDeviceStore::new(), one_code_config());
-    let seed = Secret::generate();
-    let code = code_at(&seed, clock.now());
-    registry
-        .add_hardware_token(&ana(), &token("S-1", &seed), &[&code])
-        .await
-        .unwrap();
+    let (registry, clock, _seed) = ana_with_token("S-1").await;
     let id = registry
         .add_hardware_token(
             &bo(),

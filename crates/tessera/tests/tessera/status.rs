@@ -205,22 +205,24 @@ async fn a_federated_account_shows_its_provider_and_no_password() {
     assert!(!shown.contains("fed@example.com"), "{shown}");
 }
 
+/// Ana's temporary password, owed enrolment, tooling credentials and pending requests.
+async fn lifecycle_of(w: &World) -> (bool, bool, usize, usize) {
+    let s = status_of(w, "ana").await;
+    (
+        s.temporary_password,
+        s.enrolment_required,
+        s.tooling_credentials,
+        s.pending_change_requests,
+    )
+}
+
 /// The lifecycle's state shows too: a temporary password, an owed enrolment, tooling
 /// credentials, pending change requests.
 #[tokio::test]
 async fn the_lifecycle_shows_in_the_status() {
     let w = World::new();
     let ana = w.ana().await;
-    let s = status_of(&w, "ana").await;
-    assert_eq!(
-        (
-            s.temporary_password,
-            s.enrolment_required,
-            s.tooling_credentials,
-            s.pending_change_requests
-        ),
-        (false, false, 0, 0)
-    );
+    assert_eq!(lifecycle_of(&w).await, (false, false, 0, 0));
     let _ = w.flows.create_tooling_credential(&ana, "ci").await.unwrap();
     let _ = w
         .flows
@@ -238,14 +240,5 @@ async fn the_lifecycle_shows_in_the_status() {
         .admin_reset_mfa(&admin, ana.account())
         .await
         .unwrap();
-    let s = status_of(&w, "ana").await;
-    assert_eq!(
-        (
-            s.temporary_password,
-            s.enrolment_required,
-            s.tooling_credentials,
-            s.pending_change_requests
-        ),
-        (true, true, 1, 1)
-    );
+    assert_eq!(lifecycle_of(&w).await, (true, true, 1, 1));
 }
