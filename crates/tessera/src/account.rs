@@ -388,17 +388,56 @@ impl fmt::Debug for AccountParts {
 
 /// A fresh account id: 128 bits from the operating system, as 32 hex characters.
 pub(crate) fn new_account_id() -> Result<UserId> {
+    Ok(UserId::new(hex(random_bytes::<16>()?.as_ref())))
+}
+
+/// `N` bytes from the operating system's generator, zeroized on drop (tokens, ids,
+/// generated secrets).
+pub(crate) fn random_bytes<const N: usize>() -> Result<zeroize::Zeroizing<[u8; N]>> {
     use rand::TryRng;
-    let mut bytes = [0u8; 16];
+    let mut bytes = zeroize::Zeroizing::new([0u8; N]);
     rand::rngs::SysRng
-        .try_fill_bytes(&mut bytes)
+        .try_fill_bytes(bytes.as_mut())
         .map_err(|_| Error::Randomness)?;
-    let mut id = String::with_capacity(32);
+    Ok(bytes)
+}
+
+/// `text` trimmed, when it has `min..=max` characters and no control character (a
+/// name or a note a person typed, bound for logs, emails and pages).
+pub(crate) fn clean_text(text: &str, min: usize, max: usize) -> Option<&str> {
+    let text = text.trim();
+    let len = text.chars().count();
+    ((min..=max).contains(&len) && !text.chars().any(char::is_control)).then_some(text)
+}
+
+/// A random id of 16 hex digits (tooling credentials, change requests).
+pub(crate) fn random_hex_id() -> Result<String> {
+    Ok(hex(random_bytes::<8>()?.as_ref()))
+}
+
+/// `prefix` and `N` letters of a 32-letter `alphabet`, 5 random bits each (generated
+/// secrets), built in place so that no copy of the secret is left behind unzeroized:
+/// hand the text straight to a [`Password`](tessera_password::Password).
+pub(crate) fn random_letters<const N: usize>(prefix: &str, alphabet: &[u8; 32]) -> Result<String> {
+    let bytes = random_bytes::<N>()?;
+    let mut text = String::with_capacity(prefix.len() + N);
+    text.push_str(prefix);
+    text.extend(
+        bytes
+            .iter()
+            .map(|b| char::from(alphabet[usize::from(b & 31)])),
+    );
+    Ok(text)
+}
+
+/// Lowercase hex of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {
-        id.push(char::from(HEX[usize::from(b >> 4)]));
-        id.push(char::from(HEX[usize::from(b & 0x0f)]));
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0x0f)]));
     }
-    Ok(UserId::new(id))
+    out
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";

@@ -130,12 +130,11 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         change: FactorChange,
         note: &str,
     ) -> Result<Notified<ChangeRequest>> {
-        let note = note.trim();
-        if note.chars().count() > MAX_CHANGE_NOTE_LEN || note.chars().any(char::is_control) {
-            return Err(Error::InvalidChangeRequest(
+        let note = crate::account::clean_text(note, 0, MAX_CHANGE_NOTE_LEN).ok_or(
+            Error::InvalidChangeRequest(
                 "the note must be at most 500 characters without control characters",
-            ));
-        }
+            ),
+        )?;
         let account = self.require_binding(assurance).await?;
         if let Some(provider) = &account.identity_provider {
             return Err(Error::ManagedByIdentityProvider {
@@ -156,7 +155,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
             FactorChange::ResetMfa => String::new(),
         };
         let request = ChangeRequest {
-            id: crate::tooling::random_hex_id()?,
+            id: crate::account::random_hex_id()?,
             change,
             label,
             note: note.to_owned(),

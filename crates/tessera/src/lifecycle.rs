@@ -44,14 +44,15 @@ use std::time::Duration;
 
 use tessera_mfa::{Actor, ChallengeId, MfaMethod, MfaStore, Notified, Purpose, SignInPlan};
 use tessera_otp::{Clock, UnixTime};
-use tessera_password::{Password, PasswordUse};
+use tessera_password::Password;
 use tessera_registry::{AssertionVerifier, DeviceStore, UserId};
 
+use crate::account::{clean_text, random_letters};
 use crate::accounts::SECOND_FACTOR_TTL;
 use crate::audit::{self, Reason};
 use crate::{
     AccountStore, Accounts, Error, PasswordChangeSession, Result, SecondFactorChallenge,
-    SecurityStamp, SessionRevoker, SignIn, canonical_username,
+    SecurityStamp, SessionRevoker, SignIn,
 };
 
 /// How long a temporary password works unless configured otherwise (24 hours).
@@ -88,20 +89,13 @@ impl AdminAction {
     /// ([`MAX_ADMIN_ID_LEN`]) or reason ([`MAX_ADMIN_REASON_LEN`]), or either with a
     /// control character (they go into logs and emails).
     pub fn new(admin: &str, reason: &str) -> Result<Self> {
-        let (admin, reason) = (admin.trim(), reason.trim());
-        let bad = |s: &str, max: usize| {
-            s.is_empty() || s.chars().count() > max || s.chars().any(char::is_control)
-        };
-        if bad(admin, MAX_ADMIN_ID_LEN) {
-            return Err(Error::InvalidAdminAction(
-                "the administrator must be named in 1 to 128 characters without control characters",
-            ));
-        }
-        if bad(reason, MAX_ADMIN_REASON_LEN) {
-            return Err(Error::InvalidAdminAction(
+        let admin = clean_text(admin, 1, MAX_ADMIN_ID_LEN).ok_or(Error::InvalidAdminAction(
+            "the administrator must be named in 1 to 128 characters without control characters",
+        ))?;
+        let reason =
+            clean_text(reason, 1, MAX_ADMIN_REASON_LEN).ok_or(Error::InvalidAdminAction(
                 "the reason must be 1 to 500 characters without control characters",
-            ));
-        }
+            ))?;
         Ok(Self {
             admin: admin.to_owned(),
             reason: reason.to_owned(),
@@ -240,15 +234,9 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
     /// [`Error::Randomness`].
     pub async fn start_password_reset(&self, username: &str) -> Result<PasswordReset> {
         let now = self.now();
-        let name = canonical_username(username);
-        let found = match &name {
-            Ok(name) => self.accounts.find_by_username(name).await?,
-            Err(_) => None,
-        };
-        let account = found.map(|v| v.value);
-        let Some(account) = account.filter(|a| !a.is_federated()) else {
+        let (found, bucket) = self.find_typed(username).await;
+        let Some(account) = found?.filter(|a| !a.is_federated()) else {
             audit::failed("password_reset_not_sent", None, Reason::UnknownAccount);
-            let bucket = self.unknown_bucket(name.as_deref().unwrap_or(username.trim()));
             return self.decoy_reset(bucket, now);
         };
         let sent = match self.context(&account).await {
@@ -448,14 +436,14 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         confirmation: &Password,
     ) -> Result<Notified<PasswordResetDone>> {
         let user = &session.resetting;
-        if self.now() >= session.expires_at {
-            audit::failed("password_reset_failed", Some(user), Reason::Expired);
-            return Err(Error::VerificationFailed);
-        }
-        let account = self.load(user).await?.value;
-        if account.stamp != session.stamp {
-            return Err(Error::SessionRevoked);
-        }
+        let account = self
+            .session_account(
+                user,
+                session.expires_at,
+                session.stamp,
+                "password_reset_failed",
+            )
+            .await?;
         let mfa_on = self.mfa.settings(user).await?.enabled();
         if mfa_on && session.second_factor.is_none() {
             // MFA was turned on after the code was checked: start again.
@@ -463,15 +451,14 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
             return Err(Error::SessionRevoked);
         }
         let use_ = crate::password_flows::password_use(mfa_on);
-        let hash = self
-            .checked_new_hash(&account, use_, new, confirmation)
+        self.set_new_password(&account, use_, new, confirmation)
             .await?;
-        let long_enough = self.policy.meets_min_length(new, PasswordUse::OnlyFactor);
-        self.store_new_hash(&account, hash, long_enough).await?;
         audit::succeeded("password_reset", user);
         let remembered_devices_revoked = self.forget_remembered_devices(&account).await?;
         let sessions_deleted = self.sessions.revoke_all(user).await.ok();
-        let notify_error = self.tell_password_changed(&account).await;
+        let notify_error = self
+            .tell_password_changed(&account, Actor::AccountHolder)
+            .await;
         Ok(Notified {
             value: PasswordResetDone {
                 remembered_devices_revoked,
@@ -518,12 +505,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         audit::admin_action("temporary_password_issued", account, action);
         self.forget_remembered_devices(&loaded).await?;
         let _ = self.sessions.revoke_all(account).await;
-        let notify_error = match self.mfa.password_changed(&loaded, action.actor()).await {
-            Ok(n) => n.notify_error,
-            Err(e) => Some(tessera_mfa::NotifyError(format!(
-                "the notification was not sent: {e}"
-            ))),
-        };
+        let notify_error = self.tell_password_changed(&loaded, action.actor()).await;
         Ok(Notified {
             value: temporary,
             notify_error,
@@ -548,14 +530,14 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
     ) -> Result<SignIn> {
         let user = &session.changing;
         let now = self.now();
-        if now >= session.expires_at {
-            audit::failed("password_change_failed", Some(user), Reason::Expired);
-            return Err(Error::VerificationFailed);
-        }
-        let account = self.load(user).await?.value;
-        if account.stamp != session.stamp {
-            return Err(Error::SessionRevoked);
-        }
+        let account = self
+            .session_account(
+                user,
+                session.expires_at,
+                session.stamp,
+                "password_change_failed",
+            )
+            .await?;
         match account.lifecycle.temporary_password_expires_at {
             Some(until) if now < until => {}
             Some(_) => {
@@ -569,15 +551,13 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
             None => return Err(Error::SessionRevoked),
         }
         let use_ = self.password_use(user).await?;
-        let hash = self
-            .checked_new_hash(&account, use_, new, confirmation)
+        self.set_new_password(&account, use_, new, confirmation)
             .await?;
-        let long_enough = self.policy.meets_min_length(new, PasswordUse::OnlyFactor);
-        self.store_new_hash(&account, hash, long_enough).await?;
         audit::succeeded("password_changed", user);
-        if let Some(e) = self.tell_password_changed(&account).await {
-            audit::notify_failed(user, &e);
-        }
+        // A notice that could not be sent is audited there; the sign-in goes on.
+        let _ = self
+            .tell_password_changed(&account, Actor::AccountHolder)
+            .await;
         let current = self.load(user).await?.value;
         self.after_password(&current, now, None, None).await
     }
@@ -630,6 +610,26 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         })
     }
 
+    /// The account of a reset or required-change session: refused once the session
+    /// expired (audited as `event`) or its security stamp moved on.
+    async fn session_account(
+        &self,
+        user: &UserId,
+        expires_at: UnixTime,
+        stamp: SecurityStamp,
+        event: &'static str,
+    ) -> Result<crate::Account> {
+        if self.now() >= expires_at {
+            audit::failed(event, Some(user), Reason::Expired);
+            return Err(Error::VerificationFailed);
+        }
+        let account = self.load(user).await?.value;
+        if account.stamp != stamp {
+            return Err(Error::SessionRevoked);
+        }
+        Ok(account)
+    }
+
     /// Clears the enrolment an MFA reset left owed, once MFA is on again.
     pub(crate) async fn enrolment_done(&self, user: &UserId) -> Result<()> {
         if !self.load(user).await?.value.lifecycle.enrolment_required {
@@ -647,15 +647,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
 /// A temporary password: [`TEMPORARY_PASSWORD_LEN`] characters of an unambiguous
 /// 32-letter alphabet from the operating system's generator.
 fn generate_temporary_password() -> Result<Password> {
-    use rand::TryRng;
-    let mut bytes = zeroize::Zeroizing::new([0u8; TEMPORARY_PASSWORD_LEN]);
-    rand::rngs::SysRng
-        .try_fill_bytes(bytes.as_mut())
-        .map_err(|_| Error::Randomness)?;
-    let text: String = bytes
-        .iter()
-        .map(|b| char::from(TEMPORARY_ALPHABET[usize::from(b & 31)]))
-        .collect();
+    let text = random_letters::<TEMPORARY_PASSWORD_LEN>("", TEMPORARY_ALPHABET)?;
     Ok(Password::new(text))
 }
 

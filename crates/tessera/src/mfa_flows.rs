@@ -393,12 +393,13 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
                     min_length: self.policy.min_length_for(PasswordUse::OnlyFactor),
                 });
             };
-            let hash = self
-                .checked_new_hash(&seen, PasswordUse::OnlyFactor, new, confirmation)
+            // Checked for the password alone, so it is long enough to be one.
+            self.set_new_password(&seen, PasswordUse::OnlyFactor, new, confirmation)
                 .await?;
-            self.store_new_hash(&seen, hash, true).await?;
             audit::succeeded("password_changed", &seen.id);
-            notify_error = self.tell_password_changed(&seen).await;
+            notify_error = self
+                .tell_password_changed(&seen, Actor::AccountHolder)
+                .await;
             seen = self.load(&seen.id).await?.value;
         }
         let stamp = self.bump_stamp(&seen.id).await?;

@@ -164,7 +164,9 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         let long_enough = self.policy.meets_min_length(new, PasswordUse::OnlyFactor);
         let stamp = self.store_new_hash(&account, hash, long_enough).await?;
         audit::succeeded("password_changed", user);
-        let notify_error = self.tell_password_changed(&account).await;
+        let notify_error = self
+            .tell_password_changed(&account, Actor::AccountHolder)
+            .await;
         Ok(Notified {
             value: PasswordChange {
                 assurance: Assurance {
@@ -301,6 +303,22 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         self.hash_password(new).await
     }
 
+    /// Checks `new` for `use_` (policy, confirmation, history) and stores it under a new
+    /// security stamp, if the account is still as `account` was loaded.
+    pub(crate) async fn set_new_password(
+        &self,
+        account: &Account,
+        use_: PasswordUse,
+        new: &Password,
+        confirmation: &Password,
+    ) -> Result<SecurityStamp> {
+        let hash = self
+            .checked_new_hash(account, use_, new, confirmation)
+            .await?;
+        let long_enough = self.policy.meets_min_length(new, PasswordUse::OnlyFactor);
+        self.store_new_hash(account, hash, long_enough).await
+    }
+
     /// Forgets every remembered device, retried; fails only when every try failed.
     pub(crate) async fn forget_remembered_devices(&self, account: &Account) -> Result<usize> {
         let mut last = None;
@@ -317,16 +335,16 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         Err(last.map_or(Error::Conflict, Error::from))
     }
 
-    /// Tells the account holder the password changed, retried; the error of the last
-    /// try when none went through.
-    pub(crate) async fn tell_password_changed(&self, account: &Account) -> Option<NotifyError> {
+    /// Tells the account holder the password changed (by `actor`), retried; the error
+    /// of the last try when none went through, also audited.
+    pub(crate) async fn tell_password_changed(
+        &self,
+        account: &Account,
+        actor: Actor,
+    ) -> Option<NotifyError> {
         let mut last = None;
         for _ in 0..CONSEQUENCE_ATTEMPTS {
-            match self
-                .mfa
-                .password_changed(account, Actor::AccountHolder)
-                .await
-            {
+            match self.mfa.password_changed(account, actor.clone()).await {
                 Ok(n) => match n.notify_error {
                     None => return None,
                     Some(e) => last = Some(e),

@@ -44,19 +44,13 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         password: &Password,
         remembered: Option<&RememberToken>,
     ) -> Result<SignIn> {
-        let name = canonical_username(username);
-        let found = match &name {
-            Ok(name) => self.accounts.find_by_username(name).await.ok().flatten(),
-            Err(_) => None,
-        };
-        let account = found.map(|v| v.value);
+        // A failing store answers like an unknown username: one answer for every name.
+        let (found, bucket) = self.find_typed(username).await;
+        let account = found.ok().flatten();
         let federated = account.as_ref().is_some_and(Account::is_federated);
         let (user, known) = match &account {
             Some(a) if !federated => (a.id.clone(), true),
-            _ => (
-                self.unknown_bucket(name.as_deref().unwrap_or(username.trim())),
-                false,
-            ),
+            _ => (bucket, false),
         };
         // A known account's lockout notice goes to its address; an unknown username's
         // bucket has nobody to tell.
@@ -297,10 +291,27 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
     }
 
     /// The shared throttle bucket of a username no account has.
-    pub(crate) fn unknown_bucket(&self, username: &str) -> UserId {
+    fn unknown_bucket(&self, username: &str) -> UserId {
         use std::hash::BuildHasher;
         let bucket = self.unknown_buckets.hash_one(username) % 4096;
         UserId::new(format!("tessera:unknown:{bucket:03x}"))
+    }
+
+    /// The account a typed username names (`None` for an invalid or unknown name), and
+    /// the throttle bucket the name shares when no account has it.
+    pub(crate) async fn find_typed(&self, username: &str) -> (Result<Option<Account>>, UserId) {
+        let name = canonical_username(username);
+        let found = match &name {
+            Ok(name) => self
+                .accounts
+                .find_by_username(name)
+                .await
+                .map(|found| found.map(|v| v.value))
+                .map_err(Error::from),
+            Err(_) => Ok(None),
+        };
+        let bucket = self.unknown_bucket(name.as_deref().unwrap_or(username.trim()));
+        (found, bucket)
     }
 
     /// Starts a step-up: a fresh second factor for a signed-in person before a

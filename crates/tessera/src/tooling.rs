@@ -33,10 +33,9 @@ use tessera_otp::{Clock, UnixTime};
 use tessera_password::Password;
 use tessera_registry::{DeviceStore, UserId};
 
+use crate::account::{clean_text, hex, random_hex_id, random_letters};
 use crate::audit::{self, Reason};
-use crate::{
-    AccountStore, Accounts, AdminAction, Assurance, Error, Factor, Result, canonical_username,
-};
+use crate::{AccountStore, Accounts, AdminAction, Assurance, Error, Factor, Result};
 
 /// Most tooling credentials per account.
 pub const MAX_TOOLING_CREDENTIALS: usize = 16;
@@ -142,10 +141,6 @@ fn tag(
     Some(mac.finalize().into_bytes().into())
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Whether `secret` has the shape of a tooling credential.
 fn well_formed(secret: &str) -> bool {
     secret.strip_prefix(TOOLING_PREFIX).is_some_and(|rest| {
@@ -153,44 +148,20 @@ fn well_formed(secret: &str) -> bool {
     })
 }
 
-fn random_bytes<const N: usize>() -> Result<zeroize::Zeroizing<[u8; N]>> {
-    use rand::TryRng;
-    let mut bytes = zeroize::Zeroizing::new([0u8; N]);
-    rand::rngs::SysRng
-        .try_fill_bytes(bytes.as_mut())
-        .map_err(|_| Error::Randomness)?;
-    Ok(bytes)
-}
-
-/// A random id of 16 hex digits (credentials, change requests).
-pub(crate) fn random_hex_id() -> Result<String> {
-    Ok(hex(random_bytes::<8>()?.as_ref()))
-}
-
 /// A new secret: the prefix and 32 base32 letters.
 fn generate_secret() -> Result<Password> {
-    let bytes = random_bytes::<SECRET_LETTERS>()?;
-    let mut text = String::with_capacity(TOOLING_PREFIX.len() + SECRET_LETTERS);
-    text.push_str(TOOLING_PREFIX);
-    text.extend(
-        bytes
-            .iter()
-            .map(|b| char::from(BASE32[usize::from(b & 31)])),
-    );
-    Ok(Password::new(text))
+    Ok(Password::new(random_letters::<SECRET_LETTERS>(
+        TOOLING_PREFIX,
+        BASE32,
+    )?))
 }
 
 /// A credential name: trimmed, 1 to [`MAX_TOOLING_NAME_LEN`] characters, no control
 /// characters.
 fn checked_name(name: &str) -> Result<&str> {
-    let name = name.trim();
-    let len = name.chars().count();
-    if len == 0 || len > MAX_TOOLING_NAME_LEN || name.chars().any(char::is_control) {
-        return Err(Error::InvalidToolingCredential(
-            "the name must be 1 to 64 characters without control characters",
-        ));
-    }
-    Ok(name)
+    clean_text(name, 1, MAX_TOOLING_NAME_LEN).ok_or(Error::InvalidToolingCredential(
+        "the name must be 1 to 64 characters without control characters",
+    ))
 }
 
 impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C> {
@@ -395,15 +366,11 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
     /// # Errors
     /// [`Error::VerificationFailed`].
     pub async fn authenticate_tool(&self, username: &str, secret: &Password) -> Result<ToolSignIn> {
-        let name = canonical_username(username);
-        let found = match &name {
-            Ok(name) => self.accounts.find_by_username(name).await.ok().flatten(),
-            Err(_) => None,
-        };
-        let account = found.map(|v| v.value);
+        let (found, bucket) = self.find_typed(username).await;
+        let account = found.ok().flatten();
         let user = match &account {
             Some(a) => a.id.clone(),
-            None => self.unknown_bucket(name.as_deref().unwrap_or(username.trim())),
+            None => bucket,
         };
         let holder: &dyn tessera_mfa::Account = match &account {
             Some(a) => a,
