@@ -151,32 +151,10 @@ async fn open(database: &str) -> Result<SqlPool, Failure> {
     Ok(pool.into())
 }
 
-/// ISO 8601 in UTC, to the second: `2026-11-30T07:05:13Z`.
+/// `t` as RFC 3339 in UTC with whole seconds (`2023-11-14T22:13:20Z`), as the
+/// security messages' [`UtcTime`](tessera::mfa::UtcTime) writes it for machines.
 pub(crate) fn iso8601(t: UnixTime) -> String {
-    let secs = t.as_secs();
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-/// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's
-/// `civil_from_days`, for days since the epoch that are not negative).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + u64::from(m <= 2);
-    (y, m, d)
+    tessera::mfa::UtcTime::new(t).rfc3339()
 }
 
 fn method_name(m: MfaMethod) -> &'static str {
