@@ -527,13 +527,24 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
     /// The facts the MFA rules need: email, identity provider, active device kinds.
     pub(crate) async fn context(&self, account: &Account) -> Result<AccountContext> {
         let status = self.registry.mfa_status(&account.id).await?;
-        let mut ctx = AccountContext::new(account.id.clone())
+        Ok(Self::context_with(
+            account,
+            status.active_kinds().iter().copied(),
+        ))
+    }
+
+    /// The MFA rules' view of `account` with these active device kinds (already loaded).
+    pub(crate) fn context_with(
+        account: &Account,
+        active: impl IntoIterator<Item = tessera_registry::DeviceKind>,
+    ) -> AccountContext {
+        let ctx = AccountContext::new(account.id.clone())
             .with_email(account.email.clone())
-            .with_active_devices(status.active_kinds().iter().copied());
-        if let Some(p) = &account.identity_provider {
-            ctx = ctx.managed_by(p.clone());
+            .with_active_devices(active);
+        match &account.identity_provider {
+            Some(p) => ctx.managed_by(p.clone()),
+            None => ctx,
         }
-        Ok(ctx)
     }
 
     pub(crate) fn password_context(account: &Account) -> Context {

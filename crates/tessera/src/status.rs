@@ -7,7 +7,7 @@
 //! phone, recovery codes, throttle). It holds no secret: no seed, hash, code, phone
 //! number or email address, only kinds, counts and times.
 
-use tessera_mfa::{AccountContext, AvailabilityTable, MfaMethod, MfaStore};
+use tessera_mfa::{AvailabilityTable, MfaMethod, MfaStore};
 use tessera_otp::{Clock, UnixTime};
 use tessera_registry::{DeviceInfo, DeviceKind, DeviceStatus, DeviceStore, UserId};
 
@@ -183,12 +183,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
             .filter(|d| d.status == DeviceStatus::Active)
             .collect();
         let count = |kind: DeviceKind| active.iter().filter(|d| d.kind == kind).count();
-        let mut ctx = AccountContext::new(account.id.clone())
-            .with_email(account.email.clone())
-            .with_active_devices(active.iter().map(|d| d.kind));
-        if let Some(p) = &account.identity_provider {
-            ctx = ctx.managed_by(p.clone());
-        }
+        let ctx = Self::context_with(account, active.iter().map(|d| d.kind));
         let available = AvailabilityTable::compute(&ctx, &state, self.mfa.policy());
         let throttle = state.throttle();
         let locked = throttle.is_locked(now);
