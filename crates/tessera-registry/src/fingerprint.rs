@@ -10,6 +10,8 @@
 
 use std::fmt;
 
+use data_encoding::{HEXLOWER, HEXLOWER_PERMISSIVE};
+
 use hmac::{KeyInit, Mac};
 use tessera_keyring::Keyring;
 use tessera_otp::Secret;
@@ -54,7 +56,7 @@ impl DeviceFingerprint {
     /// Lowercase hex, 64 characters.
     #[must_use]
     pub fn to_hex(&self) -> String {
-        hex(&self.0)
+        HEXLOWER.encode(&self.0)
     }
 
     /// Parses 64 hex digits (either case).
@@ -62,28 +64,24 @@ impl DeviceFingerprint {
     /// # Errors
     /// [`Error::InvalidDevice`] for any other text.
     pub fn from_hex(text: &str) -> Result<Self, Error> {
-        const REFUSED: Error = Error::InvalidDevice("a device fingerprint is 64 hex digits");
-        let text = text.as_bytes();
-        if text.len() != 2 * FINGERPRINT_LEN {
-            return Err(REFUSED);
-        }
-        let mut out = [0u8; FINGERPRINT_LEN];
-        for (byte, pair) in out.iter_mut().zip(text.chunks_exact(2)) {
-            let digit = |c: u8| char::from(c).to_digit(16).ok_or(REFUSED);
-            let value = digit(pair[0])? * 16 + digit(pair[1])?;
-            *byte = u8::try_from(value).map_err(|_| REFUSED)?;
-        }
-        Ok(Self(out))
+        HEXLOWER_PERMISSIVE
+            .decode(text.as_bytes())
+            .ok()
+            .and_then(|bytes| <[u8; FINGERPRINT_LEN]>::try_from(bytes).ok())
+            .map(Self)
+            .ok_or(Error::InvalidDevice(
+                "a device fingerprint is 64 hex digits",
+            ))
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl fmt::Debug for DeviceFingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "DeviceFingerprint({}…)", hex(&self.0[..DEBUG_PREFIX]))
+        write!(
+            f,
+            "DeviceFingerprint({}…)",
+            HEXLOWER.encode(&self.0[..DEBUG_PREFIX])
+        )
     }
 }
 
