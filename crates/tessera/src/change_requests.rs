@@ -267,7 +267,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         account: &UserId,
         id: &str,
     ) -> Result<Notified<ChangeRequest>> {
-        self.pending_request(account, id).await?;
+        // The decision's own conditional save finds the pending request or refuses.
         self.decide(action, account, id, false).await
     }
 
