@@ -116,6 +116,7 @@ impl<C: Clock, L: CeremonyLedger, I: CredentialIndex> RelyingParty<C, L, I> {
         } else {
             options
         };
+        let options = browser_compatible(options)?;
         let payload = self.payload(flavor, state)?;
         let sealed = ceremony::seal(&self.keyring, REGISTRATION, self.rp_id(), user, &payload)?;
         Ok((options, RegistrationCeremony(sealed)))
@@ -308,6 +309,41 @@ fn to_registry_key(
 /// Asks the authenticator for a discoverable credential (WebAuthn Level 3, §5.4.6
 /// `residentKey: "preferred"`): only a hint to the browser, nothing in the state
 /// depends on it (a key that cannot store one still registers, for second-factor use).
+/// The options as browsers accept them: a request for a server-side (non-discoverable)
+/// credential carries no `credProtect` extension.
+///
+/// webauthn-rs asks every security key for `credentialProtectionPolicy:
+/// userVerificationRequired` (not enforced), and Chromium refuses the whole request
+/// when the credential is not discoverable ("Requested protection policy is
+/// inconsistent or incongruent with other requested parameters", kanidm/webauthn-rs#490):
+/// no security key could be registered from Chrome. Only the options sent to the
+/// browser change; the extension was never enforced, the sealed state still records
+/// what webauthn-rs asked, and user verification is checked per policy as before.
+fn browser_compatible(
+    options: CreationChallengeResponse,
+) -> Result<CreationChallengeResponse, Error> {
+    let mut json = to_value(&options)?;
+    let Some(public_key) = json.get_mut("publicKey").and_then(|p| p.as_object_mut()) else {
+        return Ok(options);
+    };
+    let discoverable = public_key
+        .get("authenticatorSelection")
+        .and_then(|a| a.get("residentKey"))
+        .and_then(|r| r.as_str())
+        .is_some_and(|r| r == "preferred" || r == "required");
+    if discoverable {
+        return Ok(options);
+    }
+    if let Some(extensions) = public_key
+        .get_mut("extensions")
+        .and_then(|e| e.as_object_mut())
+    {
+        extensions.remove("credentialProtectionPolicy");
+        extensions.remove("enforceCredentialProtectionPolicy");
+    }
+    from_value(json)
+}
+
 fn prefer_discoverable(
     options: CreationChallengeResponse,
 ) -> Result<CreationChallengeResponse, Error> {

@@ -355,6 +355,42 @@ async fn the_users_keys_are_excluded_from_a_new_registration() {
     );
 }
 
+/// Chromium refuses a request for a non-discoverable credential that carries
+/// `credProtect` (kanidm/webauthn-rs#490: "Requested protection policy is inconsistent
+/// or incongruent with other requested parameters"), and webauthn-rs puts
+/// `userVerificationRequired` in every security-key request: the options sent to the
+/// browser leave it out, whatever the user-verification policy, and registration
+/// still works.
+#[tokio::test]
+async fn registration_options_carry_no_cred_protect_for_a_server_side_credential() {
+    let w = World::new();
+    for rp in [w.rp(), w.rp_requiring_uv()] {
+        let (options, _state) = start_registration(&w, &rp, &ana()).await;
+        let json = serde_json::to_value(&options).unwrap();
+        let public_key = &json["publicKey"];
+        assert_ne!(
+            public_key["authenticatorSelection"]["residentKey"],
+            "required"
+        );
+        assert_ne!(
+            public_key["authenticatorSelection"]["residentKey"],
+            "preferred"
+        );
+        let extensions = public_key["extensions"].as_object().unwrap();
+        assert!(
+            !extensions.contains_key("credentialProtectionPolicy"),
+            "{json}"
+        );
+        assert!(!extensions.contains_key("enforceCredentialProtectionPolicy"));
+        // The other extensions webauthn-rs asks for stay.
+        assert_eq!(extensions["credProps"], true);
+    }
+    let rp = w.rp();
+    let mut browser = SoftPasskey::new(true);
+    w.register(&rp, &ana(), &mut browser, "One").await;
+    assert_eq!(w.keys(&ana()).await.len(), 1);
+}
+
 #[tokio::test]
 async fn the_facade_path_opens_then_checks_inside_the_registry() {
     let w = World::new();

@@ -31,7 +31,7 @@ export function startApp() {
     const timer = setTimeout(() => reject(new Error(`the app printed no address in 30 s: ${err}`)), 30_000);
     child.stdout.on('data', (chunk) => {
       out += chunk;
-      const match = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      const match = out.match(/listening on (http:\/\/(?:localhost|127\.0\.0\.1):\d+)/);
       if (match) {
         clearTimeout(timer);
         resolvePromise({ url: match[1], stop: () => child.kill('SIGTERM'), logs: () => err });

@@ -206,6 +206,7 @@ fn code_form(
     challenge: &SecondFactorChallenge,
     action: &str,
     method_action: &str,
+    key_action: Option<&str>,
     trust: bool,
 ) -> String {
     let method = challenge.method();
@@ -223,9 +224,18 @@ fn code_form(
         ""
     };
     let mut options = String::new();
+    let mut key_form = String::new();
     for m in challenge.available() {
         if *m == MfaMethod::SecurityKey {
-            continue; // needs the WebAuthn script, which this page does not load
+            // A ceremony of its own (a page with the WebAuthn script), not a typed code.
+            if let Some(key_action) = key_action {
+                key_form = format!(
+                    r#"<form method="post" action="{}">{}<button type="submit">Use a security key</button></form>"#,
+                    esc(key_action),
+                    csrf_field(csrf)
+                );
+            }
+            continue;
         }
         options.push_str(&format!(
             r#"<option value="{}">{}</option>"#,
@@ -240,7 +250,7 @@ fn code_form(
 {trust_box}
 <button type="submit">Authorize</button></form>
 <section aria-labelledby="other"><h2 id="other">Use another method</h2>
-<form method="post" action="{method_action}">{csrf}
+{key_form}<form method="post" action="{method_action}">{csrf}
 <label for="method">Method</label><select id="method" name="method">{options}</select>
 <button type="submit">Use this method</button></form></section>"#,
         csrf = csrf_field(csrf),
@@ -254,6 +264,7 @@ pub(crate) fn code_form_for_reset(csrf: &str, challenge: &SecondFactorChallenge)
         challenge,
         "/forgot-password/second-factor",
         "/forgot-password/second-factor",
+        None,
         false,
     )
 }
@@ -267,6 +278,7 @@ pub(crate) async fn second_factor_page(pending: PendingSecondFactor) -> Response
         pending.challenge(),
         "/sign-in/second-factor",
         "/sign-in/method",
+        Some("/sign-in/security-key"),
         true,
     );
     html::page(
@@ -418,7 +430,14 @@ pub(crate) async fn step_up_page(State(app): State<App>, me: SignedIn) -> Respon
     };
     let csrf = csrf_token(session.inner()).await;
     let message = take_flash(session.inner()).await;
-    let form = code_form(&csrf, &challenge, "/step-up", "/step-up", false);
+    let form = code_form(
+        &csrf,
+        &challenge,
+        "/step-up",
+        "/step-up",
+        Some("/step-up/security-key"),
+        false,
+    );
     let body = format!(
         r#"<p class="info" role="status">This change needs a fresh second factor. Confirm it's you, then try again.</p>{message}{form}"#
     );

@@ -20,7 +20,7 @@ const PHONE_KEY: &str = "web.phone_verification";
 /// Where a refused change sends the person: the step-up page when it needs a fresh
 /// second factor, sign-in when the session ended, the Credentials page (with the
 /// reason) otherwise.
-async fn refused(session: &AuthSession, e: &Error) -> Response {
+pub(crate) async fn refused(session: &AuthSession, e: &Error) -> Response {
     match e {
         Error::StepUpRequired | Error::StepUpTooWeak { .. } | Error::ReauthenticationRequired => {
             Redirect::to("/step-up").into_response()
@@ -140,13 +140,22 @@ pub(crate) async fn page(State(app): State<App>, me: SignedIn) -> Response {
     {
         let id = d.id.to_string();
         let name = d.name.to_string();
-        list.push_str(&format!(
-            r#"<tr><td>{name}</td><td>{kind}</td><td>
-<form method="post" action="/credentials/devices/resync">{field}<input type="hidden" name="device" value="{id}">
+        // Only a device that shows codes can drift; a security key has nothing to resync.
+        let resync = if d.kind == DeviceKind::SecurityKey {
+            String::new()
+        } else {
+            format!(
+                r#"<form method="post" action="/credentials/devices/resync">{field}<input type="hidden" name="device" value="{id}">
 <label for="r1-{id}">Code</label><input type="text" id="r1-{id}" name="first" inputmode="numeric" autocomplete="off">
 <label for="r2-{id}">Next code</label><input type="text" id="r2-{id}" name="second" inputmode="numeric" autocomplete="off">
-<button type="submit">Resync {name}</button></form>
-<form method="post" action="/credentials/devices/rename">{field}<input type="hidden" name="device" value="{id}">
+<button type="submit">Resync {name}</button></form>"#,
+                name = esc(&name),
+                id = esc(&id),
+            )
+        };
+        list.push_str(&format!(
+            r#"<tr><td>{name}</td><td>{kind}</td><td>
+{resync}<form method="post" action="/credentials/devices/rename">{field}<input type="hidden" name="device" value="{id}">
 <label for="n-{id}">New name</label><input type="text" id="n-{id}" name="name" autocomplete="off">
 <button type="submit">Rename {name}</button></form>
 <form method="post" action="/credentials/devices/remove">{field}<input type="hidden" name="device" value="{id}"><button type="submit" class="danger">Remove {name}</button></form>
@@ -167,7 +176,11 @@ pub(crate) async fn page(State(app): State<App>, me: SignedIn) -> Response {
 <h3>Set up authenticator app</h3>
 <form method="post" action="/credentials/app">{field}
 <label for="device-name">Device name</label><input type="text" id="device-name" name="name" required value="Phone">
-<button type="submit">Set up authenticator app</button></form></section>"#
+<button type="submit">Set up authenticator app</button></form>
+<h3>Add a security key</h3>
+<form method="post" action="/credentials/security-key">{field}
+<label for="key-name">Security key name</label><input type="text" id="key-name" name="name" required value="Security key">
+<button type="submit">Add security key</button></form></section>"#
     ));
     let phone = if status.sms {
         "<p>A verified phone number is linked; text-message codes can be used.</p>".to_owned()
@@ -283,7 +296,7 @@ pub(crate) struct MfaForm {
     preferred: Option<String>,
 }
 
-fn codes_page(csrf: &str, set: &RecoveryCodeSet, lead: &str) -> Response {
+pub(crate) fn codes_page(csrf: &str, set: &RecoveryCodeSet, lead: &str) -> Response {
     let items: String = set
         .codes()
         .iter()
@@ -414,14 +427,9 @@ pub(crate) async fn finish_app(
     let Ok(Some(device)) = me.session().get(PENDING_AUTHENTICATOR_SETUP).await else {
         return Redirect::to("/credentials").into_response();
     };
-    let mfa_on = match app.accounts.account(me.account()).await {
-        Ok(a) => app
-            .accounts
-            .mfa_status_of(&a)
-            .await
-            .map(|s| s.mfa_enabled)
-            .unwrap_or(false),
-        Err(e) => return server_error(&e),
+    let mfa_on = match mfa_on(&app, &me).await {
+        Ok(on) => on,
+        Err(response) => return response,
     };
     let codes = [f.first.trim(), f.second.trim()];
     match app
@@ -443,6 +451,19 @@ pub(crate) async fn finish_app(
             }
         }
         Err(e) => refused(me.session(), &e).await,
+    }
+}
+
+/// Whether the signed-in account has MFA on (a device bound while it is off turns it on).
+pub(crate) async fn mfa_on(app: &App, me: &SignedIn) -> Result<bool, Response> {
+    match app.accounts.account(me.account()).await {
+        Ok(a) => Ok(app
+            .accounts
+            .mfa_status_of(&a)
+            .await
+            .map(|s| s.mfa_enabled)
+            .unwrap_or(false)),
+        Err(e) => Err(server_error(&e)),
     }
 }
 
@@ -644,7 +665,7 @@ pub(crate) async fn verify_phone(
 }
 
 /// Back to the Credentials page with `message` shown once.
-async fn back_with(me: &SignedIn, message: &str) -> Response {
+pub(crate) async fn back_with(me: &SignedIn, message: &str) -> Response {
     flash(me.session().inner(), Notice::Info, message).await;
     Redirect::to("/credentials").into_response()
 }

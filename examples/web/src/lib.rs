@@ -3,21 +3,32 @@
 //!
 //! `cargo run -p tessera-web-example` starts it on `127.0.0.1` (a free port unless
 //! `--port` or `PORT` says otherwise), on a fresh SQLite file in a temporary folder, or
-//! on PostgreSQL with `--database postgres://…`, and prints `listening on http://…`.
+//! on PostgreSQL with `--database postgres://…`, and prints `listening on
+//! http://localhost:…` (browsers offer WebAuthn on plain http only to `localhost`).
 //!
 //! # Pages
 //! Sign-up, sign-in, the second factor ("Enter the authorization code", "use another
 //! method", "trust this browser"), the Credentials page (password change with its
 //! confirmation and policy violations, "Force Logout", MFA "Enabled" and "Preferred
 //! MFA Method" with each method's availability and reason, "Set up authenticator app"
-//! with its QR code and key in text, a phone number verified by a texted code, devices
-//! with rename, resync and removal, recovery codes,
+//! with its QR code and key in text, a security key or passkey registered through
+//! WebAuthn, a phone number verified by a texted code, devices with rename, resync and
+//! removal, recovery codes,
 //! remembered browsers), the step-up page, the forgot-password pages and the
 //! development outbox (`/dev/outbox`).
 //!
 //! # Decisions
-//! - **No JavaScript needed.** Every page is a form posting to the server; the answer
-//!   is a page or a `303 See Other` to one (post/redirect/get).
+//! - **No JavaScript needed, except for security keys.** Every page is a form posting
+//!   to the server; the answer is a page or a `303 See Other` to one
+//!   (post/redirect/get). WebAuthn exists only as a browser API, so the security-key
+//!   pages load one same-origin script, `/static/webauthn.js`, which only carries the
+//!   options to the browser and the credential back in a form ([`security_key`]); the
+//!   other methods stay offered on the same pages.
+//! - **Security keys.** The relying party id is the origin's host (`localhost` here),
+//!   the origin is checked on every response, and registration needs the same fresh
+//!   authentication as any factor. The ceremony states are sealed and kept in the
+//!   session, taken out before they are checked (a refused answer uses them up); the
+//!   single-use ledger and the credential-id index are in memory, like the sessions.
 //! - **CSRF.** One random token per session (256 bits) in a hidden field of every
 //!   form, checked on every `POST` in constant time before any handler runs
 //!   ([`security::require_csrf`]); a request without a session has no token and is
@@ -50,7 +61,9 @@ pub mod html;
 pub mod outbox;
 mod reset;
 pub mod security;
+pub mod security_key;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -58,7 +71,8 @@ use axum::extract::FromRef;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use tessera::{Accounts, SystemClock};
+use tessera::webauthn::{InMemoryCeremonyLedger, InMemoryCredentialIndex, RelyingParty};
+use tessera::{Accounts, Keyring, SystemClock};
 use tessera_axum::{TesseraConfig, TesseraState};
 use tessera_sqlx::{SqlAccountStore, SqlDeviceStore, SqlMfaStore, SqlStores};
 use tower_sessions::cookie::SameSite;
@@ -69,6 +83,9 @@ pub use outbox::Outbox;
 /// The facade on the SQL stores.
 pub type Flows = Accounts<SqlAccountStore, SqlDeviceStore, SqlMfaStore, SystemClock>;
 
+/// The WebAuthn relying party of the application's site.
+pub type Site = RelyingParty<SystemClock, InMemoryCeremonyLedger, InMemoryCredentialIndex>;
+
 /// The application's state.
 #[derive(Clone)]
 pub struct App {
@@ -78,6 +95,9 @@ pub struct App {
     pub tessera: TesseraState,
     /// What was "sent".
     pub outbox: Outbox,
+    /// Security keys and passkeys: the relying party (id `localhost` or the origin's
+    /// host), its single-use ceremony ledger and credential-id index.
+    pub relying_party: Arc<Site>,
     /// Whether cookies carry `Secure`.
     pub secure_cookies: bool,
 }
@@ -97,6 +117,11 @@ pub struct Options {
     /// the production throttle (5 free failures, delays from 30 seconds, a lockout at
     /// 20): lets a demonstration or a browser test reach the lockout in seconds.
     pub fast_lockout: bool,
+    /// The origin browsers reach the application at (default `http://localhost`):
+    /// WebAuthn checks every response against it, and its host is the relying party
+    /// id. Browsers allow WebAuthn only in a secure context: https, or plain http on
+    /// `localhost` (not on `127.0.0.1`).
+    pub origin: Option<String>,
 }
 
 /// The application on `stores`.
@@ -121,6 +146,19 @@ pub fn app(stores: SqlStores, options: &Options) -> Result<Router, Box<dyn std::
         .delivery(outbox.clone())
         .offload(tessera_axum::bounded_offload(2))
         .build(stores.accounts, stores.devices, stores.mfa, SystemClock)?;
+    let origin = options.origin.as_deref().unwrap_or("http://localhost");
+    let rp_id = origin_host(origin).ok_or("the origin has no host name")?;
+    // The ceremony states are sealed with a key of their own; like the session store,
+    // the ledger and the index live in memory (a deployment shares them: a table with
+    // a primary key for each).
+    let relying_party = RelyingParty::builder(rp_id, origin)
+        .name("Tessera web example")
+        .build(
+            Arc::new(Keyring::ephemeral()?),
+            SystemClock,
+            InMemoryCeremonyLedger::new(),
+            InMemoryCredentialIndex::new(),
+        )?;
     let config = TesseraConfig::builder()
         .second_factor_max_age(Duration::from_secs(300))
         .build()?;
@@ -128,6 +166,7 @@ pub fn app(stores: SqlStores, options: &Options) -> Result<Router, Box<dyn std::
         tessera: TesseraState::new(accounts.clone(), config),
         accounts,
         outbox,
+        relying_party: Arc::new(relying_party),
         secure_cookies: options.secure_cookies,
     };
     let sessions = SessionManagerLayer::new(MemoryStore::default())
@@ -147,6 +186,22 @@ pub fn app(stores: SqlStores, options: &Options) -> Result<Router, Box<dyn std::
             get(auth::second_factor_page).post(auth::second_factor),
         )
         .route("/sign-in/method", post(auth::choose_method))
+        .route("/sign-in/security-key", post(security_key::start_sign_in))
+        .route(
+            "/sign-in/security-key/finish",
+            post(security_key::finish_sign_in),
+        )
+        .route("/step-up/security-key", post(security_key::start_step_up))
+        .route(
+            "/step-up/security-key/finish",
+            post(security_key::finish_step_up),
+        )
+        .route("/credentials/security-key", post(security_key::start_setup))
+        .route(
+            "/credentials/security-key/finish",
+            post(security_key::finish_setup),
+        )
+        .route("/static/webauthn.js", get(security_key::script))
         .route("/sign-out", post(auth::sign_out))
         .route("/step-up", get(auth::step_up_page).post(auth::step_up))
         .route("/credentials", get(credentials::page))
@@ -193,6 +248,13 @@ pub fn app(stores: SqlStores, options: &Options) -> Result<Router, Box<dyn std::
         .layer(sessions)
         .layer(middleware::from_fn(security::security_headers))
         .with_state(app))
+}
+
+/// The host of an origin (`http://localhost:8080` → `localhost`).
+fn origin_host(origin: &str) -> Option<&str> {
+    let rest = origin.split_once("://")?.1;
+    let host = rest.split([':', '/']).next()?;
+    (!host.is_empty()).then_some(host)
 }
 
 async fn stylesheet() -> Response {

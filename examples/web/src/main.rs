@@ -1,8 +1,12 @@
 //! `tessera-web`: runs the Credentials web application and prints its address.
 //!
 //! ```text
-//! tessera-web [--port N] [--database postgres://…] [--secure-cookies] [--fast-lockout]
+//! tessera-web [--port N] [--database postgres://…] [--origin URL] [--secure-cookies] [--fast-lockout]
 //! ```
+//! It listens on 127.0.0.1 and prints `listening on http://localhost:PORT`: browsers
+//! allow WebAuthn (security keys) on plain http only for `localhost`. `--origin` names
+//! the address browsers use instead (a TLS proxy's `https://…`), whose host becomes
+//! the WebAuthn relying party id.
 //! The port comes from `--port`, else `PORT`, else 0 (any free port). The state goes to
 //! a fresh SQLite file in a temporary folder unless `--database` names a PostgreSQL
 //! server.
@@ -27,11 +31,12 @@ fn parse_args() -> Result<Args, String> {
         match arg.as_str() {
             "--port" => port = Some(args.next().ok_or("--port needs a number")?),
             "--database" => database = Some(args.next().ok_or("--database needs a URL")?),
+            "--origin" => options.origin = Some(args.next().ok_or("--origin needs a URL")?),
             "--secure-cookies" => options.secure_cookies = true,
             "--fast-lockout" => options.fast_lockout = true,
             "--help" | "-h" => {
                 return Err(
-                    "usage: tessera-web [--port N] [--database postgres://…] [--secure-cookies] [--fast-lockout]"
+                    "usage: tessera-web [--port N] [--database postgres://…] [--origin URL] [--secure-cookies] [--fast-lockout]"
                         .to_owned(),
                 );
             }
@@ -64,10 +69,16 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             SqlStores::open_sqlite(&path).await?
         }
     };
-    let router = app(stores, &args.options)?;
     // Loopback only: an example, not a deployment.
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port)).await?;
-    println!("listening on http://{}", listener.local_addr()?);
+    let port = listener.local_addr()?.port();
+    let mut options = args.options;
+    let origin = options
+        .origin
+        .get_or_insert_with(|| format!("http://localhost:{port}"))
+        .clone();
+    let router = app(stores, &options)?;
+    println!("listening on {origin}");
     axum::serve(listener, router)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

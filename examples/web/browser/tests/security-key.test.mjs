@@ -1,0 +1,179 @@
+// A FIDO security key end to end in headless Chromium, through its virtual authenticator
+// (the DevTools WebAuthn domain, a CTAP2 USB key with user verification): registered on
+// the Credentials page, used for the second factor at sign-in and for a step-up, and
+// the attacks a page cannot stop but the server must: the same key registered twice, a
+// forged assertion, a replayed one.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { launchBrowser, startApp, visit } from '../harness.mjs';
+
+const PASSWORD = 'correct horse battery staple';
+const KEY_FAILED = /The security key was not accepted/;
+let server;
+let browser;
+
+before(async () => {
+  server = await startApp();
+  // WebAuthn needs a secure context: the app is served on http://localhost.
+  assert.match(server.url, /^http:\/\/localhost:\d+$/);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+const button = (page, name) => page.getByRole('button', { name, exact: true });
+
+/** A page with a virtual security key attached; the DevTools session and the key's id. */
+async function pageWithKey() {
+  const page = await (await browser.newContext()).newPage();
+  const devtools = await page.context().newCDPSession(page);
+  await devtools.send('WebAuthn.enable');
+  const { authenticatorId } = await devtools.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'usb',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  const credentials = async () =>
+    (await devtools.send('WebAuthn.getCredentials', { authenticatorId })).credentials;
+  return { page, credentials };
+}
+
+async function signUpAndIn(page, username) {
+  await page.goto(`${server.url}/sign-up`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Email').fill(`${username}@example.com`);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await button(page, 'Create account').click();
+  await page.waitForURL(/\/sign-in$/);
+  await signIn(page, username);
+}
+
+async function signIn(page, username) {
+  await page.goto(`${server.url}/sign-in`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await button(page, 'Sign in').click();
+  await page.waitForLoadState();
+}
+
+/** The credential JSON the page posted to `path` (read from the request the browser sent). */
+function capturePosted(page, path) {
+  const posted = [];
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && new URL(request.url()).pathname === path) {
+      posted.push(new URLSearchParams(request.postData() || '').get('credential'));
+    }
+  });
+  return posted;
+}
+
+/** On a ceremony page, posts `credential` instead of asking the key (what a forger sends). */
+async function postInstead(page, credential) {
+  await page.evaluate((value) => {
+    const form = document.getElementById('webauthn-form');
+    form.elements.credential.value = value;
+    form.submit();
+  }, credential);
+  await page.waitForLoadState();
+}
+
+describe('a FIDO security key through Chromium\'s virtual authenticator', () => {
+  test('registered, used at sign-in and for a step-up; duplicates, forgeries and replays refused', async () => {
+    const { page, credentials } = await pageWithKey();
+    await signUpAndIn(page, 'kiri');
+    await page.waitForURL(/\/credentials$/);
+
+    // Registration: the first factor bound turns MFA on and shows the recovery codes.
+    await page.getByLabel('Security key name').fill('Blue key');
+    await button(page, 'Add security key').click();
+    await page.waitForURL(/\/credentials\/security-key$/);
+    await visit(page, 'security-key-register', assert);
+    await button(page, 'Register security key').click();
+    await page.waitForURL(/\/credentials\/security-key\/finish$/);
+    assert.match(await page.locator('main').innerText(), /security key is registered and multi-factor authentication is on/i);
+    assert.equal(await page.locator('ul.codes li').count(), 10, 'ten recovery codes, shown once');
+    assert.equal((await credentials()).length, 1, 'the key holds one credential');
+
+    await page.goto(`${server.url}/credentials`);
+    const row = page.getByRole('row', { name: /Blue key/ });
+    assert.match(await row.innerText(), /Security key/);
+    assert.equal(await row.getByRole('button', { name: /^Resync/ }).count(), 0, 'a key has nothing to resync');
+    assert.ok(await page.getByLabel('Enabled').isChecked(), 'MFA is on');
+
+    // Sign-in: the password, then the key.
+    await button(page, 'Sign out').click();
+    await page.waitForURL(/\/sign-in$/);
+    const posted = capturePosted(page, '/sign-in/security-key/finish');
+    await signIn(page, 'kiri');
+    await page.waitForURL(/\/sign-in\/second-factor$/);
+    await button(page, 'Use a security key').click();
+    await page.waitForURL(/\/sign-in\/security-key$/);
+    await visit(page, 'security-key-sign-in', assert);
+    const before = (await credentials())[0].signCount;
+    await button(page, 'Use security key').click();
+    await page.waitForURL(/\/credentials$/);
+    assert.ok((await credentials())[0].signCount > before, 'the signature counter grew');
+    assert.equal(posted.length, 1);
+    const used = posted[0];
+    assert.match(JSON.parse(used).response.signature, /^[A-Za-z0-9_-]+$/, 'a real assertion was posted');
+
+    // The same key again (the second factor is fresh: no step-up): the browser refuses,
+    // as the server excluded the key's credential, and the page says so.
+    await page.getByLabel('Security key name').fill('Blue key again');
+    await button(page, 'Add security key').click();
+    await page.waitForURL(/\/credentials\/security-key$/);
+    await button(page, 'Register security key').click();
+    await page.getByText('This security key is already registered.').waitFor();
+    assert.equal((await credentials()).length, 1, 'no second credential was made');
+
+    await page.goto(`${server.url}/credentials`);
+
+    // A forged assertion and a replayed one: each refused with the one message, and
+    // neither signs in.
+    await button(page, 'Sign out').click();
+    await page.waitForURL(/\/sign-in$/);
+    await signIn(page, 'kiri');
+    await page.waitForURL(/\/sign-in\/second-factor$/);
+    await button(page, 'Use a security key').click();
+    await page.waitForURL(/\/sign-in\/security-key$/);
+    const forged = JSON.parse(used);
+    forged.response.signature = forged.response.signature.slice(0, -4) + 'AAAA';
+    await postInstead(page, JSON.stringify(forged));
+    await page.waitForURL(/\/sign-in\/second-factor$/);
+    assert.match(await page.getByRole('alert').innerText(), KEY_FAILED, 'a forged signature');
+
+    await button(page, 'Use a security key').click();
+    await page.waitForURL(/\/sign-in\/security-key$/);
+    await postInstead(page, used);
+    await page.waitForURL(/\/sign-in\/second-factor$/);
+    assert.match(await page.getByRole('alert').innerText(), KEY_FAILED, 'a replayed assertion');
+
+    await page.goto(`${server.url}/credentials`);
+    assert.notEqual(new URL(page.url()).pathname, '/credentials', 'not signed in');
+    await page.goto(`${server.url}/sign-in/second-factor`);
+
+    // The key still works after the refusals (within the throttle's free attempts).
+    await button(page, 'Use a security key').click();
+    await page.waitForURL(/\/sign-in\/security-key$/);
+    await button(page, 'Use security key').click();
+    await page.waitForURL(/\/credentials$/);
+
+    // A step-up answered with the key (the page a sensitive change sends to once the
+    // second factor is older than the app's five minutes).
+    await page.goto(`${server.url}/step-up`);
+    await button(page, 'Use a security key').click();
+    await page.waitForURL(/\/step-up\/security-key$/);
+    await button(page, 'Use security key').click();
+    await page.waitForURL(/\/credentials$/);
+    assert.match(await page.getByRole('status').first().innerText(), /Confirmed/);
+  });
+});
