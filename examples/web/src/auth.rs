@@ -62,9 +62,11 @@ fn sign_up_form(csrf: &str, message: &str, username: &str, email: &str) -> Strin
         r#"{message}<form method="post" action="/sign-up">{csrf}
 <label for="username">Username</label><input type="text" id="username" name="username" autocomplete="username" required value="{username}">
 <label for="email">Email</label><input type="email" id="email" name="email" autocomplete="email" required value="{email}">
-<label for="password">Password</label><input type="password" id="password" name="password" autocomplete="new-password" required aria-describedby="password-help">
+<label for="password">Password</label><input type="password" id="password" name="password" autocomplete="new-password" required aria-describedby="password-help" data-policy-check="password-violations">
 <p id="password-help">At least 15 characters; a passphrase of a few words is easiest.</p>
+<ul id="password-violations" class="violations" aria-live="polite"></ul>
 <button type="submit">Create account</button></form>
+<script src="/static/password.js"></script>
 <p>Already have an account? <a href="/sign-in">Sign in</a>.</p>"#,
         csrf = csrf_field(csrf),
         username = esc(username),

@@ -76,9 +76,11 @@ pub(crate) async fn page(State(app): State<App>, me: SignedIn) -> Response {
             r#"<section aria-labelledby="pw"><h2 id="pw">Password</h2>
 <form method="post" action="/credentials/password">{field}
 <label for="current">Current password</label><input type="password" id="current" name="current" autocomplete="current-password" required>
-<label for="new">New password</label><input type="password" id="new" name="new" autocomplete="new-password" required>
+<label for="new">New password</label><input type="password" id="new" name="new" autocomplete="new-password" required data-policy-check="new-violations">
+<ul id="new-violations" class="violations" aria-live="polite"></ul>
 <label for="confirmation">Confirm new password</label><input type="password" id="confirmation" name="confirmation" autocomplete="new-password" required>
-<button type="submit">Change password</button></form></section>"#
+<button type="submit">Change password</button></form>
+<script src="/static/password.js"></script></section>"#
         ));
     }
     body.push_str(&format!(

@@ -18,6 +18,9 @@
 //! development outbox (`/dev/outbox`).
 //!
 //! # Decisions
+//! - **Violations as the person types.** The new-password fields list what the policy
+//!   says a moment after each key (`/static/password.js` asks `/password/check`); the
+//!   submit checks everything again, and is the only check without JavaScript.
 //! - **No JavaScript needed, except for security keys.** Every page is a form posting
 //!   to the server; the answer is a page or a `303 See Other` to one
 //!   (post/redirect/get). WebAuthn exists only as a browser API, so the security-key
@@ -59,6 +62,7 @@ mod auth;
 mod credentials;
 pub mod html;
 pub mod outbox;
+mod password_check;
 mod reset;
 pub mod security;
 pub mod security_key;
@@ -202,6 +206,8 @@ pub fn app(stores: SqlStores, options: &Options) -> Result<Router, Box<dyn std::
             post(security_key::finish_setup),
         )
         .route("/static/webauthn.js", get(security_key::script))
+        .route("/password/check", post(password_check::check))
+        .route("/static/password.js", get(password_check::script))
         .route("/sign-out", post(auth::sign_out))
         .route("/step-up", get(auth::step_up_page).post(auth::step_up))
         .route("/credentials", get(credentials::page))

@@ -187,9 +187,11 @@ pub(crate) async fn second_factor(
 fn new_form(csrf: &str, message: &str) -> String {
     format!(
         r#"{message}<form method="post" action="/forgot-password/new">{}
-<label for="new">New password</label><input type="password" id="new" name="new" autocomplete="new-password" required>
+<label for="new">New password</label><input type="password" id="new" name="new" autocomplete="new-password" required data-policy-check="new-violations">
+<ul id="new-violations" class="violations" aria-live="polite"></ul>
 <label for="confirmation">Confirm new password</label><input type="password" id="confirmation" name="confirmation" autocomplete="new-password" required>
-<button type="submit">Set new password</button></form>"#,
+<button type="submit">Set new password</button></form>
+<script src="/static/password.js"></script>"#,
         csrf_field(csrf)
     )
 }

@@ -1,8 +1,10 @@
-// A FIDO security key end to end in headless Chromium, through its virtual authenticator
-// (the DevTools WebAuthn domain, a CTAP2 USB key with user verification): registered on
-// the Credentials page, used for the second factor at sign-in and for a step-up, and
-// the attacks a page cannot stop but the server must: the same key registered twice, a
-// forged assertion, a replayed one.
+// The two things the pages use JavaScript for, in headless Chromium:
+// - a FIDO security key end to end through Chromium's virtual authenticator (the
+//   DevTools WebAuthn domain, a CTAP2 USB key with user verification): registered on the
+//   Credentials page, used for the second factor at sign-in and for a step-up, and the
+//   attacks a page cannot stop but the server must: the same key registered twice, a
+//   forged assertion, a replayed one;
+// - the password policy's violations shown as the person types.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -175,5 +177,55 @@ describe('a FIDO security key through Chromium\'s virtual authenticator', () => 
     await button(page, 'Use security key').click();
     await page.waitForURL(/\/credentials$/);
     assert.match(await page.getByRole('status').first().innerText(), /Confirmed/);
+  });
+});
+
+describe('password violations as the person types', () => {
+  test('the sign-up and change forms list what the policy says before submit', async () => {
+    const page = await (await browser.newContext()).newPage();
+    const checks = [];
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/password/check') checks.push(request);
+    });
+    await page.goto(`${server.url}/sign-up`);
+    await page.getByLabel('Username').fill('mirela');
+    await page.getByLabel('Email').fill('mirela@example.com');
+    const password = page.getByLabel('Password', { exact: true });
+    const list = page.locator('#password-violations li');
+    await password.pressSequentially('mirela2024', { delay: 20 });
+    await list.first().waitFor();
+    const said = (await list.allInnerTexts()).join(' | ');
+    assert.match(said, /15/, `the length is named: ${said}`);
+    assert.match(said, /username|name/i, `the username inside is named: ${said}`);
+    assert.equal(await password.getAttribute('aria-invalid'), 'true');
+    await visit(page, 'sign-up-typing', assert);
+
+    await password.fill('');
+    await password.pressSequentially('quiet lanterns drift over harbour', { delay: 5 });
+    await page.waitForFunction(() =>
+      document.getElementById('password')?.getAttribute('aria-invalid') === 'false');
+    assert.equal(await list.count(), 0, 'a good passphrase: nothing listed');
+    // The password went in POST bodies only, never in a URL.
+    assert.ok(checks.length >= 2);
+    for (const request of checks) {
+      assert.equal(request.method(), 'POST');
+      assert.equal(new URL(request.url()).search, '');
+      assert.doesNotMatch(request.url(), /lanterns|mirela2024/);
+    }
+
+    // The submit still checks everything, and the account works.
+    await button(page, 'Create account').click();
+    await page.waitForURL(/\/sign-in$/);
+    await page.getByLabel('Username').fill('mirela');
+    await page.getByLabel('Password').fill('quiet lanterns drift over harbour');
+    await button(page, 'Sign in').click();
+    await page.waitForURL(/\/credentials$/);
+
+    // The change form: the account's own name counts, as on submit.
+    const fresh = page.getByLabel('New password', { exact: true });
+    await fresh.pressSequentially('mirela mirela mirela', { delay: 5 });
+    const changeList = page.locator('#new-violations li');
+    await changeList.first().waitFor();
+    assert.match((await changeList.allInnerTexts()).join(' | '), /username|name/i);
   });
 });

@@ -1,0 +1,117 @@
+//! What the in-process tests share: an application on a fresh SQLite file, requests with
+//! a session cookie and CSRF token, and the pieces of a response they read.
+
+// Each test binary uses some of these.
+#![allow(dead_code, clippy::expect_used)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response, StatusCode, header};
+use http_body_util::BodyExt;
+use tessera_sqlx::SqlStores;
+use tessera_web_example::{Options, app};
+use tower::ServiceExt;
+
+pub async fn router() -> Router {
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let path = std::env::temp_dir().join(format!(
+        "tessera-web-test-{nonce}-{}.sqlite",
+        std::process::id()
+    ));
+    let stores = SqlStores::open_sqlite(&path).await.expect("sqlite");
+    app(stores, &Options::default()).expect("app")
+}
+
+pub async fn body(response: Response<Body>) -> String {
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    String::from_utf8(bytes.to_vec()).expect("utf-8")
+}
+
+/// The session cookie a response sets, as a `Cookie` header value.
+pub fn cookie(response: &Response<Body>) -> Option<String> {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("tessera_session="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+}
+
+pub fn csrf_of(page: &str) -> String {
+    let marker = r#"name="csrf" value=""#;
+    let start = page.find(marker).expect("a csrf field") + marker.len();
+    let end = page[start..].find('"').expect("closing quote");
+    page[start..start + end].to_owned()
+}
+
+pub fn get(path: &str, cookie: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::ACCEPT, "text/html")
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .expect("request")
+}
+
+pub fn post(path: &str, cookie: &str, form: &str) -> Request<Body> {
+    Request::post(path)
+        .header(header::ACCEPT, "text/html")
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form.to_owned()))
+        .expect("request")
+}
+
+/// A page and its session: the cookie and the CSRF token.
+pub async fn open(router: &Router, path: &str) -> (String, String) {
+    let response = router
+        .clone()
+        .oneshot(get(path, ""))
+        .await
+        .expect("response");
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = cookie(&response).expect("a session cookie");
+    let page = body(response).await;
+    (cookie, csrf_of(&page))
+}
+
+/// The session cookie a response sets, or the one the request had.
+pub fn cookie_of_or(response: &Response<Body>, fallback: &str) -> String {
+    cookie(response).unwrap_or_else(|| fallback.to_owned())
+}
+
+/// A signed-in session of a new account `name` (no MFA): its cookie and CSRF token.
+pub async fn signed_in(router: &Router, name: &str) -> (String, String) {
+    let (cookie, csrf) = open(router, "/sign-up").await;
+    let password = "correct+horse+battery+staple";
+    let created = router
+        .clone()
+        .oneshot(post(
+            "/sign-up",
+            &cookie,
+            &format!("username={name}&email={name}%40example.com&password={password}&csrf={csrf}"),
+        ))
+        .await
+        .expect("response");
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    let response = router
+        .clone()
+        .oneshot(post(
+            "/sign-in",
+            &cookie,
+            &format!("username={name}&password={password}&csrf={csrf}"),
+        ))
+        .await
+        .expect("response");
+    assert_eq!(response.headers()[header::LOCATION], "/credentials");
+    (cookie_of_or(&response, &cookie), csrf)
+}
