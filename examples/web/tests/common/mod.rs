@@ -12,7 +12,7 @@ use tessera_sqlx::SqlStores;
 use tessera_web_example::{Options, app};
 use tower::ServiceExt;
 
-pub async fn router() -> Router {
+pub(crate) async fn router() -> Router {
     let nonce = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
@@ -25,7 +25,7 @@ pub async fn router() -> Router {
     app(stores, &Options::default()).expect("app")
 }
 
-pub async fn body(response: Response<Body>) -> String {
+pub(crate) async fn body(response: Response<Body>) -> String {
     let bytes = response
         .into_body()
         .collect()
@@ -36,7 +36,7 @@ pub async fn body(response: Response<Body>) -> String {
 }
 
 /// The session cookie a response sets, as a `Cookie` header value.
-pub fn cookie(response: &Response<Body>) -> Option<String> {
+pub(crate) fn cookie(response: &Response<Body>) -> Option<String> {
     response
         .headers()
         .get_all(header::SET_COOKIE)
@@ -47,14 +47,14 @@ pub fn cookie(response: &Response<Body>) -> Option<String> {
         .map(str::to_owned)
 }
 
-pub fn csrf_of(page: &str) -> String {
+pub(crate) fn csrf_of(page: &str) -> String {
     let marker = r#"name="csrf" value=""#;
     let start = page.find(marker).expect("a csrf field") + marker.len();
     let end = page[start..].find('"').expect("closing quote");
     page[start..start + end].to_owned()
 }
 
-pub fn get(path: &str, cookie: &str) -> Request<Body> {
+pub(crate) fn get(path: &str, cookie: &str) -> Request<Body> {
     Request::get(path)
         .header(header::ACCEPT, "text/html")
         .header(header::COOKIE, cookie)
@@ -62,7 +62,7 @@ pub fn get(path: &str, cookie: &str) -> Request<Body> {
         .expect("request")
 }
 
-pub fn post(path: &str, cookie: &str, form: &str) -> Request<Body> {
+pub(crate) fn post(path: &str, cookie: &str, form: &str) -> Request<Body> {
     Request::post(path)
         .header(header::ACCEPT, "text/html")
         .header(header::COOKIE, cookie)
@@ -72,7 +72,7 @@ pub fn post(path: &str, cookie: &str, form: &str) -> Request<Body> {
 }
 
 /// A page and its session: the cookie and the CSRF token.
-pub async fn open(router: &Router, path: &str) -> (String, String) {
+pub(crate) async fn open(router: &Router, path: &str) -> (String, String) {
     let response = router
         .clone()
         .oneshot(get(path, ""))
@@ -85,12 +85,12 @@ pub async fn open(router: &Router, path: &str) -> (String, String) {
 }
 
 /// The session cookie a response sets, or the one the request had.
-pub fn cookie_of_or(response: &Response<Body>, fallback: &str) -> String {
+pub(crate) fn cookie_of_or(response: &Response<Body>, fallback: &str) -> String {
     cookie(response).unwrap_or_else(|| fallback.to_owned())
 }
 
 /// A signed-in session of a new account `name` (no MFA): its cookie and CSRF token.
-pub async fn signed_in(router: &Router, name: &str) -> (String, String) {
+pub(crate) async fn signed_in(router: &Router, name: &str) -> (String, String) {
     let (cookie, csrf) = open(router, "/sign-up").await;
     let password = "correct+horse+battery+staple";
     let created = router
