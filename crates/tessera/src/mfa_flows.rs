@@ -191,6 +191,48 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         self.factor_bound(session, &account, info, enable_mfa).await
     }
 
+    /// Adds a hardware TOTP token the account holder has in hand: its serial number and
+    /// seed (from the vendor's seed sheet, or what the holder programmed into it) and
+    /// codes it shows now (two consecutive codes by default). It is active at once, the
+    /// holder is told, and MFA turns on with it when `enable_mfa` (recovery codes the
+    /// first time), as for an authenticator app.
+    ///
+    /// Binding a factor: the same fresh authentication as
+    /// [`start_authenticator_setup`](Self::start_authenticator_setup). The codes are
+    /// checked before the serial and seed are claimed, so a serial alone never tells
+    /// whether another account holds the token.
+    ///
+    /// # Errors
+    /// The binding errors; [`Error::ManagedByIdentityProvider`]; [`Error::Mfa`] with
+    /// `MethodUnavailable` when the organisation does not allow hardware tokens;
+    /// [`Error::Registry`] with `Rejected` or `ActivationCodes` (the codes),
+    /// `DuplicateDevice` (the account has it), `DeviceBelongsToAnotherUser`,
+    /// `TooManyDevices`, `DuplicateName`; store errors.
+    pub async fn add_hardware_token<'s>(
+        &self,
+        session: impl Into<SetupSession<'s>>,
+        token: &tessera_registry::HardwareToken,
+        codes: &[&str],
+        enable_mfa: bool,
+    ) -> Result<Notified<AuthenticatorAdded>> {
+        let session = session.into();
+        let account = self
+            .require_factor_setup(session, MfaMethod::HardwareToken)
+            .await?;
+        let device = self
+            .registry
+            .add_hardware_token(&account.id, token, codes)
+            .await?;
+        let info = self
+            .registry
+            .list(&account.id)
+            .await?
+            .into_iter()
+            .find(|d| d.id == device)
+            .ok_or(Error::Registry(tessera_registry::Error::DeviceNotFound))?;
+        self.factor_bound(session, &account, info, enable_mfa).await
+    }
+
     /// What follows a bound factor, whatever its kind: the audit event, the MFA
     /// bookkeeping and notice, MFA turned on (with recovery codes the first time) when
     /// asked or while enrolling, and the sign-in an enrolment ends in.

@@ -179,6 +179,15 @@ pub(crate) async fn page(State(app): State<App>, me: SignedIn) -> Response {
 <form method="post" action="/credentials/app">{field}
 <label for="device-name">Device name</label><input type="text" id="device-name" name="name" required value="Phone">
 <button type="submit">Set up authenticator app</button></form>
+<h3>Add a hardware token</h3>
+<form method="post" action="/credentials/hardware-token">{field}
+<label for="token-name">Token name</label><input type="text" id="token-name" name="name" required value="Hardware token">
+<label for="token-serial">Serial number</label><input type="text" id="token-serial" name="serial" required autocomplete="off">
+<label for="token-seed">Seed (base32, from the token's seed sheet)</label><input type="password" id="token-seed" name="seed" required autocomplete="off">
+<p id="token-codes-help">Enter the code the token shows now, then the next one it shows.</p>
+<label for="token-first">First token code</label><input type="text" id="token-first" name="first" inputmode="numeric" autocomplete="off" required aria-describedby="token-codes-help">
+<label for="token-second">Second token code</label><input type="text" id="token-second" name="second" inputmode="numeric" autocomplete="off" required>
+<button type="submit">Add hardware token</button></form>
 <h3>Add a security key</h3>
 <form method="post" action="/credentials/security-key">{field}
 <label for="key-name">Security key name</label><input type="text" id="key-name" name="name" required value="Security key">

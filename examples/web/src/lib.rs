@@ -12,7 +12,8 @@
 //! confirmation and policy violations, "Force Logout", MFA "Enabled" and "Preferred
 //! MFA Method" with each method's availability and reason, "Set up authenticator app"
 //! with its QR code and key in text, a security key or passkey registered through
-//! WebAuthn, a phone number verified by a texted code, devices with rename, resync and
+//! WebAuthn, a hardware TOTP token added by its serial, seed and two codes, a phone
+//! number verified by a texted code, devices with rename, resync and
 //! removal, recovery codes,
 //! remembered browsers), the step-up page, the forgot-password pages and the
 //! development outbox (`/dev/outbox`).
@@ -60,6 +61,7 @@
 
 mod auth;
 mod credentials;
+mod hardware_token;
 pub mod html;
 pub mod outbox;
 mod password_check;
@@ -207,6 +209,7 @@ pub fn app(stores: SqlStores, options: &Options) -> Result<Router, Box<dyn std::
         )
         .route("/static/webauthn.js", get(security_key::script))
         .route("/password/check", post(password_check::check))
+        .route("/credentials/hardware-token", post(hardware_token::add))
         .route("/static/password.js", get(password_check::script))
         .route("/sign-out", post(auth::sign_out))
         .route("/step-up", get(auth::step_up_page).post(auth::step_up))

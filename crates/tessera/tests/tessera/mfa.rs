@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
-use crate::common::{App, World, setup_app};
+use crate::common::{App, World, setup_app, signed_up};
 use tessera::mfa::{ThrottleConfig, Unavailable};
-use tessera::{Actor, Error, Factor, MfaMethod, OrgPolicy, SecurityEventKind as K};
+use tessera::{Actor, Error, Factor, MfaMethod, OrgPolicy, SecurityEventKind as K, UnixTime};
 
 #[tokio::test]
 async fn set_up_an_authenticator_app_and_enable_mfa() {
@@ -456,5 +456,132 @@ async fn resuming_and_cancelling_need_fresh_authentication() {
             .cancel_authenticator_setup(&ana, pending.device_id())
             .await,
         Err(Error::ReauthenticationRequired)
+    ));
+}
+
+/// A hardware token's codes, `steps_back` steps before `at`.
+fn token_code(secret: &tessera::otp::Secret, at: UnixTime, steps_back: u64) -> String {
+    let at = UnixTime::from_secs(at.as_secs() - 30 * steps_back);
+    tessera::otp::Totp::new(secret, tessera::otp::TotpParams::DEFAULT)
+        .generate(at)
+        .unwrap()
+        .expose()
+        .to_owned()
+}
+
+fn token(
+    name: &str,
+    serial: &str,
+    secret: &tessera::otp::Secret,
+) -> tessera::registry::HardwareToken {
+    tessera::registry::HardwareToken::new(
+        name,
+        serial,
+        secret.clone(),
+        tessera::otp::TotpParams::DEFAULT,
+    )
+    .unwrap()
+}
+
+/// Issue 17: "add an app, a hardware token or a security key". The holder types the
+/// token's serial and seed and two consecutive codes; wrong codes add nothing, the
+/// token then signs in, another account cannot take it, and with MFA on a second
+/// token needs a step-up like any factor.
+#[tokio::test]
+async fn a_hardware_token_is_added_with_two_codes_and_signs_in() {
+    let w = World::new();
+    let ana = w.ana().await;
+    let secret = tessera::otp::Secret::generate();
+    let fob = token("Fob", "SN-0001", &secret);
+
+    let wrong = w
+        .flows
+        .add_hardware_token(&ana, &fob, &["000000", "111111"], true)
+        .await;
+    assert!(wrong.is_err());
+    assert!(w.flows.devices(&ana).await.unwrap().is_empty());
+    assert!(w.events.kinds().is_empty());
+
+    let (a, b) = (
+        token_code(&secret, w.now(), 1),
+        token_code(&secret, w.now(), 0),
+    );
+    let added = w
+        .flows
+        .add_hardware_token(&ana, &fob, &[&a, &b], true)
+        .await
+        .unwrap()
+        .into_value();
+    assert_eq!(
+        added.device.kind,
+        tessera::registry::DeviceKind::HardwareToken
+    );
+    assert_eq!(added.settings.preferred(), Some(MfaMethod::HardwareToken));
+    assert_eq!(added.recovery_codes.unwrap().codes().len(), 10);
+    assert_eq!(
+        w.events.kinds(),
+        [
+            K::DeviceAdded {
+                method: MfaMethod::HardwareToken
+            },
+            K::MfaEnabled {
+                preferred: MfaMethod::HardwareToken
+            },
+        ]
+    );
+
+    // Sign-in with the token's next code.
+    w.advance(30);
+    let c = w.challenge("ana").await;
+    let c = w.start(c, None).await;
+    assert_eq!(c.method(), Some(MfaMethod::HardwareToken));
+    let signed_in = w
+        .flows
+        .finish_second_factor(&c, &token_code(&secret, w.now(), 0))
+        .await
+        .unwrap();
+    assert_eq!(signed_in.device(), Some(added.device.id));
+
+    // Another account with the same token (its serial, or its seed under another
+    // serial): refused, nothing stored for it.
+    let bo = signed_up(&w.flows, "bogdan", "bogdan@example.com").await;
+    w.advance(30);
+    for (serial, name) in [("SN-0001", "Fob"), ("SN-9999", "Copy")] {
+        let (a, b) = (
+            token_code(&secret, w.now(), 1),
+            token_code(&secret, w.now(), 0),
+        );
+        let err = w
+            .flows
+            .add_hardware_token(&bo, &token(name, serial, &secret), &[&a, &b], true)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Registry(tessera::registry::Error::DeviceBelongsToAnotherUser)
+            ),
+            "{serial}: {err:?}"
+        );
+    }
+    assert!(w.flows.devices(&bo).await.unwrap().is_empty());
+
+    // With MFA on, a second token needs a fresh second factor, as an app does.
+    w.advance(3600);
+    let other = tessera::otp::Secret::generate();
+    let (a, b) = (
+        token_code(&other, w.now(), 1),
+        token_code(&other, w.now(), 0),
+    );
+    assert!(matches!(
+        w.flows
+            .add_hardware_token(
+                &signed_in,
+                &token("Spare", "SN-0002", &other),
+                &[&a, &b],
+                false
+            )
+            .await,
+        Err(Error::StepUpRequired)
     ));
 }
