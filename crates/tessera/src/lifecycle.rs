@@ -420,9 +420,9 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
 
     /// Sets the new password of a reset: checked against the policy (with MFA on, the
     /// length beside a second factor), the confirmation and the history; stored with a
-    /// new security stamp in one conditional save, so a session is used once however
-    /// many requests race; then remembered devices are forgotten, the session store
-    /// asked to delete the account's sessions and the holder told. A temporary
+    /// new security stamp in one conditional save (after the remembered devices are
+    /// forgotten), so a session is used once however many requests race; then the
+    /// session store is asked to delete the account's sessions and the holder told. A temporary
     /// password or a lockout's counters are not touched by anything else.
     ///
     /// # Errors
@@ -451,10 +451,18 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
             return Err(Error::SessionRevoked);
         }
         let use_ = crate::password_flows::password_use(mfa_on);
-        self.set_new_password(&account, use_, new, confirmation)
+        // As a password change: checked, remembered devices forgotten, then stored. A
+        // failure to forget them leaves the old password in place (and the reset
+        // session usable again), never a new password beside still-trusted devices.
+        let hash = self
+            .checked_new_hash(&account, use_, new, confirmation)
             .await?;
-        audit::succeeded("password_reset", user);
         let remembered_devices_revoked = self.forget_remembered_devices(&account).await?;
+        let long_enough = self
+            .policy
+            .meets_min_length(new, tessera_password::PasswordUse::OnlyFactor);
+        self.store_new_hash(&account, hash, long_enough).await?;
+        audit::succeeded("password_reset", user);
         let sessions_deleted = self.sessions.revoke_all(user).await.ok();
         let notify_error = self
             .tell_password_changed(&account, Actor::AccountHolder)
@@ -492,6 +500,8 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         let now = self.now();
         let until = now.saturating_add(self.temporary_password_ttl);
         let keep = self.policy.history();
+        // Forgotten first: if that fails, no temporary password was set that nobody got.
+        self.forget_remembered_devices(&loaded).await?;
         self.update_account(account, |a| {
             a.history.push(hash.clone(), keep)?;
             a.password_hash = Some(hash.clone());
@@ -503,7 +513,6 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         })
         .await?;
         audit::admin_action("temporary_password_issued", account, action);
-        self.forget_remembered_devices(&loaded).await?;
         let _ = self.sessions.revoke_all(account).await;
         let notify_error = self.tell_password_changed(&loaded, action.actor()).await;
         Ok(Notified {

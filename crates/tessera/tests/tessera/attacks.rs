@@ -949,3 +949,86 @@ fn peppered_flows(
     .unwrap()
     .with_hasher(hasher)
 }
+
+/// A reset whose remembered devices cannot be forgotten must not set the new password:
+/// a new password beside browsers still trusted to skip the second factor is the state
+/// a reset exists to end. The old password stays, and the same reset session finishes
+/// once the store is back. Before the fix, the password was stored first and the
+/// caller got an error for a reset that had happened.
+#[tokio::test]
+async fn a_reset_that_cannot_forget_remembered_devices_keeps_the_old_password() {
+    let w = World::new();
+    let (ana, app) = w.ana_with_app().await;
+    let fresh = w.step_up_with_app(&ana, &app).await;
+    let token = w.flows.remember_device(&fresh, "laptop").await.unwrap();
+    w.clock.advance(Duration::from_secs(60));
+    let reset = w.flows.start_password_reset("ana").await.unwrap();
+    let code = w.outbox.last_code().unwrap().expose().to_owned();
+    let Ok(tessera::ResetStep::SecondFactor(challenge)) =
+        w.flows.verify_password_reset(reset, &code).await
+    else {
+        panic!("MFA is on: the second factor first");
+    };
+    let challenge = w
+        .flows
+        .start_second_factor(challenge, Some(MfaMethod::AuthenticatorApp))
+        .await
+        .unwrap();
+    let session = w
+        .flows
+        .finish_reset_second_factor(&challenge, &app.code(w.now()))
+        .await
+        .unwrap();
+    let new = Password::new("a completely different passphrase");
+    w.mfa.fail_saves(true);
+    assert!(
+        w.flows
+            .finish_password_reset(session.clone(), &new, &new)
+            .await
+            .is_err()
+    );
+    w.mfa.fail_saves(false);
+    // The old password, and the browser still remembered with it: nothing changed.
+    let old = w
+        .flows
+        .sign_in("ana", &Password::new(PASSWORD), Some(&token))
+        .await;
+    assert!(matches!(old, Ok(SignIn::Complete(_))), "{old:?}");
+    assert!(w.flows.sign_in("ana", &new, None).await.is_err());
+    // Nothing half-done: the same session finishes now, and forgets the browser.
+    let done = w
+        .flows
+        .finish_password_reset(session, &new, &new)
+        .await
+        .unwrap()
+        .into_value();
+    assert_eq!(done.remembered_devices_revoked, 1);
+    assert!(matches!(
+        w.flows.sign_in("ana", &new, Some(&token)).await,
+        Ok(SignIn::SecondFactor(_))
+    ));
+}
+
+/// The same order for an administrator's temporary password: if the remembered
+/// browsers cannot be forgotten, no temporary password is set that nobody received.
+#[tokio::test]
+async fn a_temporary_password_that_cannot_forget_remembered_devices_is_not_set() {
+    let w = World::new();
+    let (ana, app) = w.ana_with_app().await;
+    let fresh = w.step_up_with_app(&ana, &app).await;
+    let token = w.flows.remember_device(&fresh, "laptop").await.unwrap();
+    let admin = tessera::AdminAction::new("root@example.com", "ticket 4711").unwrap();
+    w.mfa.fail_saves(true);
+    assert!(
+        w.flows
+            .issue_temporary_password(&admin, ana.account())
+            .await
+            .is_err()
+    );
+    w.mfa.fail_saves(false);
+    let old = w
+        .flows
+        .sign_in("ana", &Password::new(PASSWORD), Some(&token))
+        .await;
+    assert!(matches!(old, Ok(SignIn::Complete(_))), "{old:?}");
+}
