@@ -457,7 +457,9 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         let hash = self
             .checked_new_hash(&account, use_, new, confirmation)
             .await?;
-        let remembered_devices_revoked = self.forget_remembered_devices(&account).await?;
+        let remembered_devices_revoked = self
+            .forget_remembered_devices(&account, Actor::AccountHolder)
+            .await?;
         let long_enough = self
             .policy
             .meets_min_length(new, tessera_password::PasswordUse::OnlyFactor);
@@ -501,7 +503,8 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         let until = now.saturating_add(self.temporary_password_ttl);
         let keep = self.policy.history();
         // Forgotten first: if that fails, no temporary password was set that nobody got.
-        self.forget_remembered_devices(&loaded).await?;
+        self.forget_remembered_devices(&loaded, action.actor())
+            .await?;
         self.update_account(account, |a| {
             a.history.push(hash.clone(), keep)?;
             a.password_hash = Some(hash.clone());

@@ -160,7 +160,9 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         let hash = self
             .checked_new_hash(&account, use_, new, confirmation)
             .await?;
-        let remembered_devices_revoked = self.forget_remembered_devices(&account).await?;
+        let remembered_devices_revoked = self
+            .forget_remembered_devices(&account, Actor::AccountHolder)
+            .await?;
         let long_enough = self.policy.meets_min_length(new, PasswordUse::OnlyFactor);
         let stamp = self.store_new_hash(&account, hash, long_enough).await?;
         audit::succeeded("password_changed", user);
@@ -319,13 +321,18 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         self.store_new_hash(account, hash, long_enough).await
     }
 
-    /// Forgets every remembered device, retried; fails only when every try failed.
-    pub(crate) async fn forget_remembered_devices(&self, account: &Account) -> Result<usize> {
+    /// Forgets every remembered device (the event names `actor`), retried; fails only
+    /// when every try failed.
+    pub(crate) async fn forget_remembered_devices(
+        &self,
+        account: &Account,
+        actor: Actor,
+    ) -> Result<usize> {
         let mut last = None;
         for _ in 0..CONSEQUENCE_ATTEMPTS {
             match self
                 .mfa
-                .revoke_all_remembered_devices(account, Actor::AccountHolder)
+                .revoke_all_remembered_devices(account, actor.clone())
                 .await
             {
                 Ok(n) => return Ok(n.value),

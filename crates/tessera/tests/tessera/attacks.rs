@@ -1031,4 +1031,21 @@ async fn a_temporary_password_that_cannot_forget_remembered_devices_is_not_set()
         .sign_in("ana", &Password::new(PASSWORD), Some(&token))
         .await;
     assert!(matches!(old, Ok(SignIn::Complete(_))), "{old:?}");
+    // Once it works, the browsers are forgotten in the administrator's name.
+    w.events.drain();
+    w.flows
+        .issue_temporary_password(&admin, ana.account())
+        .await
+        .unwrap();
+    let forgotten: Vec<_> = w
+        .events
+        .drain()
+        .into_iter()
+        .filter(|e| e.kind == tessera::mfa::SecurityEventKind::RememberedDevicesRevoked)
+        .map(|e| e.actor)
+        .collect();
+    assert_eq!(
+        forgotten,
+        [tessera::mfa::Actor::administrator("root@example.com")]
+    );
 }
