@@ -1033,10 +1033,12 @@ async fn a_temporary_password_that_cannot_forget_remembered_devices_is_not_set()
     assert!(matches!(old, Ok(SignIn::Complete(_))), "{old:?}");
     // Once it works, the browsers are forgotten in the administrator's name.
     w.events.drain();
-    w.flows
+    let issued = w
+        .flows
         .issue_temporary_password(&admin, ana.account())
         .await
         .unwrap();
+    assert!(issued.notify_error.is_none());
     let forgotten: Vec<_> = w
         .events
         .drain()
