@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -114,6 +114,19 @@ const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 export const a11y = {};
 
 /**
+ * The accessibility figures of this process's test file: `a11y-<file>.json` beside
+ * this harness (`a11y-credentials.json` for tests/credentials.test.mjs). `node --test`
+ * runs each test file in a process of its own, each with its own `a11y`; one shared
+ * file would keep only the last process's pages.
+ */
+export const a11yReport = join(here, `a11y-${reportName(process.argv[1])}.json`);
+
+function reportName(script) {
+  const name = script ? basename(script).replace(/(\.test)?\.m?js$/, '') : '';
+  return name || `pid-${process.pid}`;
+}
+
+/**
  * axe-core on the page; records the violations by impact under `name`. The script is
  * evaluated through DevTools (page.evaluate), which the page's CSP does not govern: the
  * application's CSP stays as strict as in production.
@@ -125,7 +138,7 @@ export async function checkA11y(page, name) {
   for (const v of result.violations) counts[v.impact] = (counts[v.impact] || 0) + v.nodes.length;
   a11y[name] = { counts, rules: result.violations.map((v) => `${v.impact}: ${v.id}`) };
   mkdirSync(screenshots, { recursive: true });
-  writeFileSync(join(here, 'a11y-report.json'), JSON.stringify(a11y, null, 2) + '\n');
+  writeFileSync(a11yReport, JSON.stringify(a11y, null, 2) + '\n');
   return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 

@@ -129,7 +129,8 @@ fn sign_in_form(csrf: &str, message: &str, username: &str) -> String {
 <label for="username">Username</label><input type="text" id="username" name="username" autocomplete="username" required value="{username}">
 <label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button></form>
-<p><a href="/forgot-password">Forgot your password?</a> · <a href="/sign-up">Create an account</a></p>"#,
+<p><a href="/forgot-password">Forgot your password?</a> · <a href="/sign-up">Create an account</a></p>
+<p><a href="/dev/identity-provider">Sign in with the development identity provider</a></p>"#,
         csrf = csrf_field(csrf),
         username = esc(username),
     )

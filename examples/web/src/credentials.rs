@@ -91,7 +91,7 @@ pub(crate) async fn page(State(app): State<App>, me: SignedIn) -> Response {
     if let Some(provider) = &status.identity_provider {
         body.push_str(&format!(
             r#"<section aria-labelledby="mfa"><h2 id="mfa">Multi-factor authentication</h2>
-<p>Your account signs in through {}, which manages your multi-factor authentication. There is nothing to set up here.</p></section>"#,
+<p>Your sign-in and its second factor are managed by {}: your organisation's identity provider asks for your password and your second factor, so there is no password, authenticator app, phone number, device or recovery code to set up here. To change them, use your identity provider.</p></section>"#,
             esc(provider)
         ));
         return html::page("Credentials", &body, Some(&csrf));

@@ -13,10 +13,11 @@
 //! MFA Method" with each method's availability and reason, "Set up authenticator app"
 //! with its QR code and key in text, a security key or passkey registered through
 //! WebAuthn, a hardware TOTP token added by its serial, seed and two codes, a phone
-//! number verified by a texted code, devices with rename, resync and
-//! removal, recovery codes,
-//! remembered browsers), the step-up page, the forgot-password pages and the
-//! development outbox (`/dev/outbox`).
+//! number verified by a texted code, devices with rename, resync and removal, recovery
+//! codes, remembered browsers), the step-up page, the forgot-password pages, the
+//! development outbox (`/dev/outbox`) and the development identity provider
+//! (`/dev/identity-provider`, a stand-in for OIDC or SAML that signs in federated
+//! accounts, whose Credentials page has no MFA controls and says why).
 //!
 //! # Decisions
 //! - **Violations as the person types.** The new-password fields list what the policy
@@ -61,6 +62,7 @@
 
 mod auth;
 mod credentials;
+mod federated;
 mod hardware_token;
 pub mod html;
 pub mod outbox;
@@ -252,6 +254,11 @@ pub fn app(stores: SqlStores, options: &Options) -> Result<Router, Box<dyn std::
             get(reset::new_page).post(reset::new_password),
         )
         .route("/dev/outbox", get(outbox_page))
+        // The development identity provider (federated accounts).
+        .route(
+            "/dev/identity-provider",
+            get(federated::page).post(federated::sign_in),
+        )
         .route("/static/app.css", get(stylesheet))
         .layer(middleware::from_fn(security::require_csrf))
         .layer(sessions)

@@ -1,0 +1,281 @@
+//! The development identity provider and the Credentials page of a federated account,
+//! in-process through `tower::ServiceExt::oneshot`.
+
+// Helpers outside #[test] functions panic on purpose: a panic is a failing test.
+#![allow(clippy::expect_used)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response, StatusCode, header};
+use http_body_util::BodyExt;
+use tessera_sqlx::SqlStores;
+use tessera_web_example::{Options, app};
+use tower::ServiceExt;
+
+const PROVIDER_PAGE: &str = "/dev/identity-provider";
+
+async fn router() -> Router {
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let path = std::env::temp_dir().join(format!(
+        "tessera-web-federated-{nonce}-{}.sqlite",
+        std::process::id()
+    ));
+    let stores = SqlStores::open_sqlite(&path).await.expect("sqlite");
+    app(stores, &Options::default()).expect("app")
+}
+
+async fn body(response: Response<Body>) -> String {
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    String::from_utf8(bytes.to_vec()).expect("utf-8")
+}
+
+/// The session cookie a response sets, as a `Cookie` header value.
+fn cookie(response: &Response<Body>) -> Option<String> {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("tessera_session="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+}
+
+fn csrf_of(page: &str) -> String {
+    let marker = r#"name="csrf" value=""#;
+    let start = page.find(marker).expect("a csrf field") + marker.len();
+    let end = page[start..].find('"').expect("closing quote");
+    page[start..start + end].to_owned()
+}
+
+fn get(path: &str, cookie: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::ACCEPT, "text/html")
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .expect("request")
+}
+
+fn post(path: &str, cookie: &str, form: &str) -> Request<Body> {
+    Request::post(path)
+        .header(header::ACCEPT, "text/html")
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form.to_owned()))
+        .expect("request")
+}
+
+async fn send(router: &Router, request: Request<Body>) -> Response<Body> {
+    router.clone().oneshot(request).await.expect("response")
+}
+
+/// A page and its session: the cookie and the CSRF token.
+async fn open(router: &Router, path: &str) -> (String, String) {
+    let response = send(router, get(path, "")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = cookie(&response).expect("a session cookie");
+    let page = body(response).await;
+    (cookie, csrf_of(&page))
+}
+
+/// Signs `username` in through the development identity provider; returns the
+/// signed-in session's cookie.
+async fn provider_sign_in(router: &Router, username: &str) -> String {
+    let (cookie, csrf) = open(router, PROVIDER_PAGE).await;
+    let response = send(
+        router,
+        post(
+            PROVIDER_PAGE,
+            &cookie,
+            &format!("username={username}&csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()[header::LOCATION], "/credentials");
+    // A new session id at sign-in, as the password sign-in gives.
+    let signed_in = self::cookie(&response).expect("a new session cookie");
+    assert_ne!(signed_in, cookie);
+    signed_in
+}
+
+/// What the Credentials page of a federated account must not offer: every MFA
+/// control, the password change, and what only MFA accounts have.
+const MFA_CONTROLS: [&str; 11] = [
+    ">Enabled<",
+    "Preferred MFA Method",
+    "Set up authenticator app",
+    "/credentials/app",
+    "Phone number",
+    "/credentials/phone",
+    "Your devices",
+    "Recovery codes",
+    "Change password",
+    r#"name="current""#,
+    "Trusted browsers",
+];
+
+#[tokio::test]
+async fn the_sign_in_page_links_to_the_development_identity_provider() {
+    let router = router().await;
+    let page = body(send(&router, get("/sign-in", "")).await).await;
+    assert!(
+        page.contains(
+            r#"<a href="/dev/identity-provider">Sign in with the development identity provider</a>"#
+        ),
+        "{page}"
+    );
+    let provider = send(&router, get(PROVIDER_PAGE, "")).await;
+    assert_eq!(provider.status(), StatusCode::OK);
+    let provider = body(provider).await;
+    assert!(provider.contains("<h1>Development identity provider</h1>"));
+    assert!(provider.contains("Development only") && provider.contains("OpenID Connect or SAML"));
+}
+
+#[tokio::test]
+async fn the_provider_refuses_a_post_without_the_csrf_token() {
+    let router = router().await;
+    let (cookie, _) = open(&router, PROVIDER_PAGE).await;
+    let response = send(&router, post(PROVIDER_PAGE, &cookie, "username=fedora")).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    // Nothing signed in, and no account made: the next sign-in creates it.
+    let credentials = send(&router, get("/credentials", &cookie)).await;
+    assert_eq!(credentials.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_federated_account_has_no_mfa_controls_and_the_page_says_why() {
+    let router = router().await;
+    let cookie = provider_sign_in(&router, "fedora").await;
+    let page = send(&router, get("/credentials", &cookie)).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = body(page).await;
+    assert!(
+        page.contains("Signed in as <strong>fedora</strong>"),
+        "{page}"
+    );
+    assert!(
+        page.contains(
+            "Your sign-in and its second factor are managed by Example Identity Provider (development)"
+        ),
+        "{page}"
+    );
+    for control in MFA_CONTROLS {
+        assert!(!page.contains(control), "{control} is shown: {page}");
+    }
+    // Signing out and Force Logout stay.
+    assert!(page.contains("Force Logout") && page.contains(r#"action="/sign-out""#));
+    let csrf = csrf_of(&page);
+    let forced = send(
+        &router,
+        post(
+            "/credentials/force-logout",
+            &cookie,
+            &format!("csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(forced.status(), StatusCode::SEE_OTHER);
+    assert_eq!(forced.headers()[header::LOCATION], "/credentials");
+    let renewed = cookie_of_or(&forced, &cookie);
+    let after = body(send(&router, get("/credentials", &renewed)).await).await;
+    assert!(
+        after.contains("Every other session was signed out."),
+        "{after}"
+    );
+    // The old session id is worth nothing now.
+    let old = send(&router, get("/credentials", &cookie)).await;
+    assert_eq!(old.status(), StatusCode::SEE_OTHER);
+    // A second sign-in finds the account it made: the same one, not a new one.
+    let again = provider_sign_in(&router, "Fedora").await;
+    let page = body(send(&router, get("/credentials", &again)).await).await;
+    assert!(
+        page.contains("Signed in as <strong>fedora</strong>"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn the_provider_refuses_a_password_accounts_username() {
+    let router = router().await;
+    let (cookie, csrf) = open(&router, "/sign-up").await;
+    let created = send(
+        &router,
+        post(
+            "/sign-up",
+            &cookie,
+            &format!("username=ana&email=ana%40example.com&password=correct+horse+battery+staple&csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    let (cookie, csrf) = open(&router, PROVIDER_PAGE).await;
+    // Any spelling that folds onto the same username.
+    for name in ["ana", "ANA", "%20Ana%20"] {
+        let refused = send(
+            &router,
+            post(
+                PROVIDER_PAGE,
+                &cookie,
+                &format!("username={name}&csrf={csrf}"),
+            ),
+        )
+        .await;
+        assert_eq!(refused.status(), StatusCode::CONFLICT, "{name}");
+        let page = body(refused).await;
+        assert!(
+            page.contains(r#"role="alert">That username belongs to an account that does not sign in through this identity provider."#),
+            "{page}"
+        );
+    }
+    // Not signed in.
+    let credentials = send(&router, get("/credentials", &cookie)).await;
+    assert_eq!(credentials.status(), StatusCode::SEE_OTHER);
+    // The password account still signs in with its password, and keeps its MFA controls.
+    let signed_in = send(
+        &router,
+        post(
+            "/sign-in",
+            &cookie,
+            &format!("username=ana&password=correct+horse+battery+staple&csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    let signed_in = cookie_of_or(&signed_in, &cookie);
+    let page = body(send(&router, get("/credentials", &signed_in)).await).await;
+    assert!(page.contains("Preferred MFA Method") && !page.contains("managed by"));
+}
+
+#[tokio::test]
+async fn the_provider_refuses_an_invalid_username_with_the_reason() {
+    let router = router().await;
+    let (cookie, csrf) = open(&router, PROVIDER_PAGE).await;
+    let refused = send(
+        &router,
+        post(
+            PROVIDER_PAGE,
+            &cookie,
+            &format!("username=a%40b&csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = body(refused).await;
+    assert!(
+        page.contains(r#"role="alert""#) && page.contains("@"),
+        "{page}"
+    );
+}
+
+fn cookie_of_or(response: &Response<Body>, fallback: &str) -> String {
+    cookie(response).unwrap_or_else(|| fallback.to_owned())
+}
