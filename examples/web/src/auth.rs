@@ -123,24 +123,34 @@ pub(crate) async fn sign_up(
     }
 }
 
-fn sign_in_form(csrf: &str, message: &str, username: &str) -> String {
+fn sign_in_form(csrf: &str, message: &str, username: &str, development: bool) -> String {
+    // The development pages exist only on a development server (see `Options`).
+    let dev = if development {
+        r#"
+<p>Development: <a href="/dev/identity-provider">Sign in with the development identity provider</a> · <a href="/dev/outbox">Outbox</a></p>"#
+    } else {
+        ""
+    };
     format!(
         r#"{message}<form method="post" action="/sign-in">{csrf}
 <label for="username">Username</label><input type="text" id="username" name="username" autocomplete="username" required value="{username}">
 <label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button></form>
-<p><a href="/forgot-password">Forgot your password?</a> · <a href="/sign-up">Create an account</a></p>
-<p><a href="/dev/identity-provider">Sign in with the development identity provider</a></p>"#,
+<p><a href="/forgot-password">Forgot your password?</a> · <a href="/sign-up">Create an account</a></p>{dev}"#,
         csrf = csrf_field(csrf),
         username = esc(username),
     )
 }
 
 /// GET `/sign-in`.
-pub(crate) async fn sign_in_page(session: Session) -> Response {
+pub(crate) async fn sign_in_page(State(app): State<App>, session: Session) -> Response {
     let csrf = csrf_token(&session).await;
     let message = take_flash(&session).await;
-    html::page("Sign in", &sign_in_form(&csrf, &message, ""), None)
+    html::page(
+        "Sign in",
+        &sign_in_form(&csrf, &message, "", app.development),
+        None,
+    )
 }
 
 /// The sign-in form.
@@ -177,7 +187,12 @@ pub(crate) async fn sign_in(
         Ok(step) => step,
         Err(e) if !is_server_error(&e) => {
             let csrf = csrf_token(session.inner()).await;
-            let body = sign_in_form(&csrf, &notice(Notice::Error, SIGN_IN_FAILED), &f.username);
+            let body = sign_in_form(
+                &csrf,
+                &notice(Notice::Error, SIGN_IN_FAILED),
+                &f.username,
+                app.development,
+            );
             return html::page_with_status(StatusCode::UNAUTHORIZED, "Sign in", &body, None);
         }
         Err(e) => return server_error(&e),
@@ -240,10 +255,18 @@ fn code_form(
             }
             continue;
         }
+        // The method in use is not "another" one, except to have a new code sent.
+        let label = match (Some(*m) == method, m) {
+            (false, _) => m.display_name().to_owned(),
+            (true, MfaMethod::Email | MfaMethod::Sms) => {
+                format!("{} (send a new code)", m.display_name())
+            }
+            (true, _) => continue,
+        };
         options.push_str(&format!(
             r#"<option value="{}">{}</option>"#,
             esc(m.as_str()),
-            esc(m.display_name())
+            esc(&label)
         ));
     }
     format!(

@@ -64,7 +64,7 @@ pub fn page_with_status(
 <form method="post" action="/sign-out" class="inline">{}<button type="submit">Sign out</button></form></nav>"#,
             csrf_field(csrf)
         ),
-        None => r#"<nav aria-label="Site"><a href="/sign-in">Sign in</a> <a href="/sign-up">Sign up</a> <a href="/dev/outbox">Outbox</a></nav>"#.to_owned(),
+        None => r#"<nav aria-label="Site"><a href="/sign-in">Sign in</a> <a href="/sign-up">Sign up</a></nav>"#.to_owned(),
     };
     let html = format!(
         r#"<!doctype html>

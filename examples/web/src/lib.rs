@@ -108,6 +108,8 @@ pub struct App {
     pub relying_party: Arc<Site>,
     /// Whether cookies carry `Secure`.
     pub secure_cookies: bool,
+    /// Whether the development pages (the outbox, the identity provider) exist.
+    pub development: bool,
 }
 
 impl FromRef<App> for TesseraState {
@@ -126,6 +128,9 @@ pub struct Options {
     /// 20): lets a demonstration or a browser test reach the lockout in seconds.
     pub fast_lockout: bool,
     /// The origin browsers reach the application at (default `http://localhost`):
+    /// the development pages (`/dev/outbox`, `/dev/identity-provider`, which signs
+    /// anyone into a federated account without a password) exist only on
+    /// `http://localhost`, where nobody else can reach them, never on an https origin.
     /// WebAuthn checks every response against it, and its host is the relying party
     /// id. Browsers allow WebAuthn only in a secure context: https, or plain http on
     /// `localhost` (not on `127.0.0.1`).
@@ -176,6 +181,7 @@ pub fn app(stores: SqlStores, options: &Options) -> Result<Router, Box<dyn std::
         outbox,
         relying_party: Arc::new(relying_party),
         secure_cookies: options.secure_cookies,
+        development: origin.starts_with("http://localhost"),
     };
     let sessions = SessionManagerLayer::new(MemoryStore::default())
         .with_name("tessera_session")
@@ -185,7 +191,7 @@ pub fn app(stores: SqlStores, options: &Options) -> Result<Router, Box<dyn std::
         .with_secure(options.secure_cookies)
         .with_http_only(true)
         .with_same_site(SameSite::Strict);
-    Ok(Router::new()
+    Ok(Router::<App>::new()
         .route("/", get(auth::home))
         .route("/sign-up", get(auth::sign_up_page).post(auth::sign_up))
         .route("/sign-in", get(auth::sign_in_page).post(auth::sign_in))
@@ -253,17 +259,27 @@ pub fn app(stores: SqlStores, options: &Options) -> Result<Router, Box<dyn std::
             "/forgot-password/new",
             get(reset::new_page).post(reset::new_password),
         )
+        .route("/static/app.css", get(stylesheet))
+        .merge(development_pages(app.development))
+        .layer(middleware::from_fn(security::require_csrf))
+        .layer(sessions)
+        .layer(middleware::from_fn(security::security_headers))
+        .with_state(app))
+}
+
+/// The outbox and the identity provider, on a development server only: an empty
+/// router (every `/dev/` path a 404) anywhere else.
+fn development_pages(development: bool) -> Router<App> {
+    if !development {
+        return Router::new();
+    }
+    Router::new()
         .route("/dev/outbox", get(outbox_page))
         // The development identity provider (federated accounts).
         .route(
             "/dev/identity-provider",
             get(federated::page).post(federated::sign_in),
         )
-        .route("/static/app.css", get(stylesheet))
-        .layer(middleware::from_fn(security::require_csrf))
-        .layer(sessions)
-        .layer(middleware::from_fn(security::security_headers))
-        .with_state(app))
 }
 
 /// The host of an origin (`http://localhost:8080` → `localhost`).

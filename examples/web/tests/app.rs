@@ -211,3 +211,50 @@ async fn sign_up_sign_in_and_the_credentials_page() {
 fn cookie_of_or(response: &Response<Body>, fallback: &str) -> String {
     cookie(response).unwrap_or_else(|| fallback.to_owned())
 }
+
+/// The development pages (the outbox shows one-time codes; the identity provider signs
+/// anyone into a federated account without a password) exist on a development server
+/// only: never behind an https origin, where others could reach them.
+#[tokio::test]
+async fn the_development_pages_exist_only_on_localhost() {
+    let path =
+        std::env::temp_dir().join(format!("tessera-web-https-{}.sqlite", std::process::id()));
+    let stores = SqlStores::open_sqlite(&path).await.expect("sqlite");
+    let options = Options {
+        origin: Some("https://login.example.com".to_owned()),
+        secure_cookies: true,
+        ..Options::default()
+    };
+    let deployed = app(stores, &options).expect("app");
+    let development = router().await;
+    for path in ["/dev/outbox", "/dev/identity-provider"] {
+        let gone = deployed
+            .clone()
+            .oneshot(get(path, ""))
+            .await
+            .expect("response");
+        assert_eq!(gone.status(), StatusCode::NOT_FOUND, "{path}");
+        let there = development
+            .clone()
+            .oneshot(get(path, ""))
+            .await
+            .expect("response");
+        assert_eq!(there.status(), StatusCode::OK, "{path}");
+    }
+    let sign_in = body(
+        deployed
+            .oneshot(get("/sign-in", ""))
+            .await
+            .expect("response"),
+    )
+    .await;
+    assert!(!sign_in.contains("/dev/"), "{sign_in}");
+    let sign_in = body(
+        development
+            .oneshot(get("/sign-in", ""))
+            .await
+            .expect("response"),
+    )
+    .await;
+    assert!(sign_in.contains(r#"<a href="/dev/outbox">Outbox</a>"#));
+}

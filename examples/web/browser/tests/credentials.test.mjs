@@ -115,6 +115,9 @@ describe('the Credentials web application', () => {
     await page.waitForURL(/\/sign-in\/second-factor$/);
     assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'Enter the authorization code');
     await visit(page, 'second-factor', assert);
+    const offered = await page.getByLabel('Method', { exact: true }).locator('option').allInnerTexts();
+    assert.ok(!offered.includes('authenticator app'), `the app in use is not "another method": ${offered}`);
+    assert.ok(offered.includes('recovery code'), `${offered}`);
     await page.getByLabel('Authorization code').fill(await ana.freshCode());
     await button(page, 'Authorize').click();
     await page.waitForURL(/\/credentials$/);

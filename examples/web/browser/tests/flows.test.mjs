@@ -238,7 +238,9 @@ describe('the remaining Credentials flows', () => {
     await visit(page, 'flows-second-factor-sms', assert);
     const offered = await page.getByLabel('Method', { exact: true }).locator('option').allInnerTexts();
     assert.ok(offered.includes('authenticator app'), `the app is another method: ${offered}`);
-    console.log(`# the second-factor page offers: ${offered.join(', ')}`);
+    // The method in use is offered only to send a new code.
+    assert.ok(offered.includes('text message (SMS) code (send a new code)'), `${offered}`);
+    assert.ok(!offered.includes('text message (SMS) code'), `${offered}`);
     await page.getByLabel('Authorization code').fill(await outboxCode('sign-in code', /sign-in code is (\d+)\./));
     await button(page, 'Authorize').click();
     await page.waitForURL(/\/credentials$/);
