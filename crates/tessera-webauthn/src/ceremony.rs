@@ -289,6 +289,63 @@ mod tests {
         // At 60 b has expired and is dropped; a is still held.
         assert!(!block_on(ledger.consume(a, t(100), t(60))).unwrap());
         assert_eq!(ledger.len(), 1);
+        assert!(!ledger.is_empty());
+        // An id is held until the instant it expires, not at it: at 100 `a` is gone and
+        // a new `b` is the only one held.
+        assert!(block_on(ledger.consume(b, t(200), t(100))).unwrap());
+        assert_eq!(ledger.len(), 1);
+        assert!(InMemoryCeremonyLedger::new().is_empty());
+    }
+
+    #[test]
+    fn a_ceremony_id_shows_as_32_hex_digits() {
+        let id = CeremonyId([0xa5; 16]);
+        assert_eq!(id.to_string(), "a5".repeat(16));
+        assert_eq!(
+            format!("{id:?}"),
+            format!("CeremonyId({})", "a5".repeat(16))
+        );
+        assert_eq!(id.as_bytes(), &[0xa5; 16]);
+    }
+
+    /// The sealed text must parse back, so a state whose sealed text would pass the
+    /// keyring's bound is refused when sealed: accepted at exactly 4,096 characters,
+    /// refused beyond.
+    #[test]
+    fn a_state_is_sealed_up_to_the_keyrings_bound_and_refused_beyond() {
+        let ring = Keyring::ephemeral().unwrap();
+        let ana = UserId::new("ana");
+        let payload = |n: usize| Payload {
+            id: [7; 16],
+            expires_at: 100,
+            flavor: Flavor::SecurityKey,
+            policy: UserVerification::Preferred,
+            state: serde_json::json!({ "x": "a".repeat(n) }),
+        };
+        let length = |n: usize| {
+            let json = serde_json::to_vec(&payload(n)).unwrap();
+            let binding = Binding::new(REGISTRATION)
+                .owner(b"example.com")
+                .owner(b"ana");
+            ring.seal(&binding, &json).unwrap().to_string().len()
+        };
+        let exact = (2_000..3_200)
+            .find(|&n| length(n) == MAX_SEALED_LEN)
+            .expect("some state seals to exactly the bound");
+        let sealed = seal(&ring, REGISTRATION, "example.com", &ana, &payload(exact)).unwrap();
+        assert_eq!(sealed.to_string().len(), MAX_SEALED_LEN);
+        assert!(Sealed::parse(&sealed.to_string()).is_ok());
+        assert!(length(exact + 1) > MAX_SEALED_LEN);
+        assert!(matches!(
+            seal(
+                &ring,
+                REGISTRATION,
+                "example.com",
+                &ana,
+                &payload(exact + 1)
+            ),
+            Err(Error::InvalidConfig(_))
+        ));
     }
 
     #[test]

@@ -133,6 +133,9 @@ mod tests {
     fn relying_party_ids_are_domain_names() {
         assert!(check_rp_id("example.com").is_ok());
         assert!(check_rp_id("localhost").is_ok());
+        // Digits and hyphens are part of domain names.
+        assert!(check_rp_id("login-2.example.com").is_ok());
+        assert!(check_rp_id("2fa.example-3.net").is_ok());
         for bad in [
             "",
             ".example.com",

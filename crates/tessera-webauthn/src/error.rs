@@ -153,3 +153,104 @@ impl Error {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every webauthn-rs error the audit names a check for, with the check.
+    #[test]
+    fn webauthn_errors_name_the_check_that_failed() {
+        use WebauthnError as W;
+        let table: Vec<(W, Refusal)> = vec![
+            (W::InvalidRPOrigin, Refusal::Origin),
+            (W::CredentialCrossOrigin, Refusal::Origin),
+            (W::InvalidRPIDHash, Refusal::RelyingPartyId),
+            (W::MismatchedChallenge, Refusal::Challenge),
+            (W::ChallengeNotFound, Refusal::Challenge),
+            (W::InvalidClientDataType, Refusal::ClientData),
+            (
+                W::ParseJSONFailure(serde_json::from_str::<u8>("x").unwrap_err()),
+                Refusal::ClientData,
+            ),
+            (W::AuthenticationFailure, Refusal::Signature),
+            (W::SignatureInvalid, Refusal::Signature),
+            (W::UserNotVerified, Refusal::UserVerification),
+            (W::UserNotPresent, Refusal::UserPresence),
+            (W::CredentialNotFound, Refusal::UnknownCredential),
+            (W::AttestationTrustFailure, Refusal::Attestation),
+            (W::AttestationNotVerifiable, Refusal::Attestation),
+            (W::AttestationUntrustedAaguid, Refusal::Attestation),
+            (
+                W::AttestationCertificateAAGUIDMismatch,
+                Refusal::Attestation,
+            ),
+            (
+                W::AttestationCertificateTrustStoreEmpty,
+                Refusal::Attestation,
+            ),
+            (W::AttestationStatementSigInvalid, Refusal::Attestation),
+            (W::AttestationNotSupported, Refusal::Attestation),
+            (W::MissingAttestationCredentialData, Refusal::Attestation),
+            (W::CredentialAlteredAlgFromRequest, Refusal::Credential),
+            (W::CredentialInsecureCryptography, Refusal::Credential),
+            (W::CredentialMayNotBeHardwareBound, Refusal::Credential),
+            (
+                W::CredentialBackupEligibilityInconsistent,
+                Refusal::Credential,
+            ),
+            (W::CredentialExcludedFromRequest, Refusal::Credential),
+            (W::COSEKeyInvalidType, Refusal::Credential),
+            (W::COSEKeyInvalidAlgorithm, Refusal::Credential),
+            (W::InvalidUsername, Refusal::Other),
+        ];
+        for (e, refusal) in &table {
+            assert_eq!(Refusal::from_webauthn(e), *refusal, "{e:?}");
+        }
+        // An untrusted attestation is the organisation's allow-list, not a bad response;
+        // a counter that did not grow is a possible clone.
+        for e in [
+            W::AttestationUntrustedAaguid,
+            W::AttestationTrustFailure,
+            W::AttestationNotVerifiable,
+        ] {
+            assert!(matches!(
+                Error::from_webauthn(&e),
+                Error::AuthenticatorNotAllowed
+            ));
+        }
+        assert!(matches!(
+            Error::from_webauthn(&W::CredentialPossibleCompromise),
+            Error::PossibleClone { device_id: None }
+        ));
+        assert!(matches!(
+            Error::from_webauthn(&W::AttestationStatementSigInvalid),
+            Error::Refused(Refusal::Attestation)
+        ));
+    }
+
+    /// A refusal is the response's fault; the server's configuration, keys and stores
+    /// are not.
+    #[test]
+    fn refusals_are_the_responses_fault_only() {
+        for e in [
+            Error::Refused(Refusal::Signature),
+            Error::PossibleClone { device_id: None },
+            Error::AuthenticatorNotAllowed,
+            Error::CredentialInUse,
+            Error::InvalidState,
+            Error::Expired,
+            Error::AlreadyUsed,
+            Error::MalformedResponse("x"),
+        ] {
+            assert!(e.is_refusal(), "{e:?}");
+        }
+        for e in [
+            Error::InvalidConfig("x"),
+            Error::Registry(tessera_registry::Error::Conflict),
+            Error::Store(StoreError::backend("down")),
+        ] {
+            assert!(!e.is_refusal(), "{e:?}");
+        }
+    }
+}

@@ -649,6 +649,39 @@ async fn a_counter_that_did_not_grow_is_refused_as_a_possible_clone() {
     ));
 }
 
+/// The verifier's plain `verify` (the registry's trait method for verifiers that keep
+/// no flags) answers the assertion's counter, as `verify_with_flags` does.
+#[tokio::test]
+async fn the_verifier_answers_the_assertions_counter() {
+    use tessera_registry::AssertionVerifier;
+    let w = World::new();
+    let rp = w.rp();
+    let mut browser = SoftPasskey::new(true);
+    w.register(&rp, &ana(), &mut browser, "Key").await;
+    for _ in 0..2 {
+        let (state, response) = w.assertion(&rp, &ana(), &mut browser).await;
+        w.sign_in(&rp, &ana(), state, response).await.unwrap();
+    }
+    let key = w.keys(&ana()).await.remove(0);
+    let (state, response) = w.assertion(&rp, &ana(), &mut browser).await;
+    let opened = rp
+        .open_authentication(&ana(), state, response)
+        .await
+        .unwrap();
+    let count = rp.verify(&key, &opened).unwrap();
+    assert!(
+        count > key.sign_count(),
+        "{count} after {}",
+        key.sign_count()
+    );
+    assert!(count >= 3);
+    assert_eq!(
+        rp.verify_with_flags(&key, &opened).unwrap().0,
+        count,
+        "both answers agree"
+    );
+}
+
 #[tokio::test]
 async fn another_users_credential_is_refused() {
     let w = World::new();
