@@ -227,5 +227,16 @@ describe('password violations as the person types', () => {
     const changeList = page.locator('#new-violations li');
     await changeList.first().waitFor();
     assert.match((await changeList.allInnerTexts()).join(' | '), /username|name/i);
+
+    // A form posted with another token (a forged cross-site post): refused, with a page
+    // that says what to do.
+    await page.evaluate(() => {
+      const form = document.querySelector('form[action="/credentials/password"]');
+      form.elements.csrf.value = 'forged';
+      form.submit();
+    });
+    await page.waitForLoadState();
+    assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'Form expired');
+    await visit(page, 'form-expired', assert);
   });
 });
