@@ -4,85 +4,13 @@
 // Helpers outside #[test] functions panic on purpose: a panic is a failing test.
 #![allow(clippy::expect_used)]
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, Response, StatusCode, header};
-use http_body_util::BodyExt;
+mod common;
+
+use axum::http::{StatusCode, header};
+use common::{body, cookie_of_or, get, open, post, router};
 use tessera_sqlx::SqlStores;
 use tessera_web_example::{Options, app};
 use tower::ServiceExt;
-
-async fn router() -> Router {
-    let nonce = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    let path = std::env::temp_dir().join(format!(
-        "tessera-web-test-{nonce}-{}.sqlite",
-        std::process::id()
-    ));
-    let stores = SqlStores::open_sqlite(&path).await.expect("sqlite");
-    app(stores, &Options::default()).expect("app")
-}
-
-async fn body(response: Response<Body>) -> String {
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    String::from_utf8(bytes.to_vec()).expect("utf-8")
-}
-
-/// The session cookie a response sets, as a `Cookie` header value.
-fn cookie(response: &Response<Body>) -> Option<String> {
-    response
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("tessera_session="))
-        .and_then(|v| v.split(';').next())
-        .map(str::to_owned)
-}
-
-fn csrf_of(page: &str) -> String {
-    let marker = r#"name="csrf" value=""#;
-    let start = page.find(marker).expect("a csrf field") + marker.len();
-    let end = page[start..].find('"').expect("closing quote");
-    page[start..start + end].to_owned()
-}
-
-fn get(path: &str, cookie: &str) -> Request<Body> {
-    Request::get(path)
-        .header(header::ACCEPT, "text/html")
-        .header(header::COOKIE, cookie)
-        .body(Body::empty())
-        .expect("request")
-}
-
-fn post(path: &str, cookie: &str, form: &str) -> Request<Body> {
-    Request::post(path)
-        .header(header::ACCEPT, "text/html")
-        .header(header::COOKIE, cookie)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(form.to_owned()))
-        .expect("request")
-}
-
-/// A page and its session: the cookie and the CSRF token.
-async fn open(router: &Router, path: &str) -> (String, String) {
-    let response = router
-        .clone()
-        .oneshot(get(path, ""))
-        .await
-        .expect("response");
-    assert_eq!(response.status(), StatusCode::OK);
-    let cookie = cookie(&response).expect("a session cookie");
-    let page = body(response).await;
-    (cookie, csrf_of(&page))
-}
 
 #[tokio::test]
 async fn every_response_carries_the_security_headers_and_strict_cookies() {
@@ -206,10 +134,6 @@ async fn sign_up_sign_in_and_the_credentials_page() {
         .await
         .expect("response");
     assert_eq!(old.status(), StatusCode::SEE_OTHER);
-}
-
-fn cookie_of_or(response: &Response<Body>, fallback: &str) -> String {
-    cookie(response).unwrap_or_else(|| fallback.to_owned())
 }
 
 /// The development pages (the outbox shows one-time codes; the identity provider signs

@@ -4,97 +4,29 @@
 // Helpers outside #[test] functions panic on purpose: a panic is a failing test.
 #![allow(clippy::expect_used)]
 
+mod common;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode, header};
-use http_body_util::BodyExt;
-use tessera_sqlx::SqlStores;
-use tessera_web_example::{Options, app};
+use common::{body, cookie, csrf_of, get, open, post, router};
 use tower::ServiceExt;
 
 const PROVIDER_PAGE: &str = "/dev/identity-provider";
-
-async fn router() -> Router {
-    let nonce = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    let path = std::env::temp_dir().join(format!(
-        "tessera-web-federated-{nonce}-{}.sqlite",
-        std::process::id()
-    ));
-    let stores = SqlStores::open_sqlite(&path).await.expect("sqlite");
-    app(stores, &Options::default()).expect("app")
-}
-
-async fn body(response: Response<Body>) -> String {
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    String::from_utf8(bytes.to_vec()).expect("utf-8")
-}
-
-/// The session cookie a response sets, as a `Cookie` header value.
-fn cookie(response: &Response<Body>) -> Option<String> {
-    response
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("tessera_session="))
-        .and_then(|v| v.split(';').next())
-        .map(str::to_owned)
-}
-
-fn csrf_of(page: &str) -> String {
-    let marker = r#"name="csrf" value=""#;
-    let start = page.find(marker).expect("a csrf field") + marker.len();
-    let end = page[start..].find('"').expect("closing quote");
-    page[start..start + end].to_owned()
-}
-
-fn get(path: &str, cookie: &str) -> Request<Body> {
-    Request::get(path)
-        .header(header::ACCEPT, "text/html")
-        .header(header::COOKIE, cookie)
-        .body(Body::empty())
-        .expect("request")
-}
-
-fn post(path: &str, cookie: &str, form: &str) -> Request<Body> {
-    Request::post(path)
-        .header(header::ACCEPT, "text/html")
-        .header(header::COOKIE, cookie)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(form.to_owned()))
-        .expect("request")
-}
 
 async fn send(router: &Router, request: Request<Body>) -> Response<Body> {
     router.clone().oneshot(request).await.expect("response")
 }
 
-/// A page and its session: the cookie and the CSRF token.
-async fn open(router: &Router, path: &str) -> (String, String) {
-    let response = send(router, get(path, "")).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let cookie = cookie(&response).expect("a session cookie");
-    let page = body(response).await;
-    (cookie, csrf_of(&page))
-}
-
 /// Signs `username` in through the development identity provider; returns the
 /// signed-in session's cookie.
 async fn provider_sign_in(router: &Router, username: &str) -> String {
-    let (cookie, csrf) = open(router, PROVIDER_PAGE).await;
+    let (session, csrf) = open(router, PROVIDER_PAGE).await;
     let response = send(
         router,
         post(
             PROVIDER_PAGE,
-            &cookie,
+            &session,
             &format!("username={username}&csrf={csrf}"),
         ),
     )
@@ -102,8 +34,8 @@ async fn provider_sign_in(router: &Router, username: &str) -> String {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(response.headers()[header::LOCATION], "/credentials");
     // A new session id at sign-in, as the password sign-in gives.
-    let signed_in = self::cookie(&response).expect("a new session cookie");
-    assert_ne!(signed_in, cookie);
+    let signed_in = cookie(&response).expect("a new session cookie");
+    assert_ne!(signed_in, session);
     signed_in
 }
 
