@@ -300,10 +300,7 @@ impl<C: Clock, L: CeremonyLedger, I: CredentialIndex> RelyingParty<C, L, I> {
     }
 
     /// The rules on a verified result that do not depend on webauthn-rs's settings.
-    fn accept(
-        &self,
-        result: &AuthenticationResult,
-    ) -> Result<(u32, KeyFlags), Outcome> {
+    fn accept(&self, result: &AuthenticationResult) -> Result<(u32, KeyFlags), Outcome> {
         // The policy as it is now, whatever it was when the ceremony started (a state
         // from before the policy became Required asked only for presence).
         if self.user_verification() == UserVerification::Required && !result.user_verified() {

@@ -131,6 +131,39 @@ mod tests {
         assert!(!MinimumCredential::AttestedKey.is_met_by(&bound));
     }
 
+    /// An authenticator app meets "any device", and no key minimum.
+    #[test]
+    fn an_authenticator_app_meets_only_any_device() {
+        let ring = tessera_keyring::Keyring::ephemeral().unwrap();
+        let sealed = ring
+            .seal(&tessera_keyring::Binding::new("test"), b"seed")
+            .unwrap();
+        let app = Device::from_parts(
+            DeviceId::from_u128(2),
+            DeviceName::new("Phone").unwrap(),
+            DeviceKind::AuthenticatorApp,
+            DeviceState::Active,
+            UnixTime::from_secs(0),
+            None,
+            None,
+            Credential::Totp(tessera_registry::TotpCredential::from_parts(
+                sealed,
+                tessera_otp::TotpParams::DEFAULT,
+                None,
+                None,
+                tessera_otp::Drift::default(),
+            )),
+        );
+        assert!(MinimumCredential::AnyDevice.is_met_by(&app));
+        for m in [
+            MinimumCredential::SecurityKey,
+            MinimumCredential::DeviceBoundKey,
+            MinimumCredential::AttestedKey,
+        ] {
+            assert!(!m.is_met_by(&app), "{m:?}");
+        }
+    }
+
     #[test]
     fn only_any_device_admits_authenticator_apps() {
         assert!(MinimumCredential::AnyDevice.admits_kind(DeviceKind::AuthenticatorApp));

@@ -1036,6 +1036,187 @@ async fn the_in_memory_index_passes_the_conformance_suite() {
     assert_eq!(index.claim(b"x", &ana()).await.unwrap(), Claim::Claimed);
 }
 
+/// An index that says every id is free (it claims nothing): the suite must notice.
+struct ForgetfulIndex;
+
+impl CredentialIndex for ForgetfulIndex {
+    async fn claim(
+        &self,
+        _id: &[u8],
+        _user: &UserId,
+    ) -> Result<Claim, tessera_registry::StoreError> {
+        Ok(Claim::Claimed)
+    }
+    async fn release(
+        &self,
+        _id: &[u8],
+        _user: &UserId,
+    ) -> Result<(), tessera_registry::StoreError> {
+        Ok(())
+    }
+    async fn owner(&self, _id: &[u8]) -> Result<Option<UserId>, tessera_registry::StoreError> {
+        Ok(None)
+    }
+}
+
+#[tokio::test]
+#[should_panic(expected = "assertion `left == right` failed")]
+async fn the_conformance_suite_fails_an_index_that_claims_nothing() {
+    tessera_webauthn::testing::run_index_conformance(&ForgetfulIndex).await;
+}
+
+// ---------------------------------------------------------------------------------
+// Bounds: every limit accepted at its value and refused one past it.
+
+fn build(w: &World, b: RelyingPartyBuilder) -> Result<Rp, Error> {
+    b.build(
+        w.keyring.clone(),
+        w.clock.clone(),
+        w.ledger.clone(),
+        w.index.clone(),
+    )
+}
+
+#[test]
+fn sixteen_origins_a_128_character_name_and_256_aaguids_at_most() {
+    let w = World::new();
+    let with_origins = |n: usize| {
+        (1..n).fold(RelyingParty::builder(RP_ID, ORIGIN), |b, i| {
+            b.allow_origin(&format!("https://login{i}.{RP_ID}"))
+        })
+    };
+    let rp = build(&w, with_origins(16)).unwrap();
+    assert_eq!(rp.origins().len(), 16);
+    assert_eq!(rp.origins()[0].as_str(), format!("{ORIGIN}/"));
+    assert!(matches!(
+        build(&w, with_origins(17)),
+        Err(Error::InvalidConfig(_))
+    ));
+
+    let name = "é".repeat(128);
+    let rp = build(&w, RelyingParty::builder(RP_ID, ORIGIN).name(&name)).unwrap();
+    assert_eq!(rp.name(), name);
+    assert_eq!(w.rp().name(), RP_ID, "the id when no name is given");
+    for bad in ["é".repeat(129), "   ".to_owned(), "Ex\u{7}ample".to_owned()] {
+        assert!(
+            matches!(
+                build(&w, RelyingParty::builder(RP_ID, ORIGIN).name(&bad)),
+                Err(Error::InvalidConfig(_))
+            ),
+            "{bad:?}"
+        );
+    }
+
+    let (_, ca) = SoftToken::new(true).unwrap();
+    let aaguids = |n: u128| (1..=n).map(Uuid::from_u128).collect::<Vec<_>>();
+    let rp = build(
+        &w,
+        RelyingParty::builder(RP_ID, ORIGIN)
+            .attestation_roots(roots_for!(ca.clone(), SOFT_TOKEN_AAGUID))
+            .allow_aaguids(aaguids(256)),
+    )
+    .unwrap();
+    assert!(rp.requires_attestation());
+    assert!(!w.rp().requires_attestation());
+    assert!(matches!(
+        build(
+            &w,
+            RelyingParty::builder(RP_ID, ORIGIN)
+                .attestation_roots(roots_for!(ca, SOFT_TOKEN_AAGUID))
+                .allow_aaguids(aaguids(257)),
+        ),
+        Err(Error::InvalidConfig(_))
+    ));
+}
+
+/// The user-verification policy reaches the browser: presence only for
+/// `Discouraged` (and then no credProtect), preferred by default.
+#[tokio::test]
+async fn the_user_verification_policy_reaches_the_browsers_options() {
+    let w = World::new();
+    let asked = |rp: &Rp| {
+        let (options, _) = rp.start_registration(&ana(), "ana", "Ana", &[]).unwrap();
+        serde_json::to_value(&options).unwrap()["publicKey"]["authenticatorSelection"]
+            ["userVerification"]
+            .clone()
+    };
+    assert_eq!(asked(&w.rp()), "preferred");
+    assert_eq!(asked(&w.rp_requiring_uv()), "required");
+    let discouraged = w.rp_with(
+        RelyingParty::builder(RP_ID, ORIGIN).user_verification(UserVerification::Discouraged),
+    );
+    assert_eq!(asked(&discouraged), "discouraged");
+}
+
+/// Passwordless registrations ask for a discoverable credential, which Chromium
+/// accepts with credProtect: that extension stays in their options.
+#[tokio::test]
+async fn a_discoverable_request_keeps_its_cred_protect() {
+    let w = World::new();
+    let rp = passwordless(&w);
+    let (options, _) = rp.start_registration(&ana(), "ana", "Ana", &[]).unwrap();
+    let json = serde_json::to_value(&options).unwrap();
+    assert_eq!(
+        json["publicKey"]["authenticatorSelection"]["residentKey"],
+        "preferred"
+    );
+    assert!(
+        json["publicKey"]["extensions"]
+            .as_object()
+            .unwrap()
+            .contains_key("credentialProtectionPolicy"),
+        "{json}"
+    );
+}
+
+#[tokio::test]
+async fn user_and_display_names_are_checked_alike() {
+    let w = World::new();
+    let rp = w.rp();
+    let long = "é".repeat(256);
+    assert!(rp.start_registration(&ana(), &long, &long, &[]).is_ok());
+    let too_long = "é".repeat(257);
+    for bad in [too_long.as_str(), "  ", "ana\n"] {
+        for (user, display) in [(bad, "Ana"), ("ana", bad)] {
+            assert!(
+                matches!(
+                    rp.start_registration(&ana(), user, display, &[]),
+                    Err(Error::InvalidConfig(_))
+                ),
+                "{user:?} / {display:?}"
+            );
+        }
+    }
+}
+
+/// A response is parsed up to 64 KiB, whitespace included, and refused one byte past.
+#[tokio::test]
+async fn responses_are_parsed_up_to_64_kib_and_refused_beyond() {
+    let w = World::new();
+    let rp = w.rp();
+    let mut browser = SoftPasskey::new(true);
+    let (options, _state) = start_registration(&w, &rp, &ana()).await;
+    let registration = browser.do_registration(url(ORIGIN), options).unwrap();
+    w.register(&rp, &ana(), &mut browser, "Key").await;
+    let (_, assertion) = w.assertion(&rp, &ana(), &mut browser).await;
+    let padded = |json: String, len: usize| format!("{json}{}", " ".repeat(len - json.len()));
+    let registration = serde_json::to_string(&registration).unwrap();
+    let assertion = serde_json::to_string(&assertion).unwrap();
+    assert_eq!(tessera_webauthn::MAX_RESPONSE_LEN, 65_536);
+    for len in [2_000, 65_536] {
+        assert!(parse_registration_response(&padded(registration.clone(), len)).is_ok());
+        assert!(parse_authentication_response(&padded(assertion.clone(), len)).is_ok());
+    }
+    assert!(matches!(
+        parse_registration_response(&padded(registration, 65_537)),
+        Err(Error::MalformedResponse(_))
+    ));
+    assert!(matches!(
+        parse_authentication_response(&padded(assertion, 65_537)),
+        Err(Error::MalformedResponse(_))
+    ));
+}
+
 // ---------------------------------------------------------------------------------
 // Races.
 
