@@ -223,14 +223,21 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
             .registry
             .add_hardware_token(&account.id, token, codes)
             .await?;
-        let info = self
-            .registry
-            .list(&account.id)
+        let info = self.device_info(&account.id, device).await?;
+        self.factor_bound(session, &account, info, enable_mfa).await
+    }
+
+    /// The account's device `device`, as listed.
+    ///
+    /// # Errors
+    /// [`Error::Registry`] with `DeviceNotFound`; store errors.
+    pub(crate) async fn device_info(&self, user: &UserId, device: DeviceId) -> Result<DeviceInfo> {
+        self.registry
+            .list(user)
             .await?
             .into_iter()
             .find(|d| d.id == device)
-            .ok_or(Error::Registry(tessera_registry::Error::DeviceNotFound))?;
-        self.factor_bound(session, &account, info, enable_mfa).await
+            .ok_or(Error::Registry(tessera_registry::Error::DeviceNotFound))
     }
 
     /// What follows a bound factor, whatever its kind: the audit event, the MFA
@@ -562,13 +569,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         let ctx = self.context(&account).await?;
         self.mfa
             .authorize_device_removal(&ctx, &Actor::AccountHolder)?;
-        let target = self
-            .registry
-            .list(&account.id)
-            .await?
-            .into_iter()
-            .find(|d| d.id == device)
-            .ok_or(Error::Registry(tessera_registry::Error::DeviceNotFound))?;
+        let target = self.device_info(&account.id, device).await?;
         let needed = MfaMethod::from_device_kind(target.kind).authority();
         self.require_step_up(assurance, Some(needed)).await?;
         let (removed, stamp, notify_error) = self

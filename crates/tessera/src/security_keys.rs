@@ -74,13 +74,7 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
         let key = rp
             .finish_registration(&self.registry, &account.id, ceremony, &response, name)
             .await?;
-        let info = self
-            .registry
-            .list(&account.id)
-            .await?
-            .into_iter()
-            .find(|d| d.id == key.device_id)
-            .ok_or(Error::Registry(tessera_registry::Error::DeviceNotFound))?;
+        let info = self.device_info(&account.id, key.device_id).await?;
         self.factor_bound(session, &account, info, enable_mfa).await
     }
 

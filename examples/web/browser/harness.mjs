@@ -158,3 +158,34 @@ export async function visit(page, name, assert) {
   const bad = await checkA11y(page, name);
   assert.deepEqual(bad.map((v) => `${v.id}: ${v.help}`), [], `accessibility of ${name}`);
 }
+
+/** The password every test account signs up with. */
+export const PASSWORD = 'correct horse battery staple';
+
+/** The button named exactly `name`. */
+export const button = (page, name) => page.getByRole('button', { name, exact: true });
+
+/** Signs `username` up on the application at `base`, and waits for the sign-in page. */
+export async function signUp(base, page, username, password = PASSWORD) {
+  await page.goto(`${base}/sign-up`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Email').fill(`${username}@example.com`);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await button(page, 'Create account').click();
+  await page.waitForURL(/\/sign-in$/);
+}
+
+/** Signs in with the password on the application at `base`; the next page has loaded. */
+export async function signIn(base, page, username, password = PASSWORD) {
+  await page.goto(`${base}/sign-in`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await button(page, 'Sign in').click();
+  await page.waitForLoadState();
+}
+
+/** Signs out, back on the sign-in page. */
+export async function signOut(page) {
+  await button(page, 'Sign out').click();
+  await page.waitForURL(/\/sign-in$/);
+}

@@ -501,11 +501,21 @@ pub(crate) async fn step_up(
         .await;
     }
     let code = f.code.unwrap_or_default();
-    match app
+    let fresher = app
         .accounts
         .finish_second_factor(&challenge, code.trim())
-        .await
-    {
+        .await;
+    step_up_finished(session, fresher, CODE_FAILED).await
+}
+
+/// The end of a step-up, whatever answered it: the session renewed with the fresher
+/// assurance and back to the Credentials page, or `refusal` and the step-up page again.
+pub(crate) async fn step_up_finished(
+    session: &AuthSession,
+    fresher: Result<tessera::Assurance, Error>,
+    refusal: &str,
+) -> Response {
+    match fresher {
         Ok(fresher) => {
             if let Err(e) = session.renew(&fresher).await {
                 return e.into_response();
@@ -520,7 +530,7 @@ pub(crate) async fn step_up(
             Redirect::to("/credentials").into_response()
         }
         Err(e) if !is_server_error(&e) => {
-            flash(session.inner(), Notice::Error, CODE_FAILED).await;
+            flash(session.inner(), Notice::Error, refusal).await;
             Redirect::to("/step-up").into_response()
         }
         Err(e) => server_error(&e),

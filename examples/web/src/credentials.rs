@@ -443,24 +443,36 @@ pub(crate) async fn finish_app(
         Err(response) => return response,
     };
     let codes = [f.first.trim(), f.second.trim()];
-    match app
+    let added = app
         .accounts
         .finish_authenticator_setup(me.assurance(), device, &codes, !mfa_on)
-        .await
-    {
-        Ok(added) => {
-            let _ = me.session().remove(PENDING_AUTHENTICATOR_SETUP).await;
-            let added = added.into_value();
-            let csrf = csrf_token(me.session().inner()).await;
-            match added.recovery_codes {
-                Some(set) => codes_page(
+        .await;
+    if added.is_ok() {
+        let _ = me.session().remove(PENDING_AUTHENTICATOR_SETUP).await;
+    }
+    factor_added(&me, added, "Your authenticator app is set up").await
+}
+
+/// Where binding a factor leads: the recovery codes when MFA came on with it, else the
+/// Credentials page saying `done` ("Your security key is registered"); a refusal as
+/// every change's.
+pub(crate) async fn factor_added(
+    me: &SignedIn,
+    added: Result<tessera::mfa::Notified<tessera::AuthenticatorAdded>, Error>,
+    done: &str,
+) -> Response {
+    match added.map(tessera::mfa::Notified::into_value) {
+        Ok(added) => match added.recovery_codes {
+            Some(set) => {
+                let csrf = csrf_token(me.session().inner()).await;
+                codes_page(
                     &csrf,
                     &set,
-                    "Your authenticator app is set up and multi-factor authentication is on.",
-                ),
-                None => back_with(&me, "Your authenticator app is set up.").await,
+                    &format!("{done} and multi-factor authentication is on."),
+                )
             }
-        }
+            None => back_with(me, &format!("{done}.")).await,
+        },
         Err(e) => refused(me.session(), &e).await,
     }
 }

@@ -14,9 +14,8 @@ use zeroize::Zeroizing;
 
 use crate::App;
 use crate::auth::flash;
-use crate::credentials::{back_with, codes_page, mfa_on, refused};
+use crate::credentials::{factor_added, mfa_on};
 use crate::html::Notice;
-use crate::security::csrf_token;
 
 /// The token form.
 #[derive(Deserialize)]
@@ -54,23 +53,9 @@ pub(crate) async fn add(
         Err(response) => return response,
     };
     let codes = [f.first.trim(), f.second.trim()];
-    match app
+    let added = app
         .accounts
         .add_hardware_token(me.assurance(), &token, &codes, enable)
-        .await
-    {
-        Ok(added) => {
-            let added = added.into_value();
-            let csrf = csrf_token(me.session().inner()).await;
-            match added.recovery_codes {
-                Some(set) => codes_page(
-                    &csrf,
-                    &set,
-                    "Your hardware token is added and multi-factor authentication is on.",
-                ),
-                None => back_with(&me, "Your hardware token is added.").await,
-            }
-        }
-        Err(e) => refused(me.session(), &e).await,
-    }
+        .await;
+    factor_added(&me, added, "Your hardware token is added").await
 }

@@ -23,8 +23,8 @@ use tessera_axum::{
     PendingSecondFactor, SessionKey, SignedIn,
 };
 
-use crate::auth::{flash, is_server_error};
-use crate::credentials::{back_with, codes_page, mfa_on, refused};
+use crate::auth::{flash, is_server_error, step_up_finished};
+use crate::credentials::{factor_added, mfa_on, refused};
 use crate::html::{self, Notice, csrf_field, esc};
 use crate::security::csrf_token;
 use crate::{App, server_error};
@@ -149,7 +149,7 @@ pub(crate) async fn finish_setup(
         Ok(on) => !on,
         Err(response) => return response,
     };
-    match app
+    let added = app
         .accounts
         .finish_security_key_setup(
             me.assurance(),
@@ -159,22 +159,8 @@ pub(crate) async fn finish_setup(
             f.name.trim(),
             enable,
         )
-        .await
-    {
-        Ok(added) => {
-            let added = added.into_value();
-            let csrf = csrf_token(me.session().inner()).await;
-            match added.recovery_codes {
-                Some(set) => codes_page(
-                    &csrf,
-                    &set,
-                    "Your security key is registered and multi-factor authentication is on.",
-                ),
-                None => back_with(&me, "Your security key is registered.").await,
-            }
-        }
-        Err(e) => refused(me.session(), &e).await,
-    }
+        .await;
+    factor_added(&me, added, "Your security key is registered").await
 }
 
 /// Takes a pending ceremony out of the session: used up whatever its answer.
@@ -302,30 +288,11 @@ pub(crate) async fn finish_step_up(
     let Some(ceremony) = take(session, PENDING_SECURITY_KEY).await else {
         return Redirect::to("/step-up").into_response();
     };
-    match app
+    let fresher = app
         .accounts
         .finish_security_key(&challenge, &app.relying_party, ceremony, &f.credential)
-        .await
-    {
-        Ok(fresher) => {
-            if let Err(e) = session.renew(&fresher).await {
-                return e.into_response();
-            }
-            let _ = session.remove(PENDING_STEP_UP).await;
-            flash(
-                session.inner(),
-                Notice::Info,
-                "Confirmed. You can make the change now.",
-            )
-            .await;
-            Redirect::to("/credentials").into_response()
-        }
-        Err(e) if !is_server_error(&e) => {
-            flash(session.inner(), Notice::Error, KEY_FAILED).await;
-            Redirect::to("/step-up").into_response()
-        }
-        Err(e) => server_error(&e),
-    }
+        .await;
+    step_up_finished(session, fresher, KEY_FAILED).await
 }
 
 /// The script of the ceremony pages.

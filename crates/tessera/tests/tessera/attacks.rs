@@ -94,6 +94,16 @@ impl World {
         (ana, app)
     }
 
+    /// "ana" with an app, MFA on and a browser remembered a minute ago: her session,
+    /// the app and the browser's token.
+    async fn ana_with_remembered_browser(&self) -> (Assurance, App, tessera::mfa::RememberToken) {
+        let (ana, app) = self.ana_with_app().await;
+        let fresh = self.step_up_with_app(&ana, &app).await;
+        let token = self.flows.remember_device(&fresh, "laptop").await.unwrap();
+        self.clock.advance(Duration::from_secs(60));
+        (ana, app, token)
+    }
+
     /// A sign-in challenge with the authenticator app started.
     async fn app_challenge(&self) -> SecondFactorChallenge {
         let Ok(SignIn::SecondFactor(c)) = self
@@ -958,10 +968,7 @@ fn peppered_flows(
 #[tokio::test]
 async fn a_reset_that_cannot_forget_remembered_devices_keeps_the_old_password() {
     let w = World::new();
-    let (ana, app) = w.ana_with_app().await;
-    let fresh = w.step_up_with_app(&ana, &app).await;
-    let token = w.flows.remember_device(&fresh, "laptop").await.unwrap();
-    w.clock.advance(Duration::from_secs(60));
+    let (_, app, token) = w.ana_with_remembered_browser().await;
     let reset = w.flows.start_password_reset("ana").await.unwrap();
     let code = w.outbox.last_code().unwrap().expose().to_owned();
     let Ok(tessera::ResetStep::SecondFactor(challenge)) =
@@ -1014,9 +1021,7 @@ async fn a_reset_that_cannot_forget_remembered_devices_keeps_the_old_password() 
 #[tokio::test]
 async fn a_temporary_password_that_cannot_forget_remembered_devices_is_not_set() {
     let w = World::new();
-    let (ana, app) = w.ana_with_app().await;
-    let fresh = w.step_up_with_app(&ana, &app).await;
-    let token = w.flows.remember_device(&fresh, "laptop").await.unwrap();
+    let (ana, _, token) = w.ana_with_remembered_browser().await;
     let admin = tessera::AdminAction::new("root@example.com", "ticket 4711").unwrap();
     w.mfa.fail_saves(true);
     assert!(

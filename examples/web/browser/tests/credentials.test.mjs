@@ -4,9 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { App, launchBrowser, startApp, visit } from '../harness.mjs';
+import { App, button, launchBrowser, PASSWORD, signIn as signInAt, signOut, signUp as signUpAt, startApp, visit } from '../harness.mjs';
 
-const PASSWORD = 'correct horse battery staple';
 let server;
 let browser;
 
@@ -19,33 +18,13 @@ after(async () => {
   await browser?.close();
   server?.stop();
 });
+const signUp = (page, username, password) => signUpAt(server.url, page, username, password);
+const signIn = (page, username, password) => signInAt(server.url, page, username, password);
+
 
 async function newPage() {
   const context = await browser.newContext();
   return context.newPage();
-}
-
-const button = (page, name) => page.getByRole('button', { name, exact: true });
-
-async function signUp(page, username, password = PASSWORD) {
-  await page.goto(`${server.url}/sign-up`);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Email').fill(`${username}@example.com`);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await button(page, 'Create account').click();
-  await page.waitForURL(/\/sign-in$/);
-}
-
-async function signIn(page, username, password = PASSWORD) {
-  await page.goto(`${server.url}/sign-in`);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await button(page, 'Sign in').click();
-}
-
-async function signOut(page) {
-  await button(page, 'Sign out').click();
-  await page.waitForURL(/\/sign-in$/);
 }
 
 /** A fresh second factor when the page asks for one, with `app`. */

@@ -5,9 +5,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { App, currentStep, launchBrowser, startApp, totp, visit } from '../harness.mjs';
+import { App, button, currentStep, launchBrowser, signIn as signInAt, signOut, signUp as signUpAt, startApp, totp, visit } from '../harness.mjs';
 
-const PASSWORD = 'correct horse battery staple';
 let server;
 let browser;
 
@@ -20,6 +19,9 @@ after(async () => {
   await browser?.close();
   server?.stop();
 });
+const signUp = (page, username, password) => signUpAt(server.url, page, username, password);
+const signIn = (page, username, password) => signInAt(server.url, page, username, password);
+
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -28,29 +30,7 @@ async function newPage() {
   return context.newPage();
 }
 
-const button = (page, name) => page.getByRole('button', { name, exact: true });
 const mainText = (page) => page.locator('main').innerText();
-
-async function signUp(page, username, password = PASSWORD) {
-  await page.goto(`${server.url}/sign-up`);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Email').fill(`${username}@example.com`);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await button(page, 'Create account').click();
-  await page.waitForURL(/\/sign-in$/);
-}
-
-async function signIn(page, username, password = PASSWORD) {
-  await page.goto(`${server.url}/sign-in`);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await button(page, 'Sign in').click();
-}
-
-async function signOut(page) {
-  await button(page, 'Sign out').click();
-  await page.waitForURL(/\/sign-in$/);
-}
 
 /** A new account, signed in on a new page, on its Credentials page. */
 async function newAccount(username) {

@@ -5,9 +5,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { App, launchBrowser, startApp, visit } from '../harness.mjs';
+import { App, button, launchBrowser, signIn as signInAt, signUp as signUpAt, startApp, visit } from '../harness.mjs';
 
-const PASSWORD = 'correct horse battery staple';
 let server;
 let browser;
 
@@ -20,8 +19,8 @@ after(async () => {
   await browser?.close();
   server?.stop();
 });
+const signIn = (page, username, password) => signInAt(server.url, page, username, password);
 
-const button = (page, name) => page.getByRole('button', { name, exact: true });
 
 /** A random 20-byte seed in base32, grouped in fours as seed sheets print it. */
 function seedSheet() {
@@ -33,23 +32,10 @@ function seedSheet() {
   return text.match(/.{1,4}/g).join(' ');
 }
 
-async function signIn(page, username) {
-  await page.goto(`${server.url}/sign-in`);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await button(page, 'Sign in').click();
-  await page.waitForLoadState();
-}
-
 describe('a hardware token', () => {
   test('added with its serial, seed and two codes, then signs in; a bad seed is refused', async () => {
     const page = await (await browser.newContext()).newPage();
-    await page.goto(`${server.url}/sign-up`);
-    await page.getByLabel('Username').fill('octavia');
-    await page.getByLabel('Email').fill('octavia@example.com');
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await button(page, 'Create account').click();
-    await page.waitForURL(/\/sign-in$/);
+    await signUpAt(server.url, page, 'octavia');
     await signIn(page, 'octavia');
     await page.waitForURL(/\/credentials$/);
 

@@ -8,9 +8,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { launchBrowser, startApp, visit } from '../harness.mjs';
+import { button, launchBrowser, signIn as signInAt, signUp as signUpAt, startApp, visit } from '../harness.mjs';
 
-const PASSWORD = 'correct horse battery staple';
 const KEY_FAILED = /The security key was not accepted/;
 let server;
 let browser;
@@ -26,8 +25,8 @@ after(async () => {
   await browser?.close();
   server?.stop();
 });
+const signIn = (page, username, password) => signInAt(server.url, page, username, password);
 
-const button = (page, name) => page.getByRole('button', { name, exact: true });
 
 /** A page with a virtual security key attached; the DevTools session and the key's id. */
 async function pageWithKey() {
@@ -50,21 +49,8 @@ async function pageWithKey() {
 }
 
 async function signUpAndIn(page, username) {
-  await page.goto(`${server.url}/sign-up`);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Email').fill(`${username}@example.com`);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await button(page, 'Create account').click();
-  await page.waitForURL(/\/sign-in$/);
+  await signUpAt(server.url, page, username);
   await signIn(page, username);
-}
-
-async function signIn(page, username) {
-  await page.goto(`${server.url}/sign-in`);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await button(page, 'Sign in').click();
-  await page.waitForLoadState();
 }
 
 /** The credential JSON the page posted to `path` (read from the request the browser sent). */
