@@ -246,6 +246,21 @@ mod tests {
         }
         let long = format!("/{}", "a".repeat(TesseraConfig::MAX_PATH_LEN));
         assert!(TesseraConfig::builder().sign_in_path(long).build().is_err());
+        let longest = format!("/{}", "a".repeat(TesseraConfig::MAX_PATH_LEN - 1));
+        assert!(
+            TesseraConfig::builder()
+                .sign_in_path(longest)
+                .build()
+                .is_ok()
+        );
+        // Each path's refusal names it.
+        let message = |r: Result<TesseraConfig, Error>| r.unwrap_err().to_string();
+        assert!(
+            message(TesseraConfig::builder().sign_in_path("x").build()).contains("sign-in path")
+        );
+        assert!(
+            message(TesseraConfig::builder().step_up_path("x").build()).contains("step-up path")
+        );
         assert!(
             TesseraConfig::builder()
                 .sign_in_path("/account/sign-in?from=step-up")
@@ -292,5 +307,12 @@ mod tests {
             .session_max_age(Duration::from_secs(300))
             .build();
         assert!(short.is_ok());
+        // Five minutes is the floor itself, whatever the second factor's age.
+        let below = TesseraConfig::builder()
+            .second_factor_max_age(Duration::from_secs(60))
+            .session_max_age(Duration::from_secs(299))
+            .build();
+        assert!(below.is_err());
+        assert_eq!(TesseraConfig::MIN_SESSION_MAX_AGE, Duration::from_secs(300));
     }
 }

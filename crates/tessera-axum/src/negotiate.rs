@@ -42,7 +42,8 @@ pub fn prefers_html(headers: &HeaderMap) -> bool {
             json = json.better(&media, q, "application", "json");
         }
     }
-    html.q > 0 && html.q > json.q
+    // A quality above JSON's is above 0: `text/html;q=0` never wins.
+    html.q > json.q
 }
 
 /// The quality, in thousandths, given by the most specific range seen so far.
@@ -151,6 +152,18 @@ mod tests {
             "text/html;q=0.1, text/*;q=1, */*;q=0.5"
         )));
         assert!(prefers_html(&accept("text/html;q=0.6, */*;q=0.5")));
+        // Another type's wildcard says nothing about HTML.
+        assert!(!prefers_html(&accept("image/*, application/json;q=0.5")));
+        // Among equally specific ranges the best quality counts, in either order.
+        for v in [
+            "text/html;q=0.9, text/html;q=0.1, application/json;q=0.5",
+            "text/html;q=0.1, text/html;q=0.9, application/json;q=0.5",
+        ] {
+            assert!(prefers_html(&accept(v)), "{v}");
+        }
+        assert!(!prefers_html(&accept(
+            "application/json;q=0.9, application/json;q=0.1, text/html;q=0.5"
+        )));
     }
 
     #[test]

@@ -80,7 +80,19 @@ async fn a_pending_second_factor_expires_with_its_challenge() {
     let w = World::new();
     let (_ana, app) = w.with_app("ana").await;
     let half = w.half_signed_in("ana", false).await;
-    w.advance(tessera::SECOND_FACTOR_TTL.as_secs() + 1);
+    // A second before the end it is still pending (a wrong code is checked and refused)…
+    w.advance(tessera::SECOND_FACTOR_TTL.as_secs() - 1);
+    let wrong = if app.code(w.now()).unwrap().expose() == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let r = half
+        .post("/sign-in/second-factor", json!({"code": wrong}))
+        .await;
+    assert_eq!(r.json(), json!({"error": "verification_failed"}));
+    // …and at the instant it expires it is gone, before any code is checked.
+    w.advance(1);
     let code = app.code(w.now()).unwrap();
     let r = half
         .post("/sign-in/second-factor", json!({"code": code.expose()}))
