@@ -69,11 +69,7 @@ impl Match {
             _ => return self,
         };
         // The most specific range decides; among equally specific ones, the best.
-        if specificity > self.specificity || (specificity == self.specificity && q > self.q) {
-            Self { specificity, q }
-        } else {
-            self
-        }
+        std::cmp::max_by_key(self, Self { specificity, q }, |m| (m.specificity, m.q))
     }
 }
 
@@ -84,10 +80,9 @@ fn parse_range(range: &str) -> Option<((String, String), u16)> {
     let mut parts = range.split(';');
     let media = parts.next()?.trim();
     let (t, s) = media.split_once('/')?;
+    // An empty type or subtype ("text/", "/html") matches no range below, so it needs
+    // no refusal of its own.
     let (t, s) = (t.trim(), s.trim());
-    if t.is_empty() || s.is_empty() {
-        return None;
-    }
     let mut q = 1000;
     for param in parts {
         if let Some((name, value)) = param.split_once('=')
@@ -146,6 +141,7 @@ mod tests {
         assert!(!prefers_html(&accept("application/json, text/html")));
         assert!(!prefers_html(&accept("text/html;q=0.5, application/json")));
         assert!(!prefers_html(&accept("text/html;q=0")));
+        assert!(!prefers_html(&accept("text/, /html, */")));
         assert!(!prefers_html(&HeaderMap::new()));
         // The specific range decides, not the generous wildcard.
         assert!(!prefers_html(&accept(

@@ -454,4 +454,107 @@ mod tests {
             assert_eq!(AuthError::from(e).status(), status);
         }
     }
+
+    /// Each kind of refused input has its own stable code in the 422 body.
+    #[test]
+    fn every_kind_of_invalid_input_has_its_code() {
+        use tessera::Error as E;
+        let cases: Vec<(E, &str)> = vec![
+            (E::InvalidUsername("too short"), "invalid_username"),
+            (E::UsernameTaken, "username_taken"),
+            (E::AccountNotFound, "account_not_found"),
+            (
+                E::ManagedByIdentityProvider {
+                    provider: "Okta".into(),
+                },
+                "managed_by_identity_provider",
+            ),
+            (
+                E::PasswordChangeRequired { min_length: 15 },
+                "password_change_required",
+            ),
+            (
+                E::MethodNotOffered(tessera::MfaMethod::Sms),
+                "method_not_offered",
+            ),
+            (E::NoMethodChosen, "no_method_chosen"),
+            (E::ResetChallenge, "reset_challenge"),
+            (E::NoSecondFactorForReset, "no_second_factor_for_reset"),
+            (
+                E::InvalidToolingCredential("x"),
+                "invalid_tooling_credential",
+            ),
+            (E::InvalidChangeRequest("x"), "invalid_change_request"),
+            (E::InvalidAdminAction("x"), "invalid_admin_action"),
+            (
+                E::Password(tessera::password::Error::PasswordTooLong { max_bytes: 4096 }),
+                "password_too_long",
+            ),
+            (
+                E::Registry(tessera::registry::Error::TooManyDevices { max: 8 }),
+                "device_refused",
+            ),
+            (
+                E::Mfa(tessera::mfa::Error::InvalidEmail("no @")),
+                "mfa_refused",
+            ),
+        ];
+        for (e, code) in cases {
+            let message = e.to_string();
+            let (r, text) = body(e.into());
+            assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{code}");
+            let json: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(json["error"], "invalid_input");
+            assert_eq!(json["code"], code);
+            assert_eq!(json["message"], message);
+        }
+    }
+
+    #[test]
+    fn a_weak_step_up_and_a_stale_password_have_their_own_answers() {
+        let weak = tessera::Error::StepUpTooWeak {
+            needed: tessera::mfa::Authority::PhishingResistant,
+        };
+        let (r, text) = body(weak.into());
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            r.headers().get(WWW_AUTHENTICATE).unwrap(),
+            "Bearer error=\"insufficient_user_authentication\", error_description=\"A stronger second factor is required\""
+        );
+        assert_eq!(text, r#"{"error":"insufficient_user_authentication"}"#);
+        let (r, text) = body(tessera::Error::ReauthenticationRequired.into());
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(r.headers().get(WWW_AUTHENTICATE).unwrap(), "Bearer");
+        assert_eq!(text, r#"{"error":"reauthentication_required"}"#);
+    }
+
+    /// The operator's view: the facade's error, its text and its chain of causes.
+    #[test]
+    fn the_error_shows_its_cause_to_the_operator() {
+        let store = AuthError::from(tessera::Error::Store(tessera::StoreError::backend(
+            "connection refused",
+        )));
+        assert!(matches!(store.tessera(), Some(tessera::Error::Store(_))));
+        assert!(format!("{store:?}").starts_with("AuthError(Store("));
+        assert_eq!(
+            store.to_string(),
+            tessera::Error::Store(tessera::StoreError::backend("connection refused")).to_string()
+        );
+        let chain = ErrorChain(&store).to_string();
+        assert!(chain.starts_with(&store.to_string()), "{chain}");
+        assert!(
+            chain.contains(": ") && chain.contains("connection refused"),
+            "{chain}"
+        );
+        assert!(std::error::Error::source(&store).is_some());
+
+        let session = AuthError::from(tower_sessions::session::Error::Store(
+            tower_sessions::session_store::Error::Backend("redis down".into()),
+        ));
+        assert!(session.tessera().is_none());
+        assert_eq!(session.to_string(), "the session store failed");
+        assert!(format!("{session:?}").starts_with("AuthError("));
+        assert!(ErrorChain(&session).to_string().contains("redis down"));
+        assert!(std::error::Error::source(&session).is_some());
+    }
 }
