@@ -304,4 +304,33 @@ mod tests {
         let unique: std::collections::HashSet<_> = IDENTITY_KEYS.iter().collect();
         assert_eq!(unique.len(), IDENTITY_KEYS.len());
     }
+
+    #[test]
+    fn a_key_shows_its_name() {
+        assert_eq!(
+            format!("{SIGNED_IN:?}"),
+            r#"SessionKey("tessera.signed_in")"#
+        );
+        let custom: SessionKey<u8> = SessionKey::new("app.wizard_step");
+        assert_eq!(format!("{custom:?}"), r#"SessionKey("app.wizard_step")"#);
+    }
+
+    /// What `remove` takes away is gone, and the other keys stay.
+    #[test]
+    fn remove_takes_away_one_value() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let store = std::sync::Arc::new(tower_sessions::MemoryStore::default());
+            let session = AuthSession::new(tower_sessions::Session::new(None, store, None));
+            let (one, two): (SessionKey<u32>, SessionKey<u32>) =
+                (SessionKey::new("app.one"), SessionKey::new("app.two"));
+            session.insert(one, &1).await.unwrap();
+            session.insert(two, &2).await.unwrap();
+            session.remove(one).await.unwrap();
+            assert_eq!(session.get(one).await.unwrap(), None);
+            assert_eq!(session.get(two).await.unwrap(), Some(2));
+        });
+    }
 }
