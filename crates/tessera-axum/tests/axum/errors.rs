@@ -180,3 +180,14 @@ async fn a_throttled_sign_in_is_the_same_opaque_401_not_a_429() {
     let unknown = w.program_sign_in("nobody", PASSWORD).await;
     assert_eq!(unknown.body, throttled.body);
 }
+
+/// The state's `Debug` shows the configuration and nothing of the flows (no keyring,
+/// no store).
+#[tokio::test]
+async fn the_state_shows_its_configuration_only() {
+    let w = World::new();
+    let config = tessera_axum::TesseraConfig::default();
+    let state = tessera_axum::TesseraState::new(w.accounts.clone(), config.clone());
+    let shown = format!("{state:?}");
+    assert_eq!(shown, format!("TesseraState {{ config: {config:?}, .. }}"));
+}
