@@ -114,7 +114,9 @@ fn sorted_lines_contain(data: &[u8], needle: &[u8]) -> bool {
     }
     let (mut lo, mut hi) = (0usize, data.len());
     while lo < hi {
-        let mid = lo + (hi - lo) / 2;
+        // std's midpoint (rounded down, no overflow) rather than hand-written arithmetic,
+        // whose slips give a search that still finds every entry but in linear time.
+        let mid = lo.midpoint(hi);
         let start = data
             .get(lo..mid)
             .and_then(|s| s.iter().rposition(|&b| b == b'\n'))
@@ -345,5 +347,17 @@ mod tests {
         assert!(Blocklist::contains(&both[..], "password"));
         assert!(Blocklist::contains(&both[..], "tessera2026"));
         assert!(!Blocklist::contains(&both[..], "tessera2027"));
+        let ordered: std::collections::BTreeSet<String> = ["tessera2026".to_owned()].into();
+        assert!(Blocklist::contains(&ordered, "tessera2026"));
+        assert!(!Blocklist::contains(&ordered, "tessera2027"));
+    }
+
+    #[test]
+    fn builtin_entries_are_the_file_lines() {
+        assert!(!BuiltinBlocklist.is_empty());
+        assert_eq!(BuiltinBlocklist.entries().count(), BuiltinBlocklist.len());
+        assert_eq!(BuiltinBlocklist.entries().next(), BUILTIN.lines().next());
+        assert_eq!(BuiltinBlocklist.size_bytes(), BUILTIN.len());
+        assert!(BuiltinBlocklist.entries().any(|e| e == "password"));
     }
 }
