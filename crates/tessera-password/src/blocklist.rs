@@ -338,6 +338,18 @@ mod tests {
         }
     }
 
+    /// The shortest strings each pattern applies to: two characters repeat, four keys make
+    /// a run (three do not).
+    #[test]
+    fn pattern_length_floors() {
+        assert!(is_repeated("aa"));
+        assert!(!is_repeated("ab"));
+        assert!(!is_repeated(""));
+        assert!(is_keyboard_run("qwer"));
+        assert!(is_keyboard_run("rewq"));
+        assert!(!is_keyboard_run("qwe"));
+    }
+
     #[test]
     fn custom_lists_compose() {
         let mine: std::collections::HashSet<String> = ["tessera2026".to_owned()].into();
