@@ -67,7 +67,9 @@ impl QrCode {
         let (Ok(x), Ok(y)) = (usize::try_from(x), usize::try_from(y)) else {
             return false;
         };
-        x < self.width && y < self.width && self.modules.get(y * self.width + x) == Some(&true)
+        // A column past the last would read the next row's first module, so it is refused
+        // here; a row past the last gives an index past the end, which `get` refuses.
+        x < self.width && self.modules.get(y * self.width + x) == Some(&true)
     }
 
     /// Modules on each side including the quiet zone, and the quiet zone as a signed offset.
