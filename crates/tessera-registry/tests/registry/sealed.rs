@@ -459,7 +459,7 @@ async fn the_sealed_count_reads_past_a_full_page_of_users() {
     let ring = keyring();
     let registry = registry_with(Arc::clone(&store), &clock, Arc::clone(&ring));
     for i in 0..257 {
-        registry
+        let _pending = registry
             .start_enrolment(
                 &UserId::new(format!("user{i:03}")),
                 "Phone",
