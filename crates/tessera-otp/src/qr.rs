@@ -67,7 +67,9 @@ impl QrCode {
         let (Ok(x), Ok(y)) = (usize::try_from(x), usize::try_from(y)) else {
             return false;
         };
-        x < self.width && y < self.width && self.modules.get(y * self.width + x) == Some(&true)
+        // A column past the last would read the next row's first module, so it is refused
+        // here; a row past the last gives an index past the end, which `get` refuses.
+        x < self.width && self.modules.get(y * self.width + x) == Some(&true)
     }
 
     /// Modules on each side including the quiet zone, and the quiet zone as a signed offset.
@@ -141,8 +143,8 @@ impl QrCode {
         let (full, quiet) = self.full_width();
         let full = isize::try_from(full).unwrap_or(0);
         let mut out = String::new();
-        let mut y = -quiet;
-        while y < full - quiet {
+        // Two rows per line of text.
+        for y in (-quiet..full - quiet).step_by(2) {
             for x in -quiet..full - quiet {
                 let top_light = !self.dark(x, y);
                 // The row below the last one is the terminal's own (dark) background.
@@ -155,7 +157,6 @@ impl QrCode {
                 });
             }
             out.push('\n');
-            y += 2;
         }
         out
     }
@@ -198,6 +199,11 @@ mod tests {
         let qr = QrCode::new(URI).unwrap();
         assert_eq!((qr.width() - 17) % 4, 0, "a QR width is 17 + 4 * version");
         assert!(!format!("{qr:?}").contains("true"));
+        // The width only: the modules would show the code, and with it the secret.
+        assert_eq!(
+            format!("{qr:?}"),
+            format!("QrCode {{ width: {}, .. }}", qr.width())
+        );
 
         let text = qr.to_terminal();
         let lines: Vec<&str> = text.lines().collect();
@@ -221,5 +227,26 @@ mod tests {
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
         let side = u32::try_from(full * QrCode::PNG_SCALE).unwrap();
         assert_eq!(&png[16..20], &side.to_be_bytes(), "IHDR width");
+    }
+
+    /// The quiet zone is light on all four sides (ISO/IEC 18004 §6.3.8): nothing of the
+    /// code leaks into it past the last column or row.
+    #[test]
+    fn quiet_zone_is_light_on_every_side() {
+        let qr = QrCode::new(URI).unwrap();
+        let text = qr.to_terminal();
+        let lines: Vec<Vec<char>> = text.lines().map(|l| l.chars().collect()).collect();
+        let q = QrCode::QUIET_ZONE;
+        let (last, body) = lines.split_last().unwrap();
+        for line in body {
+            assert!(line[..q].iter().all(|&c| c == '█'), "{line:?}");
+            assert!(line[line.len() - q..].iter().all(|&c| c == '█'), "{line:?}");
+        }
+        // The code is 17 + 4v modules, odd, so the last line's lower half is the
+        // terminal's own background: light above it is '▀'.
+        assert!(last.iter().all(|&c| c == '▀'), "{last:?}");
+        for line in &lines[lines.len() - q / 2..lines.len() - 1] {
+            assert!(line.iter().all(|&c| c == '█'), "{line:?}");
+        }
     }
 }

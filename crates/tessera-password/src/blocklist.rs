@@ -114,7 +114,9 @@ fn sorted_lines_contain(data: &[u8], needle: &[u8]) -> bool {
     }
     let (mut lo, mut hi) = (0usize, data.len());
     while lo < hi {
-        let mid = lo + (hi - lo) / 2;
+        // std's midpoint (rounded down, no overflow) rather than hand-written arithmetic,
+        // whose slips give a search that still finds every entry but in linear time.
+        let mid = lo.midpoint(hi);
         let start = data
             .get(lo..mid)
             .and_then(|s| s.iter().rposition(|&b| b == b'\n'))
@@ -336,6 +338,18 @@ mod tests {
         }
     }
 
+    /// The shortest strings each pattern applies to: two characters repeat, four keys make
+    /// a run (three do not).
+    #[test]
+    fn pattern_length_floors() {
+        assert!(is_repeated("aa"));
+        assert!(!is_repeated("ab"));
+        assert!(!is_repeated(""));
+        assert!(is_keyboard_run("qwer"));
+        assert!(is_keyboard_run("rewq"));
+        assert!(!is_keyboard_run("qwe"));
+    }
+
     #[test]
     fn custom_lists_compose() {
         let mine: std::collections::HashSet<String> = ["tessera2026".to_owned()].into();
@@ -345,5 +359,17 @@ mod tests {
         assert!(Blocklist::contains(&both[..], "password"));
         assert!(Blocklist::contains(&both[..], "tessera2026"));
         assert!(!Blocklist::contains(&both[..], "tessera2027"));
+        let ordered: std::collections::BTreeSet<String> = ["tessera2026".to_owned()].into();
+        assert!(Blocklist::contains(&ordered, "tessera2026"));
+        assert!(!Blocklist::contains(&ordered, "tessera2027"));
+    }
+
+    #[test]
+    fn builtin_entries_are_the_file_lines() {
+        assert!(!BuiltinBlocklist.is_empty());
+        assert_eq!(BuiltinBlocklist.entries().count(), BuiltinBlocklist.len());
+        assert_eq!(BuiltinBlocklist.entries().next(), BUILTIN.lines().next());
+        assert_eq!(BuiltinBlocklist.size_bytes(), BUILTIN.len());
+        assert!(BuiltinBlocklist.entries().any(|e| e == "password"));
     }
 }

@@ -112,6 +112,21 @@ mod tests {
     }
 
     #[test]
+    fn getters_return_what_was_set() {
+        let none = Context::new();
+        assert_eq!((none.username(), none.email()), (None, None));
+        assert_eq!(none.email_local_part(), None);
+        let c = Context::new()
+            .with_username("alice")
+            .with_email("alice@example.com");
+        assert_eq!(c.username(), Some("alice"));
+        assert_eq!(c.email(), Some("alice@example.com"));
+        // No `@`: the whole address is the local part.
+        let bare = Context::new().with_email("alice");
+        assert_eq!(bare.email_local_part(), Some("alice"));
+    }
+
+    #[test]
     fn local_part_and_parts() {
         let c = Context::new().with_email("john.smith@example.com");
         assert_eq!(c.email_local_part(), Some("john.smith"));

@@ -282,6 +282,8 @@ fn prepare(input: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
     Ok(bytes)
 }
 
+/// The `password-hash` traits' error for ours. No arm for [`Error::Rng`]: the traits' paths
+/// never draw randomness (the caller gives the salt), so it cannot arrive here.
 fn to_password_hash_error(e: Error) -> password_hash::Error {
     match e {
         Error::PasswordTooLong { .. } => password_hash::Error::PasswordInvalid,
@@ -290,7 +292,6 @@ fn to_password_hash_error(e: Error) -> password_hash::Error {
         Error::HashParamsOutOfRange | Error::InvalidHashParams(_) => {
             password_hash::Error::ParamsInvalid
         }
-        Error::Rng => password_hash::Error::RngFailure,
         _ => password_hash::Error::Crypto,
     }
 }

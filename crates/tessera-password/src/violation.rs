@@ -347,6 +347,45 @@ mod tests {
             "Include at least 1 digit."
         );
         assert!(Violation::Blocklisted.params().is_empty());
+        assert_eq!(Violation::TooLong { max: 64 }.params(), vec![("max", 64)]);
+        assert_eq!(
+            Violation::Reused { history: 24 }.params(),
+            vec![("history", 24)]
+        );
+        assert_eq!(
+            Violation::TooWeak { min_score: 3 }.params(),
+            vec![("min_score", 3)]
+        );
+    }
+
+    #[test]
+    fn display_is_the_message() {
+        let v = Violation::TooLong { max: 64 };
+        assert_eq!(v.to_string(), "Use at most 64 characters.");
+        assert_eq!(v.to_string(), v.message());
+    }
+
+    #[test]
+    fn violations_count_iterate_and_display_in_order() {
+        let mut all = Violations::default();
+        assert!(all.is_empty());
+        assert_eq!(all.len(), 0);
+        all.push(Violation::TooShort { min: 8 });
+        all.push(Violation::Blocklisted);
+        assert!(!all.is_empty());
+        assert_eq!(all.len(), 2);
+        assert_eq!(all.codes(), vec!["too_short", "blocklisted"]);
+        let borrowed: Vec<&str> = (&all).into_iter().map(Violation::code).collect();
+        assert_eq!(borrowed, all.codes());
+        assert_eq!(
+            all.to_string(),
+            "Use at least 8 characters. This password is too common. Choose one that is harder to guess."
+        );
+        let owned: Vec<Violation> = all.into_iter().collect();
+        assert_eq!(
+            owned,
+            vec![Violation::TooShort { min: 8 }, Violation::Blocklisted]
+        );
     }
 
     #[cfg(feature = "serde")]

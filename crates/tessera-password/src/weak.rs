@@ -441,6 +441,57 @@ mod tests {
         }
     }
 
+    /// Each form is listed once and none is empty: every form costs a blocklist lookup.
+    #[test]
+    fn candidates_are_distinct_and_never_empty() {
+        assert!(all("").is_empty());
+        assert!(all("   ").is_empty());
+        for password in [
+            "password",
+            "P@ssw0rd!",
+            "passpass",
+            "Summer2024!",
+            "!!passpass!!",
+        ] {
+            let forms = all(password);
+            let mut distinct = forms.clone();
+            distinct.sort();
+            distinct.dedup();
+            assert_eq!(distinct.len(), forms.len(), "{password}: {forms:?}");
+            assert!(forms.iter().all(|f| !f.is_empty()), "{password}: {forms:?}");
+        }
+    }
+
+    #[test]
+    fn every_leet_character_reads_as_its_letter() {
+        for (leet, letter) in [
+            ('@', 'a'),
+            ('4', 'a'),
+            ('8', 'b'),
+            ('(', 'c'),
+            ('3', 'e'),
+            ('6', 'g'),
+            ('9', 'g'),
+            ('!', 'i'),
+            ('0', 'o'),
+            ('$', 's'),
+            ('5', 's'),
+            ('7', 't'),
+            ('+', 't'),
+            ('2', 'z'),
+        ] {
+            assert_eq!(unleet(leet, 'i'), Some(letter), "{leet:?}");
+        }
+        // 1 and | read as i or l, as the caller asks.
+        for one in ['1', '|'] {
+            assert_eq!(unleet(one, 'i'), Some('i'));
+            assert_eq!(unleet(one, 'l'), Some('l'));
+        }
+        for plain in ['a', 'z', '%', '-', ' '] {
+            assert_eq!(unleet(plain, 'i'), None, "{plain:?}");
+        }
+    }
+
     #[test]
     fn guessable_decorations() {
         for run in [

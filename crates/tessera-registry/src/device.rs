@@ -432,3 +432,33 @@ pub struct DeviceInfo {
     /// A hardware token's serial number.
     pub serial: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn security_key_parts_are_kept() {
+        let key = SecurityKey::new(&[7; 16], &[1; 65], 3, [9; 16]).unwrap();
+        assert_eq!(key.credential_id(), &[7; 16]);
+        assert_eq!(key.public_key(), &[1; 65]);
+        assert_eq!(key.sign_count(), 3);
+        assert_eq!(key.aaguid(), [9; 16]);
+    }
+
+    /// The relying party's record is 1 to 32 KiB, both bounds inclusive.
+    #[test]
+    fn relying_party_record_is_1_to_32_kib() {
+        let key = SecurityKey::new(&[7; 16], &[1; 65], 0, [0; 16]).unwrap();
+        let with = |len: usize| key.clone().with_relying_party_record("r".repeat(len));
+        let at_limit = with(32_768).unwrap();
+        assert_eq!(at_limit.relying_party_record().map(str::len), Some(32_768));
+        assert!(with(1).is_ok());
+        for bad in [0, 32_769] {
+            assert!(
+                matches!(with(bad), Err(crate::Error::InvalidDevice(_))),
+                "{bad}"
+            );
+        }
+    }
+}

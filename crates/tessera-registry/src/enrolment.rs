@@ -110,5 +110,12 @@ mod tests {
         assert!(e.uri().contains("JBSW"));
         let shown = format!("{e:?}");
         assert!(!shown.contains("JBSW"), "{shown}");
+        // What it does show: the device id, the uri as redacted, the expiry.
+        assert!(
+            shown.starts_with("Enrolment { device_id: DeviceId("),
+            "{shown}"
+        );
+        assert!(shown.contains("uri: \"[REDACTED]\""), "{shown}");
+        assert!(shown.contains("expires_at: "), "{shown}");
     }
 }

@@ -194,6 +194,13 @@ mod tests {
 
     use super::*;
 
+    #[test]
+    fn algorithms_are_named_in_lowercase_with_a_hyphen() {
+        assert_eq!(algorithm_name(Algorithm::Sha1), "sha-1");
+        assert_eq!(algorithm_name(Algorithm::Sha256), "sha-256");
+        assert_eq!(algorithm_name(Algorithm::Sha512), "sha-512");
+    }
+
     /// No wildcard: a new variant does not compile until it is classified here.
     fn expected(e: &Error) -> Class {
         match e {

@@ -130,6 +130,15 @@ impl fmt::Display for DeviceName {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_and_debug_show_the_value() {
+        let id = DeviceId::random();
+        assert_eq!(format!("{id:?}"), format!("DeviceId({id})"));
+        assert!(!id.to_string().is_empty());
+        let name = DeviceName::new("Phone").unwrap();
+        assert_eq!(name.to_string(), "Phone");
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -610,3 +610,33 @@ fn account_label(account: &str) -> Result<&str, Error> {
     }
     Ok(account)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An account label is trimmed, then 1 to 256 characters (not bytes), inclusive,
+    /// without control characters.
+    #[test]
+    fn account_labels_are_1_to_256_characters_without_controls() {
+        assert_eq!(
+            account_label("  alice@example.com ").ok(),
+            Some("alice@example.com")
+        );
+        let at_limit = "\u{e9}".repeat(MAX_ACCOUNT_LABEL_LEN);
+        assert_eq!(account_label(&at_limit).ok(), Some(at_limit.as_str()));
+        for bad in [
+            String::new(),
+            "   ".to_owned(),
+            "\u{e9}".repeat(MAX_ACCOUNT_LABEL_LEN + 1),
+            "ali\u{7}ce".to_owned(),
+            "ali\nce".to_owned(),
+        ] {
+            assert!(
+                matches!(account_label(&bad), Err(Error::InvalidDevice(_))),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(MAX_ACCOUNT_LABEL_LEN, 256);
+    }
+}

@@ -87,6 +87,24 @@ fn one_totp_account() {
     );
 }
 
+/// The documented bound, 16 KiB, is inclusive: an export URI padded (with white space,
+/// which is trimmed) to exactly 16,384 bytes is read, one byte more is refused unread.
+#[test]
+fn export_uri_length_limit_is_16_kib_inclusive() {
+    let payload = Pb::default()
+        .bytes(1, &account("alice", "Example", 1, 1, 2).0)
+        .varint(2, 2);
+    let uri = uri_of(&payload);
+    let at_limit = format!("{uri}{}", " ".repeat(16_384 - uri.len()));
+    let parsed = MigrationPayload::parse_uri(&at_limit).unwrap();
+    assert_eq!(parsed, MigrationPayload::parse_uri(&uri).unwrap());
+    assert_eq!(parsed.version(), 2);
+    assert_eq!(
+        MigrationPayload::parse_uri(&format!("{at_limit} ")),
+        Err(Error::UriTooLong { max: 16_384 })
+    );
+}
+
 #[test]
 fn many_accounts_all_kinds() {
     let hotp = account("bob", "", 2, 2, 1).varint(7, 42);

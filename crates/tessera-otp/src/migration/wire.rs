@@ -105,6 +105,32 @@ mod tests {
         Ok(out)
     }
 
+    fn varint_bytes(mut v: u64) -> Vec<u8> {
+        let mut out = Vec::new();
+        while v >= 0x80 {
+            out.push(u8::try_from(v & 0x7F).unwrap_or_default() | 0x80);
+            v >>= 7;
+        }
+        out.push(u8::try_from(v).unwrap_or_default());
+        out
+    }
+
+    /// Field numbers run from 1 to 2^29 - 1 (protobuf.dev, "Assigning Field Numbers"):
+    /// the last one is read, the next is refused.
+    #[test]
+    fn field_numbers_end_at_2_pow_29_minus_1() {
+        let last = (1u64 << 29) - 1;
+        let mut bytes = varint_bytes(last << 3);
+        bytes.push(1);
+        assert_eq!(fields(&bytes), Ok(vec![Field::Varint(last, 1)]));
+        let mut bytes = varint_bytes((last + 1) << 3);
+        bytes.push(1);
+        assert_eq!(
+            fields(&bytes),
+            Err(Error::InvalidMigration("invalid field number"))
+        );
+    }
+
     #[test]
     fn reads_the_protobuf_encoding_examples() {
         // https://protobuf.dev/programming-guides/encoding/: 150 in field 1 is 08 96 01;

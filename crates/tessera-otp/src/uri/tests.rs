@@ -673,3 +673,20 @@ fn label_splits_after_the_issuer_only_when_both_hold() {
         (Some("a:b"), "alice")
     );
 }
+
+/// The limit on what is built is inclusive too: a key whose canonical URI is exactly
+/// `MAX_LEN` bytes is made, one byte more is refused.
+#[test]
+fn built_uri_length_limit_is_inclusive() {
+    let secret = Secret::from_base32(B32).unwrap();
+    let key = KeyUri::totp("alice", Some("Example"), secret, TotpParams::DEFAULT).unwrap();
+    let room = KeyUri::MAX_LEN - key.to_uri().len() - "&image=".len();
+    let at_limit = key.clone().with_image(&"x".repeat(room)).unwrap();
+    assert_eq!(at_limit.to_uri().len(), KeyUri::MAX_LEN);
+    assert_eq!(
+        key.with_image(&"x".repeat(room + 1)),
+        Err(Error::UriTooLong {
+            max: KeyUri::MAX_LEN
+        })
+    );
+}

@@ -477,3 +477,54 @@ fn stored_costs_are_bounded_inclusively() {
         );
     }
 }
+
+/// Each error of the `password-hash` trait impls maps to the trait's matching kind, so code
+/// written against the traits can tell a bad password from a bad stored string.
+#[test]
+fn password_hash_trait_errors_map_to_their_kind() {
+    use password_hash::{PasswordHasher, PasswordVerifier};
+    let h = cheap();
+    let salt = b"0123456789abcdef";
+    let over = "a".repeat(MAX_PASSWORD_BYTES + 1);
+    assert_eq!(
+        h.hash_password_with_salt(over.as_bytes(), salt).err(),
+        Some(password_hash::Error::PasswordInvalid)
+    );
+    let verify_str = |pw: &[u8], s: &str| PasswordVerifier::<str>::verify_password(&h, pw, s);
+    let made = match h.hash_password_with_salt(b"pw", salt) {
+        Ok(m) => m.to_string(),
+        Err(e) => panic!("trait hashing must work: {e}"),
+    };
+    assert_eq!(
+        verify_str(over.as_bytes(), &made),
+        Err(password_hash::Error::PasswordInvalid)
+    );
+    let tail = "$c2FsdHNhbHQ$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    // Parses as PHC but leaves out t: ours is MalformedHash.
+    assert_eq!(
+        verify_str(b"pw", &format!("$argon2id$v=19$m=8,p=1{tail}")),
+        Err(password_hash::Error::EncodingInvalid)
+    );
+    assert_eq!(
+        verify_str(b"pw", &format!("$scrypt$ln=4,r=8,p=1{tail}")),
+        Err(password_hash::Error::Algorithm)
+    );
+    assert_eq!(
+        verify_str(b"pw", &format!("$argon2id$v=19$m=1048577,t=1,p=1{tail}")),
+        Err(password_hash::Error::ParamsInvalid)
+    );
+    // Anything else (here an unknown pepper, and argon2 refusing a 4-byte salt) is Crypto.
+    let other = peppered(pepper(b"k1", 1), &[]);
+    let with_pepper = match other.hash_password_with_salt(b"pw", salt) {
+        Ok(m) => m.to_string(),
+        Err(e) => panic!("trait hashing must work: {e}"),
+    };
+    assert_eq!(
+        verify_str(b"pw", &with_pepper),
+        Err(password_hash::Error::Crypto)
+    );
+    assert_eq!(
+        h.hash_password_with_salt(b"pw", b"salt").err(),
+        Some(password_hash::Error::Crypto)
+    );
+}

@@ -296,6 +296,46 @@ fn change_checks_confirmation_and_history() {
     );
 }
 
+/// Past [`MAX_PASSWORD_BYTES`] (on either side) the confirmation is compared as typed, not
+/// after NFKC (normalising unbounded input is the cost the bound avoids); up to the bound
+/// inclusive it is compared after NFKC.
+#[test]
+fn confirmation_is_compared_raw_only_past_the_byte_bound() {
+    let hasher = Hasher::new(HashParams::insecure_for_tests(8, 1, 1));
+    let p = build(|b| b);
+    let history = PasswordHistory::new();
+    let ctx = Context::new();
+    let mismatch = |new: &str, confirm: &str| {
+        p.validate_change(
+            &Password::new(new),
+            &Password::new(confirm),
+            &ctx,
+            &history,
+            &hasher,
+        )
+        .err()
+        .is_some_and(|v| v.contains_code("confirmation_mismatch"))
+    };
+    let pad = |n: usize| "ab".repeat(n / 2) + &"a".repeat(n % 2);
+    // Exactly at the bound (4,096 bytes, decomposed "é" = 3 bytes): NFKC applies.
+    let composed = pad(MAX_PASSWORD_BYTES - 3) + "\u{e9}";
+    let decomposed = pad(MAX_PASSWORD_BYTES - 3) + "e\u{301}";
+    assert_eq!(decomposed.len(), MAX_PASSWORD_BYTES);
+    assert!(!mismatch(&composed, &decomposed));
+    assert!(!mismatch(&decomposed, &composed));
+    // One byte more on either side: compared as typed, so the two forms differ.
+    let composed = pad(MAX_PASSWORD_BYTES - 2) + "\u{e9}";
+    let decomposed = pad(MAX_PASSWORD_BYTES - 2) + "e\u{301}";
+    assert_eq!(composed.len(), MAX_PASSWORD_BYTES);
+    assert_eq!(decomposed.len(), MAX_PASSWORD_BYTES + 1);
+    assert!(mismatch(&composed, &decomposed));
+    assert!(mismatch(&decomposed, &composed));
+    // The same over-long text typed twice matches; a different one does not.
+    let long = pad(MAX_PASSWORD_BYTES + 10);
+    assert!(!mismatch(&long, &long.clone()));
+    assert!(mismatch(&long, &pad(MAX_PASSWORD_BYTES + 11)));
+}
+
 proptest! {
     #[test]
     fn validation_never_panics(s in any::<String>(), user in any::<String>(), mail in any::<String>()) {
@@ -352,6 +392,40 @@ fn zxcvbn_minimum_score() {
             .build()
             .is_err()
     );
+}
+
+/// zxcvbn is not run past 256 code points (its cost grows with the length, and such a
+/// password is long enough): a long one is never reported too weak, an empty one always is.
+#[cfg(feature = "zxcvbn")]
+#[test]
+fn zxcvbn_skips_passwords_past_256_code_points() {
+    let p = build(|b| b.min_zxcvbn_score(4).max_length(1024));
+    let long: String = (0..60).map(|i| format!("w{i}x ")).collect();
+    assert!(long.chars().count() > 256, "{}", long.len());
+    assert!(codes(&p, &long, &Context::new()).is_empty());
+    assert_eq!(codes(&p, "", &Context::new()), ["too_short", "too_weak"]);
+    // 256 code points is still scored (one character repeated scores low); 257 is not.
+    let weak = |n: usize| codes(&p, &"a".repeat(n), &Context::new()).contains(&"too_weak");
+    assert!(weak(256));
+    assert!(!weak(257));
+    assert!(!weak(300));
+    // A minimum score of 0 asks nothing, not even of an empty password.
+    let zero = build(|b| b.min_zxcvbn_score(0));
+    assert_eq!(codes(&zero, "", &Context::new()), ["too_short"]);
+}
+
+/// A password whose zxcvbn score equals the minimum passes; one point more is refused.
+#[cfg(feature = "zxcvbn")]
+#[test]
+fn zxcvbn_minimum_is_inclusive() {
+    let pw = "Summer2024!";
+    let score = u8::from(zxcvbn::zxcvbn(pw, &[]).score());
+    assert!(score < 4, "{score}");
+    let too_weak = |min: u8| {
+        codes(&build(|b| b.min_zxcvbn_score(min)), pw, &Context::new()).contains(&"too_weak")
+    };
+    assert!(!too_weak(score));
+    assert!(too_weak(score + 1));
 }
 
 #[cfg(feature = "zxcvbn")]

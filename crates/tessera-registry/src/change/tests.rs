@@ -621,6 +621,10 @@ fn hardware_tokens_are_unique_by_serial_and_secret() {
     assert!(devices.is_empty(), "a token whose code fails is not added");
     let id = add_hardware_token(&mut devices, &token, &[&good], now, &c, &seeds()).unwrap();
     assert_eq!(devices[0].info(now).serial.as_deref(), Some("GALT1"));
+    assert_eq!(
+        devices[0].totp().map(TotpCredential::serial),
+        Some(Some("GALT1"))
+    );
     assert_eq!(devices[0].kind(), DeviceKind::HardwareToken);
     let same_serial = HardwareToken::new("Other", "GALT1", Secret::generate(), p).unwrap();
     assert!(matches!(

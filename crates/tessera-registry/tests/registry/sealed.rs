@@ -449,3 +449,27 @@ async fn nothing_the_store_holds_contains_a_seed() {
         assert!(!stored.to_lowercase().contains(&hex));
     }
 }
+
+/// The count pages through every user: a first page of 256 users is full, so the 257th,
+/// on the next page, is counted too.
+#[tokio::test]
+async fn the_sealed_count_reads_past_a_full_page_of_users() {
+    let clock = clock();
+    let store = Arc::new(InMemoryDeviceStore::new());
+    let ring = keyring();
+    let registry = registry_with(Arc::clone(&store), &clock, Arc::clone(&ring));
+    for i in 0..257 {
+        let _pending = registry
+            .start_enrolment(
+                &UserId::new(format!("user{i:03}")),
+                "Phone",
+                "a@example.com",
+            )
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        registry.count_sealed_with(ring.active_id()).await.unwrap(),
+        257
+    );
+}
