@@ -96,3 +96,27 @@ impl From<Rejection> for Error {
         rejection.error
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::StoreError;
+
+    /// A rejection is transparent: its text and its chain of causes are its error's.
+    #[test]
+    fn a_rejection_shows_its_errors_text_and_causes() {
+        let store = Rejection::from(Error::Store(StoreError::backend("disk full")));
+        assert_eq!(
+            store.to_string(),
+            Error::Store(StoreError::backend("disk full")).to_string()
+        );
+        let cause = std::error::Error::source(&store).expect("the store error's cause");
+        let plain = Error::Store(StoreError::backend("disk full"));
+        let expected = std::error::Error::source(&plain).expect("a store error has a cause");
+        assert_eq!(cause.to_string(), expected.to_string());
+        assert!(!store.is_rejected());
+        let rejected = Rejection::rejected(None);
+        assert!(rejected.is_rejected());
+        assert!(std::error::Error::source(&rejected).is_none());
+    }
+}
