@@ -501,3 +501,29 @@ fn key_generate_prints_a_keyring_line() {
     assert!(tessera_keyring::Keyring::parse(&dated).is_ok(), "{dated}");
     assert_eq!(run(&["key", "generate", "--id", "bad id"]).status, 2);
 }
+
+/// clap's own messages quote the value typed, which may be a misplaced secret; ours name
+/// the flag only. With no command at all, the help (status 2).
+#[test]
+fn usage_errors_name_the_flag_and_never_the_value() {
+    let r = run(&[]);
+    assert_eq!(r.status, 2);
+    let help = format!("{}{}", r.stdout, r.stderr);
+    assert!(
+        help.contains("Usage: tessera <COMMAND>") && help.contains("Commands:"),
+        "{help}"
+    );
+
+    let r = run(&["code", "--secret", RFC_SHA1, "--digits", "x"]);
+    assert_eq!(r.status, 2);
+    assert_eq!(
+        r.stderr,
+        "tessera: error: invalid value for --digits <N> (see tessera --help)\n"
+    );
+    let r = run(&["verify", "--secret", RFC_SHA1]);
+    assert_eq!(
+        r.stderr,
+        "tessera: error: missing required argument: --code <CODE> (see tessera --help)\n"
+    );
+    assert!(!r.stderr.contains(RFC_SHA1));
+}
