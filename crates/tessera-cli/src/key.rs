@@ -22,18 +22,11 @@ pub(crate) fn generate(a: &KeyGenerateArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::Input(format!("writing the key failed: {e}")))
 }
 
-/// `YYYY-MM` of a Unix time (UTC), the default key id.
+/// `YYYY-MM` of a Unix time (UTC), the default key id: the start of the RFC 3339 text
+/// the notices use.
 fn year_month(unix: u64) -> String {
-    // Civil-from-days (Howard Hinnant's algorithm), for the proleptic Gregorian calendar.
-    let days = i64::try_from(unix / 86_400).unwrap_or(i64::MAX / 2) + 719_468;
-    let era = days.div_euclid(146_097);
-    let doe = days.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}")
+    let text = tessera_mfa::UtcTime::new(tessera_otp::UnixTime::from_secs(unix)).rfc3339();
+    text.get(..7).unwrap_or(&text).to_owned()
 }
 
 #[cfg(test)]

@@ -33,3 +33,21 @@ impl fmt::Display for DeviceKind {
         f.write_str(self.as_str())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The stable names stores and logs keep: changing one breaks stored records.
+    #[test]
+    fn each_kind_has_its_stable_name() {
+        for (kind, name) in [
+            (DeviceKind::AuthenticatorApp, "authenticator_app"),
+            (DeviceKind::HardwareToken, "hardware_token"),
+            (DeviceKind::SecurityKey, "security_key"),
+        ] {
+            assert_eq!(kind.as_str(), name);
+            assert_eq!(kind.to_string(), name);
+        }
+    }
+}

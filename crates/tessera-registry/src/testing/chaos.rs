@@ -561,6 +561,50 @@ mod tests {
         assert!(start.elapsed() >= Duration::from_millis(3));
     }
 
+    /// `fail_saves_after(n)`: n saves pass, then every one fails until disarmed; claims
+    /// are counted whether they fail or not.
+    #[test]
+    fn saves_fail_after_a_count_and_claims_are_counted() {
+        let f = Faults::new();
+        f.fail_saves_after(2);
+        assert_eq!(block_on(f.before_save()), Ok(()));
+        assert_eq!(block_on(f.before_save()), Ok(()));
+        assert_eq!(block_on(f.before_save()), Err(()));
+        assert_eq!(block_on(f.before_save()), Err(()));
+        f.fail_saves(false);
+        assert_eq!(block_on(f.before_save()), Ok(()));
+        f.fail_saves_after(0);
+        assert_eq!(block_on(f.before_save()), Err(()));
+        f.fail_saves(false);
+
+        assert_eq!(f.claims(), 0);
+        assert_eq!(block_on(f.before_claim()), Ok(()));
+        f.fail_claims(true);
+        assert_eq!(block_on(f.before_claim()), Err(()));
+        assert_eq!(f.claims(), 2);
+    }
+
+    /// The timer's deadlines order by time, then arrival, and compare equal only when
+    /// both agree.
+    #[test]
+    fn deadlines_order_by_time_then_arrival() {
+        let now = Instant::now();
+        let entry = |at: Instant, seq| Entry {
+            at,
+            seq,
+            state: Arc::new(SleepState {
+                inner: Mutex::new((false, None)),
+            }),
+        };
+        let (a, b) = (entry(now, 1), entry(now, 2));
+        let later = entry(now + Duration::from_millis(1), 0);
+        assert!(a == entry(now, 1));
+        assert!(a != b);
+        assert_eq!(a.partial_cmp(&b), Some(CmpOrdering::Less));
+        assert_eq!(later.partial_cmp(&b), Some(CmpOrdering::Greater));
+        assert_eq!(a.partial_cmp(&entry(now, 1)), Some(CmpOrdering::Equal));
+    }
+
     /// Injected conflicts write nothing and are counted with the inner store's own.
     #[test]
     fn injected_conflicts_write_nothing_and_count_with_real_ones() {
