@@ -25,7 +25,7 @@ pub(crate) fn generate(a: &KeyGenerateArgs) -> Result<(), Failure> {
 /// `YYYY-MM` of a Unix time (UTC), the default key id: the start of the RFC 3339 text
 /// the notices use.
 fn year_month(unix: u64) -> String {
-    let text = tessera_mfa::UtcTime::new(tessera_otp::UnixTime::from_secs(unix)).rfc3339();
+    let text = tessera::mfa::UtcTime::new(tessera_otp::UnixTime::from_secs(unix)).rfc3339();
     text.get(..7).unwrap_or(&text).to_owned()
 }
 
