@@ -157,18 +157,6 @@ pub(crate) fn iso8601(t: UnixTime) -> String {
     tessera::mfa::UtcTime::new(t).rfc3339()
 }
 
-fn method_name(m: MfaMethod) -> &'static str {
-    match m {
-        MfaMethod::SecurityKey => "security_key",
-        MfaMethod::HardwareToken => "hardware_token",
-        MfaMethod::AuthenticatorApp => "authenticator_app",
-        MfaMethod::RecoveryCode => "recovery_code",
-        MfaMethod::Email => "email",
-        MfaMethod::Sms => "sms",
-        _ => "other",
-    }
-}
-
 fn time_or_na(t: Option<UnixTime>) -> String {
     t.map_or_else(|| "N/A".to_owned(), iso8601)
 }
@@ -184,7 +172,7 @@ fn csv_row(s: &MfaStatus) -> Vec<String> {
         time_or_na(s.password_changed_at),
         iso8601(s.created_at),
         s.mfa_enabled.to_string(),
-        s.preferred.map_or("N/A", method_name).to_owned(),
+        s.preferred.map_or("N/A", MfaMethod::as_str).to_owned(),
         s.authenticator_apps.to_string(),
         s.hardware_tokens.to_string(),
         s.security_keys.to_string(),
@@ -212,7 +200,7 @@ fn json_row(s: &MfaStatus) -> Value {
         "password_last_changed": time(s.password_changed_at),
         "user_creation_time": iso8601(s.created_at),
         "mfa_active": s.mfa_enabled,
-        "mfa_preferred": s.preferred.map(method_name),
+        "mfa_preferred": s.preferred.map(MfaMethod::as_str),
         "authenticator_apps": s.authenticator_apps,
         "hardware_tokens": s.hardware_tokens,
         "security_keys": s.security_keys,

@@ -197,4 +197,14 @@ fn the_mfa_report_refuses_a_missing_database_and_creates_nothing() {
     ]);
     assert_eq!(r.status, 2);
     assert!(!r.stderr.contains("hunter2"), "{}", r.stderr);
+    // The other spelling of the scheme is a server too, never a file path.
+    let r = run(&[
+        "report",
+        "mfa",
+        "--database",
+        "postgresql://admin:hunter2@127.0.0.1:1/db",
+    ]);
+    assert_eq!(r.status, 2);
+    assert!(!r.stderr.contains("hunter2"), "{}", r.stderr);
+    assert!(!r.stderr.contains("no database file"), "{}", r.stderr);
 }
