@@ -558,3 +558,190 @@ async fn one_token_one_owner<S: DeviceStore>(store: &S) {
         assert_eq!(stored, want, "only the owner stores the token");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The suite must fail a store that breaks its rules: each check is run against
+    //! the in-memory store with one flaw, the one that check exists to catch.
+
+    use super::*;
+    use crate::InMemoryDeviceStore;
+    use tessera_store::testing::block_on;
+
+    #[derive(Clone, Copy, PartialEq)]
+    enum Flaw {
+        /// Saves whatever the version: no compare-and-set.
+        NoConflict,
+        /// Loads drop the last device.
+        Lossy,
+        /// Every user reads and writes one shared record.
+        Shared,
+        /// Listing starts from the first id whatever the cursor.
+        ListFromStart,
+        /// Every fingerprint claim succeeds.
+        ClaimsAlwaysNew,
+    }
+
+    /// Pending once (waking itself), then ready.
+    struct YieldOnce(bool);
+
+    impl Future for YieldOnce {
+        type Output = ();
+        fn poll(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<()> {
+            if self.0 {
+                return std::task::Poll::Ready(());
+            }
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    }
+
+    struct Flawed {
+        inner: InMemoryDeviceStore,
+        flaw: Flaw,
+    }
+
+    fn flawed(flaw: Flaw) -> Flawed {
+        Flawed {
+            inner: InMemoryDeviceStore::new(),
+            flaw,
+        }
+    }
+
+    impl Flawed {
+        fn user(&self, user: &UserId) -> UserId {
+            if self.flaw == Flaw::Shared {
+                UserId::new("tessera-conformance-everyone")
+            } else {
+                user.clone()
+            }
+        }
+    }
+
+    impl DeviceStore for Flawed {
+        async fn load(&self, user: &UserId) -> Result<Versioned<Vec<Device>>, StoreError> {
+            let mut loaded = self.inner.load(&self.user(user)).await?;
+            if self.flaw == Flaw::NoConflict {
+                // Let the other futures run between the read and the write, as a
+                // database round trip would: the lost update a version prevents.
+                YieldOnce(false).await;
+            }
+            if self.flaw == Flaw::Lossy {
+                loaded.value.pop();
+            }
+            Ok(loaded)
+        }
+
+        async fn save(
+            &self,
+            user: &UserId,
+            devices: &Versioned<Vec<Device>>,
+        ) -> Result<Version, StoreError> {
+            let user = self.user(user);
+            if self.flaw == Flaw::NoConflict {
+                let current = self.inner.load(&user).await?.version;
+                let forced = Versioned {
+                    version: current,
+                    value: devices.value.clone(),
+                };
+                return self.inner.save(&user, &forced).await;
+            }
+            self.inner.save(&user, devices).await
+        }
+
+        async fn list_users(
+            &self,
+            after: Option<&UserId>,
+            limit: usize,
+        ) -> Result<Vec<UserId>, StoreError> {
+            let after = if self.flaw == Flaw::ListFromStart {
+                None
+            } else {
+                after
+            };
+            self.inner.list_users(after, limit).await
+        }
+
+        async fn claim_fingerprint(
+            &self,
+            fingerprint: &DeviceFingerprint,
+            user: &UserId,
+        ) -> Result<FingerprintClaim, StoreError> {
+            if self.flaw == Flaw::ClaimsAlwaysNew {
+                return Ok(FingerprintClaim::New);
+            }
+            self.inner.claim_fingerprint(fingerprint, user).await
+        }
+
+        async fn release_fingerprint(
+            &self,
+            fingerprint: &DeviceFingerprint,
+            user: &UserId,
+        ) -> Result<(), StoreError> {
+            self.inner.release_fingerprint(fingerprint, user).await
+        }
+    }
+
+    #[test]
+    fn the_in_memory_store_passes() {
+        block_on(run_conformance(&InMemoryDeviceStore::new()));
+    }
+
+    #[test]
+    #[should_panic]
+    fn the_suite_fails_a_store_without_compare_and_set() {
+        block_on(run_conformance(&flawed(Flaw::NoConflict)));
+    }
+
+    #[test]
+    #[should_panic]
+    fn compare_and_set_notices_a_store_that_ignores_versions() {
+        block_on(compare_and_set(&flawed(Flaw::NoConflict)));
+    }
+
+    #[test]
+    #[should_panic]
+    fn concurrent_saves_notices_two_winners() {
+        block_on(concurrent_saves(&flawed(Flaw::NoConflict)));
+    }
+
+    #[test]
+    #[should_panic]
+    fn registry_races_notice_a_ninth_device() {
+        block_on(registry_races(&flawed(Flaw::NoConflict)));
+    }
+
+    #[test]
+    #[should_panic]
+    fn round_trip_notices_a_lost_device() {
+        block_on(round_trip(&flawed(Flaw::Lossy)));
+    }
+
+    #[test]
+    #[should_panic]
+    fn isolation_notices_a_shared_record() {
+        block_on(isolation(&flawed(Flaw::Shared)));
+    }
+
+    #[test]
+    #[should_panic]
+    fn list_users_notices_a_cursor_ignored() {
+        block_on(list_users(&flawed(Flaw::ListFromStart)));
+    }
+
+    #[test]
+    #[should_panic]
+    fn fingerprint_claims_notice_a_claim_taken_twice() {
+        block_on(fingerprint_claims(&flawed(Flaw::ClaimsAlwaysNew)));
+    }
+
+    #[test]
+    #[should_panic]
+    fn one_token_one_owner_notices_two_owners() {
+        block_on(one_token_one_owner(&flawed(Flaw::ClaimsAlwaysNew)));
+    }
+}
