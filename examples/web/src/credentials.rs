@@ -272,11 +272,12 @@ pub(crate) async fn change_password(
         .await
     {
         Ok(done) => {
-            let done = done.into_value();
-            if let Err(e) = me.session().renew(&done.assurance).await {
-                return e.into_response();
-            }
-            back_with(&me, "Password changed. Every other session was signed out.").await
+            renewed(
+                &me,
+                &done.into_value().assurance,
+                "Password changed. Every other session was signed out.",
+            )
+            .await
         }
         Err(e) => refused(me.session(), &e).await,
     }
@@ -288,11 +289,12 @@ pub(crate) async fn force_logout(State(app): State<App>, me: SignedIn) -> Respon
         .await
     {
         Ok(done) => {
-            let done = done.into_value();
-            if let Err(e) = me.session().renew(&done.assurance).await {
-                return e.into_response();
-            }
-            back_with(&me, "Every other session was signed out.").await
+            renewed(
+                &me,
+                &done.into_value().assurance,
+                "Every other session was signed out.",
+            )
+            .await
         }
         Err(e) => e.into_response(),
     }
@@ -352,11 +354,12 @@ pub(crate) async fn mfa_settings(
     if !enable && status.mfa_enabled {
         return match app.accounts.disable_mfa(me.assurance(), None).await {
             Ok(done) => {
-                let done = done.into_value();
-                if let Err(e) = me.session().renew(&done.assurance).await {
-                    return e.into_response();
-                }
-                back_with(&me, "Multi-factor authentication is off.").await
+                renewed(
+                    &me,
+                    &done.into_value().assurance,
+                    "Multi-factor authentication is off.",
+                )
+                .await
             }
             Err(e) => refused(me.session(), &e).await,
         };
@@ -530,13 +533,7 @@ pub(crate) async fn remove_device(
         return Redirect::to("/credentials").into_response();
     };
     match app.accounts.remove_device(me.assurance(), device).await {
-        Ok(done) => {
-            let done = done.into_value();
-            if let Err(e) = me.session().renew(&done.assurance).await {
-                return e.into_response();
-            }
-            back_with(&me, "The device was removed.").await
-        }
+        Ok(done) => renewed(&me, &done.into_value().assurance, "The device was removed.").await,
         Err(e) => refused(me.session(), &e).await,
     }
 }
@@ -688,6 +685,16 @@ pub(crate) async fn verify_phone(
 }
 
 /// Back to the Credentials page with `message` shown once.
+/// After a change that moved the security stamp on (every other session ends): this
+/// session renewed with its new assurance, and back to the Credentials page saying
+/// `message`.
+async fn renewed(me: &SignedIn, assurance: &tessera::Assurance, message: &str) -> Response {
+    if let Err(e) = me.session().renew(assurance).await {
+        return e.into_response();
+    }
+    back_with(me, message).await
+}
+
 pub(crate) async fn back_with(me: &SignedIn, message: &str) -> Response {
     flash(me.session().inner(), Notice::Info, message).await;
     Redirect::to("/credentials").into_response()

@@ -18,9 +18,9 @@ after(async () => {
   await browser?.close();
   server?.stop();
 });
+
 const signUp = (page, username, password) => signUpAt(server.url, page, username, password);
 const signIn = (page, username, password) => signInAt(server.url, page, username, password);
-
 
 async function newPage() {
   const context = await browser.newContext();

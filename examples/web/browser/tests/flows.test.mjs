@@ -19,9 +19,9 @@ after(async () => {
   await browser?.close();
   server?.stop();
 });
+
 const signUp = (page, username, password) => signUpAt(server.url, page, username, password);
 const signIn = (page, username, password) => signInAt(server.url, page, username, password);
-
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

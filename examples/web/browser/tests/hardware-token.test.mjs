@@ -19,8 +19,8 @@ after(async () => {
   await browser?.close();
   server?.stop();
 });
-const signIn = (page, username, password) => signInAt(server.url, page, username, password);
 
+const signIn = (page, username, password) => signInAt(server.url, page, username, password);
 
 /** A random 20-byte seed in base32, grouped in fours as seed sheets print it. */
 function seedSheet() {

@@ -25,8 +25,8 @@ after(async () => {
   await browser?.close();
   server?.stop();
 });
-const signIn = (page, username, password) => signInAt(server.url, page, username, password);
 
+const signIn = (page, username, password) => signInAt(server.url, page, username, password);
 
 /** A page with a virtual security key attached; the DevTools session and the key's id. */
 async function pageWithKey() {
