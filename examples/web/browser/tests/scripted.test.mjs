@@ -221,7 +221,8 @@ describe('password violations as the person types', () => {
       form.elements.csrf.value = 'forged';
       form.submit();
     });
-    await page.waitForLoadState();
+    // The submit navigates: wait for the answer's page, not the current one's load state.
+    await page.getByRole('heading', { level: 1, name: 'Form expired' }).waitFor();
     assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'Form expired');
     await visit(page, 'form-expired', assert);
   });
