@@ -145,6 +145,10 @@ async fn step_up_age_is_checked_at_exact_instants() {
         Err(Error::StepUpRequired)
     ));
     // The flows' own age (ten minutes by default) guards new recovery codes.
+    assert_eq!(
+        tessera::DEFAULT_STEP_UP_MAX_AGE,
+        Duration::from_secs(10 * 60)
+    );
     w.advance(tessera::DEFAULT_STEP_UP_MAX_AGE.as_secs());
     assert!(w.flows.regenerate_recovery_codes(&a).await.is_ok());
     w.advance(1);
@@ -152,11 +156,22 @@ async fn step_up_age_is_checked_at_exact_instants() {
         w.flows.regenerate_recovery_codes(&a).await,
         Err(Error::StepUpRequired)
     ));
-    assert!(
-        w.flows
-            .with_step_up_max_age(Duration::from_secs(1))
-            .is_err()
-    );
+    // The age an application may choose: one minute to one day, both ends included.
+    for (secs, ok) in [
+        (59, false),
+        (60, true),
+        (24 * 3600, true),
+        (24 * 3600 + 1, false),
+    ] {
+        assert_eq!(
+            w.flows
+                .clone()
+                .with_step_up_max_age(Duration::from_secs(secs))
+                .is_ok(),
+            ok,
+            "{secs} s"
+        );
+    }
 }
 
 #[tokio::test]

@@ -676,3 +676,66 @@ async fn an_enrolment_by_phone_ends_in_a_sign_in_with_an_sms_code() {
     assert_eq!(a.authenticated_at(), enrolling.authenticated_at());
     w.flows.check_session(&a).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_second_factor_challenge_lasts_exactly_its_lifetime() {
+    // SECOND_FACTOR_TTL (ten minutes): still open one second before the end, closed at it.
+    assert_eq!(tessera::SECOND_FACTOR_TTL, Duration::from_secs(10 * 60));
+    let w = World::new();
+    let (app, _) = ana_with_mfa(&w).await;
+    let c = w.challenge("ana").await;
+    let c = w.start(c, None).await;
+    assert_eq!(
+        c.expires_at(),
+        w.now().saturating_add(tessera::SECOND_FACTOR_TTL)
+    );
+    w.advance(tessera::SECOND_FACTOR_TTL.as_secs() - 1);
+    let a = w
+        .flows
+        .finish_second_factor(&c, &app.code(w.now()))
+        .await
+        .unwrap();
+    assert_eq!(a.second_factor_at(), Some(w.now()));
+}
+
+#[tokio::test]
+async fn a_device_can_be_remembered_for_five_minutes_after_the_second_factor() {
+    // REMEMBER_WITHIN: at five minutes exactly still allowed, one second later refused.
+    assert_eq!(tessera::REMEMBER_WITHIN, Duration::from_secs(5 * 60));
+    let w = World::new();
+    let (app, _) = ana_with_mfa(&w).await;
+    let a = w.sign_in_with_app("ana", &app).await;
+    w.advance(tessera::REMEMBER_WITHIN.as_secs());
+    let token = w.flows.remember_device(&a, "laptop").await.unwrap();
+    w.advance(30);
+    let b = w.sign_in_with_app("ana", &app).await;
+    w.advance(tessera::REMEMBER_WITHIN.as_secs() + 1);
+    assert!(matches!(
+        w.flows.remember_device(&b, "tablet").await,
+        Err(Error::StepUpRequired)
+    ));
+    // The token remembered in time works.
+    let again = w
+        .flows
+        .sign_in("ana", &Password::new(PASSWORD), Some(&token))
+        .await
+        .unwrap();
+    assert!(matches!(again, SignIn::Complete(_)));
+}
+
+#[tokio::test]
+async fn an_enrolment_session_binds_for_exactly_twenty_minutes_of_password() {
+    // BINDING_PASSWORD_MAX_AGE: at twenty minutes exactly the password still binds.
+    assert_eq!(
+        tessera::BINDING_PASSWORD_MAX_AGE,
+        Duration::from_secs(20 * 60)
+    );
+    let (w, enrolling) = ana_must_enrol().await;
+    w.advance(tessera::BINDING_PASSWORD_MAX_AGE.as_secs());
+    let enrolment = w
+        .flows
+        .start_authenticator_setup(&enrolling, "Phone")
+        .await
+        .unwrap();
+    assert!(enrolment.uri().starts_with("otpauth://totp/"));
+}
