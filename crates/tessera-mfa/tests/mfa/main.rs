@@ -9,6 +9,7 @@ mod common;
 mod bursts;
 mod codes;
 mod conformance;
+mod defaults;
 mod notify;
 mod outbox;
 mod recovery_and_remembered;
