@@ -302,6 +302,16 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    #[test]
+    fn a_challenge_id_shows_its_hex_in_debug() {
+        let id = ChallengeId::parse("000102030405060708090a0b0c0d0e0f").unwrap();
+        assert_eq!(
+            format!("{id:?}"),
+            "ChallengeId(000102030405060708090a0b0c0d0e0f)"
+        );
+        assert_eq!(id.as_bytes()[15], 15);
+    }
+
     #[cfg(feature = "serde")]
     #[test]
     fn the_issues_bypasses_are_refused_by_serde() {

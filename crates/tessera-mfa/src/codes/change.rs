@@ -388,6 +388,22 @@ mod tests {
     }
 
     #[test]
+    fn storing_drops_a_challenge_that_expires_at_that_instant() {
+        let mut state = AccountState::default();
+        let limits = SendLimits::DEFAULT;
+        let mut old = challenge(Purpose::SignIn, "email:a@example.com");
+        old.expires_at = T0;
+        let live = StoredChallenge {
+            expires_at: T0.saturating_add(Duration::from_secs(1)),
+            ..challenge(Purpose::SignIn, "email:a@example.com")
+        };
+        state.challenges = vec![old, live.clone()];
+        let new = challenge(Purpose::SignIn, "email:a@example.com");
+        state.store_challenge(new.clone(), T0, &limits).unwrap();
+        assert_eq!(state.challenges, [live, new]);
+    }
+
+    #[test]
     fn storing_respects_the_budget_the_lock_and_the_cap() {
         let mut state = AccountState::default();
         let limits = SendLimits::DEFAULT;

@@ -71,6 +71,18 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
+    fn input_of_up_to_64_bytes_is_read() {
+        assert_eq!(MAX_CODE_INPUT_LEN, 64);
+        let at = format!("{:<64}", "123 456");
+        assert_eq!(OneTimeCode::parse(&at).unwrap().expose(), "123456");
+        let over = format!("{:<65}", "123 456");
+        assert!(matches!(
+            OneTimeCode::parse(&over),
+            Err(Error::InvalidCode("it is too long"))
+        ));
+    }
+
+    #[test]
     fn parse_cases() {
         assert_eq!(OneTimeCode::parse(" 123 456 ").unwrap().expose(), "123456");
         assert_eq!(

@@ -238,3 +238,26 @@ fn code_tag(
         ],
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_code_tag_is_bound_to_the_account_and_the_challenge() {
+        let key = ServerKey::from_bytes(&[0x42; 32]).unwrap();
+        let kid = key.active_id().clone();
+        let code = OneTimeCode::parse("123456").unwrap();
+        let (ana, bob) = (UserId::new("ana"), UserId::new("bob"));
+        let (a, b) = (
+            ChallengeId::parse("000102030405060708090a0b0c0d0e0f").unwrap(),
+            ChallengeId::parse("0f0e0d0c0b0a09080706050403020100").unwrap(),
+        );
+        let tag = |u: &UserId, id: &ChallengeId| code_tag(&key, &kid, u, id, &code).unwrap();
+        let t = tag(&ana, &a);
+        assert!(t.is_some());
+        assert_eq!(t, tag(&ana, &a));
+        assert_ne!(t, tag(&ana, &b), "another challenge");
+        assert_ne!(t, tag(&bob, &a), "another account");
+    }
+}

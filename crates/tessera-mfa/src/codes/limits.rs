@@ -198,6 +198,20 @@ mod tests {
     }
 
     #[test]
+    fn the_getters_say_the_limits() {
+        let l = SendLimits::DEFAULT;
+        assert_eq!((l.per_account(), l.per_destination()), (5, 5));
+        assert_eq!(l.window(), Duration::from_secs(15 * 60));
+        assert_eq!(l.min_interval(), Duration::from_secs(30));
+        let l = SendLimits::new(7, 9, Duration::from_secs(120), Duration::from_secs(11)).unwrap();
+        assert_eq!((l.per_account(), l.per_destination()), (7, 9));
+        assert_eq!(
+            (l.window(), l.min_interval()),
+            (Duration::from_secs(120), Duration::from_secs(11))
+        );
+    }
+
+    #[test]
     fn bounds() {
         let m = Duration::from_secs(60);
         assert!(SendLimits::new(0, 5, m, m).is_err());
@@ -205,5 +219,12 @@ mod tests {
         assert!(SendLimits::new(5, 5, Duration::from_secs(59), Duration::ZERO).is_err());
         assert!(SendLimits::new(5, 5, m, Duration::from_secs(61)).is_err());
         SendLimits::new(5, 5, m, Duration::ZERO).unwrap();
+        // The upper ends: 100 sends, a day's window, an hour between sends.
+        let (day, hour) = (Duration::from_secs(86_400), Duration::from_secs(3_600));
+        assert_eq!((MAX_SEND_WINDOW, MAX_RESEND_INTERVAL), (day, hour));
+        SendLimits::new(100, 100, day, hour).unwrap();
+        assert!(SendLimits::new(100, 100, day + Duration::from_secs(1), hour).is_err());
+        assert!(SendLimits::new(100, 100, day, hour + Duration::from_secs(1)).is_err());
+        assert!(SendLimits::new(101, 100, day, hour).is_err());
     }
 }

@@ -108,6 +108,20 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
+    fn input_of_up_to_64_bytes_is_read_and_shown_plain_or_masked() {
+        assert_eq!(MAX_PHONE_INPUT_LEN, 64);
+        let at = format!("{:<64}", "+1 (415) 555-2671");
+        let n = PhoneNumber::parse(&at).unwrap();
+        assert_eq!(n.to_string(), "+14155552671");
+        assert_eq!(format!("{n:?}"), "PhoneNumber(+*********71)");
+        let over = format!("{:<65}", "+1 (415) 555-2671");
+        assert!(matches!(
+            PhoneNumber::parse(&over),
+            Err(Error::InvalidPhoneNumber("it is too long"))
+        ));
+    }
+
+    #[test]
     fn e164_cases() {
         for (input, want) in [
             ("+14155552671", "+14155552671"),

@@ -567,4 +567,134 @@ mod tests {
             }
         }
     }
+
+    fn small() -> ThrottleConfig {
+        // Two free failures, then 10 s doubling to 40 s; locked for a minute at 4;
+        // for good at 6.
+        ThrottleConfig::new(
+            2,
+            4,
+            6,
+            Duration::from_secs(10),
+            Duration::from_secs(40),
+            Duration::from_secs(60),
+        )
+        .unwrap()
+    }
+
+    /// `n` reservations counted one after another; the states before and after each.
+    fn reserve(
+        st: &mut ThrottleState,
+        n: usize,
+        now: UnixTime,
+        cfg: &ThrottleConfig,
+    ) -> Vec<(ThrottleState, ThrottleState)> {
+        (0..n)
+            .map(|_| {
+                let before = *st;
+                st.record_failure(now, cfg);
+                (before, *st)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn taking_back_under_later_failures_lowers_the_count_by_one() {
+        let cfg = small();
+        let now = UnixTime::from_secs(1_000);
+        let mut st = ThrottleState::default();
+        let r = reserve(&mut st, 3, now, &cfg);
+        assert_eq!(st.failures, 3);
+        assert_eq!(
+            st.retry_after,
+            Some(now.saturating_add(Duration::from_secs(20)))
+        );
+        // The first reservation passes while two more are counted: one less, and the
+        // delay the lower count still calls for stays.
+        assert!(st.take_back(&r[0].0, &r[0].1, &cfg));
+        assert_eq!(st.failures, 2);
+        assert_eq!(
+            st.retry_after,
+            Some(now.saturating_add(Duration::from_secs(20)))
+        );
+        // Down to one failure, which is free: the delay goes.
+        assert!(st.take_back(&r[1].0, &r[1].1, &cfg));
+        assert_eq!(st.failures, 1);
+        assert_eq!(st.retry_after, None);
+    }
+
+    #[test]
+    fn taking_back_never_lifts_a_lock() {
+        let cfg = small();
+        let now = UnixTime::from_secs(1_000);
+        let mut st = ThrottleState::default();
+        let r = reserve(&mut st, 4, now, &cfg);
+        let until = now.saturating_add(Duration::from_secs(60));
+        assert_eq!(st.locked_until, Some(until));
+        // Three of the four pass, each under a later failure: the count goes down to
+        // one (a free failure), yet the lock and its wait stay.
+        for (before, after) in &r[..3] {
+            assert!(st.take_back(before, after, &cfg));
+        }
+        assert_eq!(st.failures, 1);
+        assert_eq!(st.locked_until, Some(until));
+        assert_eq!(st.retry_after, Some(until));
+    }
+
+    #[test]
+    fn reset_and_unlock_notice_any_one_counter() {
+        let cfg = small();
+        let now = UnixTime::from_secs(1_000);
+        // One free failure alone: no delay, no lock, yet a reset and an unlock clear it.
+        for unlock in [false, true] {
+            let mut st = ThrottleState::default();
+            st.record_failure(now, &cfg);
+            assert_eq!((st.retry_after, st.locked_until), (None, None));
+            assert!(if unlock { st.unlock() } else { st.reset() });
+            assert_eq!(st.failures, 0);
+            assert_eq!(st.epoch, 1);
+            assert!(if unlock { !st.unlock() } else { !st.reset() });
+        }
+        // A wait alone, and a lock alone (as a state stored by hand could hold).
+        for st in [
+            ThrottleState {
+                retry_after: Some(now),
+                ..ThrottleState::default()
+            },
+            ThrottleState {
+                locked_until: Some(now),
+                ..ThrottleState::default()
+            },
+            ThrottleState {
+                locked_permanently: true,
+                ..ThrottleState::default()
+            },
+        ] {
+            let mut u = st;
+            assert!(u.unlock(), "{st:?}");
+            assert_eq!(
+                u,
+                ThrottleState {
+                    epoch: 1,
+                    ..ThrottleState::default()
+                }
+            );
+            let mut r = st;
+            assert_eq!(r.reset(), !st.locked_permanently, "{st:?}");
+        }
+    }
+
+    #[test]
+    fn an_unlock_starts_a_new_epoch_that_old_reservations_cannot_touch() {
+        let cfg = small();
+        let now = UnixTime::from_secs(1_000);
+        let mut st = ThrottleState::default();
+        let r = reserve(&mut st, 6, now, &cfg);
+        assert!(st.locked_permanently);
+        assert!(st.unlock());
+        st.record_failure(now, &cfg);
+        // A reservation from before the unlock passes: nothing of the new epoch moves.
+        assert!(!st.take_back(&r[5].0, &r[5].1, &cfg));
+        assert_eq!(st.failures, 1);
+    }
 }
