@@ -122,6 +122,21 @@ mod tests {
     }
 
     #[test]
+    fn a_device_expiring_at_that_instant_is_dropped_when_another_is_remembered() {
+        let mut state = enabled();
+        state.remember(device(1), T0, DAY).unwrap();
+        state
+            .remember(device(2), T0.saturating_add(Duration::from_secs(1)), DAY)
+            .unwrap();
+        // At the first one's expiry: it goes, the second (a second younger) stays.
+        state
+            .remember(device(3), T0.saturating_add(DAY), DAY)
+            .unwrap();
+        let tags: Vec<u8> = state.remembered.iter().map(|d| d.tag[0]).collect();
+        assert_eq!(tags, [2, 3]);
+    }
+
+    #[test]
     fn revoking_one_and_all() {
         let mut state = enabled();
         let kept = state.remember(device(1), T0, DAY).unwrap().value;

@@ -291,6 +291,20 @@ mod tests {
     }
 
     #[test]
+    fn the_getters_say_what_was_built() {
+        let p = OrgPolicy::default();
+        assert!(p.self_service_removal());
+        assert_eq!(p.minimum_authority(), None);
+        let p = OrgPolicy::builder()
+            .self_service_removal(false)
+            .minimum_authority(Some(Authority::PhishingResistant))
+            .build()
+            .unwrap();
+        assert!(!p.self_service_removal());
+        assert_eq!(p.minimum_authority(), Some(Authority::PhishingResistant));
+    }
+
+    #[test]
     fn default_policy_allows_self_service() {
         let p = OrgPolicy::default();
         p.authorize_device_removal(&Actor::AccountHolder).unwrap();
