@@ -377,7 +377,12 @@ async fn concurrent_fingerprint_claims_have_one_holder() {
     on_both!("concurrent_fingerprint_claims_have_one_holder", |db| {
         use tessera_registry::{DeviceFingerprint, DeviceStore as _, FingerprintClaim};
         let store = Arc::new(SqlDeviceStore::new(db.migrated(8).await));
+        let unix_now = || {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+            i64::try_from(now.unwrap().as_secs()).unwrap()
+        };
         for round in 0..5u8 {
+            let started = unix_now();
             let fp = DeviceFingerprint::from_bytes([round; 32]);
             let tasks: Vec<_> = (0..32)
                 .map(|i| {
@@ -397,16 +402,16 @@ async fn concurrent_fingerprint_claims_have_one_holder() {
                 }
             }
             assert_eq!(holders.len(), 1, "{} round {round}", db.target.name());
-            let rows: Vec<(String, String)> = match store.pool() {
+            let rows: Vec<(String, String, i64)> = match store.pool() {
                 tessera_sqlx::SqlPool::Sqlite(p) => sqlx::query_as(
-                    "SELECT fingerprint, user_id FROM tessera_device_fingerprints WHERE fingerprint = $1",
+                    "SELECT fingerprint, user_id, created_at FROM tessera_device_fingerprints WHERE fingerprint = $1",
                 )
                 .bind(fp.to_hex())
                 .fetch_all(p)
                 .await
                 .unwrap(),
                 tessera_sqlx::SqlPool::Postgres(p) => sqlx::query_as(
-                    "SELECT fingerprint, user_id FROM tessera_device_fingerprints WHERE fingerprint = $1",
+                    "SELECT fingerprint, user_id, created_at FROM tessera_device_fingerprints WHERE fingerprint = $1",
                 )
                 .bind(fp.to_hex())
                 .fetch_all(p)
@@ -414,7 +419,13 @@ async fn concurrent_fingerprint_claims_have_one_holder() {
                 .unwrap(),
                 _ => unreachable!(),
             };
-            assert_eq!(rows, [(fp.to_hex(), holders[0].as_str().to_owned())]);
+            let (ended, created_at) = (unix_now(), rows.first().map_or(0, |r| r.2));
+            assert_eq!(
+                rows,
+                [(fp.to_hex(), holders[0].as_str().to_owned(), created_at)]
+            );
+            // When it was claimed, by the system clock (for an administrator's audit).
+            assert!((started..=ended).contains(&created_at), "{created_at}");
             // A non-holder's release does nothing; the holder's frees it.
             let other = UserId::new("someone-else");
             store.release_fingerprint(&fp, &other).await.unwrap();
