@@ -495,6 +495,10 @@ mod tests {
             "ad\u{202e}nim",         // right-to-left override
             "ad\u{fe0f}min",         // variation selector
             "\u{430}\u{441}\u{435}", // "асе", Cyrillic letters that all look Latin
+            "ivan\u{434}",           // Latin and a Cyrillic д that looks like no Latin letter
+            "alex\u{3bb}",           // Latin and a Greek λ
+            "\u{1e0d}\u{434}",       // Latin ḍ (Latin Extended Additional) and Cyrillic д
+            "\u{e9}\u{3bb}",         // Latin é (Latin-1) and Greek λ
             "ad min",
             "admin!",
         ] {
