@@ -320,7 +320,12 @@ async fn outbox_page(axum::extract::State(app): axum::extract::State<App>) -> Re
 /// A failure of the server's (a store, the session store): logged, and a page that
 /// says nothing of it.
 pub fn server_error(e: &tessera::Error) -> Response {
-    tracing::error!(target: "tessera_web", "server error: {e}");
+    server_failure(&e.to_string())
+}
+
+/// [`server_error`] for a failure that is not a [`tessera::Error`], logged as `what`.
+pub fn server_failure(what: &str) -> Response {
+    tracing::error!(target: "tessera_web", "server error: {what}");
     html::page_with_status(
         axum::http::StatusCode::SERVICE_UNAVAILABLE,
         "Try again",

@@ -27,14 +27,16 @@ use crate::auth::{flash, is_server_error, step_up_finished};
 use crate::credentials::{factor_added, mfa_on, refused};
 use crate::html::{self, Notice, csrf_field, esc};
 use crate::security::csrf_token;
-use crate::{App, server_error};
+use crate::{App, server_error, server_failure};
 
 /// The one message of every refused security key, whatever the reason.
 pub(crate) const KEY_FAILED: &str = "The security key was not accepted, or there were too many attempts. Try again, or use another method.";
 
-/// The options for the browser as JSON, or `None` when they cannot be serialized.
-fn options_json(options: &impl serde::Serialize) -> Option<String> {
-    serde_json::to_string(options).ok()
+/// The ceremony's options as JSON for the page; a failure (which webauthn-rs's types
+/// never give) is logged as what it is.
+fn options_json(options: &impl serde::Serialize) -> Result<String, String> {
+    serde_json::to_string(options)
+        .map_err(|e| format!("the WebAuthn options did not serialize: {e}"))
 }
 
 /// The page of one ceremony: what to do, the options in an escaped attribute, the
@@ -109,8 +111,9 @@ pub(crate) async fn start_setup(
     {
         return e.into_response();
     }
-    let Some(options) = options_json(&options) else {
-        return server_error(&tessera::Error::Randomness);
+    let options = match options_json(&options) {
+        Ok(json) => json,
+        Err(what) => return server_failure(&what),
     };
     let csrf = csrf_token(me.session().inner()).await;
     let name = format!(
@@ -197,8 +200,9 @@ async fn start_assertion(
     if let Err(e) = session.insert(PENDING_SECURITY_KEY, &ceremony).await {
         return e.into_response();
     }
-    let Some(options) = options_json(&options) else {
-        return server_error(&tessera::Error::Randomness);
+    let options = match options_json(&options) {
+        Ok(json) => json,
+        Err(what) => return server_failure(&what),
     };
     let csrf = csrf_token(session.inner()).await;
     ceremony_page(
