@@ -546,6 +546,23 @@ async fn a_password_change_is_whole_or_not_at_all() {
         .unwrap();
 }
 
+/// A notifier that fails while MFA is turned on (with the first app) and off: both
+/// flows report it beside the change they made.
+#[tokio::test]
+async fn turning_mfa_on_and_off_reports_a_failing_notifier() {
+    let w = World::new();
+    let ana = w.ana().await;
+    w.events.set_failing(true);
+    let (app, added) = setup_app(&w.flows, &ana, "Phone", true).await;
+    assert!(added.notify_error.is_some());
+    assert!(added.value.settings.enabled());
+    w.clock.advance(Duration::from_secs(30));
+    let fresh = w.step_up_with_app(&ana, &app).await;
+    let off = w.flows.disable_mfa(&fresh, None).await.unwrap();
+    assert!(off.notify_error.is_some());
+    assert!(!off.value.value.enabled());
+}
+
 /// Item 22: no code is sent while the account is locked; item 24: a named administrator
 /// unlocks, the holder is told.
 #[tokio::test]
@@ -833,9 +850,13 @@ async fn secrets_at_rest_are_sealed_and_keys_rotate() {
         .unwrap();
     let old_id = KeyId::parse("2026-05").unwrap();
     let mut page = flows.reseal_page(None, 10).await.unwrap();
+    let mut visited = page.users;
     while let Some(next) = page.next.clone() {
         page = flows.reseal_page(Some(&next), 10).await.unwrap();
+        visited += page.users;
     }
+    assert_eq!(visited, 1, "Ana, the one user with a device");
+    assert!(page.unopened.is_empty());
     // The seed moved (the sign-in's own save already re-sealed it); the recovery codes
     // made under the old key still depend on it.
     let still = flows.count_sealed_with(&old_id).await.unwrap();

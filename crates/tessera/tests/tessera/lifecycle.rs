@@ -404,6 +404,34 @@ async fn a_temporary_password_stops_working_after_24_hours() {
 }
 
 #[tokio::test]
+async fn the_required_change_session_lasts_ten_minutes() {
+    let w = World::new();
+    let user = w.ana().await.account().clone();
+    let temporary = w.temporary(&user).await;
+    let session = w.change_required(&temporary).await;
+    assert_eq!(session.authenticated_at(), w.now());
+    let end = w.now().saturating_add(tessera::SECOND_FACTOR_TTL);
+    assert_eq!(session.expires_at(), end);
+    // At its end the session is over; one second before, the change goes through.
+    w.advance(tessera::SECOND_FACTOR_TTL.as_secs());
+    assert!(
+        w.flows
+            .finish_required_password_change(session, &pw(NEW), &pw(NEW))
+            .await
+            .is_err()
+    );
+    let session = w.change_required(&temporary).await;
+    w.advance(tessera::SECOND_FACTOR_TTL.as_secs() - 1);
+    assert!(matches!(
+        w.flows
+            .finish_required_password_change(session, &pw(NEW), &pw(NEW))
+            .await
+            .unwrap(),
+        SignIn::Complete(_)
+    ));
+}
+
+#[tokio::test]
 async fn with_mfa_on_the_required_change_leads_to_the_second_factor() {
     let w = World::new();
     let ana = w.ana().await;

@@ -180,6 +180,27 @@ async fn sign_out_everywhere_ends_every_session() {
 }
 
 #[tokio::test]
+async fn without_session_records_sign_out_everywhere_deletes_none_and_still_ends_them() {
+    // Built with no session store: the stamp alone ends the sessions, and the count of
+    // deleted records is an honest zero.
+    let flows = tessera::Accounts::in_memory_builder("Tessera")
+        .unwrap()
+        .notifier(std::sync::Arc::new(tessera::mfa::RecordingNotifier::new()))
+        .delivery(std::sync::Arc::new(tessera::InMemoryDelivery::new()))
+        .build_in_memory(tessera::ManualClock::new(tessera::UnixTime::from_secs(
+            crate::common::T0,
+        )))
+        .unwrap();
+    let ana = crate::common::signed_up(&flows, "ana", EMAIL).await;
+    let out = flows.sign_out_everywhere(&ana).await.unwrap().into_value();
+    assert_eq!(out.sessions_deleted, Some(0));
+    assert!(matches!(
+        flows.check_session(&ana).await,
+        Err(Error::SessionRevoked)
+    ));
+}
+
+#[tokio::test]
 async fn changing_to_the_same_password_is_refused_by_default() {
     let w = World::new();
     let ana = w.ana().await;
@@ -232,6 +253,8 @@ async fn history_refuses_recent_passwords() {
         flows: w.flows.with_password_policy(policy),
         ..w
     };
+    assert_eq!(w.flows.password_policy().history(), 2);
+    assert_ne!(PasswordPolicy::default().history(), 2);
     let ana = w.ana().await;
     let (p1, p2) = (Password::new(PASSWORD), Password::new(NEW));
     assert_eq!(

@@ -199,3 +199,39 @@ async fn a_key_whose_counter_went_back_is_refused_and_told() {
         "the holder is told"
     );
 }
+
+#[tokio::test]
+async fn a_challenge_without_security_keys_refuses_a_key_ceremony_before_anything_else() {
+    let w = World::new();
+    let rp = rp(&w);
+    let mut browser = SoftPasskey::new(true);
+    ana_with_key(&w, &rp, &mut browser).await;
+    // Bob has an authenticator app only: his challenge offers no security key.
+    let bob = crate::common::signed_up(&w.flows, "bob_smith", "bob@example.com").await;
+    let _app = w.add_app(&bob, "Bob's phone", true).await;
+    w.advance(30);
+    let bobs = w.challenge("bob_smith").await;
+    assert!(!bobs.available().contains(&MfaMethod::SecurityKey));
+    assert!(matches!(
+        w.flows.start_security_key(&bobs, &rp).await,
+        Err(Error::MethodNotOffered(MfaMethod::SecurityKey))
+    ));
+    // Even with a real ceremony and assertion (Ana's), Bob's challenge is refused as
+    // not offering keys, and Ana's ceremony is not used up by it.
+    let anas = w.challenge("ana").await;
+    let (options, ceremony) = w.flows.start_security_key(&anas, &rp).await.unwrap();
+    let response = browser.do_authentication(origin(), options).unwrap();
+    let json = serde_json::to_string(&response).unwrap();
+    assert!(matches!(
+        w.flows
+            .finish_security_key(&bobs, &rp, ceremony.clone(), &json)
+            .await,
+        Err(Error::MethodNotOffered(MfaMethod::SecurityKey))
+    ));
+    let ana = w
+        .flows
+        .finish_security_key(&anas, &rp, ceremony, &json)
+        .await
+        .unwrap();
+    assert_eq!(ana.method(), Some(MfaMethod::SecurityKey));
+}

@@ -130,6 +130,7 @@ async fn totp_sign_in_records_method_device_and_time() {
     assert_eq!(a.device(), Some(app.id));
     assert_eq!(a.authenticated_at(), before);
     assert_eq!(a.second_factor_at(), Some(w.now()));
+    assert!(a.has_second_factor());
     assert_eq!(a.account(), c.account());
 }
 
