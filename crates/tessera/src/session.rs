@@ -114,3 +114,31 @@ impl SessionRevoker for InMemorySessionRevoker {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn sessions_are_counted_and_revoked_per_account() {
+        let store = InMemorySessionRevoker::new();
+        let (ana, bob) = (UserId::new("ana"), UserId::new("bob"));
+        let at = UnixTime::from_secs(1);
+        store.open(&ana, at);
+        store.open(&ana, at);
+        store.open(&bob, at);
+        assert_eq!(
+            (store.open_sessions(&ana), store.open_sessions(&bob)),
+            (2, 1)
+        );
+        assert_eq!(store.revoke_all(&ana).await.unwrap(), 2);
+        assert_eq!(
+            (store.open_sessions(&ana), store.open_sessions(&bob)),
+            (0, 1)
+        );
+        assert_eq!(store.revoke_all(&ana).await.unwrap(), 0);
+        let sessions: Vec<usize> = store.revocations().iter().map(|r| r.sessions).collect();
+        assert_eq!(sessions, [2, 0]);
+        assert!(store.revocations().iter().all(|r| r.account == ana));
+    }
+}
