@@ -1077,3 +1077,151 @@ async fn a_temporary_password_that_cannot_forget_remembered_devices_is_not_set()
         [tessera::mfa::Actor::administrator("root@example.com")]
     );
 }
+
+/// An account store on which another request moves the account's security stamp on
+/// (as "sign out everywhere" does) at the first `load` after it is armed: in a sign-in,
+/// that is the re-check after the password work.
+#[derive(Default)]
+struct StampMovesDuringPasswordWork {
+    inner: InMemoryAccountStore,
+    armed: std::sync::atomic::AtomicBool,
+}
+
+impl tessera::AccountStore for StampMovesDuringPasswordWork {
+    async fn load(
+        &self,
+        id: &UserId,
+    ) -> Result<Option<tessera::Versioned<tessera::Account>>, tessera::StoreError> {
+        if self.armed.swap(false, std::sync::atomic::Ordering::SeqCst)
+            && let Some(mut stored) = self.inner.load(id).await?
+        {
+            let mut parts = stored.value.to_parts();
+            parts.stamp = tessera::SecurityStamp::new(parts.stamp.get() + 1);
+            stored.value = tessera::Account::from_parts(parts).unwrap();
+            self.inner.save(&stored).await?;
+        }
+        self.inner.load(id).await
+    }
+
+    async fn find_by_username(
+        &self,
+        username: &str,
+    ) -> Result<Option<tessera::Versioned<tessera::Account>>, tessera::StoreError> {
+        self.inner.find_by_username(username).await
+    }
+
+    async fn create(
+        &self,
+        account: &tessera::Account,
+    ) -> Result<tessera::Version, tessera::StoreError> {
+        self.inner.create(account).await
+    }
+
+    async fn save(
+        &self,
+        account: &tessera::Versioned<tessera::Account>,
+    ) -> Result<tessera::Version, tessera::StoreError> {
+        self.inner.save(account).await
+    }
+
+    async fn list(
+        &self,
+        after: Option<&UserId>,
+        limit: usize,
+    ) -> Result<Vec<tessera::Account>, tessera::StoreError> {
+        self.inner.list(after, limit).await
+    }
+}
+
+/// A "sign out everywhere" that lands while a sign-in is doing its password work wins:
+/// the sign-in re-reads the account after the work and refuses, with the reason
+/// audited; the same password signs in once nothing moves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stamp_that_moves_during_the_password_work_refuses_the_sign_in() {
+    let log = AuditLog::install().unwrap();
+    let store = Arc::new(StampMovesDuringPasswordWork::default());
+    let flows = Accounts::in_memory_builder("Tessera")
+        .unwrap()
+        .notifier(Arc::new(RecordingNotifier::new()))
+        .delivery(Arc::new(InMemoryDelivery::new()))
+        .build(
+            store.clone(),
+            InMemoryDeviceStore::new(),
+            InMemoryStore::new(),
+            ManualClock::new(UnixTime::from_secs(T0)),
+        )
+        .unwrap();
+    let ana = signed_up(&flows, "ana", "ana@example.com").await;
+    let password = Password::new(PASSWORD);
+    store.armed.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(matches!(
+        flows.sign_in("ana", &password, None).await,
+        Err(Error::VerificationFailed)
+    ));
+    assert!(!store.armed.load(std::sync::atomic::Ordering::SeqCst));
+    assert_eq!(
+        log.count(ana.account(), "sign_in_failed", Some("stale_account")),
+        1
+    );
+    assert!(matches!(
+        flows.sign_in("ana", &password, None).await,
+        Ok(SignIn::Complete(_))
+    ));
+}
+
+/// The throttle buckets of sign-ins that name no password account: an unknown username
+/// and a federated account (which has no password here) are counted in one of the
+/// 4,096 shared buckets, never on the federated account itself; the audit says which.
+#[tokio::test]
+async fn unknown_and_federated_names_are_throttled_in_the_shared_buckets() {
+    let log = AuditLog::install().unwrap();
+    let w = World::new();
+    let fed = w
+        .flows
+        .create_federated_account("fed_user", "fed@example.com", "Example IdP")
+        .await
+        .unwrap();
+    let idp_before = log
+        .events()
+        .iter()
+        .filter(|e| e.reason.as_deref() == Some("identity_provider_account"))
+        .count();
+    let unknown_before = log
+        .events()
+        .iter()
+        .filter(|e| e.reason.as_deref() == Some("unknown_account"))
+        .count();
+    for name in ["fed_user", "nobody_here"] {
+        assert!(matches!(
+            w.flows
+                .sign_in(name, &Password::new("any password at all"), None)
+                .await,
+            Err(Error::VerificationFailed)
+        ));
+    }
+    assert_eq!(
+        w.failures(fed.id()).await,
+        0,
+        "never on the federated account"
+    );
+    let mut counted = 0;
+    for bucket in 0..4096u32 {
+        counted += w
+            .failures(&UserId::new(format!("tessera:unknown:{bucket:03x}")))
+            .await;
+    }
+    assert_eq!(counted, 2, "one failure each, in buckets 000..fff");
+    // Other tests run beside this one and may add events; this test's own are there.
+    let idp_after = log
+        .events()
+        .iter()
+        .filter(|e| e.reason.as_deref() == Some("identity_provider_account"))
+        .count();
+    let unknown_after = log
+        .events()
+        .iter()
+        .filter(|e| e.reason.as_deref() == Some("unknown_account"))
+        .count();
+    assert!(idp_after > idp_before);
+    assert!(unknown_after > unknown_before);
+}

@@ -494,6 +494,11 @@ async fn an_administrator_mfa_reset_voids_every_factor_and_requires_enrolment() 
     let SignIn::EnrolmentRequired(enrolment) = w.sign_in("ana", PASSWORD).await.unwrap() else {
         panic!("an MFA reset owes an enrolment")
     };
+    // Finishing with nothing set up: still owed.
+    assert!(matches!(
+        w.flows.finish_enrolment(enrolment.clone()).await.unwrap(),
+        SignIn::EnrolmentRequired(_)
+    ));
     // Old recovery codes and the old app are dead.
     let _ = codes;
     let (new_app, added) = crate::common::setup_app(&w.flows, &enrolment, "new phone", true).await;

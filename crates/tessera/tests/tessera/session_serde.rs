@@ -115,3 +115,29 @@ async fn an_enrolment_session_never_deserializes_as_an_assurance() {
         "{json}"
     );
 }
+
+/// A session store that was written to: a challenge whose purpose or method was edited
+/// after the code was sent is refused, though the code itself is right (the code's
+/// own record says what it was sent for, and the two must agree).
+#[tokio::test]
+async fn an_edited_challenge_is_refused_even_with_the_right_code() {
+    for (from, to) in [
+        (r#""purpose":"sign_in""#, r#""purpose":"step_up""#),
+        (r#""method":"email""#, r#""method":"sms""#),
+    ] {
+        let w = World::new();
+        let ana = w.ana().await;
+        let _app = w.add_app(&ana, "Phone", true).await;
+        w.advance(30);
+        let challenge = w.challenge("ana").await;
+        let challenge = w.start(challenge, Some(MfaMethod::Email)).await;
+        let code = w.last_code();
+        let (_, json) = through_session(&challenge);
+        assert!(json.contains(from), "{json}");
+        let edited: SecondFactorChallenge = serde_json::from_str(&json.replace(from, to)).unwrap();
+        assert!(matches!(
+            w.flows.finish_second_factor(&edited, &code).await,
+            Err(tessera::Error::VerificationFailed)
+        ));
+    }
+}

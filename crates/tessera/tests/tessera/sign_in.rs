@@ -740,3 +740,46 @@ async fn an_enrolment_session_binds_for_exactly_twenty_minutes_of_password() {
         .unwrap();
     assert!(enrolment.uri().starts_with("otpauth://totp/"));
 }
+
+#[tokio::test]
+async fn an_enrolment_the_policy_no_longer_requires_finishes_with_the_password() {
+    // The organisation drops its MFA requirement while Ana holds an enrolment session:
+    // two deployments of the flows over the same stores, before and after.
+    let accounts = std::sync::Arc::new(tessera::InMemoryAccountStore::new());
+    let devices = std::sync::Arc::new(tessera::InMemoryDeviceStore::new());
+    let mfa = std::sync::Arc::new(tessera::InMemoryStore::new());
+    let clock = tessera::ManualClock::new(UnixTime::from_secs(crate::common::T0));
+    let flows = |require: bool| {
+        tessera::Accounts::in_memory_builder("Tessera")
+            .unwrap()
+            .notifier(std::sync::Arc::new(tessera::mfa::RecordingNotifier::new()))
+            .delivery(std::sync::Arc::new(tessera::InMemoryDelivery::new()))
+            .org_policy(OrgPolicy::builder().require_mfa(require).build().unwrap())
+            .build(
+                accounts.clone(),
+                devices.clone(),
+                mfa.clone(),
+                clock.clone(),
+            )
+            .unwrap()
+    };
+    let (strict, relaxed) = (flows(true), flows(false));
+    let password = Password::new(PASSWORD);
+    strict
+        .create_account("ana", EMAIL, &password)
+        .await
+        .unwrap();
+    let SignIn::EnrolmentRequired(session) = strict.sign_in("ana", &password, None).await.unwrap()
+    else {
+        panic!("the policy requires MFA")
+    };
+    assert!(matches!(
+        strict.finish_enrolment(session.clone()).await.unwrap(),
+        SignIn::EnrolmentRequired(_)
+    ));
+    let SignIn::Complete(a) = relaxed.finish_enrolment(session).await.unwrap() else {
+        panic!("nothing is owed any more: the password signs in")
+    };
+    assert_eq!(a.factors(), [Factor::Password]);
+    relaxed.check_session(&a).await.unwrap();
+}
