@@ -1225,3 +1225,66 @@ async fn unknown_and_federated_names_are_throttled_in_the_shared_buckets() {
     assert!(idp_after > idp_before);
     assert!(unknown_after > unknown_before);
 }
+
+/// The reason a refused authenticator code is audited with says what went wrong: a
+/// device store that cannot be read is a store failure, a seed sealed under a key this
+/// service does not hold is a sealed-secret failure; neither is a wrong code, and the
+/// person sees the one opaque failure each time.
+#[tokio::test]
+async fn a_refused_app_code_is_audited_with_its_real_reason() {
+    let log = AuditLog::install().unwrap();
+    // The device store fails to load.
+    let w = World::new();
+    let (ana, app) = w.ana_with_app().await;
+    let c = w.app_challenge().await;
+    w.devices.fail_loads(true);
+    assert!(matches!(
+        w.flows.finish_second_factor(&c, &app.code(w.now())).await,
+        Err(Error::VerificationFailed)
+    ));
+    assert_eq!(
+        log.count(ana.account(), "second_factor_failed", Some("store_failure")),
+        1
+    );
+    assert_eq!(
+        log.count(
+            ana.account(),
+            "second_factor_failed",
+            Some("wrong_second_factor")
+        ),
+        0
+    );
+
+    // A restart with another key only: the seed cannot be opened.
+    let clock = ManualClock::new(UnixTime::from_secs(T0));
+    let db = Database {
+        accounts: Arc::new(InMemoryAccountStore::new()),
+        devices: Arc::new(InMemoryDeviceStore::new()),
+        mfa: Arc::new(InMemoryStore::new()),
+    };
+    let flows = db.service(&clock, tessera::Keyring::ephemeral().unwrap());
+    let ana = signed_up(&flows, "ana", "ana@example.com").await;
+    let (app, _) = setup_app(&flows, &ana, "Phone", true).await;
+    clock.advance(Duration::from_secs(30));
+    let other = db.service(&clock, tessera::Keyring::ephemeral().unwrap());
+    let SignIn::SecondFactor(c) = other
+        .sign_in("ana", &Password::new(PASSWORD), None)
+        .await
+        .unwrap()
+    else {
+        panic!("MFA is on")
+    };
+    let c = other
+        .start_second_factor(c, Some(MfaMethod::AuthenticatorApp))
+        .await
+        .unwrap();
+    let code = app.code(tessera::Clock::now(&clock));
+    assert!(matches!(
+        other.finish_second_factor(&c, &code).await,
+        Err(Error::VerificationFailed)
+    ));
+    assert_eq!(
+        log.count(ana.account(), "second_factor_failed", Some("sealed_secret")),
+        1
+    );
+}

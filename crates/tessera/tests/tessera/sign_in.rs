@@ -783,3 +783,24 @@ async fn an_enrolment_the_policy_no_longer_requires_finishes_with_the_password()
     assert_eq!(a.factors(), [Factor::Password]);
     relaxed.check_session(&a).await.unwrap();
 }
+
+#[tokio::test]
+async fn an_email_code_completes_the_sign_in_and_resets_the_count() {
+    let (w, c) = ana_at_an_email_code().await;
+    let code = w.last_code();
+    for _ in 0..2 {
+        let wrong = if code.starts_with('0') {
+            "111111"
+        } else {
+            "000000"
+        };
+        assert!(w.flows.finish_second_factor(&c, wrong).await.is_err());
+    }
+    assert_eq!(failures(&w, &c).await, 2);
+    w.flows.finish_second_factor(&c, &code).await.unwrap();
+    assert_eq!(
+        failures(&w, &c).await,
+        0,
+        "only a completion resets the count"
+    );
+}
