@@ -13,9 +13,9 @@ use tessera::mfa::{OutboxNotifier, ThrottleConfig};
 use tessera::registry::testing::ChaosDeviceStore;
 use tessera::testing::{AuditLog, ChaosAccountStore, Faults};
 use tessera::{
-    Accounts, Assurance, Error, InMemoryAccountStore, InMemoryDelivery, InMemoryDeviceStore,
-    InMemoryStore, ManualClock, MfaMethod, OrgPolicy, Password, RecordingNotifier, RegistryConfig,
-    SecondFactorChallenge, SignIn, UnixTime, UserId,
+    AccountStore as _, Accounts, Assurance, Error, InMemoryAccountStore, InMemoryDelivery,
+    InMemoryDeviceStore, InMemoryStore, ManualClock, MfaMethod, OrgPolicy, Password,
+    RecordingNotifier, RegistryConfig, SecondFactorChallenge, SignIn, UnixTime, UserId,
 };
 
 type Flows = Accounts<
@@ -724,7 +724,12 @@ async fn a_failed_lockout_notification_is_reported() {
 /// the opaque failure too, never a distinct error.
 #[tokio::test]
 async fn peppers_rotate_with_rehash_on_sign_in() {
-    let flows = peppered_flows(peppered((b"2026-05", 1), None));
+    // With a password history: its newest entry is the current hash.
+    let history = tessera::PasswordPolicy::builder()
+        .history(3)
+        .build()
+        .unwrap();
+    let flows = peppered_flows(peppered((b"2026-05", 1), None)).with_password_policy(history);
     for name in ["ana", "bob"] {
         flows
             .create_account(
@@ -749,6 +754,17 @@ async fn peppers_rotate_with_rehash_on_sign_in() {
     ));
     let new_id = keyid_of(flows.account_store(), "ana").await;
     assert_ne!(new_id, old_id, "ana was rehashed to the current pepper");
+    // The history's newest entry is the current password's hash: it moves along, so
+    // reusing the current password stays refused after the rehash.
+    let parts = flows
+        .account_store()
+        .find_by_username("ana")
+        .await
+        .unwrap()
+        .unwrap()
+        .value
+        .to_parts();
+    assert_eq!(parts.history.hashes().first(), parts.password_hash.as_ref());
     assert_eq!(
         keyid_of(flows.account_store(), "bob").await,
         old_id,

@@ -786,6 +786,7 @@ async fn an_enrolment_the_policy_no_longer_requires_finishes_with_the_password()
 
 #[tokio::test]
 async fn an_email_code_completes_the_sign_in_and_resets_the_count() {
+    let log = tessera::testing::AuditLog::install().unwrap();
     let (w, c) = ana_at_an_email_code().await;
     let code = w.last_code();
     for _ in 0..2 {
@@ -797,6 +798,15 @@ async fn an_email_code_completes_the_sign_in_and_resets_the_count() {
         assert!(w.flows.finish_second_factor(&c, wrong).await.is_err());
     }
     assert_eq!(failures(&w, &c).await, 2);
+    // Audited as wrong codes, not as store failures.
+    assert_eq!(
+        log.count(
+            c.account(),
+            "second_factor_failed",
+            Some("wrong_second_factor")
+        ),
+        2
+    );
     w.flows.finish_second_factor(&c, &code).await.unwrap();
     assert_eq!(
         failures(&w, &c).await,
