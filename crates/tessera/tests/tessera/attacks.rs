@@ -1304,3 +1304,39 @@ async fn a_refused_app_code_is_audited_with_its_real_reason() {
         1
     );
 }
+
+/// An email code whose check keeps losing the MFA store's compare-and-set is refused as
+/// contention (audited so), never accepted and never called a wrong code.
+#[tokio::test]
+async fn an_email_code_lost_to_contention_is_audited_as_contention() {
+    let log = AuditLog::install().unwrap();
+    let w = World::new();
+    let (ana, _app) = w.ana_with_app().await;
+    let Ok(SignIn::SecondFactor(c)) = w.flows.sign_in("ana", &Password::new(PASSWORD), None).await
+    else {
+        panic!("expected a second factor");
+    };
+    let c = w
+        .flows
+        .start_second_factor(c, Some(MfaMethod::Email))
+        .await
+        .unwrap();
+    let code = w.outbox.last_code().unwrap();
+    w.mfa.conflict_next_saves(1_000);
+    assert!(matches!(
+        w.flows.finish_second_factor(&c, code.expose()).await,
+        Err(Error::VerificationFailed)
+    ));
+    assert_eq!(
+        log.count(ana.account(), "second_factor_failed", Some("contention")),
+        1
+    );
+    assert_eq!(
+        log.count(
+            ana.account(),
+            "second_factor_failed",
+            Some("wrong_second_factor")
+        ),
+        0
+    );
+}
