@@ -113,18 +113,25 @@ impl<D: CodeDelivery + ?Sized> CodeDelivery for std::sync::Arc<D> {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ConsoleDelivery;
 
-impl CodeDelivery for ConsoleDelivery {
-    async fn deliver(&self, message: &CodeMessage) -> Result<(), DeliveryError> {
+impl ConsoleDelivery {
+    /// The line printed for `message`: where it goes, the code, what for and until when.
+    fn line(message: &CodeMessage) -> String {
         let to = match &message.destination {
             Destination::Email(e) => format!("email {e}"),
             Destination::Sms(p) => format!("sms {p}"),
         };
-        println!(
+        format!(
             "[{to}] code {} for {} (expires {})",
             message.code.expose(),
             message.purpose.as_str(),
             crate::UtcTime::new(message.expires_at).rfc3339()
-        );
+        )
+    }
+}
+
+impl CodeDelivery for ConsoleDelivery {
+    async fn deliver(&self, message: &CodeMessage) -> Result<(), DeliveryError> {
+        println!("{}", Self::line(message));
         Ok(())
     }
 }
@@ -224,6 +231,27 @@ mod tests {
             code: OneTimeCode::generate(6).unwrap(),
             expires_at: UnixTime::from_secs(n),
         }
+    }
+
+    #[tokio::test]
+    async fn the_console_prints_destination_code_purpose_and_expiry() {
+        let mut m = message(1_700_000_000);
+        m.code = OneTimeCode::parse("123456").unwrap();
+        assert_eq!(
+            ConsoleDelivery::line(&m),
+            "[email ana@example.com] code 123456 for sign_in (expires 2023-11-14T22:13:20Z)"
+        );
+        m.destination = Destination::Sms(crate::PhoneNumber::parse("+14155552671").unwrap());
+        assert!(ConsoleDelivery::line(&m).starts_with("[sms +14155552671] code 123456"));
+        ConsoleDelivery.deliver(&m).await.unwrap();
+    }
+
+    #[test]
+    fn destination_keys_name_the_channel_and_the_address() {
+        let email = Destination::Email(EmailAddress::parse("ana@example.com").unwrap());
+        let sms = Destination::Sms(crate::PhoneNumber::parse("+1 415 555 2671").unwrap());
+        assert_eq!(email.key().as_str(), "email:ana@example.com");
+        assert_eq!(sms.key().as_str(), "sms:+14155552671");
     }
 
     #[tokio::test]
