@@ -218,6 +218,20 @@ mod tests {
     }
 
     #[test]
+    fn a_live_challenge_counts_and_stays_until_its_expiry_instant() {
+        let id = key_id_of("k");
+        let ids = [id.clone(), id.clone(), id.clone()];
+        let mut s = state(&ids, [0; 32], 100);
+        // One second before: all four count, nothing is pruned.
+        assert_eq!(s.tags_with(&id, UnixTime::from_secs(99)), 4);
+        assert_eq!(s.prune_expired(UnixTime::from_secs(99)), 0);
+        // At the instant: the challenge (attempts left) and the device are dead.
+        assert_eq!(s.tags_with(&id, UnixTime::from_secs(100)), 2);
+        assert_eq!(s.prune_expired(UnixTime::from_secs(100)), 2);
+        assert!(s.challenges.is_empty() && s.remembered.is_empty());
+    }
+
+    #[test]
     fn exhausted_and_expired_do_not_count_and_are_pruned() {
         let id = key_id_of("k");
         let ids = [id.clone(), id.clone(), id.clone()];

@@ -346,6 +346,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn zeroize_wipes_every_key() {
+        let mut key = ServerKey::from_bytes(&[0x42; 32]).unwrap();
+        let zeros = ServerKey::from_bytes(&[0; 32]).unwrap();
+        let tag = |k: &ServerKey| k.tag("test", &[b"ana"]).unwrap();
+        assert_ne!(tag(&key), tag(&zeros));
+        key.zeroize();
+        assert_eq!(tag(&key), tag(&zeros), "the key bytes are now zeros");
+    }
+
+    #[test]
     fn key_bounds_and_redaction() {
         assert!(ServerKey::from_bytes(&[7; 31]).is_err());
         assert!(ServerKey::from_bytes(&[7; 65]).is_err());
