@@ -319,8 +319,9 @@ pub(crate) fn fill_random(buf: &mut [u8]) -> Result<()> {
         .map_err(|_| Error::Randomness)
 }
 
-/// `n` uniformly random characters of `alphabet` (at most 256 symbols), by rejection
-/// sampling of random bytes, so no symbol is more likely than another.
+/// `n` uniformly random characters of the ASCII `alphabet` (each symbol one byte of the
+/// result), by rejection sampling of random bytes, so no symbol is more likely than
+/// another.
 pub(crate) fn random_symbols(alphabet: &[u8], n: usize) -> Result<zeroize::Zeroizing<String>> {
     let len = alphabet.len().clamp(1, 256);
     // Accept bytes below the largest multiple of `len`; reject the rest.
@@ -344,6 +345,31 @@ pub(crate) fn random_symbols(alphabet: &[u8], n: usize) -> Result<zeroize::Zeroi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn random_symbols_are_uniform_over_any_alphabet() {
+        // 100 ASCII symbols: bytes 200..=255 must be rejected, or symbols 0..=55 come up
+        // 1.5 times as often. 400,000 draws: about 4,000 each (σ ≈ 63); a biased
+        // sampler gives each of those about 4,700 (symbol 0 up to 6,000).
+        let alphabet: Vec<u8> = (28..128).collect();
+        let drawn = random_symbols(&alphabet, 400_000).unwrap();
+        let mut counts = [0u32; 100];
+        for b in drawn.bytes() {
+            counts[usize::from(b - 28)] += 1;
+        }
+        assert_eq!(counts.iter().sum::<u32>(), 400_000);
+        let low: u32 = counts[..56].iter().sum::<u32>() / 56;
+        assert!(low < 4_300, "symbols 0..56 drawn {low} times on average");
+        assert!(counts[0] < 4_400, "symbol 0 drawn {} times", counts[0]);
+        assert!(counts.iter().all(|&n| n > 3_500), "{counts:?}");
+        // The 30 symbols of recovery codes: every one comes up.
+        let letters = random_symbols(crate::RECOVERY_ALPHABET, 4_096).unwrap();
+        assert!(
+            crate::RECOVERY_ALPHABET
+                .iter()
+                .all(|&c| letters.contains(char::from(c)))
+        );
+    }
 
     #[test]
     fn zeroize_wipes_every_key() {

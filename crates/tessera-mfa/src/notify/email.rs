@@ -311,6 +311,37 @@ mod tests {
         );
     }
 
+    #[test]
+    fn text_from_the_application_stays_on_one_line() {
+        let text = body(SecurityEventKind::ToolingCredentialAdded {
+            name: "deploy\nBcc: victim@example.com\r\tbot".into(),
+        });
+        assert!(
+            text.contains(
+                "A credential for tools named \"deployBcc: victim@example.combot\" was created."
+            ),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn quiet_keeps_and_counts_what_it_drops() {
+        let n = EmailNotifier::quiet().with_capacity(1).unwrap();
+        assert!(format!("{n:?}").contains("quiet: true"));
+        assert!(format!("{:?}", EmailNotifier::new()).contains("quiet: false"));
+        assert_eq!(n.dropped(), 0);
+        let event = SecurityEvent::new(
+            UserId::new("u1"),
+            UnixTime::from_secs(1_700_000_000),
+            Actor::System,
+            SecurityEventKind::MfaDisabled,
+        );
+        for _ in 0..3 {
+            n.notify(&event).await.unwrap();
+        }
+        assert_eq!((n.sent().len(), n.dropped()), (1, 2));
+    }
+
     fn body(kind: SecurityEventKind) -> String {
         SecurityEmail::render(&SecurityEvent::new(
             UserId::new("u1"),

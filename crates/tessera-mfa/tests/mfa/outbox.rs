@@ -140,3 +140,51 @@ async fn the_outbox_takes_the_mailer_off_the_answer_path() {
     assert_eq!(outbox.len(), 1, "queued, not delivered");
     println!("code reuse report: slow mailer awaited {slow:?}, through the outbox {fast:?}");
 }
+
+fn event() -> SecurityEvent {
+    SecurityEvent::new(
+        UserId::new("ana"),
+        tessera_otp::UnixTime::from_secs(1_700_000_000),
+        Actor::System,
+        K::MfaDisabled,
+    )
+}
+
+/// A receiver waiting on an empty outbox wakes for the next event, and then for the end
+/// (the last handle dropped, clones included), on a multi-thread runtime. The waits are
+/// bounded only to turn a lost wake-up into a failure instead of a hung test.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_waiting_receiver_wakes_for_an_event_and_for_the_end() {
+    use std::time::Duration;
+    let bound = Duration::from_secs(30);
+    let (notifier, outbox) = OutboxNotifier::new(8).unwrap();
+    let outbox = Arc::new(outbox);
+    assert!(outbox.is_empty());
+    let clone = notifier.clone();
+    let waiting = {
+        let outbox = outbox.clone();
+        tokio::spawn(async move { outbox.recv().await })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await; // let it wait
+    clone.notify(&event()).await.unwrap();
+    let got = tokio::time::timeout(bound, waiting).await.unwrap().unwrap();
+    assert_eq!(got.map(|e| e.kind), Some(K::MfaDisabled));
+    // The original dropped: the clone still sends, so the outbox is not over.
+    drop(notifier);
+    clone.notify(&event()).await.unwrap();
+    assert!(!outbox.is_empty());
+    assert_eq!(outbox.len(), 1);
+    assert!(outbox.recv().await.is_some());
+    assert!(outbox.is_empty());
+    let waiting = {
+        let outbox = outbox.clone();
+        tokio::spawn(async move { outbox.recv().await })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    drop(clone);
+    let end = tokio::time::timeout(bound, waiting).await.unwrap().unwrap();
+    assert!(
+        end.is_none(),
+        "every handle dropped and nothing queued: the end"
+    );
+}
