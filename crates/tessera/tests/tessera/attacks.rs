@@ -1156,10 +1156,7 @@ impl tessera::AccountStore for StampMovesDuringPasswordWork {
 async fn a_stamp_that_moves_during_the_password_work_refuses_the_sign_in() {
     let log = AuditLog::install().unwrap();
     let store = Arc::new(StampMovesDuringPasswordWork::default());
-    let flows = Accounts::in_memory_builder("Tessera")
-        .unwrap()
-        .notifier(Arc::new(RecordingNotifier::new()))
-        .delivery(Arc::new(InMemoryDelivery::new()))
+    let flows = crate::common::bare_builder()
         .build(
             store.clone(),
             InMemoryDeviceStore::new(),
@@ -1197,16 +1194,15 @@ async fn unknown_and_federated_names_are_throttled_in_the_shared_buckets() {
         .create_federated_account("fed_user", "fed@example.com", "Example IdP")
         .await
         .unwrap();
-    let idp_before = log
-        .events()
-        .iter()
-        .filter(|e| e.reason.as_deref() == Some("identity_provider_account"))
-        .count();
-    let unknown_before = log
-        .events()
-        .iter()
-        .filter(|e| e.reason.as_deref() == Some("unknown_account"))
-        .count();
+    let with_reason = |reason: &str| {
+        let events = log.events();
+        events
+            .iter()
+            .filter(|e| e.reason.as_deref() == Some(reason))
+            .count()
+    };
+    let idp_before = with_reason("identity_provider_account");
+    let unknown_before = with_reason("unknown_account");
     for name in ["fed_user", "nobody_here"] {
         assert!(matches!(
             w.flows
@@ -1228,16 +1224,8 @@ async fn unknown_and_federated_names_are_throttled_in_the_shared_buckets() {
     }
     assert_eq!(counted, 2, "one failure each, in buckets 000..fff");
     // Other tests run beside this one and may add events; this test's own are there.
-    let idp_after = log
-        .events()
-        .iter()
-        .filter(|e| e.reason.as_deref() == Some("identity_provider_account"))
-        .count();
-    let unknown_after = log
-        .events()
-        .iter()
-        .filter(|e| e.reason.as_deref() == Some("unknown_account"))
-        .count();
+    let idp_after = with_reason("identity_provider_account");
+    let unknown_after = with_reason("unknown_account");
     assert!(idp_after > idp_before);
     assert!(unknown_after > unknown_before);
 }

@@ -223,3 +223,13 @@ pub async fn step_up_with_app(
         .await
         .unwrap()
 }
+
+/// A builder with a recording notifier and an in-memory delivery and nothing else (no
+/// session store, the default policies): for tests that build their own flows.
+pub fn bare_builder() -> tessera::AccountsBuilder {
+    let mut builder = Accounts::in_memory_builder("Tessera").unwrap();
+    builder
+        .notifier(Arc::new(RecordingNotifier::new()))
+        .delivery(Arc::new(InMemoryDelivery::new()));
+    builder
+}

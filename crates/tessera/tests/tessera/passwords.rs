@@ -183,10 +183,7 @@ async fn sign_out_everywhere_ends_every_session() {
 async fn without_session_records_sign_out_everywhere_deletes_none_and_still_ends_them() {
     // Built with no session store: the stamp alone ends the sessions, and the count of
     // deleted records is an honest zero.
-    let flows = tessera::Accounts::in_memory_builder("Tessera")
-        .unwrap()
-        .notifier(std::sync::Arc::new(tessera::mfa::RecordingNotifier::new()))
-        .delivery(std::sync::Arc::new(tessera::InMemoryDelivery::new()))
+    let flows = crate::common::bare_builder()
         .build_in_memory(tessera::ManualClock::new(tessera::UnixTime::from_secs(
             crate::common::T0,
         )))

@@ -750,10 +750,7 @@ async fn an_enrolment_the_policy_no_longer_requires_finishes_with_the_password()
     let mfa = std::sync::Arc::new(tessera::InMemoryStore::new());
     let clock = tessera::ManualClock::new(UnixTime::from_secs(crate::common::T0));
     let flows = |require: bool| {
-        tessera::Accounts::in_memory_builder("Tessera")
-            .unwrap()
-            .notifier(std::sync::Arc::new(tessera::mfa::RecordingNotifier::new()))
-            .delivery(std::sync::Arc::new(tessera::InMemoryDelivery::new()))
+        crate::common::bare_builder()
             .org_policy(OrgPolicy::builder().require_mfa(require).build().unwrap())
             .build(
                 accounts.clone(),
