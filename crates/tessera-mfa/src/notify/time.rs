@@ -111,6 +111,19 @@ mod tests {
                 "2023-11-14 22:13 UTC",
             ),
             (951_782_400, "2000-02-29T00:00:00Z", "2000-02-29 00:00 UTC"),
+            // The last and first days of a year counted from March, a century or more
+            // into a 400-year era (where the century terms of the formula count).
+            (68_169_600, "1972-02-29T00:00:00Z", "1972-02-29 00:00 UTC"),
+            (
+                4_107_456_000,
+                "2100-02-28T00:00:00Z",
+                "2100-02-28 00:00 UTC",
+            ),
+            (
+                4_107_542_400,
+                "2100-03-01T00:00:00Z",
+                "2100-03-01 00:00 UTC",
+            ),
             (
                 1_709_164_800,
                 "2024-02-29T00:00:00Z",

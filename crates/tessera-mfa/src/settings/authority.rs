@@ -83,6 +83,37 @@ mod tests {
     use crate::MfaMethod as M;
 
     #[test]
+    fn names_and_phrases_are_stable() {
+        use Authority::*;
+        let table: Vec<(&str, String)> = [Email, Sms, Aal2, PhishingResistant]
+            .into_iter()
+            .map(|a| (a.as_str(), a.to_string()))
+            .collect();
+        assert_eq!(
+            table,
+            [
+                ("email", "an email code".to_owned()),
+                ("sms", "an sms code".to_owned()),
+                (
+                    "aal2",
+                    "an authenticator app, hardware token or recovery code".to_owned()
+                ),
+                ("phishing_resistant", "a security key".to_owned()),
+            ]
+        );
+        // Actors as notices and logs name them.
+        assert_eq!(
+            crate::Actor::AccountHolder.to_string(),
+            "the account holder"
+        );
+        assert_eq!(
+            crate::Actor::administrator("ops-7").to_string(),
+            "administrator ops-7"
+        );
+        assert_eq!(crate::Actor::System.to_string(), "the system");
+    }
+
+    #[test]
     fn ranking() {
         use Authority::*;
         assert!(Email < Sms && Sms < Aal2 && Aal2 < PhishingResistant);

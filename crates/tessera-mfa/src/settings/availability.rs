@@ -255,6 +255,36 @@ impl AvailabilityTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_reason_reads_as_a_phrase() {
+        use Unavailable::*;
+        let needed = Authority::PhishingResistant;
+        let phrases: Vec<String> = [
+            NotConfigured,
+            PhoneNotVerified,
+            DisabledByPolicy,
+            ManagedByIdentityProvider,
+            NoCodesLeft,
+            TooWeakFor { needed },
+            BelowOrganisationMinimum { needed },
+        ]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+        assert_eq!(
+            phrases,
+            [
+                "not configured",
+                "phone number not verified",
+                "disabled by the organisation's policy",
+                "managed by the identity provider",
+                "no recovery codes left",
+                "too weak for this operation, which needs a security key",
+                "below the organisation's minimum, a security key",
+            ]
+        );
+    }
     use crate::state::PhoneLink;
     use crate::{MfaMethod as M, PhoneNumber};
     use tessera_otp::UnixTime;
