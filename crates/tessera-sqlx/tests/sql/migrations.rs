@@ -29,6 +29,11 @@ async fn migrate_runs_once_even_when_called_concurrently() {
             "INSERT INTO _sqlx_migrations (version) VALUES (20240101)",
         )
         .await;
+        let unix_now = || {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+            i64::try_from(now.unwrap().as_secs()).unwrap()
+        };
+        let started = unix_now();
         let pools: Vec<SqlPool> = futures_pools(&db, 8).await;
         let tasks: Vec<_> = pools
             .into_iter()
@@ -47,6 +52,12 @@ async fn migrate_runs_once_even_when_called_concurrently() {
             2,
             "0001 stores, 0002 device fingerprints"
         );
+        // Each is recorded with when it ran, by the system clock.
+        let (first, last) = (
+            count(&app, "SELECT MIN(applied_at) FROM tessera_migrations").await,
+            count(&app, "SELECT MAX(applied_at) FROM tessera_migrations").await,
+        );
+        assert!(started <= first && last <= unix_now(), "{first}..{last}");
         assert_eq!(
             count(&app, "SELECT COUNT(*) FROM _sqlx_migrations").await,
             1
