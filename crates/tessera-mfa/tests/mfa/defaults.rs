@@ -137,3 +137,20 @@ async fn a_verified_phone_records_when_and_survives_mfa_being_turned_off() {
     assert!(link.is_verified());
     assert_eq!(link.verified_at(), Some(UnixTime::from_secs(T0 + 36)));
 }
+
+#[tokio::test]
+async fn enabling_again_without_a_choice_keeps_the_chosen_method() {
+    let (mfa, n, _) = service();
+    let c = ana(&[DeviceKind::AuthenticatorApp]);
+    // The holder chose email over the app (which the rules would pick).
+    let on = mfa
+        .enable(&c, Some(M::Email), Actor::AccountHolder)
+        .await
+        .unwrap();
+    assert_eq!(on.value.settings.preferred(), Some(M::Email));
+    n.clear();
+    let again = mfa.enable(&c, None, Actor::AccountHolder).await.unwrap();
+    assert_eq!(again.value.settings.preferred(), Some(M::Email));
+    assert!(again.value.recovery_codes.is_none(), "no new set");
+    assert!(n.kinds().is_empty(), "nothing changed, nobody told");
+}

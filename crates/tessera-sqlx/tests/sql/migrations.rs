@@ -168,6 +168,10 @@ async fn open_sqlite_creates_a_wal_file() {
         .unwrap();
     assert_eq!(sync, 2, "synchronous = FULL");
     stores.pool().close().await;
+    assert!(
+        sqlx::query("SELECT 1").execute(p).await.is_err(),
+        "a closed pool serves nothing"
+    );
     let again = SqlStores::connect(&format!("sqlite://{}", path.display()))
         .await
         .unwrap();
