@@ -250,6 +250,40 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
+    fn length_bounds_are_inclusive() {
+        // 254 bytes in all, 64 before the @: accepted; one more of either: refused.
+        let local = "a".repeat(64);
+        let domain = |n: usize| format!("{}.com", "d".repeat(n - 4));
+        let at_max = format!("{local}@{}", domain(254 - 65));
+        assert_eq!(at_max.len(), 254);
+        let e = EmailAddress::parse(&at_max).unwrap();
+        assert_eq!(e.to_string(), at_max);
+        assert_eq!(String::from(e), at_max);
+        assert!(matches!(
+            EmailAddress::parse(&format!("{local}@{}", domain(254 - 64))),
+            Err(Error::InvalidEmail("it is longer than 254 characters"))
+        ));
+        assert!(matches!(
+            EmailAddress::parse(&format!("{local}a@example.com")),
+            Err(Error::InvalidEmail(
+                "the part before @ must have 1 to 64 characters"
+            ))
+        ));
+        let e = EmailAddress::parse("Ana@Example.COM").unwrap();
+        assert_eq!(format!("{e:?}"), "EmailAddress(A***@example.com)");
+    }
+
+    #[test]
+    fn a_display_name_is_kept_as_given() {
+        let c = AccountContext::new(UserId::new("ana"));
+        assert_eq!(c.display_name(), None);
+        assert_eq!(
+            c.with_display_name("Ana Lima").display_name(),
+            Some("Ana Lima")
+        );
+    }
+
+    #[test]
     fn email_cases() {
         let e = EmailAddress::parse("  Ana.B@Example.COM ").unwrap();
         assert_eq!(e.as_str(), "Ana.B@example.com");

@@ -154,6 +154,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn stable_names_are_what_display_shows() {
+        let names: Vec<String> = MfaMethod::ALL.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            names,
+            [
+                "security_key",
+                "hardware_token",
+                "authenticator_app",
+                "recovery_code",
+                "email",
+                "sms"
+            ]
+        );
+        assert!(MfaMethod::ALL.iter().all(|m| m.as_str() == m.to_string()));
+    }
+
+    #[test]
     fn all_is_in_strength_order_and_matches_rank() {
         for (i, m) in MfaMethod::ALL.iter().enumerate() {
             assert_eq!(usize::from(m.strength_rank()), i);

@@ -535,3 +535,157 @@ async fn list_accounts<S: MfaStore>(store: &S) {
         "a cursor that is not stored is still a position"
     );
 }
+
+#[cfg(test)]
+mod tests {
+    //! Each check of the suite, shown to fail a store with the flaw it exists to catch.
+    use super::*;
+    use crate::InMemoryStore;
+    use tessera_store::testing::block_on;
+
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Flaw {
+        /// Compares the version, lets others run, then writes whatever is stored: two
+        /// writers at one version both succeed.
+        RacyCompareAndSet,
+        /// Every user's account is one record.
+        OneAccountForAll,
+        /// Lists in reverse order.
+        ListsBackwards,
+    }
+
+    /// Pending once (waking itself), then ready: a database round trip's pause.
+    struct YieldOnce(bool);
+
+    impl std::future::Future for YieldOnce {
+        type Output = ();
+        fn poll(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<()> {
+            if self.0 {
+                return std::task::Poll::Ready(());
+            }
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    }
+
+    struct Flawed {
+        inner: InMemoryStore,
+        flaw: Flaw,
+    }
+
+    fn flawed(flaw: Flaw) -> Flawed {
+        Flawed {
+            inner: InMemoryStore::new(),
+            flaw,
+        }
+    }
+
+    impl Flawed {
+        fn user(&self, user: &UserId) -> UserId {
+            if self.flaw == Flaw::OneAccountForAll {
+                UserId::new("everyone")
+            } else {
+                user.clone()
+            }
+        }
+    }
+
+    impl MfaStore for Flawed {
+        async fn load_account(&self, user: &UserId) -> Result<Versioned<AccountState>, StoreError> {
+            self.inner.load_account(&self.user(user)).await
+        }
+
+        async fn save_account(
+            &self,
+            user: &UserId,
+            state: &Versioned<AccountState>,
+        ) -> Result<Version, StoreError> {
+            let user = self.user(user);
+            if self.flaw == Flaw::RacyCompareAndSet {
+                if self.inner.load_account(&user).await?.version != state.version {
+                    return Err(StoreError::Conflict);
+                }
+                YieldOnce(false).await;
+                let current = self.inner.load_account(&user).await?.version;
+                let forced = Versioned::new(current, state.value.clone());
+                return self.inner.save_account(&user, &forced).await;
+            }
+            self.inner.save_account(&user, state).await
+        }
+
+        async fn load_destination(
+            &self,
+            key: &DestinationKey,
+        ) -> Result<Versioned<DestinationState>, StoreError> {
+            self.inner.load_destination(key).await
+        }
+
+        async fn save_destination(
+            &self,
+            key: &DestinationKey,
+            state: &Versioned<DestinationState>,
+        ) -> Result<Version, StoreError> {
+            if self.flaw == Flaw::RacyCompareAndSet {
+                if self.inner.load_destination(key).await?.version != state.version {
+                    return Err(StoreError::Conflict);
+                }
+                YieldOnce(false).await;
+                let current = self.inner.load_destination(key).await?.version;
+                let forced = Versioned::new(current, state.value.clone());
+                return self.inner.save_destination(key, &forced).await;
+            }
+            self.inner.save_destination(key, state).await
+        }
+
+        async fn list_accounts(
+            &self,
+            after: Option<&UserId>,
+            limit: usize,
+        ) -> Result<Vec<UserId>, StoreError> {
+            let mut listed = self.inner.list_accounts(after, limit).await?;
+            if self.flaw == Flaw::ListsBackwards {
+                listed.reverse();
+            }
+            Ok(listed)
+        }
+    }
+
+    #[test]
+    fn the_in_memory_store_passes_every_check() {
+        block_on(run_conformance(&InMemoryStore::new()));
+    }
+
+    #[test]
+    #[should_panic(expected = "exactly one must win")]
+    fn concurrent_saves_fail_a_racy_compare_and_set_on_accounts() {
+        let store = flawed(Flaw::RacyCompareAndSet);
+        // Sequential conflicts it does report.
+        block_on(compare_and_set(&store, Aggregate::Account));
+        block_on(concurrent_saves(&store, Aggregate::Account));
+    }
+
+    #[test]
+    #[should_panic(expected = "lose no update")]
+    fn no_lost_update_fails_a_racy_compare_and_set_on_destinations() {
+        block_on(no_lost_update(
+            &flawed(Flaw::RacyCompareAndSet),
+            Aggregate::Destination,
+        ));
+    }
+
+    #[test]
+    #[should_panic(expected = "one user's save must not show for another")]
+    fn isolation_fails_one_record_for_every_account() {
+        block_on(isolation(&flawed(Flaw::OneAccountForAll)));
+    }
+
+    #[test]
+    #[should_panic]
+    fn list_accounts_fails_a_listing_out_of_order() {
+        block_on(list_accounts(&flawed(Flaw::ListsBackwards)));
+    }
+}

@@ -154,3 +154,25 @@ async fn enabling_again_without_a_choice_keeps_the_chosen_method() {
     assert!(again.value.recovery_codes.is_none(), "no new set");
     assert!(n.kinds().is_empty(), "nothing changed, nobody told");
 }
+
+#[tokio::test]
+async fn telling_the_holder_returns_the_notifier_failure() {
+    let (mfa, n, _) = service();
+    let c = ana(&[]);
+    let kind = || tessera_mfa::SecurityEventKind::ToolingCredentialAdded {
+        name: "deploy".into(),
+    };
+    n.set_failing(true);
+    assert!(
+        mfa.tell_holder(&c, Actor::AccountHolder, kind())
+            .await
+            .is_some()
+    );
+    n.set_failing(false);
+    assert!(
+        mfa.tell_holder(&c, Actor::AccountHolder, kind())
+            .await
+            .is_none()
+    );
+    assert_eq!(n.kinds().last(), Some(&kind()));
+}
