@@ -580,10 +580,8 @@ impl<A: AccountStore, D: DeviceStore, M: MfaStore, C: Clock> Accounts<A, D, M, C
             .offload
             .run(move || hasher.verify(&password, &stored))
             .await
-            .map_err(Error::from)??;
-        // The dummy's answer is read too: a dummy hash that cannot be verified (so the
-        // work was not done) fails every unknown-account sign-in instead of hiding.
-        Ok(real && matched)
+            .map_err(Error::from)?;
+        Ok(real && matched?)
     }
 
     async fn dummy_hash(&self) -> Result<String> {
@@ -715,4 +713,34 @@ fn check_step_up_max_age(max_age: Duration) -> Result<()> {
 /// The first of two notification errors.
 pub(crate) fn first(a: Option<NotifyError>, b: Option<NotifyError>) -> Option<NotifyError> {
     a.or(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hash an unknown username's password is checked against, so that its sign-in
+    /// costs what a real one does: a real hash of this service's hasher, made once.
+    #[tokio::test]
+    async fn the_dummy_hash_is_a_real_hash_of_this_hasher() {
+        let flows = Accounts::in_memory_builder("Tessera")
+            .unwrap()
+            .notifier(tessera_mfa::RecordingNotifier::new())
+            .delivery(tessera_mfa::InMemoryDelivery::new())
+            .build_in_memory(tessera_otp::ManualClock::new(tessera_otp::UnixTime::EPOCH))
+            .unwrap();
+        let dummy = flows.dummy_hash().await.unwrap();
+        assert!(
+            dummy.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{dummy}"
+        );
+        assert_eq!(flows.hasher.needs_rehash(&dummy), Ok(false));
+        assert_eq!(
+            flows
+                .hasher
+                .verify(&Password::new("tessera: no such account"), &dummy),
+            Ok(true)
+        );
+        assert_eq!(flows.dummy_hash().await.unwrap(), dummy, "made once");
+    }
 }
