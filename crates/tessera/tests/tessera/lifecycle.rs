@@ -76,6 +76,11 @@ async fn a_reset_with_mfa_off_emails_a_code_and_ends_every_session() {
         panic!("MFA is off: the new password comes next")
     };
     assert_eq!(session.second_factor(), None);
+    // Ten minutes to choose the new password.
+    assert_eq!(
+        session.expires_at(),
+        w.now().saturating_add(tessera::SECOND_FACTOR_TTL)
+    );
     let done = w
         .flows
         .finish_password_reset(session.clone(), &pw(NEW), &pw(NEW))
@@ -606,6 +611,50 @@ async fn a_reset_with_email_as_the_only_second_factor_is_refused() {
     assert!(matches!(
         w.flows.verify_password_reset(reset, &w.last_code()).await,
         Err(Error::NoSecondFactorForReset)
+    ));
+    assert!(w.signs_in_with(PASSWORD).await);
+}
+
+#[test]
+fn a_temporary_password_may_work_ten_minutes_to_seven_days() {
+    use std::time::Duration;
+    assert_eq!(
+        tessera::MIN_TEMPORARY_PASSWORD_TTL,
+        Duration::from_secs(600)
+    );
+    assert_eq!(
+        tessera::MAX_TEMPORARY_PASSWORD_TTL,
+        Duration::from_secs(604_800)
+    );
+    for (secs, ok) in [(599, false), (600, true), (604_800, true), (604_801, false)] {
+        let built = crate::common::bare_builder()
+            .temporary_password_ttl(Duration::from_secs(secs))
+            .build_in_memory(tessera::ManualClock::new(tessera::UnixTime::EPOCH));
+        assert_eq!(built.is_ok(), ok, "{secs} s");
+    }
+}
+
+/// A reset kept in a session that was written to: pointed at a sign-in code's
+/// challenge, the right sign-in code still does not reset the password.
+#[cfg(feature = "session-state")]
+#[tokio::test]
+async fn a_reset_pointed_at_a_sign_in_code_is_refused() {
+    let w = World::new();
+    let ana = w.ana().await;
+    let _app = w.add_app(&ana, "Phone", true).await;
+    w.advance(30);
+    let challenge = w.challenge("ana").await;
+    let challenge = w.start(challenge, Some(MfaMethod::Email)).await;
+    let ticket = serde_json::to_value(challenge.ticket().unwrap().id).unwrap();
+    let code = w.last_code();
+    w.advance(30);
+    let reset = w.flows.start_password_reset("ana").await.unwrap();
+    let mut json: serde_json::Value = serde_json::to_value(&reset).unwrap();
+    json["challenge"] = ticket;
+    let edited: tessera::PasswordReset = serde_json::from_value(json).unwrap();
+    assert!(matches!(
+        w.flows.verify_password_reset(edited, &code).await,
+        Err(Error::VerificationFailed)
     ));
     assert!(w.signs_in_with(PASSWORD).await);
 }
