@@ -658,3 +658,24 @@ async fn a_reset_pointed_at_a_sign_in_code_is_refused() {
     ));
     assert!(w.signs_in_with(PASSWORD).await);
 }
+
+#[tokio::test]
+async fn a_reset_offers_first_the_strongest_factor_when_email_was_preferred() {
+    let w = World::new();
+    let ana = w.ana().await;
+    let app = w.add_app(&ana, "phone", true).await;
+    w.advance(30);
+    let fresh = w.step_up(&ana, &app).await;
+    let _ = w
+        .flows
+        .set_preferred_method(&fresh, MfaMethod::Email)
+        .await
+        .unwrap();
+    let ResetStep::SecondFactor(challenge) = w.reset_step().await else {
+        panic!("MFA is on: no new password without a second factor")
+    };
+    // Email cannot vouch for an emailed reset; the app comes first, not a recovery code.
+    assert_eq!(challenge.primary(), Some(MfaMethod::AuthenticatorApp));
+    assert!(!challenge.available().contains(&MfaMethod::Email));
+    assert!(challenge.available().contains(&MfaMethod::RecoveryCode));
+}
