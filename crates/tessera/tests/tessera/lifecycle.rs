@@ -516,10 +516,18 @@ async fn an_administrator_mfa_reset_voids_every_factor_and_requires_enrolment() 
         w.flows.finish_second_factor(&c, &app.code(w.now())).await,
         Err(Error::VerificationFailed)
     ));
-    w.flows
+    let signed_in = w
+        .flows
         .finish_second_factor(&c, &new_app.code(w.now()))
         .await
         .unwrap();
+    // Nothing is owed any more: with MFA turned off, the password alone signs in.
+    let off = w.flows.disable_mfa(&signed_in, None).await.unwrap();
+    assert!(!off.value.value.enabled());
+    assert!(matches!(
+        w.sign_in("ana", PASSWORD).await.unwrap(),
+        SignIn::Complete(_)
+    ));
 }
 
 #[tokio::test]

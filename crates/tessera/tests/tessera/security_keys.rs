@@ -235,3 +235,53 @@ async fn a_challenge_without_security_keys_refuses_a_key_ceremony_before_anythin
         .unwrap();
     assert_eq!(ana.method(), Some(MfaMethod::SecurityKey));
 }
+
+#[tokio::test]
+async fn a_security_key_answers_a_reset_and_only_a_reset_through_the_reset_path() {
+    let w = World::new();
+    let rp = rp(&w);
+    let mut browser = SoftPasskey::new(true);
+    ana_with_key(&w, &rp, &mut browser).await;
+    let reset = w.flows.start_password_reset("ana").await.unwrap();
+    let tessera::ResetStep::SecondFactor(challenge) = w
+        .flows
+        .verify_password_reset(reset, &w.last_code())
+        .await
+        .unwrap()
+    else {
+        panic!("MFA is on: a second factor comes before the new password")
+    };
+    assert_eq!(challenge.primary(), Some(MfaMethod::SecurityKey));
+    // A sign-in's assertion is not a reset's.
+    let sign_in = w.challenge("ana").await;
+    let opened = answer(&w, &rp, &mut browser, &sign_in).await;
+    assert!(matches!(
+        w.flows
+            .finish_reset_with_security_key(&sign_in, &rp, &opened)
+            .await,
+        Err(Error::VerificationFailed)
+    ));
+    let opened = answer(&w, &rp, &mut browser, &challenge).await;
+    let session = w
+        .flows
+        .finish_reset_with_security_key(&challenge, &rp, &opened)
+        .await
+        .unwrap();
+    assert_eq!(session.second_factor(), Some(MfaMethod::SecurityKey));
+}
+
+/// `browser`'s answer to a security-key ceremony started for `challenge`, opened.
+async fn answer(
+    w: &World,
+    rp: &Rp,
+    browser: &mut SoftPasskey,
+    challenge: &tessera::SecondFactorChallenge,
+) -> tessera::webauthn::OpenedAssertion {
+    let (options, ceremony) = w.flows.start_security_key(challenge, rp).await.unwrap();
+    let response = browser.do_authentication(origin(), options).unwrap();
+    let json = serde_json::to_string(&response).unwrap();
+    let parsed = tessera::webauthn::parse_authentication_response(&json).unwrap();
+    rp.open_authentication(challenge.account(), ceremony, parsed)
+        .await
+        .unwrap()
+}
