@@ -460,3 +460,27 @@ fn rejected<T: std::fmt::Debug>(result: tessera::Result<T>) -> Vec<&'static str>
         other => panic!("expected violations, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn confirming_the_password_renews_its_time_and_keeps_the_factors() {
+    let w = World::new();
+    let ana = w.ana().await;
+    w.advance(60);
+    let renewed = w
+        .flows
+        .confirm_password(&ana, &Password::new(PASSWORD))
+        .await
+        .unwrap();
+    assert_eq!(renewed.authenticated_at(), w.now());
+    assert_eq!(
+        renewed.factors(),
+        [tessera::Factor::Password],
+        "listed once"
+    );
+    assert!(matches!(
+        w.flows
+            .confirm_password(&ana, &Password::new("not the password"))
+            .await,
+        Err(Error::VerificationFailed)
+    ));
+}
