@@ -147,6 +147,32 @@ async fn in_memory_sqlite_is_refused() {
     ));
 }
 
+/// An empty path is no file either; and a PostgreSQL URL is taken in both of its
+/// spellings (`postgres://` and `postgresql://`), each connected and migrated.
+#[tokio::test]
+async fn empty_paths_are_refused_and_both_postgres_schemes_connect() {
+    assert!(matches!(
+        SqlStores::open_sqlite("").await,
+        Err(Error::SqliteNotAFile)
+    ));
+    let Some(db) = crate::common::TestDb::postgres("both_postgres_schemes").await else {
+        return;
+    };
+    let crate::common::Target::Postgres { url, schema } = &db.target else {
+        unreachable!()
+    };
+    let rest = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+    let sep = if rest.contains('?') { '&' } else { '?' };
+    for scheme in ["postgres", "postgresql"] {
+        let url = format!("{scheme}://{rest}{sep}options=-c%20search_path%3D{schema}");
+        let stores = SqlStores::connect(&url)
+            .await
+            .unwrap_or_else(|e| panic!("{scheme}: {e}"));
+        assert!(matches!(stores.pool(), SqlPool::Postgres(_)));
+        stores.pool().close().await;
+    }
+}
+
 /// `open_sqlite` creates the file, in WAL mode, and a second open finds it migrated.
 #[tokio::test]
 async fn open_sqlite_creates_a_wal_file() {
