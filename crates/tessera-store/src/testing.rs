@@ -5,7 +5,8 @@
 //! of that shape are written once, here, and each crate's suite calls them with its own
 //! store or error: [`join_all`] and [`one_wins`] for concurrent saves, [`check_page`]
 //! and [`check_paging`] for listings, [`Class`] and [`assert_one_class`] for the
-//! "every variant answers exactly one predicate" tests.
+//! "every variant answers exactly one predicate" tests; [`yield_once`] for flawed
+//! stores that must let a race happen.
 //!
 //! Nothing here needs a runtime: the futures are polled on whichever runtime awaits
 //! them.
@@ -227,6 +228,23 @@ pub fn assert_one_class<E: Debug>(e: &E, want: Class, got: &[Class]) {
     }
 }
 
+/// Pending once (waking itself at once), then ready: the pause of a database round trip.
+/// A deliberately flawed store awaits it between its read and its write, so that the
+/// other futures of a [`join_all`] run in between and the lost update it allows shows.
+pub async fn yield_once() {
+    let mut yielded = false;
+    poll_fn(|cx| {
+        if yielded {
+            Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    })
+    .await;
+}
+
 /// Runs `future` to completion on this thread by polling it in a loop: for tests of
 /// futures that never wait on anything outside themselves (in-memory stores, inline
 /// offloads), with no runtime. A future that waits on a real event spins until it comes.
@@ -256,17 +274,40 @@ mod tests {
 
     /// A future that is pending once before it is ready, as a save waiting on a lock is.
     fn after_one_yield<T: Send + 'static>(value: T) -> BoxFuture<'static, T> {
-        let mut yielded = false;
-        let mut value = Some(value);
-        Box::pin(poll_fn(move |cx| {
-            if yielded {
-                Poll::Ready(value.take().unwrap())
-            } else {
-                yielded = true;
-                cx.waker().wake_by_ref();
-                Poll::Pending
-            }
-        }))
+        Box::pin(async move {
+            yield_once().await;
+            value
+        })
+    }
+
+    /// Counts the wakes it is given.
+    struct CountingWaker(std::sync::atomic::AtomicUsize);
+
+    impl std::task::Wake for CountingWaker {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.wake_by_ref();
+        }
+        fn wake_by_ref(self: &std::sync::Arc<Self>) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn yield_once_is_pending_once_and_wakes_itself() {
+        use std::sync::atomic::Ordering;
+        use std::task::{Context, Waker};
+        let counter = std::sync::Arc::new(CountingWaker(0.into()));
+        let waker = Waker::from(counter.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut future = std::pin::pin!(yield_once());
+        assert!(future.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(
+            counter.0.load(Ordering::SeqCst),
+            1,
+            "it wakes its task to be polled again"
+        );
+        assert!(future.as_mut().poll(&mut cx).is_ready());
+        assert_eq!(counter.0.load(Ordering::SeqCst), 1);
     }
 
     #[test]

@@ -49,6 +49,14 @@ pub enum Flaw {
     /// An account whose throttle counted a failure loads as the default state, as a
     /// document mapping that cannot hold a field's extreme value would.
     ForgetsThrottle,
+    /// Saves (of accounts and destinations) compare the version, let other tasks run,
+    /// then write over whatever is stored: sequential conflicts are reported, but two
+    /// writers at one version both succeed, as a read-then-write outside a transaction.
+    RacyCompareAndSet,
+    /// Every user's account is one record.
+    OneAccountForAll,
+    /// Lists accounts in reverse order.
+    ListsBackwards,
 }
 
 impl<S: MfaStore> ChaosStore<S> {
@@ -79,12 +87,30 @@ impl<S: MfaStore> ChaosStore<S> {
     pub fn faults(&self) -> &Arc<Faults> {
         &self.faults
     }
+
+    /// The record `user`'s account is kept under: one for all with
+    /// [`Flaw::OneAccountForAll`].
+    fn user(&self, user: &UserId) -> UserId {
+        if self.flaw == Some(Flaw::OneAccountForAll) {
+            UserId::new("tessera-chaos-everyone")
+        } else {
+            user.clone()
+        }
+    }
+
+    /// For [`Flaw::RacyCompareAndSet`]: whether the versions match, decided before a
+    /// pause in which another task may save.
+    async fn racy_compare(expected: Version, stored: Version) -> bool {
+        let same = expected == stored;
+        tessera_store::testing::yield_once().await;
+        same
+    }
 }
 
 impl<S: MfaStore> MfaStore for ChaosStore<S> {
     async fn load_account(&self, user: &UserId) -> Result<Versioned<AccountState>, StoreError> {
         self.faults.before_load().await.map_err(|()| injected())?;
-        let mut loaded = self.inner.load_account(user).await?;
+        let mut loaded = self.inner.load_account(&self.user(user)).await?;
         if self.flaw == Some(Flaw::ForgetsThrottle) && loaded.value.throttle().failures() > 0 {
             loaded.value = AccountState::default();
         }
@@ -97,10 +123,17 @@ impl<S: MfaStore> MfaStore for ChaosStore<S> {
         state: &Versioned<AccountState>,
     ) -> Result<Version, StoreError> {
         self.faults.before_save().await.map_err(|()| injected())?;
-        // The flaw overwrites whatever is stored now, as if the version were not checked.
+        let user = &self.user(user);
+        // A flaw overwrites whatever is stored now, as if the version were not checked.
         let overwrite;
         let state = match self.flaw {
-            Some(Flaw::LastWriteWins) => {
+            Some(flaw @ (Flaw::LastWriteWins | Flaw::RacyCompareAndSet)) => {
+                if flaw == Flaw::RacyCompareAndSet {
+                    let stored = self.inner.load_account(user).await?.version;
+                    if !Self::racy_compare(state.version, stored).await {
+                        return Err(StoreError::Conflict);
+                    }
+                }
                 let current = self.inner.load_account(user).await?.version;
                 overwrite = Versioned::new(current, state.value.clone());
                 &overwrite
@@ -130,6 +163,18 @@ impl<S: MfaStore> MfaStore for ChaosStore<S> {
         state: &Versioned<DestinationState>,
     ) -> Result<Version, StoreError> {
         self.faults.before_save().await.map_err(|()| injected())?;
+        let overwrite;
+        let state = if self.flaw == Some(Flaw::RacyCompareAndSet) {
+            let stored = self.inner.load_destination(key).await?.version;
+            if !Self::racy_compare(state.version, stored).await {
+                return Err(StoreError::Conflict);
+            }
+            let current = self.inner.load_destination(key).await?.version;
+            overwrite = Versioned::new(current, state.value.clone());
+            &overwrite
+        } else {
+            state
+        };
         let result = if self.faults.conflict_now() {
             Err(StoreError::Conflict)
         } else {
@@ -145,6 +190,10 @@ impl<S: MfaStore> MfaStore for ChaosStore<S> {
         limit: usize,
     ) -> Result<Vec<UserId>, StoreError> {
         self.faults.before_load().await.map_err(|()| injected())?;
-        self.inner.list_accounts(after, limit).await
+        let mut listed = self.inner.list_accounts(after, limit).await?;
+        if self.flaw == Some(Flaw::ListsBackwards) {
+            listed.reverse();
+        }
+        Ok(listed)
     }
 }

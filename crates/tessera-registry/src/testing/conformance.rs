@@ -566,7 +566,7 @@ mod tests {
 
     use super::*;
     use crate::InMemoryDeviceStore;
-    use tessera_store::testing::block_on;
+    use tessera_store::testing::{block_on, yield_once};
 
     #[derive(Clone, Copy, PartialEq)]
     enum Flaw {
@@ -580,24 +580,6 @@ mod tests {
         ListFromStart,
         /// Every fingerprint claim succeeds.
         ClaimsAlwaysNew,
-    }
-
-    /// Pending once (waking itself), then ready.
-    struct YieldOnce(bool);
-
-    impl Future for YieldOnce {
-        type Output = ();
-        fn poll(
-            mut self: std::pin::Pin<&mut Self>,
-            cx: &mut std::task::Context<'_>,
-        ) -> std::task::Poll<()> {
-            if self.0 {
-                return std::task::Poll::Ready(());
-            }
-            self.0 = true;
-            cx.waker().wake_by_ref();
-            std::task::Poll::Pending
-        }
     }
 
     struct Flawed {
@@ -628,7 +610,7 @@ mod tests {
             if self.flaw == Flaw::NoConflict {
                 // Let the other futures run between the read and the write, as a
                 // database round trip would: the lost update a version prevents.
-                YieldOnce(false).await;
+                yield_once().await;
             }
             if self.flaw == Flaw::Lossy {
                 loaded.value.pop();
