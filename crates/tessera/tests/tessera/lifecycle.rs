@@ -392,7 +392,23 @@ async fn a_temporary_password_admits_only_the_change_and_expires() {
 async fn a_temporary_password_stops_working_after_24_hours() {
     let w = World::new();
     let user = w.ana().await.account().clone();
+    assert_eq!(
+        w.flows.account(&user).await.unwrap().lifecycle(),
+        &tessera::AccountLifecycle::default()
+    );
     let temporary = w.temporary(&user).await;
+    assert_eq!(
+        w.flows
+            .account(&user)
+            .await
+            .unwrap()
+            .lifecycle()
+            .temporary_password_expires_at,
+        Some(
+            w.now()
+                .saturating_add(std::time::Duration::from_secs(24 * 3600))
+        )
+    );
     w.advance(24 * 3600 - 1);
     let session = w.change_required(&temporary).await;
     w.advance(1);

@@ -40,6 +40,7 @@ async fn create_account_reports_every_violation_and_stores_a_phc_hash() {
             .starts_with("$argon2id$v=19$")
     );
     assert!(!account.is_federated());
+    assert_eq!(account.identity_provider(), None);
     assert_eq!(account.created_at(), w.now());
     let shown = format!("{account:?}");
     assert!(
@@ -289,6 +290,7 @@ async fn identity_provider_accounts_have_no_password_here() {
         .await
         .unwrap();
     assert!(fed.is_federated());
+    assert_eq!(fed.identity_provider(), Some("Okta"));
     assert_eq!(fed.password_hash(), None);
     assert!(matches!(
         w.sign_in("fed_user", "").await,
