@@ -389,13 +389,70 @@ mod tests {
         ] {
             assert!(snake(r.as_str()), "{r:?}");
         }
-        assert_eq!(
-            security_event_kind(&SecurityEventKind::LockedPermanently),
-            "locked_permanently"
-        );
-        assert_eq!(
-            security_event_kind(&SecurityEventKind::MfaReset { by: "x".into() }),
-            "mfa_reset"
-        );
+    }
+
+    /// Each kind has its own stable name, as the table above promises (a kind that fell
+    /// through to `other` would hide a lockout or a new device from the audit stream).
+    #[test]
+    fn every_security_event_kind_has_its_own_name() {
+        use SecurityEventKind as K;
+        use tessera_mfa::MfaMethod;
+        use tessera_otp::UnixTime;
+        let app = MfaMethod::AuthenticatorApp;
+        let kinds = [
+            (K::MfaEnabled { preferred: app }, "mfa_enabled"),
+            (K::MfaDisabled, "mfa_disabled"),
+            (
+                K::PreferredMethodChanged {
+                    from: None,
+                    to: Some(app),
+                    fallback: false,
+                },
+                "preferred_method_changed",
+            ),
+            (K::DeviceAdded { method: app }, "device_added"),
+            (K::DeviceRemoved { method: app }, "device_removed"),
+            (K::PhoneLinked, "phone_linked"),
+            (K::PhoneUnlinked, "phone_unlinked"),
+            (K::PasswordChanged, "password_changed"),
+            (
+                K::RecoveryCodesRegenerated { count: 10 },
+                "recovery_codes_regenerated",
+            ),
+            (K::RecoveryCodeUsed { remaining: 9 }, "recovery_code_used"),
+            (K::CodeReuseDetected { method: app }, "code_reuse_detected"),
+            (
+                K::LockedOut {
+                    until: UnixTime::from_secs(1),
+                },
+                "locked_out",
+            ),
+            (K::LockedPermanently, "locked_permanently"),
+            (K::Unlocked { by: "x".into() }, "unlocked"),
+            (K::RememberedDevicesRevoked, "remembered_devices_revoked"),
+            (K::MfaReset { by: "x".into() }, "mfa_reset"),
+            (
+                K::ToolingCredentialAdded { name: "ci".into() },
+                "tooling_credential_added",
+            ),
+            (
+                K::ToolingCredentialRevoked { name: "ci".into() },
+                "tooling_credential_revoked",
+            ),
+            (
+                K::FactorChangeRequested { change: "c".into() },
+                "factor_change_requested",
+            ),
+            (
+                K::FactorChangeDecided {
+                    change: "c".into(),
+                    approved: true,
+                },
+                "factor_change_decided",
+            ),
+        ];
+        for (kind, name) in &kinds {
+            assert_eq!(security_event_kind(kind), *name, "{kind:?}");
+        }
     }
 }

@@ -107,6 +107,8 @@ pub struct AuditEvent {
     pub actor: Option<String>,
     /// The `kind` field, for `security_event`.
     pub kind: Option<String>,
+    /// The `by` field, for `security_event`: who caused it.
+    pub by: Option<String>,
 }
 
 /// Captures every audit event of the process (target [`crate::audit::AUDIT_TARGET`]),
@@ -173,6 +175,7 @@ impl tracing::field::Visit for Fields {
             "reason" => &mut self.0.reason,
             "actor" => &mut self.0.actor,
             "kind" => &mut self.0.kind,
+            "by" => &mut self.0.by,
             _ => return,
         };
         *slot = Some(value.to_owned());

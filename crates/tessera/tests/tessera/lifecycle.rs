@@ -486,7 +486,28 @@ async fn an_administrator_mfa_reset_voids_every_factor_and_requires_enrolment() 
     let user = ana.account().clone();
     w.events.drain();
 
+    let by_holder: Vec<_> = log
+        .for_account(&user)
+        .into_iter()
+        .filter(|e| e.event == "security_event" && e.kind.as_deref() == Some("mfa_enabled"))
+        .collect();
+    assert_eq!(by_holder.len(), 1, "{by_holder:?}");
+    assert_eq!(
+        (by_holder[0].by.as_deref(), by_holder[0].actor.as_deref()),
+        (Some("account_holder"), None)
+    );
+
     let reset = w.flows.admin_reset_mfa(&admin(), &user).await.unwrap();
+    let by_admin: Vec<_> = log
+        .for_account(&user)
+        .into_iter()
+        .filter(|e| e.event == "security_event" && e.kind.as_deref() == Some("mfa_reset"))
+        .collect();
+    assert_eq!(by_admin.len(), 1, "{by_admin:?}");
+    assert_eq!(
+        (by_admin[0].by.as_deref(), by_admin[0].actor.as_deref()),
+        (Some("administrator"), Some("root@example.com"))
+    );
     assert_eq!(reset.value.devices_removed, 1);
     assert!(matches!(
         w.flows.check_session(&signed_in).await,
@@ -599,6 +620,18 @@ async fn lockouts_and_other_notices_are_audit_events() {
         .filter(|e| e.event == "security_event" && e.kind.as_deref() == Some("locked_out"))
         .collect();
     assert_eq!(locked.len(), 1, "{events:?}");
+    assert_eq!(locked[0].by.as_deref(), Some("system"), "{events:?}");
+    // A reset asked for while the account is locked sends nothing, and says why.
+    let sent = w.outbox.count();
+    let _decoy = w.flows.start_password_reset("ana").await.unwrap();
+    assert_eq!(w.outbox.count(), sent);
+    let not_sent: Vec<_> = log
+        .for_account(&user)
+        .into_iter()
+        .filter(|e| e.event == "password_reset_not_sent")
+        .collect();
+    assert_eq!(not_sent.len(), 1, "{not_sent:?}");
+    assert_eq!(not_sent[0].reason.as_deref(), Some("throttled"));
     assert_eq!(
         events
             .iter()
