@@ -391,6 +391,51 @@ mod tests {
         }
     }
 
+    /// Each refusal maps to the reason the audit table gives it: a lockout is
+    /// `throttled`, a send limit or a failed provider `not_sent`, a lost race
+    /// `contention`, a wrong code `wrong_second_factor`, anything else `store_failure`.
+    #[test]
+    fn refusals_map_to_their_reasons() {
+        use std::time::Duration;
+        use tessera_mfa::Error as M;
+        let limit = M::SendLimitReached {
+            retry_after: tessera_otp::UnixTime::from_secs(60),
+            wait: Duration::from_secs(60),
+        };
+        let store = || M::Store(tessera_store::StoreError::backend("down"));
+        let sends = [
+            (crate::Error::VerificationFailed, Reason::Throttled),
+            (crate::Error::Mfa(limit), Reason::NotSent),
+            (
+                crate::Error::Mfa(M::Delivery(tessera_mfa::DeliveryError::new("smtp"))),
+                Reason::NotSent,
+            ),
+            (crate::Error::Mfa(M::Conflict), Reason::Contention),
+            (crate::Error::Mfa(store()), Reason::StoreFailure),
+            (crate::Error::SessionRevoked, Reason::StoreFailure),
+        ];
+        for (e, want) in &sends {
+            assert_eq!(Reason::of_send(e), *want, "{e:?}");
+        }
+        let codes = [
+            (M::VerificationFailed, Reason::WrongSecondFactor),
+            (M::InvalidCode("digits"), Reason::WrongSecondFactor),
+            (M::Conflict, Reason::Contention),
+            (store(), Reason::StoreFailure),
+        ];
+        for (e, want) in &codes {
+            assert_eq!(Reason::of_code(e), *want, "{e:?}");
+        }
+        let refusals = [
+            (M::VerificationFailed, Reason::Throttled),
+            (M::Conflict, Reason::Contention),
+            (store(), Reason::StoreFailure),
+        ];
+        for (e, want) in &refusals {
+            assert_eq!(Reason::of_refusal(e), *want, "{e:?}");
+        }
+    }
+
     /// Each kind has its own stable name, as the table above promises (a kind that fell
     /// through to `other` would hide a lockout or a new device from the audit stream).
     #[test]

@@ -569,6 +569,7 @@ async fn turning_mfa_on_and_off_reports_a_failing_notifier() {
 async fn locked_accounts_get_no_codes_until_an_administrator_unlocks() {
     // One free failure, one second between attempts, locked at the third.
     let s = Duration::from_secs;
+    let log = AuditLog::install().unwrap();
     let throttle = ThrottleConfig::new(1, 3, 100, s(1), s(1), s(3600)).unwrap();
     let w = World::with(OrgPolicy::default(), throttle);
     let (_ana, app) = w.ana_with_app().await;
@@ -597,6 +598,13 @@ async fn locked_accounts_get_no_codes_until_an_administrator_unlocks() {
     assert_eq!(w.outbox.count(), sent, "no code was sent");
     assert!(w.flows.admin_unlock("", &user).await.is_err());
     let _ = w.flows.admin_unlock("sec-ops/lee", &user).await.unwrap();
+    let unlocked: Vec<_> = log
+        .for_account(&user)
+        .into_iter()
+        .filter(|e| e.event == "unlocked")
+        .collect();
+    assert_eq!(unlocked.len(), 1, "{unlocked:?}");
+    assert_eq!(unlocked[0].actor.as_deref(), Some("sec-ops/lee"));
     assert!(
         w.events
             .kinds()
@@ -628,6 +636,8 @@ async fn password_length_follows_the_factors() {
         panic!("{change:?}")
     };
     let ana = change.into_value().assurance;
+    let account = w.flows.account(ana.account()).await.unwrap();
+    assert!(!account.password_long_enough_alone());
     let fresh = w.step_up_with_app(&ana, &app).await;
     assert!(matches!(
         w.flows.disable_mfa(&fresh, None).await,
@@ -641,6 +651,8 @@ async fn password_length_follows_the_factors() {
         .unwrap()
         .into_value();
     assert!(!off.value.enabled());
+    let account = w.flows.account(ana.account()).await.unwrap();
+    assert!(account.password_long_enough_alone());
     assert!(matches!(
         w.flows.sign_in("ana", &long, None).await,
         Ok(SignIn::Complete(_))
@@ -1176,10 +1188,16 @@ async fn a_stamp_that_moves_during_the_password_work_refuses_the_sign_in() {
         log.count(ana.account(), "sign_in_failed", Some("stale_account")),
         1
     );
+    let signed_in = log.count(ana.account(), "signed_in", None);
     assert!(matches!(
         flows.sign_in("ana", &password, None).await,
         Ok(SignIn::Complete(_))
     ));
+    assert_eq!(
+        log.count(ana.account(), "signed_in", None),
+        signed_in + 1,
+        "a completed sign-in is audited"
+    );
 }
 
 /// The throttle buckets of sign-ins that name no password account: an unknown username

@@ -136,10 +136,60 @@ async fn a_rejected_request_changes_nothing() {
         .unwrap()
         .into_value();
     assert!(!rejected.decision().unwrap().approved);
+    assert_eq!(request.requested_at(), w.now());
+    assert_eq!(rejected.requested_at(), w.now());
     assert_eq!(w.flows.registry().list(&user).await.unwrap().len(), 2);
     let listed = w.flows.change_requests(&ana).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert!(!listed[0].is_pending());
+    // A decided request cannot be approved after all: nothing is carried out.
+    assert!(matches!(
+        w.flows
+            .approve_change_request(&admin(), &user, request.id())
+            .await,
+        Err(Error::InvalidChangeRequest(_))
+    ));
+    assert_eq!(w.flows.registry().list(&user).await.unwrap().len(), 2);
+}
+
+/// The record keeps every pending request and the newest decided ones, 16 in all.
+#[tokio::test]
+async fn the_oldest_decided_requests_are_forgotten_pending_ones_never() {
+    let w = by_request();
+    let (ana, first, _second) = ana_with_two_apps(&w).await;
+    let user = ana.account().clone();
+    let kept = tessera::MAX_KEPT_CHANGE_REQUESTS;
+    let pending = w
+        .flows
+        .request_factor_change(&ana, FactorChange::ResetMfa, "first of all")
+        .await
+        .unwrap()
+        .into_value();
+    let mut decided = Vec::new();
+    for _ in 0..kept + 4 {
+        let request = w
+            .flows
+            .request_factor_change(&ana, FactorChange::RemoveDevice { device: first.id }, "")
+            .await
+            .unwrap()
+            .into_value();
+        let _ = w
+            .flows
+            .reject_change_request(&admin(), &user, request.id())
+            .await
+            .unwrap();
+        decided.push(request.id().to_owned());
+        let listed = w.flows.change_requests(&ana).await.unwrap();
+        assert_eq!(listed.len(), decided.len().min(kept - 1) + 1);
+    }
+    let listed = w.flows.change_requests(&ana).await.unwrap();
+    let ids: Vec<&str> = listed.iter().map(|r| r.id()).collect();
+    assert_eq!(ids.len(), kept);
+    assert!(ids.contains(&pending.id()), "the pending request stays");
+    for (i, id) in decided.iter().enumerate() {
+        let newest = i >= decided.len() - (kept - 1);
+        assert_eq!(ids.contains(&id.as_str()), newest, "decided request {i}");
+    }
 }
 
 #[tokio::test]

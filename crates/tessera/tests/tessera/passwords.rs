@@ -42,10 +42,28 @@ async fn create_account_reports_every_violation_and_stores_a_phc_hash() {
     assert!(!account.is_federated());
     assert_eq!(account.identity_provider(), None);
     assert_eq!(account.created_at(), w.now());
+    // 28 characters: enough to be the only factor (NIST's 15).
+    assert!(account.password_long_enough_alone());
+    assert_eq!(account.security_stamp().get(), 0);
     let shown = format!("{account:?}");
     assert!(
         !shown.contains("argon2") && !shown.contains("ana.lima"),
         "{shown}"
+    );
+    assert!(
+        shown.starts_with("Account {")
+            && shown.contains("\"analima\"")
+            && shown.contains("<redacted>"),
+        "{shown}"
+    );
+    let parts = format!("{:?}", account.to_parts());
+    assert!(
+        parts.starts_with("AccountParts {") && parts.contains("\"analima\""),
+        "{parts}"
+    );
+    assert!(
+        !parts.contains("argon2") && !parts.contains("ana.lima"),
+        "{parts}"
     );
     assert_eq!(
         w.flows.account(account.id()).await.unwrap().id(),
@@ -178,6 +196,16 @@ async fn sign_out_everywhere_ends_every_session() {
         ));
     }
     w.flows.check_session(&out.assurance).await.unwrap();
+    // The stamp a store keeps moved on by one.
+    assert_eq!(
+        w.flows
+            .account(ana.account())
+            .await
+            .unwrap()
+            .security_stamp()
+            .get(),
+        1
+    );
 }
 
 #[tokio::test]
