@@ -396,6 +396,21 @@ mod tests {
             max: 8,
         }));
         assert!(matches!(full, Error::Registry(_)) && full.is_invalid_input());
+        // Built by hand (a variant is public), a wrapped registry error still answers as
+        // the registry does.
+        use tessera_registry::Error as R;
+        let by_hand = [
+            (R::Conflict, Class::Conflict),
+            (
+                R::from(tessera_registry::StoreError::backend(SECRET)),
+                Class::Unavailable,
+            ),
+            (R::TooManyDevices { max: 8 }, Class::InvalidInput),
+        ];
+        for (r, want) in by_hand {
+            let e = Error::SecurityKey(W::Registry(r));
+            assert_one_class(&e, want, &answered(&e));
+        }
     }
 
     /// What a password, a code or a backend's message could hold.
@@ -483,6 +498,13 @@ mod tests {
         ];
         for (e, want) in cases {
             assert_one_class(&e, want, &answered(&e));
+        }
+        // Built by hand rather than converted, the opaque failures still answer so.
+        for e in [
+            Error::Mfa(M::VerificationFailed),
+            Error::Registry(R::Rejected),
+        ] {
+            assert_one_class(&e, Class::VerificationFailed, &answered(&e));
         }
     }
 

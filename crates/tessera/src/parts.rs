@@ -245,6 +245,36 @@ mod tests {
         }
     }
 
+    /// Each wrapper names itself and nothing of what it wraps (a notifier or a delivery
+    /// may hold credentials for its provider).
+    #[test]
+    fn debug_names_the_wrapper_only() {
+        let shown = [
+            format!(
+                "{:?}",
+                SharedNotifier::new(tessera_mfa::RecordingNotifier::new())
+            ),
+            format!(
+                "{:?}",
+                SharedDelivery::new(tessera_mfa::InMemoryDelivery::new())
+            ),
+            format!(
+                "{:?}",
+                SharedSessions::new(crate::InMemorySessionRevoker::default())
+            ),
+            format!("{:?}", SharedOffload::new(Inline)),
+        ];
+        assert_eq!(
+            shown,
+            [
+                "SharedNotifier",
+                "SharedDelivery",
+                "SharedSessions",
+                "SharedOffload"
+            ]
+        );
+    }
+
     #[test]
     fn a_shared_offload_returns_the_work_s_result_and_its_errors() {
         assert_eq!(block_on(SharedOffload::new(Inline).run(|| 6 * 7)), Ok(42));

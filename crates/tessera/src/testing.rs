@@ -181,15 +181,9 @@ impl tracing::field::Visit for Fields {
         *slot = Some(value.to_owned());
     }
 
-    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-        // `Option<&str>` fields arrive here when set; strings arrive through record_str.
-        let slot = match field.name() {
-            "account" => &mut self.0.account,
-            "actor" => &mut self.0.actor,
-            _ => return,
-        };
-        *slot = Some(format!("{value:?}").trim_matches('"').to_owned());
-    }
+    // Every field the capture keeps is text, and arrives through `record_str` (an
+    // `Option<&str>` that is `Some` too); the others (`error`'s Display) are not kept.
+    fn record_debug(&mut self, _field: &tracing::field::Field, _value: &dyn std::fmt::Debug) {}
 }
 
 impl tracing::Subscriber for Capture {
@@ -218,4 +212,40 @@ impl tracing::Subscriber for Capture {
     fn enter(&self, _span: &tracing::span::Id) {}
 
     fn exit(&self, _span: &tracing::span::Id) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The capture keeps the audit target's events, with their text fields (an
+    /// optional field when set), and nothing another target logs.
+    #[test]
+    fn the_capture_keeps_audit_events_only() {
+        let log = AuditLog::install().expect("no other subscriber in this binary");
+        let account = UserId::new("capture-test-account");
+        let actor: Option<&str> = Some("root");
+        tracing::warn!(
+            target: crate::audit::AUDIT_TARGET,
+            event = "unlocked",
+            account = account.as_str(),
+            actor,
+            reason = "ticket 1",
+            kind = "k",
+            by = "administrator",
+            error = %"not kept",
+        );
+        tracing::warn!(target: "elsewhere", event = "unlocked", account = account.as_str());
+        assert_eq!(
+            log.for_account(&account),
+            [AuditEvent {
+                event: "unlocked".into(),
+                account: Some(account.as_str().into()),
+                reason: Some("ticket 1".into()),
+                actor: Some("root".into()),
+                kind: Some("k".into()),
+                by: Some("administrator".into()),
+            }]
+        );
+    }
 }

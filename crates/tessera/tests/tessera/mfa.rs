@@ -533,6 +533,11 @@ async fn a_hardware_token_is_added_with_two_codes_and_signs_in() {
     );
     assert_eq!(added.settings.preferred(), Some(MfaMethod::HardwareToken));
     assert_eq!(added.recovery_codes.unwrap().codes().len(), 10);
+    // The administrators' report counts it and lists it first (no app, no key).
+    let account = w.flows.account(ana.account()).await.unwrap();
+    let status = w.flows.mfa_status_of(&account).await.unwrap();
+    assert_eq!((status.hardware_tokens, status.device_count()), (1, 1));
+    assert_eq!(status.factors()[0], MfaMethod::HardwareToken);
     assert_eq!(
         w.events.kinds(),
         [

@@ -32,6 +32,8 @@ async fn create_account_reports_every_violation_and_stores_a_phc_hash() {
         .await
         .unwrap();
     assert_eq!(account.username(), "analima");
+    assert_eq!(w.flows.account_store().len(), 1);
+    assert!(!w.flows.account_store().is_empty());
     assert_eq!(account.email().as_str(), "ana.lima@example.com");
     assert!(
         account

@@ -17,7 +17,12 @@ const ORIGIN: &str = "https://login.example.com";
 type Rp = RelyingParty<ManualClock, InMemoryCeremonyLedger, InMemoryCredentialIndex>;
 
 fn rp(w: &World) -> Rp {
+    rp_with_timeout(w, tessera::webauthn::DEFAULT_TIMEOUT)
+}
+
+fn rp_with_timeout(w: &World, timeout: std::time::Duration) -> Rp {
     RelyingParty::builder("example.com", ORIGIN)
+        .timeout(timeout)
         .build(
             Arc::new(Keyring::ephemeral().unwrap()),
             w.clock.clone(),
@@ -198,6 +203,39 @@ async fn a_key_whose_counter_went_back_is_refused_and_told() {
         }],
         "the holder is told"
     );
+}
+
+/// An assertion refused for another reason than a counter going back (here the
+/// sign-in challenge ran out while the key was answering) raises no cloned-key alarm
+/// and tells the holder nothing.
+#[tokio::test]
+async fn a_late_assertion_is_refused_without_a_cloned_key_alarm() {
+    let log = tessera::testing::AuditLog::install().unwrap();
+    let w = World::new();
+    // Ceremonies may last 10 minutes, as long as a sign-in challenge.
+    let rp = rp_with_timeout(&w, tessera::webauthn::MAX_TIMEOUT);
+    let mut browser = SoftPasskey::new(true);
+    ana_with_key(&w, &rp, &mut browser).await;
+    let challenge = w.challenge("ana").await;
+    w.advance(9 * 60 + 30);
+    let (options, ceremony) = w.flows.start_security_key(&challenge, &rp).await.unwrap();
+    let json =
+        serde_json::to_string(&browser.do_authentication(origin(), options).unwrap()).unwrap();
+    w.advance(60); // the challenge is over; the ceremony is not
+    w.events.clear();
+    assert!(matches!(
+        w.flows
+            .finish_security_key(&challenge, &rp, ceremony, &json)
+            .await,
+        Err(Error::VerificationFailed)
+    ));
+    let user = challenge.account();
+    assert_eq!(log.count(user, "second_factor_failed", Some("expired")), 1);
+    assert_eq!(
+        log.count(user, "possible_cloned_key", Some("wrong_second_factor")),
+        0
+    );
+    assert!(w.events.kinds().is_empty(), "{:?}", w.events.kinds());
 }
 
 #[tokio::test]

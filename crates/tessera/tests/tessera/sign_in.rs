@@ -320,6 +320,10 @@ async fn sms_after_linking_and_verifying_a_phone() {
     assert!(w.events.kinds().contains(&K::PhoneLinked));
     let table = w.flows.availability(&ana).await.unwrap();
     assert!(table.is_available(MfaMethod::Sms));
+    // The administrators' report shows the phone as a factor.
+    let account = w.flows.account(ana.account()).await.unwrap();
+    let status = w.flows.mfa_status_of(&account).await.unwrap();
+    assert!(status.sms && status.factors().contains(&MfaMethod::Sms));
     let s = w
         .flows
         .set_preferred_method(&ana, MfaMethod::Sms)
