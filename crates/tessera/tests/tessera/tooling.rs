@@ -37,6 +37,8 @@ async fn an_identity_provider_account_gets_a_credential_its_tools_use_and_sign_i
     assert!(!format!("{new:?}").contains(&secret));
     assert_eq!(new.credential.name(), "ci deploy");
     assert_eq!(new.credential.last_used_at(), None);
+    assert_eq!(new.credential.created_at(), w.now());
+    let created = w.now();
     w.advance(5);
     let tool = w
         .flows
@@ -50,6 +52,7 @@ async fn an_identity_provider_account_gets_a_credential_its_tools_use_and_sign_i
     let listed = w.flows.tooling_credentials(&fed).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].last_used_at(), Some(w.now()));
+    assert_eq!(listed[0].created_at(), created);
     // Never at the interactive sign-in.
     assert!(matches!(
         w.sign_in("fed", &secret).await,
