@@ -357,6 +357,7 @@
 //!   session state serializable by accident.
 //! - `testing`: attack your own deployment in tests: `testing::ChaosAccountStore`
 //!   (and its twins for the device and MFA stores) adds latency and fails on command,
+//!   or with a `testing::Flaw` breaks a guarantee the conformance suite must catch;
 //!   `testing::AuditLog` captures the audit events.
 
 #![forbid(unsafe_code)]

@@ -1,5 +1,6 @@
 //! Tools to attack your own deployment in tests (feature `testing`): an account store
-//! that adds latency and fails on command, a capture of the audit events, and the
+//! that adds latency and fails on command (or breaks a guarantee, [`Flaw`], to show a
+//! suite catches it), a capture of the audit events, and the
 //! conformance suite every [`AccountStore`] must pass ([`run_account_store_conformance`],
 //! beside `tessera_registry::testing::run_conformance` and
 //! `tessera_mfa::testing::run_conformance` for the other two stores).
@@ -33,22 +34,59 @@ use crate::{Account, AccountStore, StoreError, Versioned};
 pub use conformance::run_account_store_conformance;
 
 /// An [`AccountStore`] that waits the [`Faults`]' latency before each call and fails
-/// when told to, without touching the store it wraps.
+/// when told to, without touching the store it wraps; or, with a [`Flaw`], a store that
+/// breaks a guarantee, to check that a conformance suite catches it.
 #[derive(Debug)]
 pub struct ChaosAccountStore<S> {
     inner: S,
     faults: Arc<Faults>,
+    flaw: Option<Flaw>,
+}
+
+/// A guarantee of [`AccountStore`] that a flawed [`ChaosAccountStore`] breaks, as a
+/// faulty implementation would: [`run_account_store_conformance`] must refuse it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Flaw {
+    /// Saves ignore the expected version (no compare-and-set).
+    LastWriteWins,
+    /// Loads (by id or by username) drop the account's lifecycle (a temporary password,
+    /// an owed enrolment, tooling credentials), as a mapping that forgot a column would.
+    ForgetsLifecycle,
 }
 
 impl<S> ChaosAccountStore<S> {
     /// Wraps `inner`, steered by `faults`.
     pub fn new(inner: S, faults: Arc<Faults>) -> Self {
-        Self { inner, faults }
+        Self {
+            inner,
+            faults,
+            flaw: None,
+        }
+    }
+
+    /// Wraps `inner`, breaking the guarantee `flaw` names (and injecting no faults).
+    pub fn flawed(inner: S, flaw: Flaw) -> Self {
+        Self {
+            inner,
+            faults: Faults::new(),
+            flaw: Some(flaw),
+        }
     }
 
     /// The wrapped store.
     pub fn inner(&self) -> &S {
         &self.inner
+    }
+
+    /// A loaded account as the flaw returns it.
+    fn loaded(&self, found: Option<Versioned<Account>>) -> Option<Versioned<Account>> {
+        found.map(|mut a| {
+            if self.flaw == Some(Flaw::ForgetsLifecycle) {
+                a.value.lifecycle = crate::AccountLifecycle::default();
+            }
+            a
+        })
     }
 }
 
@@ -59,7 +97,7 @@ fn injected() -> StoreError {
 impl<S: AccountStore> AccountStore for ChaosAccountStore<S> {
     async fn load(&self, id: &UserId) -> Result<Option<Versioned<Account>>, StoreError> {
         self.faults.before_load().await.map_err(|()| injected())?;
-        self.inner.load(id).await
+        Ok(self.loaded(self.inner.load(id).await?))
     }
 
     async fn find_by_username(
@@ -67,7 +105,7 @@ impl<S: AccountStore> AccountStore for ChaosAccountStore<S> {
         username: &str,
     ) -> Result<Option<Versioned<Account>>, StoreError> {
         self.faults.before_load().await.map_err(|()| injected())?;
-        self.inner.find_by_username(username).await
+        Ok(self.loaded(self.inner.find_by_username(username).await?))
     }
 
     async fn create(&self, account: &Account) -> Result<Version, StoreError> {
@@ -77,6 +115,17 @@ impl<S: AccountStore> AccountStore for ChaosAccountStore<S> {
 
     async fn save(&self, account: &Versioned<Account>) -> Result<Version, StoreError> {
         self.faults.before_save().await.map_err(|()| injected())?;
+        // The flaw overwrites whatever is stored now, as if the version were not checked.
+        let overwrite;
+        let account = if self.flaw == Some(Flaw::LastWriteWins) {
+            let Some(current) = self.inner.load(account.value.id()).await? else {
+                return Err(StoreError::Conflict);
+            };
+            overwrite = Versioned::new(current.version, account.value.clone());
+            &overwrite
+        } else {
+            account
+        };
         // A lost race on command (`Faults::conflict_next_saves`): nothing written.
         let result = if self.faults.conflict_now() {
             Err(StoreError::Conflict)

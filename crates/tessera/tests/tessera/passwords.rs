@@ -393,57 +393,23 @@ async fn the_account_stores_pass_the_conformance_suite() {
     run_account_store_conformance(&chaos).await;
 }
 
-/// A store that ignores the expected version (last write wins): the suite must notice.
-struct LastWriteWins(tessera::InMemoryAccountStore);
-
-impl tessera::AccountStore for LastWriteWins {
-    async fn load(
-        &self,
-        id: &tessera::UserId,
-    ) -> Result<Option<tessera::Versioned<tessera::Account>>, tessera::StoreError> {
-        self.0.load(id).await
-    }
-
-    async fn find_by_username(
-        &self,
-        username: &str,
-    ) -> Result<Option<tessera::Versioned<tessera::Account>>, tessera::StoreError> {
-        self.0.find_by_username(username).await
-    }
-
-    async fn create(
-        &self,
-        account: &tessera::Account,
-    ) -> Result<tessera::Version, tessera::StoreError> {
-        self.0.create(account).await
-    }
-
-    async fn save(
-        &self,
-        account: &tessera::Versioned<tessera::Account>,
-    ) -> Result<tessera::Version, tessera::StoreError> {
-        let Some(current) = self.0.load(account.value.id()).await? else {
-            return Err(tessera::StoreError::Conflict);
-        };
-        // Whatever version the caller read, overwrite what is stored now.
-        let overwrite = tessera::Versioned::new(current.version, account.value.clone());
-        self.0.save(&overwrite).await
-    }
-
-    async fn list(
-        &self,
-        after: Option<&tessera::UserId>,
-        limit: usize,
-    ) -> Result<Vec<tessera::Account>, tessera::StoreError> {
-        self.0.list(after, limit).await
-    }
-}
-
+/// A store that ignores the expected version (last write wins) or forgets a field: the
+/// suite must notice.
 #[tokio::test]
 #[should_panic(expected = "expected Conflict")]
 async fn the_conformance_suite_catches_a_store_without_compare_and_set() {
-    let lax = LastWriteWins(tessera::InMemoryAccountStore::new());
-    tessera::testing::run_account_store_conformance(&lax).await;
+    use tessera::testing::{ChaosAccountStore, Flaw, run_account_store_conformance};
+    let lax = ChaosAccountStore::flawed(tessera::InMemoryAccountStore::new(), Flaw::LastWriteWins);
+    run_account_store_conformance(&lax).await;
+}
+
+#[tokio::test]
+#[should_panic(expected = "must read back")]
+async fn the_conformance_suite_catches_a_store_that_forgets_the_lifecycle() {
+    use tessera::testing::{ChaosAccountStore, Flaw, run_account_store_conformance};
+    let lossy =
+        ChaosAccountStore::flawed(tessera::InMemoryAccountStore::new(), Flaw::ForgetsLifecycle);
+    run_account_store_conformance(&lossy).await;
 }
 
 /// Issue 13, item 8: the security events of the flows carry whom to tell (the account's
