@@ -50,9 +50,20 @@ pub struct ChaosAccountStore<S> {
 pub enum Flaw {
     /// Saves ignore the expected version (no compare-and-set).
     LastWriteWins,
+    /// Saves compare the version, let other tasks run, then write over whatever is
+    /// stored: sequential conflicts are reported, but two writers at one version both
+    /// succeed, as a read-then-write outside a transaction.
+    RacyCompareAndSet,
     /// Loads (by id or by username) drop the account's lifecycle (a temporary password,
     /// an owed enrolment, tooling credentials), as a mapping that forgot a column would.
     ForgetsLifecycle,
+    /// A create whose username is taken reports success (and writes nothing).
+    HidesDuplicates,
+    /// A username no account has finds the first account, as a query that lost its
+    /// condition would.
+    FindsAnyUsername,
+    /// Lists in reverse order.
+    ListsBackwards,
 }
 
 impl<S> ChaosAccountStore<S> {
@@ -105,26 +116,49 @@ impl<S: AccountStore> AccountStore for ChaosAccountStore<S> {
         username: &str,
     ) -> Result<Option<Versioned<Account>>, StoreError> {
         self.faults.before_load().await.map_err(|()| injected())?;
-        Ok(self.loaded(self.inner.find_by_username(username).await?))
+        let mut found = self.inner.find_by_username(username).await?;
+        if found.is_none()
+            && self.flaw == Some(Flaw::FindsAnyUsername)
+            && let Some(first) = self.inner.list(None, 1).await?.pop()
+        {
+            found = self.inner.load(first.id()).await?;
+        }
+        Ok(self.loaded(found))
     }
 
     async fn create(&self, account: &Account) -> Result<Version, StoreError> {
         self.faults.before_save().await.map_err(|()| injected())?;
-        self.inner.create(account).await
+        match self.inner.create(account).await {
+            Err(StoreError::Duplicate) if self.flaw == Some(Flaw::HidesDuplicates) => {
+                Ok(Version::new(1))
+            }
+            result => result,
+        }
     }
 
     async fn save(&self, account: &Versioned<Account>) -> Result<Version, StoreError> {
         self.faults.before_save().await.map_err(|()| injected())?;
         // The flaw overwrites whatever is stored now, as if the version were not checked.
         let overwrite;
-        let account = if self.flaw == Some(Flaw::LastWriteWins) {
-            let Some(current) = self.inner.load(account.value.id()).await? else {
-                return Err(StoreError::Conflict);
-            };
-            overwrite = Versioned::new(current.version, account.value.clone());
-            &overwrite
-        } else {
-            account
+        let account = match self.flaw {
+            Some(flaw @ (Flaw::LastWriteWins | Flaw::RacyCompareAndSet)) => {
+                let id = account.value.id();
+                let Some(current) = self.inner.load(id).await? else {
+                    return Err(StoreError::Conflict);
+                };
+                if flaw == Flaw::RacyCompareAndSet {
+                    if current.version != account.version {
+                        return Err(StoreError::Conflict);
+                    }
+                    tessera_store::testing::yield_once().await;
+                }
+                let Some(current) = self.inner.load(id).await? else {
+                    return Err(StoreError::Conflict);
+                };
+                overwrite = Versioned::new(current.version, account.value.clone());
+                &overwrite
+            }
+            _ => account,
         };
         // A lost race on command (`Faults::conflict_next_saves`): nothing written.
         let result = if self.faults.conflict_now() {
@@ -139,7 +173,11 @@ impl<S: AccountStore> AccountStore for ChaosAccountStore<S> {
     /// A listing is a read: it waits, fails and counts as a load does.
     async fn list(&self, after: Option<&UserId>, limit: usize) -> Result<Vec<Account>, StoreError> {
         self.faults.before_load().await.map_err(|()| injected())?;
-        self.inner.list(after, limit).await
+        let mut listed = self.inner.list(after, limit).await?;
+        if self.flaw == Some(Flaw::ListsBackwards) {
+            listed.reverse();
+        }
+        Ok(listed)
     }
 }
 

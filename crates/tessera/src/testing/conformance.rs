@@ -353,3 +353,60 @@ async fn listing<S: AccountStore>(store: &S) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Each check of the suite, shown to fail a store with the flaw it exists to catch.
+    use super::*;
+    use crate::InMemoryAccountStore;
+    use crate::testing::{ChaosAccountStore, Flaw};
+    use tessera_store::testing::block_on;
+
+    fn flawed(flaw: Flaw) -> ChaosAccountStore<InMemoryAccountStore> {
+        ChaosAccountStore::flawed(InMemoryAccountStore::new(), flaw)
+    }
+
+    #[test]
+    fn the_in_memory_store_passes_every_check() {
+        block_on(run_account_store_conformance(&InMemoryAccountStore::new()));
+    }
+
+    #[test]
+    #[should_panic(expected = "must be a Duplicate")]
+    fn create_is_unique_fails_a_store_that_hides_duplicates() {
+        block_on(create_is_unique(&flawed(Flaw::HidesDuplicates)));
+    }
+
+    #[test]
+    #[should_panic(expected = "expected Conflict")]
+    fn compare_and_set_fails_last_write_wins() {
+        block_on(compare_and_set(&flawed(Flaw::LastWriteWins)));
+    }
+
+    #[test]
+    #[should_panic(expected = "exactly one must win")]
+    fn concurrent_writes_fail_a_racy_compare_and_set() {
+        let store = flawed(Flaw::RacyCompareAndSet);
+        // Sequential conflicts it does report.
+        block_on(compare_and_set(&store));
+        block_on(concurrent_writes(&store));
+    }
+
+    #[test]
+    #[should_panic(expected = "every field must read back exactly")]
+    fn round_trip_fails_a_store_that_forgets_the_lifecycle() {
+        block_on(round_trip(&flawed(Flaw::ForgetsLifecycle)));
+    }
+
+    #[test]
+    #[should_panic(expected = "an unknown username is None")]
+    fn isolation_fails_a_lookup_that_finds_anyone() {
+        block_on(isolation(&flawed(Flaw::FindsAnyUsername)));
+    }
+
+    #[test]
+    #[should_panic(expected = "sorted in byte order")]
+    fn listing_fails_a_listing_out_of_order() {
+        block_on(listing(&flawed(Flaw::ListsBackwards)));
+    }
+}
