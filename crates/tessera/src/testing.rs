@@ -232,6 +232,20 @@ impl AuditLog {
             .clone()
     }
 
+    /// The events named `event` that named `account`.
+    pub fn named(&self, account: &UserId, event: &str) -> Vec<AuditEvent> {
+        let mut events = self.for_account(account);
+        events.retain(|e| e.event == event);
+        events
+    }
+
+    /// The `security_event`s of kind `kind` that named `account`.
+    pub fn security_events(&self, account: &UserId, kind: &str) -> Vec<AuditEvent> {
+        let mut events = self.named(account, "security_event");
+        events.retain(|e| e.kind.as_deref() == Some(kind));
+        events
+    }
+
     /// The events that named `account`.
     pub fn for_account(&self, account: &UserId) -> Vec<AuditEvent> {
         self.events()

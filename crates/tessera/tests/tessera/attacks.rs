@@ -598,11 +598,7 @@ async fn locked_accounts_get_no_codes_until_an_administrator_unlocks() {
     assert_eq!(w.outbox.count(), sent, "no code was sent");
     assert!(w.flows.admin_unlock("", &user).await.is_err());
     let _ = w.flows.admin_unlock("sec-ops/lee", &user).await.unwrap();
-    let unlocked: Vec<_> = log
-        .for_account(&user)
-        .into_iter()
-        .filter(|e| e.event == "unlocked")
-        .collect();
+    let unlocked = log.named(&user, "unlocked");
     assert_eq!(unlocked.len(), 1, "{unlocked:?}");
     assert_eq!(unlocked[0].actor.as_deref(), Some("sec-ops/lee"));
     assert!(

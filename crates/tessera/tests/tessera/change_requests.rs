@@ -30,15 +30,24 @@ async fn ana_with_two_apps(w: &World) -> (tessera::Assurance, App, App) {
     (fresh, first, second)
 }
 
+/// Ana asks for `change`; the request.
+async fn request(
+    w: &World,
+    ana: &tessera::Assurance,
+    change: FactorChange,
+    note: &str,
+) -> tessera::ChangeRequest {
+    w.flows
+        .request_factor_change(ana, change, note)
+        .await
+        .unwrap()
+        .into_value()
+}
+
 /// Ana (two apps) asks to remove the first one; her assurance and the request.
 async fn asks_to_remove_the_first_app(w: &World) -> (tessera::Assurance, tessera::ChangeRequest) {
     let (ana, first, _second) = ana_with_two_apps(w).await;
-    let request = w
-        .flows
-        .request_factor_change(&ana, FactorChange::RemoveDevice { device: first.id }, "")
-        .await
-        .unwrap()
-        .into_value();
+    let request = request(w, &ana, FactorChange::RemoveDevice { device: first.id }, "").await;
     (ana, request)
 }
 
@@ -159,20 +168,16 @@ async fn the_oldest_decided_requests_are_forgotten_pending_ones_never() {
     let (ana, first, _second) = ana_with_two_apps(&w).await;
     let user = ana.account().clone();
     let kept = tessera::MAX_KEPT_CHANGE_REQUESTS;
-    let pending = w
-        .flows
-        .request_factor_change(&ana, FactorChange::ResetMfa, "first of all")
-        .await
-        .unwrap()
-        .into_value();
+    let pending = request(&w, &ana, FactorChange::ResetMfa, "first of all").await;
     let mut decided = Vec::new();
     for _ in 0..kept + 4 {
-        let request = w
-            .flows
-            .request_factor_change(&ana, FactorChange::RemoveDevice { device: first.id }, "")
-            .await
-            .unwrap()
-            .into_value();
+        let request = request(
+            &w,
+            &ana,
+            FactorChange::RemoveDevice { device: first.id },
+            "",
+        )
+        .await;
         let _ = w
             .flows
             .reject_change_request(&admin(), &user, request.id())
@@ -197,12 +202,7 @@ async fn a_lost_everything_request_resets_mfa_when_approved() {
     let w = by_request();
     let (ana, _first, _second) = ana_with_two_apps(&w).await;
     let user = ana.account().clone();
-    let request = w
-        .flows
-        .request_factor_change(&ana, FactorChange::ResetMfa, "lost both phones")
-        .await
-        .unwrap()
-        .into_value();
+    let request = request(&w, &ana, FactorChange::ResetMfa, "lost both phones").await;
     let _ = w
         .flows
         .approve_change_request(&admin(), &user, request.id())

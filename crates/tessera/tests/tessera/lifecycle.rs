@@ -486,11 +486,7 @@ async fn an_administrator_mfa_reset_voids_every_factor_and_requires_enrolment() 
     let user = ana.account().clone();
     w.events.drain();
 
-    let by_holder: Vec<_> = log
-        .for_account(&user)
-        .into_iter()
-        .filter(|e| e.event == "security_event" && e.kind.as_deref() == Some("mfa_enabled"))
-        .collect();
+    let by_holder = log.security_events(&user, "mfa_enabled");
     assert_eq!(by_holder.len(), 1, "{by_holder:?}");
     assert_eq!(
         (by_holder[0].by.as_deref(), by_holder[0].actor.as_deref()),
@@ -498,11 +494,7 @@ async fn an_administrator_mfa_reset_voids_every_factor_and_requires_enrolment() 
     );
 
     let reset = w.flows.admin_reset_mfa(&admin(), &user).await.unwrap();
-    let by_admin: Vec<_> = log
-        .for_account(&user)
-        .into_iter()
-        .filter(|e| e.event == "security_event" && e.kind.as_deref() == Some("mfa_reset"))
-        .collect();
+    let by_admin = log.security_events(&user, "mfa_reset");
     assert_eq!(by_admin.len(), 1, "{by_admin:?}");
     assert_eq!(
         (by_admin[0].by.as_deref(), by_admin[0].actor.as_deref()),
@@ -625,11 +617,7 @@ async fn lockouts_and_other_notices_are_audit_events() {
     let sent = w.outbox.count();
     let _decoy = w.flows.start_password_reset("ana").await.unwrap();
     assert_eq!(w.outbox.count(), sent);
-    let not_sent: Vec<_> = log
-        .for_account(&user)
-        .into_iter()
-        .filter(|e| e.event == "password_reset_not_sent")
-        .collect();
+    let not_sent = log.named(&user, "password_reset_not_sent");
     assert_eq!(not_sent.len(), 1, "{not_sent:?}");
     assert_eq!(not_sent[0].reason.as_deref(), Some("throttled"));
     assert_eq!(
