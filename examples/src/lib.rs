@@ -38,3 +38,17 @@ pub fn finish(name: &str, outcome: Result<(), BoxError>) -> ExitCode {
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_expectation_stops_the_example_with_its_text() {
+        assert!(check(true, "held").is_ok());
+        let failed = check(false, "the code verifies").unwrap_err();
+        assert_eq!(failed.to_string(), "expected: the code verifies");
+        assert_eq!(finish("x", Ok(())), ExitCode::SUCCESS);
+        assert_eq!(finish("x", Err(failed)), ExitCode::FAILURE);
+    }
+}
