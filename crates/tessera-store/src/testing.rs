@@ -5,8 +5,8 @@
 //! of that shape are written once, here, and each crate's suite calls them with its own
 //! store or error: [`join_all`] and [`one_wins`] for concurrent saves, [`check_page`]
 //! and [`check_paging`] for listings, [`Class`] and [`assert_one_class`] for the
-//! "every variant answers exactly one predicate" tests; [`yield_once`] for flawed
-//! stores that must let a race happen.
+//! "every variant answers exactly one predicate" tests; [`yield_once`] and
+//! [`overwrite_version`] for flawed stores that must let a race happen.
 //!
 //! Nothing here needs a runtime: the futures are polled on whichever runtime awaits
 //! them.
@@ -245,6 +245,32 @@ pub async fn yield_once() {
     .await;
 }
 
+/// The version a deliberately flawed save writes at, read through `stored` (the version
+/// the store holds now), so that the save lands whatever version the caller read: a
+/// store without compare-and-set. With `racy` it first compares: a conflict when
+/// `expected` is not what is stored, else a pause ([`yield_once`]) before reading it
+/// again, in which another writer at the same version can save, and both succeed.
+///
+/// # Errors
+/// A conflict from the comparison, or what `stored` returns.
+pub async fn overwrite_version<F, Fut>(
+    expected: Version,
+    racy: bool,
+    stored: F,
+) -> Result<Version, StoreError>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<Version, StoreError>>,
+{
+    if racy {
+        if stored().await? != expected {
+            return Err(StoreError::Conflict);
+        }
+        yield_once().await;
+    }
+    stored().await
+}
+
 /// Runs `future` to completion on this thread by polling it in a loop: for tests of
 /// futures that never wait on anything outside themselves (in-memory stores, inline
 /// offloads), with no runtime. A future that waits on a real event spins until it comes.
@@ -308,6 +334,37 @@ mod tests {
         );
         assert!(future.as_mut().poll(&mut cx).is_ready());
         assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+    }
+
+    /// Without `racy` the stored version is read once and written over; with it, a
+    /// mismatch is a conflict after one read, and a match reads again after the pause
+    /// (where another writer may have saved), answering the newer version.
+    #[test]
+    fn overwrite_version_compares_only_when_racy() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let reads = AtomicU64::new(0);
+        // The stored version moves on by one at every read: 5, then 6, then 7 ...
+        let stored = || async {
+            Ok::<_, StoreError>(Version::new(5 + reads.fetch_add(1, Ordering::SeqCst)))
+        };
+        let run = |expected: u64, racy: bool| {
+            reads.store(0, Ordering::SeqCst);
+            let got = block_on(overwrite_version(Version::new(expected), racy, stored));
+            let got = got.map_err(|e| matches!(e, StoreError::Conflict));
+            (got, reads.load(Ordering::SeqCst))
+        };
+        assert_eq!(run(1, false), (Ok(Version::new(5)), 1));
+        assert_eq!(run(1, true), (Err(true), 1), "a conflict after one read");
+        assert_eq!(
+            run(5, true),
+            (Ok(Version::new(6)), 2),
+            "read again after the pause"
+        );
+        let failing = || async { Err::<Version, _>(StoreError::Duplicate) };
+        assert!(matches!(
+            block_on(overwrite_version(Version::new(5), true, failing)),
+            Err(StoreError::Duplicate)
+        ));
     }
 
     #[test]

@@ -28,6 +28,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use tessera_mfa::Version;
 use tessera_registry::UserId;
 pub use tessera_registry::testing::{Faults, sleep};
+use tessera_store::testing::overwrite_version;
 
 use crate::{Account, AccountStore, StoreError, Versioned};
 
@@ -142,20 +143,14 @@ impl<S: AccountStore> AccountStore for ChaosAccountStore<S> {
         let overwrite;
         let account = match self.flaw {
             Some(flaw @ (Flaw::LastWriteWins | Flaw::RacyCompareAndSet)) => {
+                let racy = flaw == Flaw::RacyCompareAndSet;
                 let id = account.value.id();
-                let Some(current) = self.inner.load(id).await? else {
-                    return Err(StoreError::Conflict);
-                };
-                if flaw == Flaw::RacyCompareAndSet {
-                    if current.version != account.version {
-                        return Err(StoreError::Conflict);
-                    }
-                    tessera_store::testing::yield_once().await;
-                }
-                let Some(current) = self.inner.load(id).await? else {
-                    return Err(StoreError::Conflict);
-                };
-                overwrite = Versioned::new(current.version, account.value.clone());
+                let current = overwrite_version(account.version, racy, || async move {
+                    let stored = self.inner.load(id).await?;
+                    stored.map(|a| a.version).ok_or(StoreError::Conflict)
+                })
+                .await?;
+                overwrite = Versioned::new(current, account.value.clone());
                 &overwrite
             }
             _ => account,

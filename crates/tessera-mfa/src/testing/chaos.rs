@@ -19,6 +19,7 @@ use tessera_registry::UserId;
 /// The shared vocabulary of the workspace's chaos wrappers (the registry's, this
 /// crate's and the facade's steer and count alike).
 pub use tessera_registry::testing::{Faults, sleep};
+use tessera_store::testing::overwrite_version;
 
 use crate::{
     AccountState, DestinationKey, DestinationState, MfaStore, StoreError, Version, Versioned,
@@ -97,14 +98,6 @@ impl<S: MfaStore> ChaosStore<S> {
             user.clone()
         }
     }
-
-    /// For [`Flaw::RacyCompareAndSet`]: whether the versions match, decided before a
-    /// pause in which another task may save.
-    async fn racy_compare(expected: Version, stored: Version) -> bool {
-        let same = expected == stored;
-        tessera_store::testing::yield_once().await;
-        same
-    }
 }
 
 impl<S: MfaStore> MfaStore for ChaosStore<S> {
@@ -128,13 +121,11 @@ impl<S: MfaStore> MfaStore for ChaosStore<S> {
         let overwrite;
         let state = match self.flaw {
             Some(flaw @ (Flaw::LastWriteWins | Flaw::RacyCompareAndSet)) => {
-                if flaw == Flaw::RacyCompareAndSet {
-                    let stored = self.inner.load_account(user).await?.version;
-                    if !Self::racy_compare(state.version, stored).await {
-                        return Err(StoreError::Conflict);
-                    }
-                }
-                let current = self.inner.load_account(user).await?.version;
+                let racy = flaw == Flaw::RacyCompareAndSet;
+                let current = overwrite_version(state.version, racy, || async move {
+                    Ok(self.inner.load_account(user).await?.version)
+                })
+                .await?;
                 overwrite = Versioned::new(current, state.value.clone());
                 &overwrite
             }
@@ -165,11 +156,10 @@ impl<S: MfaStore> MfaStore for ChaosStore<S> {
         self.faults.before_save().await.map_err(|()| injected())?;
         let overwrite;
         let state = if self.flaw == Some(Flaw::RacyCompareAndSet) {
-            let stored = self.inner.load_destination(key).await?.version;
-            if !Self::racy_compare(state.version, stored).await {
-                return Err(StoreError::Conflict);
-            }
-            let current = self.inner.load_destination(key).await?.version;
+            let current = overwrite_version(state.version, true, || async move {
+                Ok(self.inner.load_destination(key).await?.version)
+            })
+            .await?;
             overwrite = Versioned::new(current, state.value.clone());
             &overwrite
         } else {
