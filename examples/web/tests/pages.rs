@@ -1,0 +1,73 @@
+//! Pages and handlers the browser scenarios cover, in-process (`oneshot`), so that
+//! `cargo mutants -p tessera-web-example` can tell when one changes: the stylesheet,
+//! the development outbox, the server-error page.
+
+#![allow(clippy::expect_used)]
+
+mod common;
+
+use axum::http::{StatusCode, header};
+use common::{body, get, open, post, router, signed_in};
+use tower::ServiceExt;
+
+#[tokio::test]
+async fn the_stylesheet_is_served_as_css() {
+    let router = router().await;
+    let response = router
+        .oneshot(get("/static/app.css", ""))
+        .await
+        .expect("response");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "text/css; charset=utf-8"
+    );
+    let css = body(response).await;
+    assert_eq!(css, include_str!("../static/app.css"));
+}
+
+/// A reset's email lands in the development outbox, which lists it (escaped).
+#[tokio::test]
+async fn the_outbox_lists_what_the_server_sent() {
+    let router = router().await;
+    let _ = signed_in(&router, "olga").await;
+    let (cookie, csrf) = open(&router, "/forgot-password").await;
+    let sent = router
+        .clone()
+        .oneshot(post(
+            "/forgot-password",
+            &cookie,
+            &format!("username=olga&csrf={csrf}"),
+        ))
+        .await
+        .expect("response");
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+    let outbox = router
+        .oneshot(get("/dev/outbox", ""))
+        .await
+        .expect("response");
+    assert_eq!(outbox.status(), StatusCode::OK);
+    let page = body(outbox).await;
+    assert!(page.contains("<caption>Sent messages</caption>"), "{page}");
+    // One row: the channel, the masked address, the purpose and the text.
+    assert!(
+        page.contains("<tr><td>Email</td><td>o***@example.com</td><td>PasswordReset</td>"),
+        "{page}"
+    );
+    assert!(page.contains("Your password reset code is "), "{page}");
+}
+
+/// A server failure is a 503 page that says nothing of the failure.
+#[tokio::test]
+async fn a_server_error_page_hides_the_cause() {
+    let e = tessera::Error::Store(tessera::StoreError::backend("db password hunter2"));
+    for response in [
+        tessera_web_example::server_error(&e),
+        tessera_web_example::server_failure("db password hunter2"),
+    ] {
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let page = body(response).await;
+        assert!(page.contains("Something went wrong on our side"), "{page}");
+        assert!(!page.contains("hunter2"), "{page}");
+    }
+}
