@@ -71,3 +71,22 @@ async fn a_server_error_page_hides_the_cause() {
         assert!(!page.contains("hunter2"), "{page}");
     }
 }
+
+/// Sign-out ends the session: the Credentials page sends the old cookie to sign in.
+#[tokio::test]
+async fn sign_out_ends_the_session() {
+    let router = router().await;
+    let (cookie, csrf) = signed_in(&router, "simon").await;
+    let out = router
+        .clone()
+        .oneshot(post("/sign-out", &cookie, &format!("csrf={csrf}")))
+        .await
+        .expect("response");
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(out.headers()[header::LOCATION], "/sign-in");
+    let after = router
+        .oneshot(get("/credentials", &cookie))
+        .await
+        .expect("response");
+    assert_eq!(after.status(), StatusCode::SEE_OTHER);
+}
