@@ -7,7 +7,7 @@
 mod common;
 
 use axum::http::{StatusCode, header};
-use common::{body, get, open, post, router, signed_in};
+use common::{body, get, newest_code, open, post, router, signed_in, with_app};
 use tower::ServiceExt;
 
 #[tokio::test]
@@ -89,75 +89,6 @@ async fn sign_out_ends_the_session() {
         .await
         .expect("response");
     assert_eq!(after.status(), StatusCode::SEE_OTHER);
-}
-
-/// The newest one-time code in the development outbox.
-async fn newest_code(router: &axum::Router) -> String {
-    let page = body(
-        router
-            .clone()
-            .oneshot(get("/dev/outbox", ""))
-            .await
-            .expect("response"),
-    )
-    .await;
-    let row = page.split("<tr><td>").nth(1).expect("a sent message");
-    let text = row.split("<pre>").nth(1).expect("its text");
-    let digits: String = text
-        .chars()
-        .skip_while(|c| !c.is_ascii_digit())
-        .take_while(char::is_ascii_digit)
-        .collect();
-    assert_eq!(digits.len(), 6, "{row}");
-    digits
-}
-
-/// The TOTP code of `key` (base32) `steps_back` periods ago.
-fn totp(key: &str, steps_back: u64) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs();
-    let secret = tessera::otp::Secret::from_base32(key).expect("a key");
-    tessera::otp::Totp::new(&secret, tessera::otp::TotpParams::DEFAULT)
-        .generate(tessera::UnixTime::from_secs(now - 30 * steps_back))
-        .expect("a code")
-        .expose()
-        .to_owned()
-}
-
-/// Signs `name` up and in, and sets up an authenticator app (MFA comes on with it).
-async fn with_app(router: &axum::Router, name: &str) -> (String, String) {
-    let (cookie, csrf) = signed_in(router, name).await;
-    let setup = router
-        .clone()
-        .oneshot(post(
-            "/credentials/app",
-            &cookie,
-            &format!("name=Phone&csrf={csrf}"),
-        ))
-        .await
-        .expect("response");
-    assert_eq!(setup.status(), StatusCode::OK);
-    let page = body(setup).await;
-    let marker = r#"id="totp-key">"#;
-    let start = page.find(marker).expect("the key in text") + marker.len();
-    let key = &page[start..start + page[start..].find('<').expect("end of key")];
-    let activated = router
-        .clone()
-        .oneshot(post(
-            "/credentials/app/activate",
-            &cookie,
-            &format!("first={}&second={}&csrf={csrf}", totp(key, 1), totp(key, 0)),
-        ))
-        .await
-        .expect("response");
-    assert!(
-        activated.status().is_success() || activated.status() == StatusCode::SEE_OTHER,
-        "{}",
-        activated.status()
-    );
-    (cookie, csrf)
 }
 
 /// With an app, the step-up page asks for its code and offers the other methods; a

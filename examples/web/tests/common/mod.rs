@@ -13,6 +13,12 @@ use tessera_web_example::{Options, app};
 use tower::ServiceExt;
 
 pub(crate) async fn router() -> Router {
+    router_and_pool().await.0
+}
+
+/// An application on a fresh SQLite file, and its pool: closing the pool makes every
+/// store call fail as a server would (unavailable).
+pub(crate) async fn router_and_pool() -> (Router, tessera_sqlx::SqlPool) {
     let nonce = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
@@ -22,7 +28,8 @@ pub(crate) async fn router() -> Router {
         std::process::id()
     ));
     let stores = SqlStores::open_sqlite(&path).await.expect("sqlite");
-    app(stores, &Options::default()).expect("app")
+    let pool = stores.pool().clone();
+    (app(stores, &Options::default()).expect("app"), pool)
 }
 
 pub(crate) async fn body(response: Response<Body>) -> String {
@@ -114,4 +121,73 @@ pub(crate) async fn signed_in(router: &Router, name: &str) -> (String, String) {
         .expect("response");
     assert_eq!(response.headers()[header::LOCATION], "/credentials");
     (cookie_of_or(&response, &cookie), csrf)
+}
+
+/// The newest one-time code in the development outbox.
+pub(crate) async fn newest_code(router: &axum::Router) -> String {
+    let page = body(
+        router
+            .clone()
+            .oneshot(get("/dev/outbox", ""))
+            .await
+            .expect("response"),
+    )
+    .await;
+    let row = page.split("<tr><td>").nth(1).expect("a sent message");
+    let text = row.split("<pre>").nth(1).expect("its text");
+    let digits: String = text
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(char::is_ascii_digit)
+        .collect();
+    assert_eq!(digits.len(), 6, "{row}");
+    digits
+}
+
+/// The TOTP code of `key` (base32) `steps_back` periods ago.
+pub(crate) fn totp(key: &str, steps_back: u64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    let secret = tessera::otp::Secret::from_base32(key).expect("a key");
+    tessera::otp::Totp::new(&secret, tessera::otp::TotpParams::DEFAULT)
+        .generate(tessera::UnixTime::from_secs(now - 30 * steps_back))
+        .expect("a code")
+        .expose()
+        .to_owned()
+}
+
+/// Signs `name` up and in, and sets up an authenticator app (MFA comes on with it).
+pub(crate) async fn with_app(router: &axum::Router, name: &str) -> (String, String) {
+    let (cookie, csrf) = signed_in(router, name).await;
+    let setup = router
+        .clone()
+        .oneshot(post(
+            "/credentials/app",
+            &cookie,
+            &format!("name=Phone&csrf={csrf}"),
+        ))
+        .await
+        .expect("response");
+    assert_eq!(setup.status(), StatusCode::OK);
+    let page = body(setup).await;
+    let marker = r#"id="totp-key">"#;
+    let start = page.find(marker).expect("the key in text") + marker.len();
+    let key = &page[start..start + page[start..].find('<').expect("end of key")];
+    let activated = router
+        .clone()
+        .oneshot(post(
+            "/credentials/app/activate",
+            &cookie,
+            &format!("first={}&second={}&csrf={csrf}", totp(key, 1), totp(key, 0)),
+        ))
+        .await
+        .expect("response");
+    assert!(
+        activated.status().is_success() || activated.status() == StatusCode::SEE_OTHER,
+        "{}",
+        activated.status()
+    );
+    (cookie, csrf)
 }
