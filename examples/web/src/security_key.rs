@@ -254,11 +254,12 @@ pub(crate) async fn finish_sign_in(
             }
             Redirect::to("/credentials").into_response()
         }
-        Err(e) if !is_server_error(&e) => {
+        // Every refusal, a failing store's included, is the one opaque failure
+        // (`finish_security_key`'s contract): nothing here is a 503.
+        Err(_) => {
             flash(session.inner(), Notice::Error, KEY_FAILED).await;
             Redirect::to("/sign-in/second-factor").into_response()
         }
-        Err(e) => server_error(&e),
     }
 }
 

@@ -158,8 +158,41 @@ pub(crate) fn totp(key: &str, steps_back: u64) -> String {
         .to_owned()
 }
 
+/// The TOTP code of `key` (base32) one period ahead: inside the default window, and
+/// never one that [`with_app_key`]'s activation used.
+pub(crate) fn totp_next(key: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    let secret = tessera::otp::Secret::from_base32(key).expect("a key");
+    tessera::otp::Totp::new(&secret, tessera::otp::TotpParams::DEFAULT)
+        .generate(tessera::UnixTime::from_secs(now + 30))
+        .expect("a code")
+        .expose()
+        .to_owned()
+}
+
+/// A step-up with the app of `key` (its next code), in the signed-in session of
+/// `cookie`: the session's new cookie (renewed, with a fresh second factor strong
+/// enough to bind any factor).
+pub(crate) async fn step_up_by_app(router: &Router, cookie: &str, csrf: &str, key: &str) -> String {
+    let asked = page(router, "/step-up", cookie).await;
+    assert!(asked.contains("authenticator app shows"), "{asked}");
+    let code = totp_next(key);
+    let confirmed = submit(router, "/step-up", cookie, csrf, &format!("code={code}")).await;
+    assert_eq!(location(&confirmed), "/credentials");
+    cookie_of_or(&confirmed, cookie)
+}
+
 /// Signs `name` up and in, and sets up an authenticator app (MFA comes on with it).
-pub(crate) async fn with_app(router: &axum::Router, name: &str) -> (String, String) {
+pub(crate) async fn with_app(router: &Router, name: &str) -> (String, String) {
+    let (cookie, csrf, _) = with_app_key(router, name).await;
+    (cookie, csrf)
+}
+
+/// [`with_app`], and the app's key (base32).
+pub(crate) async fn with_app_key(router: &Router, name: &str) -> (String, String, String) {
     let (cookie, csrf) = signed_in(router, name).await;
     let setup = router
         .clone()
@@ -174,13 +207,17 @@ pub(crate) async fn with_app(router: &axum::Router, name: &str) -> (String, Stri
     let page = body(setup).await;
     let marker = r#"id="totp-key">"#;
     let start = page.find(marker).expect("the key in text") + marker.len();
-    let key = &page[start..start + page[start..].find('<').expect("end of key")];
+    let key = page[start..start + page[start..].find('<').expect("end of key")].to_owned();
     let activated = router
         .clone()
         .oneshot(post(
             "/credentials/app/activate",
             &cookie,
-            &format!("first={}&second={}&csrf={csrf}", totp(key, 1), totp(key, 0)),
+            &format!(
+                "first={}&second={}&csrf={csrf}",
+                totp(&key, 1),
+                totp(&key, 0)
+            ),
         ))
         .await
         .expect("response");
@@ -189,5 +226,157 @@ pub(crate) async fn with_app(router: &axum::Router, name: &str) -> (String, Stri
         "{}",
         activated.status()
     );
-    (cookie, csrf)
+    (cookie, csrf, key)
+}
+
+/// A `GET` of `path` in the session of `cookie`: its body (any status).
+pub(crate) async fn page(router: &Router, path: &str, cookie: &str) -> String {
+    body(
+        router
+            .clone()
+            .oneshot(get(path, cookie))
+            .await
+            .expect("response"),
+    )
+    .await
+}
+
+/// A `POST` of `form` (the CSRF token added) to `path` in the session of `cookie`.
+pub(crate) async fn submit(
+    router: &Router,
+    path: &str,
+    cookie: &str,
+    csrf: &str,
+    form: &str,
+) -> Response<Body> {
+    let form = if form.is_empty() {
+        format!("csrf={csrf}")
+    } else {
+        format!("{form}&csrf={csrf}")
+    };
+    router
+        .clone()
+        .oneshot(post(path, cookie, &form))
+        .await
+        .expect("response")
+}
+
+/// Where a redirect goes.
+pub(crate) fn location(response: &Response<Body>) -> &str {
+    response
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// Whether a response is the 503 page of a server failure.
+pub(crate) async fn is_server_failure(response: Response<Body>) -> bool {
+    response.status() == StatusCode::SERVICE_UNAVAILABLE
+        && body(response)
+            .await
+            .contains("Something went wrong on our side")
+}
+
+/// Renames `table` away, so that every use of it fails as a broken database would,
+/// while the other tables still answer.
+pub(crate) async fn break_table(pool: &tessera_sqlx::SqlPool, table: &str) {
+    let tessera_sqlx::SqlPool::Sqlite(pool) = pool else {
+        panic!("the tests run on SQLite");
+    };
+    sqlx::query(&format!("ALTER TABLE {table} RENAME TO {table}_broken"))
+        .execute(pool)
+        .await
+        .expect("rename");
+}
+
+/// The one message of every refused code (as the application words it).
+pub(crate) const CODE_FAILED: &str = "That code did not work, or there were too many attempts. Check the code and try again; after repeated failures, wait before trying again.";
+
+/// The seed of the hardware token [`add_hardware_token`] adds (base32).
+pub(crate) const TOKEN_SEED: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+/// A `GET` of `path` in the session of `cookie`.
+pub(crate) async fn fetch(router: &Router, path: &str, cookie: &str) -> Response<Body> {
+    router
+        .clone()
+        .oneshot(get(path, cookie))
+        .await
+        .expect("response")
+}
+
+/// Adds a hardware token ("Desk token", serial HT-0001, [`TOKEN_SEED`]) to the signed-in
+/// account of `cookie` (with a fresh second factor), checking the page says so.
+pub(crate) async fn add_hardware_token(router: &Router, cookie: &str, csrf: &str) {
+    let added = submit(
+        router,
+        "/credentials/hardware-token",
+        cookie,
+        csrf,
+        &format!(
+            "name=Desk+token&serial=HT-0001&seed={TOKEN_SEED}&first={}&second={}",
+            totp(TOKEN_SEED, 1),
+            totp(TOKEN_SEED, 0)
+        ),
+    )
+    .await;
+    assert_eq!(location(&added), "/credentials");
+    let after = page(router, "/credentials", cookie).await;
+    assert!(after.contains("Your hardware token is added"), "{after}");
+}
+
+/// Links and verifies +447700900123 for the signed-in account of `cookie` with the
+/// texted code (with a fresh second factor), checking the page says so.
+pub(crate) async fn verify_phone(router: &Router, cookie: &str, csrf: &str) {
+    let sent = submit(
+        router,
+        "/credentials/phone",
+        cookie,
+        csrf,
+        "number=%2B447700900123",
+    )
+    .await;
+    assert_eq!(location(&sent), "/credentials");
+    let asked = page(router, "/credentials", cookie).await;
+    assert!(
+        asked.contains("We sent a code to that number by text message."),
+        "{asked}"
+    );
+    assert!(
+        asked.contains(r#"action="/credentials/phone/verify""#),
+        "{asked}"
+    );
+    let code = newest_code(router).await;
+    let verified = submit(
+        router,
+        "/credentials/phone/verify",
+        cookie,
+        csrf,
+        &format!("code={code}"),
+    )
+    .await;
+    assert_eq!(location(&verified), "/credentials");
+    let after = page(router, "/credentials", cookie).await;
+    assert!(after.contains("Your phone number is verified."), "{after}");
+    assert!(
+        after.contains("A verified phone number is linked; text-message codes can be used."),
+        "{after}"
+    );
+    assert!(
+        !after.contains(r#"action="/credentials/phone/verify""#),
+        "{after}"
+    );
+}
+
+/// A step-up with an emailed code, in the signed-in session of `cookie` (an account
+/// with MFA on): the session's new cookie (renewed, with a fresh second factor).
+pub(crate) async fn step_up_by_email(router: &Router, cookie: &str, csrf: &str) -> String {
+    let asked = fetch(router, "/step-up", cookie).await;
+    assert_eq!(asked.status(), StatusCode::OK);
+    let chosen = submit(router, "/step-up", cookie, csrf, "method=email").await;
+    assert_eq!(location(&chosen), "/step-up");
+    let code = newest_code(router).await;
+    let confirmed = submit(router, "/step-up", cookie, csrf, &format!("code={code}")).await;
+    assert_eq!(location(&confirmed), "/credentials");
+    cookie_of_or(&confirmed, cookie)
 }
