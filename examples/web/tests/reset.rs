@@ -1,0 +1,510 @@
+//! The forgot-password flow in-process (`oneshot`): each page, the whole reset without
+//! and with MFA, each step's refusal of a person's mistake, and each step's 503 when a
+//! store fails under it.
+
+#![allow(clippy::expect_used)]
+
+mod common;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Response, StatusCode, header};
+use common::{body, cookie_of_or, get, newest_code, open, post, router, router_and_pool};
+use tower::ServiceExt;
+
+const PASSWORD: &str = "correct+horse+battery+staple";
+const NEW_PASSWORD: &str = "quiet+lanterns+drift+over+harbour";
+const CODE_FAILED: &str = "That code did not work, or there were too many attempts.";
+const SERVER_FAILED: &str = "Something went wrong on our side";
+
+async fn send(router: &Router, path: &str, cookie: &str, form: &str) -> Response<Body> {
+    router
+        .clone()
+        .oneshot(post(path, cookie, form))
+        .await
+        .expect("response")
+}
+
+async fn page(router: &Router, path: &str, cookie: &str) -> (StatusCode, String) {
+    let response = router
+        .clone()
+        .oneshot(get(path, cookie))
+        .await
+        .expect("response");
+    (response.status(), body(response).await)
+}
+
+fn location(response: &Response<Body>) -> &str {
+    response
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// Asserts `response` is the 503 page of a server failure.
+async fn assert_server_failure(response: Response<Body>) {
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let page = body(response).await;
+    assert!(page.contains(SERVER_FAILED), "{page}");
+}
+
+/// Makes every use of `table` fail, as a broken database would, while the other tables
+/// still answer.
+async fn break_table(pool: &tessera_sqlx::SqlPool, table: &str) {
+    let tessera_sqlx::SqlPool::Sqlite(pool) = pool else {
+        panic!("the tests run on SQLite");
+    };
+    sqlx::query(&format!("ALTER TABLE {table} RENAME TO {table}_broken"))
+        .execute(pool)
+        .await
+        .expect("rename");
+}
+
+/// Signs `name` up (no MFA); signed out again.
+async fn sign_up(router: &Router, name: &str) {
+    let (cookie, csrf) = open(router, "/sign-up").await;
+    let created = send(
+        router,
+        "/sign-up",
+        &cookie,
+        &format!("username={name}&email={name}%40example.com&password={PASSWORD}&csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+}
+
+/// Signs `name` up and sets up an authenticator app (MFA comes on with it): its key.
+async fn sign_up_with_app(router: &Router, name: &str) -> String {
+    let (cookie, csrf) = common::signed_in(router, name).await;
+    let setup = send(
+        router,
+        "/credentials/app",
+        &cookie,
+        &format!("name=Phone&csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(setup.status(), StatusCode::OK);
+    let page = body(setup).await;
+    let marker = r#"id="totp-key">"#;
+    let start = page.find(marker).expect("the key in text") + marker.len();
+    let key = page[start..start + page[start..].find('<').expect("end of key")].to_owned();
+    let (first, second) = consecutive_codes(&key);
+    let activated = send(
+        router,
+        "/credentials/app/activate",
+        &cookie,
+        &format!("first={first}&second={second}&csrf={csrf}"),
+    )
+    .await;
+    assert!(
+        activated.status().is_success() || activated.status() == StatusCode::SEE_OTHER,
+        "{}",
+        activated.status()
+    );
+    key
+}
+
+/// Two consecutive TOTP codes of `key` (base32), the previous period's and this one's,
+/// from one reading of the clock (so never two periods apart).
+fn consecutive_codes(key: &str) -> (String, String) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    let secret = tessera::otp::Secret::from_base32(key).expect("a key");
+    let totp = tessera::otp::Totp::new(&secret, tessera::otp::TotpParams::DEFAULT);
+    let at = |secs: u64| {
+        totp.generate(tessera::UnixTime::from_secs(secs))
+            .expect("a code")
+            .expose()
+            .to_owned()
+    };
+    (at(now - 30), at(now))
+}
+
+/// The TOTP code of `key` one period ahead: inside the verification window, and never
+/// one the activation used.
+fn next_totp(key: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    let secret = tessera::otp::Secret::from_base32(key).expect("a key");
+    tessera::otp::Totp::new(&secret, tessera::otp::TotpParams::DEFAULT)
+        .generate(tessera::UnixTime::from_secs(now + 30))
+        .expect("a code")
+        .expose()
+        .to_owned()
+}
+
+/// A six-digit code that is not `code`.
+fn other_code(code: &str) -> String {
+    let mut digits: Vec<char> = code.chars().collect();
+    let last = digits.last_mut().expect("a digit");
+    *last = if *last == '0' { '1' } else { '0' };
+    digits.into_iter().collect()
+}
+
+/// A reset session that asked for `name`'s code: its cookie and CSRF token.
+async fn reset_started(router: &Router, name: &str) -> (String, String) {
+    let (cookie, csrf) = open(router, "/forgot-password").await;
+    let started = send(
+        router,
+        "/forgot-password",
+        &cookie,
+        &format!("username={name}&csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(started.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&started), "/forgot-password/code");
+    (cookie_of_or(&started, &cookie), csrf)
+}
+
+/// [`reset_started`], then the emailed code: the session is at the new-password step
+/// (no MFA) or the second-factor step (MFA on).
+async fn code_verified(router: &Router, name: &str, next: &str) -> (String, String) {
+    let (cookie, csrf) = reset_started(router, name).await;
+    let code = newest_code(router).await;
+    let verified = send(
+        router,
+        "/forgot-password/code",
+        &cookie,
+        &format!("code={code}&csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(verified.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&verified), next);
+    (cookie_of_or(&verified, &cookie), csrf)
+}
+
+/// Signs `name` in with `password`: where the sign-in sends the browser (or its status).
+async fn sign_in_goes_to(router: &Router, name: &str, password: &str) -> String {
+    let (cookie, csrf) = open(router, "/sign-in").await;
+    let response = send(
+        router,
+        "/sign-in",
+        &cookie,
+        &format!("username={name}&password={password}&csrf={csrf}"),
+    )
+    .await;
+    if response.status() == StatusCode::SEE_OTHER {
+        location(&response).to_owned()
+    } else {
+        response.status().to_string()
+    }
+}
+
+#[tokio::test]
+async fn the_forgot_password_page_asks_for_a_username() {
+    let router = router().await;
+    let (status, page) = page(&router, "/forgot-password", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("<h1>Forgot password</h1>"), "{page}");
+    assert!(
+        page.contains(r#"<form method="post" action="/forgot-password">"#),
+        "{page}"
+    );
+    assert!(page.contains(r#"name="username""#), "{page}");
+    assert!(page.contains(r#"name="csrf" value=""#), "{page}");
+    assert!(page.contains("Email me a code"), "{page}");
+}
+
+/// Without MFA: the username, the emailed code, a new password; the old password stops
+/// working and the new one signs in.
+#[tokio::test]
+async fn a_reset_without_mfa_sets_a_new_password() {
+    let router = router().await;
+    sign_up(&router, "rosa").await;
+    let (cookie, csrf) = reset_started(&router, "rosa").await;
+
+    // The code page says a code was sent (the same for any username), and asks for it.
+    let (status, asked) = page(&router, "/forgot-password/code", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        asked.contains("<h1>Enter the code we emailed</h1>"),
+        "{asked}"
+    );
+    assert!(
+        asked.contains("If that username has an account, we emailed a code to its address."),
+        "{asked}"
+    );
+    assert!(
+        asked.contains(r#"<form method="post" action="/forgot-password/code">"#),
+        "{asked}"
+    );
+    assert!(asked.contains(r#"name="code""#), "{asked}");
+
+    // The code is in the outbox, sent to the account's address.
+    let outbox = page(&router, "/dev/outbox", "").await.1;
+    assert!(
+        outbox.contains("<tr><td>Email</td><td>r***@example.com</td><td>PasswordReset</td>"),
+        "{outbox}"
+    );
+    let code = newest_code(&router).await;
+
+    // A wrong code: back to the code page, which says so.
+    let wrong = send(
+        &router,
+        "/forgot-password/code",
+        &cookie,
+        &format!("code={}&csrf={csrf}", other_code(&code)),
+    )
+    .await;
+    assert_eq!(wrong.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&wrong), "/forgot-password/code");
+    let again = page(&router, "/forgot-password/code", &cookie).await.1;
+    assert!(again.contains(CODE_FAILED), "{again}");
+
+    // The right code: the new-password step.
+    let verified = send(
+        &router,
+        "/forgot-password/code",
+        &cookie,
+        &format!("code=+{code}+&csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(verified.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&verified), "/forgot-password/new");
+    let cookie = cookie_of_or(&verified, &cookie);
+
+    let (status, form) = page(&router, "/forgot-password/new", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains("<h1>Choose a new password</h1>"), "{form}");
+    assert!(
+        form.contains(r#"<form method="post" action="/forgot-password/new">"#),
+        "{form}"
+    );
+    assert!(form.contains(r#"name="new""#) && form.contains(r#"name="confirmation""#));
+    assert!(form.contains(r#"<script src="/static/password.js"></script>"#));
+
+    // A confirmation that differs: refused with the reason, the form again.
+    let refused = send(
+        &router,
+        "/forgot-password/new",
+        &cookie,
+        &format!("new={NEW_PASSWORD}&confirmation={NEW_PASSWORD}x&csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused = body(refused).await;
+    assert!(
+        refused.contains(r#"role="alert">That password cannot be used: "#),
+        "{refused}"
+    );
+    assert!(
+        refused.contains(r#"<form method="post" action="/forgot-password/new">"#),
+        "{refused}"
+    );
+
+    // The new password: set, and the sign-in page says so.
+    let done = send(
+        &router,
+        "/forgot-password/new",
+        &cookie,
+        &format!("new={NEW_PASSWORD}&confirmation={NEW_PASSWORD}&csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&done), "/sign-in");
+    let cookie = cookie_of_or(&done, &cookie);
+    let sign_in = page(&router, "/sign-in", &cookie).await.1;
+    assert!(
+        sign_in.contains("Your password was reset. Sign in with the new one."),
+        "{sign_in}"
+    );
+    // The reset is used up.
+    let replayed = send(
+        &router,
+        "/forgot-password/new",
+        &cookie,
+        &format!("new={NEW_PASSWORD}&confirmation={NEW_PASSWORD}&csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(location(&replayed), "/forgot-password");
+
+    assert_eq!(
+        sign_in_goes_to(&router, "rosa", NEW_PASSWORD).await,
+        "/credentials"
+    );
+    assert_eq!(
+        sign_in_goes_to(&router, "rosa", PASSWORD).await,
+        StatusCode::UNAUTHORIZED.to_string()
+    );
+}
+
+/// With MFA: after the emailed code, the second factor (the app here), then the new
+/// password.
+#[tokio::test]
+async fn a_reset_with_mfa_asks_for_the_second_factor() {
+    let router = router().await;
+    let key = sign_up_with_app(&router, "mihai").await;
+    let (cookie, csrf) = code_verified(&router, "mihai", "/forgot-password/second-factor").await;
+
+    let (status, asked) = page(&router, "/forgot-password/second-factor", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        asked.contains("<h1>Enter the authorization code</h1>"),
+        "{asked}"
+    );
+    assert!(
+        asked.contains(r#"<form method="post" action="/forgot-password/second-factor">"#),
+        "{asked}"
+    );
+    assert!(
+        asked.contains("Enter the 6-digit code your authenticator app shows."),
+        "{asked}"
+    );
+    // No new password yet.
+    let early = send(
+        &router,
+        "/forgot-password/new",
+        &cookie,
+        &format!("new={NEW_PASSWORD}&confirmation={NEW_PASSWORD}&csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(location(&early), "/forgot-password");
+
+    // A wrong code: back to the page, which says so.
+    let code = next_totp(&key);
+    let wrong = send(
+        &router,
+        "/forgot-password/second-factor",
+        &cookie,
+        &format!("code={}&csrf={csrf}", other_code(&code)),
+    )
+    .await;
+    assert_eq!(wrong.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&wrong), "/forgot-password/second-factor");
+    let again = page(&router, "/forgot-password/second-factor", &cookie)
+        .await
+        .1;
+    assert!(again.contains(CODE_FAILED), "{again}");
+
+    // The app's code: the new-password step.
+    let confirmed = send(
+        &router,
+        "/forgot-password/second-factor",
+        &cookie,
+        &format!("code={}&csrf={csrf}", next_totp(&key)),
+    )
+    .await;
+    assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&confirmed), "/forgot-password/new");
+    let cookie = cookie_of_or(&confirmed, &cookie);
+    // The second-factor step is over.
+    let over = router
+        .clone()
+        .oneshot(get("/forgot-password/second-factor", &cookie))
+        .await
+        .expect("response");
+    assert_eq!(location(&over), "/forgot-password");
+
+    let done = send(
+        &router,
+        "/forgot-password/new",
+        &cookie,
+        &format!("new={NEW_PASSWORD}&confirmation={NEW_PASSWORD}&csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&done), "/sign-in");
+    // The new password, then the app as before.
+    assert_eq!(
+        sign_in_goes_to(&router, "mihai", NEW_PASSWORD).await,
+        "/sign-in/second-factor"
+    );
+    assert_eq!(
+        sign_in_goes_to(&router, "mihai", PASSWORD).await,
+        StatusCode::UNAUTHORIZED.to_string()
+    );
+}
+
+/// The steps after the first need the one before: without it, back to the start.
+#[tokio::test]
+async fn each_step_needs_the_one_before() {
+    let router = router().await;
+    let (cookie, csrf) = open(&router, "/forgot-password").await;
+    for (path, form) in [
+        ("/forgot-password/code", "code=123456"),
+        ("/forgot-password/second-factor", "code=123456"),
+        (
+            "/forgot-password/new",
+            "new=quiet+lanterns&confirmation=quiet+lanterns",
+        ),
+    ] {
+        let response = send(&router, path, &cookie, &format!("{form}&csrf={csrf}")).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(location(&response), "/forgot-password", "{path}");
+    }
+    let second = router
+        .clone()
+        .oneshot(get("/forgot-password/second-factor", &cookie))
+        .await
+        .expect("response");
+    assert_eq!(location(&second), "/forgot-password");
+}
+
+/// An unknown username gets the answer a known one gets, and no code is sent.
+#[tokio::test]
+async fn an_unknown_username_gets_the_same_answer() {
+    let router = router().await;
+    let (cookie, _) = reset_started(&router, "nobody").await;
+    let asked = page(&router, "/forgot-password/code", &cookie).await.1;
+    assert!(
+        asked.contains("If that username has an account, we emailed a code to its address."),
+        "{asked}"
+    );
+    let outbox = page(&router, "/dev/outbox", "").await.1;
+    assert!(!outbox.contains("<tr><td>"), "{outbox}");
+}
+
+#[tokio::test]
+async fn a_failing_store_at_the_start_is_a_server_error() {
+    let (router, pool) = router_and_pool().await;
+    sign_up(&router, "petra").await;
+    let (cookie, csrf) = open(&router, "/forgot-password").await;
+    pool.close().await;
+    let response = send(
+        &router,
+        "/forgot-password",
+        &cookie,
+        &format!("username=petra&csrf={csrf}"),
+    )
+    .await;
+    assert_server_failure(response).await;
+}
+
+/// The code is right, but the account cannot be read: 503, not "wrong code".
+#[tokio::test]
+async fn a_failing_store_at_the_code_is_a_server_error() {
+    let (router, pool) = router_and_pool().await;
+    sign_up(&router, "petra").await;
+    let (cookie, csrf) = reset_started(&router, "petra").await;
+    let code = newest_code(&router).await;
+    break_table(&pool, "tessera_accounts").await;
+    let response = send(
+        &router,
+        "/forgot-password/code",
+        &cookie,
+        &format!("code={code}&csrf={csrf}"),
+    )
+    .await;
+    assert_server_failure(response).await;
+}
+
+#[tokio::test]
+async fn a_failing_store_at_the_new_password_is_a_server_error() {
+    let (router, pool) = router_and_pool().await;
+    sign_up(&router, "petra").await;
+    let (cookie, csrf) = code_verified(&router, "petra", "/forgot-password/new").await;
+    pool.close().await;
+    let response = send(
+        &router,
+        "/forgot-password/new",
+        &cookie,
+        &format!("new={NEW_PASSWORD}&confirmation={NEW_PASSWORD}&csrf={csrf}"),
+    )
+    .await;
+    assert_server_failure(response).await;
+}
