@@ -14,6 +14,10 @@ use crate::html::{self, Notice, csrf_field, esc};
 use crate::security::csrf_token;
 use crate::{App, server_error};
 
+/// A factor bound while MFA is off turns it on (with the recovery codes, shown once);
+/// while it is on, the facade leaves it as it is.
+pub(crate) const TURN_MFA_ON: bool = true;
+
 /// The session key of a phone verification in progress.
 const PHONE_KEY: &str = "web.phone_verification";
 
@@ -441,14 +445,10 @@ pub(crate) async fn finish_app(
     let Ok(Some(device)) = me.session().get(PENDING_AUTHENTICATOR_SETUP).await else {
         return Redirect::to("/credentials").into_response();
     };
-    let mfa_on = match mfa_on(&app, &me).await {
-        Ok(on) => on,
-        Err(response) => return response,
-    };
     let codes = [f.first.trim(), f.second.trim()];
     let added = app
         .accounts
-        .finish_authenticator_setup(me.assurance(), device, &codes, !mfa_on)
+        .finish_authenticator_setup(me.assurance(), device, &codes, TURN_MFA_ON)
         .await;
     if added.is_ok() {
         let _ = me.session().remove(PENDING_AUTHENTICATOR_SETUP).await;
@@ -477,19 +477,6 @@ pub(crate) async fn factor_added(
             None => back_with(me, &format!("{done}.")).await,
         },
         Err(e) => refused(me.session(), &e).await,
-    }
-}
-
-/// Whether the signed-in account has MFA on (a device bound while it is off turns it on).
-pub(crate) async fn mfa_on(app: &App, me: &SignedIn) -> Result<bool, Response> {
-    match app.accounts.account(me.account()).await {
-        Ok(a) => Ok(app
-            .accounts
-            .mfa_status_of(&a)
-            .await
-            .map(|s| s.mfa_enabled)
-            .unwrap_or(false)),
-        Err(e) => Err(server_error(&e)),
     }
 }
 

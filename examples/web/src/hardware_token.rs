@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 
 use crate::App;
 use crate::auth::flash;
-use crate::credentials::{factor_added, mfa_on};
+use crate::credentials::{TURN_MFA_ON, factor_added};
 use crate::html::Notice;
 
 /// The token form.
@@ -48,14 +48,10 @@ pub(crate) async fn add(
             return Redirect::to("/credentials").into_response();
         }
     };
-    let enable = match mfa_on(&app, &me).await {
-        Ok(on) => !on,
-        Err(response) => return response,
-    };
     let codes = [f.first.trim(), f.second.trim()];
     let added = app
         .accounts
-        .add_hardware_token(me.assurance(), &token, &codes, enable)
+        .add_hardware_token(me.assurance(), &token, &codes, TURN_MFA_ON)
         .await;
     factor_added(&me, added, "Your hardware token is added").await
 }

@@ -46,9 +46,9 @@ pub(crate) async fn start(
                 return e.into_response();
             }
         }
-        Err(e) if is_server_error(&e) => return server_error(&e),
-        // Throttled or refused: the page says the same as for an unknown name.
-        Err(_) => {}
+        // Its only errors are the server's (a store, randomness): an unknown name gets
+        // a decoy reset, so the page below says the same for every name.
+        Err(e) => return server_error(&e),
     }
     flash(
         session.inner(),
@@ -176,7 +176,8 @@ pub(crate) async fn second_factor(
             }
             Redirect::to("/forgot-password/new").into_response()
         }
-        Err(e) if is_server_error(&e) => server_error(&e),
+        // Every failure, a failing store's included, is the one opaque refusal
+        // (`finish_reset_second_factor`'s contract): nothing here is a 503.
         Err(_) => {
             flash(session.inner(), Notice::Error, CODE_FAILED).await;
             Redirect::to("/forgot-password/second-factor").into_response()

@@ -24,7 +24,7 @@ use tessera_axum::{
 };
 
 use crate::auth::{flash, is_server_error, step_up_finished};
-use crate::credentials::{factor_added, mfa_on, refused};
+use crate::credentials::{TURN_MFA_ON, factor_added, refused};
 use crate::html::{self, Notice, csrf_field, esc};
 use crate::security::csrf_token;
 use crate::{App, server_error, server_failure};
@@ -148,10 +148,6 @@ pub(crate) async fn finish_setup(
     let Some(ceremony) = take(me.session(), PENDING_SECURITY_KEY_SETUP).await else {
         return Redirect::to("/credentials").into_response();
     };
-    let enable = match mfa_on(&app, &me).await {
-        Ok(on) => !on,
-        Err(response) => return response,
-    };
     let added = app
         .accounts
         .finish_security_key_setup(
@@ -160,7 +156,7 @@ pub(crate) async fn finish_setup(
             ceremony,
             &f.credential,
             f.name.trim(),
-            enable,
+            TURN_MFA_ON,
         )
         .await;
     factor_added(&me, added, "Your security key is registered").await
