@@ -4,10 +4,8 @@
 
 #![allow(clippy::expect_used)]
 
-mod common;
-
+use crate::common::{body, get, newest_code, open, post, router, signed_in, with_app};
 use axum::http::{StatusCode, header};
-use common::{body, get, newest_code, open, post, router, signed_in, with_app};
 use tower::ServiceExt;
 
 #[tokio::test]
@@ -23,7 +21,7 @@ async fn the_stylesheet_is_served_as_css() {
         "text/css; charset=utf-8"
     );
     let css = body(response).await;
-    assert_eq!(css, include_str!("../static/app.css"));
+    assert_eq!(css, include_str!("../../static/app.css"));
 }
 
 /// A reset's email lands in the development outbox, which lists it (escaped).

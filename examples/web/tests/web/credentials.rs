@@ -4,14 +4,12 @@
 
 #![allow(clippy::expect_used)]
 
-mod common;
-
-use axum::http::StatusCode;
-use common::{
+use crate::common::{
     add_hardware_token, break_table, cookie_of_or, fetch, is_server_failure, location, page,
-    router, router_and_pool, signed_in, step_up_by_app, step_up_by_email, submit, totp,
-    verify_phone, with_app_key,
+    router, router_and_pool, signed_in, step_up_by_app, step_up_by_email, submit, verify_phone,
+    with_app_key,
 };
+use axum::http::StatusCode;
 
 const PASSWORD: &str = "correct+horse+battery+staple";
 
@@ -94,7 +92,7 @@ async fn mfa_on_with_email_then_off_after_a_step_up() {
     )
     .await;
     assert_eq!(on.status(), StatusCode::OK);
-    let codes = common::body(on).await;
+    let codes = crate::common::body(on).await;
     assert!(
         codes.contains("Multi-factor authentication is on."),
         "{codes}"
@@ -232,7 +230,7 @@ async fn devices_listed_renamed_resynced_removed_and_new_recovery_codes() {
             .duration_since(std::time::UNIX_EPOCH)
             .expect("after 1970")
             .as_secs();
-        let secret = tessera::otp::Secret::from_base32(common::TOKEN_SEED).expect("seed");
+        let secret = tessera::otp::Secret::from_base32(crate::common::TOKEN_SEED).expect("seed");
         tessera::otp::Totp::new(&secret, tessera::otp::TotpParams::DEFAULT)
             .generate(tessera::UnixTime::from_secs(now + 30 * steps))
             .expect("a code")
@@ -244,11 +242,7 @@ async fn devices_listed_renamed_resynced_removed_and_new_recovery_codes() {
         "/credentials/devices/resync",
         &cookie,
         &csrf,
-        &format!(
-            "device={token}&first={}&second={}",
-            drifted(3),
-            drifted(4)
-        ),
+        &format!("device={token}&first={}&second={}", drifted(3), drifted(4)),
     )
     .await;
     assert_eq!(location(&resynced), "/credentials");
@@ -274,7 +268,7 @@ async fn devices_listed_renamed_resynced_removed_and_new_recovery_codes() {
     // New recovery codes, within the step-up.
     let codes = submit(&router, "/credentials/recovery-codes", &cookie, &csrf, "").await;
     assert_eq!(codes.status(), StatusCode::OK);
-    let codes = common::body(codes).await;
+    let codes = crate::common::body(codes).await;
     assert!(
         codes.contains("New recovery codes; the old ones no longer work."),
         "{codes}"
@@ -342,7 +336,7 @@ async fn a_second_app_with_mfa_on_shows_no_new_codes() {
     let cookie = step_up_by_app(&router, &cookie, &csrf, &key).await;
     let setup = submit(&router, "/credentials/app", &cookie, &csrf, "name=Tablet").await;
     assert_eq!(setup.status(), StatusCode::OK);
-    let page_text = common::body(setup).await;
+    let page_text = crate::common::body(setup).await;
     assert!(
         page_text.contains(
             r#"<figure class="qr" role="img" aria-label="QR code of the authenticator key"><svg"#
@@ -352,16 +346,13 @@ async fn a_second_app_with_mfa_on_shows_no_new_codes() {
     let marker = r#"id="totp-key">"#;
     let start = page_text.find(marker).expect("the key") + marker.len();
     let second_key = &page_text[start..start + page_text[start..].find('<').expect("end")];
+    let (first, second) = crate::common::consecutive_codes(second_key);
     let done = submit(
         &router,
         "/credentials/app/activate",
         &cookie,
         &csrf,
-        &format!(
-            "first={}&second={}",
-            totp(second_key, 1),
-            totp(second_key, 0)
-        ),
+        &format!("first={first}&second={second}"),
     )
     .await;
     assert_eq!(location(&done), "/credentials");
@@ -429,7 +420,7 @@ async fn a_trusted_browser_listed_and_revoked() {
     // Sign in again with an emailed second factor, trusting the browser.
     let out = submit(&router, "/sign-out", &cookie, &csrf, "").await;
     assert_eq!(location(&out), "/sign-in");
-    let (cookie, csrf) = common::open(&router, "/sign-in").await;
+    let (cookie, csrf) = crate::common::open(&router, "/sign-in").await;
     let pending = submit(
         &router,
         "/sign-in",
@@ -441,7 +432,7 @@ async fn a_trusted_browser_listed_and_revoked() {
     let cookie = cookie_of_or(&pending, &cookie);
     let email = submit(&router, "/sign-in/method", &cookie, &csrf, "method=email").await;
     assert_eq!(location(&email), "/sign-in/second-factor");
-    let code = common::newest_code(&router).await;
+    let code = crate::common::newest_code(&router).await;
     let done = submit(
         &router,
         "/sign-in/second-factor",

@@ -4,10 +4,8 @@
 
 #![allow(clippy::expect_used)]
 
-mod common;
-
+use crate::common::{body, get, open, post, router, signed_in};
 use axum::http::{StatusCode, header};
-use common::{body, get, open, post, router, signed_in};
 use tessera_sqlx::SqlStores;
 use tessera_web_example::{Options, app};
 use tower::ServiceExt;

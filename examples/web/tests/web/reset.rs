@@ -4,26 +4,15 @@
 
 #![allow(clippy::expect_used)]
 
-mod common;
-
+use crate::common::{
+    body, cookie_of_or, get, location, newest_code, open, router, router_and_pool, send,
+};
 use axum::Router;
-use axum::body::Body;
-use axum::http::{Response, StatusCode, header};
-use common::{body, cookie_of_or, get, newest_code, open, post, router, router_and_pool};
+use axum::http::StatusCode;
 use tower::ServiceExt;
 
 const PASSWORD: &str = "correct+horse+battery+staple";
 const NEW_PASSWORD: &str = "quiet+lanterns+drift+over+harbour";
-const CODE_FAILED: &str = "That code did not work, or there were too many attempts.";
-const SERVER_FAILED: &str = "Something went wrong on our side";
-
-async fn send(router: &Router, path: &str, cookie: &str, form: &str) -> Response<Body> {
-    router
-        .clone()
-        .oneshot(post(path, cookie, form))
-        .await
-        .expect("response")
-}
 
 async fn page(router: &Router, path: &str, cookie: &str) -> (StatusCode, String) {
     let response = router
@@ -32,33 +21,6 @@ async fn page(router: &Router, path: &str, cookie: &str) -> (StatusCode, String)
         .await
         .expect("response");
     (response.status(), body(response).await)
-}
-
-fn location(response: &Response<Body>) -> &str {
-    response
-        .headers()
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-}
-
-/// Asserts `response` is the 503 page of a server failure.
-async fn assert_server_failure(response: Response<Body>) {
-    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-    let page = body(response).await;
-    assert!(page.contains(SERVER_FAILED), "{page}");
-}
-
-/// Makes every use of `table` fail, as a broken database would, while the other tables
-/// still answer.
-async fn break_table(pool: &tessera_sqlx::SqlPool, table: &str) {
-    let tessera_sqlx::SqlPool::Sqlite(pool) = pool else {
-        panic!("the tests run on SQLite");
-    };
-    sqlx::query(&format!("ALTER TABLE {table} RENAME TO {table}_broken"))
-        .execute(pool)
-        .await
-        .expect("rename");
 }
 
 /// Signs `name` up (no MFA); signed out again.
@@ -72,70 +34,6 @@ async fn sign_up(router: &Router, name: &str) {
     )
     .await;
     assert_eq!(created.status(), StatusCode::SEE_OTHER);
-}
-
-/// Signs `name` up and sets up an authenticator app (MFA comes on with it): its key.
-async fn sign_up_with_app(router: &Router, name: &str) -> String {
-    let (cookie, csrf) = common::signed_in(router, name).await;
-    let setup = send(
-        router,
-        "/credentials/app",
-        &cookie,
-        &format!("name=Phone&csrf={csrf}"),
-    )
-    .await;
-    assert_eq!(setup.status(), StatusCode::OK);
-    let page = body(setup).await;
-    let marker = r#"id="totp-key">"#;
-    let start = page.find(marker).expect("the key in text") + marker.len();
-    let key = page[start..start + page[start..].find('<').expect("end of key")].to_owned();
-    let (first, second) = consecutive_codes(&key);
-    let activated = send(
-        router,
-        "/credentials/app/activate",
-        &cookie,
-        &format!("first={first}&second={second}&csrf={csrf}"),
-    )
-    .await;
-    assert!(
-        activated.status().is_success() || activated.status() == StatusCode::SEE_OTHER,
-        "{}",
-        activated.status()
-    );
-    key
-}
-
-/// Two consecutive TOTP codes of `key` (base32), the previous period's and this one's,
-/// from one reading of the clock (so never two periods apart).
-fn consecutive_codes(key: &str) -> (String, String) {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs();
-    let secret = tessera::otp::Secret::from_base32(key).expect("a key");
-    let totp = tessera::otp::Totp::new(&secret, tessera::otp::TotpParams::DEFAULT);
-    let at = |secs: u64| {
-        totp.generate(tessera::UnixTime::from_secs(secs))
-            .expect("a code")
-            .expose()
-            .to_owned()
-    };
-    (at(now - 30), at(now))
-}
-
-/// The TOTP code of `key` one period ahead: inside the verification window, and never
-/// one the activation used.
-fn next_totp(key: &str) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs();
-    let secret = tessera::otp::Secret::from_base32(key).expect("a key");
-    tessera::otp::Totp::new(&secret, tessera::otp::TotpParams::DEFAULT)
-        .generate(tessera::UnixTime::from_secs(now + 30))
-        .expect("a code")
-        .expose()
-        .to_owned()
 }
 
 /// A six-digit code that is not `code`.
@@ -254,7 +152,7 @@ async fn a_reset_without_mfa_sets_a_new_password() {
     assert_eq!(wrong.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&wrong), "/forgot-password/code");
     let again = page(&router, "/forgot-password/code", &cookie).await.1;
-    assert!(again.contains(CODE_FAILED), "{again}");
+    assert!(again.contains(crate::common::CODE_FAILED), "{again}");
 
     // The right code: the new-password step.
     let verified = send(
@@ -338,7 +236,7 @@ async fn a_reset_without_mfa_sets_a_new_password() {
 #[tokio::test]
 async fn a_reset_with_mfa_asks_for_the_second_factor() {
     let router = router().await;
-    let key = sign_up_with_app(&router, "mihai").await;
+    let key = crate::common::with_app_key(&router, "mihai").await.2;
     let (cookie, csrf) = code_verified(&router, "mihai", "/forgot-password/second-factor").await;
 
     let (status, asked) = page(&router, "/forgot-password/second-factor", &cookie).await;
@@ -366,7 +264,7 @@ async fn a_reset_with_mfa_asks_for_the_second_factor() {
     assert_eq!(location(&early), "/forgot-password");
 
     // A wrong code: back to the page, which says so.
-    let code = next_totp(&key);
+    let code = crate::common::totp_next(&key);
     let wrong = send(
         &router,
         "/forgot-password/second-factor",
@@ -379,14 +277,14 @@ async fn a_reset_with_mfa_asks_for_the_second_factor() {
     let again = page(&router, "/forgot-password/second-factor", &cookie)
         .await
         .1;
-    assert!(again.contains(CODE_FAILED), "{again}");
+    assert!(again.contains(crate::common::CODE_FAILED), "{again}");
 
     // The app's code: the new-password step.
     let confirmed = send(
         &router,
         "/forgot-password/second-factor",
         &cookie,
-        &format!("code={}&csrf={csrf}", next_totp(&key)),
+        &format!("code={}&csrf={csrf}", crate::common::totp_next(&key)),
     )
     .await;
     assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
@@ -472,7 +370,7 @@ async fn a_failing_store_at_the_start_is_a_server_error() {
         &format!("username=petra&csrf={csrf}"),
     )
     .await;
-    assert_server_failure(response).await;
+    assert!(crate::common::is_server_failure(response).await);
 }
 
 /// The code is right, but the account cannot be read: 503, not "wrong code".
@@ -482,7 +380,7 @@ async fn a_failing_store_at_the_code_is_a_server_error() {
     sign_up(&router, "petra").await;
     let (cookie, csrf) = reset_started(&router, "petra").await;
     let code = newest_code(&router).await;
-    break_table(&pool, "tessera_accounts").await;
+    crate::common::break_table(&pool, "tessera_accounts").await;
     let response = send(
         &router,
         "/forgot-password/code",
@@ -490,7 +388,7 @@ async fn a_failing_store_at_the_code_is_a_server_error() {
         &format!("code={code}&csrf={csrf}"),
     )
     .await;
-    assert_server_failure(response).await;
+    assert!(crate::common::is_server_failure(response).await);
 }
 
 #[tokio::test]
@@ -506,5 +404,5 @@ async fn a_failing_store_at_the_new_password_is_a_server_error() {
         &format!("new={NEW_PASSWORD}&confirmation={NEW_PASSWORD}&csrf={csrf}"),
     )
     .await;
-    assert_server_failure(response).await;
+    assert!(crate::common::is_server_failure(response).await);
 }

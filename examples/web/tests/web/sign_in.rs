@@ -4,13 +4,11 @@
 
 #![allow(clippy::expect_used)]
 
-mod common;
-
-use axum::http::{StatusCode, header};
-use common::{
+use crate::common::{
     CODE_FAILED, break_table, cookie_of_or, fetch, is_server_failure, location, newest_code, open,
     page, router, router_and_pool, signed_in, submit, with_app, with_app_key,
 };
+use axum::http::{StatusCode, header};
 
 const PASSWORD: &str = "correct+horse+battery+staple";
 
@@ -168,9 +166,9 @@ async fn a_second_factor_a_wrong_code_another_method_and_a_trusted_browser() {
 async fn the_code_page_asks_for_what_each_method_needs() {
     let router = router().await;
     let (cookie, csrf, key) = with_app_key(&router, "hana").await;
-    let cookie = common::step_up_by_app(&router, &cookie, &csrf, &key).await;
-    common::add_hardware_token(&router, &cookie, &csrf).await;
-    common::verify_phone(&router, &cookie, &csrf).await;
+    let cookie = crate::common::step_up_by_app(&router, &cookie, &csrf, &key).await;
+    crate::common::add_hardware_token(&router, &cookie, &csrf).await;
+    crate::common::verify_phone(&router, &cookie, &csrf).await;
     let (cookie, csrf) = password_step(&router, &cookie, &csrf, "hana").await;
     for (method, prompt) in [
         (

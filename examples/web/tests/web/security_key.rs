@@ -6,12 +6,12 @@
 
 #![allow(clippy::expect_used)]
 
-mod common;
-
+use crate::common::{
+    body, cookie_of_or, get, location, open, page, router, router_and_pool, send, signed_in,
+    with_app,
+};
 use axum::Router;
-use axum::body::Body;
-use axum::http::{Response, StatusCode, header};
-use common::{body, cookie_of_or, get, open, post, router, router_and_pool, signed_in, with_app};
+use axum::http::StatusCode;
 use tessera::webauthn::{CreationChallengeResponse, RequestChallengeResponse, Url};
 use tower::ServiceExt;
 use webauthn_authenticator_rs::WebauthnAuthenticator;
@@ -23,33 +23,6 @@ const KEY_FAILED: &str = "The security key was not accepted, or there were too m
 /// The origin the application checks by default (`Options::default()`).
 fn origin() -> Url {
     "http://localhost".parse().expect("a url")
-}
-
-async fn send(router: &Router, path: &str, cookie: &str, form: &str) -> Response<Body> {
-    router
-        .clone()
-        .oneshot(post(path, cookie, form))
-        .await
-        .expect("response")
-}
-
-async fn page(router: &Router, path: &str, cookie: &str) -> String {
-    body(
-        router
-            .clone()
-            .oneshot(get(path, cookie))
-            .await
-            .expect("response"),
-    )
-    .await
-}
-
-fn location(response: &Response<Body>) -> &str {
-    response
-        .headers()
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
 }
 
 fn encoded(text: &str) -> String {
@@ -127,7 +100,13 @@ async fn register(router: &Router, cookie: &str, csrf: &str, browser: &mut SoftP
         "{done}"
     );
     let credentials = page(router, "/credentials", cookie).await;
-    assert!(credentials.contains("Blue key"), "{credentials}");
+    // Listed by its kind, with rename and remove but no resync (it shows no codes).
+    assert!(
+        credentials.contains("<tr><td>Blue key</td><td>Security key</td>"),
+        "{credentials}"
+    );
+    assert!(credentials.contains("Rename Blue key"), "{credentials}");
+    assert!(!credentials.contains("Resync Blue key"), "{credentials}");
 }
 
 /// Signs `name` in with its password: the session at the second-factor step.

@@ -4,12 +4,10 @@
 // Helpers outside #[test] functions panic on purpose: a panic is a failing test.
 #![allow(clippy::expect_used)]
 
-mod common;
-
+use crate::common::{body, cookie, csrf_of, get, open, post, router};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode, header};
-use common::{body, cookie, csrf_of, get, open, post, router};
 use tower::ServiceExt;
 
 const PROVIDER_PAGE: &str = "/dev/identity-provider";

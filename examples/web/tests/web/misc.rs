@@ -5,12 +5,11 @@
 
 #![allow(clippy::expect_used)]
 
-mod common;
-
+use crate::common::{
+    body, cookie_of_or, get, location, open, page, post, router, router_and_pool, send, signed_in,
+};
 use axum::Router;
-use axum::body::Body;
-use axum::http::{Response, StatusCode, header};
-use common::{body, cookie_of_or, get, open, post, router, router_and_pool, signed_in};
+use axum::http::{StatusCode, header};
 use tessera::mfa::{
     Actor, CodeMessage, Destination, EmailAddress, OneTimeCode, PhoneNumber, Purpose,
     SecurityEvent, SecurityEventKind, UserId,
@@ -20,33 +19,6 @@ use tessera_web_example::Outbox;
 use tower::ServiceExt;
 
 const PASSWORD: &str = "correct+horse+battery+staple";
-
-async fn send(router: &Router, path: &str, cookie: &str, form: &str) -> Response<Body> {
-    router
-        .clone()
-        .oneshot(post(path, cookie, form))
-        .await
-        .expect("response")
-}
-
-async fn page(router: &Router, path: &str, cookie: &str) -> String {
-    body(
-        router
-            .clone()
-            .oneshot(get(path, cookie))
-            .await
-            .expect("response"),
-    )
-    .await
-}
-
-fn location(response: &Response<Body>) -> &str {
-    response
-        .headers()
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-}
 
 fn now() -> UnixTime {
     UnixTime::from_secs(
@@ -155,7 +127,7 @@ async fn the_outbox_keeps_the_newest_five_hundred() {
 #[tokio::test]
 async fn the_outbox_page_lists_security_notifications() {
     let router = router().await;
-    let _ = common::with_app(&router, "nadia").await;
+    let _ = crate::common::with_app(&router, "nadia").await;
     let outbox = page(&router, "/dev/outbox", "").await;
     assert!(
         outbox.contains(
@@ -238,28 +210,13 @@ async fn the_password_script_is_served_as_javascript() {
         response.headers()[header::CONTENT_TYPE],
         "text/javascript; charset=utf-8"
     );
-    assert_eq!(body(response).await, include_str!("../static/password.js"));
+    assert_eq!(
+        body(response).await,
+        include_str!("../../static/password.js")
+    );
 }
 
 // --- Hardware tokens --------------------------------------------------------------
-
-/// Two consecutive TOTP codes of `key` (base32), the previous period's and this one's,
-/// from one reading of the clock (so never two periods apart).
-fn consecutive_codes(key: &str) -> (String, String) {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs();
-    let secret = tessera::otp::Secret::from_base32(key).expect("a key");
-    let totp = tessera::otp::Totp::new(&secret, tessera::otp::TotpParams::DEFAULT);
-    let at = |secs: u64| {
-        totp.generate(tessera::UnixTime::from_secs(secs))
-            .expect("a code")
-            .expose()
-            .to_owned()
-    };
-    (at(now - 30), at(now))
-}
 
 /// A token's seed (base32, 20 bytes), as a seed sheet prints it in groups.
 const SEED: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
@@ -271,7 +228,7 @@ const SEED_SHEET: &str = "GEZD+GNBV+GY3T+QOJQ+GEZD+GNBV+GY3T+QOJQ";
 async fn a_hardware_token_is_added_and_turns_mfa_on() {
     let router = router().await;
     let (cookie, csrf) = signed_in(&router, "horia").await;
-    let (first, second) = consecutive_codes(SEED);
+    let (first, second) = crate::common::consecutive_codes(SEED);
     let added = send(
         &router,
         "/credentials/hardware-token",

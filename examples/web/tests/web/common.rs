@@ -1,7 +1,7 @@
 //! What the in-process tests share: an application on a fresh SQLite file, requests with
 //! a session cookie and CSRF token, and the pieces of a response they read.
 
-// Each test binary uses some of these.
+// Each test module uses some of these.
 #![allow(dead_code, clippy::expect_used)]
 
 use axum::Router;
@@ -144,18 +144,22 @@ pub(crate) async fn newest_code(router: &axum::Router) -> String {
     digits
 }
 
-/// The TOTP code of `key` (base32) `steps_back` periods ago.
-pub(crate) fn totp(key: &str, steps_back: u64) -> String {
+/// Two consecutive TOTP codes of `key` (base32), the previous period's and this one's,
+/// from one reading of the clock (so never two periods apart).
+pub(crate) fn consecutive_codes(key: &str) -> (String, String) {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("after 1970")
         .as_secs();
     let secret = tessera::otp::Secret::from_base32(key).expect("a key");
-    tessera::otp::Totp::new(&secret, tessera::otp::TotpParams::DEFAULT)
-        .generate(tessera::UnixTime::from_secs(now - 30 * steps_back))
-        .expect("a code")
-        .expose()
-        .to_owned()
+    let totp = tessera::otp::Totp::new(&secret, tessera::otp::TotpParams::DEFAULT);
+    let at = |secs: u64| {
+        totp.generate(tessera::UnixTime::from_secs(secs))
+            .expect("a code")
+            .expose()
+            .to_owned()
+    };
+    (at(now - 30), at(now))
 }
 
 /// The TOTP code of `key` (base32) one period ahead: inside the default window, and
@@ -208,16 +212,13 @@ pub(crate) async fn with_app_key(router: &Router, name: &str) -> (String, String
     let marker = r#"id="totp-key">"#;
     let start = page.find(marker).expect("the key in text") + marker.len();
     let key = page[start..start + page[start..].find('<').expect("end of key")].to_owned();
+    let (first, second) = consecutive_codes(&key);
     let activated = router
         .clone()
         .oneshot(post(
             "/credentials/app/activate",
             &cookie,
-            &format!(
-                "first={}&second={}&csrf={csrf}",
-                totp(&key, 1),
-                totp(&key, 0)
-            ),
+            &format!("first={first}&second={second}&csrf={csrf}"),
         ))
         .await
         .expect("response");
@@ -242,6 +243,16 @@ pub(crate) async fn page(router: &Router, path: &str, cookie: &str) -> String {
             .expect("response"),
     )
     .await
+}
+
+/// A `POST` of `form` (as given, the CSRF token in it or not) to `path` in the session
+/// of `cookie`.
+pub(crate) async fn send(router: &Router, path: &str, cookie: &str, form: &str) -> Response<Body> {
+    router
+        .clone()
+        .oneshot(post(path, cookie, form))
+        .await
+        .expect("response")
 }
 
 /// A `POST` of `form` (the CSRF token added) to `path` in the session of `cookie`.
@@ -311,6 +322,7 @@ pub(crate) async fn fetch(router: &Router, path: &str, cookie: &str) -> Response
 /// Adds a hardware token ("Desk token", serial HT-0001, [`TOKEN_SEED`]) to the signed-in
 /// account of `cookie` (with a fresh second factor), checking the page says so.
 pub(crate) async fn add_hardware_token(router: &Router, cookie: &str, csrf: &str) {
+    let (first, second) = consecutive_codes(TOKEN_SEED);
     let added = submit(
         router,
         "/credentials/hardware-token",
@@ -318,8 +330,7 @@ pub(crate) async fn add_hardware_token(router: &Router, cookie: &str, csrf: &str
         csrf,
         &format!(
             "name=Desk+token&serial=HT-0001&seed={TOKEN_SEED}&first={}&second={}",
-            totp(TOKEN_SEED, 1),
-            totp(TOKEN_SEED, 0)
+            first, second
         ),
     )
     .await;

@@ -4,10 +4,8 @@
 // Helpers outside #[test] functions panic on purpose: a panic is a failing test.
 #![allow(clippy::expect_used)]
 
-mod common;
-
+use crate::common::{body, cookie_of_or, get, open, post, router};
 use axum::http::{StatusCode, header};
-use common::{body, cookie_of_or, get, open, post, router};
 use tessera_sqlx::SqlStores;
 use tessera_web_example::{Options, app};
 use tower::ServiceExt;
