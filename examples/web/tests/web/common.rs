@@ -12,6 +12,9 @@ use tessera_sqlx::SqlStores;
 use tessera_web_example::{Options, app};
 use tower::ServiceExt;
 
+/// The password of every account the tests make (form-encoded).
+pub(crate) const PASSWORD: &str = "correct+horse+battery+staple";
+
 pub(crate) async fn router() -> Router {
     router_and_pool().await.0
 }
@@ -99,7 +102,7 @@ pub(crate) fn cookie_of_or(response: &Response<Body>, fallback: &str) -> String 
 /// A signed-in session of a new account `name` (no MFA): its cookie and CSRF token.
 pub(crate) async fn signed_in(router: &Router, name: &str) -> (String, String) {
     let (cookie, csrf) = open(router, "/sign-up").await;
-    let password = "correct+horse+battery+staple";
+    let password = PASSWORD;
     let created = router
         .clone()
         .oneshot(post(
@@ -393,4 +396,20 @@ pub(crate) async fn step_up_by_email(router: &Router, cookie: &str, csrf: &str) 
     let confirmed = submit(router, "/step-up", cookie, csrf, &format!("code={code}")).await;
     assert_eq!(location(&confirmed), "/credentials");
     cookie_of_or(&confirmed, cookie)
+}
+
+/// Signs `name` (an account with MFA on, made by [`signed_in`]) in with its password in
+/// a new session: its cookie and CSRF token, at the second-factor step.
+pub(crate) async fn at_second_factor(router: &Router, name: &str) -> (String, String) {
+    let (cookie, csrf) = open(router, "/sign-in").await;
+    let response = send(
+        router,
+        "/sign-in",
+        &cookie,
+        &format!("username={name}&password={PASSWORD}&csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/sign-in/second-factor");
+    (cookie_of_or(&response, &cookie), csrf)
 }

@@ -11,7 +11,7 @@ use crate::common::{
 };
 use axum::http::StatusCode;
 
-const PASSWORD: &str = "correct+horse+battery+staple";
+use crate::common::PASSWORD;
 
 /// The id in the first `name="device"` field after the row of the device `name`.
 fn device_id(credentials: &str, name: &str) -> String {
@@ -420,16 +420,7 @@ async fn a_trusted_browser_listed_and_revoked() {
     // Sign in again with an emailed second factor, trusting the browser.
     let out = submit(&router, "/sign-out", &cookie, &csrf, "").await;
     assert_eq!(location(&out), "/sign-in");
-    let (cookie, csrf) = crate::common::open(&router, "/sign-in").await;
-    let pending = submit(
-        &router,
-        "/sign-in",
-        &cookie,
-        &csrf,
-        &format!("username=gala&password={PASSWORD}"),
-    )
-    .await;
-    let cookie = cookie_of_or(&pending, &cookie);
+    let (cookie, csrf) = crate::common::at_second_factor(&router, "gala").await;
     let email = submit(&router, "/sign-in/method", &cookie, &csrf, "method=email").await;
     assert_eq!(location(&email), "/sign-in/second-factor");
     let code = crate::common::newest_code(&router).await;

@@ -6,7 +6,7 @@
 #![allow(clippy::expect_used)]
 
 use crate::common::{
-    body, cookie_of_or, get, location, open, page, post, router, router_and_pool, send, signed_in,
+    body, get, location, open, page, post, router, router_and_pool, send, signed_in,
 };
 use axum::Router;
 use axum::http::{StatusCode, header};
@@ -17,8 +17,6 @@ use tessera::mfa::{
 use tessera::{CodeDelivery, SecurityNotifier, UnixTime};
 use tessera_web_example::Outbox;
 use tower::ServiceExt;
-
-const PASSWORD: &str = "correct+horse+battery+staple";
 
 fn now() -> UnixTime {
     UnixTime::from_secs(
@@ -247,16 +245,7 @@ async fn a_hardware_token_is_added_and_turns_mfa_on() {
     let credentials = page(&router, "/credentials", &cookie).await;
     assert!(credentials.contains("Desk token"), "{credentials}");
 
-    let (cookie, csrf) = open(&router, "/sign-in").await;
-    let signed = send(
-        &router,
-        "/sign-in",
-        &cookie,
-        &format!("username=horia&password={PASSWORD}&csrf={csrf}"),
-    )
-    .await;
-    assert_eq!(location(&signed), "/sign-in/second-factor");
-    let cookie = cookie_of_or(&signed, &cookie);
+    let (cookie, _) = crate::common::at_second_factor(&router, "horia").await;
     let asked = page(&router, "/sign-in/second-factor", &cookie).await;
     assert!(
         asked.contains("Enter the code your hardware token shows."),

@@ -11,7 +11,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use tower::ServiceExt;
 
-const PASSWORD: &str = "correct+horse+battery+staple";
+use crate::common::PASSWORD;
 const NEW_PASSWORD: &str = "quiet+lanterns+drift+over+harbour";
 
 async fn page(router: &Router, path: &str, cookie: &str) -> (StatusCode, String) {

@@ -7,8 +7,7 @@
 #![allow(clippy::expect_used)]
 
 use crate::common::{
-    body, cookie_of_or, get, location, open, page, router, router_and_pool, send, signed_in,
-    with_app,
+    body, cookie_of_or, get, location, page, router, router_and_pool, send, signed_in, with_app,
 };
 use axum::Router;
 use axum::http::StatusCode;
@@ -17,7 +16,6 @@ use tower::ServiceExt;
 use webauthn_authenticator_rs::WebauthnAuthenticator;
 use webauthn_authenticator_rs::softpasskey::SoftPasskey;
 
-const PASSWORD: &str = "correct+horse+battery+staple";
 const KEY_FAILED: &str = "The security key was not accepted, or there were too many attempts. Try again, or use another method.";
 
 /// The origin the application checks by default (`Options::default()`).
@@ -109,21 +107,6 @@ async fn register(router: &Router, cookie: &str, csrf: &str, browser: &mut SoftP
     assert!(!credentials.contains("Resync Blue key"), "{credentials}");
 }
 
-/// Signs `name` in with its password: the session at the second-factor step.
-async fn at_second_factor(router: &Router, name: &str) -> (String, String) {
-    let (cookie, csrf) = open(router, "/sign-in").await;
-    let response = send(
-        router,
-        "/sign-in",
-        &cookie,
-        &format!("username={name}&password={PASSWORD}&csrf={csrf}"),
-    )
-    .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&response), "/sign-in/second-factor");
-    (cookie_of_or(&response, &cookie), csrf)
-}
-
 /// Posts `path` (a ceremony's start) and returns its page, asserting it is an
 /// assertion ("get") page whose form posts to `action` and whose cancel link is `back`.
 async fn assertion_page(
@@ -193,7 +176,7 @@ async fn a_registered_key_signs_in_and_steps_up() {
     register(&router, &cookie, &csrf, &mut browser).await;
 
     // The password alone no longer signs in: the key is asked for.
-    let (cookie, csrf) = at_second_factor(&router, "kalinda").await;
+    let (cookie, csrf) = crate::common::at_second_factor(&router, "kalinda").await;
     let asked = page(&router, "/sign-in/second-factor", &cookie).await;
     assert!(
         asked.contains(r#"<form method="post" action="/sign-in/security-key">"#),
@@ -280,7 +263,7 @@ async fn a_forged_answer_at_sign_in_is_refused() {
     let (cookie, csrf) = signed_in(&router, "dorin").await;
     let mut browser = SoftPasskey::new(true);
     register(&router, &cookie, &csrf, &mut browser).await;
-    let (cookie, csrf) = at_second_factor(&router, "dorin").await;
+    let (cookie, csrf) = crate::common::at_second_factor(&router, "dorin").await;
     let _ = assertion_page(
         &router,
         "/sign-in/security-key",
@@ -355,7 +338,7 @@ async fn a_forged_answer_at_a_step_up_is_refused() {
 async fn a_key_ceremony_without_a_key_is_refused() {
     let router = router().await;
     let _ = with_app(&router, "anca").await;
-    let (cookie, csrf) = at_second_factor(&router, "anca").await;
+    let (cookie, csrf) = crate::common::at_second_factor(&router, "anca").await;
     let refused = send(
         &router,
         "/sign-in/security-key",
@@ -376,7 +359,7 @@ async fn a_failing_store_as_a_key_ceremony_starts_is_a_server_error() {
     let (cookie, csrf) = signed_in(&router, "sorin").await;
     let mut browser = SoftPasskey::new(true);
     register(&router, &cookie, &csrf, &mut browser).await;
-    let (cookie, csrf) = at_second_factor(&router, "sorin").await;
+    let (cookie, csrf) = crate::common::at_second_factor(&router, "sorin").await;
     pool.close().await;
     let response = send(
         &router,

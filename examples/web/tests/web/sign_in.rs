@@ -10,7 +10,7 @@ use crate::common::{
 };
 use axum::http::{StatusCode, header};
 
-const PASSWORD: &str = "correct+horse+battery+staple";
+use crate::common::PASSWORD;
 
 /// Signs `name` out of `cookie`'s session and in again with the password in a new one:
 /// the new session's cookie and CSRF token, at the pending second factor.
@@ -22,17 +22,7 @@ async fn password_step(
 ) -> (String, String) {
     let out = submit(router, "/sign-out", cookie, csrf, "").await;
     assert_eq!(location(&out), "/sign-in");
-    let (cookie, csrf) = open(router, "/sign-in").await;
-    let response = submit(
-        router,
-        "/sign-in",
-        &cookie,
-        &csrf,
-        &format!("username={name}&password={PASSWORD}"),
-    )
-    .await;
-    assert_eq!(location(&response), "/sign-in/second-factor");
-    (cookie_of_or(&response, &cookie), csrf)
+    crate::common::at_second_factor(router, name).await
 }
 
 /// An account with an app: the password leads to the code page, which asks for the
