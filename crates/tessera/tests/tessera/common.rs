@@ -120,6 +120,16 @@ impl World {
             .unwrap()
     }
 
+    /// Ana with an authenticator app (MFA on), past her password 30 s later and an
+    /// email code sent (read it with [`last_code`](Self::last_code)): the challenge.
+    pub async fn ana_at_an_email_code(&self) -> SecondFactorChallenge {
+        let ana = self.ana().await;
+        let _app = self.add_app(&ana, "Phone", true).await;
+        self.advance(30);
+        let challenge = self.challenge("ana").await;
+        self.start(challenge, Some(tessera::MfaMethod::Email)).await
+    }
+
     /// Finishes `challenge` with the code of the last message delivered.
     pub async fn finish_with_last_code(&self, challenge: &SecondFactorChallenge) -> Assurance {
         self.flows

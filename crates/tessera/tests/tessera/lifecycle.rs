@@ -685,11 +685,7 @@ fn a_temporary_password_may_work_ten_minutes_to_seven_days() {
 #[tokio::test]
 async fn a_reset_pointed_at_a_sign_in_code_is_refused() {
     let w = World::new();
-    let ana = w.ana().await;
-    let _app = w.add_app(&ana, "Phone", true).await;
-    w.advance(30);
-    let challenge = w.challenge("ana").await;
-    let challenge = w.start(challenge, Some(MfaMethod::Email)).await;
+    let challenge = w.ana_at_an_email_code().await;
     let ticket = serde_json::to_value(challenge.ticket().unwrap().id).unwrap();
     let code = w.last_code();
     w.advance(30);

@@ -62,9 +62,7 @@ async fn a_passkey_is_registered_and_is_the_second_factor_at_sign_in() {
 
     let challenge = w.challenge("ana").await;
     assert_eq!(challenge.primary(), Some(MfaMethod::SecurityKey));
-    let (options, ceremony) = w.flows.start_security_key(&challenge, &rp).await.unwrap();
-    let response = browser.do_authentication(origin(), options).unwrap();
-    let json = serde_json::to_string(&response).unwrap();
+    let (ceremony, json) = assertion(&w, &rp, &mut browser, &challenge).await;
     let assurance = w
         .flows
         .finish_security_key(&challenge, &rp, ceremony, &json)
@@ -171,20 +169,8 @@ async fn a_key_whose_counter_went_back_is_refused_and_told() {
     ana_with_key(&w, &rp, &mut browser).await;
     let older_challenge = w.challenge("ana").await;
     let newer_challenge = w.challenge("ana").await;
-    let (options, older_ceremony) = w
-        .flows
-        .start_security_key(&older_challenge, &rp)
-        .await
-        .unwrap();
-    let older =
-        serde_json::to_string(&browser.do_authentication(origin(), options).unwrap()).unwrap();
-    let (options, newer_ceremony) = w
-        .flows
-        .start_security_key(&newer_challenge, &rp)
-        .await
-        .unwrap();
-    let newer =
-        serde_json::to_string(&browser.do_authentication(origin(), options).unwrap()).unwrap();
+    let (older_ceremony, older) = assertion(&w, &rp, &mut browser, &older_challenge).await;
+    let (newer_ceremony, newer) = assertion(&w, &rp, &mut browser, &newer_challenge).await;
     w.flows
         .finish_security_key(&newer_challenge, &rp, newer_ceremony, &newer)
         .await
@@ -218,9 +204,7 @@ async fn a_late_assertion_is_refused_without_a_cloned_key_alarm() {
     ana_with_key(&w, &rp, &mut browser).await;
     let challenge = w.challenge("ana").await;
     w.advance(9 * 60 + 30);
-    let (options, ceremony) = w.flows.start_security_key(&challenge, &rp).await.unwrap();
-    let json =
-        serde_json::to_string(&browser.do_authentication(origin(), options).unwrap()).unwrap();
+    let (ceremony, json) = assertion(&w, &rp, &mut browser, &challenge).await;
     w.advance(60); // the challenge is over; the ceremony is not
     w.events.clear();
     assert!(matches!(
@@ -257,9 +241,7 @@ async fn a_challenge_without_security_keys_refuses_a_key_ceremony_before_anythin
     // Even with a real ceremony and assertion (Ana's), Bob's challenge is refused as
     // not offering keys, and Ana's ceremony is not used up by it.
     let anas = w.challenge("ana").await;
-    let (options, ceremony) = w.flows.start_security_key(&anas, &rp).await.unwrap();
-    let response = browser.do_authentication(origin(), options).unwrap();
-    let json = serde_json::to_string(&response).unwrap();
+    let (ceremony, json) = assertion(&w, &rp, &mut browser, &anas).await;
     assert!(matches!(
         w.flows
             .finish_security_key(&bobs, &rp, ceremony.clone(), &json)
@@ -308,6 +290,19 @@ async fn a_security_key_answers_a_reset_and_only_a_reset_through_the_reset_path(
     assert_eq!(session.second_factor(), Some(MfaMethod::SecurityKey));
 }
 
+/// A security-key ceremony started for `challenge`, and `browser`'s answer to it (the
+/// JSON a page posts).
+async fn assertion(
+    w: &World,
+    rp: &Rp,
+    browser: &mut SoftPasskey,
+    challenge: &tessera::SecondFactorChallenge,
+) -> (tessera::webauthn::AuthenticationCeremony, String) {
+    let (options, ceremony) = w.flows.start_security_key(challenge, rp).await.unwrap();
+    let response = browser.do_authentication(origin(), options).unwrap();
+    (ceremony, serde_json::to_string(&response).unwrap())
+}
+
 /// `browser`'s answer to a security-key ceremony started for `challenge`, opened.
 async fn answer(
     w: &World,
@@ -315,9 +310,7 @@ async fn answer(
     browser: &mut SoftPasskey,
     challenge: &tessera::SecondFactorChallenge,
 ) -> tessera::webauthn::OpenedAssertion {
-    let (options, ceremony) = w.flows.start_security_key(challenge, rp).await.unwrap();
-    let response = browser.do_authentication(origin(), options).unwrap();
-    let json = serde_json::to_string(&response).unwrap();
+    let (ceremony, json) = assertion(w, rp, browser, challenge).await;
     let parsed = tessera::webauthn::parse_authentication_response(&json).unwrap();
     rp.open_authentication(challenge.account(), ceremony, parsed)
         .await

@@ -126,11 +126,7 @@ async fn an_edited_challenge_is_refused_even_with_the_right_code() {
         (r#""method":"email""#, r#""method":"sms""#),
     ] {
         let w = World::new();
-        let ana = w.ana().await;
-        let _app = w.add_app(&ana, "Phone", true).await;
-        w.advance(30);
-        let challenge = w.challenge("ana").await;
-        let challenge = w.start(challenge, Some(MfaMethod::Email)).await;
+        let challenge = w.ana_at_an_email_code().await;
         let code = w.last_code();
         let (_, json) = through_session(&challenge);
         assert!(json.contains(from), "{json}");
