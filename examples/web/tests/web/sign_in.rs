@@ -223,14 +223,26 @@ async fn a_failing_store_is_a_server_failure_at_each_step() {
     .await;
     assert!(is_server_failure(up).await);
 
-    // Another method, with the MFA state gone. (A code, right or wrong, with a
-    // failing store is the one opaque refusal, by design.)
+    // Another method, with the MFA state gone.
     let (router, pool) = router_and_pool().await;
     let (cookie, csrf) = with_app(&router, "vera").await;
     let (cookie, csrf) = password_step(&router, &cookie, &csrf, "vera").await;
     break_table(&pool, "tessera_mfa_accounts").await;
     let method = submit(&router, "/sign-in/method", &cookie, &csrf, "method=email").await;
     assert!(is_server_failure(method).await);
+    // But a code with the MFA state gone is the one opaque refusal (the facade's
+    // contract: an outage tells nothing): the code page again, not a 503.
+    let code = submit(
+        &router,
+        "/sign-in/second-factor",
+        &cookie,
+        &csrf,
+        "code=123456",
+    )
+    .await;
+    assert_eq!(location(&code), "/sign-in/second-factor");
+    let again = page(&router, "/sign-in/second-factor", &cookie).await;
+    assert!(again.contains(CODE_FAILED), "{again}");
 
     // The step-up page likewise.
     let (router, pool) = router_and_pool().await;
