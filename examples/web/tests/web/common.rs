@@ -83,11 +83,7 @@ pub(crate) fn post(path: &str, cookie: &str, form: &str) -> Request<Body> {
 
 /// A page and its session: the cookie and the CSRF token.
 pub(crate) async fn open(router: &Router, path: &str) -> (String, String) {
-    let response = router
-        .clone()
-        .oneshot(get(path, ""))
-        .await
-        .expect("response");
+    let response = fetch(router, path, "").await;
     assert_eq!(response.status(), StatusCode::OK);
     let cookie = cookie(&response).expect("a session cookie");
     let page = body(response).await;
@@ -99,43 +95,40 @@ pub(crate) fn cookie_of_or(response: &Response<Body>, fallback: &str) -> String 
     cookie(response).unwrap_or_else(|| fallback.to_owned())
 }
 
+/// Signs `name` up (no MFA) with [`PASSWORD`] and `name@example.com`, in a new session:
+/// that session's cookie and CSRF token (not signed in).
+pub(crate) async fn sign_up(router: &Router, name: &str) -> (String, String) {
+    let (cookie, csrf) = open(router, "/sign-up").await;
+    let created = submit(
+        router,
+        "/sign-up",
+        &cookie,
+        &csrf,
+        &format!("username={name}&email={name}%40example.com&password={PASSWORD}"),
+    )
+    .await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    (cookie, csrf)
+}
+
 /// A signed-in session of a new account `name` (no MFA): its cookie and CSRF token.
 pub(crate) async fn signed_in(router: &Router, name: &str) -> (String, String) {
-    let (cookie, csrf) = open(router, "/sign-up").await;
-    let password = PASSWORD;
-    let created = router
-        .clone()
-        .oneshot(post(
-            "/sign-up",
-            &cookie,
-            &format!("username={name}&email={name}%40example.com&password={password}&csrf={csrf}"),
-        ))
-        .await
-        .expect("response");
-    assert_eq!(created.status(), StatusCode::SEE_OTHER);
-    let response = router
-        .clone()
-        .oneshot(post(
-            "/sign-in",
-            &cookie,
-            &format!("username={name}&password={password}&csrf={csrf}"),
-        ))
-        .await
-        .expect("response");
-    assert_eq!(response.headers()[header::LOCATION], "/credentials");
+    let (cookie, csrf) = sign_up(router, name).await;
+    let response = submit(
+        router,
+        "/sign-in",
+        &cookie,
+        &csrf,
+        &format!("username={name}&password={PASSWORD}"),
+    )
+    .await;
+    assert_eq!(location(&response), "/credentials");
     (cookie_of_or(&response, &cookie), csrf)
 }
 
 /// The newest one-time code in the development outbox.
-pub(crate) async fn newest_code(router: &axum::Router) -> String {
-    let page = body(
-        router
-            .clone()
-            .oneshot(get("/dev/outbox", ""))
-            .await
-            .expect("response"),
-    )
-    .await;
+pub(crate) async fn newest_code(router: &Router) -> String {
+    let page = page(router, "/dev/outbox", "").await;
     let row = page.split("<tr><td>").nth(1).expect("a sent message");
     let text = row.split("<pre>").nth(1).expect("its text");
     let digits: String = text
@@ -150,34 +143,32 @@ pub(crate) async fn newest_code(router: &axum::Router) -> String {
 /// Two consecutive TOTP codes of `key` (base32), the previous period's and this one's,
 /// from one reading of the clock (so never two periods apart).
 pub(crate) fn consecutive_codes(key: &str) -> (String, String) {
-    let now = std::time::SystemTime::now()
+    let now = now_secs();
+    (totp_at(key, now - 30), totp_at(key, now))
+}
+
+/// The clock, in seconds since 1970.
+pub(crate) fn now_secs() -> u64 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("after 1970")
-        .as_secs();
+        .as_secs()
+}
+
+/// The TOTP code of `key` (base32, default parameters) at `secs` since 1970.
+pub(crate) fn totp_at(key: &str, secs: u64) -> String {
     let secret = tessera::otp::Secret::from_base32(key).expect("a key");
-    let totp = tessera::otp::Totp::new(&secret, tessera::otp::TotpParams::DEFAULT);
-    let at = |secs: u64| {
-        totp.generate(tessera::UnixTime::from_secs(secs))
-            .expect("a code")
-            .expose()
-            .to_owned()
-    };
-    (at(now - 30), at(now))
+    tessera::otp::Totp::new(&secret, tessera::otp::TotpParams::DEFAULT)
+        .generate(tessera::UnixTime::from_secs(secs))
+        .expect("a code")
+        .expose()
+        .to_owned()
 }
 
 /// The TOTP code of `key` (base32) one period ahead: inside the default window, and
 /// never one that [`with_app_key`]'s activation used.
 pub(crate) fn totp_next(key: &str) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs();
-    let secret = tessera::otp::Secret::from_base32(key).expect("a key");
-    tessera::otp::Totp::new(&secret, tessera::otp::TotpParams::DEFAULT)
-        .generate(tessera::UnixTime::from_secs(now + 30))
-        .expect("a code")
-        .expose()
-        .to_owned()
+    totp_at(key, now_secs() + 30)
 }
 
 /// A step-up with the app of `key` (its next code), in the signed-in session of
@@ -201,30 +192,21 @@ pub(crate) async fn with_app(router: &Router, name: &str) -> (String, String) {
 /// [`with_app`], and the app's key (base32).
 pub(crate) async fn with_app_key(router: &Router, name: &str) -> (String, String, String) {
     let (cookie, csrf) = signed_in(router, name).await;
-    let setup = router
-        .clone()
-        .oneshot(post(
-            "/credentials/app",
-            &cookie,
-            &format!("name=Phone&csrf={csrf}"),
-        ))
-        .await
-        .expect("response");
+    let setup = submit(router, "/credentials/app", &cookie, &csrf, "name=Phone").await;
     assert_eq!(setup.status(), StatusCode::OK);
     let page = body(setup).await;
     let marker = r#"id="totp-key">"#;
     let start = page.find(marker).expect("the key in text") + marker.len();
     let key = page[start..start + page[start..].find('<').expect("end of key")].to_owned();
     let (first, second) = consecutive_codes(&key);
-    let activated = router
-        .clone()
-        .oneshot(post(
-            "/credentials/app/activate",
-            &cookie,
-            &format!("first={first}&second={second}&csrf={csrf}"),
-        ))
-        .await
-        .expect("response");
+    let activated = submit(
+        router,
+        "/credentials/app/activate",
+        &cookie,
+        &csrf,
+        &format!("first={first}&second={second}"),
+    )
+    .await;
     // The first factor turns MFA on: the recovery codes, shown once.
     assert_eq!(activated.status(), StatusCode::OK);
     let codes = body(activated).await;
@@ -238,14 +220,7 @@ pub(crate) async fn with_app_key(router: &Router, name: &str) -> (String, String
 
 /// A `GET` of `path` in the session of `cookie`: its body (any status).
 pub(crate) async fn page(router: &Router, path: &str, cookie: &str) -> String {
-    body(
-        router
-            .clone()
-            .oneshot(get(path, cookie))
-            .await
-            .expect("response"),
-    )
-    .await
+    body(fetch(router, path, cookie).await).await
 }
 
 /// A `POST` of `form` (as given, the CSRF token in it or not) to `path` in the session
@@ -271,11 +246,7 @@ pub(crate) async fn submit(
     } else {
         format!("{form}&csrf={csrf}")
     };
-    router
-        .clone()
-        .oneshot(post(path, cookie, &form))
-        .await
-        .expect("response")
+    send(router, path, cookie, &form).await
 }
 
 /// Where a redirect goes.
@@ -331,10 +302,7 @@ pub(crate) async fn add_hardware_token(router: &Router, cookie: &str, csrf: &str
         "/credentials/hardware-token",
         cookie,
         csrf,
-        &format!(
-            "name=Desk+token&serial=HT-0001&seed={TOKEN_SEED}&first={}&second={}",
-            first, second
-        ),
+        &format!("name=Desk+token&serial=HT-0001&seed={TOKEN_SEED}&first={first}&second={second}"),
     )
     .await;
     assert_eq!(location(&added), "/credentials");

@@ -5,9 +5,9 @@
 #![allow(clippy::expect_used)]
 
 use crate::common::{
-    add_hardware_token, break_table, cookie_of_or, fetch, is_server_failure, location, page,
-    router, router_and_pool, signed_in, step_up_by_app, step_up_by_email, submit, verify_phone,
-    with_app_key,
+    TOKEN_SEED, add_hardware_token, break_table, cookie_of_or, fetch, is_server_failure, location,
+    now_secs, page, router, router_and_pool, signed_in, step_up_by_app, step_up_by_email, submit,
+    totp_at, verify_phone, with_app_key,
 };
 use axum::http::StatusCode;
 
@@ -225,18 +225,9 @@ async fn devices_listed_renamed_resynced_removed_and_new_recovery_codes() {
     );
 
     // Resync: two codes well ahead of now (a token that drifted 3 periods ahead).
-    let drifted = |steps: u64| {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .expect("after 1970")
-            .as_secs();
-        let secret = tessera::otp::Secret::from_base32(crate::common::TOKEN_SEED).expect("seed");
-        tessera::otp::Totp::new(&secret, tessera::otp::TotpParams::DEFAULT)
-            .generate(tessera::UnixTime::from_secs(now + 30 * steps))
-            .expect("a code")
-            .expose()
-            .to_owned()
-    };
+    // One reading of the clock, so the two codes are always consecutive.
+    let now = now_secs();
+    let drifted = |steps: u64| totp_at(TOKEN_SEED, now + 30 * steps);
     let resynced = submit(
         &router,
         "/credentials/devices/resync",

@@ -4,7 +4,7 @@
 // Helpers outside #[test] functions panic on purpose: a panic is a failing test.
 #![allow(clippy::expect_used)]
 
-use crate::common::{body, cookie, csrf_of, get, open, post, router};
+use crate::common::{body, cookie, cookie_of_or, csrf_of, get, open, post, router};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode, header};
@@ -204,8 +204,4 @@ async fn the_provider_refuses_an_invalid_username_with_the_reason() {
         page.contains(r#"role="alert""#) && page.contains("@"),
         "{page}"
     );
-}
-
-fn cookie_of_or(response: &Response<Body>, fallback: &str) -> String {
-    cookie(response).unwrap_or_else(|| fallback.to_owned())
 }

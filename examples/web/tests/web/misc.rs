@@ -6,7 +6,7 @@
 #![allow(clippy::expect_used)]
 
 use crate::common::{
-    body, get, location, open, page, post, router, router_and_pool, send, signed_in,
+    body, fetch, location, now_secs, open, page, post, router, router_and_pool, send, signed_in,
 };
 use axum::Router;
 use axum::http::{StatusCode, header};
@@ -19,12 +19,7 @@ use tessera_web_example::Outbox;
 use tower::ServiceExt;
 
 fn now() -> UnixTime {
-    UnixTime::from_secs(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .expect("after 1970")
-            .as_secs(),
-    )
+    UnixTime::from_secs(now_secs())
 }
 
 fn message(destination: Destination, code: &str) -> CodeMessage {
@@ -199,10 +194,7 @@ async fn the_password_check_uses_the_typed_name_and_address_only_when_given() {
 #[tokio::test]
 async fn the_password_script_is_served_as_javascript() {
     let router = router().await;
-    let response = router
-        .oneshot(get("/static/password.js", ""))
-        .await
-        .expect("response");
+    let response = fetch(&router, "/static/password.js", "").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
         response.headers()[header::CONTENT_TYPE],
@@ -312,11 +304,7 @@ async fn the_provider_refuses_a_username_that_makes_no_address() {
     assert!(said.contains(r#"role="alert""#), "{said}");
     assert!(said.contains("64"), "{said}");
     assert!(!said.contains("Something went wrong"), "{said}");
-    let credentials = router
-        .clone()
-        .oneshot(get("/credentials", &cookie))
-        .await
-        .expect("response");
+    let credentials = fetch(&router, "/credentials", &cookie).await;
     assert_eq!(credentials.status(), StatusCode::SEE_OTHER);
 }
 

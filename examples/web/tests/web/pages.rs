@@ -4,17 +4,13 @@
 
 #![allow(clippy::expect_used)]
 
-use crate::common::{body, get, newest_code, open, post, router, signed_in, with_app};
+use crate::common::{body, fetch, newest_code, open, router, send, signed_in, with_app};
 use axum::http::{StatusCode, header};
-use tower::ServiceExt;
 
 #[tokio::test]
 async fn the_stylesheet_is_served_as_css() {
     let router = router().await;
-    let response = router
-        .oneshot(get("/static/app.css", ""))
-        .await
-        .expect("response");
+    let response = fetch(&router, "/static/app.css", "").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
         response.headers()[header::CONTENT_TYPE],
@@ -30,20 +26,15 @@ async fn the_outbox_lists_what_the_server_sent() {
     let router = router().await;
     let _ = signed_in(&router, "olga").await;
     let (cookie, csrf) = open(&router, "/forgot-password").await;
-    let sent = router
-        .clone()
-        .oneshot(post(
-            "/forgot-password",
-            &cookie,
-            &format!("username=olga&csrf={csrf}"),
-        ))
-        .await
-        .expect("response");
+    let sent = send(
+        &router,
+        "/forgot-password",
+        &cookie,
+        &format!("username=olga&csrf={csrf}"),
+    )
+    .await;
     assert_eq!(sent.status(), StatusCode::SEE_OTHER);
-    let outbox = router
-        .oneshot(get("/dev/outbox", ""))
-        .await
-        .expect("response");
+    let outbox = fetch(&router, "/dev/outbox", "").await;
     assert_eq!(outbox.status(), StatusCode::OK);
     let page = body(outbox).await;
     assert!(page.contains("<caption>Sent messages</caption>"), "{page}");
@@ -75,17 +66,10 @@ async fn a_server_error_page_hides_the_cause() {
 async fn sign_out_ends_the_session() {
     let router = router().await;
     let (cookie, csrf) = signed_in(&router, "simon").await;
-    let out = router
-        .clone()
-        .oneshot(post("/sign-out", &cookie, &format!("csrf={csrf}")))
-        .await
-        .expect("response");
+    let out = send(&router, "/sign-out", &cookie, &format!("csrf={csrf}")).await;
     assert_eq!(out.status(), StatusCode::SEE_OTHER);
     assert_eq!(out.headers()[header::LOCATION], "/sign-in");
-    let after = router
-        .oneshot(get("/credentials", &cookie))
-        .await
-        .expect("response");
+    let after = fetch(&router, "/credentials", &cookie).await;
     assert_eq!(after.status(), StatusCode::SEE_OTHER);
 }
 
@@ -96,57 +80,32 @@ async fn sign_out_ends_the_session() {
 async fn a_step_up_with_an_app_or_an_emailed_code() {
     let router = router().await;
     let (cookie, csrf) = with_app(&router, "stella").await;
-    let page = body(
-        router
-            .clone()
-            .oneshot(get("/step-up", &cookie))
-            .await
-            .expect("response"),
-    )
-    .await;
+    let page = body(fetch(&router, "/step-up", &cookie).await).await;
     assert!(
         page.contains("Enter the 6-digit code your authenticator app shows."),
         "{page}"
     );
     assert!(page.contains(r#"<option value="email">"#), "{page}");
     assert!(!page.contains("(send a new code)"), "{page}");
-    let refused = router
-        .clone()
-        .oneshot(post(
-            "/step-up",
-            &cookie,
-            &format!("code=12345x&csrf={csrf}"),
-        ))
-        .await
-        .expect("response");
+    let refused = send(
+        &router,
+        "/step-up",
+        &cookie,
+        &format!("code=12345x&csrf={csrf}"),
+    )
+    .await;
     assert_eq!(refused.headers()[header::LOCATION], "/step-up");
-    let again = body(
-        router
-            .clone()
-            .oneshot(get("/step-up", &cookie))
-            .await
-            .expect("response"),
-    )
-    .await;
+    let again = body(fetch(&router, "/step-up", &cookie).await).await;
     assert!(again.contains("That code did not work"), "{again}");
-    let by_email = router
-        .clone()
-        .oneshot(post(
-            "/step-up",
-            &cookie,
-            &format!("method=email&csrf={csrf}"),
-        ))
-        .await
-        .expect("response");
-    assert_eq!(by_email.headers()[header::LOCATION], "/step-up");
-    let page = body(
-        router
-            .clone()
-            .oneshot(get("/step-up", &cookie))
-            .await
-            .expect("response"),
+    let by_email = send(
+        &router,
+        "/step-up",
+        &cookie,
+        &format!("method=email&csrf={csrf}"),
     )
     .await;
+    assert_eq!(by_email.headers()[header::LOCATION], "/step-up");
+    let page = body(fetch(&router, "/step-up", &cookie).await).await;
     assert!(
         page.contains("We emailed you a code. Enter it here."),
         "{page}"
@@ -156,14 +115,12 @@ async fn a_step_up_with_an_app_or_an_emailed_code() {
         "{page}"
     );
     let code = newest_code(&router).await;
-    let confirmed = router
-        .clone()
-        .oneshot(post(
-            "/step-up",
-            &cookie,
-            &format!("code={code}&csrf={csrf}"),
-        ))
-        .await
-        .expect("response");
+    let confirmed = send(
+        &router,
+        "/step-up",
+        &cookie,
+        &format!("code={code}&csrf={csrf}"),
+    )
+    .await;
     assert_eq!(confirmed.headers()[header::LOCATION], "/credentials");
 }

@@ -5,35 +5,17 @@
 #![allow(clippy::expect_used)]
 
 use crate::common::{
-    body, cookie_of_or, get, location, newest_code, open, router, router_and_pool, send,
+    body, cookie_of_or, fetch, location, newest_code, open, router, router_and_pool, send, sign_up,
 };
 use axum::Router;
 use axum::http::StatusCode;
-use tower::ServiceExt;
 
 use crate::common::PASSWORD;
 const NEW_PASSWORD: &str = "quiet+lanterns+drift+over+harbour";
 
 async fn page(router: &Router, path: &str, cookie: &str) -> (StatusCode, String) {
-    let response = router
-        .clone()
-        .oneshot(get(path, cookie))
-        .await
-        .expect("response");
+    let response = fetch(router, path, cookie).await;
     (response.status(), body(response).await)
-}
-
-/// Signs `name` up (no MFA); signed out again.
-async fn sign_up(router: &Router, name: &str) {
-    let (cookie, csrf) = open(router, "/sign-up").await;
-    let created = send(
-        router,
-        "/sign-up",
-        &cookie,
-        &format!("username={name}&email={name}%40example.com&password={PASSWORD}&csrf={csrf}"),
-    )
-    .await;
-    assert_eq!(created.status(), StatusCode::SEE_OTHER);
 }
 
 /// A six-digit code that is not `code`.
@@ -113,7 +95,7 @@ async fn the_forgot_password_page_asks_for_a_username() {
 #[tokio::test]
 async fn a_reset_without_mfa_sets_a_new_password() {
     let router = router().await;
-    sign_up(&router, "rosa").await;
+    let _ = sign_up(&router, "rosa").await;
     let (cookie, csrf) = reset_started(&router, "rosa").await;
 
     // The code page says a code was sent (the same for any username), and asks for it.
@@ -291,11 +273,7 @@ async fn a_reset_with_mfa_asks_for_the_second_factor() {
     assert_eq!(location(&confirmed), "/forgot-password/new");
     let cookie = cookie_of_or(&confirmed, &cookie);
     // The second-factor step is over.
-    let over = router
-        .clone()
-        .oneshot(get("/forgot-password/second-factor", &cookie))
-        .await
-        .expect("response");
+    let over = fetch(&router, "/forgot-password/second-factor", &cookie).await;
     assert_eq!(location(&over), "/forgot-password");
 
     let done = send(
@@ -335,11 +313,7 @@ async fn each_step_needs_the_one_before() {
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
         assert_eq!(location(&response), "/forgot-password", "{path}");
     }
-    let second = router
-        .clone()
-        .oneshot(get("/forgot-password/second-factor", &cookie))
-        .await
-        .expect("response");
+    let second = fetch(&router, "/forgot-password/second-factor", &cookie).await;
     assert_eq!(location(&second), "/forgot-password");
 }
 
@@ -360,7 +334,7 @@ async fn an_unknown_username_gets_the_same_answer() {
 #[tokio::test]
 async fn a_failing_store_at_the_start_is_a_server_error() {
     let (router, pool) = router_and_pool().await;
-    sign_up(&router, "petra").await;
+    let _ = sign_up(&router, "petra").await;
     let (cookie, csrf) = open(&router, "/forgot-password").await;
     pool.close().await;
     let response = send(
@@ -377,7 +351,7 @@ async fn a_failing_store_at_the_start_is_a_server_error() {
 #[tokio::test]
 async fn a_failing_store_at_the_code_is_a_server_error() {
     let (router, pool) = router_and_pool().await;
-    sign_up(&router, "petra").await;
+    let _ = sign_up(&router, "petra").await;
     let (cookie, csrf) = reset_started(&router, "petra").await;
     let code = newest_code(&router).await;
     crate::common::break_table(&pool, "tessera_accounts").await;
@@ -394,7 +368,7 @@ async fn a_failing_store_at_the_code_is_a_server_error() {
 #[tokio::test]
 async fn a_failing_store_at_the_new_password_is_a_server_error() {
     let (router, pool) = router_and_pool().await;
-    sign_up(&router, "petra").await;
+    let _ = sign_up(&router, "petra").await;
     let (cookie, csrf) = code_verified(&router, "petra", "/forgot-password/new").await;
     pool.close().await;
     let response = send(

@@ -7,12 +7,11 @@
 #![allow(clippy::expect_used)]
 
 use crate::common::{
-    body, cookie_of_or, get, location, page, router, router_and_pool, send, signed_in, with_app,
+    body, cookie_of_or, fetch, location, page, router, router_and_pool, send, signed_in, with_app,
 };
 use axum::Router;
 use axum::http::StatusCode;
 use tessera::webauthn::{CreationChallengeResponse, RequestChallengeResponse, Url};
-use tower::ServiceExt;
 use webauthn_authenticator_rs::WebauthnAuthenticator;
 use webauthn_authenticator_rs::softpasskey::SoftPasskey;
 
@@ -202,11 +201,7 @@ async fn a_registered_key_signs_in_and_steps_up() {
     assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&signed_in), "/credentials");
     let cookie = cookie_of_or(&signed_in, &cookie);
-    let credentials = router
-        .clone()
-        .oneshot(get("/credentials", &cookie))
-        .await
-        .expect("response");
+    let credentials = fetch(&router, "/credentials", &cookie).await;
     assert_eq!(credentials.status(), StatusCode::OK);
     let credentials = body(credentials).await;
     assert!(
@@ -285,11 +280,7 @@ async fn a_forged_answer_at_sign_in_is_refused() {
     let asked = page(&router, "/sign-in/second-factor", &cookie).await;
     assert!(asked.contains(KEY_FAILED), "{asked}");
     // Not signed in.
-    let credentials = router
-        .clone()
-        .oneshot(get("/credentials", &cookie))
-        .await
-        .expect("response");
+    let credentials = fetch(&router, "/credentials", &cookie).await;
     assert_eq!(credentials.status(), StatusCode::SEE_OTHER);
     // Without a ceremony, the finish sends back to the second factor.
     let unstarted = send(
